@@ -1,0 +1,31 @@
+/// Ids are `prefix_` + 8 base62 characters of the creation time in milliseconds + 12 random
+/// base62 characters. Base62 in ASCII order sorts like the number it encodes, so ids of one kind
+/// sort by creation time, which gives stable cursor pagination without a second column.
+public enum Identifier {
+    static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+
+    public static func make(_ prefix: String, at instant: Instant) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return make(prefix, at: instant, using: &generator)
+    }
+
+    public static func make(_ prefix: String, at instant: Instant, using generator: inout some RandomNumberGenerator) -> String {
+        var bytes = [UInt8](repeating: 0, count: 20)
+        var time = UInt64(max(instant.milliseconds, 0))
+        for index in stride(from: 7, through: 0, by: -1) {
+            bytes[index] = alphabet[Int(time % 62)]
+            time /= 62
+        }
+        for index in 8..<20 {
+            bytes[index] = alphabet[Int(generator.next(upperBound: UInt64(62)))]
+        }
+        return prefix + "_" + String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// A random base62 string with `length * log2(62)` bits of entropy (43 characters ≈ 256 bits).
+    public static func secret(length: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<length).map { _ in alphabet[Int(generator.next(upperBound: UInt64(62)))] }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

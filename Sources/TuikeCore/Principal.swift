@@ -1,0 +1,18 @@
+/// Who is calling. Admins see everything; a promoter sees only its own resources (RULES.md,
+/// PRODUCT.md "quality bars").
+public enum Principal: Sendable, Equatable {
+    case admin(tokenID: String)
+    case promoter(promoterID: String, tokenID: String)
+
+    /// The namespace for idempotency keys: two callers may use the same key independently.
+    public var idempotencyScope: String {
+        switch self {
+        case .admin: "admin"
+        case .promoter(let promoterID, _): "promoter:\(promoterID)"
+        }
+    }
+
+    public var isAdmin: Bool {
+        if case .admin = self { true } else { false }
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+
+/// The merchant's program settings (API.md "Program settings"). Defaults are those of RULES.md.
+public struct ProgramSettings: Codable, Equatable, Sendable {
+    public enum RuleType: String, Codable, Sendable, CaseIterable { case percent, fixed }
+    public enum AttributionModel: String, Codable, Sendable, CaseIterable {
+        case firstClick = "first_click", lastClick = "last_click", linear
+    }
+    public enum SettlementCycle: String, Codable, Sendable, CaseIterable { case weekly, monthly }
+    public enum TaxMode: String, Codable, Sendable, CaseIterable { case none, prcLabor = "prc_labor" }
+    public enum Channel: String, Codable, Sendable, CaseIterable { case wallet, bank, wechat, alipay }
+
+    public struct Withdrawal: Codable, Equatable, Sendable {
+        public var minAmount: Int64
+        public var feeBps: Int64
+        public var channels: [Channel]
+
+        public init(minAmount: Int64 = 10_000, feeBps: Int64 = 0, channels: [Channel] = Channel.allCases) {
+            self.minAmount = minAmount
+            self.feeBps = feeBps
+            self.channels = channels
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case minAmount = "min_amount", feeBps = "fee_bps", channels
+        }
+    }
+
+    public var levels: [Int64]
+    public var ruleType: RuleType
+    public var maxTotalBps: Int64
+    public var attributionModel: AttributionModel
+    public var windowDays: Int64
+    public var bindingDays: Int64
+    public var freezeDays: Int64
+    public var settlementCycle: SettlementCycle
+    public var timeZone: String
+    public var taxMode: TaxMode
+    public var withdrawal: Withdrawal
+    public var autoApprovePromoters: Bool
+
+    public init(
+        levels: [Int64] = [2000, 500],
+        ruleType: RuleType = .percent,
+        maxTotalBps: Int64 = 5000,
+        attributionModel: AttributionModel = .firstClick,
+        windowDays: Int64 = 30,
+        bindingDays: Int64 = 30,
+        freezeDays: Int64 = 7,
+        settlementCycle: SettlementCycle = .weekly,
+        timeZone: String = "Asia/Shanghai",
+        taxMode: TaxMode = .none,
+        withdrawal: Withdrawal = Withdrawal(),
+        autoApprovePromoters: Bool = false
+    ) {
+        self.levels = levels
+        self.ruleType = ruleType
+        self.maxTotalBps = maxTotalBps
+        self.attributionModel = attributionModel
+        self.windowDays = windowDays
+        self.bindingDays = bindingDays
+        self.freezeDays = freezeDays
+        self.settlementCycle = settlementCycle
+        self.timeZone = timeZone
+        self.taxMode = taxMode
+        self.withdrawal = withdrawal
+        self.autoApprovePromoters = autoApprovePromoters
+    }
+
+    public static let defaults = ProgramSettings()
+
+    /// The most levels a program may pay (RULES.md §2, 三级分销 is the legal limit).
+    public static let maxLevels = 3
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case levels
+        case ruleType = "rule_type"
+        case maxTotalBps = "max_total_bps"
+        case attributionModel = "attribution_model"
+        case windowDays = "window_days"
+        case bindingDays = "binding_days"
+        case freezeDays = "freeze_days"
+        case settlementCycle = "settlement_cycle"
+        case timeZone = "time_zone"
+        case taxMode = "tax_mode"
+        case withdrawal
+        case autoApprovePromoters = "auto_approve_promoters"
+    }
+
+    /// The JSON keys a client may send, for rejecting misspelt fields instead of ignoring them.
+    public static let fieldNames = Set(CodingKeys.allCases.map(\.rawValue))
+    public static let withdrawalFieldNames = Set(Withdrawal.CodingKeys.allCases.map(\.rawValue))
+
+    /// Checks every field. Shape errors (`validation_failed`) are reported before legal limits
+    /// (`compliance_violation`), all problems of the winning kind in one message.
+    public func validate() throws(TuikeError) {
+        var invalid: [String] = []
+        if levels.contains(where: { $0 < 0 }) { invalid.append("levels must not be negative") }
+        if levels.isEmpty { invalid.append("levels needs at least one level") }
+        if ruleType == .percent, levels.contains(where: { $0 > Money.fullRate }) {
+            invalid.append("a percent level is at most 10000 bps")
+        }
+        if !(1...Money.fullRate).contains(maxTotalBps) { invalid.append("max_total_bps must be between 1 and 10000") }
+        if !(1...365).contains(windowDays) { invalid.append("window_days must be between 1 and 365") }
+        if !(bindingDays == -1 || (0...3650).contains(bindingDays)) {
+            invalid.append("binding_days must be -1 (permanent), 0 (none) or up to 3650")
+        }
+        if !(0...365).contains(freezeDays) { invalid.append("freeze_days must be between 0 and 365") }
+        if TimeZone(identifier: timeZone) == nil { invalid.append("time_zone \(timeZone) is not an IANA time zone") }
+        if withdrawal.minAmount < 1 { invalid.append("withdrawal.min_amount must be at least 1") }
+        if !(0...Money.fullRate).contains(withdrawal.feeBps) { invalid.append("withdrawal.fee_bps must be between 0 and 10000") }
+        if withdrawal.channels.isEmpty { invalid.append("withdrawal.channels needs at least one channel") }
+        if Set(withdrawal.channels).count != withdrawal.channels.count { invalid.append("withdrawal.channels has duplicates") }
+        if !invalid.isEmpty { throw .validation(invalid.joined(separator: "; ")) }
+
+        var violations: [String] = []
+        if levels.count > Self.maxLevels {
+            violations.append("at most \(Self.maxLevels) commission levels are allowed, got \(levels.count)")
+        }
+        let total = levels.reduce(0, +)
+        if ruleType == .percent, total > maxTotalBps {
+            violations.append("level rates add up to \(total) bps, above max_total_bps \(maxTotalBps)")
+        }
+        if !violations.isEmpty { throw .compliance(violations.joined(separator: "; ")) }
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+import Hummingbird
+import TuikeCore
+import TuikeStore
+
+/// Catalog (F1): products of kind course / physical / service.
+///
+/// Reading is public (the storefront and integrators list what is on sale) but shows archived
+/// products to admins only; a public read of an archived product is 404 as if it did not exist.
+struct ProductsController {
+    let products: ProductRepository
+    let clock: any TuikeClock
+
+    func addRoutes(to api: APIRoutes) {
+        api.add(.post, "/api/v1/products", summary: "Create a product", tag: "Catalog", access: .admin,
+                request: Self.createSchema, responses: [(201, "The product.", Schemas.ref("Product"))], handler: create)
+        api.add(.get, "/api/v1/products", summary: "List products, newest first", tag: "Catalog", access: .publicAccess,
+                responses: [(200, "A page of products.", Schemas.ref("ProductPage"))],
+                parameters: Schemas.pagination + [Schemas.query("status", Schemas.enumeration(["active", "archived"]), "Admins only: filter by status (default: all for admins, active for others).")],
+                handler: list)
+        api.add(.get, "/api/v1/products/{id}", summary: "Get a product", tag: "Catalog", access: .publicAccess,
+                responses: [(200, "The product.", Schemas.ref("Product"))], handler: get)
+        api.add(.patch, "/api/v1/products/{id}", summary: "Change a product", tag: "Catalog", access: .admin,
+                request: Self.patchSchema, responses: [(200, "The product as stored.", Schemas.ref("Product"))], handler: patch)
+    }
+
+    struct CreateRequest: Decodable {
+        let title: String
+        let price: Int64
+        let kind: String?
+        let description: String?
+        let stock: Int64?
+        let status: String?
+        static let fields: Set<String> = ["title", "price", "kind", "description", "stock", "status"]
+    }
+
+    @Sendable func create(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try context.requireAdmin()
+        let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context, allowedFields: CreateRequest.fields)
+        try Product.validate(title: body.title)
+        try Product.validate(price: body.price)
+        try Product.validate(stock: body.stock)
+        try Product.validate(description: body.description ?? "")
+        let now = clock.now()
+        let product = Product(
+            id: Identifier.make("prod", at: now),
+            title: body.title.trimmingCharacters(in: .whitespacesAndNewlines),
+            description: body.description ?? "",
+            kind: try Self.parse(body.kind, as: Product.Kind.self, field: "kind") ?? .course,
+            price: body.price,
+            stock: body.stock,
+            status: try Self.parse(body.status, as: Product.Status.self, field: "status") ?? .active,
+            createdAt: now, updatedAt: now)
+        try await products.create(product)
+        return try JSONOutput.response(ProductView(product), status: .created)
+    }
+
+    @Sendable func list(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let page = try PageRequest(request)
+        let requested = try Self.parse(request.uri.queryParameters["status"].map(String.init), as: Product.Status.self, field: "status")
+        if requested == .archived, !context.isAdmin { try context.requireAdmin() }
+        let status = context.isAdmin ? requested : .active
+        let fetched = try await products.list(status: status, limit: page.limit + 1, before: page.cursor)
+        return try JSONOutput.response(Page(fetched: fetched.map(ProductView.init), limit: page.limit, id: \.id))
+    }
+
+    @Sendable func get(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        guard let product = try await products.find(id), product.status == .active || context.isAdmin else {
+            throw TuikeError.notFound("product", id)
+        }
+        return try JSONOutput.response(ProductView(product))
+    }
+
+    /// `stock: null` makes stock unlimited again, which is why absent and null differ here.
+    struct PatchRequest: Decodable {
+        var changes = ProductChanges()
+        static let fields: Set<String> = ["title", "price", "kind", "description", "stock", "status"]
+
+        enum Keys: String, CodingKey { case title, price, kind, description, stock, status }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Keys.self)
+            changes.title = try container.decodeIfPresent(String.self, forKey: .title)
+            changes.description = try container.decodeIfPresent(String.self, forKey: .description)
+            changes.price = try container.decodeIfPresent(Int64.self, forKey: .price)
+            if container.contains(.stock) {
+                changes.stock = .some(try container.decodeNil(forKey: .stock) ? nil : try container.decode(Int64.self, forKey: .stock))
+            }
+            changes.kind = try ProductsController.parse(try container.decodeIfPresent(String.self, forKey: .kind), as: Product.Kind.self, field: "kind")
+            changes.status = try ProductsController.parse(try container.decodeIfPresent(String.self, forKey: .status), as: Product.Status.self, field: "status")
+        }
+    }
+
+    @Sendable func patch(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try context.requireAdmin()
+        let id = try context.parameters.require("id")
+        let body = try await JSONBody.decode(PatchRequest.self, from: request, context: context, allowedFields: PatchRequest.fields)
+        guard !body.changes.isEmpty else { throw TuikeError.validation("send at least one of: \(PatchRequest.fields.sorted().joined(separator: ", "))") }
+        try body.changes.validate()
+        guard let product = try await products.update(id, body.changes, at: clock.now()) else {
+            throw TuikeError.notFound("product", id)
+        }
+        return try JSONOutput.response(ProductView(product))
+    }
+
+    static func parse<E: RawRepresentable & CaseIterable>(_ raw: String?, as type: E.Type, field: String) throws(TuikeError) -> E? where E.RawValue == String {
+        guard let raw else { return nil }
+        guard let value = E(rawValue: raw) else {
+            throw .validation("\(field) must be one of: \(E.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return value
+    }
+}
+
+/// A product as the API shows it.
+struct ProductView: Encodable, Sendable {
+    let id: String
+    let title: String
+    let description: String
+    let kind: String
+    let price: Int64
+    let currency: String
+    let stock: Int64?
+    let status: String
+    let createdAt: Instant
+    let updatedAt: Instant
+
+    init(_ product: Product) {
+        id = product.id
+        title = product.title
+        description = product.description
+        kind = product.kind.rawValue
+        price = product.price
+        currency = product.currency
+        stock = product.stock
+        status = product.status.rawValue
+        createdAt = product.createdAt
+        updatedAt = product.updatedAt
+    }
+
+    enum CodingKeys: String, CodingKey { case id, title, description, kind, price, currency, stock, status, createdAt, updatedAt }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(title, forKey: .title)
+        try container.encode(description, forKey: .description)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(price, forKey: .price)
+        try container.encode(currency, forKey: .currency)
+        try container.encode(stock, forKey: .stock)
+        try container.encode(status, forKey: .status)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(updatedAt, forKey: .updatedAt)
+    }
+}
+
+extension ProductsController {
+    static let productSchema = Schemas.object([
+        ("id", Schemas.string), ("title", Schemas.string), ("description", Schemas.string),
+        ("kind", Schemas.enumeration(Product.Kind.allCases.map(\.rawValue))),
+        ("price", Schemas.money("Price in minor units (fen).")), ("currency", Schemas.string),
+        ("stock", Schemas.nullable(Schemas.integer)),
+        ("status", Schemas.enumeration(Product.Status.allCases.map(\.rawValue))),
+        ("created_at", Schemas.time), ("updated_at", Schemas.time),
+    ], required: ["id", "title", "description", "kind", "price", "currency", "stock", "status", "created_at", "updated_at"])
+
+    static let createSchema = Schemas.object([
+        ("title", Schemas.string), ("price", Schemas.money("Price in fen, 0 to 1000000000.")),
+        ("kind", Schemas.enumeration(Product.Kind.allCases.map(\.rawValue))), ("description", Schemas.string),
+        ("stock", Schemas.nullable(Schemas.integer)), ("status", Schemas.enumeration(Product.Status.allCases.map(\.rawValue))),
+    ], required: ["title", "price"])
+
+    static let patchSchema = Schemas.object([
+        ("title", Schemas.string), ("price", Schemas.money("Price in fen.")),
+        ("kind", Schemas.enumeration(Product.Kind.allCases.map(\.rawValue))), ("description", Schemas.string),
+        ("stock", Schemas.nullable(Schemas.integer)), ("status", Schemas.enumeration(Product.Status.allCases.map(\.rawValue))),
+    ])
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Hummingbird
+import TuikeCore
+import TuikeStore
+
+/// Program settings (API.md). `PUT` takes what `GET` returns; fields left out keep their current
+/// value, so a client may also send only what it changes. Anything invalid or non-compliant is
+/// 422 and the stored settings stay as they were.
+struct ProgramController {
+    let program: ProgramRepository
+    let clock: any TuikeClock
+
+    func addRoutes(to api: APIRoutes) {
+        api.add(.get, "/api/v1/program", summary: "Read the program settings", tag: "Program", access: .admin,
+                responses: [(200, "The settings.", Schemas.ref("ProgramSettings"))], handler: get)
+        api.add(.put, "/api/v1/program", summary: "Replace the program settings", tag: "Program", access: .admin,
+                request: Schemas.ref("ProgramSettings"), responses: [(200, "The settings as stored.", Schemas.ref("ProgramSettings"))],
+                handler: put)
+    }
+
+    @Sendable func get(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try context.requireAdmin()
+        return try JSONOutput.response(try await program.current())
+    }
+
+    @Sendable func put(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try context.requireAdmin()
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        let body = try JSONBody.jsonObject(Data(buffer: buffer))
+        try JSONBody.rejectUnknown(body, allowed: ProgramSettings.fieldNames, prefix: "")
+        if let withdrawal = body["withdrawal"] as? [String: Any] {
+            try JSONBody.rejectUnknown(withdrawal, allowed: ProgramSettings.withdrawalFieldNames, prefix: "withdrawal.")
+        }
+        let current = try await program.current()
+        let merged = try Self.merge(body, over: current)
+        let settings = try JSONBody.decode(ProgramSettings.self, from: merged)
+        try settings.validate()
+        try await program.save(settings, at: clock.now())
+        return try JSONOutput.response(settings)
+    }
+
+    /// Overlays the sent fields on the current settings (one level deep for `withdrawal`).
+    static func merge(_ body: [String: Any], over current: ProgramSettings) throws -> Data {
+        var base = try JSONBody.jsonObject(try JSONEncoder().encode(current))
+        for (key, value) in body {
+            if key == "withdrawal", let sent = value as? [String: Any], var existing = base[key] as? [String: Any] {
+                existing.merge(sent) { $1 }
+                base[key] = existing
+            } else {
+                base[key] = value
+            }
+        }
+        return try JSONSerialization.data(withJSONObject: base)
+    }
+
+    static let settingsSchema = Schemas.object([
+        ("levels", ["type": "array", "maxItems": 3, "minItems": 1, "items": ["type": "integer", "minimum": 0],
+                    "description": "Rate per level: bps for percent rules, fen per unit for fixed rules. At most 3 levels."] as JSONValue),
+        ("rule_type", Schemas.enumeration(ProgramSettings.RuleType.allCases.map(\.rawValue))),
+        ("max_total_bps", ["type": "integer", "minimum": 1, "maximum": 10000] as JSONValue),
+        ("attribution_model", Schemas.enumeration(ProgramSettings.AttributionModel.allCases.map(\.rawValue))),
+        ("window_days", ["type": "integer", "minimum": 1, "maximum": 365] as JSONValue),
+        ("binding_days", ["type": "integer", "minimum": -1, "maximum": 3650, "description": "-1 permanent, 0 no binding."] as JSONValue),
+        ("freeze_days", ["type": "integer", "minimum": 0, "maximum": 365] as JSONValue),
+        ("settlement_cycle", Schemas.enumeration(ProgramSettings.SettlementCycle.allCases.map(\.rawValue))),
+        ("time_zone", ["type": "string", "description": "IANA time zone, e.g. Asia/Shanghai."] as JSONValue),
+        ("tax_mode", Schemas.enumeration(ProgramSettings.TaxMode.allCases.map(\.rawValue))),
+        ("withdrawal", Schemas.object([
+            ("min_amount", Schemas.money("Smallest withdrawal in fen.")),
+            ("fee_bps", ["type": "integer", "minimum": 0, "maximum": 10000] as JSONValue),
+            ("channels", ["type": "array", "items": Schemas.enumeration(ProgramSettings.Channel.allCases.map(\.rawValue))] as JSONValue),
+        ])),
+        ("auto_approve_promoters", Schemas.boolean),
+    ], required: ["levels", "rule_type", "max_total_bps", "attribution_model", "window_days", "binding_days", "freeze_days",
+                  "settlement_cycle", "time_zone", "tax_mode", "withdrawal", "auto_approve_promoters"])
+}

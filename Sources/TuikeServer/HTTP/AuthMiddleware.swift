@@ -1,0 +1,57 @@
+import Hummingbird
+import Synchronization
+import TuikeCore
+import TuikeStore
+
+/// Resolves `Authorization: Bearer <token>` into `context.principal`. Routes decide what they
+/// need (`requireAdmin`, …); a public route ignores the principal.
+///
+/// Verified tokens are cached for a few seconds so that a hot read path costs no token query;
+/// a revoked token therefore stops working within `ttl`, on every instance.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = TuikeRequestContext
+    let tokens: TokenRepository
+    let cache: TokenCache
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization] else { return try await next(request, context) }
+        var context = context
+        let parts = header.split(separator: " ", maxSplits: 1)
+        if parts.count == 2, parts[0].lowercased() == "bearer" {
+            let token = String(parts[1]).trimmingCharacters(in: .whitespaces)
+            if let cached = cache.lookup(token) {
+                context.principal = cached
+            } else if let principal = try await tokens.principal(for: token) {
+                cache.store(token, principal)
+                context.principal = principal
+            }
+        }
+        context.presentedInvalidToken = context.principal == nil
+        return try await next(request, context)
+    }
+}
+
+final class TokenCache: Sendable {
+    private struct Entry { let principal: Principal; let expires: ContinuousClock.Instant }
+    private let entries = Mutex<[String: Entry]>([:])
+    private let ttl: Duration
+
+    init(ttl: Duration = .seconds(5)) { self.ttl = ttl }
+
+    func lookup(_ token: String) -> Principal? {
+        let now = ContinuousClock.now
+        return entries.withLock { entries in
+            guard let entry = entries[token] else { return nil }
+            if entry.expires < now { entries[token] = nil; return nil }
+            return entry.principal
+        }
+    }
+
+    func store(_ token: String, _ principal: Principal) {
+        let expires = ContinuousClock.now.advanced(by: ttl)
+        entries.withLock { entries in
+            if entries.count > 10_000 { entries.removeAll() }
+            entries[token] = Entry(principal: principal, expires: expires)
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Hummingbird
+import Logging
+import TuikeCore
+
+/// Turns any error into the JSON error of RULES.md §10. Unknown errors become 500 with a generic
+/// message; their detail goes to the log, never to the client.
+enum ErrorResponses {
+    static func status(of kind: TuikeError.Kind) -> HTTPResponse.Status {
+        switch kind {
+        case .malformed: .badRequest
+        case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .unprocessable: .unprocessableContent
+        }
+    }
+
+    static func response(for error: any Error, logger: Logger) -> Response {
+        switch error {
+        case let error as TuikeError:
+            return make(status: status(of: error.kind), code: error.code, message: error.message)
+        case let error as HTTPError:
+            return make(status: error.status, code: code(for: error.status), message: error.body ?? defaultMessage(for: error.status))
+        case let error as any HTTPResponseError:
+            return make(status: error.status, code: code(for: error.status), message: defaultMessage(for: error.status))
+        default:
+            logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            return make(status: .internalServerError, code: "internal_error", message: "something went wrong on our side; it was logged")
+        }
+    }
+
+    static func make(status: HTTPResponse.Status, code: String, message: String) -> Response {
+        let body = ErrorBody(error: .init(code: code, message: message))
+        let data = (try? JSONEncoder().encode(body)) ?? Data(#"{"error":{"code":"internal_error","message":""}}"#.utf8)
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func code(for status: HTTPResponse.Status) -> String {
+        switch status.code {
+        case 400: "invalid_request"
+        case 401: "unauthorized"
+        case 403: "forbidden"
+        case 404: "not_found"
+        case 405: "method_not_allowed"
+        case 409: "conflict"
+        case 413: "payload_too_large"
+        case 422: "validation_failed"
+        default: status.code >= 500 ? "internal_error" : "http_\(status.code)"
+        }
+    }
+
+    static func defaultMessage(for status: HTTPResponse.Status) -> String {
+        status == .notFound ? "no such resource" : status.reasonPhrase
+    }
+
+    struct ErrorBody: Encodable {
+        struct Detail: Encodable { let code: String; let message: String }
+        let error: Detail
+    }
+}
+
+/// The outermost middleware: whatever was thrown, the client gets JSON.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            return ErrorResponses.response(for: error, logger: context.logger)
+        }
+    }
+}

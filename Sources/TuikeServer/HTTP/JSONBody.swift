@@ -1,0 +1,108 @@
+import Foundation
+import Hummingbird
+import TuikeCore
+
+/// Reading request bodies with errors a client can act on: syntax errors and wrong types are 400
+/// with the field named; misspelt (unknown) fields are 422 rather than silently ignored.
+enum JSONBody {
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: TuikeRequestContext, allowedFields: Set<String>? = nil) async throws -> T {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        } catch {
+            throw TuikeError(.malformed, code: "payload_too_large", "the request body is larger than \(context.maxUploadSize) bytes")
+        }
+        let data = Data(buffer: buffer)
+        return try decode(type, from: data, allowedFields: allowedFields)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from data: Data, allowedFields: Set<String>? = nil) throws -> T {
+        let object = try jsonObject(data)
+        if let allowedFields {
+            try rejectUnknown(object, allowed: allowedFields, prefix: "")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch let error as DecodingError {
+            // A value of the right JSON type that the field does not accept (an unknown enum
+            // case, a time that is not RFC 3339) is a validation failure, not a malformed body.
+            if case .dataCorrupted(let context) = error, !context.codingPath.isEmpty {
+                throw TuikeError.validation(describe(error))
+            }
+            throw TuikeError(.malformed, code: "invalid_request", describe(error))
+        }
+    }
+
+    /// Parses the body as a JSON object, or explains why it is not one.
+    static func jsonObject(_ data: Data) throws -> [String: Any] {
+        guard !data.isEmpty else { throw TuikeError(.malformed, code: "malformed_json", "the request body must be a JSON object") }
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        } catch {
+            throw TuikeError(.malformed, code: "malformed_json", "the request body is not valid JSON")
+        }
+        guard let object = parsed as? [String: Any] else {
+            throw TuikeError(.malformed, code: "malformed_json", "the request body must be a JSON object")
+        }
+        return object
+    }
+
+    static func rejectUnknown(_ object: [String: Any], allowed: Set<String>, prefix: String) throws {
+        let unknown = object.keys.filter { !allowed.contains($0) }.sorted()
+        guard unknown.isEmpty else {
+            let names = unknown.map { "\(prefix)\($0)" }.joined(separator: ", ")
+            throw TuikeError.validation("unknown field\(unknown.count > 1 ? "s" : ""): \(names)")
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return keys.hasPrefix(".") ? String(keys.dropFirst()) : keys
+        }
+        switch error {
+        case .typeMismatch(let type, let context):
+            return "field \(path(context)) must be \(describe(type))"
+        case .valueNotFound(let type, let context):
+            return "field \(path(context)) must be \(describe(type)), not null"
+        case .keyNotFound(let key, let context):
+            let parent = path(context)
+            return "field \(parent.isEmpty ? "" : parent + ".")\(key.stringValue) is required"
+        case .dataCorrupted(let context):
+            let where_ = path(context)
+            return where_.isEmpty ? "the request body is not valid JSON" : "field \(where_) is invalid: \(context.debugDescription)"
+        @unknown default:
+            return "the request body does not match the expected shape"
+        }
+    }
+
+    static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is Int64.Type, is Int.Type, is Int64?.Type, is Int?.Type: "an integer"
+        case is String.Type, is String?.Type: "a string"
+        case is Bool.Type, is Bool?.Type: "true or false"
+        case is [Any].Type: "an array"
+        default: "of type \(type)"
+        }
+    }
+}
+
+/// Writes JSON responses: snake_case keys, RFC 3339 times (via `Instant`), explicit nulls where a
+/// view encodes them.
+enum JSONOutput {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try encoder.encode(value)
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

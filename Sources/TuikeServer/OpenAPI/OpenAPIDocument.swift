@@ -1,0 +1,104 @@
+import Hummingbird
+
+/// Builds `GET /api/v1/openapi.json` from the operations the routes registered.
+enum OpenAPIDocument {
+    static func build(operations: [APIOperation], version: String) -> JSONValue {
+        var paths: [(String, JSONValue)] = []
+        for operation in operations {
+            let entry = operationObject(operation)
+            let method = operation.method.rawValue.lowercased()
+            if let index = paths.firstIndex(where: { $0.0 == operation.path }) {
+                paths[index].1.set(method, entry)
+            } else {
+                paths.append((operation.path, .object([(method, entry)])))
+            }
+        }
+        return [
+            "openapi": "3.1.0",
+            "info": [
+                "title": "Tuike API",
+                "version": .string(version),
+                "description": "Distribution (分销) and group-buying (拼团) engine. Amounts are integers in minor units (fen), rates in basis points, times RFC 3339 UTC. Errors are {\"error\": {\"code\", \"message\"}}. Any POST accepts an Idempotency-Key header.",
+            ],
+            "servers": [["url": "/"]],
+            "paths": .object(paths),
+            "components": [
+                "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"]],
+                "schemas": .object(Schemas.all),
+            ],
+        ]
+    }
+
+    private static func operationObject(_ operation: APIOperation) -> JSONValue {
+        var object: JSONValue = [
+            "summary": .string(operation.summary),
+            "description": .string(operation.access.note),
+            "tags": [.string(operation.tag)],
+            "security": operation.access.security,
+        ]
+        var parameters = operation.parameters
+        for name in pathParameters(operation.path) {
+            parameters.insert(["name": .string(name), "in": "path", "required": true, "schema": ["type": "string"]], at: 0)
+        }
+        if operation.method == .post {
+            parameters.append(["name": "Idempotency-Key", "in": "header", "required": false, "schema": ["type": "string", "maxLength": 255]])
+        }
+        if !parameters.isEmpty { object.set("parameters", .array(parameters)) }
+        if let request = operation.request {
+            object.set("requestBody", ["required": true, "content": ["application/json": ["schema": request]]])
+        }
+        var responses: [(String, JSONValue)] = operation.responses.map { status, description, schema in
+            var response: JSONValue = ["description": .string(description)]
+            if let schema { response.set("content", ["application/json": ["schema": schema]]) }
+            return (String(status), response)
+        }
+        responses.append(("default", ["description": "An error (RULES.md §10).", "content": ["application/json": ["schema": Schemas.ref("Error")]]]))
+        object.set("responses", .object(responses))
+        return object
+    }
+
+    static func pathParameters(_ path: String) -> [String] {
+        path.split(separator: "/").compactMap { part in
+            part.hasPrefix("{") && part.hasSuffix("}") ? String(part.dropFirst().dropLast()) : nil
+        }
+    }
+}
+
+/// Schema building blocks and the shared component schemas.
+enum Schemas {
+    static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(name)")] }
+    static let string: JSONValue = ["type": "string"]
+    static let integer: JSONValue = ["type": "integer", "format": "int64"]
+    static let boolean: JSONValue = ["type": "boolean"]
+    static let time: JSONValue = ["type": "string", "format": "date-time"]
+    static func money(_ description: String) -> JSONValue { ["type": "integer", "format": "int64", "description": .string(description)] }
+    static func enumeration(_ values: [String]) -> JSONValue { ["type": "string", "enum": .array(values.map { .string($0) })] }
+    static func nullable(_ schema: JSONValue) -> JSONValue { ["oneOf": [schema, ["type": "null"]]] }
+    static func array(_ items: JSONValue) -> JSONValue { ["type": "array", "items": items] }
+    static func object(_ properties: [(String, JSONValue)], required: [String] = [], additional: Bool = false) -> JSONValue {
+        var schema: JSONValue = ["type": "object", "properties": .object(properties)]
+        if !required.isEmpty { schema.set("required", .array(required.map { .string($0) })) }
+        if !additional { schema.set("additionalProperties", false) }
+        return schema
+    }
+    static func page(of item: String) -> JSONValue {
+        object([("data", array(ref(item))), ("has_more", boolean), ("next_cursor", nullable(string))],
+               required: ["data", "has_more", "next_cursor"])
+    }
+    static func query(_ name: String, _ schema: JSONValue, _ description: String) -> JSONValue {
+        ["name": .string(name), "in": "query", "required": false, "schema": schema, "description": .string(description)]
+    }
+    static let pagination: [JSONValue] = [
+        query("limit", ["type": "integer", "minimum": 1, "maximum": 100, "default": 20], "Page size."),
+        query("cursor", string, "The `next_cursor` of the previous page."),
+    ]
+
+    static let all: [(String, JSONValue)] = [
+        ("Error", object([("error", object([("code", string), ("message", string)], required: ["code", "message"]))], required: ["error"])),
+        ("Health", object([("status", enumeration(["ok"]))], required: ["status"])),
+        ("Product", ProductsController.productSchema),
+        ("ProductPage", page(of: "Product")),
+        ("ProgramSettings", ProgramController.settingsSchema),
+        ("ClockNow", object([("now", time), ("offset_seconds", integer)], required: ["now"])),
+    ]
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Logging
+import Prometheus
+import TuikeCore
+import TuikeStore
+
+/// Everything a running Tuike needs, assembled once: the store, the clock, the job runner. Built by
+/// `prepare`, which also brings the database up to date, so an app that exists can take traffic.
+public struct TuikeApp: Sendable {
+    public let database: any Database
+    public let clock: any TuikeClock
+    /// Present in sandbox mode only: the clock an admin may move forward.
+    public let sandboxClock: SandboxClock?
+    public let jobs: JobRunner
+    public let registry: PrometheusCollectorRegistry
+    public let logger: Logger
+    let tokenCache = TokenCache()
+
+    public struct Options: Sendable {
+        public var sandbox: Bool
+        public var adminToken: String?
+        public var demo: Bool
+        public var baseClock: any TuikeClock
+
+        public init(sandbox: Bool = false, adminToken: String? = nil, demo: Bool = false, baseClock: any TuikeClock = SystemClock()) {
+            self.sandbox = sandbox
+            self.adminToken = adminToken
+            self.demo = demo
+            self.baseClock = baseClock
+        }
+    }
+
+    /// What `prepare` did that the operator should hear about.
+    public struct Startup: Sendable {
+        /// A newly generated admin token, to be printed once and never again.
+        public var generatedAdminToken: String?
+        public var appliedMigrations: [Int64] = []
+        public var loadedDemo = false
+    }
+
+    public static func prepare(database: any Database, options: Options, registry: PrometheusCollectorRegistry = .init(), logger: Logger) async throws -> (TuikeApp, Startup) {
+        var startup = Startup()
+        startup.appliedMigrations = try await Migrator(database: database).migrate(now: options.baseClock.now().milliseconds)
+
+        let settings = SettingsRepository(database: database)
+        var sandboxClock: SandboxClock?
+        if options.sandbox {
+            let offset = try await settings.value(SystemController.clockOffsetKey).flatMap { Int64($0) } ?? 0
+            sandboxClock = SandboxClock(offsetMilliseconds: offset, base: options.baseClock)
+        }
+        let clock: any TuikeClock = sandboxClock ?? options.baseClock
+        let jobs = JobRunner(database: database, clock: clock, handlers: JobHandlers.all(database: database), logger: logger)
+        let app = TuikeApp(database: database, clock: clock, sandboxClock: sandboxClock, jobs: jobs, registry: registry, logger: logger)
+
+        startup.generatedAdminToken = try await app.ensureAdminToken(options.adminToken)
+        try await JobHandlers.scheduleRecurring(database: database, now: clock.now())
+        if options.demo {
+            startup.loadedDemo = try await DemoSchool(app: app).loadIfEmpty()
+        }
+        return (app, startup)
+    }
+
+    /// Registers the operator's token, or generates one if no admin token exists yet. Returns a
+    /// generated token so the caller can show it exactly once.
+    func ensureAdminToken(_ given: String?) async throws -> String? {
+        let tokens = TokenRepository(database: database)
+        if let given {
+            try await tokens.store(token: given, role: "admin", subjectID: nil, label: "operator (--admin-token)", at: clock.now())
+            return nil
+        }
+        guard try await tokens.activeAdminTokenCount() == 0 else { return nil }
+        return try await tokens.issue(role: "admin", subjectID: nil, label: "generated at first start", at: clock.now())
+    }
+}

@@ -1,0 +1,49 @@
+import Logging
+import SQLKit
+import TuikeCore
+
+/// The store as the rest of Tuike sees it: reads, and write transactions. The two implementations
+/// (`SQLiteStore`, `PostgresStore`) differ only in how a transaction reaches the disk; every query
+/// is written once, with dialect differences confined to `Dialect`.
+public protocol Database: Sendable {
+    var dialect: Dialect { get }
+
+    /// Runs `body` on a connection outside any explicit transaction. Use for reads.
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+
+    /// Runs `body` inside one write transaction and returns only after it committed (or throws,
+    /// having changed nothing). `body` must not perform network calls, must not start
+    /// transactions of its own and must not call `write` again (on SQLite that would wait for itself).
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+
+    func shutdown() async throws
+}
+
+/// What differs between SQLite and PostgreSQL, in one place.
+public struct Dialect: Sendable, Equatable {
+    public enum Kind: String, Sendable { case sqlite, postgres }
+    public let kind: Kind
+
+    /// Appended to a `SELECT` that a transaction will update. SQLite needs none: one writer at a time.
+    public var forUpdate: String { kind == .postgres ? " FOR UPDATE" : "" }
+    /// Appended to a job claim so that concurrent runners skip each other's rows.
+    public var forUpdateSkipLocked: String { kind == .postgres ? " FOR UPDATE SKIP LOCKED" : "" }
+
+    public static let sqlite = Dialect(kind: .sqlite)
+    public static let postgres = Dialect(kind: .postgres)
+}
+
+extension SQLDatabase {
+    /// Runs raw SQL built with `\(bind:)` interpolation and returns its rows.
+    public func rows(_ query: SQLQueryString) async throws -> [any SQLRow] {
+        try await self.raw(query).all()
+    }
+
+    public func execute(_ query: SQLQueryString) async throws {
+        try await self.raw(query).run()
+    }
+
+    public func first(_ query: SQLQueryString) async throws -> (any SQLRow)? {
+        try await self.raw(query).first()
+    }
+}

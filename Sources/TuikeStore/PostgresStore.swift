@@ -1,0 +1,93 @@
+import Foundation
+import Logging
+import PostgresKit
+import PostgresNIO
+import SQLKit
+
+/// PostgreSQL through PostgresNIO's `PostgresClient` pool. Each write is one `BEGIN … COMMIT` on a
+/// pinned connection; concurrency safety comes from conditional updates, unique keys and row locks
+/// (`Dialect.forUpdate`), so several app instances can share one database.
+public final class PostgresStore: Database {
+    public let dialect = Dialect.postgres
+    private let client: PostgresClient
+    private let runTask: Task<Void, Never>
+
+    public static func connect(url: String, logger: Logger, maxConnections: Int = 20) throws -> PostgresStore {
+        var configuration = try PostgresURL.configuration(url)
+        configuration.options.maximumConnections = maxConnections
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        return PostgresStore(client: client)
+    }
+
+    private init(client: PostgresClient) {
+        self.client = client
+        self.runTask = Task { await client.run() }
+    }
+
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in
+            try await body(connection.sql())
+        }
+    }
+
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in
+            let db = connection.sql()
+            try await db.raw("BEGIN").run()
+            do {
+                let value = try await body(db)
+                try await db.raw("COMMIT").run()
+                return value
+            } catch {
+                try? await db.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    public func shutdown() async throws {
+        runTask.cancel()
+        await runTask.value
+    }
+}
+
+/// `postgres://user:password@host:port/database?sslmode=disable|prefer|require&search_path=s`.
+enum PostgresURL {
+    static func configuration(_ text: String) throws -> PostgresClient.Configuration {
+        guard let components = URLComponents(string: text),
+              ["postgres", "postgresql"].contains(components.scheme ?? ""),
+              let host = components.host, !host.isEmpty
+        else { throw StoreError.unsupportedURL(text) }
+        let query = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
+        let tls: PostgresClient.Configuration.TLS
+        switch query["sslmode"] ?? "prefer" {
+        case "disable": tls = .disable
+        case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
+        default: tls = .prefer(.makeClientConfiguration())
+        }
+        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        var configuration = PostgresClient.Configuration(
+            host: host,
+            port: components.port ?? 5432,
+            username: components.user?.removingPercentEncoding ?? "postgres",
+            password: components.password?.removingPercentEncoding,
+            database: database.isEmpty ? nil : database,
+            tls: tls
+        )
+        if let searchPath = query["search_path"], !searchPath.isEmpty {
+            configuration.options.additionalStartupParameters = [("search_path", searchPath)]
+        }
+        return configuration
+    }
+}
+
+/// Opens the store a `--database` value names: a `postgres://` URL or a SQLite file path.
+public enum StoreFactory {
+    public static func open(_ location: String, logger: Logger) async throws -> any Database {
+        if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
+            return try PostgresStore.connect(url: location, logger: logger)
+        }
+        if location.contains("://") { throw StoreError.unsupportedURL(location) }
+        return try await SQLiteStore.open(path: location, logger: logger)
+    }
+}

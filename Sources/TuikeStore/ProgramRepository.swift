@@ -1,0 +1,33 @@
+import Foundation
+import SQLKit
+import TuikeCore
+
+/// The program settings: one row holding the settings as JSON, so that adding a setting later
+/// needs no migration. Until an admin saves them, the defaults of RULES.md apply.
+public struct ProgramRepository: Sendable {
+    let database: any Database
+
+    public init(database: any Database) { self.database = database }
+
+    public func current() async throws -> ProgramSettings {
+        try await database.read { db in try await Self.current(in: db) }
+    }
+
+    static func current(in db: any SQLDatabase) async throws -> ProgramSettings {
+        guard let row = try await db.first("SELECT body FROM program_settings WHERE id = 1") else { return .defaults }
+        let body = try row.decode(column: "body", as: String.self)
+        return try JSONDecoder().decode(ProgramSettings.self, from: Data(body.utf8))
+    }
+
+    /// Stores validated settings; the caller has validated them.
+    public func save(_ settings: ProgramSettings, at now: Instant) async throws {
+        let body = String(decoding: try JSONEncoder().encode(settings), as: UTF8.self)
+        try await database.write { db in
+            try await db.execute("""
+                INSERT INTO program_settings (id, body, revision, updated_at) VALUES (1, \(bind: body), 1, \(bind: now.milliseconds))
+                ON CONFLICT (id) DO UPDATE SET body = excluded.body, revision = program_settings.revision + 1,
+                    updated_at = excluded.updated_at
+                """)
+        }
+    }
+}

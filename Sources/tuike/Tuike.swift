@@ -1,0 +1,115 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+import TuikeServer
+import TuikeStore
+
+@main
+struct Tuike: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tuike",
+        abstract: "Tuike (推客): distribution and group-buying engine.",
+        subcommands: [Serve.self, Migrate.self, Demo.self, Version.self])
+}
+
+/// Options every command that opens the store shares.
+struct StoreOptions: ParsableArguments {
+    @Option(help: "A SQLite file path or a postgres:// URL. Default: $DATABASE_URL or ./tuike.sqlite.")
+    var database: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "info"
+
+    var resolvedDatabase: String {
+        database ?? ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "./tuike.sqlite"
+    }
+
+    func makeLogger() -> Logger {
+        var logger = Logger(label: "tuike")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        return logger
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the HTTP server.")
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "Port to listen on. Default: $PORT or 8080.")
+    var port: Int?
+
+    @Option(help: "Address to bind. Use 0.0.0.0 to accept connections from other machines.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "Admin bearer token. Default: $TUIKE_ADMIN_TOKEN, else one is generated and printed once.")
+    var adminToken: String?
+
+    @Flag(help: "Enable the sandbox payment/payout providers and the test clock ($TUIKE_SANDBOX=1).")
+    var sandbox = false
+
+    @Flag(help: "Load the demo school into an empty database.")
+    var demo = false
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let logger = store.makeLogger()
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+        var configuration = ServeConfiguration()
+        configuration.host = host
+        configuration.port = port ?? environment["PORT"].flatMap(Int.init) ?? 8080
+        configuration.database = store.resolvedDatabase
+        configuration.adminToken = adminToken ?? environment["TUIKE_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        configuration.sandbox = sandbox || environment["TUIKE_SANDBOX"] == "1"
+        configuration.demo = demo
+
+        let (app, startup) = try await buildApplication(configuration, registry: registry, logger: logger)
+        if let token = startup.generatedAdminToken {
+            print("""
+                Admin token (shown once, store it now): \(token)
+                  curl -H 'Authorization: Bearer \(token)' http://localhost:\(configuration.port)/api/v1/program
+                """)
+        }
+        if startup.loadedDemo { print("Loaded the demo school.") }
+        print("Tuike \(TuikeVersion.current) on http://\(configuration.host == "0.0.0.0" ? "localhost" : configuration.host):\(configuration.port)"
+              + (configuration.sandbox ? " (sandbox)" : ""))
+        try await app.runService()
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending database migrations and exit.")
+    @OptionGroup var store: StoreOptions
+
+    func run() async throws {
+        let logger = store.makeLogger()
+        let database = try await StoreFactory.open(store.resolvedDatabase, logger: logger)
+        let applied = try await Migrator(database: database).migrate(now: Int64(Date().timeIntervalSince1970 * 1000))
+        let all = try await Migrator(database: database).appliedVersions()
+        try await database.shutdown()
+        print(applied.isEmpty ? "Up to date (schema version \(all.last ?? 0))." : "Applied migrations \(applied.map(String.init).joined(separator: ", ")).")
+    }
+}
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Load the demo school into an empty database and exit.")
+    @OptionGroup var store: StoreOptions
+
+    func run() async throws {
+        let logger = store.makeLogger()
+        let database = try await StoreFactory.open(store.resolvedDatabase, logger: logger)
+        let (_, startup) = try await TuikeApp.prepare(database: database, options: .init(demo: true), logger: logger)
+        try await database.shutdown()
+        if let token = startup.generatedAdminToken { print("Admin token (shown once, store it now): \(token)") }
+        print(startup.loadedDemo ? "Loaded the demo school." : "The database already has data; nothing loaded.")
+    }
+}
+
+struct Version: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the version.")
+    func run() { print("tuike \(TuikeVersion.current)") }
+}

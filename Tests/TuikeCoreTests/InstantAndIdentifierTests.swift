@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+@testable import TuikeCore
+
+@Suite struct InstantTests {
+    @Test func formatsRFC3339InUTC() {
+        #expect(Instant(milliseconds: 0).rfc3339 == "1970-01-01T00:00:00Z")
+        #expect(Instant(milliseconds: 1_795_000_000_123).rfc3339 == "2026-11-18T11:06:40.123Z")
+        #expect(Instant(milliseconds: 1_795_000_000_007).rfc3339 == "2026-11-18T11:06:40.007Z")
+    }
+
+    @Test func parsesWhatItFormatsAndOffsets() {
+        for ms in [Int64(0), 1_795_000_000_000, 1_795_000_000_123] {
+            #expect(Instant(rfc3339: Instant(milliseconds: ms).rfc3339) == Instant(milliseconds: ms))
+        }
+        #expect(Instant(rfc3339: "2026-11-18T19:06:40+08:00") == Instant(milliseconds: 1_795_000_000_000))
+        #expect(Instant(rfc3339: "yesterday") == nil)
+    }
+}
+
+@Suite struct IdentifierTests {
+    @Test func idsSortByCreationTime() {
+        let earlier = Identifier.make("prod", at: Instant(milliseconds: 1_795_000_000_000))
+        let later = Identifier.make("prod", at: Instant(milliseconds: 1_795_000_000_001))
+        #expect(earlier < later)
+        #expect(earlier.hasPrefix("prod_") && earlier.count == 25)
+    }
+
+    @Test func idsAreUnique() {
+        let now = Instant(milliseconds: 1_795_000_000_000)
+        let ids = Set((0..<10_000).map { _ in Identifier.make("x", at: now) })
+        #expect(ids.count == 10_000)
+    }
+
+    @Test func secretsAreBase62() {
+        let secret = Identifier.secret(length: 43)
+        #expect(secret.count == 43)
+        #expect(secret.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) })
+    }
+}
+
+@Suite struct ClockTests {
+    @Test func sandboxClockOnlyMovesForward() {
+        let base = FixedClock(Instant(milliseconds: 1_000_000))
+        let clock = SandboxClock(base: base)
+        #expect(clock.now() == Instant(milliseconds: 1_000_000))
+        clock.advance(seconds: 3_600)
+        #expect(clock.now() == Instant(milliseconds: 1_000_000 + 3_600_000))
+        base.advance(seconds: 1)
+        #expect(clock.now() == Instant(milliseconds: 1_000_000 + 3_601_000))
+    }
+}
+
+@Suite struct ProductTests {
+    @Test func changesApplyOnlyWhatIsSet() throws {
+        let created = Instant(milliseconds: 1)
+        let product = Product(id: "prod_1", title: "Python 数据分析实战", price: 39_900, stock: 5, createdAt: created, updatedAt: created)
+        let changed = ProductChanges(price: 29_900, stock: .some(nil)).applied(to: product, at: Instant(milliseconds: 2))
+        #expect(changed.title == product.title)
+        #expect(changed.price == 29_900)
+        #expect(changed.stock == nil)
+        #expect(changed.updatedAt == Instant(milliseconds: 2))
+    }
+
+    @Test func rejectsNonsense() {
+        #expect(throws: TuikeError.self) { try ProductChanges(title: "   ").validate() }
+        #expect(throws: TuikeError.self) { try ProductChanges(price: -1).validate() }
+        #expect(throws: TuikeError.self) { try ProductChanges(stock: .some(-3)).validate() }
+        #expect(throws: Never.self) { try ProductChanges(title: "考研数学全程班", price: 0, stock: .some(nil)).validate() }
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import TuikeCore
+@testable import TuikeServer
+import TuikeStore
+import TuikeTestSupport
+
+@Suite struct SystemAPITests {
+    @Test(arguments: TestDatabase.available)
+    func healthMetricsAndUnknownRoutes(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            let health = try await client.send(.get, "/healthz", headers: [:])
+            #expect(health.status == .ok)
+            #expect(health.text == #"{"status":"ok"}"#)
+            let metrics = try await client.send(.get, "/metrics", headers: [:])
+            #expect(metrics.status == .ok)
+            #expect(metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
+            expectError(try await client.send(.get, "/api/v1/nothing-here", headers: [:]), .notFound, "not_found")
+        }
+    }
+
+    /// Every route the router serves is in the OpenAPI document and every documented operation is
+    /// served, with and without the sandbox.
+    @Test(arguments: [true, false])
+    func openAPIDocumentMatchesTheRouter(sandbox: Bool) async throws {
+        try await TestDatabase.sqlite.withDatabase(migrated: false) { database async throws in
+            let (tuike, _) = try await TuikeApp.prepare(database: database, options: .init(sandbox: sandbox, adminToken: adminToken), logger: TestDatabase.logger)
+            let (router, _) = buildRouter(tuike)
+            let served = Set(router.routes.map { "\($0.method.rawValue.lowercased()) \($0.path.description)" })
+            let app = Application(router: router, logger: TestDatabase.logger)
+            let documented = try await app.test(.router) { client in
+                let response = try await client.send(.get, "/api/v1/openapi.json", headers: [:])
+                #expect(response.status == .ok)
+                #expect(response.json["openapi"] as? String == "3.1.0")
+                let paths = try #require(response.json["paths"] as? [String: [String: Any]])
+                return Set(paths.flatMap { path, methods in methods.keys.map { "\($0) \(path)" } })
+            }
+            #expect(served == documented)
+            #expect(served.contains("post /api/v1/sandbox/clock/advance") == sandbox)
+            #expect(served.contains("get /api/v1/products/{id}"))
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func theTestClockMovesForwardAndRunsDueJobs(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, tuike async throws in
+            let before = try await client.send(.post, "/api/v1/sandbox/clock/advance", body: #"{"seconds":0}"#)
+            #expect(before.status == .ok)
+            let start = try #require(Instant(rfc3339: before.json["now"] as? String ?? ""))
+            try await JobQueue(database: tuike.database).schedule(kind: JobHandlers.purgeIdempotencyKeys, at: start.adding(seconds: 3_600), dedupeKey: "test", now: start)
+
+            let after = try await client.send(.post, "/api/v1/sandbox/clock/advance", body: #"{"seconds":7200}"#)
+            #expect(after.status == .ok)
+            let moved = try #require(Instant(rfc3339: after.json["now"] as? String ?? ""))
+            #expect(moved.milliseconds - start.milliseconds >= 7_200_000)
+            #expect(after.json["offset_seconds"] as? Int == 7_200)
+            let done = try await tuike.database.read { db in
+                try await db.first("SELECT status FROM jobs WHERE dedupe_key = 'test'")!.decode(column: "status", as: String.self)
+            }
+            #expect(done == "done")
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func theTestClockRefusesBadInput(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, tuike async throws in
+            expectError(try await client.send(.post, "/api/v1/sandbox/clock/advance", body: #"{"seconds":-1}"#), .unprocessableContent, "validation_failed")
+            expectError(try await client.send(.post, "/api/v1/sandbox/clock/advance", body: #"{"seconds":"10"}"#), .badRequest, "invalid_request")
+            expectError(try await client.send(.post, "/api/v1/sandbox/clock/advance", body: #"{}"#), .badRequest, "invalid_request")
+            expectError(try await client.send(.post, "/api/v1/sandbox/clock/advance", headers: jsonOnly, body: #"{"seconds":10}"#), .unauthorized, "unauthorized")
+            #expect(tuike.sandboxClock?.offsetMilliseconds == 0)
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func withoutTheSandboxTheClockRouteDoesNotExist(database kind: TestDatabase) async throws {
+        try await withTestApp(kind, sandbox: false) { client, _ async throws in
+            expectError(try await client.send(.post, "/api/v1/sandbox/clock/advance", body: #"{"seconds":10}"#), .notFound, "not_found")
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func theDemoSchoolLoadsOnceIntoAnEmptyDatabase(database kind: TestDatabase) async throws {
+        try await withTestApp(kind, demo: true) { client, tuike async throws in
+            let list = try await client.send(.get, "/api/v1/products?limit=100", headers: [:])
+            let titles = (list.json["data"] as? [[String: Any]])?.compactMap { $0["title"] as? String } ?? []
+            #expect(titles.count == DemoSchool.courses.count)
+            #expect(titles.contains("Python 数据分析实战"))
+            #expect(try await DemoSchool(app: tuike).loadIfEmpty() == false)
+        }
+    }
+}

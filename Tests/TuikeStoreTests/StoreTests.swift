@@ -1,0 +1,170 @@
+import SQLKit
+import Testing
+import TuikeCore
+@testable import TuikeStore
+import TuikeTestSupport
+
+@Suite struct MigrationTests {
+    @Test(arguments: TestDatabase.available)
+    func migrationsApplyOnceEach(database kind: TestDatabase) async throws {
+        try await kind.withDatabase(migrated: false) { database async throws in
+            let migrator = Migrator(database: database)
+            #expect(try await migrator.migrate(now: 1) == Migrations.all.map(\.version))
+            #expect(try await migrator.migrate(now: 2) == [])
+            #expect(try await migrator.appliedVersions() == Migrations.all.map(\.version))
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func concurrentMigratorsDoNotCollide(database kind: TestDatabase) async throws {
+        try await kind.withDatabase(migrated: false) { database async throws in
+            let results = try await withThrowingTaskGroup(of: [Int64].self) { group in
+                for _ in 0..<4 { group.addTask { try await Migrator(database: database).migrate(now: 1) } }
+                return try await group.reduce(into: [[Int64]]()) { $0.append($1) }
+            }
+            #expect(results.flatMap { $0 }.sorted() == Migrations.all.map(\.version))
+        }
+    }
+}
+
+@Suite struct TransactionTests {
+    struct Boom: Error {}
+
+    static func product(_ id: String, title: String = "课程") -> Product {
+        Product(id: id, title: title, price: 100, createdAt: Instant(milliseconds: 1), updatedAt: Instant(milliseconds: 1))
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func aFailedWriteChangesNothing(database kind: TestDatabase) async throws {
+        try await kind.withDatabase { database async throws in
+            await #expect(throws: Boom.self) {
+                try await database.write { db in
+                    try await ProductRepository.insert(Self.product("prod_a"), into: db)
+                    throw Boom()
+                }
+            }
+            #expect(try await ProductRepository(database: database).count() == 0)
+        }
+    }
+
+    /// 200 concurrent writers, every 10th of which fails: the failures roll back alone and every
+    /// other write is committed and acknowledged (group commit with savepoints on SQLite).
+    @Test(arguments: TestDatabase.available)
+    func concurrentWritesCommitIndependently(database kind: TestDatabase) async throws {
+        try await kind.withDatabase { database async throws in
+            let outcomes = await withTaskGroup(of: Bool.self) { group in
+                for index in 0..<200 {
+                    group.addTask {
+                        do {
+                            try await database.write { db in
+                                try await ProductRepository.insert(Self.product("prod_\(index)"), into: db)
+                                if index % 10 == 0 { throw Boom() }
+                            }
+                            return true
+                        } catch { return false }
+                    }
+                }
+                return await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 }.count == 180)
+            #expect(try await ProductRepository(database: database).count() == 180)
+            #expect(try await ProductRepository(database: database).find("prod_10") == nil)
+            #expect(try await ProductRepository(database: database).find("prod_11") != nil)
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func aConstraintViolationFailsOnlyItsOwnWrite(database kind: TestDatabase) async throws {
+        try await kind.withDatabase { database async throws in
+            let results = await withTaskGroup(of: Bool.self) { group in
+                for _ in 0..<20 {
+                    group.addTask {
+                        (try? await database.write { db in try await ProductRepository.insert(Self.product("prod_same"), into: db) }) != nil
+                    }
+                }
+                return await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(results.filter { $0 }.count == 1)
+            #expect(try await ProductRepository(database: database).count() == 1)
+        }
+    }
+}
+
+@Suite struct ProductRepositoryTests {
+    @Test(arguments: TestDatabase.available)
+    func createFindListUpdate(database kind: TestDatabase) async throws {
+        try await kind.withDatabase { database async throws in
+            let products = ProductRepository(database: database)
+            var ids: [String] = []
+            for index in 0..<5 {
+                let now = Instant(milliseconds: 1_000 + Int64(index))
+                let product = Product(id: Identifier.make("prod", at: now), title: "课程 \(index)", price: 100 * Int64(index),
+                                      stock: index == 0 ? 3 : nil, status: index == 4 ? .archived : .active, createdAt: now, updatedAt: now)
+                try await products.create(product)
+                ids.append(product.id)
+            }
+            #expect(try await products.find(ids[0])?.stock == 3)
+            #expect(try await products.find("prod_missing") == nil)
+
+            let firstPage = try await products.list(status: nil, limit: 2, before: nil)
+            #expect(firstPage.map(\.id) == [ids[4], ids[3]])
+            let secondPage = try await products.list(status: nil, limit: 2, before: firstPage.last!.id)
+            #expect(secondPage.map(\.id) == [ids[2], ids[1]])
+            #expect(try await products.list(status: .active, limit: 10, before: nil).count == 4)
+
+            let updated = try await products.update(ids[0], ProductChanges(title: "新标题", price: 999, stock: .some(nil), status: .archived), at: Instant(milliseconds: 9_999))
+            #expect(updated?.title == "新标题")
+            #expect(updated?.price == 999)
+            #expect(updated?.stock == nil)
+            #expect(updated?.status == .archived)
+            #expect(updated?.updatedAt == Instant(milliseconds: 9_999))
+            #expect(try await products.find(ids[0]) == updated)
+            #expect(try await products.update("prod_missing", ProductChanges(price: 1), at: Instant(milliseconds: 1)) == nil)
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func theSchemaRefusesNegativePrices(database kind: TestDatabase) async throws {
+        try await kind.withDatabase { database async throws in
+            await #expect(throws: (any Error).self) {
+                try await ProductRepository(database: database).create(
+                    Product(id: "prod_x", title: "x", price: -1, createdAt: Instant(milliseconds: 1), updatedAt: Instant(milliseconds: 1)))
+            }
+        }
+    }
+}
+
+@Suite struct SettingsAndTokenTests {
+    @Test(arguments: TestDatabase.available)
+    func programSettingsRoundTrip(database kind: TestDatabase) async throws {
+        try await kind.withDatabase { database async throws in
+            let program = ProgramRepository(database: database)
+            #expect(try await program.current() == .defaults)
+            var settings = ProgramSettings.defaults
+            settings.levels = [1500, 500, 200]
+            settings.taxMode = .prcLabor
+            try await program.save(settings, at: Instant(milliseconds: 5))
+            try await program.save(settings, at: Instant(milliseconds: 6))
+            #expect(try await program.current() == settings)
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func tokensResolveToPrincipals(database kind: TestDatabase) async throws {
+        try await kind.withDatabase { database async throws in
+            let tokens = TokenRepository(database: database)
+            let admin = try await tokens.issue(role: "admin", subjectID: nil, label: "t", at: Instant(milliseconds: 1))
+            let promoter = try await tokens.issue(role: "promoter", subjectID: "prm_1", label: "t", at: Instant(milliseconds: 1))
+            #expect(try await tokens.principal(for: admin)?.isAdmin == true)
+            if case .promoter(let id, _) = try await tokens.principal(for: promoter) { #expect(id == "prm_1") } else { Issue.record("not a promoter") }
+            #expect(try await tokens.principal(for: "tka_nope") == nil)
+            #expect(try await tokens.activeAdminTokenCount() == 1)
+            // Registering an operator token twice keeps one row.
+            try await tokens.store(token: "operator", role: "admin", subjectID: nil, label: "op", at: Instant(milliseconds: 2))
+            try await tokens.store(token: "operator", role: "admin", subjectID: nil, label: "op", at: Instant(milliseconds: 3))
+            #expect(try await tokens.activeAdminTokenCount() == 2)
+            let stored = try await database.read { db in try await db.rows("SELECT token_hash FROM api_tokens").map { try $0.decode(column: "token_hash", as: String.self) } }
+            #expect(!stored.contains(admin) && !stored.contains("operator"))
+        }
+    }
+}
