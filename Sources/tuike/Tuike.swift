@@ -54,6 +54,8 @@ struct Serve: AsyncParsableCommand {
     var demo = false
 
     func run() async throws {
+        // Line-buffer stdout so the one-time admin token reaches a log file or pipe immediately.
+        setvbuf(stdout, nil, _IOLBF, 0)
         let environment = ProcessInfo.processInfo.environment
         let logger = store.makeLogger()
         let registry = PrometheusCollectorRegistry()
