@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -12,6 +13,10 @@ public struct ServeConfiguration: Sendable {
     public var adminToken: String?
     public var sandbox = false
     public var demo = false
+    /// Base URL of links; default `http://localhost:<port>`.
+    public var publicURL: String?
+    /// Where the data key lives when `TUIKE_DATA_KEY` is not set; created on first start.
+    public var dataKeyFile = "./tuike.key"
 
     public init() {}
 }
@@ -20,16 +25,18 @@ public struct ServeConfiguration: Sendable {
 public func buildApplication(_ configuration: ServeConfiguration, registry: PrometheusCollectorRegistry = .init(), logger: Logger)
     async throws -> (some ApplicationProtocol, TuikeApp.Startup)
 {
+    let cipher = try FieldCipher.load(environment: ProcessInfo.processInfo.environment, file: configuration.dataKeyFile)
     let database = try await StoreFactory.open(configuration.database, logger: logger)
     let (tuike, startup) = try await TuikeApp.prepare(
         database: database,
-        options: .init(sandbox: configuration.sandbox, adminToken: configuration.adminToken, demo: configuration.demo),
+        options: .init(sandbox: configuration.sandbox, adminToken: configuration.adminToken, demo: configuration.demo,
+                       cipher: cipher, publicURL: configuration.publicURL ?? "http://localhost:\(configuration.port)"),
         registry: registry, logger: logger)
     var app = Application(
         router: buildRouter(tuike).router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Tuike"),
         logger: logger)
-    app.addServices(DatabaseService(database: database), JobRunnerService(runner: tuike.jobs, logger: logger))
+    app.addServices(DatabaseService(database: database), JobRunnerService(runner: tuike.jobs, logger: logger), tuike.clicks)
     return (app, startup)
 }
 
@@ -51,6 +58,20 @@ func buildRouter(_ tuike: TuikeApp) -> (router: Router<TuikeRequestContext>, ope
     ).addRoutes(to: api) { documentBox.value.withLock { $0 } }
     ProductsController(products: ProductRepository(database: tuike.database), clock: tuike.clock).addRoutes(to: api)
     ProgramController(program: ProgramRepository(database: tuike.database), clock: tuike.clock).addRoutes(to: api)
+
+    let program = ProgramRepository(database: tuike.database)
+    let promoters = PromoterRepository(database: tuike.database, cipher: tuike.cipher)
+    let links = LinkRepository(database: tuike.database)
+    let stats = TrafficStats(clicks: ClickRepository(database: tuike.database), program: program, clock: tuike.clock)
+    let promotersController = PromotersController(
+        promoters: promoters, tokens: TokenRepository(database: tuike.database), stats: stats, database: tuike.database, clock: tuike.clock)
+    promotersController.addRoutes(to: api)
+    ApplicationsController(promoters: promoters, agreements: AgreementRepository(database: tuike.database), program: program,
+                           upline: promotersController, clock: tuike.clock).addRoutes(to: api)
+    LinksController(links: links, cache: tuike.linkCache, stats: stats, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
+    let tracking = TrackingController(links: links, cache: tuike.linkCache, recorder: tuike.clicks, clock: tuike.clock)
+    tracking.addRoutes(to: api)
+    router.middlewares.add(RefParameterMiddleware(tracking: tracking))
 
     let document = OpenAPIDocument.build(operations: api.operations, version: TuikeVersion.current)
     documentBox.value.withLock { $0 = document }

@@ -14,19 +14,30 @@ public struct TuikeApp: Sendable {
     public let jobs: JobRunner
     public let registry: PrometheusCollectorRegistry
     public let logger: Logger
+    /// Encrypts phone numbers and other sensitive fields.
+    public let cipher: FieldCipher
+    /// Where buyers reach this server: the base of link URLs (`https://tk.example.com`).
+    public let publicURL: String
+    public let clicks: ClickRecorder
     let tokenCache = TokenCache()
+    let linkCache = LinkCache()
 
     public struct Options: Sendable {
         public var sandbox: Bool
         public var adminToken: String?
         public var demo: Bool
         public var baseClock: any TuikeClock
+        public var cipher: FieldCipher
+        public var publicURL: String
 
-        public init(sandbox: Bool = false, adminToken: String? = nil, demo: Bool = false, baseClock: any TuikeClock = SystemClock()) {
+        public init(sandbox: Bool = false, adminToken: String? = nil, demo: Bool = false, baseClock: any TuikeClock = SystemClock(),
+                    cipher: FieldCipher, publicURL: String = "http://localhost:8080") {
             self.sandbox = sandbox
             self.adminToken = adminToken
             self.demo = demo
             self.baseClock = baseClock
+            self.cipher = cipher
+            self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
         }
     }
 
@@ -50,10 +61,13 @@ public struct TuikeApp: Sendable {
         }
         let clock: any TuikeClock = sandboxClock ?? options.baseClock
         let jobs = JobRunner(database: database, clock: clock, handlers: JobHandlers.all(database: database), logger: logger)
-        let app = TuikeApp(database: database, clock: clock, sandboxClock: sandboxClock, jobs: jobs, registry: registry, logger: logger)
+        let app = TuikeApp(database: database, clock: clock, sandboxClock: sandboxClock, jobs: jobs, registry: registry, logger: logger,
+                           cipher: options.cipher, publicURL: options.publicURL,
+                           clicks: ClickRecorder(repository: ClickRepository(database: database), logger: logger))
 
         startup.generatedAdminToken = try await app.ensureAdminToken(options.adminToken)
         try await JobHandlers.scheduleRecurring(database: database, now: clock.now())
+        try await AgreementRepository(database: database).ensureDefault(at: clock.now())
         if options.demo {
             startup.loadedDemo = try await DemoSchool(app: app).loadIfEmpty()
         }

@@ -6,6 +6,15 @@ public struct Migration: Sendable {
     public let version: Int64
     public let name: String
     public let statements: [String]
+    /// Statements that differ by database (triggers): run after `statements`.
+    public let dialectStatements: [Dialect.Kind: [String]]
+
+    public init(version: Int64, name: String, statements: [String], dialectStatements: [Dialect.Kind: [String]] = [:]) {
+        self.version = version
+        self.name = name
+        self.statements = statements
+        self.dialectStatements = dialectStatements
+    }
 }
 
 public enum Migrations {
@@ -87,6 +96,7 @@ public enum Migrations {
             """,
             "CREATE INDEX jobs_by_due ON jobs (status, due_at)",
         ]),
+        PromoterMigration.migration,
     ]
 }
 
@@ -118,7 +128,9 @@ public struct Migrator: Sendable {
                 if dialect.kind == .postgres { try await db.execute("SELECT pg_advisory_xact_lock(7368757)") }
                 let existing = try await db.first("SELECT version FROM schema_migrations WHERE version = \(bind: migration.version)")
                 guard existing == nil else { return false }
-                for statement in migration.statements { try await db.raw(SQLQueryString(statement)).run() }
+                for statement in migration.statements + (migration.dialectStatements[dialect.kind] ?? []) {
+                    try await db.raw(SQLQueryString(statement)).run()
+                }
                 try await db.execute("""
                     INSERT INTO schema_migrations (version, name, applied_at)
                     VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: now))

@@ -22,6 +22,13 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "info"
 
+    @Option(help: "File holding the key that encrypts phone numbers; created on first start. $TUIKE_DATA_KEY (base64 of 32 bytes) wins.")
+    var dataKeyFile: String = "./tuike.key"
+
+    func cipher() throws -> FieldCipher {
+        try FieldCipher.load(environment: ProcessInfo.processInfo.environment, file: dataKeyFile)
+    }
+
     var resolvedDatabase: String {
         database ?? ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "./tuike.sqlite"
     }
@@ -53,9 +60,10 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Load the demo school into an empty database.")
     var demo = false
 
+    @Option(help: "Base URL buyers use to reach this server, for link URLs. Default: $TUIKE_PUBLIC_URL or http://localhost:<port>.")
+    var publicURL: String?
+
     func run() async throws {
-        // Line-buffer stdout so the one-time admin token reaches a log file or pipe immediately.
-        setvbuf(stdout, nil, _IOLBF, 0)
         let environment = ProcessInfo.processInfo.environment
         let logger = store.makeLogger()
         let registry = PrometheusCollectorRegistry()
@@ -68,16 +76,18 @@ struct Serve: AsyncParsableCommand {
         configuration.adminToken = adminToken ?? environment["TUIKE_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         configuration.sandbox = sandbox || environment["TUIKE_SANDBOX"] == "1"
         configuration.demo = demo
+        configuration.publicURL = publicURL ?? environment["TUIKE_PUBLIC_URL"]
+        configuration.dataKeyFile = store.dataKeyFile
 
         let (app, startup) = try await buildApplication(configuration, registry: registry, logger: logger)
         if let token = startup.generatedAdminToken {
-            print("""
+            say("""
                 Admin token (shown once, store it now): \(token)
                   curl -H 'Authorization: Bearer \(token)' http://localhost:\(configuration.port)/api/v1/program
                 """)
         }
-        if startup.loadedDemo { print("Loaded the demo school.") }
-        print("Tuike \(TuikeVersion.current) on http://\(configuration.host == "0.0.0.0" ? "localhost" : configuration.host):\(configuration.port)"
+        if startup.loadedDemo { say("Loaded the demo school.") }
+        say("Tuike \(TuikeVersion.current) on http://\(configuration.host == "0.0.0.0" ? "localhost" : configuration.host):\(configuration.port)"
               + (configuration.sandbox ? " (sandbox)" : ""))
         try await app.runService()
     }
@@ -93,7 +103,7 @@ struct Migrate: AsyncParsableCommand {
         let applied = try await Migrator(database: database).migrate(now: Int64(Date().timeIntervalSince1970 * 1000))
         let all = try await Migrator(database: database).appliedVersions()
         try await database.shutdown()
-        print(applied.isEmpty ? "Up to date (schema version \(all.last ?? 0))." : "Applied migrations \(applied.map(String.init).joined(separator: ", ")).")
+        say(applied.isEmpty ? "Up to date (schema version \(all.last ?? 0))." : "Applied migrations \(applied.map(String.init).joined(separator: ", ")).")
     }
 }
 
@@ -104,14 +114,20 @@ struct Demo: AsyncParsableCommand {
     func run() async throws {
         let logger = store.makeLogger()
         let database = try await StoreFactory.open(store.resolvedDatabase, logger: logger)
-        let (_, startup) = try await TuikeApp.prepare(database: database, options: .init(demo: true), logger: logger)
+        let (_, startup) = try await TuikeApp.prepare(database: database, options: .init(demo: true, cipher: try store.cipher()), logger: logger)
         try await database.shutdown()
-        if let token = startup.generatedAdminToken { print("Admin token (shown once, store it now): \(token)") }
-        print(startup.loadedDemo ? "Loaded the demo school." : "The database already has data; nothing loaded.")
+        if let token = startup.generatedAdminToken { say("Admin token (shown once, store it now): \(token)") }
+        say(startup.loadedDemo ? "Loaded the demo school." : "The database already has data; nothing loaded.")
     }
 }
 
 struct Version: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print the version.")
-    func run() { print("tuike \(TuikeVersion.current)") }
+    func run() { say("tuike \(TuikeVersion.current)") }
+}
+
+/// Writes a line to stdout at once (print is block-buffered into pipes and files, and the
+/// one-time admin token must not wait in a buffer).
+func say(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
 }

@@ -26,7 +26,7 @@ import TuikeTestSupport
     @Test(arguments: [true, false])
     func openAPIDocumentMatchesTheRouter(sandbox: Bool) async throws {
         try await TestDatabase.sqlite.withDatabase(migrated: false) { database async throws in
-            let (tuike, _) = try await TuikeApp.prepare(database: database, options: .init(sandbox: sandbox, adminToken: adminToken), logger: TestDatabase.logger)
+            let (tuike, _) = try await TuikeApp.prepare(database: database, options: .init(sandbox: sandbox, adminToken: adminToken, cipher: testCipher), logger: TestDatabase.logger)
             let (router, _) = buildRouter(tuike)
             let served = Set(router.routes.map { "\($0.method.rawValue.lowercased()) \($0.path.description)" })
             let app = Application(router: router, logger: TestDatabase.logger)

@@ -19,7 +19,7 @@ func withTestApp<T>(
 ) async throws -> T {
     try await kind.withDatabase(migrated: false) { database async throws in
         let (tuike, _) = try await TuikeApp.prepare(
-            database: database, options: .init(sandbox: sandbox, adminToken: adminToken, demo: demo), logger: TestDatabase.logger)
+            database: database, options: .init(sandbox: sandbox, adminToken: adminToken, demo: demo, cipher: testCipher), logger: TestDatabase.logger)
         let app = Application(router: buildRouter(tuike).router, logger: TestDatabase.logger)
         return try await app.test(.router) { client in try await body(client, tuike) }
     }

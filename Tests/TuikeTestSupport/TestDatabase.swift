@@ -94,3 +94,6 @@ public enum TestDatabase: String, Sendable, CustomStringConvertible {
 }
 
 public enum TestDatabaseError: Error { case postgresNotConfigured }
+
+/// A fixed data key for tests (never used outside them).
+public let testCipher = try! FieldCipher(base64: "dHVpa2UtdGVzdC1rZXktMzItYnl0ZXMtbG9uZy4uLi4=")

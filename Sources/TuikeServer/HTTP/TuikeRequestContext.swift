@@ -1,3 +1,5 @@
+import Foundation
+import HTTPTypes
 import Hummingbird
 import TuikeCore
 
@@ -8,8 +10,39 @@ public struct TuikeRequestContext: RequestContext {
     /// A bearer token was sent but is unknown or revoked; kept to tell the caller so on 401.
     var presentedInvalidToken = false
 
+    /// The peer's address; see `clientIP(_:)` for what is believed behind a local proxy.
+    let remoteIP: String?
+
     public init(source: Source) {
         self.coreContext = .init(source: source)
+        self.remoteIP = source.channel.remoteAddress?.ipAddress
+    }
+
+    /// The client's IP. Forwarding headers are believed only when the peer is on loopback, that is
+    /// a reverse proxy on the same machine; anyone else could forge them.
+    func clientIP(_ request: Request) -> String? {
+        guard let remoteIP else { return request.headers[.xForwardedFor].flatMap(Self.firstForwarded) }
+        let loopback = remoteIP == "127.0.0.1" || remoteIP == "::1" || remoteIP.hasPrefix("::ffff:127.")
+        guard loopback else { return remoteIP }
+        return request.headers[.xRealIP] ?? request.headers[.xForwardedFor].flatMap(Self.firstForwarded) ?? remoteIP
+    }
+
+    static func firstForwarded(_ header: String) -> String? {
+        header.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    /// Admins may act on any promoter; a promoter only on itself (403 otherwise).
+    func requireSelfOrAdmin(_ promoterID: String) throws(TuikeError) {
+        switch try requirePrincipal() {
+        case .admin: return
+        case .promoter(let own, _) where own == promoterID: return
+        case .promoter: throw TuikeError(.forbidden, code: "forbidden", "a promoter may only see and act on its own resources")
+        }
+    }
+
+    /// The promoter a promoter token belongs to, nil for admins.
+    var ownPromoterID: String? {
+        if case .promoter(let id, _) = principal { id } else { nil }
     }
 
     /// 1 MiB: far above any JSON this API accepts, low enough to shed abuse early.
@@ -33,4 +66,9 @@ public struct TuikeRequestContext: RequestContext {
     }
 
     var isAdmin: Bool { principal?.isAdmin == true }
+}
+
+extension HTTPField.Name {
+    static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
+    static let xRealIP = HTTPField.Name("X-Real-IP")!
 }

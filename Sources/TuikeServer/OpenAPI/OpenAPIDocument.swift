@@ -100,5 +100,13 @@ enum Schemas {
         ("ProductPage", page(of: "Product")),
         ("ProgramSettings", ProgramController.settingsSchema),
         ("ClockNow", object([("now", time), ("offset_seconds", integer)], required: ["now"])),
+        ("Promoter", PromoterView.schema),
+        ("TeamMember", PromotersController.teamMemberSchema),
+        ("AgreementAcceptance", PromotersController.acceptanceSchema),
+        ("AuditEntry", PromotersController.auditSchema),
+        ("Agreement", ApplicationsController.agreementSchema),
+        ("Link", LinkView.schema),
+        ("LinkPage", page(of: "Link")),
+        ("Stats", StatsView.schema),
     ]
 }

@@ -1,0 +1,44 @@
+import Foundation
+
+/// Calendar days of the program's time zone as UTC ranges (RULES.md §1: periods use the program's
+/// time zone). DST days are 23 or 25 hours long; the ranges follow.
+public enum CalendarDays {
+    public struct Day: Equatable, Sendable {
+        public let label: String   // yyyy-MM-dd in the time zone
+        public let start: Instant
+        public let end: Instant
+    }
+
+    public static let maxDays = 366
+
+    /// The days from the one containing `from` through the one containing `to`.
+    public static func days(from: Instant, to: Instant, timeZone identifier: String) throws(TuikeError) -> [Day] {
+        guard let zone = TimeZone(identifier: identifier) else { throw .validation("unknown time zone \(identifier)") }
+        guard from <= to else { throw .validation("from must not be after to") }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        var start = calendar.startOfDay(for: from.date)
+        var days: [Day] = []
+        while start <= to.date {
+            guard days.count < maxDays, let next = calendar.date(byAdding: .day, value: 1, to: start) else {
+                throw .validation("a range is at most \(maxDays) days")
+            }
+            let parts = calendar.dateComponents([.year, .month, .day], from: start)
+            let label = String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+            days.append(Day(label: label, start: Instant(start), end: Instant(next)))
+            start = next
+        }
+        return days
+    }
+
+    /// Parses `yyyy-MM-dd` as the start of that day in the time zone.
+    public static func startOfDay(_ text: String, timeZone identifier: String) -> Instant? {
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3, let zone = TimeZone(identifier: identifier) else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        guard let date = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2])),
+              calendar.component(.day, from: date) == parts[2] else { return nil }
+        return Instant(date)
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import Hummingbird
+import TuikeCore
+import TuikeStore
+
+/// Joining the program: the public reads the current agreement, applies with its signature, and
+/// an admin approves or rejects (or the program approves at once).
+struct ApplicationsController {
+    let promoters: PromoterRepository
+    let agreements: AgreementRepository
+    let program: ProgramRepository
+    let upline: PromotersController
+    let clock: any TuikeClock
+
+    func addRoutes(to api: APIRoutes) {
+        let promoter = Schemas.ref("Promoter")
+        api.add(.get, "/api/v1/agreements/current", summary: "The agreement a promoter signs now", tag: "Promoters", access: .publicAccess,
+                responses: [(200, "The current agreement.", Schemas.ref("Agreement"))], handler: current)
+        api.add(.post, "/api/v1/agreements", summary: "Publish a new agreement version", tag: "Promoters", access: .admin,
+                request: Schemas.object([("version", Schemas.string), ("text", Schemas.string)], required: ["version", "text"]),
+                responses: [(201, "The agreement.", Schemas.ref("Agreement"))], handler: publish)
+        api.add(.post, "/api/v1/promoter-applications", summary: "Apply to become a promoter, signing the agreement", tag: "Promoters",
+                access: .publicAccess,
+                request: Schemas.object([("name", Schemas.string), ("phone", Schemas.string), ("invite_code", Schemas.string),
+                                         ("agreement_version", Schemas.string), ("signed_name", Schemas.string)],
+                                        required: ["name", "phone", "agreement_version", "signed_name"]),
+                responses: [(201, "The application: status `applied`, or `active` when the program approves automatically.",
+                             Schemas.object([("id", Schemas.string), ("status", Schemas.string)]))], handler: apply)
+        api.add(.get, "/api/v1/promoter-applications", summary: "Applications waiting for review", tag: "Promoters", access: .admin,
+                responses: [(200, "A page of applicants.", Schemas.page(of: "Promoter"))], parameters: Schemas.pagination, handler: pending)
+        api.add(.post, "/api/v1/promoter-applications/{id}/approve", summary: "Approve an application", tag: "Promoters", access: .admin,
+                request: Schemas.object([("reason", Schemas.string)]), responses: [(200, "The promoter, now active.", promoter)]) { request, context in
+            try await upline.transition(request, context: context, from: [.applied], to: .active)
+        }
+        api.add(.post, "/api/v1/promoter-applications/{id}/reject", summary: "Reject an application with a reason", tag: "Promoters",
+                access: .admin, request: Schemas.object([("reason", Schemas.string)], required: ["reason"]),
+                responses: [(200, "The promoter, now rejected.", promoter)], handler: reject)
+    }
+
+    struct AgreementView: Encodable, Sendable {
+        let version: String
+        let text: String
+        let sha256: String
+        let publishedAt: Instant
+        init(_ agreement: Agreement) {
+            version = agreement.version
+            text = agreement.text
+            sha256 = agreement.sha256
+            publishedAt = agreement.publishedAt
+        }
+    }
+
+    @Sendable func current(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        guard let agreement = try await agreements.current() else { throw TuikeError.notFound("agreement", "current") }
+        return try JSONOutput.response(AgreementView(agreement))
+    }
+
+    struct PublishRequest: Decodable { let version: String; let text: String }
+
+    @Sendable func publish(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try context.requireAdmin()
+        let body = try await JSONBody.decode(PublishRequest.self, from: request, context: context, allowedFields: ["version", "text"])
+        let version = body.version.trimmingCharacters(in: .whitespaces)
+        guard !version.isEmpty, version.count <= 40 else { throw TuikeError.validation("version must be 1 to 40 characters") }
+        guard !body.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw TuikeError.validation("text must not be empty") }
+        let agreement = try await agreements.publish(version: version, text: body.text, at: clock.now())
+        return try JSONOutput.response(AgreementView(agreement), status: .created)
+    }
+
+    struct ApplyRequest: Decodable {
+        let name: String
+        let phone: String
+        let inviteCode: String?
+        let agreementVersion: String
+        let signedName: String
+        enum CodingKeys: String, CodingKey {
+            case name, phone, inviteCode = "invite_code", agreementVersion = "agreement_version", signedName = "signed_name"
+        }
+        static let fields: Set<String> = ["name", "phone", "invite_code", "agreement_version", "signed_name"]
+    }
+
+    struct ApplicationView: Encodable { let id: String; let status: String; let inviteCode: String }
+
+    @Sendable func apply(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let body = try await JSONBody.decode(ApplyRequest.self, from: request, context: context, allowedFields: ApplyRequest.fields)
+        try Promoter.validate(name: body.name)
+        let signed = body.signedName.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !signed.isEmpty, signed.count <= Promoter.maxNameLength else { throw TuikeError.validation("signed_name must be your name, as a signature") }
+        guard let currentAgreement = try await agreements.current(), currentAgreement.version == body.agreementVersion else {
+            throw TuikeError.validation("agreement_version must be the current agreement's version")
+        }
+        let parentID = try await upline.resolveUpline(parentID: nil, inviteCode: body.inviteCode)
+        let autoApprove = try await program.current().autoApprovePromoters
+        let acceptance = PromoterRepository.AgreementAcceptance(
+            version: body.agreementVersion, signedName: signed, ip: context.clientIP(request), userAgent: request.headers[.userAgent])
+        let created = try await promoters.create(
+            .init(name: body.name, phone: body.phone, status: autoApprove ? .active : .applied, parentID: parentID, acceptance: acceptance),
+            at: clock.now())
+        return try JSONOutput.response(ApplicationView(id: created.id, status: created.status.rawValue, inviteCode: created.inviteCode), status: .created)
+    }
+
+    @Sendable func pending(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try context.requireAdmin()
+        let page = try PageRequest(request)
+        let fetched = try await promoters.list(status: .applied, parentID: nil, limit: page.limit + 1, before: page.cursor)
+        return try JSONOutput.response(Page(fetched: fetched.map(PromoterView.init), limit: page.limit, id: \.id))
+    }
+
+    struct RejectRequest: Decodable { let reason: String }
+
+    @Sendable func reject(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let admin = try context.requireAdmin()
+        let id = try context.parameters.require("id")
+        let body = try await JSONBody.decode(RejectRequest.self, from: request, context: context, allowedFields: ["reason"])
+        guard !body.reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw TuikeError.validation("reason must not be empty") }
+        let promoter = try await promoters.transition(id, from: [.applied], to: .rejected, reason: body.reason, actor: PromotersController.actor(admin), at: clock.now())
+        return try JSONOutput.response(PromoterView(promoter))
+    }
+
+    static let agreementSchema = Schemas.object([
+        ("version", Schemas.string), ("text", Schemas.string), ("sha256", Schemas.string), ("published_at", Schemas.time),
+    ], required: ["version", "text", "sha256", "published_at"])
+}

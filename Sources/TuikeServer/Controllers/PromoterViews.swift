@@ -1,0 +1,112 @@
+import TuikeCore
+import TuikeStore
+
+/// A promoter as the API shows it: the phone masked, never in clear.
+struct PromoterView: Encodable, Sendable {
+    let id: String
+    let name: String
+    let phone: String?
+    let status: String
+    let parentId: String?
+    let inviteCode: String
+    let buyerId: String?
+    let rejectionReason: String?
+    let createdAt: Instant
+    let updatedAt: Instant
+
+    init(_ promoter: Promoter) {
+        id = promoter.id
+        name = promoter.name
+        phone = promoter.phoneMasked
+        status = promoter.status.rawValue
+        parentId = promoter.parentID
+        inviteCode = promoter.inviteCode
+        buyerId = promoter.buyerID
+        rejectionReason = promoter.rejectionReason
+        createdAt = promoter.createdAt
+        updatedAt = promoter.updatedAt
+    }
+
+    enum CodingKeys: String, CodingKey { case id, name, phone, status, parentId, inviteCode, buyerId, rejectionReason, createdAt, updatedAt }
+
+    /// Nulls are written out so clients see every field.
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(name, forKey: .name)
+        try c.encode(phone, forKey: .phone)
+        try c.encode(status, forKey: .status)
+        try c.encode(parentId, forKey: .parentId)
+        try c.encode(inviteCode, forKey: .inviteCode)
+        try c.encode(buyerId, forKey: .buyerId)
+        try c.encode(rejectionReason, forKey: .rejectionReason)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(updatedAt, forKey: .updatedAt)
+    }
+
+    static let schema = Schemas.object([
+        ("id", Schemas.string), ("name", Schemas.string), ("phone", Schemas.nullable(Schemas.string)),
+        ("status", Schemas.enumeration(Promoter.Status.allCases.map(\.rawValue))), ("parent_id", Schemas.nullable(Schemas.string)),
+        ("invite_code", Schemas.string), ("buyer_id", Schemas.nullable(Schemas.string)),
+        ("rejection_reason", Schemas.nullable(Schemas.string)), ("created_at", Schemas.time), ("updated_at", Schemas.time),
+    ], required: ["id", "name", "phone", "status", "parent_id", "invite_code", "buyer_id", "rejection_reason", "created_at", "updated_at"])
+}
+
+struct LinkView: Encodable, Sendable {
+    let id: String
+    let code: String
+    let url: String
+    let promoterId: String
+    let productId: String?
+    let to: String?
+    let status: String
+    let createdAt: Instant
+
+    init(_ link: Link, publicURL: String) {
+        id = link.id
+        code = link.code
+        url = "\(publicURL)/r/\(link.code)"
+        promoterId = link.promoterID
+        productId = link.productID
+        to = link.targetURL
+        status = link.status.rawValue
+        createdAt = link.createdAt
+    }
+
+    enum CodingKeys: String, CodingKey { case id, code, url, promoterId, productId, to, status, createdAt }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(code, forKey: .code)
+        try c.encode(url, forKey: .url)
+        try c.encode(promoterId, forKey: .promoterId)
+        try c.encode(productId, forKey: .productId)
+        try c.encode(to, forKey: .to)
+        try c.encode(status, forKey: .status)
+        try c.encode(createdAt, forKey: .createdAt)
+    }
+
+    static let schema = Schemas.object([
+        ("id", Schemas.string), ("code", Schemas.string), ("url", Schemas.string), ("promoter_id", Schemas.string),
+        ("product_id", Schemas.nullable(Schemas.string)), ("to", Schemas.nullable(Schemas.string)),
+        ("status", Schemas.enumeration(Link.Status.allCases.map(\.rawValue))), ("created_at", Schemas.time),
+    ], required: ["id", "code", "url", "promoter_id", "product_id", "to", "status", "created_at"])
+}
+
+/// Daily traffic for a promoter or a link.
+struct StatsView: Encodable, Sendable {
+    struct Day: Encodable, Sendable { let day: String; let pv: Int64; let uv: Int64; let bots: Int64 }
+    struct Totals: Encodable, Sendable { let pv: Int64; let uv: Int64; let bots: Int64 }
+    let timeZone: String
+    let from: String
+    let to: String
+    let totals: Totals
+    let days: [Day]
+
+    static let schema = Schemas.object([
+        ("time_zone", Schemas.string), ("from", Schemas.string), ("to", Schemas.string),
+        ("totals", Schemas.object([("pv", Schemas.integer), ("uv", Schemas.integer), ("bots", Schemas.integer)])),
+        ("days", Schemas.array(Schemas.object([("day", Schemas.string), ("pv", Schemas.integer), ("uv", Schemas.integer), ("bots", Schemas.integer)]))),
+    ])
+}

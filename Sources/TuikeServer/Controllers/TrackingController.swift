@@ -1,0 +1,213 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import TuikeCore
+import TuikeStore
+
+/// Click tracking (F4, RULES.md §3): `/r/{code}` redirects, `?ref=CODE` on pages, server-side
+/// tracking for integrators, and a beacon plus `/tuike.js` for the merchant's own site.
+struct TrackingController {
+    let links: LinkRepository
+    let cache: LinkCache
+    let recorder: ClickRecorder
+    let clock: any TuikeClock
+
+    static let visitorCookie = "tk_vid"
+    static let oneYear = 365 * 86_400
+
+    func addRoutes(to api: APIRoutes) {
+        api.add(.get, "/r/{code}", summary: "Follow a promoter's link: records the click, sets tk_vid, redirects", tag: "Tracking",
+                access: .publicAccess, responses: [(302, "To the product page or the link's target.", nil), (404, "Unknown or disabled link (an HTML page).", nil)],
+                handler: redirect)
+        api.add(.post, "/api/v1/track/click", summary: "Record a click server-side", tag: "Tracking", access: .admin,
+                request: Schemas.object([("code", Schemas.string), ("visitor_id", Schemas.string), ("ip", Schemas.string),
+                                         ("user_agent", Schemas.string), ("referrer", Schemas.string)], required: ["code", "visitor_id"]),
+                responses: [(201, "The click.", Schemas.object([("click_id", Schemas.string), ("bot", Schemas.boolean)]))], handler: trackClick)
+        api.add(.post, "/api/v1/track/beacon", summary: "Record a click reported by /tuike.js on the merchant's site", tag: "Tracking",
+                access: .publicAccess,
+                request: Schemas.object([("code", Schemas.string), ("visitor_id", Schemas.string), ("referrer", Schemas.string), ("url", Schemas.string)],
+                                        required: ["code", "visitor_id"]),
+                responses: [(204, "Recorded.", nil)], handler: beacon)
+        api.add(.get, "/tuike.js", summary: "Click-tracking snippet for the merchant's own pages", tag: "Tracking", access: .publicAccess,
+                responses: [(200, "JavaScript.", nil)]) { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/javascript; charset=utf-8", .cacheControl: "public, max-age=3600"],
+                     body: .init(byteBuffer: ByteBuffer(string: Self.snippet)))
+        }
+    }
+
+    /// The active link for a code, or nil: unknown and disabled links look the same to the public.
+    func activeLink(_ code: String) async throws -> Link? {
+        guard code.count <= 64 else { return nil }
+        let link = try await cache.link(code: code) { try await links.find(code: code) }
+        return link?.status == .active ? link : nil
+    }
+
+    @Sendable func redirect(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let code = try context.parameters.require("code")
+        guard let link = try await activeLink(code) else { return Self.notFoundPage() }
+        let (visitor, isNew) = Self.visitor(request)
+        let click = makeClick(link: link, visitor: visitor, ip: context.clientIP(request), userAgent: request.headers[.userAgent],
+                              referrer: request.headers[.referer])
+        try await recorder.record(click)
+        var response = Response.redirect(to: Self.destination(link, visitor: visitor, clickID: click.id), type: .found)
+        if isNew { response.headers[.setCookie] = Self.cookie(visitor) }
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    func makeClick(link: Link, visitor: String, ip: String?, userAgent: String?, referrer: String?, isBot: Bool? = nil) -> ClickRecord {
+        let now = clock.now()
+        return ClickRecord(
+            id: Identifier.make("clk", at: now), linkID: link.id, promoterID: link.promoterID, productID: link.productID,
+            visitorID: visitor, at: now, ip: ip, userAgent: userAgent.map { String($0.prefix(512)) },
+            referrer: referrer.map { String($0.prefix(1_000)) }, isBot: isBot ?? BotDetector.isBot(userAgent: userAgent))
+    }
+
+    /// The product page for product links, the merchant's target (told who the visitor is, so its
+    /// shop can report orders with `visitor_id`), or the storefront.
+    static func destination(_ link: Link, visitor: String, clickID: String) -> String {
+        if let target = link.targetURL, var components = URLComponents(string: target) {
+            components.queryItems = (components.queryItems ?? []) + [URLQueryItem(name: "tk_vid", value: visitor), URLQueryItem(name: "tk_click", value: clickID)]
+            return components.string ?? target
+        }
+        return link.productID.map { "/p/\($0)" } ?? "/"
+    }
+
+    struct TrackRequest: Decodable {
+        let code: String
+        let visitorId: String
+        let ip: String?
+        let userAgent: String?
+        let referrer: String?
+        enum CodingKeys: String, CodingKey { case code, visitorId = "visitor_id", ip, userAgent = "user_agent", referrer }
+    }
+
+    struct TrackedView: Encodable { let clickId: String; let bot: Bool }
+
+    /// Server-side tracking: the integrator vouches for the visitor, so without a user agent the
+    /// click counts as human; with one, the bot rules apply.
+    @Sendable func trackClick(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try context.requireAdmin()
+        let body = try await JSONBody.decode(TrackRequest.self, from: request, context: context,
+                                             allowedFields: ["code", "visitor_id", "ip", "user_agent", "referrer"])
+        guard Self.isValidVisitor(body.visitorId) else { throw TuikeError.validation("visitor_id must be 16 to 64 letters, digits, - or _") }
+        guard let link = try await activeLink(body.code) else { throw TuikeError.notFound("link", body.code) }
+        let click = makeClick(link: link, visitor: body.visitorId, ip: body.ip, userAgent: body.userAgent, referrer: body.referrer,
+                              isBot: body.userAgent.map { BotDetector.isBot(userAgent: $0) } ?? false)
+        try await recorder.record(click)
+        return try JSONOutput.response(TrackedView(clickId: click.id, bot: click.isBot), status: .created)
+    }
+
+    struct BeaconRequest: Decodable {
+        let code: String
+        let visitorId: String
+        let referrer: String?
+        let url: String?
+        enum CodingKeys: String, CodingKey { case code, visitorId = "visitor_id", referrer, url }
+    }
+
+    /// Called cross-origin by `/tuike.js` with a text/plain body (no CORS preflight needed).
+    @Sendable func beacon(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        var response: Response
+        do {
+            let body = try await JSONBody.decode(BeaconRequest.self, from: request, context: context, allowedFields: ["code", "visitor_id", "referrer", "url"])
+            guard Self.isValidVisitor(body.visitorId) else { throw TuikeError.validation("visitor_id must be 16 to 64 letters, digits, - or _") }
+            guard let link = try await activeLink(body.code) else { throw TuikeError.notFound("link", body.code) }
+            try await recorder.record(makeClick(link: link, visitor: body.visitorId, ip: context.clientIP(request),
+                                                userAgent: request.headers[.userAgent], referrer: body.referrer))
+            response = Response(status: .noContent)
+        } catch {
+            response = ErrorResponses.response(for: error, logger: context.logger)
+        }
+        response.headers[.accessControlAllowOrigin] = "*"
+        return response
+    }
+
+    /// The visitor id from the `tk_vid` cookie, or a new random 128-bit one.
+    static func visitor(_ request: Request) -> (id: String, isNew: Bool) {
+        if let existing = request.cookies[visitorCookie]?.value, isValidVisitor(existing) { return (existing, false) }
+        return (newVisitorID(), true)
+    }
+
+    static func newVisitorID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<2).map { _ in String(generator.next() as UInt64, radix: 16).leftPadded(to: 16) }.joined()
+    }
+
+    static func isValidVisitor(_ text: String) -> Bool {
+        (16...64).contains(text.utf8.count) && text.utf8.allSatisfy { $0.isASCIIAlphanumeric || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }
+    }
+
+    static func cookie(_ visitor: String) -> String {
+        "\(visitorCookie)=\(visitor); Max-Age=\(oneYear); Path=/; HttpOnly; SameSite=Lax"
+    }
+
+    static func notFoundPage() -> Response {
+        let html = """
+            <!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+            <title>链接已失效</title></head><body style="font-family:sans-serif;text-align:center;padding:3em 1em">
+            <h1>链接已失效</h1><p>这个推广链接不存在或已停用。</p><p>This link does not exist or is no longer active.</p>
+            <p><a href="/">返回首页 · Home</a></p></body></html>
+            """
+        return Response(status: .notFound, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// Reads `?ref=` on the merchant's page, keeps a first-party visitor id, reports the click to
+    /// Tuike and exposes `window.tuike.visitorId` so the shop can send it with orders.
+    static let snippet = """
+        (function () {
+          var script = document.currentScript;
+          var base = script ? script.src.replace(/\\/tuike\\.js(\\?.*)?$/, '') : '';
+          var params = new URLSearchParams(window.location.search);
+          var vid = params.get('tk_vid') || window.localStorage.getItem('tk_vid');
+          if (!vid || !/^[A-Za-z0-9_-]{16,64}$/.test(vid)) {
+            var bytes = new Uint8Array(16);
+            window.crypto.getRandomValues(bytes);
+            vid = Array.prototype.map.call(bytes, function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
+          }
+          window.localStorage.setItem('tk_vid', vid);
+          document.cookie = 'tk_vid=' + vid + '; path=/; max-age=31536000; samesite=lax';
+          window.tuike = { visitorId: vid };
+          var ref = params.get('ref');
+          if (ref && base) {
+            fetch(base + '/api/v1/track/beacon', {
+              method: 'POST', mode: 'cors', keepalive: true, headers: { 'Content-Type': 'text/plain' },
+              body: JSON.stringify({ code: ref, visitor_id: vid, referrer: document.referrer, url: window.location.href })
+            });
+          }
+        })();
+
+        """
+}
+
+/// `?ref=CODE` on any page of this server records a click like `/r/CODE` does, once the page
+/// answered successfully (API and redirect routes are left alone).
+struct RefParameterMiddleware: RouterMiddleware {
+    typealias Context = TuikeRequestContext
+    let tracking: TrackingController
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.method == .get, let code = request.uri.queryParameters["ref"].map(String.init),
+              !request.uri.path.hasPrefix("/api/"), !request.uri.path.hasPrefix("/r/") else {
+            return try await next(request, context)
+        }
+        var response = try await next(request, context)
+        guard (200..<300).contains(response.status.code), let link = try await tracking.activeLink(code) else { return response }
+        let (visitor, isNew) = TrackingController.visitor(request)
+        try await tracking.recorder.record(tracking.makeClick(
+            link: link, visitor: visitor, ip: context.clientIP(request), userAgent: request.headers[.userAgent], referrer: request.headers[.referer]))
+        if isNew { response.headers.append(HTTPField(name: .setCookie, value: TrackingController.cookie(visitor))) }
+        return response
+    }
+}
+
+extension UInt8 {
+    var isASCIIAlphanumeric: Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self)
+            || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self)
+    }
+}
+
+extension String {
+    func leftPadded(to length: Int) -> String { count >= length ? self : String(repeating: "0", count: length - count) + self }
+}

@@ -1,0 +1,36 @@
+import Hummingbird
+import TuikeCore
+import TuikeStore
+
+/// `?from=yyyy-MM-dd&to=yyyy-MM-dd` (days of the program's time zone, default the last 30 days)
+/// → PV, UV and bot clicks per day and in total.
+struct TrafficStats {
+    let clicks: ClickRepository
+    let program: ProgramRepository
+    let clock: any TuikeClock
+
+    func response(for scope: ClickRepository.Scope, request: Request) async throws -> Response {
+        let zone = try await program.current().timeZone
+        let query = request.uri.queryParameters
+        let today = try CalendarDays.days(from: clock.now(), to: clock.now(), timeZone: zone)[0]
+        let to = try query["to"].map { try Self.day(String($0), zone: zone, field: "to") } ?? today.start
+        let from = try query["from"].map { try Self.day(String($0), zone: zone, field: "from") } ?? to.adding(seconds: -29 * 86_400)
+        let days = try CalendarDays.days(from: from, to: to, timeZone: zone)
+        let daily = try await clicks.daily(scope, days: days.map { .init(label: $0.label, start: $0.start, end: $0.end) })
+        let total = try await clicks.daily(scope, days: [.init(label: "total", start: days.first!.start, end: days.last!.end)])[0]
+        return try JSONOutput.response(StatsView(
+            timeZone: zone, from: days.first!.label, to: days.last!.label,
+            totals: .init(pv: total.pv, uv: total.uv, bots: total.bots),
+            days: daily.map { .init(day: $0.day, pv: $0.pv, uv: $0.uv, bots: $0.bots) }))
+    }
+
+    static func day(_ text: String, zone: String, field: String) throws(TuikeError) -> Instant {
+        guard let instant = CalendarDays.startOfDay(text, timeZone: zone) else { throw .validation("\(field) must be a date like 2026-11-21") }
+        return instant
+    }
+
+    static let parameters: [JSONValue] = [
+        Schemas.query("from", ["type": "string", "format": "date"], "First day (program time zone); default 29 days before `to`."),
+        Schemas.query("to", ["type": "string", "format": "date"], "Last day; default today."),
+    ]
+}

@@ -1,0 +1,182 @@
+import SQLKit
+import TuikeCore
+
+/// One click as recorded (RULES.md §3).
+public struct ClickRecord: Sendable, Equatable {
+    public let id: String
+    public let linkID: String
+    public let promoterID: String
+    public let productID: String?
+    public let visitorID: String
+    public let at: Instant
+    public let ip: String?
+    public let userAgent: String?
+    public let referrer: String?
+    public let isBot: Bool
+
+    public init(id: String, linkID: String, promoterID: String, productID: String?, visitorID: String, at: Instant,
+                ip: String?, userAgent: String?, referrer: String?, isBot: Bool) {
+        self.id = id
+        self.linkID = linkID
+        self.promoterID = promoterID
+        self.productID = productID
+        self.visitorID = visitorID
+        self.at = at
+        self.ip = ip
+        self.userAgent = userAgent
+        self.referrer = referrer
+        self.isBot = isBot
+    }
+}
+
+public struct ClickRepository: Sendable {
+    let database: any Database
+
+    public init(database: any Database) { self.database = database }
+
+    /// Rows per INSERT: 10 binds each stays far below SQLite's and PostgreSQL's bind limits.
+    static let rowsPerStatement = 400
+
+    /// Inserts the clicks in one transaction with multi-row INSERTs.
+    public func insert(_ clicks: [ClickRecord]) async throws {
+        guard !clicks.isEmpty else { return }
+        try await database.write { db in
+            for start in stride(from: 0, to: clicks.count, by: Self.rowsPerStatement) {
+                var insert = db.insert(into: "clicks")
+                    .columns("id", "link_id", "promoter_id", "product_id", "visitor_id", "at", "ip", "user_agent", "referrer", "is_bot")
+                for click in clicks[start..<min(start + Self.rowsPerStatement, clicks.count)] {
+                    insert = insert.values([
+                        SQLBind(click.id), SQLBind(click.linkID), SQLBind(click.promoterID), SQLBind(click.productID),
+                        SQLBind(click.visitorID), SQLBind(click.at.milliseconds), SQLBind(click.ip), SQLBind(click.userAgent),
+                        SQLBind(click.referrer), SQLBind(Int64(click.isBot ? 1 : 0)),
+                    ] as [any SQLExpression])
+                }
+                try await insert.run()
+            }
+        }
+    }
+
+    /// The clicks attribution looks at: the visitor's clicks in `[since, until]`, or one explicit click.
+    public func forAttribution(visitorID: String?, clickID: String?, since: Instant, until: Instant) async throws -> [Attribution.Click] {
+        try await database.read { db in
+            let filter: SQLQueryString
+            if let clickID {
+                filter = "id = \(bind: clickID)"
+            } else if let visitorID {
+                filter = "visitor_id = \(bind: visitorID)"
+            } else {
+                return []
+            }
+            return try await db.rows("""
+                SELECT id, link_id, promoter_id, visitor_id, at, is_bot FROM clicks
+                WHERE \(filter) AND at >= \(bind: since.milliseconds) AND at <= \(bind: until.milliseconds)
+                ORDER BY at, id LIMIT 1000
+                """).map { row in
+                Attribution.Click(
+                    id: try row.decode(column: "id", as: String.self), linkID: try row.decode(column: "link_id", as: String.self),
+                    promoterID: try row.decode(column: "promoter_id", as: String.self), visitorID: try row.decode(column: "visitor_id", as: String.self),
+                    at: try row.decodeInstant(column: "at"), isBot: try row.decode(column: "is_bot", as: Int64.self) != 0)
+            }
+        }
+    }
+
+    public func count() async throws -> Int64 {
+        try await database.read { db in try await db.first("SELECT COUNT(*) AS n FROM clicks")!.decode(column: "n", as: Int64.self) }
+    }
+
+    /// One calendar day of the program's time zone, as a UTC range.
+    public struct Day: Sendable {
+        public let label: String
+        public let start: Instant
+        public let end: Instant
+
+        public init(label: String, start: Instant, end: Instant) {
+            self.label = label
+            self.start = start
+            self.end = end
+        }
+    }
+
+    public struct DayStats: Sendable, Equatable {
+        public let day: String
+        public let pv: Int64
+        public let uv: Int64
+        public let bots: Int64
+    }
+
+    public enum Scope: Sendable {
+        case promoter(String)
+        case link(String)
+    }
+
+    /// PV (human clicks), UV (distinct human visitors) and bot clicks per day, days in order.
+    /// The days table is a UNION of bound rows, so days follow any time zone, DST included.
+    public func daily(_ scope: Scope, days: [Day]) async throws -> [DayStats] {
+        guard !days.isEmpty else { return [] }
+        let scopeFilter: SQLQueryString
+        switch scope {
+        case .promoter(let id): scopeFilter = "c.promoter_id = \(bind: id)"
+        case .link(let id): scopeFilter = "c.link_id = \(bind: id)"
+        }
+        var table: SQLQueryString = ""
+        for (index, day) in days.enumerated() {
+            if index > 0 { table = table + " UNION ALL " }
+            table = table + "SELECT CAST(\(bind: Int64(index)) AS BIGINT) AS n, CAST(\(bind: day.start.milliseconds) AS BIGINT) AS s, CAST(\(bind: day.end.milliseconds) AS BIGINT) AS e"
+        }
+        let daysTable = table
+        let rows = try await database.read { db in
+            try await db.rows("""
+                SELECT d.n AS n,
+                    COUNT(CASE WHEN c.is_bot = 0 THEN 1 END) AS pv,
+                    COUNT(DISTINCT CASE WHEN c.is_bot = 0 THEN c.visitor_id END) AS uv,
+                    COUNT(CASE WHEN c.is_bot = 1 THEN 1 END) AS bots
+                FROM (\(daysTable)) d JOIN clicks c ON c.at >= d.s AND c.at < d.e AND \(scopeFilter)
+                GROUP BY d.n
+                """)
+        }
+        var byIndex: [Int64: (Int64, Int64, Int64)] = [:]
+        for row in rows {
+            byIndex[try row.decode(column: "n", as: Int64.self)] = (
+                try row.decode(column: "pv", as: Int64.self), try row.decode(column: "uv", as: Int64.self), try row.decode(column: "bots", as: Int64.self))
+        }
+        return days.enumerated().map { index, day in
+            let (pv, uv, bots) = byIndex[Int64(index)] ?? (0, 0, 0)
+            return DayStats(day: day.label, pv: pv, uv: uv, bots: bots)
+        }
+    }
+}
+
+/// Buyer bindings (客户关系保护期, RULES.md §3).
+public struct BindingRepository: Sendable {
+    let database: any Database
+
+    public init(database: any Database) { self.database = database }
+
+    public func binding(buyerID: String) async throws -> Attribution.Binding? {
+        try await database.read { db in
+            try await db.first("SELECT promoter_id, expires_at FROM bindings WHERE buyer_id = \(bind: buyerID)").map { row in
+                Attribution.Binding(promoterID: try row.decode(column: "promoter_id", as: String.self),
+                                    expiresAt: try row.decodeOptionalInstant(column: "expires_at"))
+            }
+        }
+    }
+
+    /// Binds a buyer to a promoter after a paid order: a new or lapsed binding is set, a binding to
+    /// the same promoter is extended, a live binding to another promoter is kept. `days`: 0 none,
+    /// -1 permanent. One statement, so concurrent payments cannot interleave.
+    public static func bind(buyerID: String, promoterID: String, days: Int64, at now: Instant, in db: any SQLDatabase) async throws {
+        guard days != 0 else { return }
+        let expires: Int64? = days < 0 ? nil : now.milliseconds + days * 86_400_000
+        try await db.execute("""
+            INSERT INTO bindings (buyer_id, promoter_id, bound_at, expires_at)
+            VALUES (\(bind: buyerID), \(bind: promoterID), \(bind: now.milliseconds), \(bind: expires))
+            ON CONFLICT (buyer_id) DO UPDATE SET promoter_id = excluded.promoter_id, bound_at = excluded.bound_at, expires_at = excluded.expires_at
+            WHERE bindings.promoter_id = excluded.promoter_id
+               OR (bindings.expires_at IS NOT NULL AND bindings.expires_at <= \(bind: now.milliseconds))
+            """)
+    }
+
+    public func bind(buyerID: String, promoterID: String, days: Int64, at now: Instant) async throws {
+        try await database.write { db in try await Self.bind(buyerID: buyerID, promoterID: promoterID, days: days, at: now, in: db) }
+    }
+}

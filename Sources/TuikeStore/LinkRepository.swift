@@ -1,0 +1,90 @@
+import SQLKit
+import TuikeCore
+
+/// A promoter's tracked link: `/r/{code}` leads to a product page or a target on the merchant's site.
+public struct Link: Sendable, Equatable {
+    public enum Status: String, Sendable, CaseIterable { case active, disabled }
+    public let id: String
+    public let code: String
+    public let promoterID: String
+    public let productID: String?
+    public let targetURL: String?
+    public let status: Status
+    public let createdAt: Instant
+
+    public init(id: String, code: String, promoterID: String, productID: String?, targetURL: String?, status: Status, createdAt: Instant) {
+        self.id = id
+        self.code = code
+        self.promoterID = promoterID
+        self.productID = productID
+        self.targetURL = targetURL
+        self.status = status
+        self.createdAt = createdAt
+    }
+
+    /// 10 base62 characters: about 59 bits, unguessable and short enough for a QR code.
+    public static func makeCode() -> String { Identifier.secret(length: 10) }
+}
+
+public struct LinkRepository: Sendable {
+    let database: any Database
+
+    public init(database: any Database) { self.database = database }
+
+    static let columns = "id, code, promoter_id, product_id, target_url, status, created_at"
+
+    /// Creates a link for an active promoter and, if given, an existing product.
+    public func create(promoterID: String, productID: String?, targetURL: String?, at now: Instant) async throws -> Link {
+        try await database.write { db in
+            guard let promoter = try await PromoterRepository.find(promoterID, in: db) else { throw TuikeError.notFound("promoter", promoterID) }
+            guard promoter.status == .active else {
+                throw TuikeError(.conflict, code: "promoter_not_active", "promoter \(promoterID) is \(promoter.status.rawValue); only active promoters get links")
+            }
+            if let productID, try await db.first("SELECT id FROM products WHERE id = \(bind: productID) AND status = 'active'") == nil {
+                throw TuikeError.validation("product_id \(productID) is not an active product")
+            }
+            for _ in 0..<5 {
+                let link = Link(id: Identifier.make("lnk", at: now), code: Link.makeCode(), promoterID: promoterID, productID: productID,
+                                targetURL: targetURL, status: .active, createdAt: now)
+                let inserted = try await db.first("""
+                    INSERT INTO links (id, code, promoter_id, product_id, target_url, status, created_at)
+                    VALUES (\(bind: link.id), \(bind: link.code), \(bind: promoterID), \(bind: productID), \(bind: targetURL), 'active', \(bind: now.milliseconds))
+                    ON CONFLICT DO NOTHING RETURNING id
+                    """)
+                if inserted != nil { return link }
+            }
+            throw TuikeError(.conflict, code: "code_exhausted", "could not allocate a link code; try again")
+        }
+    }
+
+    public func find(code: String) async throws -> Link? {
+        try await database.read { db in
+            try await db.first("SELECT \(unsafeRaw: Self.columns) FROM links WHERE code = \(bind: code)").map(Self.decode)
+        }
+    }
+
+    public func list(promoterID: String?, limit: Int, before: String?) async throws -> [Link] {
+        try await database.read { db in
+            let promoterFilter: SQLQueryString = promoterID.map { "promoter_id = \(bind: $0)" } ?? "1 = 1"
+            let cursorFilter: SQLQueryString = before.map { "id < \(bind: $0)" } ?? "1 = 1"
+            return try await db.rows("""
+                SELECT \(unsafeRaw: Self.columns) FROM links WHERE \(promoterFilter) AND \(cursorFilter) ORDER BY id DESC LIMIT \(bind: limit)
+                """).map(Self.decode)
+        }
+    }
+
+    public func setStatus(code: String, _ status: Link.Status) async throws -> Link? {
+        try await database.write { db in
+            try await db.first("UPDATE links SET status = \(bind: status.rawValue) WHERE code = \(bind: code) RETURNING \(unsafeRaw: Self.columns)")
+                .map(Self.decode)
+        }
+    }
+
+    static func decode(_ row: any SQLRow) throws -> Link {
+        Link(
+            id: try row.decode(column: "id", as: String.self), code: try row.decode(column: "code", as: String.self),
+            promoterID: try row.decode(column: "promoter_id", as: String.self), productID: try row.decode(column: "product_id", as: String?.self),
+            targetURL: try row.decode(column: "target_url", as: String?.self), status: try row.decodeEnum(column: "status", as: Link.Status.self),
+            createdAt: try row.decodeInstant(column: "created_at"))
+    }
+}
