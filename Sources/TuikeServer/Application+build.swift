@@ -72,6 +72,7 @@ func buildRouter(_ tuike: TuikeApp) -> (router: Router<TuikeRequestContext>, ope
     let tracking = TrackingController(links: links, cache: tuike.linkCache, recorder: tuike.clicks, clock: tuike.clock)
     tracking.addRoutes(to: api)
     router.middlewares.add(RefParameterMiddleware(tracking: tracking))
+    StorefrontController(products: ProductRepository(database: tuike.database)).addRoutes(to: api)
 
     let document = OpenAPIDocument.build(operations: api.operations, version: TuikeVersion.current)
     documentBox.value.withLock { $0 = document }

@@ -136,7 +136,7 @@ public struct PromoterRepository: Sendable {
             let updated = try await db.first("""
                 UPDATE promoters SET status = \(bind: next.rawValue), updated_at = \(bind: now.milliseconds),
                     rejection_reason = \(bind: next == .rejected ? reason : nil)
-                WHERE id = \(bind: id) AND status IN \(SQLList(allowedFrom.map { SQLBind($0) }))
+                WHERE id = \(bind: id) AND status IN (\(SQLList(allowedFrom.map { SQLBind($0) })))
                 RETURNING \(unsafeRaw: Self.columns)
                 """)
             guard let updated else {
@@ -213,7 +213,7 @@ public struct PromoterRepository: Sendable {
         guard !ids.isEmpty else { return [:] }
         return try await database.read { db in
             var result: [String: Attribution.Candidate] = [:]
-            for row in try await db.rows("SELECT id, status, buyer_id FROM promoters WHERE id IN \(SQLList(ids.sorted().map { SQLBind($0) }))") {
+            for row in try await db.rows("SELECT id, status, buyer_id FROM promoters WHERE id IN (\(SQLList(ids.sorted().map { SQLBind($0) })))") {
                 result[try row.decode(column: "id", as: String.self)] = Attribution.Candidate(
                     status: try row.decodeEnum(column: "status", as: Promoter.Status.self),
                     buyerID: try row.decode(column: "buyer_id", as: String?.self))

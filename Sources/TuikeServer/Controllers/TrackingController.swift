@@ -143,13 +143,10 @@ struct TrackingController {
     }
 
     static func notFoundPage() -> Response {
-        let html = """
-            <!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-            <title>链接已失效</title></head><body style="font-family:sans-serif;text-align:center;padding:3em 1em">
+        HTML.page(title: "链接已失效", body: """
             <h1>链接已失效</h1><p>这个推广链接不存在或已停用。</p><p>This link does not exist or is no longer active.</p>
-            <p><a href="/">返回首页 · Home</a></p></body></html>
-            """
-        return Response(status: .notFound, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+            <p><a href="/">返回首页 · Home</a></p>
+            """, status: .notFound)
     }
 
     /// Reads `?ref=` on the merchant's page, keeps a first-party visitor id, reports the click to
