@@ -2,7 +2,7 @@ import TuikeCore
 import TuikeStore
 
 /// `tuike demo` and `serve --demo`: a small online school, so the first command of the README shows
-/// something alive. Each capability adds its part here (promoters, clicks, orders, groups).
+/// something alive. Each capability adds its part here (orders, commissions and groups come next).
 struct DemoSchool {
     let app: TuikeApp
 
@@ -16,17 +16,77 @@ struct DemoSchool {
         ("一对一职业规划咨询（60 分钟）", "资深 HR 线上一对一，含简历修改建议。", .service, 29_900, 40),
     ]
 
+    /// Promoters: two teachers with their student promoters under them, one independent promoter,
+    /// and one application waiting for review. `parent` indexes into this list.
+    static let promoters: [(name: String, phone: String, parent: Int?, status: Promoter.Status, clicksPerDay: Int)] = [
+        ("张老师", "13800138001", nil, .active, 40),
+        ("学员小王", "13800138002", 0, .active, 18),
+        ("学员小李", "13800138003", 0, .active, 9),
+        ("推客阿强", "13800138004", nil, .active, 25),
+        ("宝妈林姐", "13800138005", 3, .active, 6),
+        ("陈同学", "13800138006", nil, .applied, 0),
+    ]
+
     /// Loads the school into an empty database; returns false and changes nothing otherwise.
     func loadIfEmpty() async throws -> Bool {
         let products = ProductRepository(database: app.database)
         guard try await products.count() == 0 else { return false }
+        var productIDs: [String] = []
         for (offset, course) in Self.courses.enumerated() {
             let now = app.clock.now().adding(milliseconds: Int64(offset))
-            try await products.create(Product(
+            let product = Product(
                 id: Identifier.make("prod", at: now), title: course.title, description: course.description,
-                kind: course.kind, price: course.price, stock: course.stock, createdAt: now, updatedAt: now))
+                kind: course.kind, price: course.price, stock: course.stock, createdAt: now, updatedAt: now)
+            try await products.create(product)
+            productIDs.append(product.id)
         }
         try await ProgramRepository(database: app.database).save(.defaults, at: app.clock.now())
+        try await loadPromoters(productIDs: productIDs)
         return true
+    }
+
+    private func loadPromoters(productIDs: [String]) async throws {
+        let repository = PromoterRepository(database: app.database, cipher: app.cipher)
+        let links = LinkRepository(database: app.database)
+        let now = app.clock.now()
+        var ids: [String] = []
+        var clicks: [ClickRecord] = []
+        var generator = DemoRandom(seed: 2026)
+        for (index, spec) in Self.promoters.enumerated() {
+            let joined = now.adding(seconds: -Int64(40 - index) * 86_400)
+            let promoter = try await repository.create(.init(
+                name: spec.name, phone: spec.phone, status: spec.status, parentID: spec.parent.map { ids[$0] },
+                acceptance: .init(version: AgreementRepository.defaultVersion, signedName: spec.name, ip: "198.51.100.\(10 + index)",
+                                  userAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) MicroMessenger/8.0.47")), at: joined)
+            ids.append(promoter.id)
+            guard spec.status == .active else { continue }
+            for productID in productIDs.prefix(3 + index % 3) {
+                let link = try await links.create(promoterID: promoter.id, productID: productID, targetURL: nil, at: joined)
+                // Two weeks of traffic, heavier on recent days, some repeat visitors and a few bots.
+                for day in 0..<14 {
+                    for _ in 0..<(spec.clicksPerDay * (14 + day) / 28 / max(1, productIDs.count / 4)) {
+                        let at = now.adding(seconds: -Int64(13 - day) * 86_400 - Int64(generator.next(upTo: 86_000)))
+                        let visitor = "demo-visitor-\(String(generator.next(upTo: 400)).leftPadded(to: 6))"
+                        let bot = generator.next(upTo: 20) == 0
+                        clicks.append(ClickRecord(
+                            id: Identifier.make("clk", at: at), linkID: link.id, promoterID: promoter.id, productID: productID,
+                            visitorID: visitor, at: at, ip: "203.0.113.\(generator.next(upTo: 250))",
+                            userAgent: bot ? "Mozilla/5.0 (compatible; Baiduspider/2.0)" : "Mozilla/5.0 (iPhone) MicroMessenger/8.0.47",
+                            referrer: nil, isBot: bot))
+                    }
+                }
+            }
+        }
+        try await ClickRepository(database: app.database).insert(clicks)
+    }
+}
+
+/// A tiny deterministic generator so the demo looks the same every time.
+struct DemoRandom {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next(upTo bound: Int) -> Int {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Int((state >> 33) % UInt64(bound))
     }
 }

@@ -88,6 +88,11 @@ import TuikeTestSupport
             let titles = (list.json["data"] as? [[String: Any]])?.compactMap { $0["title"] as? String } ?? []
             #expect(titles.count == DemoSchool.courses.count)
             #expect(titles.contains("Python 数据分析实战"))
+            let promoters = try await client.send(.get, "/api/v1/promoters?limit=100")
+            #expect((promoters.json["data"] as? [Any])?.count == DemoSchool.promoters.count)
+            let applications = try await client.send(.get, "/api/v1/promoter-applications")
+            #expect((applications.json["data"] as? [[String: Any]])?.first?["name"] as? String == "陈同学")
+            #expect(try await ClickRepository(database: tuike.database).count() > 500)
             #expect(try await DemoSchool(app: tuike).loadIfEmpty() == false)
         }
     }
