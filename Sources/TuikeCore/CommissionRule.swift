@@ -1,0 +1,132 @@
+/// A commission rule (RULES.md §4): percent (bps of the line paid) or fixed (fen per unit), a rate
+/// per level, an optional level-1 tier ladder and an optional cap per line per level.
+public struct CommissionRule: Codable, Equatable, Sendable {
+    public enum Kind: String, Codable, Sendable, CaseIterable { case percent, fixed }
+    public enum TierMode: String, Codable, Sendable, CaseIterable { case perOrder = "per_order", retroactive }
+
+    /// One rung of a ladder over the promoter's paid attributed orders this month: from the
+    /// `from`-th order on, level 1 earns `rate` (in `type`'s unit; the rule's type if absent).
+    public struct Tier: Codable, Equatable, Sendable {
+        public var from: Int64
+        public var rate: Int64
+        public var type: Kind?
+
+        public init(from: Int64, rate: Int64, type: Kind? = nil) {
+            self.from = from
+            self.rate = rate
+            self.type = type
+        }
+    }
+
+    public var type: Kind
+    public var levels: [Int64]
+    public var tiers: [Tier]?
+    public var tierMode: TierMode
+    public var maxAmount: Int64?
+
+    public init(type: Kind, levels: [Int64], tiers: [Tier]? = nil, tierMode: TierMode = .perOrder, maxAmount: Int64? = nil) {
+        self.type = type
+        self.levels = levels
+        self.tiers = tiers
+        self.tierMode = tierMode
+        self.maxAmount = maxAmount
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case type, levels, tiers, tierMode = "tier_mode", maxAmount = "max_amount"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        type = try container.decode(Kind.self, forKey: .type)
+        levels = try container.decode([Int64].self, forKey: .levels)
+        tiers = try container.decodeIfPresent([Tier].self, forKey: .tiers)
+        tierMode = try container.decodeIfPresent(TierMode.self, forKey: .tierMode) ?? .perOrder
+        maxAmount = try container.decodeIfPresent(Int64.self, forKey: .maxAmount)
+    }
+
+    /// The program's default rule.
+    public static func programDefault(_ settings: ProgramSettings) -> CommissionRule {
+        CommissionRule(type: settings.ruleType == .percent ? .percent : .fixed, levels: settings.levels)
+    }
+
+    /// Shape first (422 `validation_failed`), then the legal limits (422 `compliance_violation`):
+    /// at most 3 levels, and percent rates (tiers included, plus the largest rank bonus) within
+    /// `max_total_bps`.
+    public func validate(maxTotalBps: Int64, maxRankBonusBps: Int64 = 0) throws(TuikeError) {
+        var invalid: [String] = []
+        if levels.isEmpty { invalid.append("levels needs at least one level") }
+        if levels.contains(where: { $0 < 0 }) { invalid.append("levels must not be negative") }
+        if type == .percent, levels.contains(where: { $0 > Money.fullRate }) { invalid.append("a percent level is at most 10000 bps") }
+        if let maxAmount, maxAmount < 0 { invalid.append("max_amount must not be negative") }
+        if let tiers {
+            if tiers.isEmpty { invalid.append("tiers, when given, needs at least one tier") }
+            if tiers.first?.from != 1 { invalid.append("the first tier starts from order 1") }
+            if zip(tiers, tiers.dropFirst()).contains(where: { $0.from >= $1.from }) { invalid.append("tiers must start at increasing order counts") }
+            if tiers.contains(where: { $0.rate < 0 }) { invalid.append("tier rates must not be negative") }
+            if tierMode == .retroactive, tiers.contains(where: { ($0.type ?? type) != type }) {
+                invalid.append("retroactive tiers must all be of the rule's type")
+            }
+        }
+        if !invalid.isEmpty { throw .validation(invalid.joined(separator: "; ")) }
+
+        var violations: [String] = []
+        if levels.count > ProgramSettings.maxLevels { violations.append("at most \(ProgramSettings.maxLevels) commission levels are allowed, got \(levels.count)") }
+        let upper = levels.dropFirst().reduce(0, +)
+        let levelOneRates = [type == .percent ? levels.first ?? 0 : 0] + (tiers ?? []).filter { ($0.type ?? type) == .percent }.map(\.rate)
+        let worst = (levelOneRates.max() ?? 0) + maxRankBonusBps + (type == .percent ? upper : 0)
+        if worst > maxTotalBps { violations.append("rates can add up to \(worst) bps, above max_total_bps \(maxTotalBps)") }
+        if !violations.isEmpty { throw .compliance(violations.joined(separator: "; ")) }
+    }
+
+    /// The tier for the `n`-th paid attributed order of the month (1-based).
+    public func tier(forOrder n: Int64) -> Tier? {
+        tiers?.last { $0.from <= n }
+    }
+}
+
+/// A time-boxed override (限时高额返利): for one product or all, `[startsAt, endsAt)`.
+public struct CampaignRule: Equatable, Sendable {
+    public let id: String
+    public let productID: String?
+    public let startsAt: Instant
+    public let endsAt: Instant
+    public let rule: CommissionRule
+
+    public init(id: String, productID: String?, startsAt: Instant, endsAt: Instant, rule: CommissionRule) {
+        self.id = id
+        self.productID = productID
+        self.startsAt = startsAt
+        self.endsAt = endsAt
+        self.rule = rule
+    }
+
+    public func applies(to product: String, at instant: Instant) -> Bool {
+        (productID == nil || productID == product) && startsAt <= instant && instant < endsAt
+    }
+}
+
+public enum RuleSource: Equatable, Sendable {
+    case campaign(String), product, program
+
+    public var label: String {
+        switch self {
+        case .campaign(let id): "campaign:\(id)"
+        case .product: "product"
+        case .program: "program"
+        }
+    }
+}
+
+public enum RuleResolution {
+    /// RULES.md §4: an active campaign rule (one for the product before one for all products, then
+    /// the latest start), else the product's rule, else the program default.
+    public static func resolve(productID: String, at instant: Instant, campaigns: [CampaignRule], productRule: CommissionRule?,
+                               programDefault: CommissionRule) -> (rule: CommissionRule, source: RuleSource) {
+        let active = campaigns.filter { $0.applies(to: productID, at: instant) }
+            .sorted { ($0.productID != nil ? 1 : 0, $0.startsAt, $0.id) > ($1.productID != nil ? 1 : 0, $1.startsAt, $1.id) }
+        if let campaign = active.first { return (campaign.rule, .campaign(campaign.id)) }
+        if let productRule { return (productRule, .product) }
+        return (programDefault, .program)
+    }
+}
