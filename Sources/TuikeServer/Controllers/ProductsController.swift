@@ -121,7 +121,7 @@ struct ProductView: Encodable, Sendable {
     let kind: String
     let price: Int64
     let currency: String
-    let stock: Int64?
+    @ExplicitNull var stock: Int64?
     let status: String
     let createdAt: Instant
     let updatedAt: Instant
@@ -137,22 +137,6 @@ struct ProductView: Encodable, Sendable {
         status = product.status.rawValue
         createdAt = product.createdAt
         updatedAt = product.updatedAt
-    }
-
-    enum CodingKeys: String, CodingKey { case id, title, description, kind, price, currency, stock, status, createdAt, updatedAt }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(title, forKey: .title)
-        try container.encode(description, forKey: .description)
-        try container.encode(kind, forKey: .kind)
-        try container.encode(price, forKey: .price)
-        try container.encode(currency, forKey: .currency)
-        try container.encode(stock, forKey: .stock)
-        try container.encode(status, forKey: .status)
-        try container.encode(createdAt, forKey: .createdAt)
-        try container.encode(updatedAt, forKey: .updatedAt)
     }
 }
 

@@ -5,12 +5,12 @@ import TuikeStore
 struct PromoterView: Encodable, Sendable {
     let id: String
     let name: String
-    let phone: String?
+    @ExplicitNull var phone: String?
     let status: String
-    let parentId: String?
+    @ExplicitNull var parentId: String?
     let inviteCode: String
-    let buyerId: String?
-    let rejectionReason: String?
+    @ExplicitNull var buyerId: String?
+    @ExplicitNull var rejectionReason: String?
     let createdAt: Instant
     let updatedAt: Instant
 
@@ -27,23 +27,6 @@ struct PromoterView: Encodable, Sendable {
         updatedAt = promoter.updatedAt
     }
 
-    enum CodingKeys: String, CodingKey { case id, name, phone, status, parentId, inviteCode, buyerId, rejectionReason, createdAt, updatedAt }
-
-    /// Nulls are written out so clients see every field.
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(name, forKey: .name)
-        try c.encode(phone, forKey: .phone)
-        try c.encode(status, forKey: .status)
-        try c.encode(parentId, forKey: .parentId)
-        try c.encode(inviteCode, forKey: .inviteCode)
-        try c.encode(buyerId, forKey: .buyerId)
-        try c.encode(rejectionReason, forKey: .rejectionReason)
-        try c.encode(createdAt, forKey: .createdAt)
-        try c.encode(updatedAt, forKey: .updatedAt)
-    }
-
     static let schema = Schemas.object([
         ("id", Schemas.string), ("name", Schemas.string), ("phone", Schemas.nullable(Schemas.string)),
         ("status", Schemas.enumeration(Promoter.Status.allCases.map(\.rawValue))), ("parent_id", Schemas.nullable(Schemas.string)),
@@ -57,8 +40,8 @@ struct LinkView: Encodable, Sendable {
     let code: String
     let url: String
     let promoterId: String
-    let productId: String?
-    let to: String?
+    @ExplicitNull var productId: String?
+    @ExplicitNull var to: String?
     let status: String
     let createdAt: Instant
 
@@ -71,20 +54,6 @@ struct LinkView: Encodable, Sendable {
         to = link.targetURL
         status = link.status.rawValue
         createdAt = link.createdAt
-    }
-
-    enum CodingKeys: String, CodingKey { case id, code, url, promoterId, productId, to, status, createdAt }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(code, forKey: .code)
-        try c.encode(url, forKey: .url)
-        try c.encode(promoterId, forKey: .promoterId)
-        try c.encode(productId, forKey: .productId)
-        try c.encode(to, forKey: .to)
-        try c.encode(status, forKey: .status)
-        try c.encode(createdAt, forKey: .createdAt)
     }
 
     static let schema = Schemas.object([

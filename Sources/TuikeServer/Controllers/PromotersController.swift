@@ -168,8 +168,8 @@ struct PromotersController {
         let version: String
         let sha256: String
         let signedName: String
-        let ip: String?
-        let userAgent: String?
+        @ExplicitNull var ip: String?
+        @ExplicitNull var userAgent: String?
         let acceptedAt: Instant
     }
 

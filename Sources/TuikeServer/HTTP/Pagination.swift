@@ -31,21 +31,12 @@ struct PageRequest: Sendable {
 struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
     let data: [Item]
     let hasMore: Bool
-    let nextCursor: String?
+    @ExplicitNull var nextCursor: String?
 
     /// `fetched` holds up to `limit + 1` items: the extra one only says that more exist.
     init(fetched: [Item], limit: Int, id: (Item) -> String) {
         hasMore = fetched.count > limit
         data = Array(fetched.prefix(limit))
         nextCursor = hasMore ? data.last.map(id) : nil
-    }
-
-    enum CodingKeys: String, CodingKey { case data, hasMore, nextCursor }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(data, forKey: .data)
-        try container.encode(hasMore, forKey: .hasMore)
-        try container.encode(nextCursor, forKey: .nextCursor)
     }
 }
