@@ -138,18 +138,34 @@ public enum Attribution {
     }
 }
 
-/// Crawlers and link previewers: counted apart, never attributed.
+/// Crawlers and link previewers: counted apart, never attributed. Runs on every click, so it
+/// searches ASCII-lowercased bytes instead of going through Foundation's locale-aware search.
 public enum BotDetector {
-    static let markers = [
+    static let markers: [[UInt8]] = [
         "bot", "crawler", "spider", "slurp", "crawl", "facebookexternalhit", "embedly", "quora link preview",
-        "whatsapp", "telegrambot", "preview", "headlesschrome", "curl/", "wget/", "python-requests", "python-urllib",
-        "go-http-client", "java/", "okhttp", "libwww", "httpclient", "scrapy", "phantomjs", "bytespider", "yisouspider",
-        "360spider", "sogou", "baiduspider", "petalbot", "semrush", "ahrefs", "mj12bot", "dotbot",
-    ]
+        "whatsapp", "preview", "headlesschrome", "curl/", "wget/", "python-requests", "python-urllib",
+        "go-http-client", "java/", "okhttp", "libwww", "httpclient", "scrapy", "phantomjs", "sogou", "semrush", "ahrefs",
+    ].map { Array($0.utf8) }
 
     public static func isBot(userAgent: String?) -> Bool {
         guard let userAgent, !userAgent.isEmpty else { return true }
-        let lower = userAgent.lowercased()
-        return markers.contains { lower.contains($0) }
+        let lowered = userAgent.utf8.map { (65...90).contains($0) ? $0 + 32 : $0 }
+        return markers.contains { contains(lowered, $0) }
+    }
+
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard needle.count <= haystack.count else { return false }
+        let first = needle[0]
+        var index = 0
+        let last = haystack.count - needle.count
+        while index <= last {
+            if haystack[index] == first {
+                var matched = 1
+                while matched < needle.count && haystack[index + matched] == needle[matched] { matched += 1 }
+                if matched == needle.count { return true }
+            }
+            index += 1
+        }
+        return false
     }
 }

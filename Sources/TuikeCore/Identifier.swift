@@ -16,8 +16,14 @@ public enum Identifier {
             bytes[index] = alphabet[Int(time % 62)]
             time /= 62
         }
-        for index in 8..<20 {
-            bytes[index] = alphabet[Int(generator.next(upperBound: UInt64(62)))]
+        // Six base62 digits from each of two 64-bit draws: 71 random bits for two calls to the
+        // generator instead of twelve (each one a getrandom system call).
+        for half in 0..<2 {
+            var draw = generator.next()
+            for index in (8 + half * 6)..<(14 + half * 6) {
+                bytes[index] = alphabet[Int(draw % 62)]
+                draw /= 62
+            }
         }
         return prefix + "_" + String(decoding: bytes, as: UTF8.self)
     }

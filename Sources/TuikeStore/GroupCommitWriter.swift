@@ -10,6 +10,8 @@ actor GroupCommitWriter {
         let run: @Sendable (any SQLDatabase) async -> Outcome
         /// Answers the caller without running its body (the batch could not start).
         let fail: @Sendable (any Error) -> Void
+        /// The body runs one statement, which may then run alone in autocommit mode.
+        let singleStatement: Bool
     }
 
     private struct Outcome: Sendable {
@@ -31,7 +33,7 @@ actor GroupCommitWriter {
         self.logger = logger
     }
 
-    func submit<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    func submit<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T, singleStatement: Bool = false) async throws -> T {
         guard !closed else { throw StoreError.closed }
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             queue.append(PendingWrite(
@@ -45,7 +47,8 @@ actor GroupCommitWriter {
                         return Outcome(succeeded: false) { _ in continuation.resume(throwing: error) }
                     }
                 },
-                fail: { error in continuation.resume(throwing: error) }
+                fail: { error in continuation.resume(throwing: error) },
+                singleStatement: singleStatement
             ))
             if !draining {
                 draining = true
@@ -66,37 +69,47 @@ actor GroupCommitWriter {
 
     private func commit(_ batch: [PendingWrite]) async {
         let db = connection.sql()
-        var outcomes: [Outcome] = []
-        outcomes.reserveCapacity(batch.count)
+        if batch.count == 1, batch[0].singleStatement {
+            // One statement alone is its own durable transaction in autocommit mode.
+            await batch[0].run(db).complete(nil)
+            return
+        }
         do {
             try await db.raw("BEGIN IMMEDIATE").run()
         } catch {
             for write in batch { write.fail(error) }
             return
         }
-        for (index, write) in batch.enumerated() {
-            do {
-                try await db.raw("SAVEPOINT w").run()
-                let outcome = await write.run(db)
-                outcomes.append(outcome)
-                if !outcome.succeeded { try await db.raw("ROLLBACK TO w").run() }
-                try await db.raw("RELEASE w").run()
-            } catch {
-                // The savepoint machinery itself failed, so the transaction is unusable: nobody in
-                // this batch gets a commit.
-                logger.error("group commit savepoint failed", metadata: ["error": "\(error)"])
-                try? await db.raw("ROLLBACK").run()
-                for outcome in outcomes { outcome.complete(error) }
-                for rest in batch[(index + 1)...] { rest.fail(error) }
-                return
-            }
-        }
+        var outcomes: [Outcome] = []
+        outcomes.reserveCapacity(batch.count)
         do {
+            if batch.count == 1 {
+                // A lone write needs no savepoint: rolling the transaction back undoes only it,
+                // and two fewer round trips to SQLite matter when batches are small.
+                let outcome = await batch[0].run(db)
+                outcomes.append(outcome)
+                guard outcome.succeeded else {
+                    try await db.raw("ROLLBACK").run()
+                    outcome.complete(nil)
+                    return
+                }
+            } else {
+                for write in batch {
+                    try await db.raw("SAVEPOINT w").run()
+                    let outcome = await write.run(db)
+                    outcomes.append(outcome)
+                    if !outcome.succeeded { try await db.raw("ROLLBACK TO w").run() }
+                    try await db.raw("RELEASE w").run()
+                }
+            }
             try await db.raw("COMMIT").run()
             for outcome in outcomes { outcome.complete(nil) }
         } catch {
+            // The transaction machinery itself failed: nobody in this batch gets a commit.
+            logger.error("group commit failed", metadata: ["error": "\(error)"])
             try? await db.raw("ROLLBACK").run()
             for outcome in outcomes { outcome.complete(error) }
+            for rest in batch.dropFirst(outcomes.count) { rest.fail(error) }
         }
     }
 

@@ -45,6 +45,10 @@ public final class PostgresStore: Database {
         }
     }
 
+    public func writeStatement<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in try await body(connection.sql()) }
+    }
+
     public func shutdown() async throws {
         runTask.cancel()
         await runTask.value

@@ -83,7 +83,6 @@ enum PromoterMigration {
         )
         """,
         "CREATE INDEX clicks_by_visitor ON clicks (visitor_id, at)",
-        "CREATE INDEX clicks_by_promoter ON clicks (promoter_id, at)",
         "CREATE INDEX clicks_by_link ON clicks (link_id, at)",
         """
         CREATE TABLE bindings (

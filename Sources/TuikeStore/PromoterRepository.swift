@@ -192,7 +192,7 @@ public struct PromoterRepository: Sendable {
             let cursorFilter: SQLQueryString = before.map { "p.id < \(bind: $0)" } ?? "1 = 1"
             return try await db.rows("""
                 SELECT p.id, p.name, p.status, p.created_at,
-                    (SELECT COUNT(*) FROM clicks c WHERE c.promoter_id = p.id AND c.is_bot = 0) AS clicks,
+                    (SELECT COUNT(*) FROM clicks c JOIN links l ON l.id = c.link_id WHERE l.promoter_id = p.id AND c.is_bot = 0) AS clicks,
                     (SELECT COUNT(*) FROM promoters q WHERE q.parent_id = p.id) AS team_size
                 FROM promoters p WHERE p.parent_id = \(bind: id) AND \(cursorFilter)
                 ORDER BY p.id DESC LIMIT \(bind: limit)

@@ -52,6 +52,10 @@ public final class SQLiteStore: Database {
         try await writer.submit(body)
     }
 
+    public func writeStatement<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await writer.submit(body, singleStatement: true)
+    }
+
     public func shutdown() async throws {
         try await writer.close()
         for reader in readers { try await reader.close() }
