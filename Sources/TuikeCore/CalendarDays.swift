@@ -42,3 +42,14 @@ public enum CalendarDays {
         return Instant(date)
     }
 }
+
+public enum CalendarMonth {
+    /// The first instant of the calendar month containing `instant`, in the time zone.
+    public static func start(of instant: Instant, timeZone identifier: String) throws(TuikeError) -> Instant {
+        guard let zone = TimeZone(identifier: identifier) else { throw .validation("unknown time zone \(identifier)") }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let parts = calendar.dateComponents([.year, .month], from: instant.date)
+        return Instant(calendar.date(from: parts)!)
+    }
+}

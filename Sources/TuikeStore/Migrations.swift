@@ -97,6 +97,7 @@ public enum Migrations {
             "CREATE INDEX jobs_by_due ON jobs (status, due_at)",
         ]),
         PromoterMigration.migration,
+        OrderMigration.migration,
     ]
 }
 

@@ -92,23 +92,28 @@ enum PromoterMigration {
             expires_at BIGINT
         )
         """,
-    ], dialectStatements: [
-        // Evidence and audit rows are written once and never changed: the database refuses.
-        .sqlite: immutableTables.flatMap { table in
-            ["UPDATE", "DELETE"].map { operation in
+    ], dialectStatements: immutable(immutableTables, createFunction: true))
+
+    /// Triggers that refuse UPDATE and DELETE on append-only tables (evidence, audit, journal).
+    /// The PostgreSQL trigger function is created once, by this migration.
+    static func immutable(_ tables: [String], createFunction: Bool = false) -> [Dialect.Kind: [String]] {
+        [
+            .sqlite: tables.flatMap { table in
+                ["UPDATE", "DELETE"].map { operation in
+                    """
+                    CREATE TRIGGER \(table)_no_\(operation.lowercased()) BEFORE \(operation) ON \(table)
+                    BEGIN SELECT RAISE(ABORT, '\(table) rows are immutable'); END
+                    """
+                }
+            },
+            .postgres: (createFunction ? [
                 """
-                CREATE TRIGGER \(table)_no_\(operation.lowercased()) BEFORE \(operation) ON \(table)
-                BEGIN SELECT RAISE(ABORT, '\(table) rows are immutable'); END
-                """
-            }
-        },
-        .postgres: [
-            """
-            CREATE FUNCTION tuike_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN RAISE EXCEPTION '% rows are immutable', TG_TABLE_NAME; END $$
-            """,
-        ] + immutableTables.map { table in
-            "CREATE TRIGGER \(table)_immutable BEFORE UPDATE OR DELETE ON \(table) FOR EACH ROW EXECUTE FUNCTION tuike_refuse_change()"
-        },
-    ])
+                CREATE FUNCTION tuike_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION '% rows are immutable', TG_TABLE_NAME; END $$
+                """,
+            ] : []) + tables.map { table in
+                "CREATE TRIGGER \(table)_immutable BEFORE UPDATE OR DELETE ON \(table) FOR EACH ROW EXECUTE FUNCTION tuike_refuse_change()"
+            },
+        ]
+    }
 }

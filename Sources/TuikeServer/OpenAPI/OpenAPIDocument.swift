@@ -108,5 +108,11 @@ enum Schemas {
         ("Link", LinkView.schema),
         ("LinkPage", page(of: "Link")),
         ("Stats", StatsView.schema),
+        ("Order", OrderView.schema),
+        ("Commission", CommissionView.schema),
+        ("CommissionPage", page(of: "Commission")),
+        ("CommissionRule", CommissionView.ruleSchema),
+        ("Balance", CommissionView.balanceSchema),
+        ("TrialBalance", CommissionView.trialBalanceSchema),
     ]
 }

@@ -1,0 +1,88 @@
+/// An order (F1) with its attribution snapshot: who brought the buyer and which rule applied,
+/// fixed when the order is created so later binding or rule changes never move its commissions.
+public struct Order: Equatable, Sendable {
+    public enum Status: String, Codable, Sendable, CaseIterable {
+        case pendingPayment = "pending_payment", paid, partiallyRefunded = "partially_refunded", refunded, cancelled
+    }
+
+    public struct Item: Equatable, Sendable {
+        public let id: String
+        public let productID: String
+        public let title: String
+        public let kind: Product.Kind
+        public let unitPrice: Int64
+        public let quantity: Int64
+        /// What the buyer pays for the line after discounts; commissions are computed on it.
+        public let paid: Int64
+        public var refunded: Int64
+        public let rule: CommissionRule
+        public let ruleSource: String
+
+        public init(id: String, productID: String, title: String, kind: Product.Kind, unitPrice: Int64, quantity: Int64, paid: Int64,
+                    refunded: Int64 = 0, rule: CommissionRule, ruleSource: String) {
+            self.id = id
+            self.productID = productID
+            self.title = title
+            self.kind = kind
+            self.unitPrice = unitPrice
+            self.quantity = quantity
+            self.paid = paid
+            self.refunded = refunded
+            self.rule = rule
+            self.ruleSource = ruleSource
+        }
+    }
+
+    public let id: String
+    public let buyerID: String
+    public let externalID: String?
+    public var status: Status
+    public let currency: String
+    public let amount: Int64
+    public var refunded: Int64
+    public let visitorID: String?
+    public let clickID: String?
+    public let coupon: String?
+    /// Level 1: one promoter, or several (earliest first) under linear attribution.
+    public let levelOne: [String]
+    public let levelTwo: String?
+    public let levelThree: String?
+    public let attributionRule: Attribution.Rule
+    public let attributionClickID: String?
+    public let selfReferral: Bool
+    public let createdAt: Instant
+    public var paidAt: Instant?
+    public var items: [Item]
+
+    public init(id: String, buyerID: String, externalID: String?, status: Status, currency: String = "CNY", amount: Int64, refunded: Int64 = 0,
+                visitorID: String?, clickID: String?, coupon: String?, levelOne: [String], levelTwo: String?, levelThree: String?,
+                attributionRule: Attribution.Rule, attributionClickID: String?, selfReferral: Bool, createdAt: Instant, paidAt: Instant? = nil,
+                items: [Item]) {
+        self.id = id
+        self.buyerID = buyerID
+        self.externalID = externalID
+        self.status = status
+        self.currency = currency
+        self.amount = amount
+        self.refunded = refunded
+        self.visitorID = visitorID
+        self.clickID = clickID
+        self.coupon = coupon
+        self.levelOne = levelOne
+        self.levelTwo = levelTwo
+        self.levelThree = levelThree
+        self.attributionRule = attributionRule
+        self.attributionClickID = attributionClickID
+        self.selfReferral = selfReferral
+        self.createdAt = createdAt
+        self.paidAt = paidAt
+        self.items = items
+    }
+
+    public var promoterID: String? { levelOne.first }
+
+    public var flags: [String] { selfReferral ? ["self_referral"] : [] }
+
+    public static let maxItems = 50
+    public static let maxQuantity: Int64 = 10_000
+}

@@ -1,0 +1,139 @@
+import TuikeCore
+import TuikeStore
+
+/// An order as the API shows it (API.md: `items`, `payments`, `refunds`, `promoter_id`, `flags`).
+struct OrderView: Encodable, Sendable {
+    struct Item: Encodable, Sendable {
+        let id: String
+        let productId: String
+        let title: String
+        let unitPrice: Int64
+        let quantity: Int64
+        let paid: Int64
+        let refunded: Int64
+        let ruleSource: String
+    }
+
+    struct Payment: Encodable, Sendable { let paymentId: String; let provider: String; let amount: Int64; let createdAt: Instant }
+
+    struct AttributionView: Encodable, Sendable {
+        let rule: String
+        let levelOne: [String]
+        @ExplicitNull var levelTwo: String?
+        @ExplicitNull var levelThree: String?
+        @ExplicitNull var clickId: String?
+    }
+
+    let id: String
+    let status: String
+    let buyerId: String
+    @ExplicitNull var externalId: String?
+    let currency: String
+    let amount: Int64
+    let refunded: Int64
+    @ExplicitNull var promoterId: String?
+    let attribution: AttributionView
+    let flags: [String]
+    let items: [Item]
+    let payments: [Payment]
+    let refunds: [String]
+    let createdAt: Instant
+    @ExplicitNull var paidAt: Instant?
+
+    init(_ order: Order, payments: [OrderRepository.Payment]) {
+        id = order.id
+        status = order.status.rawValue
+        buyerId = order.buyerID
+        externalId = order.externalID
+        currency = order.currency
+        amount = order.amount
+        refunded = order.refunded
+        promoterId = order.promoterID
+        attribution = AttributionView(rule: order.attributionRule.rawValue, levelOne: order.levelOne, levelTwo: order.levelTwo,
+                                      levelThree: order.levelThree, clickId: order.attributionClickID)
+        flags = order.flags
+        items = order.items.map {
+            Item(id: $0.id, productId: $0.productID, title: $0.title, unitPrice: $0.unitPrice, quantity: $0.quantity, paid: $0.paid,
+                 refunded: $0.refunded, ruleSource: $0.ruleSource)
+        }
+        self.payments = payments.map { Payment(paymentId: $0.paymentID, provider: $0.provider, amount: $0.amount, createdAt: $0.createdAt) }
+        refunds = []
+        createdAt = order.createdAt
+        paidAt = order.paidAt
+    }
+
+    static let schema = Schemas.object([
+        ("id", Schemas.string), ("status", Schemas.enumeration(Order.Status.allCases.map(\.rawValue))), ("buyer_id", Schemas.string),
+        ("external_id", Schemas.nullable(Schemas.string)), ("currency", Schemas.string), ("amount", Schemas.money("Total in fen.")),
+        ("refunded", Schemas.money("Refunded so far.")), ("promoter_id", Schemas.nullable(Schemas.string)),
+        ("attribution", Schemas.object([
+            ("rule", Schemas.enumeration(["binding", "coupon", "first_click", "last_click", "linear", "none"])),
+            ("level_one", Schemas.array(Schemas.string)), ("level_two", Schemas.nullable(Schemas.string)),
+            ("level_three", Schemas.nullable(Schemas.string)), ("click_id", Schemas.nullable(Schemas.string)),
+        ])),
+        ("flags", Schemas.array(Schemas.enumeration(["self_referral"]))),
+        ("items", Schemas.array(Schemas.object([
+            ("id", Schemas.string), ("product_id", Schemas.string), ("title", Schemas.string), ("unit_price", Schemas.integer),
+            ("quantity", Schemas.integer), ("paid", Schemas.integer), ("refunded", Schemas.integer), ("rule_source", Schemas.string),
+        ]))),
+        ("payments", Schemas.array(Schemas.object([("payment_id", Schemas.string), ("provider", Schemas.string), ("amount", Schemas.integer), ("created_at", Schemas.time)]))),
+        ("refunds", Schemas.array(Schemas.object([]))),
+        ("created_at", Schemas.time), ("paid_at", Schemas.nullable(Schemas.time)),
+    ])
+}
+
+struct CommissionView: Encodable, Sendable {
+    let id: String
+    let orderId: String
+    let promoterId: String
+    let level: Int64
+    let amount: Int64
+    let earned: Int64
+    let reversed: Int64
+    let status: String
+    let ruleSource: String
+    let basis: String
+    let eligibleAt: Instant
+    let createdAt: Instant
+
+    init(_ record: CommissionRecord) {
+        id = record.id
+        orderId = record.orderID
+        promoterId = record.promoterID
+        level = record.level
+        amount = record.amount
+        earned = record.earned
+        reversed = record.reversed
+        status = record.status.rawValue
+        ruleSource = record.ruleSource
+        basis = record.basis
+        eligibleAt = record.eligibleAt
+        createdAt = record.createdAt
+    }
+
+    static let schema = Schemas.object([
+        ("id", Schemas.string), ("order_id", Schemas.string), ("promoter_id", Schemas.string), ("level", Schemas.integer),
+        ("amount", Schemas.money("What is left after reversals.")), ("earned", Schemas.integer), ("reversed", Schemas.integer),
+        ("status", Schemas.enumeration(CommissionRecord.Status.allCases.map(\.rawValue))), ("rule_source", Schemas.string),
+        ("basis", Schemas.string), ("eligible_at", Schemas.time), ("created_at", Schemas.time),
+    ])
+
+    static let ruleSchema = Schemas.object([
+        ("type", Schemas.enumeration(CommissionRule.Kind.allCases.map(\.rawValue))),
+        ("levels", ["type": "array", "maxItems": 3, "items": ["type": "integer", "minimum": 0]] as JSONValue),
+        ("tiers", Schemas.array(Schemas.object([("from", Schemas.integer), ("rate", Schemas.integer),
+                                                ("type", Schemas.enumeration(CommissionRule.Kind.allCases.map(\.rawValue)))], required: ["from", "rate"]))),
+        ("tier_mode", Schemas.enumeration(CommissionRule.TierMode.allCases.map(\.rawValue))),
+        ("max_amount", Schemas.integer),
+    ], required: ["type", "levels"])
+
+    static let balanceSchema = Schemas.object([
+        ("promoter_id", Schemas.string), ("pending", Schemas.integer), ("available", Schemas.integer),
+        ("withdrawing", Schemas.integer), ("withdrawn", Schemas.integer),
+    ])
+
+    static let trialBalanceSchema = Schemas.object([
+        ("balanced", Schemas.boolean), ("total", Schemas.integer),
+        ("accounts", Schemas.array(Schemas.object([("account", Schemas.string), ("balance", Schemas.integer)]))),
+    ])
+}

@@ -1,0 +1,217 @@
+import Foundation
+import Hummingbird
+import TuikeCore
+import TuikeStore
+
+/// Orders (F1), integrator-reported payments (F2), commissions (F5), balances and the trial balance.
+struct OrdersController {
+    let orders: OrderRepository
+    let products: ProductRepository
+    let productRules: ProductRuleRepository
+    let promoters: PromoterRepository
+    let attribution: AttributionQuery
+    let program: ProgramRepository
+    let commissions: CommissionRepository
+    let database: any Database
+    let clock: any TuikeClock
+
+    func addRoutes(to api: APIRoutes) {
+        let order = Schemas.ref("Order")
+        api.add(.post, "/api/v1/orders", summary: "Create an order (attributed at creation)", tag: "Orders", access: .admin,
+                request: Self.createSchema,
+                responses: [(201, "The new order.", order), (200, "An order with this external_id existed: that order.", order)], handler: create)
+        api.add(.get, "/api/v1/orders/{id}", summary: "Get an order with items, payments, refunds and flags", tag: "Orders", access: .admin,
+                responses: [(200, "The order.", order)], handler: get)
+        api.add(.post, "/api/v1/orders/{id}/paid", summary: "Report a payment (idempotent on payment_id)", tag: "Orders", access: .admin,
+                request: Schemas.object([("payment_id", Schemas.string), ("provider", Schemas.string)], required: ["payment_id"]),
+                responses: [(200, "The paid order.", order)], handler: paid)
+        api.add(.get, "/api/v1/commissions", summary: "List commissions, newest first", tag: "Commissions", access: .adminOrPromoter,
+                responses: [(200, "A page of commissions.", Schemas.page(of: "Commission"))],
+                parameters: Schemas.pagination + [
+                    Schemas.query("promoter_id", Schemas.string, "Only this promoter's (a promoter token sees only its own)."),
+                    Schemas.query("order_id", Schemas.string, "Only this order's."),
+                    Schemas.query("status", Schemas.enumeration(CommissionRecord.Status.allCases.map(\.rawValue)), "Only this status."),
+                ], handler: listCommissions)
+        api.add(.get, "/api/v1/promoters/{id}/balance", summary: "What the promoter is owed, from the journal", tag: "Commissions",
+                access: .adminOrPromoter, responses: [(200, "Balance in fen.", Schemas.ref("Balance"))], handler: balance)
+        api.add(.get, "/api/v1/ledger/trial-balance", summary: "Every account's balance; they sum to zero", tag: "Ledger", access: .admin,
+                responses: [(200, "The trial balance.", Schemas.ref("TrialBalance"))], handler: trialBalance)
+        api.add(.put, "/api/v1/products/{id}/commission", summary: "Set the product's commission rule", tag: "Commissions", access: .admin,
+                request: Schemas.ref("CommissionRule"), responses: [(200, "The rule.", Schemas.ref("CommissionRule"))], handler: setRule)
+        api.add(.delete, "/api/v1/products/{id}/commission", summary: "Remove the product's rule (the program default applies)", tag: "Commissions",
+                access: .admin, responses: [(204, "Removed.", nil)], handler: removeRule)
+        api.add(.get, "/api/v1/buyers/{buyer_id}/entitlements", summary: "Courses a buyer may access", tag: "Orders", access: .admin,
+                responses: [(200, "Entitlements.", Schemas.object([("data", Schemas.array(Schemas.object([("product_id", Schemas.string), ("granted_at", Schemas.time)])))]))],
+                handler: entitlements)
+    }
+
+    struct CreateRequest: Decodable {
+        struct Item: Decodable { let productId: String; let quantity: Int64
+            enum CodingKeys: String, CodingKey { case productId = "product_id", quantity } }
+        let buyerId: String
+        let items: [Item]
+        let visitorId: String?
+        let clickId: String?
+        let coupon: String?
+        let externalId: String?
+        enum CodingKeys: String, CodingKey {
+            case buyerId = "buyer_id", items, visitorId = "visitor_id", clickId = "click_id", coupon, externalId = "external_id"
+        }
+        static let fields: Set<String> = ["buyer_id", "items", "visitor_id", "click_id", "coupon", "external_id"]
+    }
+
+    @Sendable func create(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try context.requireAdmin()
+        let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context, allowedFields: CreateRequest.fields)
+        guard (1...128).contains(body.buyerId.count) else { throw TuikeError.validation("buyer_id must be 1 to 128 characters") }
+        guard (1...Order.maxItems).contains(body.items.count) else { throw TuikeError.validation("items needs 1 to \(Order.maxItems) lines") }
+        if let externalID = body.externalId {
+            guard (1...128).contains(externalID.count) else { throw TuikeError.validation("external_id must be 1 to 128 characters") }
+            if let existing = try await orders.find(externalID: externalID) { return try await view(existing, status: .ok) }
+        }
+        let settings = try await program.current()
+        let now = clock.now()
+        var items: [Order.Item] = []
+        for line in body.items {
+            guard (1...Order.maxQuantity).contains(line.quantity) else { throw TuikeError.validation("quantity must be between 1 and \(Order.maxQuantity)") }
+            guard let product = try await products.find(line.productId), product.status == .active else {
+                throw TuikeError.validation("product_id \(line.productId) is not an active product")
+            }
+            let resolved = RuleResolution.resolve(productID: product.id, at: now, campaigns: [],
+                                                  productRule: try await productRules.rule(productID: product.id),
+                                                  programDefault: .programDefault(settings))
+            items.append(Order.Item(
+                id: Identifier.make("itm", at: now), productID: product.id, title: product.title, kind: product.kind, unitPrice: product.price,
+                quantity: line.quantity, paid: product.price * line.quantity, rule: resolved.rule, ruleSource: resolved.source.label))
+        }
+        var couponPromoter: String?
+        if let coupon = body.coupon {
+            guard let owner = try await promoters.find(inviteCode: coupon) else { throw TuikeError.validation("coupon \(coupon) is not valid") }
+            couponPromoter = owner.id
+        }
+        if let visitor = body.visitorId, !TrackingController.isValidVisitor(visitor) {
+            throw TuikeError.validation("visitor_id must be 16 to 64 letters, digits, - or _")
+        }
+        let result = try await attribution.attribute(
+            .init(buyerID: body.buyerId, visitorID: body.visitorId, clickID: body.clickId, couponPromoterID: couponPromoter), settings: settings, now: now)
+        let levelTwo = try await result.promoterID.asyncFlatMap { try await promoters.find($0)?.parentID }
+        let levelThree = try await levelTwo.asyncFlatMap { try await promoters.find($0)?.parentID }
+        let order = Order(
+            id: Identifier.make("ord", at: now), buyerID: body.buyerId, externalID: body.externalId, status: .pendingPayment,
+            amount: items.reduce(0) { $0 + $1.paid }, visitorID: body.visitorId, clickID: body.clickId, coupon: body.coupon,
+            levelOne: result.promoters, levelTwo: levelTwo, levelThree: levelThree, attributionRule: result.rule,
+            attributionClickID: result.clickID, selfReferral: result.selfReferral, createdAt: now, items: items)
+        let (stored, created) = try await orders.create(order)
+        return try await view(stored, status: created ? .created : .ok)
+    }
+
+    @Sendable func get(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try context.requireAdmin()
+        let id = try context.parameters.require("id")
+        guard let order = try await orders.find(id) else { throw TuikeError.notFound("order", id) }
+        return try await view(order, status: .ok)
+    }
+
+    struct PaidRequest: Decodable {
+        let paymentId: String
+        let provider: String?
+        enum CodingKeys: String, CodingKey { case paymentId = "payment_id", provider }
+    }
+
+    @Sendable func paid(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try context.requireAdmin()
+        let id = try context.parameters.require("id")
+        let body = try await JSONBody.decode(PaidRequest.self, from: request, context: context, allowedFields: ["payment_id", "provider"])
+        guard (1...128).contains(body.paymentId.count) else { throw TuikeError.validation("payment_id must be 1 to 128 characters") }
+        let order = try await orders.markPaid(id, paymentID: body.paymentId, provider: body.provider ?? "external",
+                                              settings: try await program.current(), at: clock.now())
+        return try await view(order, status: .ok)
+    }
+
+    func view(_ order: Order, status: HTTPResponse.Status) async throws -> Response {
+        try JSONOutput.response(OrderView(order, payments: try await orders.payments(orderID: order.id)), status: status)
+    }
+
+    @Sendable func listCommissions(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try context.requirePrincipal()
+        let page = try PageRequest(request)
+        let query = request.uri.queryParameters
+        var promoterID = query["promoter_id"].map(String.init)
+        if let own = context.ownPromoterID {
+            if let promoterID, promoterID != own { try context.requireSelfOrAdmin(promoterID) }
+            promoterID = own
+        }
+        let status = try ProductsController.parse(query["status"].map(String.init), as: CommissionRecord.Status.self, field: "status")
+        let fetched = try await commissions.list(promoterID: promoterID, orderID: query["order_id"].map(String.init), status: status,
+                                                 limit: page.limit + 1, before: page.cursor)
+        return try JSONOutput.response(Page(fetched: fetched.map(CommissionView.init), limit: page.limit, id: \.id))
+    }
+
+    struct BalanceView: Encodable { let promoterId: String; let pending: Int64; let available: Int64; let withdrawing: Int64; let withdrawn: Int64 }
+
+    @Sendable func balance(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        try context.requireSelfOrAdmin(id)
+        guard try await promoters.find(id) != nil else { throw TuikeError.notFound("promoter", id) }
+        let owed = try await JournalRepository.owed(to: id, database: database)
+        // Withdrawals arrive with settlement (issue 5); until then nothing has been paid out.
+        return try JSONOutput.response(BalanceView(promoterId: id, pending: owed.pending, available: owed.available, withdrawing: owed.withdrawing, withdrawn: 0))
+    }
+
+    struct TrialBalanceView: Encodable {
+        struct Line: Encodable { let account: String; let balance: Int64 }
+        let balanced: Bool
+        let total: Int64
+        let accounts: [Line]
+    }
+
+    @Sendable func trialBalance(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try context.requireAdmin()
+        let accounts = try await JournalRepository.trialBalance(database: database)
+        let total = accounts.reduce(0) { $0 + $1.balance }
+        return try JSONOutput.response(TrialBalanceView(balanced: total == 0, total: total, accounts: accounts.map { .init(account: $0.account, balance: $0.balance) }))
+    }
+
+    @Sendable func setRule(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try context.requireAdmin()
+        let id = try context.parameters.require("id")
+        guard try await products.find(id) != nil else { throw TuikeError.notFound("product", id) }
+        let rule = try await JSONBody.decode(CommissionRule.self, from: request, context: context,
+                                             allowedFields: ["type", "levels", "tiers", "tier_mode", "max_amount"])
+        try rule.validate(maxTotalBps: try await program.current().maxTotalBps)
+        try await productRules.set(rule, productID: id, at: clock.now())
+        return try JSONOutput.response(rule)
+    }
+
+    @Sendable func removeRule(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try context.requireAdmin()
+        let id = try context.parameters.require("id")
+        guard try await productRules.remove(productID: id) else { throw TuikeError.notFound("commission rule of product", id) }
+        return Response(status: .noContent)
+    }
+
+    struct EntitlementView: Encodable { let productId: String; let grantedAt: Instant }
+
+    @Sendable func entitlements(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try context.requireAdmin()
+        let buyer = try context.parameters.require("buyer_id")
+        let rows = try await orders.entitlements(buyerID: buyer).map { EntitlementView(productId: $0.productID, grantedAt: $0.grantedAt) }
+        return try JSONOutput.response(["data": rows])
+    }
+
+    static let createSchema = Schemas.object([
+        ("buyer_id", Schemas.string),
+        ("items", Schemas.array(Schemas.object([("product_id", Schemas.string), ("quantity", ["type": "integer", "minimum": 1] as JSONValue)],
+                                               required: ["product_id", "quantity"]))),
+        ("visitor_id", Schemas.string), ("click_id", Schemas.string),
+        ("coupon", ["type": "string", "description": "A promoter's invite code: attributes the order to that promoter."] as JSONValue),
+        ("external_id", ["type": "string", "description": "Your order number; a second create with it returns the first order."] as JSONValue),
+    ], required: ["buyer_id", "items"])
+}
+
+extension Optional {
+    func asyncFlatMap<U>(_ transform: (Wrapped) async throws -> U?) async rethrows -> U? {
+        guard let self else { return nil }
+        return try await transform(self)
+    }
+}

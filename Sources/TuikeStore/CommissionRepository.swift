@@ -1,0 +1,81 @@
+import Foundation
+import SQLKit
+import TuikeCore
+
+/// A commission as listed to admins and promoters; `amount` is what is left after reversals.
+public struct CommissionRecord: Sendable, Equatable {
+    public enum Status: String, Sendable, CaseIterable { case pending, held, settled, withdrawn, reversed, rejected }
+    public let id: String
+    public let orderID: String
+    public let promoterID: String
+    public let level: Int64
+    public let amount: Int64
+    public let earned: Int64
+    public let reversed: Int64
+    public let status: Status
+    public let ruleSource: String
+    public let basis: String
+    public let eligibleAt: Instant
+    public let createdAt: Instant
+}
+
+public struct CommissionRepository: Sendable {
+    let database: any Database
+
+    public init(database: any Database) { self.database = database }
+
+    public func list(promoterID: String?, orderID: String?, status: CommissionRecord.Status?, limit: Int, before: String?) async throws -> [CommissionRecord] {
+        try await database.read { db in
+            let filters: [SQLQueryString] = [
+                promoterID.map { "promoter_id = \(bind: $0)" }, orderID.map { "order_id = \(bind: $0)" },
+                status.map { "status = \(bind: $0.rawValue)" }, before.map { "id < \(bind: $0)" },
+            ].compactMap { $0 }
+            let condition = filters.isEmpty ? "1 = 1" : filters.dropFirst().reduce(filters[0]) { $0 + " AND " + $1 }
+            return try await db.rows("""
+                SELECT id, order_id, promoter_id, level, amount, reversed, status, rule_source, basis, eligible_at, created_at
+                FROM commissions WHERE \(condition) ORDER BY id DESC LIMIT \(bind: limit)
+                """).map { row in
+                let earned = try row.decode(column: "amount", as: Int64.self)
+                let reversed = try row.decode(column: "reversed", as: Int64.self)
+                return CommissionRecord(
+                    id: try row.decode(column: "id", as: String.self), orderID: try row.decode(column: "order_id", as: String.self),
+                    promoterID: try row.decode(column: "promoter_id", as: String.self), level: try row.decode(column: "level", as: Int64.self),
+                    amount: earned - reversed, earned: earned, reversed: reversed,
+                    status: try row.decodeEnum(column: "status", as: CommissionRecord.Status.self),
+                    ruleSource: try row.decode(column: "rule_source", as: String.self), basis: try row.decode(column: "basis", as: String.self),
+                    eligibleAt: try row.decodeInstant(column: "eligible_at"), createdAt: try row.decodeInstant(column: "created_at"))
+            }
+        }
+    }
+}
+
+/// Per-product commission rules (`PUT /api/v1/products/{id}/commission`).
+public struct ProductRuleRepository: Sendable {
+    let database: any Database
+
+    public init(database: any Database) { self.database = database }
+
+    public func rule(productID: String) async throws -> CommissionRule? {
+        try await database.read { db in
+            guard let row = try await db.first("SELECT body FROM product_rules WHERE product_id = \(bind: productID)") else { return nil }
+            return try JSONDecoder().decode(CommissionRule.self, from: Data(try row.decode(column: "body", as: String.self).utf8))
+        }
+    }
+
+    public func set(_ rule: CommissionRule, productID: String, at now: Instant) async throws {
+        let body = String(decoding: try JSONEncoder().encode(rule), as: UTF8.self)
+        try await database.write { db in
+            try await db.execute("""
+                INSERT INTO product_rules (product_id, body, updated_at) VALUES (\(bind: productID), \(bind: body), \(bind: now.milliseconds))
+                ON CONFLICT (product_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at
+                """)
+        }
+    }
+
+    /// Returns whether a rule was there to remove.
+    public func remove(productID: String) async throws -> Bool {
+        try await database.write { db in
+            try await db.first("DELETE FROM product_rules WHERE product_id = \(bind: productID) RETURNING product_id") != nil
+        }
+    }
+}

@@ -1,0 +1,199 @@
+import Foundation
+import SQLKit
+import TuikeCore
+
+/// Orders and their lines, payments, commissions and entitlements.
+public struct OrderRepository: Sendable {
+    let database: any Database
+
+    public init(database: any Database) { self.database = database }
+
+    static let columns = """
+        id, buyer_id, external_id, status, currency, amount, refunded, visitor_id, click_id, coupon, level_one, level_two, level_three,
+        attribution_rule, attribution_click_id, self_referral, created_at, paid_at
+        """
+
+    /// Stores a new order; an order with the same `external_id` that exists already is returned
+    /// instead (the second create is a retry). Returns the stored order and whether it is new.
+    public func create(_ order: Order) async throws -> (Order, created: Bool) {
+        let inserted = try await database.write { db -> Bool in
+            let row = try await db.first("""
+                INSERT INTO orders (id, buyer_id, external_id, status, currency, amount, visitor_id, click_id, coupon, promoter_id,
+                    level_one, level_two, level_three, attribution_rule, attribution_click_id, self_referral, created_at)
+                VALUES (\(bind: order.id), \(bind: order.buyerID), \(bind: order.externalID), \(bind: order.status.rawValue), \(bind: order.currency),
+                    \(bind: order.amount), \(bind: order.visitorID), \(bind: order.clickID), \(bind: order.coupon), \(bind: order.promoterID),
+                    \(bind: order.levelOne.joined(separator: ",")), \(bind: order.levelTwo), \(bind: order.levelThree),
+                    \(bind: order.attributionRule.rawValue), \(bind: order.attributionClickID), \(bind: Int64(order.selfReferral ? 1 : 0)),
+                    \(bind: order.createdAt.milliseconds))
+                ON CONFLICT DO NOTHING RETURNING id
+                """)
+            guard row != nil else { return false }
+            for item in order.items {
+                // Stock is taken in the same statement that checks it, so it never goes below zero.
+                let taken = try await db.first("""
+                    UPDATE products SET stock = stock - \(bind: item.quantity)
+                    WHERE id = \(bind: item.productID) AND (stock IS NULL OR stock >= \(bind: item.quantity)) RETURNING id
+                    """)
+                if taken == nil { throw TuikeError(.conflict, code: "out_of_stock", "not enough stock of \(item.title)") }
+            }
+            for (position, item) in order.items.enumerated() {
+                let rule = String(decoding: try JSONEncoder().encode(item.rule), as: UTF8.self)
+                try await db.execute("""
+                    INSERT INTO order_items (id, order_id, position, product_id, title, kind, unit_price, quantity, paid, rule, rule_source)
+                    VALUES (\(bind: item.id), \(bind: order.id), \(bind: Int64(position)), \(bind: item.productID), \(bind: item.title),
+                        \(bind: item.kind.rawValue), \(bind: item.unitPrice), \(bind: item.quantity), \(bind: item.paid), \(bind: rule), \(bind: item.ruleSource))
+                    """)
+            }
+            return true
+        }
+        if inserted { return (order, true) }
+        guard let externalID = order.externalID, let existing = try await find(externalID: externalID) else {
+            throw TuikeError(.conflict, code: "conflict", "the order could not be stored; try again")
+        }
+        return (existing, false)
+    }
+
+    public func find(_ id: String) async throws -> Order? {
+        try await database.read { db in try await Self.find(id, in: db) }
+    }
+
+    public func find(externalID: String) async throws -> Order? {
+        try await database.read { db in
+            guard let row = try await db.first("SELECT id FROM orders WHERE external_id = \(bind: externalID)") else { return nil }
+            return try await Self.find(try row.decode(column: "id", as: String.self), in: db)
+        }
+    }
+
+    static func find(_ id: String, in db: any SQLDatabase, lock: String = "") async throws -> Order? {
+        guard let row = try await db.first("SELECT \(unsafeRaw: columns) FROM orders WHERE id = \(bind: id)\(unsafeRaw: lock)") else { return nil }
+        let items = try await db.rows("""
+            SELECT id, product_id, title, kind, unit_price, quantity, paid, refunded, rule, rule_source
+            FROM order_items WHERE order_id = \(bind: id) ORDER BY position
+            """).map { item in
+            Order.Item(
+                id: try item.decode(column: "id", as: String.self), productID: try item.decode(column: "product_id", as: String.self),
+                title: try item.decode(column: "title", as: String.self), kind: try item.decodeEnum(column: "kind", as: Product.Kind.self),
+                unitPrice: try item.decode(column: "unit_price", as: Int64.self), quantity: try item.decode(column: "quantity", as: Int64.self),
+                paid: try item.decode(column: "paid", as: Int64.self), refunded: try item.decode(column: "refunded", as: Int64.self),
+                rule: try JSONDecoder().decode(CommissionRule.self, from: Data(try item.decode(column: "rule", as: String.self).utf8)),
+                ruleSource: try item.decode(column: "rule_source", as: String.self))
+        }
+        let levelOne = try row.decode(column: "level_one", as: String.self)
+        return Order(
+            id: try row.decode(column: "id", as: String.self), buyerID: try row.decode(column: "buyer_id", as: String.self),
+            externalID: try row.decode(column: "external_id", as: String?.self), status: try row.decodeEnum(column: "status", as: Order.Status.self),
+            currency: try row.decode(column: "currency", as: String.self), amount: try row.decode(column: "amount", as: Int64.self),
+            refunded: try row.decode(column: "refunded", as: Int64.self), visitorID: try row.decode(column: "visitor_id", as: String?.self),
+            clickID: try row.decode(column: "click_id", as: String?.self), coupon: try row.decode(column: "coupon", as: String?.self),
+            levelOne: levelOne.isEmpty ? [] : levelOne.split(separator: ",").map(String.init),
+            levelTwo: try row.decode(column: "level_two", as: String?.self), levelThree: try row.decode(column: "level_three", as: String?.self),
+            attributionRule: try row.decodeEnum(column: "attribution_rule", as: Attribution.Rule.self),
+            attributionClickID: try row.decode(column: "attribution_click_id", as: String?.self),
+            selfReferral: try row.decode(column: "self_referral", as: Int64.self) != 0, createdAt: try row.decodeInstant(column: "created_at"),
+            paidAt: try row.decodeOptionalInstant(column: "paid_at"), items: items)
+    }
+
+    public struct Payment: Sendable, Equatable {
+        public let paymentID: String
+        public let provider: String
+        public let amount: Int64
+        public let createdAt: Instant
+    }
+
+    public func payments(orderID: String) async throws -> [Payment] {
+        try await database.read { db in
+            try await db.rows("SELECT payment_id, provider, amount, created_at FROM payments WHERE order_id = \(bind: orderID) ORDER BY id").map {
+                Payment(paymentID: try $0.decode(column: "payment_id", as: String.self), provider: try $0.decode(column: "provider", as: String.self),
+                        amount: try $0.decode(column: "amount", as: Int64.self), createdAt: try $0.decodeInstant(column: "created_at"))
+            }
+        }
+    }
+
+    /// Records a payment and everything it sets off, in one transaction: the order becomes paid,
+    /// the payment and the commissions are booked to the journal, courses are granted, the buyer is
+    /// bound. The same `payment_id` again returns the order unchanged; any other payment for an
+    /// order that is no longer awaiting payment is 409.
+    public func markPaid(_ orderID: String, paymentID: String, provider: String, settings: ProgramSettings, at now: Instant) async throws -> Order {
+        let dialect = database.dialect
+        return try await database.write { db in
+            guard let order = try await Self.find(orderID, in: db, lock: dialect.forUpdate) else { throw TuikeError.notFound("order", orderID) }
+            if let existing = try await db.first("SELECT order_id FROM payments WHERE payment_id = \(bind: paymentID)") {
+                guard try existing.decode(column: "order_id", as: String.self) == orderID else {
+                    throw TuikeError(.conflict, code: "payment_id_used", "payment_id \(paymentID) belongs to another order")
+                }
+                return order
+            }
+            guard order.status == .pendingPayment else {
+                throw TuikeError(.conflict, code: order.status == .cancelled ? "order_cancelled" : "already_paid",
+                                 "order \(orderID) is \(order.status.rawValue)")
+            }
+            try await db.execute("""
+                UPDATE orders SET status = 'paid', paid_at = \(bind: now.milliseconds) WHERE id = \(bind: orderID) AND status = 'pending_payment'
+                """)
+            try await db.execute("""
+                INSERT INTO payments (id, order_id, payment_id, provider, amount, created_at)
+                VALUES (\(bind: Identifier.make("pay", at: now)), \(bind: orderID), \(bind: paymentID), \(bind: provider), \(bind: order.amount), \(bind: now.milliseconds))
+                """)
+            if order.amount > 0 { try await JournalRepository.post(.payment(order.amount), reference: orderID, at: now, in: db) }
+            try await Self.bookCommissions(order, settings: settings, dialect: dialect, at: now, in: db)
+            for item in order.items where item.kind == .course {
+                try await db.execute("""
+                    INSERT INTO entitlements (buyer_id, product_id, order_id, granted_at)
+                    VALUES (\(bind: order.buyerID), \(bind: item.productID), \(bind: orderID), \(bind: now.milliseconds)) ON CONFLICT DO NOTHING
+                    """)
+            }
+            if let promoter = order.promoterID, !order.selfReferral {
+                try await BindingRepository.bind(buyerID: order.buyerID, promoterID: promoter, days: settings.bindingDays, at: now, in: db)
+            }
+            var paid = order
+            paid.status = .paid
+            paid.paidAt = now
+            return paid
+        }
+    }
+
+    static func bookCommissions(_ order: Order, settings: ProgramSettings, dialect: Dialect, at now: Instant, in db: any SQLDatabase) async throws {
+        guard let first = order.promoterID, !order.selfReferral else { return }
+        let snapshot = order.levelOne + [order.levelTwo, order.levelThree].compactMap { $0 }
+        let active = Set(try await db.rows("""
+            SELECT id FROM promoters WHERE id IN (\(SQLList(snapshot.map { SQLBind($0) }))) AND status = 'active'
+            """).map { try $0.decode(column: "id", as: String.self) })
+        let levelOne = order.levelOne.filter(active.contains)
+        guard !levelOne.isEmpty else { return }
+        // The tier ladder counts the promoter's paid orders this month in payment order; on
+        // PostgreSQL a per-promoter lock keeps two concurrent payments from taking the same number.
+        if dialect.kind == .postgres { try await db.execute("SELECT pg_advisory_xact_lock(hashtext(\(bind: first)))") }
+        let monthStart = try CalendarMonth.start(of: now, timeZone: settings.timeZone)
+        let number = try await db.first("""
+            SELECT COUNT(*) AS n FROM orders WHERE promoter_id = \(bind: first) AND paid_at >= \(bind: monthStart.milliseconds)
+                AND paid_at <= \(bind: now.milliseconds) AND self_referral = 0
+            """)!.decode(column: "n", as: Int64.self)
+        let beneficiaries = CommissionEngine.Beneficiaries(
+            levelOne: levelOne, upline: [order.levelTwo, order.levelThree].map { $0.flatMap { active.contains($0) ? $0 : nil } },
+            monthOrderNumber: max(number, 1))
+        let eligibleAt = now.adding(seconds: settings.freezeDays * 86_400)
+        var accrued: [(promoterID: String, amount: Int64)] = []
+        for item in order.items {
+            for commission in CommissionEngine.commissions(
+                for: .init(id: item.id, productID: item.productID, quantity: item.quantity, paid: item.paid), rule: item.rule, beneficiaries: beneficiaries) {
+                try await db.execute("""
+                    INSERT INTO commissions (id, order_id, order_item_id, promoter_id, level, amount, status, rule_source, basis, eligible_at, created_at)
+                    VALUES (\(bind: Identifier.make("com", at: now)), \(bind: order.id), \(bind: item.id), \(bind: commission.promoterID),
+                        \(bind: Int64(commission.level)), \(bind: commission.amount), 'pending', \(bind: item.ruleSource), \(bind: commission.basis),
+                        \(bind: eligibleAt.milliseconds), \(bind: now.milliseconds))
+                    """)
+                accrued.append((commission.promoterID, commission.amount))
+            }
+        }
+        if !accrued.isEmpty { try await JournalRepository.post(.accrual(accrued), reference: order.id, at: now, in: db) }
+    }
+
+    public func entitlements(buyerID: String) async throws -> [(productID: String, grantedAt: Instant)] {
+        try await database.read { db in
+            try await db.rows("""
+                SELECT product_id, MIN(granted_at) AS granted_at FROM entitlements WHERE buyer_id = \(bind: buyerID) AND revoked_at IS NULL
+                GROUP BY product_id ORDER BY MIN(granted_at)
+                """).map { (try $0.decode(column: "product_id", as: String.self), try $0.decodeInstant(column: "granted_at")) }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import SQLKit
+import Testing
+import TuikeCore
+@testable import TuikeServer
+import TuikeStore
+import TuikeTestSupport
+
+@Suite struct OrdersAPITests {
+    /// A 500.00 course, promoter B under A, B's link clicked by a visitor.
+    static func world(_ client: any TestClientProtocol) async throws -> (product: String, a: String, b: String, visitor: String) {
+        let product = try await client.send(.post, "/api/v1/products", body: #"{"title":"考研数学全程班","price":50000}"#).json["id"] as! String
+        let a = try await client.createPromoter("A")["id"] as! String
+        let b = try await client.createPromoter("B", parent: a)["id"] as! String
+        let code = try await client.createLink(promoter: b, product: product).json["code"] as! String
+        let visitor = "visitor-0000000001"
+        let click = try await client.send(.post, "/api/v1/track/click", body: #"{"code":"\#(code)","visitor_id":"\#(visitor)"}"#)
+        #expect(click.status == .created)
+        return (product, a, b, visitor)
+    }
+
+    /// The flow of issue 4 up to payment: click → order → paid → 10000 / 2500 pending → trial balance zero.
+    @Test(arguments: TestDatabase.available)
+    func clickOrderPayCommissions(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            let (product, a, b, visitor) = try await Self.world(client)
+            let created = try await client.send(.post, "/api/v1/orders",
+                                                body: #"{"buyer_id":"buyer-1","items":[{"product_id":"\#(product)","quantity":1}],"visitor_id":"\#(visitor)"}"#)
+            #expect(created.status == .created, "\(created.text)")
+            #expect(created.json["status"] as? String == "pending_payment")
+            #expect(created.json["amount"] as? Int == 50_000)
+            #expect(created.json["promoter_id"] as? String == b)
+            let attribution = try #require(created.json["attribution"] as? [String: Any])
+            #expect(attribution["rule"] as? String == "first_click" && attribution["level_two"] as? String == a)
+            let order = try #require(created.json["id"] as? String)
+
+            let paid = try await client.send(.post, "/api/v1/orders/\(order)/paid", body: #"{"payment_id":"pay-001"}"#)
+            #expect(paid.status == .ok, "\(paid.text)")
+            #expect(paid.json["status"] as? String == "paid")
+            #expect((paid.json["payments"] as? [[String: Any]])?.first?["payment_id"] as? String == "pay-001")
+
+            let commissions = try await client.send(.get, "/api/v1/commissions?order_id=\(order)")
+            let rows = try #require(commissions.json["data"] as? [[String: Any]])
+            let byPromoter = Dictionary(uniqueKeysWithValues: rows.map { ($0["promoter_id"] as! String, $0) })
+            #expect(byPromoter[b]?["amount"] as? Int == 10_000 && byPromoter[b]?["level"] as? Int == 1 && byPromoter[b]?["status"] as? String == "pending")
+            #expect(byPromoter[a]?["amount"] as? Int == 2_500 && byPromoter[a]?["level"] as? Int == 2)
+
+            let balance = try await client.send(.get, "/api/v1/promoters/\(b)/balance")
+            #expect(balance.json["pending"] as? Int == 10_000 && balance.json["available"] as? Int == 0)
+            let trial = try await client.send(.get, "/api/v1/ledger/trial-balance")
+            #expect(trial.json["balanced"] as? Bool == true && trial.json["total"] as? Int == 0)
+            #expect((trial.json["accounts"] as? [[String: Any]])?.contains { $0["account"] as? String == "promoter:\(b):pending" && $0["balance"] as? Int == -10_000 } == true)
+
+            let access = try await client.send(.get, "/api/v1/buyers/buyer-1/entitlements")
+            #expect((access.json["data"] as? [[String: Any]])?.first?["product_id"] as? String == product)
+
+            // The promoter sees its own commissions only.
+            let token = try await client.promoterToken(b)
+            let own = try await client.send(.get, "/api/v1/commissions", headers: token)
+            #expect((own.json["data"] as? [[String: Any]])?.allSatisfy { $0["promoter_id"] as? String == b } == true)
+            expectError(try await client.send(.get, "/api/v1/commissions?promoter_id=\(a)", headers: token), .forbidden, "forbidden")
+            expectError(try await client.send(.get, "/api/v1/promoters/\(a)/balance", headers: token), .forbidden, "forbidden")
+        }
+    }
+
+    /// The same payment reported 50 times at once: one payment, one set of commissions.
+    @Test(arguments: TestDatabase.available)
+    func concurrentPaymentCallbacksBookOnce(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, tuike async throws in
+            let (product, _, _, visitor) = try await Self.world(client)
+            let order = try await client.send(.post, "/api/v1/orders",
+                                              body: #"{"buyer_id":"buyer-1","items":[{"product_id":"\#(product)","quantity":1}],"visitor_id":"\#(visitor)"}"#).json["id"] as! String
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<50 {
+                    group.addTask { try await client.send(.post, "/api/v1/orders/\(order)/paid", body: #"{"payment_id":"pay-race"}"#).status }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { $0 == .ok })
+            let counts = try await tuike.database.read { db in
+                try await db.first("SELECT (SELECT COUNT(*) FROM payments) AS p, (SELECT COUNT(*) FROM commissions) AS c, (SELECT COUNT(*) FROM journal_entries) AS j")!
+            }
+            #expect(try counts.decode(column: "p", as: Int64.self) == 1)
+            #expect(try counts.decode(column: "c", as: Int64.self) == 2)
+            #expect(try counts.decode(column: "j", as: Int64.self) == 2)
+            expectError(try await client.send(.post, "/api/v1/orders/\(order)/paid", body: #"{"payment_id":"pay-other"}"#), .conflict, "already_paid")
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func externalIDsCouponsSelfReferralAndProductRules(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            let product = try await client.send(.post, "/api/v1/products", body: #"{"title":"课","price":10000}"#).json["id"] as! String
+            let promoter = try await client.createPromoter("S", buyer: "buyer-self")
+            let code = try #require(promoter["invite_code"] as? String)
+            let body = #"{"buyer_id":"buyer-2","items":[{"product_id":"\#(product)","quantity":2}],"coupon":"\#(code)","external_id":"shop-77"}"#
+            let first = try await client.send(.post, "/api/v1/orders", body: body)
+            let again = try await client.send(.post, "/api/v1/orders", body: body)
+            #expect(first.status == .created && again.status == .ok && first.json["id"] as? String == again.json["id"] as? String)
+            #expect((first.json["attribution"] as? [String: Any])?["rule"] as? String == "coupon" && first.json["amount"] as? Int == 20_000)
+
+            #expect(try await client.send(.put, "/api/v1/products/\(product)/commission", body: #"{"type":"fixed","levels":[1500]}"#).status == .ok)
+            expectError(try await client.send(.put, "/api/v1/products/\(product)/commission", body: #"{"type":"percent","levels":[4000,2000]}"#),
+                        .unprocessableContent, "compliance_violation")
+            let ruled = try await client.send(.post, "/api/v1/orders", body: #"{"buyer_id":"buyer-3","items":[{"product_id":"\#(product)","quantity":2}],"coupon":"\#(code)"}"#)
+            let ruledID = ruled.json["id"] as! String
+            #expect((ruled.json["items"] as? [[String: Any]])?.first?["rule_source"] as? String == "product")
+            _ = try await client.send(.post, "/api/v1/orders/\(ruledID)/paid", body: #"{"payment_id":"p-3"}"#)
+            let commissions = try await client.send(.get, "/api/v1/commissions?order_id=\(ruledID)")
+            #expect((commissions.json["data"] as? [[String: Any]])?.first?["amount"] as? Int == 3_000)
+
+            let selfOrder = try await client.send(.post, "/api/v1/orders", body: #"{"buyer_id":"buyer-self","items":[{"product_id":"\#(product)","quantity":1}],"coupon":"\#(code)"}"#)
+            #expect(selfOrder.json["flags"] as? [String] == ["self_referral"])
+            let selfID = selfOrder.json["id"] as! String
+            _ = try await client.send(.post, "/api/v1/orders/\(selfID)/paid", body: #"{"payment_id":"p-self"}"#)
+            #expect((try await client.send(.get, "/api/v1/commissions?order_id=\(selfID)").json["data"] as? [Any])?.isEmpty == true)
+            #expect(try await client.send(.delete, "/api/v1/products/\(product)/commission").status == .noContent)
+            expectError(try await client.send(.delete, "/api/v1/products/\(product)/commission"), .notFound, "not_found")
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func badOrdersAreRefusedAndChangeNothing(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, tuike async throws in
+            let product = try await client.send(.post, "/api/v1/products", body: #"{"title":"书","price":6800,"stock":1,"kind":"physical"}"#).json["id"] as! String
+            let cases: [(String, HTTPResponse.Status, String)] = [
+                (#"{"buyer_id":"b","items":[]}"#, .unprocessableContent, "validation_failed"),
+                (#"{"buyer_id":"b","items":[{"product_id":"prod_missing","quantity":1}]}"#, .unprocessableContent, "validation_failed"),
+                (#"{"buyer_id":"b","items":[{"product_id":"\#(product)","quantity":0}]}"#, .unprocessableContent, "validation_failed"),
+                (#"{"buyer_id":"b","items":[{"product_id":"\#(product)","quantity":"1"}]}"#, .badRequest, "invalid_request"),
+                (#"{"buyer_id":"b","items":[{"product_id":"\#(product)","quantity":1}],"coupon":"NOPE2345"}"#, .unprocessableContent, "validation_failed"),
+                (#"{"buyer_id":"b","items":[{"product_id":"\#(product)","quantity":2}]}"#, .conflict, "out_of_stock"),
+                (#"{"items":[{"product_id":"\#(product)","quantity":1}]}"#, .badRequest, "invalid_request"),
+                (#"{"buyer_id":"b""#, .badRequest, "malformed_json"),
+            ]
+            for (body, status, code) in cases {
+                expectError(try await client.send(.post, "/api/v1/orders", body: body), status, code)
+            }
+            let orders = try await tuike.database.read { db in try await db.first("SELECT COUNT(*) AS n FROM orders")!.decode(column: "n", as: Int64.self) }
+            #expect(orders == 0)
+            #expect(try await client.send(.get, "/api/v1/products/\(product)").json["stock"] as? Int == 1)
+            expectError(try await client.send(.post, "/api/v1/orders/ord_missing/paid", body: #"{"payment_id":"x"}"#), .notFound, "not_found")
+            expectError(try await client.send(.get, "/api/v1/orders/ord_missing"), .notFound, "not_found")
+            expectError(try await client.send(.post, "/api/v1/orders", headers: jsonOnly, body: "{}"), .unauthorized, "unauthorized")
+        }
+    }
+}
