@@ -112,3 +112,24 @@ public enum CommissionEngine {
         return cumulative - reversedBefore
     }
 }
+
+/// Spreads one order-level refund over the lines in proportion to what each has left to refund
+/// (RULES.md §8): exact quotas rounded down, the fen left over to the largest remainders. Every
+/// share is between 0 and what its line has left, and the shares add up to the refund. The
+/// commission reversals then follow each line's cumulative refund, so rounding never drifts.
+public enum RefundAllocation {
+    public static func allocate(total: Int64, over paid: [Int64]) -> [Int64] {
+        let whole = paid.reduce(0, +)
+        guard whole > 0, total > 0 else { return paid.map { _ in 0 } }
+        let capped = min(total, whole)
+        let quotas = paid.map { Int128($0) * Int128(capped) }
+        var shares = quotas.map { Int64($0 / Int128(whole)) }
+        var left = capped - shares.reduce(0, +)
+        let byRemainder = quotas.indices.sorted { (quotas[$0] % Int128(whole), -$0) > (quotas[$1] % Int128(whole), -$1) }
+        for index in byRemainder where left > 0 && quotas[index] % Int128(whole) != 0 {
+            shares[index] += 1
+            left -= 1
+        }
+        return shares
+    }
+}

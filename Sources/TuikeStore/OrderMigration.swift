@@ -54,6 +54,17 @@ enum OrderMigration {
         )
         """,
         """
+        CREATE TABLE refunds (
+            id TEXT PRIMARY KEY,
+            order_id TEXT NOT NULL REFERENCES orders (id),
+            refund_id TEXT UNIQUE,
+            amount BIGINT NOT NULL CHECK (amount > 0),
+            reason TEXT,
+            created_at BIGINT NOT NULL
+        )
+        """,
+        "CREATE INDEX refunds_by_order ON refunds (order_id, id)",
+        """
         CREATE TABLE commissions (
             id TEXT PRIMARY KEY,
             order_id TEXT NOT NULL REFERENCES orders (id),

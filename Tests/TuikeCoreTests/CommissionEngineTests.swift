@@ -148,3 +148,25 @@ struct SplitMix {
         return Int((z ^ (z >> 31)) % UInt64(max(bound, 1)))
     }
 }
+
+@Suite struct RefundAllocationTests {
+    @Test func proportionalWithoutDrift() {
+        #expect(RefundAllocation.allocate(total: 20_000, over: [50_000]) == [20_000])
+        #expect(RefundAllocation.allocate(total: 100, over: [1, 1, 1]) == [1, 1, 1])
+        #expect(RefundAllocation.allocate(total: 2, over: [1, 1, 1]) == [1, 1, 0])
+        #expect(RefundAllocation.allocate(total: 10_000, over: [30_000, 10_000]) == [7_500, 2_500])
+        var generator = SplitMix(seed: 7)
+        for _ in 0..<2_000 {
+            let paid = (0..<(1 + generator.next(5))).map { _ in Int64(generator.next(100_000)) }
+            var refunded = paid.map { _ in Int64(0) }
+            while refunded != paid {
+                let left = zip(paid, refunded).map { $0 - $1 }
+                let refund = min(left.reduce(0, +), Int64(1 + generator.next(Int(left.reduce(0, +)))))
+                let shares = RefundAllocation.allocate(total: refund, over: left)
+                #expect(shares.reduce(0, +) == refund)
+                #expect(zip(shares, left).allSatisfy { $0 >= 0 && $0 <= $1 })
+                refunded = zip(refunded, shares).map { $0 + $1 }
+            }
+        }
+    }
+}

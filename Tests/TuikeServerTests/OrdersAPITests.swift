@@ -147,3 +147,84 @@ import TuikeTestSupport
         }
     }
 }
+
+@Suite struct RefundsAPITests {
+    static func paidOrder(_ client: any TestClientProtocol) async throws -> (order: String, a: String, b: String) {
+        let (product, a, b, visitor) = try await OrdersAPITests.world(client)
+        let order = try await client.send(.post, "/api/v1/orders",
+                                          body: #"{"buyer_id":"buyer-1","items":[{"product_id":"\#(product)","quantity":1}],"visitor_id":"\#(visitor)"}"#).json["id"] as! String
+        #expect(try await client.send(.post, "/api/v1/orders/\(order)/paid", body: #"{"payment_id":"pay-\#(order)"}"#).status == .ok)
+        return (order, a, b)
+    }
+
+    static func commission(_ client: any TestClientProtocol, order: String, promoter: String) async throws -> [String: Any]? {
+        let rows = try await client.send(.get, "/api/v1/commissions?order_id=\(order)&promoter_id=\(promoter)").json["data"] as? [[String: Any]]
+        return rows?.first
+    }
+
+    /// Issue 4's flow to the end: refund 20000 → 6000 / 1500 left → trial balance zero; then the rest.
+    @Test(arguments: TestDatabase.available)
+    func partialThenFullRefundReversesCommissions(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            let (order, a, b) = try await Self.paidOrder(client)
+            let partial = try await client.send(.post, "/api/v1/orders/\(order)/refunds", body: #"{"amount":20000,"reason":"换课"}"#)
+            #expect(partial.status == .created, "\(partial.text)")
+            #expect((partial.json["order"] as? [String: Any])?["status"] as? String == "partially_refunded")
+            #expect(try await Self.commission(client, order: order, promoter: b)?["amount"] as? Int == 6_000)
+            #expect(try await Self.commission(client, order: order, promoter: a)?["amount"] as? Int == 1_500)
+            #expect(try await client.send(.get, "/api/v1/promoters/\(b)/balance").json["pending"] as? Int == 6_000)
+            #expect(try await client.send(.get, "/api/v1/ledger/trial-balance").json["balanced"] as? Bool == true)
+
+            expectError(try await client.send(.post, "/api/v1/orders/\(order)/refunds", body: #"{"amount":30001}"#), .unprocessableContent, "validation_failed")
+            expectError(try await client.send(.post, "/api/v1/orders/\(order)/refunds", body: #"{"amount":0}"#), .unprocessableContent, "validation_failed")
+            let rest = try await client.send(.post, "/api/v1/orders/\(order)/refunds", body: #"{"amount":30000,"refund_id":"r-2"}"#)
+            #expect((rest.json["order"] as? [String: Any])?["status"] as? String == "refunded")
+            let replay = try await client.send(.post, "/api/v1/orders/\(order)/refunds", body: #"{"amount":30000,"refund_id":"r-2"}"#)
+            #expect((replay.json["refund"] as? [String: Any])?["id"] as? String == (rest.json["refund"] as? [String: Any])?["id"] as? String)
+            expectError(try await client.send(.post, "/api/v1/orders/\(order)/refunds", body: #"{"amount":1}"#), .conflict, "already_refunded")
+            let commission = try await Self.commission(client, order: order, promoter: b)
+            #expect(commission?["amount"] as? Int == 0 && commission?["status"] as? String == "reversed")
+            #expect((try await client.send(.get, "/api/v1/buyers/buyer-1/entitlements").json["data"] as? [Any])?.isEmpty == true)
+            let fetched = try await client.send(.get, "/api/v1/orders/\(order)")
+            #expect((fetched.json["refunds"] as? [[String: Any]])?.compactMap { $0["amount"] as? Int } == [20_000, 30_000])
+            let trial = try await client.send(.get, "/api/v1/ledger/trial-balance")
+            #expect(trial.json["balanced"] as? Bool == true)
+            #expect(try await client.send(.get, "/api/v1/promoters/\(b)/balance").json["pending"] as? Int == 0)
+        }
+    }
+
+    /// 50 partial refunds of 3000 at once against a 50000 order: never more refunded than paid.
+    @Test(arguments: TestDatabase.available)
+    func concurrentRefundsNeverExceedThePayment(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, tuike async throws in
+            let (order, _, b) = try await Self.paidOrder(client)
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<50 {
+                    group.addTask { try await client.send(.post, "/api/v1/orders/\(order)/refunds", body: #"{"amount":3000}"#).status }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .created }.count == 16)
+            let fetched = try await client.send(.get, "/api/v1/orders/\(order)")
+            #expect(fetched.json["refunded"] as? Int == 48_000)
+            let refunded = try await tuike.database.read { db in
+                try await db.first("SELECT CAST(SUM(amount) AS BIGINT) AS n FROM refunds")!.decode(column: "n", as: Int64.self)
+            }
+            #expect(refunded == 48_000)
+            // 10000 earned, 48000 of 50000 refunded: share(10000, 48000, 50000) = 9600 reversed.
+            #expect(try await Self.commission(client, order: order, promoter: b)?["amount"] as? Int == 400)
+            #expect(try await client.send(.get, "/api/v1/ledger/trial-balance").json["balanced"] as? Bool == true)
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func unpaidOrUnknownOrdersCannotBeRefunded(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            let product = try await client.send(.post, "/api/v1/products", body: #"{"title":"课","price":100}"#).json["id"] as! String
+            let order = try await client.send(.post, "/api/v1/orders", body: #"{"buyer_id":"b","items":[{"product_id":"\#(product)","quantity":1}]}"#).json["id"] as! String
+            expectError(try await client.send(.post, "/api/v1/orders/\(order)/refunds", body: #"{"amount":100}"#), .conflict, "not_paid")
+            expectError(try await client.send(.post, "/api/v1/orders/ord_missing/refunds", body: #"{"amount":100}"#), .notFound, "not_found")
+            expectError(try await client.send(.post, "/api/v1/orders/\(order)/refunds", body: #"{"amount":"100"}"#), .badRequest, "invalid_request")
+        }
+    }
+}

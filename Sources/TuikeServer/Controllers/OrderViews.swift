@@ -16,6 +16,29 @@ struct OrderView: Encodable, Sendable {
 
     struct Payment: Encodable, Sendable { let paymentId: String; let provider: String; let amount: Int64; let createdAt: Instant }
 
+    struct Refund: Encodable, Sendable {
+        let id: String
+        let orderId: String
+        @ExplicitNull var refundId: String?
+        let amount: Int64
+        @ExplicitNull var reason: String?
+        let createdAt: Instant
+
+        init(_ record: RefundRecord) {
+            id = record.id
+            orderId = record.orderID
+            refundId = record.refundID
+            amount = record.amount
+            reason = record.reason
+            createdAt = record.createdAt
+        }
+
+        static let schema = Schemas.object([
+            ("id", Schemas.string), ("order_id", Schemas.string), ("refund_id", Schemas.nullable(Schemas.string)),
+            ("amount", Schemas.integer), ("reason", Schemas.nullable(Schemas.string)), ("created_at", Schemas.time),
+        ])
+    }
+
     struct AttributionView: Encodable, Sendable {
         let rule: String
         let levelOne: [String]
@@ -36,11 +59,11 @@ struct OrderView: Encodable, Sendable {
     let flags: [String]
     let items: [Item]
     let payments: [Payment]
-    let refunds: [String]
+    let refunds: [Refund]
     let createdAt: Instant
     @ExplicitNull var paidAt: Instant?
 
-    init(_ order: Order, payments: [OrderRepository.Payment]) {
+    init(_ order: Order, payments: [OrderRepository.Payment], refunds: [RefundRecord]) {
         id = order.id
         status = order.status.rawValue
         buyerId = order.buyerID
@@ -57,7 +80,7 @@ struct OrderView: Encodable, Sendable {
                  refunded: $0.refunded, ruleSource: $0.ruleSource)
         }
         self.payments = payments.map { Payment(paymentId: $0.paymentID, provider: $0.provider, amount: $0.amount, createdAt: $0.createdAt) }
-        refunds = []
+        self.refunds = refunds.map(Refund.init)
         createdAt = order.createdAt
         paidAt = order.paidAt
     }
@@ -77,7 +100,7 @@ struct OrderView: Encodable, Sendable {
             ("quantity", Schemas.integer), ("paid", Schemas.integer), ("refunded", Schemas.integer), ("rule_source", Schemas.string),
         ]))),
         ("payments", Schemas.array(Schemas.object([("payment_id", Schemas.string), ("provider", Schemas.string), ("amount", Schemas.integer), ("created_at", Schemas.time)]))),
-        ("refunds", Schemas.array(Schemas.object([]))),
+        ("refunds", Schemas.array(Refund.schema)),
         ("created_at", Schemas.time), ("paid_at", Schemas.nullable(Schemas.time)),
     ])
 }

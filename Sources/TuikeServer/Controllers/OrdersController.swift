@@ -6,6 +6,7 @@ import TuikeStore
 /// Orders (F1), integrator-reported payments (F2), commissions (F5), balances and the trial balance.
 struct OrdersController {
     let orders: OrderRepository
+    let refunds: RefundRepository
     let products: ProductRepository
     let productRules: ProductRuleRepository
     let promoters: PromoterRepository
@@ -25,6 +26,11 @@ struct OrdersController {
         api.add(.post, "/api/v1/orders/{id}/paid", summary: "Report a payment (idempotent on payment_id)", tag: "Orders", access: .admin,
                 request: Schemas.object([("payment_id", Schemas.string), ("provider", Schemas.string)], required: ["payment_id"]),
                 responses: [(200, "The paid order.", order)], handler: paid)
+        api.add(.post, "/api/v1/orders/{id}/refunds", summary: "Refund part or all of a paid order", tag: "Orders", access: .admin,
+                request: Schemas.object([("amount", Schemas.money("Fen to refund; at most what is left.")), ("reason", Schemas.string),
+                                         ("refund_id", ["type": "string", "description": "Your refund number; the same one again returns the first refund."] as JSONValue)],
+                                        required: ["amount"]),
+                responses: [(201, "The refund, with the order after it.", Schemas.ref("RefundResult"))], handler: refund)
         api.add(.get, "/api/v1/commissions", summary: "List commissions, newest first", tag: "Commissions", access: .adminOrPromoter,
                 responses: [(200, "A page of commissions.", Schemas.page(of: "Commission"))],
                 parameters: Schemas.pagination + [
@@ -129,7 +135,35 @@ struct OrdersController {
     }
 
     func view(_ order: Order, status: HTTPResponse.Status) async throws -> Response {
-        try JSONOutput.response(OrderView(order, payments: try await orders.payments(orderID: order.id)), status: status)
+        try JSONOutput.response(try await orderView(order), status: status)
+    }
+
+    func orderView(_ order: Order) async throws -> OrderView {
+        OrderView(order, payments: try await orders.payments(orderID: order.id), refunds: try await refunds.list(orderID: order.id))
+    }
+
+    struct RefundRequest: Decodable {
+        let amount: Int64
+        let reason: String?
+        let refundId: String?
+        enum CodingKeys: String, CodingKey { case amount, reason, refundId = "refund_id" }
+    }
+
+    struct RefundResult: Encodable {
+        let refund: OrderView.Refund
+        let order: OrderView
+        static let schema = Schemas.object([("refund", OrderView.Refund.schema), ("order", Schemas.ref("Order"))])
+    }
+
+    /// Integrator-reported refunds; the sandbox payment provider (refunds through the provider)
+    /// arrives with the checkout page.
+    @Sendable func refund(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try context.requireAdmin()
+        let id = try context.parameters.require("id")
+        let body = try await JSONBody.decode(RefundRequest.self, from: request, context: context, allowedFields: ["amount", "reason", "refund_id"])
+        if let reason = body.reason, reason.count > 500 { throw TuikeError.validation("reason is longer than 500 characters") }
+        let (record, order) = try await refunds.refund(orderID: id, amount: body.amount, refundID: body.refundId, reason: body.reason, at: clock.now())
+        return try JSONOutput.response(RefundResult(refund: .init(record), order: try await orderView(order)), status: .created)
     }
 
     @Sendable func listCommissions(_ request: Request, context: TuikeRequestContext) async throws -> Response {

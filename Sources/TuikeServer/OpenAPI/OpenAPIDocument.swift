@@ -109,6 +109,7 @@ enum Schemas {
         ("LinkPage", page(of: "Link")),
         ("Stats", StatsView.schema),
         ("Order", OrderView.schema),
+        ("RefundResult", OrdersController.RefundResult.schema),
         ("Commission", CommissionView.schema),
         ("CommissionPage", page(of: "Commission")),
         ("CommissionRule", CommissionView.ruleSchema),
