@@ -74,10 +74,10 @@ func buildRouter(_ tuike: TuikeApp) -> (router: Router<TuikeRequestContext>, ope
     router.middlewares.add(RefParameterMiddleware(tracking: tracking))
     StorefrontController(products: ProductRepository(database: tuike.database)).addRoutes(to: api)
     OrdersController(
-        orders: OrderRepository(database: tuike.database), refunds: RefundRepository(database: tuike.database), products: ProductRepository(database: tuike.database),
-        productRules: ProductRuleRepository(database: tuike.database), promoters: promoters,
-        attribution: AttributionQuery(database: tuike.database, cipher: tuike.cipher), program: program,
-        commissions: CommissionRepository(database: tuike.database), database: tuike.database, clock: tuike.clock
+        placement: tuike.orderPlacement, orders: OrderRepository(database: tuike.database), refunds: RefundRepository(database: tuike.database),
+        products: ProductRepository(database: tuike.database), productRules: ProductRuleRepository(database: tuike.database),
+        promoters: promoters, program: program, commissions: CommissionRepository(database: tuike.database),
+        database: tuike.database, clock: tuike.clock
     ).addRoutes(to: api)
 
     let document = OpenAPIDocument.build(operations: api.operations, version: TuikeVersion.current)

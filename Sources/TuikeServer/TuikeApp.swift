@@ -20,6 +20,14 @@ public struct TuikeApp: Sendable {
     public let publicURL: String
     public let clicks: ClickRecorder
     let tokenCache = TokenCache()
+
+    var orderPlacement: OrderPlacement {
+        OrderPlacement(
+            orders: OrderRepository(database: database), products: ProductRepository(database: database),
+            productRules: ProductRuleRepository(database: database), campaignRules: CampaignRuleRepository(database: database),
+            promoters: PromoterRepository(database: database, cipher: cipher), attribution: AttributionQuery(database: database, cipher: cipher),
+            program: ProgramRepository(database: database))
+    }
     let linkCache = LinkCache()
 
     public struct Options: Sendable {

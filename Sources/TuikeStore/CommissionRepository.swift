@@ -79,3 +79,42 @@ public struct ProductRuleRepository: Sendable {
         }
     }
 }
+
+/// Time-boxed campaign rules (限时高额返利).
+public struct CampaignRuleRepository: Sendable {
+    let database: any Database
+
+    public init(database: any Database) { self.database = database }
+
+    public func create(_ campaign: CampaignRule, at now: Instant) async throws {
+        let body = String(decoding: try JSONEncoder().encode(campaign.rule), as: UTF8.self)
+        try await database.write { db in
+            try await db.execute("""
+                INSERT INTO campaign_rules (id, product_id, starts_at, ends_at, body, created_at)
+                VALUES (\(bind: campaign.id), \(bind: campaign.productID), \(bind: campaign.startsAt.milliseconds), \(bind: campaign.endsAt.milliseconds),
+                        \(bind: body), \(bind: now.milliseconds))
+                """)
+        }
+    }
+
+    /// Campaigns running at `instant`.
+    public func active(at instant: Instant) async throws -> [CampaignRule] {
+        try await list(where: "starts_at <= \(bind: instant.milliseconds) AND ends_at > \(bind: instant.milliseconds)")
+    }
+
+    /// Campaigns that have not ended by `instant`, soonest start first.
+    public func current(at instant: Instant) async throws -> [CampaignRule] {
+        try await list(where: "ends_at > \(bind: instant.milliseconds)")
+    }
+
+    private func list(where condition: SQLQueryString) async throws -> [CampaignRule] {
+        try await database.read { db in
+            try await db.rows("SELECT id, product_id, starts_at, ends_at, body FROM campaign_rules WHERE \(condition) ORDER BY starts_at, id").map { row in
+                CampaignRule(
+                    id: try row.decode(column: "id", as: String.self), productID: try row.decode(column: "product_id", as: String?.self),
+                    startsAt: try row.decodeInstant(column: "starts_at"), endsAt: try row.decodeInstant(column: "ends_at"),
+                    rule: try JSONDecoder().decode(CommissionRule.self, from: Data(try row.decode(column: "body", as: String.self).utf8)))
+            }
+        }
+    }
+}

@@ -90,6 +90,18 @@ enum OrderMigration {
         )
         """,
         """
+        CREATE TABLE campaign_rules (
+            id TEXT PRIMARY KEY,
+            product_id TEXT REFERENCES products (id),
+            starts_at BIGINT NOT NULL,
+            ends_at BIGINT NOT NULL,
+            body TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            CHECK (ends_at > starts_at)
+        )
+        """,
+        "CREATE INDEX campaign_rules_by_end ON campaign_rules (ends_at)",
+        """
         CREATE TABLE entitlements (
             buyer_id TEXT NOT NULL,
             product_id TEXT NOT NULL REFERENCES products (id),

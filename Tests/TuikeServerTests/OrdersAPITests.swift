@@ -228,3 +228,37 @@ import TuikeTestSupport
         }
     }
 }
+
+@Suite struct CampaignRulesAPITests {
+    @Test(arguments: TestDatabase.available)
+    func aRunningCampaignBeatsTheProductAndProgramRules(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, tuike async throws in
+            let (product, _, b, visitor) = try await OrdersAPITests.world(client)
+            let now = tuike.clock.now()
+            let starts = now.adding(seconds: -60).rfc3339, ends = now.adding(seconds: 3_600).rfc3339
+            let created = try await client.send(.post, "/api/v1/campaign-rules",
+                                                body: #"{"product_id":"\#(product)","starts_at":"\#(starts)","ends_at":"\#(ends)","rule":{"type":"percent","levels":[3000,500]}}"#)
+            #expect(created.status == .created, "\(created.text)")
+            let campaign = try #require(created.json["id"] as? String)
+            #expect((try await client.send(.get, "/api/v1/campaign-rules").json["data"] as? [Any])?.count == 1)
+            let order = try await client.send(.post, "/api/v1/orders",
+                                              body: #"{"buyer_id":"b1","items":[{"product_id":"\#(product)","quantity":1}],"visitor_id":"\#(visitor)"}"#)
+            #expect((order.json["items"] as? [[String: Any]])?.first?["rule_source"] as? String == "campaign:\(campaign)")
+            let id = order.json["id"] as! String
+            _ = try await client.send(.post, "/api/v1/orders/\(id)/paid", body: #"{"payment_id":"p1"}"#)
+            #expect(try await RefundsAPITests.commission(client, order: id, promoter: b)?["amount"] as? Int == 15_000)
+
+            // After it ends, the program default applies again (the test clock moves past it).
+            _ = try await client.send(.post, "/api/v1/sandbox/clock/advance", body: #"{"seconds":7200}"#)
+            let later = try await client.send(.post, "/api/v1/orders", body: #"{"buyer_id":"b2","items":[{"product_id":"\#(product)","quantity":1}]}"#)
+            #expect((later.json["items"] as? [[String: Any]])?.first?["rule_source"] as? String == "program")
+
+            expectError(try await client.send(.post, "/api/v1/campaign-rules", body: #"{"starts_at":"\#(ends)","ends_at":"\#(starts)","rule":{"type":"percent","levels":[1000]}}"#),
+                        .unprocessableContent, "validation_failed")
+            expectError(try await client.send(.post, "/api/v1/campaign-rules", body: #"{"starts_at":"\#(starts)","ends_at":"\#(ends)","rule":{"type":"percent","levels":[6000]}}"#),
+                        .unprocessableContent, "compliance_violation")
+            expectError(try await client.send(.post, "/api/v1/campaign-rules", body: #"{"starts_at":"yesterday","ends_at":"\#(ends)","rule":{"type":"percent","levels":[1000]}}"#),
+                        .unprocessableContent, "validation_failed")
+        }
+    }
+}

@@ -5,12 +5,12 @@ import TuikeStore
 
 /// Orders (F1), integrator-reported payments (F2), commissions (F5), balances and the trial balance.
 struct OrdersController {
+    let placement: OrderPlacement
     let orders: OrderRepository
     let refunds: RefundRepository
     let products: ProductRepository
     let productRules: ProductRuleRepository
     let promoters: PromoterRepository
-    let attribution: AttributionQuery
     let program: ProgramRepository
     let commissions: CommissionRepository
     let database: any Database
@@ -46,6 +46,13 @@ struct OrdersController {
                 request: Schemas.ref("CommissionRule"), responses: [(200, "The rule.", Schemas.ref("CommissionRule"))], handler: setRule)
         api.add(.delete, "/api/v1/products/{id}/commission", summary: "Remove the product's rule (the program default applies)", tag: "Commissions",
                 access: .admin, responses: [(204, "Removed.", nil)], handler: removeRule)
+        api.add(.post, "/api/v1/campaign-rules", summary: "A time-boxed commission override (限时高额返利)", tag: "Commissions", access: .admin,
+                request: Schemas.object([("product_id", Schemas.string), ("starts_at", Schemas.time), ("ends_at", Schemas.time),
+                                         ("rule", Schemas.ref("CommissionRule"))], required: ["starts_at", "ends_at", "rule"]),
+                responses: [(201, "The campaign rule.", Schemas.ref("CampaignRule"))], handler: createCampaign)
+        api.add(.get, "/api/v1/campaign-rules", summary: "Campaign rules that have not ended", tag: "Commissions", access: .admin,
+                responses: [(200, "Campaign rules, soonest first.", Schemas.object([("data", Schemas.array(Schemas.ref("CampaignRule")))]))],
+                handler: listCampaigns)
         api.add(.get, "/api/v1/buyers/{buyer_id}/entitlements", summary: "Courses a buyer may access", tag: "Orders", access: .admin,
                 responses: [(200, "Entitlements.", Schemas.object([("data", Schemas.array(Schemas.object([("product_id", Schemas.string), ("granted_at", Schemas.time)])))]))],
                 handler: entitlements)
@@ -69,46 +76,10 @@ struct OrdersController {
     @Sendable func create(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         try context.requireAdmin()
         let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context, allowedFields: CreateRequest.fields)
-        guard (1...128).contains(body.buyerId.count) else { throw TuikeError.validation("buyer_id must be 1 to 128 characters") }
-        guard (1...Order.maxItems).contains(body.items.count) else { throw TuikeError.validation("items needs 1 to \(Order.maxItems) lines") }
-        if let externalID = body.externalId {
-            guard (1...128).contains(externalID.count) else { throw TuikeError.validation("external_id must be 1 to 128 characters") }
-            if let existing = try await orders.find(externalID: externalID) { return try await view(existing, status: .ok) }
-        }
-        let settings = try await program.current()
-        let now = clock.now()
-        var items: [Order.Item] = []
-        for line in body.items {
-            guard (1...Order.maxQuantity).contains(line.quantity) else { throw TuikeError.validation("quantity must be between 1 and \(Order.maxQuantity)") }
-            guard let product = try await products.find(line.productId), product.status == .active else {
-                throw TuikeError.validation("product_id \(line.productId) is not an active product")
-            }
-            let resolved = RuleResolution.resolve(productID: product.id, at: now, campaigns: [],
-                                                  productRule: try await productRules.rule(productID: product.id),
-                                                  programDefault: .programDefault(settings))
-            items.append(Order.Item(
-                id: Identifier.make("itm", at: now), productID: product.id, title: product.title, kind: product.kind, unitPrice: product.price,
-                quantity: line.quantity, paid: product.price * line.quantity, rule: resolved.rule, ruleSource: resolved.source.label))
-        }
-        var couponPromoter: String?
-        if let coupon = body.coupon {
-            guard let owner = try await promoters.find(inviteCode: coupon) else { throw TuikeError.validation("coupon \(coupon) is not valid") }
-            couponPromoter = owner.id
-        }
-        if let visitor = body.visitorId, !TrackingController.isValidVisitor(visitor) {
-            throw TuikeError.validation("visitor_id must be 16 to 64 letters, digits, - or _")
-        }
-        let result = try await attribution.attribute(
-            .init(buyerID: body.buyerId, visitorID: body.visitorId, clickID: body.clickId, couponPromoterID: couponPromoter), settings: settings, now: now)
-        let levelTwo = try await result.promoterID.asyncFlatMap { try await promoters.find($0)?.parentID }
-        let levelThree = try await levelTwo.asyncFlatMap { try await promoters.find($0)?.parentID }
-        let order = Order(
-            id: Identifier.make("ord", at: now), buyerID: body.buyerId, externalID: body.externalId, status: .pendingPayment,
-            amount: items.reduce(0) { $0 + $1.paid }, visitorID: body.visitorId, clickID: body.clickId, coupon: body.coupon,
-            levelOne: result.promoters, levelTwo: levelTwo, levelThree: levelThree, attributionRule: result.rule,
-            attributionClickID: result.clickID, selfReferral: result.selfReferral, createdAt: now, items: items)
-        let (stored, created) = try await orders.create(order)
-        return try await view(stored, status: created ? .created : .ok)
+        let (order, created) = try await placement.place(
+            .init(buyerID: body.buyerId, items: body.items.map { ($0.productId, $0.quantity) }, visitorID: body.visitorId,
+                  clickID: body.clickId, coupon: body.coupon, externalID: body.externalId), at: clock.now())
+        return try await view(order, status: created ? .created : .ok)
     }
 
     @Sendable func get(_ request: Request, context: TuikeRequestContext) async throws -> Response {
@@ -224,6 +195,50 @@ struct OrdersController {
         return Response(status: .noContent)
     }
 
+    struct CampaignRequest: Decodable {
+        let productId: String?
+        let startsAt: Instant
+        let endsAt: Instant
+        let rule: CommissionRule
+        enum CodingKeys: String, CodingKey { case productId = "product_id", startsAt = "starts_at", endsAt = "ends_at", rule }
+    }
+
+    struct CampaignView: Encodable, Sendable {
+        let id: String
+        @ExplicitNull var productId: String?
+        let startsAt: Instant
+        let endsAt: Instant
+        let rule: CommissionRule
+        init(_ campaign: CampaignRule) {
+            id = campaign.id
+            productId = campaign.productID
+            startsAt = campaign.startsAt
+            endsAt = campaign.endsAt
+            rule = campaign.rule
+        }
+        static let schema = Schemas.object([
+            ("id", Schemas.string), ("product_id", Schemas.nullable(Schemas.string)), ("starts_at", Schemas.time),
+            ("ends_at", Schemas.time), ("rule", Schemas.ref("CommissionRule")),
+        ])
+    }
+
+    @Sendable func createCampaign(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try context.requireAdmin()
+        let body = try await JSONBody.decode(CampaignRequest.self, from: request, context: context, allowedFields: ["product_id", "starts_at", "ends_at", "rule"])
+        guard body.endsAt > body.startsAt else { throw TuikeError.validation("ends_at must be after starts_at") }
+        if let productID = body.productId, try await products.find(productID) == nil { throw TuikeError.validation("product_id \(productID) is not a product") }
+        try body.rule.validate(maxTotalBps: try await program.current().maxTotalBps)
+        let now = clock.now()
+        let campaign = CampaignRule(id: Identifier.make("cmp", at: now), productID: body.productId, startsAt: body.startsAt, endsAt: body.endsAt, rule: body.rule)
+        try await placement.campaignRules.create(campaign, at: now)
+        return try JSONOutput.response(CampaignView(campaign), status: .created)
+    }
+
+    @Sendable func listCampaigns(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try context.requireAdmin()
+        return try JSONOutput.response(["data": try await placement.campaignRules.current(at: clock.now()).map(CampaignView.init)])
+    }
+
     struct EntitlementView: Encodable { let productId: String; let grantedAt: Instant }
 
     @Sendable func entitlements(_ request: Request, context: TuikeRequestContext) async throws -> Response {
@@ -241,11 +256,4 @@ struct OrdersController {
         ("coupon", ["type": "string", "description": "A promoter's invite code: attributes the order to that promoter."] as JSONValue),
         ("external_id", ["type": "string", "description": "Your order number; a second create with it returns the first order."] as JSONValue),
     ], required: ["buyer_id", "items"])
-}
-
-extension Optional {
-    func asyncFlatMap<U>(_ transform: (Wrapped) async throws -> U?) async rethrows -> U? {
-        guard let self else { return nil }
-        return try await transform(self)
-    }
 }

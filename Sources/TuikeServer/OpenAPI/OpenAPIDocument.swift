@@ -110,6 +110,7 @@ enum Schemas {
         ("Stats", StatsView.schema),
         ("Order", OrderView.schema),
         ("RefundResult", OrdersController.RefundResult.schema),
+        ("CampaignRule", OrdersController.CampaignView.schema),
         ("Commission", CommissionView.schema),
         ("CommissionPage", page(of: "Commission")),
         ("CommissionRule", CommissionView.ruleSchema),

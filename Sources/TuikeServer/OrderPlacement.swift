@@ -1,0 +1,74 @@
+import TuikeCore
+import TuikeStore
+
+/// Turns an order request into a stored order: prices copied from the catalog, the commission rule
+/// of each line resolved, the buyer attributed (RULES.md §3) and the upline snapshotted. Used by
+/// the API and by the demo, so both place orders the same way.
+struct OrderPlacement {
+    let orders: OrderRepository
+    let products: ProductRepository
+    let productRules: ProductRuleRepository
+    let campaignRules: CampaignRuleRepository
+    let promoters: PromoterRepository
+    let attribution: AttributionQuery
+    let program: ProgramRepository
+
+    struct Request: Sendable {
+        var buyerID: String
+        var items: [(productID: String, quantity: Int64)]
+        var visitorID: String? = nil
+        var clickID: String? = nil
+        var coupon: String? = nil
+        var externalID: String? = nil
+    }
+
+    /// Returns the order and whether it is new (false: an order with this external id existed).
+    func place(_ request: Request, at now: Instant) async throws -> (Order, created: Bool) {
+        guard (1...128).contains(request.buyerID.count) else { throw TuikeError.validation("buyer_id must be 1 to 128 characters") }
+        guard (1...Order.maxItems).contains(request.items.count) else { throw TuikeError.validation("items needs 1 to \(Order.maxItems) lines") }
+        if let externalID = request.externalID {
+            guard (1...128).contains(externalID.count) else { throw TuikeError.validation("external_id must be 1 to 128 characters") }
+            if let existing = try await orders.find(externalID: externalID) { return (existing, false) }
+        }
+        if let visitor = request.visitorID, !TrackingController.isValidVisitor(visitor) {
+            throw TuikeError.validation("visitor_id must be 16 to 64 letters, digits, - or _")
+        }
+        let settings = try await program.current()
+        let campaigns = try await campaignRules.active(at: now)
+        var items: [Order.Item] = []
+        for line in request.items {
+            guard (1...Order.maxQuantity).contains(line.quantity) else { throw TuikeError.validation("quantity must be between 1 and \(Order.maxQuantity)") }
+            guard let product = try await products.find(line.productID), product.status == .active else {
+                throw TuikeError.validation("product_id \(line.productID) is not an active product")
+            }
+            let resolved = RuleResolution.resolve(productID: product.id, at: now, campaigns: campaigns,
+                                                  productRule: try await productRules.rule(productID: product.id),
+                                                  programDefault: .programDefault(settings))
+            items.append(Order.Item(
+                id: Identifier.make("itm", at: now), productID: product.id, title: product.title, kind: product.kind, unitPrice: product.price,
+                quantity: line.quantity, paid: product.price * line.quantity, rule: resolved.rule, ruleSource: resolved.source.label))
+        }
+        var couponPromoter: String?
+        if let coupon = request.coupon {
+            guard let owner = try await promoters.find(inviteCode: coupon) else { throw TuikeError.validation("coupon \(coupon) is not valid") }
+            couponPromoter = owner.id
+        }
+        let result = try await attribution.attribute(
+            .init(buyerID: request.buyerID, visitorID: request.visitorID, clickID: request.clickID, couponPromoterID: couponPromoter),
+            settings: settings, now: now)
+        let levelTwo = try await result.promoterID.asyncFlatMap { try await promoters.find($0)?.parentID }
+        let levelThree = try await levelTwo.asyncFlatMap { try await promoters.find($0)?.parentID }
+        return try await orders.create(Order(
+            id: Identifier.make("ord", at: now), buyerID: request.buyerID, externalID: request.externalID, status: .pendingPayment,
+            amount: items.reduce(0) { $0 + $1.paid }, visitorID: request.visitorID, clickID: request.clickID, coupon: request.coupon,
+            levelOne: result.promoters, levelTwo: levelTwo, levelThree: levelThree, attributionRule: result.rule,
+            attributionClickID: result.clickID, selfReferral: result.selfReferral, createdAt: now, items: items))
+    }
+}
+
+extension Optional {
+    func asyncFlatMap<U>(_ transform: (Wrapped) async throws -> U?) async rethrows -> U? {
+        guard let self else { return nil }
+        return try await transform(self)
+    }
+}
