@@ -28,11 +28,13 @@ public struct Promoter: Equatable, Sendable {
     /// The promoter's own buyer account, for self-referral detection.
     public var buyerID: String?
     public var rejectionReason: String?
+    /// The rank last computed for the promoter (see `Rank`), nil when it holds none.
+    public var rankID: String?
     public var createdAt: Instant
     public var updatedAt: Instant
 
     public init(id: String, name: String, phoneMasked: String? = nil, status: Status, parentID: String? = nil, inviteCode: String,
-                buyerID: String? = nil, rejectionReason: String? = nil, createdAt: Instant, updatedAt: Instant) {
+                buyerID: String? = nil, rejectionReason: String? = nil, rankID: String? = nil, createdAt: Instant, updatedAt: Instant) {
         self.id = id
         self.name = name
         self.phoneMasked = phoneMasked
@@ -41,6 +43,7 @@ public struct Promoter: Equatable, Sendable {
         self.inviteCode = inviteCode
         self.buyerID = buyerID
         self.rejectionReason = rejectionReason
+        self.rankID = rankID
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }

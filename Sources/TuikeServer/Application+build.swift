@@ -64,7 +64,7 @@ func buildRouter(_ tuike: TuikeApp) -> (router: Router<TuikeRequestContext>, ope
     let links = LinkRepository(database: tuike.database)
     let stats = TrafficStats(clicks: ClickRepository(database: tuike.database), program: program, clock: tuike.clock)
     let promotersController = PromotersController(
-        promoters: promoters, tokens: TokenRepository(database: tuike.database), stats: stats, database: tuike.database, clock: tuike.clock)
+        promoters: promoters, ranks: RankRepository(database: tuike.database), tokens: TokenRepository(database: tuike.database), stats: stats, database: tuike.database, clock: tuike.clock)
     promotersController.addRoutes(to: api)
     ApplicationsController(promoters: promoters, agreements: AgreementRepository(database: tuike.database), program: program,
                            upline: promotersController, clock: tuike.clock).addRoutes(to: api)
@@ -72,6 +72,7 @@ func buildRouter(_ tuike: TuikeApp) -> (router: Router<TuikeRequestContext>, ope
     let tracking = TrackingController(links: links, cache: tuike.linkCache, recorder: tuike.clicks, clock: tuike.clock)
     tracking.addRoutes(to: api)
     router.middlewares.add(RefParameterMiddleware(tracking: tracking))
+    RanksController(ranks: RankRepository(database: tuike.database), program: program, clock: tuike.clock).addRoutes(to: api)
     StorefrontController(products: ProductRepository(database: tuike.database)).addRoutes(to: api)
     OrdersController(
         placement: tuike.orderPlacement, orders: OrderRepository(database: tuike.database), refunds: RefundRepository(database: tuike.database),

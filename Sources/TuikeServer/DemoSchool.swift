@@ -42,7 +42,27 @@ struct DemoSchool {
         }
         try await ProgramRepository(database: app.database).save(.defaults, at: app.clock.now())
         try await loadPromoters(productIDs: productIDs)
+        try await loadOrders(productIDs: productIDs)
         return true
+    }
+
+    /// Buyers who came through the promoters' links: most paid, two refunded (one in part), two
+    /// still at checkout, one bought without a promoter.
+    private func loadOrders(productIDs: [String]) async throws {
+        let settings = try await ProgramRepository(database: app.database).current()
+        let orders = OrderRepository(database: app.database)
+        let refunds = RefundRepository(database: app.database)
+        for index in 0..<16 {
+            let now = app.clock.now()
+            let visitor = index == 15 ? nil : "demo-visitor-\(String(index * 23 % 400).leftPadded(to: 6))"
+            let request = OrderPlacement.Request(
+                buyerID: "demo-buyer-\(index + 1)", items: [(productIDs[index % 5], 1 + Int64(index % 7 == 3 ? 1 : 0))], visitorID: visitor)
+            let (order, _) = try await app.orderPlacement.place(request, at: now)
+            guard index % 8 != 6 else { continue }
+            _ = try await orders.markPaid(order.id, paymentID: "demo-pay-\(index + 1)", provider: "demo", settings: settings, at: now)
+            if index == 2 { _ = try await refunds.refund(orderID: order.id, amount: order.amount, refundID: nil, reason: "七天无理由退款", at: now) }
+            if index == 5 { _ = try await refunds.refund(orderID: order.id, amount: order.amount / 4, refundID: nil, reason: "部分退款：少上一节课", at: now) }
+        }
     }
 
     private func loadPromoters(productIDs: [String]) async throws {

@@ -2,10 +2,11 @@ import Foundation
 import TuikeCore
 import TuikeStore
 
-/// The kinds of due work and their handlers. Later capabilities add theirs here (freeze ends,
-/// group expiry, settlement periods).
+/// The kinds of due work and their handlers: hourly idempotency-key clean-up and rank
+/// recomputation. Later capabilities add theirs here (freeze ends, group expiry, settlement periods).
 enum JobHandlers {
     static let purgeIdempotencyKeys = "idempotency.purge"
+    static let recomputeRanks = "ranks.recompute"
     /// Stored responses are kept this long, like Stripe's 24 hours.
     static let idempotencyRetentionSeconds: Int64 = 86_400
     static let hour: Int64 = 3_600_000
@@ -15,20 +16,26 @@ enum JobHandlers {
             purgeIdempotencyKeys: { execution in
                 try await IdempotencyRepository(database: database)
                     .purge(olderThan: execution.now.adding(seconds: -idempotencyRetentionSeconds))
-                try await schedulePurge(after: execution.now, database: database)
+                try await scheduleHourly(purgeIdempotencyKeys, after: execution.now, database: database)
+            },
+            recomputeRanks: { execution in
+                try await RankRepository(database: database).recompute(at: execution.now)
+                try await scheduleHourly(recomputeRanks, after: execution.now, database: database)
             },
         ]
     }
 
     /// Idempotent: the dedupe key names the hour, so every instance may call it at start.
     static func scheduleRecurring(database: any Database, now: Instant) async throws {
-        try await schedulePurge(after: now.adding(milliseconds: -hour), database: database)
+        for kind in [purgeIdempotencyKeys, recomputeRanks] {
+            try await scheduleHourly(kind, after: now.adding(milliseconds: -hour), database: database)
+        }
     }
 
-    private static func schedulePurge(after instant: Instant, database: any Database) async throws {
+    /// Schedules `kind` at the top of the hour after `instant`, once across all instances.
+    private static func scheduleHourly(_ kind: String, after instant: Instant, database: any Database) async throws {
         let nextHour = (instant.milliseconds / hour + 1) * hour
         try await JobQueue(database: database).schedule(
-            kind: purgeIdempotencyKeys, at: Instant(milliseconds: nextHour),
-            dedupeKey: "\(purgeIdempotencyKeys):\(nextHour)", now: instant)
+            kind: kind, at: Instant(milliseconds: nextHour), dedupeKey: "\(kind):\(nextHour)", now: instant)
     }
 }

@@ -102,6 +102,17 @@ enum OrderMigration {
         """,
         "CREATE INDEX campaign_rules_by_end ON campaign_rules (ends_at)",
         """
+        CREATE TABLE ranks (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            metric TEXT NOT NULL CHECK (metric IN ('paid_orders', 'gmv')),
+            threshold BIGINT NOT NULL CHECK (threshold >= 0),
+            bonus_bps BIGINT NOT NULL CHECK (bonus_bps >= 0 AND bonus_bps <= 10000),
+            created_at BIGINT NOT NULL
+        )
+        """,
+        "ALTER TABLE promoters ADD COLUMN rank_id TEXT REFERENCES ranks (id)",
+        """
         CREATE TABLE entitlements (
             buyer_id TEXT NOT NULL,
             product_id TEXT NOT NULL REFERENCES products (id),

@@ -170,7 +170,7 @@ public struct OrderRepository: Sendable {
             """)!.decode(column: "n", as: Int64.self)
         let beneficiaries = CommissionEngine.Beneficiaries(
             levelOne: levelOne, upline: [order.levelTwo, order.levelThree].map { $0.flatMap { active.contains($0) ? $0 : nil } },
-            monthOrderNumber: max(number, 1))
+            rankBonusBps: try await RankRepository.bonusBps(of: levelOne[0], in: db), monthOrderNumber: max(number, 1))
         let eligibleAt = now.adding(seconds: settings.freezeDays * 86_400)
         var accrued: [(promoterID: String, amount: Int64)] = []
         for item in order.items {

@@ -12,7 +12,7 @@ public struct PromoterRepository: Sendable {
         self.cipher = cipher
     }
 
-    static let columns = "id, name, phone_masked, status, parent_id, invite_code, buyer_id, rejection_reason, created_at, updated_at"
+    static let columns = "id, name, phone_masked, status, parent_id, invite_code, buyer_id, rejection_reason, rank_id, created_at, updated_at"
 
     public struct NewPromoter: Sendable {
         public var name: String
@@ -232,6 +232,7 @@ public struct PromoterRepository: Sendable {
             inviteCode: try row.decode(column: "invite_code", as: String.self),
             buyerID: try row.decode(column: "buyer_id", as: String?.self),
             rejectionReason: try row.decode(column: "rejection_reason", as: String?.self),
+            rankID: try row.decode(column: "rank_id", as: String?.self),
             createdAt: try row.decodeInstant(column: "created_at"),
             updatedAt: try row.decodeInstant(column: "updated_at"))
     }

@@ -170,3 +170,27 @@ struct SplitMix {
         }
     }
 }
+
+@Suite struct RankTests {
+    static let ranks = [
+        Rank(id: "silver", name: "银牌", metric: .paidOrders, threshold: 5, bonusBps: 200),
+        Rank(id: "gold", name: "金牌", metric: .gmv, threshold: 1_000_000, bonusBps: 500),
+        Rank(id: "base", name: "普通", metric: .paidOrders, threshold: 0, bonusBps: 0),
+    ]
+
+    @Test func theBestQualifyingRankWins() {
+        #expect(Rank.choose(from: Self.ranks, paidOrders: 0, gmv: 0)?.id == "base")
+        #expect(Rank.choose(from: Self.ranks, paidOrders: 4, gmv: 999_999)?.id == "base")
+        #expect(Rank.choose(from: Self.ranks, paidOrders: 5, gmv: 0)?.id == "silver")
+        #expect(Rank.choose(from: Self.ranks, paidOrders: 5, gmv: 1_000_000)?.id == "gold")
+        #expect(Rank.choose(from: [], paidOrders: 100, gmv: 100) == nil)
+    }
+
+    @Test func aBonusMayNotBreakTheRateCap() {
+        var program = ProgramSettings.defaults
+        program.levels = [2000, 500]
+        #expect(throws: Never.self) { try Rank(id: "r", name: "金牌", metric: .gmv, threshold: 1, bonusBps: 2500).validate(program: program) }
+        #expect(throws: TuikeError.self) { try Rank(id: "r", name: "金牌", metric: .gmv, threshold: 1, bonusBps: 2501).validate(program: program) }
+        #expect(throws: TuikeError.self) { try Rank(id: "r", name: " ", metric: .gmv, threshold: 1, bonusBps: 1).validate(program: program) }
+    }
+}

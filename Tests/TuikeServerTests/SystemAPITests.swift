@@ -93,6 +93,10 @@ import TuikeTestSupport
             let applications = try await client.send(.get, "/api/v1/promoter-applications")
             #expect((applications.json["data"] as? [[String: Any]])?.first?["name"] as? String == "陈同学")
             #expect(try await ClickRepository(database: tuike.database).count() > 500)
+            let commissions = try await client.send(.get, "/api/v1/commissions?limit=100").json["data"] as? [[String: Any]] ?? []
+            let statuses = Set(commissions.compactMap { $0["status"] as? String })
+            #expect(statuses.isSuperset(of: ["pending", "reversed"]), "\(statuses)")
+            #expect(try await client.send(.get, "/api/v1/ledger/trial-balance").json["balanced"] as? Bool == true)
             #expect(try await DemoSchool(app: tuike).loadIfEmpty() == false)
         }
     }

@@ -103,7 +103,7 @@ struct ApplicationsController {
         try context.requireAdmin()
         let page = try PageRequest(request)
         let fetched = try await promoters.list(status: .applied, parentID: nil, limit: page.limit + 1, before: page.cursor)
-        return try JSONOutput.response(Page(fetched: fetched.map(PromoterView.init), limit: page.limit, id: \.id))
+        return try JSONOutput.response(Page(fetched: fetched.map { PromoterView($0) }, limit: page.limit, id: \.id))
     }
 
     struct RejectRequest: Decodable { let reason: String }
@@ -114,7 +114,7 @@ struct ApplicationsController {
         let body = try await JSONBody.decode(RejectRequest.self, from: request, context: context, allowedFields: ["reason"])
         guard !body.reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw TuikeError.validation("reason must not be empty") }
         let promoter = try await promoters.transition(id, from: [.applied], to: .rejected, reason: body.reason, actor: PromotersController.actor(admin), at: clock.now())
-        return try JSONOutput.response(PromoterView(promoter))
+        return try JSONOutput.response(try await upline.view(promoter))
     }
 
     static let agreementSchema = Schemas.object([

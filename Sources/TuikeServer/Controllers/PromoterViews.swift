@@ -11,10 +11,12 @@ struct PromoterView: Encodable, Sendable {
     let inviteCode: String
     @ExplicitNull var buyerId: String?
     @ExplicitNull var rejectionReason: String?
+    @ExplicitNull var rank: RankView?
     let createdAt: Instant
     let updatedAt: Instant
 
-    init(_ promoter: Promoter) {
+    /// `ranks` names the promoter's rank; without them the rank shows as its id only.
+    init(_ promoter: Promoter, ranks: [Rank] = []) {
         id = promoter.id
         name = promoter.name
         phone = promoter.phoneMasked
@@ -23,6 +25,7 @@ struct PromoterView: Encodable, Sendable {
         inviteCode = promoter.inviteCode
         buyerId = promoter.buyerID
         rejectionReason = promoter.rejectionReason
+        rank = promoter.rankID.map { id in RankView(ranks.first { $0.id == id } ?? Rank(id: id, name: id, metric: .paidOrders, threshold: 0, bonusBps: 0)) }
         createdAt = promoter.createdAt
         updatedAt = promoter.updatedAt
     }
@@ -31,8 +34,30 @@ struct PromoterView: Encodable, Sendable {
         ("id", Schemas.string), ("name", Schemas.string), ("phone", Schemas.nullable(Schemas.string)),
         ("status", Schemas.enumeration(Promoter.Status.allCases.map(\.rawValue))), ("parent_id", Schemas.nullable(Schemas.string)),
         ("invite_code", Schemas.string), ("buyer_id", Schemas.nullable(Schemas.string)),
-        ("rejection_reason", Schemas.nullable(Schemas.string)), ("created_at", Schemas.time), ("updated_at", Schemas.time),
-    ], required: ["id", "name", "phone", "status", "parent_id", "invite_code", "buyer_id", "rejection_reason", "created_at", "updated_at"])
+        ("rejection_reason", Schemas.nullable(Schemas.string)), ("rank", Schemas.nullable(Schemas.ref("Rank"))),
+        ("created_at", Schemas.time), ("updated_at", Schemas.time),
+    ], required: ["id", "name", "phone", "status", "parent_id", "invite_code", "buyer_id", "rejection_reason", "rank", "created_at", "updated_at"])
+}
+
+struct RankView: Encodable, Sendable {
+    let id: String
+    let name: String
+    let metric: String
+    let threshold: Int64
+    let bonusBps: Int64
+
+    init(_ rank: Rank) {
+        id = rank.id
+        name = rank.name
+        metric = rank.metric.rawValue
+        threshold = rank.threshold
+        bonusBps = rank.bonusBps
+    }
+
+    static let schema = Schemas.object([
+        ("id", Schemas.string), ("name", Schemas.string), ("metric", Schemas.enumeration(Rank.Metric.allCases.map(\.rawValue))),
+        ("threshold", Schemas.integer), ("bonus_bps", Schemas.integer),
+    ])
 }
 
 struct LinkView: Encodable, Sendable {

@@ -7,6 +7,7 @@ import TuikeStore
 /// tokens, their place in the invite tree, their team and traffic.
 struct PromotersController {
     let promoters: PromoterRepository
+    let ranks: RankRepository
     let tokens: TokenRepository
     let stats: TrafficStats
     let database: any Database
@@ -78,7 +79,7 @@ struct PromotersController {
         let parentID = try await resolveUpline(parentID: body.parentId, inviteCode: body.inviteCode)
         let created = try await promoters.create(
             .init(name: body.name, phone: body.phone, status: .active, parentID: parentID, buyerID: body.buyerId), at: clock.now())
-        return try JSONOutput.response(PromoterView(created), status: .created)
+        return try JSONOutput.response(try await view(created), status: .created)
     }
 
     /// `parent_id` or an invite code names the upline; both must agree if both are given.
@@ -95,14 +96,15 @@ struct PromotersController {
         let status = try ProductsController.parse(request.uri.queryParameters["status"].map(String.init), as: Promoter.Status.self, field: "status")
         let parentID = request.uri.queryParameters["parent_id"].map(String.init)
         let fetched = try await promoters.list(status: status, parentID: parentID, limit: page.limit + 1, before: page.cursor)
-        return try JSONOutput.response(Page(fetched: fetched.map(PromoterView.init), limit: page.limit, id: \.id))
+        let ranks = try await ranks.all()
+        return try JSONOutput.response(Page(fetched: fetched.map { PromoterView($0, ranks: ranks) }, limit: page.limit, id: \.id))
     }
 
     @Sendable func get(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         try context.requireSelfOrAdmin(id)
         guard let promoter = try await promoters.find(id) else { throw TuikeError.notFound("promoter", id) }
-        return try JSONOutput.response(PromoterView(promoter))
+        return try JSONOutput.response(try await view(promoter))
     }
 
     struct TokenView: Encodable { let token: String; let promoterId: String }
@@ -125,7 +127,7 @@ struct PromotersController {
         let id = try context.parameters.require("id")
         let body = try await Self.optionalBody(ReasonRequest.self, request: request, context: context, fields: ["reason"])
         let promoter = try await promoters.transition(id, from: from, to: target, reason: body?.reason, actor: Self.actor(admin), at: clock.now())
-        return try JSONOutput.response(PromoterView(promoter))
+        return try JSONOutput.response(try await view(promoter))
     }
 
     struct ParentRequest: Decodable {
@@ -140,7 +142,7 @@ struct PromotersController {
         let body = try await JSONBody.decode(ParentRequest.self, from: request, context: context, allowedFields: ["parent_id", "reason"])
         guard !body.reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw TuikeError.validation("reason must not be empty") }
         let promoter = try await promoters.setParent(id, to: body.parentId, actor: Self.actor(admin), reason: body.reason, at: clock.now())
-        return try JSONOutput.response(PromoterView(promoter))
+        return try JSONOutput.response(try await view(promoter))
     }
 
     struct TeamMemberView: Encodable, Sendable {
@@ -190,6 +192,10 @@ struct PromotersController {
         let id = try context.parameters.require("id")
         let entries = try await AuditLog.entries(subject: id, database: database).map { AuditView(actor: $0.actor, action: $0.action, detail: $0.detail, at: $0.at) }
         return try JSONOutput.response(["data": entries])
+    }
+
+    func view(_ promoter: Promoter) async throws -> PromoterView {
+        PromoterView(promoter, ranks: promoter.rankID == nil ? [] : try await ranks.all())
     }
 
     static func actor(_ principal: Principal) -> String {

@@ -101,6 +101,7 @@ enum Schemas {
         ("ProgramSettings", ProgramController.settingsSchema),
         ("ClockNow", object([("now", time), ("offset_seconds", integer)], required: ["now"])),
         ("Promoter", PromoterView.schema),
+        ("Rank", RankView.schema),
         ("TeamMember", PromotersController.teamMemberSchema),
         ("AgreementAcceptance", PromotersController.acceptanceSchema),
         ("AuditEntry", PromotersController.auditSchema),
