@@ -41,8 +41,15 @@ struct DemoSchool {
             productIDs.append(product.id)
         }
         try await ProgramRepository(database: app.database).save(.defaults, at: app.clock.now())
+        let ranks = RankRepository(database: app.database)
+        for (name, metric, threshold, bonus) in [("普通", Rank.Metric.paidOrders, Int64(0), Int64(0)), ("银牌", .paidOrders, 3, 200),
+                                                 ("金牌", .gmv, 500_000, 500)] {
+            try await ranks.create(Rank(id: Identifier.make("rnk", at: app.clock.now()), name: name, metric: metric, threshold: threshold, bonusBps: bonus),
+                                   at: app.clock.now())
+        }
         try await loadPromoters(productIDs: productIDs)
         try await loadOrders(productIDs: productIDs)
+        try await ranks.recompute(at: app.clock.now())
         return true
     }
 

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Paid orders per second through the HTTP API (issue 4): create an attributed order, then pay it,
+# 64 connections; every payment books two commissions and three journal entries durably.
+# Usage: bench/orders.sh [database]   Needs wrk; sqlite3 or psql to count the paid orders.
+cd "$(dirname "$0")/.."
+source bench/common.sh
+product=$(api -X POST "$base/api/v1/products" -d '{"title":"考研数学全程班","price":50000}' | field id)
+upline=$(api -X POST "$base/api/v1/promoters" -d '{"name":"A"}' | field id)
+promoter=$(api -X POST "$base/api/v1/promoters" -d "{\"name\":\"B\",\"parent_id\":\"$upline\"}" | field id)
+code=$(api -X POST "$base/api/v1/links" -d "{\"promoter_id\":\"$promoter\",\"product_id\":\"$product\"}" | field code)
+visitor=bench-visitor-000001
+api -X POST "$base/api/v1/track/click" -d "{\"code\":\"$code\",\"visitor_id\":\"$visitor\"}" >/dev/null
+
+count_paid() {
+    case "$database" in
+        postgres://*) psql "${database%%\?*}" -Atc "SELECT COUNT(*) FROM orders WHERE status = 'paid'" ;;
+        *) sqlite3 "$database" "SELECT COUNT(*) FROM orders WHERE status = 'paid'" ;;
+    esac
+}
+before=$(count_paid)
+TUIKE_TOKEN=$token TUIKE_PRODUCT=$product TUIKE_VISITOR=$visitor run "create + pay (mixed)" "$base" -s bench/orders.lua
+after=$(count_paid)
+seconds=${duration%s}
+echo "paid orders: $((after - before)) in ${seconds}s = $(( (after - before) / seconds )) paid orders/s"
+curl -fsS -H "Authorization: Bearer $token" "$base/api/v1/ledger/trial-balance" | grep -o '"balanced":[a-z]*'
