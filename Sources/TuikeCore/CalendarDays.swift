@@ -49,7 +49,9 @@ public enum CalendarMonth {
         guard let zone = TimeZone(identifier: identifier) else { throw .validation("unknown time zone \(identifier)") }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
-        let parts = calendar.dateComponents([.year, .month], from: instant.date)
-        return Instant(calendar.date(from: parts)!)
+        guard let start = calendar.date(from: calendar.dateComponents([.year, .month], from: instant.date)) else {
+            throw .validation("no calendar month contains \(instant)")
+        }
+        return Instant(start)
     }
 }

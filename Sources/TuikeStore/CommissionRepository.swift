@@ -26,11 +26,10 @@ public struct CommissionRepository: Sendable {
 
     public func list(promoterID: String?, orderID: String?, status: CommissionRecord.Status?, limit: Int, before: String?) async throws -> [CommissionRecord] {
         try await database.read { db in
-            let filters: [SQLQueryString] = [
+            let condition = SQLQueryString.all([
                 promoterID.map { "promoter_id = \(bind: $0)" }, orderID.map { "order_id = \(bind: $0)" },
                 status.map { "status = \(bind: $0.rawValue)" }, before.map { "id < \(bind: $0)" },
-            ].compactMap { $0 }
-            let condition = filters.isEmpty ? "1 = 1" : filters.dropFirst().reduce(filters[0]) { $0 + " AND " + $1 }
+            ])
             return try await db.rows("""
                 SELECT id, order_id, promoter_id, level, amount, reversed, status, rule_source, basis, eligible_at, created_at
                 FROM commissions WHERE \(condition) ORDER BY id DESC LIMIT \(bind: limit)

@@ -51,3 +51,13 @@ extension SQLDatabase {
         try await self.raw(query).first()
     }
 }
+
+extension SQLQueryString {
+    /// The conditions that are present, joined with AND (`1 = 1` when none is): optional list
+    /// filters without string building.
+    static func all(_ conditions: [SQLQueryString?]) -> SQLQueryString {
+        let present = conditions.compactMap { $0 }
+        guard let first = present.first else { return "1 = 1" }
+        return present.dropFirst().reduce(first) { $0 + " AND " + $1 }
+    }
+}

@@ -65,10 +65,9 @@ public struct LinkRepository: Sendable {
 
     public func list(promoterID: String?, limit: Int, before: String?) async throws -> [Link] {
         try await database.read { db in
-            let promoterFilter: SQLQueryString = promoterID.map { "promoter_id = \(bind: $0)" } ?? "1 = 1"
-            let cursorFilter: SQLQueryString = before.map { "id < \(bind: $0)" } ?? "1 = 1"
+            let condition = SQLQueryString.all([promoterID.map { "promoter_id = \(bind: $0)" }, before.map { "id < \(bind: $0)" }])
             return try await db.rows("""
-                SELECT \(unsafeRaw: Self.columns) FROM links WHERE \(promoterFilter) AND \(cursorFilter) ORDER BY id DESC LIMIT \(bind: limit)
+                SELECT \(unsafeRaw: Self.columns) FROM links WHERE \(condition) ORDER BY id DESC LIMIT \(bind: limit)
                 """).map(Self.decode)
         }
     }

@@ -33,11 +33,10 @@ public struct ProductRepository: Sendable {
     /// Newest first. `before` is the last id of the previous page.
     public func list(status: Product.Status?, limit: Int, before: String?) async throws -> [Product] {
         try await database.read { db in
-            let statusFilter: SQLQueryString = status.map { "status = \(bind: $0.rawValue)" } ?? "1 = 1"
-            let cursorFilter: SQLQueryString = before.map { "id < \(bind: $0)" } ?? "1 = 1"
+            let condition = SQLQueryString.all([status.map { "status = \(bind: $0.rawValue)" }, before.map { "id < \(bind: $0)" }])
             return try await db.rows("""
                 SELECT \(unsafeRaw: Self.columns) FROM products
-                WHERE \(statusFilter) AND \(cursorFilter)
+                WHERE \(condition)
                 ORDER BY id DESC LIMIT \(bind: limit)
                 """).map(Self.decode)
         }

@@ -117,11 +117,11 @@ public struct PromoterRepository: Sendable {
 
     public func list(status: Promoter.Status?, parentID: String?, limit: Int, before: String?) async throws -> [Promoter] {
         try await database.read { db in
-            let statusFilter: SQLQueryString = status.map { "status = \(bind: $0.rawValue)" } ?? "1 = 1"
-            let parentFilter: SQLQueryString = parentID.map { "parent_id = \(bind: $0)" } ?? "1 = 1"
-            let cursorFilter: SQLQueryString = before.map { "id < \(bind: $0)" } ?? "1 = 1"
+            let condition = SQLQueryString.all([
+                status.map { "status = \(bind: $0.rawValue)" }, parentID.map { "parent_id = \(bind: $0)" }, before.map { "id < \(bind: $0)" },
+            ])
             return try await db.rows("""
-                SELECT \(unsafeRaw: Self.columns) FROM promoters WHERE \(statusFilter) AND \(parentFilter) AND \(cursorFilter)
+                SELECT \(unsafeRaw: Self.columns) FROM promoters WHERE \(condition)
                 ORDER BY id DESC LIMIT \(bind: limit)
                 """).map(Self.decode)
         }
@@ -189,7 +189,7 @@ public struct PromoterRepository: Sendable {
 
     public func team(of id: String, limit: Int, before: String?) async throws -> [TeamMember] {
         try await database.read { db in
-            let cursorFilter: SQLQueryString = before.map { "p.id < \(bind: $0)" } ?? "1 = 1"
+            let cursorFilter = SQLQueryString.all([before.map { "p.id < \(bind: $0)" }])
             return try await db.rows("""
                 SELECT p.id, p.name, p.status, p.created_at,
                     (SELECT COUNT(*) FROM clicks c JOIN links l ON l.id = c.link_id WHERE l.promoter_id = p.id AND c.is_bot = 0) AS clicks,
