@@ -38,6 +38,8 @@ public struct ProgramSettings: Codable, Equatable, Sendable {
     public var taxMode: TaxMode
     public var withdrawal: Withdrawal
     public var autoApprovePromoters: Bool
+    /// Unpaid orders are cancelled this long after creation (and their stock returned).
+    public var orderTimeoutSeconds: Int64
 
     public init(
         levels: [Int64] = [2000, 500],
@@ -51,7 +53,8 @@ public struct ProgramSettings: Codable, Equatable, Sendable {
         timeZone: String = "Asia/Shanghai",
         taxMode: TaxMode = .none,
         withdrawal: Withdrawal = Withdrawal(),
-        autoApprovePromoters: Bool = false
+        autoApprovePromoters: Bool = false,
+        orderTimeoutSeconds: Int64 = 1_800
     ) {
         self.levels = levels
         self.ruleType = ruleType
@@ -65,6 +68,25 @@ public struct ProgramSettings: Codable, Equatable, Sendable {
         self.taxMode = taxMode
         self.withdrawal = withdrawal
         self.autoApprovePromoters = autoApprovePromoters
+        self.orderTimeoutSeconds = orderTimeoutSeconds
+    }
+
+    /// Settings stored by an older version lack the newer fields: those take their defaults.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        levels = try c.decode([Int64].self, forKey: .levels)
+        ruleType = try c.decode(RuleType.self, forKey: .ruleType)
+        maxTotalBps = try c.decode(Int64.self, forKey: .maxTotalBps)
+        attributionModel = try c.decode(AttributionModel.self, forKey: .attributionModel)
+        windowDays = try c.decode(Int64.self, forKey: .windowDays)
+        bindingDays = try c.decode(Int64.self, forKey: .bindingDays)
+        freezeDays = try c.decode(Int64.self, forKey: .freezeDays)
+        settlementCycle = try c.decode(SettlementCycle.self, forKey: .settlementCycle)
+        timeZone = try c.decode(String.self, forKey: .timeZone)
+        taxMode = try c.decode(TaxMode.self, forKey: .taxMode)
+        withdrawal = try c.decode(Withdrawal.self, forKey: .withdrawal)
+        autoApprovePromoters = try c.decode(Bool.self, forKey: .autoApprovePromoters)
+        orderTimeoutSeconds = try c.decodeIfPresent(Int64.self, forKey: .orderTimeoutSeconds) ?? ProgramSettings.defaults.orderTimeoutSeconds
     }
 
     public static let defaults = ProgramSettings()
@@ -85,6 +107,7 @@ public struct ProgramSettings: Codable, Equatable, Sendable {
         case taxMode = "tax_mode"
         case withdrawal
         case autoApprovePromoters = "auto_approve_promoters"
+        case orderTimeoutSeconds = "order_timeout_seconds"
     }
 
     /// The JSON keys a client may send, for rejecting misspelt fields instead of ignoring them.
@@ -106,6 +129,7 @@ public struct ProgramSettings: Codable, Equatable, Sendable {
             invalid.append("binding_days must be -1 (permanent), 0 (none) or up to 3650")
         }
         if !(0...365).contains(freezeDays) { invalid.append("freeze_days must be between 0 and 365") }
+        if !(60...604_800).contains(orderTimeoutSeconds) { invalid.append("order_timeout_seconds must be between 60 and 604800") }
         if TimeZone(identifier: timeZone) == nil { invalid.append("time_zone \(timeZone) is not an IANA time zone") }
         if withdrawal.minAmount < 1 { invalid.append("withdrawal.min_amount must be at least 1") }
         if !(0...Money.fullRate).contains(withdrawal.feeBps) { invalid.append("withdrawal.fee_bps must be between 0 and 10000") }

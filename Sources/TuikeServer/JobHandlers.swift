@@ -3,7 +3,7 @@ import TuikeCore
 import TuikeStore
 
 /// The kinds of due work and their handlers: hourly idempotency-key clean-up and rank
-/// recomputation. Later capabilities add theirs here (freeze ends, group expiry, settlement periods).
+/// recomputation, and the cancellation of each unpaid order at its timeout. Later capabilities add theirs here (freeze ends, group expiry, settlement periods).
 enum JobHandlers {
     static let purgeIdempotencyKeys = "idempotency.purge"
     static let recomputeRanks = "ranks.recompute"
@@ -17,6 +17,9 @@ enum JobHandlers {
                 try await IdempotencyRepository(database: database)
                     .purge(olderThan: execution.now.adding(seconds: -idempotencyRetentionSeconds))
                 try await scheduleHourly(purgeIdempotencyKeys, after: execution.now, database: database)
+            },
+            OrderRepository.expireJob: { execution in
+                try await OrderRepository(database: database).expire(execution)
             },
             recomputeRanks: { execution in
                 try await RankRepository(database: database).recompute(at: execution.now)

@@ -62,7 +62,8 @@ struct OrderPlacement {
             id: Identifier.make("ord", at: now), buyerID: request.buyerID, externalID: request.externalID, status: .pendingPayment,
             amount: items.reduce(0) { $0 + $1.paid }, visitorID: request.visitorID, clickID: request.clickID, coupon: request.coupon,
             levelOne: result.promoters, levelTwo: levelTwo, levelThree: levelThree, attributionRule: result.rule,
-            attributionClickID: result.clickID, selfReferral: result.selfReferral, createdAt: now, items: items))
+            attributionClickID: result.clickID, selfReferral: result.selfReferral, createdAt: now, items: items),
+            expiresAt: now.adding(seconds: settings.orderTimeoutSeconds))
     }
 }
 

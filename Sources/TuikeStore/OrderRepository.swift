@@ -13,9 +13,12 @@ public struct OrderRepository: Sendable {
         attribution_rule, attribution_click_id, self_referral, created_at, paid_at
         """
 
-    /// Stores a new order; an order with the same `external_id` that exists already is returned
-    /// instead (the second create is a retry). Returns the stored order and whether it is new.
-    public func create(_ order: Order) async throws -> (Order, created: Bool) {
+    public static let expireJob = "orders.expire"
+
+    /// Stores a new order and schedules its cancellation at `expiresAt` if it is still unpaid then;
+    /// an order with the same `external_id` that exists already is returned instead (the second
+    /// create is a retry). Returns the stored order and whether it is new.
+    public func create(_ order: Order, expiresAt: Instant) async throws -> (Order, created: Bool) {
         let inserted = try await database.write { db -> Bool in
             let row = try await db.first("""
                 INSERT INTO orders (id, buyer_id, external_id, status, currency, amount, visitor_id, click_id, coupon, promoter_id,
@@ -44,6 +47,8 @@ public struct OrderRepository: Sendable {
                         \(bind: item.kind.rawValue), \(bind: item.unitPrice), \(bind: item.quantity), \(bind: item.paid), \(bind: rule), \(bind: item.ruleSource))
                     """)
             }
+            try await JobQueue.schedule(kind: Self.expireJob, at: expiresAt, payload: order.id, dedupeKey: "\(Self.expireJob):\(order.id)",
+                                        now: order.createdAt, in: db)
             return true
         }
         if inserted { return (order, true) }
@@ -186,6 +191,28 @@ public struct OrderRepository: Sendable {
             }
         }
         if !accrued.isEmpty { try await JournalRepository.post(.accrual(accrued), reference: order.id, at: now, in: db) }
+    }
+
+    /// Cancels the order if it is still unpaid and returns its stock; completes the job in the
+    /// same transaction. Returns whether the order was cancelled.
+    @discardableResult
+    public func expire(_ execution: JobExecution) async throws -> Bool {
+        let orderID = execution.job.payload
+        return try await database.write { db in
+            let cancelled = try await db.first("""
+                UPDATE orders SET status = 'cancelled' WHERE id = \(bind: orderID) AND status = 'pending_payment' RETURNING id
+                """) != nil
+            if cancelled {
+                for row in try await db.rows("SELECT product_id, quantity FROM order_items WHERE order_id = \(bind: orderID)") {
+                    try await db.execute("""
+                        UPDATE products SET stock = stock + \(bind: try row.decode(column: "quantity", as: Int64.self))
+                        WHERE id = \(bind: try row.decode(column: "product_id", as: String.self)) AND stock IS NOT NULL
+                        """)
+                }
+            }
+            try await execution.complete(in: db)
+            return cancelled
+        }
     }
 
     public func entitlements(buyerID: String) async throws -> [(productID: String, grantedAt: Instant)] {

@@ -262,3 +262,25 @@ import TuikeTestSupport
         }
     }
 }
+
+@Suite struct OrderTimeoutTests {
+    @Test(arguments: TestDatabase.available)
+    func unpaidOrdersAreCancelledAtTheirTimeoutAndReturnTheirStock(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            let product = try await client.send(.post, "/api/v1/products", body: #"{"title":"真题集","price":6800,"stock":5,"kind":"physical"}"#).json["id"] as! String
+            let unpaid = try await client.send(.post, "/api/v1/orders", body: #"{"buyer_id":"b1","items":[{"product_id":"\#(product)","quantity":2}]}"#).json["id"] as! String
+            let paid = try await client.send(.post, "/api/v1/orders", body: #"{"buyer_id":"b2","items":[{"product_id":"\#(product)","quantity":1}]}"#).json["id"] as! String
+            #expect(try await client.send(.post, "/api/v1/orders/\(paid)/paid", body: #"{"payment_id":"p"}"#).status == .ok)
+            #expect(try await client.send(.get, "/api/v1/products/\(product)").json["stock"] as? Int == 2)
+
+            _ = try await client.send(.post, "/api/v1/sandbox/clock/advance", body: #"{"seconds":1799}"#)
+            #expect(try await client.send(.get, "/api/v1/orders/\(unpaid)").json["status"] as? String == "pending_payment")
+            _ = try await client.send(.post, "/api/v1/sandbox/clock/advance", body: #"{"seconds":1}"#)
+            #expect(try await client.send(.get, "/api/v1/orders/\(unpaid)").json["status"] as? String == "cancelled")
+            #expect(try await client.send(.get, "/api/v1/orders/\(paid)").json["status"] as? String == "paid")
+            #expect(try await client.send(.get, "/api/v1/products/\(product)").json["stock"] as? Int == 4)
+            expectError(try await client.send(.post, "/api/v1/orders/\(unpaid)/paid", body: #"{"payment_id":"late"}"#), .conflict, "order_cancelled")
+            expectError(try await client.send(.put, "/api/v1/program", body: #"{"order_timeout_seconds":10}"#), .unprocessableContent, "validation_failed")
+        }
+    }
+}

@@ -71,6 +71,7 @@ struct ProgramController {
             ("channels", ["type": "array", "items": Schemas.enumeration(ProgramSettings.Channel.allCases.map(\.rawValue))] as JSONValue),
         ])),
         ("auto_approve_promoters", Schemas.boolean),
+        ("order_timeout_seconds", ["type": "integer", "minimum": 60, "maximum": 604800, "description": "Unpaid orders are cancelled after this."] as JSONValue),
     ], required: ["levels", "rule_type", "max_total_bps", "attribution_model", "window_days", "binding_days", "freeze_days",
-                  "settlement_cycle", "time_zone", "tax_mode", "withdrawal", "auto_approve_promoters"])
+                  "settlement_cycle", "time_zone", "tax_mode", "withdrawal", "auto_approve_promoters", "order_timeout_seconds"])
 }
