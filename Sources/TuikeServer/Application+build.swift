@@ -72,6 +72,10 @@ func buildRouter(_ tuike: TuikeApp) -> (router: Router<TuikeRequestContext>, ope
     let tracking = TrackingController(links: links, cache: tuike.linkCache, recorder: tuike.clicks, clock: tuike.clock)
     tracking.addRoutes(to: api)
     router.middlewares.add(RefParameterMiddleware(tracking: tracking))
+    if let secret = tuike.sandboxPaymentSecret {
+        SandboxPaymentsController(orders: OrderRepository(database: tuike.database), program: program, secret: secret, clock: tuike.clock)
+            .addRoutes(to: api)
+    }
     RanksController(ranks: RankRepository(database: tuike.database), program: program, clock: tuike.clock).addRoutes(to: api)
     StorefrontController(products: ProductRepository(database: tuike.database)).addRoutes(to: api)
     OrdersController(

@@ -19,6 +19,8 @@ public struct TuikeApp: Sendable {
     /// Where buyers reach this server: the base of link URLs (`https://tk.example.com`).
     public let publicURL: String
     public let clicks: ClickRecorder
+    /// The sandbox payment provider's signing secret (sandbox mode only).
+    public let sandboxPaymentSecret: String?
     let tokenCache = TokenCache()
 
     var orderPlacement: OrderPlacement {
@@ -63,15 +65,19 @@ public struct TuikeApp: Sendable {
 
         let settings = SettingsRepository(database: database)
         var sandboxClock: SandboxClock?
+        var sandboxSecret: String?
         if options.sandbox {
             let offset = try await settings.value(SystemController.clockOffsetKey).flatMap { Int64($0) } ?? 0
             sandboxClock = SandboxClock(offsetMilliseconds: offset, base: options.baseClock)
+            sandboxSecret = try await settings.valueOrSet(
+                SandboxPaymentsController.secretKey, to: "whsec_" + Identifier.secret(length: 32), at: options.baseClock.now())
         }
         let clock: any TuikeClock = sandboxClock ?? options.baseClock
         let jobs = JobRunner(database: database, clock: clock, handlers: JobHandlers.all(database: database), logger: logger)
         let app = TuikeApp(database: database, clock: clock, sandboxClock: sandboxClock, jobs: jobs, registry: registry, logger: logger,
                            cipher: options.cipher, publicURL: options.publicURL,
-                           clicks: ClickRecorder(repository: ClickRepository(database: database), logger: logger))
+                           clicks: ClickRecorder(repository: ClickRepository(database: database), logger: logger),
+                           sandboxPaymentSecret: sandboxSecret)
 
         startup.generatedAdminToken = try await app.ensureAdminToken(options.adminToken)
         try await JobHandlers.scheduleRecurring(database: database, now: clock.now())

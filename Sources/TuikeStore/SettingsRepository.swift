@@ -13,6 +13,18 @@ public struct SettingsRepository: Sendable {
         }
     }
 
+    /// Stores `value` unless the key has one, and returns the stored value: several instances
+    /// starting at once agree on one generated secret.
+    public func valueOrSet(_ key: String, to value: String, at now: Instant) async throws -> String {
+        try await database.write { db in
+            try await db.execute("""
+                INSERT INTO settings (key, value, updated_at) VALUES (\(bind: key), \(bind: value), \(bind: now.milliseconds))
+                ON CONFLICT (key) DO NOTHING
+                """)
+            return try await db.first("SELECT value FROM settings WHERE key = \(bind: key)")!.decode(column: "value", as: String.self)
+        }
+    }
+
     public func set(_ key: String, to value: String, at now: Instant) async throws {
         try await database.write { db in
             try await db.execute("""

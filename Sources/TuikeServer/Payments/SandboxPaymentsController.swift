@@ -1,0 +1,96 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import TuikeCore
+import TuikeStore
+
+/// The built-in `sandbox` payment provider (F2), so the whole flow runs offline: a hosted
+/// checkout page whose pay button makes the "provider" send Tuike a signed callback, exactly as a
+/// real provider would. Only with `--sandbox`.
+struct SandboxPaymentsController {
+    let orders: OrderRepository
+    let program: ProgramRepository
+    let secret: String
+    let clock: any TuikeClock
+
+    static let secretKey = "sandbox_payment_secret"
+    static let provider = "sandbox"
+
+    func addRoutes(to api: APIRoutes) {
+        api.add(.get, "/pay/{id}", summary: "Sandbox checkout page for an order (HTML)", tag: "Pages", access: .publicAccess,
+                responses: [(200, "HTML.", nil), (404, "No such order (HTML).", nil)], handler: page)
+        api.add(.post, "/pay/{id}", summary: "The sandbox checkout's pay button", tag: "Pages", access: .publicAccess,
+                responses: [(303, "Back to the checkout page, now paid.", nil)], handler: pay)
+        api.add(.post, "/api/v1/payments/sandbox/callback", summary: "Payment notification from the sandbox provider (signed)",
+                tag: "Sandbox", access: .publicAccess,
+                request: Schemas.object([("type", Schemas.enumeration(["payment.succeeded"])), ("order_id", Schemas.string),
+                                         ("payment_id", Schemas.string), ("amount", Schemas.integer)], required: ["type", "order_id", "payment_id", "amount"]),
+                responses: [(200, "Recorded (or recorded before).", Schemas.object([("received", Schemas.boolean), ("order_status", Schemas.string)]))],
+                parameters: [["name": "Tuike-Signature", "in": "header", "required": true, "schema": Schemas.string,
+                              "description": "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"t.body\">"]],
+                handler: callback)
+        api.add(.get, "/api/v1/payments/sandbox/config", summary: "The sandbox provider's signing secret and callback path", tag: "Sandbox",
+                access: .admin, responses: [(200, "Config.", Schemas.object([("secret", Schemas.string), ("callback_path", Schemas.string)]))]) { _, context in
+            try context.requireAdmin()
+            return try JSONOutput.response(["secret": secret, "callback_path": "/api/v1/payments/sandbox/callback"])
+        }
+    }
+
+    struct Notification: Codable {
+        let type: String
+        let orderId: String
+        let paymentId: String
+        let amount: Int64
+        enum CodingKeys: String, CodingKey { case type, orderId = "order_id", paymentId = "payment_id", amount }
+    }
+
+    struct Received: Encodable { let received: Bool; let orderStatus: String }
+
+    @Sendable func callback(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let body = Data(buffer: try await request.body.collect(upTo: context.maxUploadSize))
+        try Signature.verify(header: request.headers[HTTPField.Name(Signature.header)!], body: body, secret: secret, now: clock.now())
+        let order = try await receive(try JSONBody.decode(Notification.self, from: body, allowedFields: ["type", "order_id", "payment_id", "amount"]))
+        return try JSONOutput.response(Received(received: true, orderStatus: order.status.rawValue))
+    }
+
+    /// Books a verified notification: the same payment again changes nothing.
+    func receive(_ notification: Notification) async throws -> Order {
+        guard notification.type == "payment.succeeded" else { throw TuikeError.validation("type must be payment.succeeded") }
+        guard let order = try await orders.find(notification.orderId) else { throw TuikeError.notFound("order", notification.orderId) }
+        guard notification.amount == order.amount else {
+            throw TuikeError(.unprocessable, code: "amount_mismatch", "the payment of \(notification.amount) does not match the order's \(order.amount)")
+        }
+        return try await orders.markPaid(order.id, paymentID: notification.paymentId, provider: Self.provider,
+                                         settings: try await program.current(), at: clock.now())
+    }
+
+    @Sendable func page(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        guard let order = try await orders.find(id) else {
+            return HTML.page(title: "订单不存在", body: "<h1>订单不存在</h1>", status: .notFound)
+        }
+        let lines = order.items.map { "<li>\(HTML.escape($0.title)) × \($0.quantity) <b>¥\(Money.format($0.paid))</b></li>" }.joined()
+        let action = order.status == .pendingPayment
+            ? "<form method=\"post\" action=\"/pay/\(HTML.escape(order.id))\"><button type=\"submit\">支付 ¥\(Money.format(order.amount))（沙箱）</button></form>"
+            : "<p><b>\(order.status == .paid ? "已支付，谢谢！" : "订单状态：\(HTML.escape(order.status.rawValue))")</b></p>"
+        return HTML.page(title: "收银台", body: """
+            <h1>收银台 · Sandbox checkout</h1><p>订单 \(HTML.escape(order.id))</p><ul>\(lines)</ul>
+            <p>合计 <b>¥\(Money.format(order.amount))</b></p>\(action)
+            <p><small>这是沙箱支付，不会真实扣款。This is a sandbox payment; no money moves.</small></p>
+            """)
+    }
+
+    /// The pay button: the provider signs a notification and delivers it to the callback's own
+    /// verification path, then the buyer returns to the checkout page.
+    @Sendable func pay(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        guard let order = try await orders.find(id) else { return HTML.page(title: "订单不存在", body: "<h1>订单不存在</h1>", status: .notFound) }
+        if order.status == .pendingPayment {
+            let notification = Notification(type: "payment.succeeded", orderId: order.id, paymentId: "sbx_" + Identifier.secret(length: 16), amount: order.amount)
+            let body = try JSONEncoder().encode(notification)
+            try Signature.verify(header: Signature.sign(body: body, secret: secret, at: clock.now()), body: body, secret: secret, now: clock.now())
+            _ = try await receive(notification)
+        }
+        return .redirect(to: "/pay/\(order.id)", type: .normal)
+    }
+}
