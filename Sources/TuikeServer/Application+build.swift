@@ -36,7 +36,11 @@ public func buildApplication(_ configuration: ServeConfiguration, registry: Prom
         router: buildRouter(tuike).router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Tuike"),
         logger: logger)
-    app.addServices(DatabaseService(database: database), JobRunnerService(runner: tuike.jobs, logger: logger), tuike.clicks)
+    app.addServices(
+        DatabaseService(database: database), JobRunnerService(runner: tuike.jobs, logger: logger), tuike.clicks,
+        WebhookDeliveryService(
+            delivery: WebhookDelivery(events: EventRepository(database: database), sender: URLSessionWebhookSender(), clock: tuike.clock),
+            logger: logger))
     return (app, startup)
 }
 
@@ -76,6 +80,7 @@ func buildRouter(_ tuike: TuikeApp) -> (router: Router<TuikeRequestContext>, ope
         SandboxPaymentsController(orders: OrderRepository(database: tuike.database), program: program, secret: secret, clock: tuike.clock)
             .addRoutes(to: api)
     }
+    EventsController(events: EventRepository(database: tuike.database), clock: tuike.clock).addRoutes(to: api)
     RanksController(ranks: RankRepository(database: tuike.database), program: program, clock: tuike.clock).addRoutes(to: api)
     StorefrontController(products: ProductRepository(database: tuike.database)).addRoutes(to: api)
     OrdersController(

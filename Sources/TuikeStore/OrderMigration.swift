@@ -123,6 +123,40 @@ enum OrderMigration {
         )
         """,
         """
+        CREATE TABLE events (
+            id TEXT PRIMARY KEY,
+            type TEXT NOT NULL,
+            subject_id TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created_at BIGINT NOT NULL
+        )
+        """,
+        "CREATE INDEX events_by_type ON events (type, id)",
+        """
+        CREATE TABLE webhook_endpoints (
+            id TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            secret TEXT NOT NULL,
+            event_types TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('active', 'disabled')),
+            created_at BIGINT NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE webhook_deliveries (
+            event_id TEXT NOT NULL REFERENCES events (id),
+            endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints (id),
+            status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+            attempts BIGINT NOT NULL DEFAULT 0,
+            next_attempt_at BIGINT NOT NULL,
+            last_status BIGINT,
+            last_error TEXT,
+            updated_at BIGINT NOT NULL,
+            PRIMARY KEY (event_id, endpoint_id)
+        )
+        """,
+        "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at)",
+        """
         CREATE TABLE journal_entries (
             id TEXT PRIMARY KEY,
             kind TEXT NOT NULL,
@@ -139,5 +173,5 @@ enum OrderMigration {
         )
         """,
         "CREATE INDEX journal_postings_by_account ON journal_postings (account)",
-    ], dialectStatements: PromoterMigration.immutable(["journal_entries", "journal_postings"]))
+    ], dialectStatements: PromoterMigration.immutable(["journal_entries", "journal_postings", "events"]))
 }

@@ -49,6 +49,9 @@ public struct OrderRepository: Sendable {
             }
             try await JobQueue.schedule(kind: Self.expireJob, at: expiresAt, payload: order.id, dedupeKey: "\(Self.expireJob):\(order.id)",
                                         now: order.createdAt, in: db)
+            try await Outbox.emit("order.created", subject: order.id, payload: [
+                "order_id": .string(order.id), "buyer_id": .string(order.buyerID), "amount": .int(order.amount), "promoter_id": Outbox.Value(order.promoterID),
+            ], at: order.createdAt, in: db)
             return true
         }
         if inserted { return (order, true) }
@@ -140,6 +143,9 @@ public struct OrderRepository: Sendable {
                 VALUES (\(bind: Identifier.make("pay", at: now)), \(bind: orderID), \(bind: paymentID), \(bind: provider), \(bind: order.amount), \(bind: now.milliseconds))
                 """)
             if order.amount > 0 { try await JournalRepository.post(.payment(order.amount), reference: orderID, at: now, in: db) }
+            try await Outbox.emit("order.paid", subject: orderID, payload: [
+                "order_id": .string(orderID), "payment_id": .string(paymentID), "provider": .string(provider), "amount": .int(order.amount),
+            ], at: now, in: db)
             try await Self.bookCommissions(order, settings: settings, dialect: dialect, at: now, in: db)
             for item in order.items where item.kind == .course {
                 try await db.execute("""
@@ -181,12 +187,17 @@ public struct OrderRepository: Sendable {
         for item in order.items {
             for commission in CommissionEngine.commissions(
                 for: .init(id: item.id, productID: item.productID, quantity: item.quantity, paid: item.paid), rule: item.rule, beneficiaries: beneficiaries) {
+                let commissionID = Identifier.make("com", at: now)
                 try await db.execute("""
                     INSERT INTO commissions (id, order_id, order_item_id, promoter_id, level, amount, status, rule_source, basis, eligible_at, created_at)
-                    VALUES (\(bind: Identifier.make("com", at: now)), \(bind: order.id), \(bind: item.id), \(bind: commission.promoterID),
+                    VALUES (\(bind: commissionID), \(bind: order.id), \(bind: item.id), \(bind: commission.promoterID),
                         \(bind: Int64(commission.level)), \(bind: commission.amount), 'pending', \(bind: item.ruleSource), \(bind: commission.basis),
                         \(bind: eligibleAt.milliseconds), \(bind: now.milliseconds))
                     """)
+                try await Outbox.emit("commission.created", subject: commissionID, payload: [
+                    "commission_id": .string(commissionID), "order_id": .string(order.id), "promoter_id": .string(commission.promoterID),
+                    "level": .int(Int64(commission.level)), "amount": .int(commission.amount), "status": "pending",
+                ], at: now, in: db)
                 accrued.append((commission.promoterID, commission.amount))
             }
         }
@@ -203,6 +214,7 @@ public struct OrderRepository: Sendable {
                 UPDATE orders SET status = 'cancelled' WHERE id = \(bind: orderID) AND status = 'pending_payment' RETURNING id
                 """) != nil
             if cancelled {
+                try await Outbox.emit("order.cancelled", subject: orderID, payload: ["order_id": .string(orderID)], at: execution.now, in: db)
                 for row in try await db.rows("SELECT product_id, quantity FROM order_items WHERE order_id = \(bind: orderID)") {
                     try await db.execute("""
                         UPDATE products SET stock = stock + \(bind: try row.decode(column: "quantity", as: Int64.self))

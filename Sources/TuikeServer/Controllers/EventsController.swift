@@ -1,0 +1,142 @@
+import Foundation
+import Hummingbird
+import TuikeCore
+import TuikeStore
+
+/// Events of the outbox and the webhook endpoints that receive them (F12).
+struct EventsController {
+    let events: EventRepository
+    let clock: any TuikeClock
+
+    static let types = ["order.created", "order.paid", "order.cancelled", "refund.created", "commission.created",
+                        "commission.reversed", "commission.clawed_back"]
+
+    func addRoutes(to api: APIRoutes) {
+        api.add(.get, "/api/v1/events", summary: "Events, newest first", tag: "Webhooks", access: .admin,
+                responses: [(200, "A page of events.", Schemas.page(of: "Event"))],
+                parameters: Schemas.pagination + [Schemas.query("type", Schemas.enumeration(Self.types), "Only this type."),
+                                                  Schemas.query("subject_id", Schemas.string, "Only events about this object.")],
+                handler: list)
+        api.add(.get, "/api/v1/events/{id}/deliveries", summary: "Delivery attempts of an event", tag: "Webhooks", access: .admin,
+                responses: [(200, "Per endpoint.", Schemas.object([("data", Schemas.array(Schemas.object([
+                    ("endpoint_id", Schemas.string), ("status", Schemas.enumeration(["pending", "delivered", "failed"])),
+                    ("attempts", Schemas.integer), ("last_status", Schemas.nullable(Schemas.integer)), ("next_attempt_at", Schemas.time),
+                ])))]))], handler: deliveries)
+        api.add(.post, "/api/v1/webhook-endpoints", summary: "Subscribe a URL to events", tag: "Webhooks", access: .admin,
+                request: Schemas.object([("url", Schemas.string), ("event_types", Schemas.array(Schemas.string))], required: ["url"]),
+                responses: [(201, "The endpoint, with the secret that signs its deliveries.", Schemas.ref("WebhookEndpoint"))], handler: create)
+        api.add(.get, "/api/v1/webhook-endpoints", summary: "Webhook endpoints", tag: "Webhooks", access: .admin,
+                responses: [(200, "Endpoints.", Schemas.object([("data", Schemas.array(Schemas.ref("WebhookEndpoint")))]))]) { _, context in
+            try context.requireAdmin()
+            return try JSONOutput.response(["data": try await events.endpoints().map(EndpointView.init)])
+        }
+        api.add(.post, "/api/v1/webhook-endpoints/{id}/disable", summary: "Stop delivering to an endpoint", tag: "Webhooks", access: .admin,
+                responses: [(200, "Disabled.", Schemas.object([("id", Schemas.string), ("status", Schemas.string)]))]) { _, context in
+            try context.requireAdmin()
+            let id = try context.parameters.require("id")
+            guard try await events.disableEndpoint(id) else { throw TuikeError.notFound("webhook endpoint", id) }
+            return try JSONOutput.response(["id": id, "status": "disabled"])
+        }
+    }
+
+    struct EventView: Encodable, Sendable {
+        let id: String
+        let type: String
+        let subjectId: String
+        let data: JSONValue
+        let createdAt: Instant
+
+        init(_ event: EventRecord) {
+            id = event.id
+            type = event.type
+            subjectId = event.subjectID
+            data = JSONValue.parse(Data(event.payload.utf8)) ?? .null
+            createdAt = event.createdAt
+        }
+
+        static let schema = Schemas.object([
+            ("id", Schemas.string), ("type", Schemas.enumeration(EventsController.types)), ("subject_id", Schemas.string),
+            ("data", ["type": "object"] as JSONValue), ("created_at", Schemas.time),
+        ])
+    }
+
+    struct EndpointView: Encodable, Sendable {
+        let id: String
+        let url: String
+        let secret: String
+        let eventTypes: [String]
+        let status: String
+        let createdAt: Instant
+
+        init(_ endpoint: WebhookEndpoint) {
+            id = endpoint.id
+            url = endpoint.url
+            secret = endpoint.secret
+            eventTypes = endpoint.eventTypes
+            status = endpoint.status
+            createdAt = endpoint.createdAt
+        }
+
+        static let schema = Schemas.object([
+            ("id", Schemas.string), ("url", Schemas.string), ("secret", Schemas.string), ("event_types", Schemas.array(Schemas.string)),
+            ("status", Schemas.enumeration(["active", "disabled"])), ("created_at", Schemas.time),
+        ])
+    }
+
+    @Sendable func list(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try context.requireAdmin()
+        let page = try PageRequest(request)
+        let query = request.uri.queryParameters
+        let fetched = try await events.list(type: query["type"].map(String.init), subjectID: query["subject_id"].map(String.init),
+                                            limit: page.limit + 1, before: page.cursor)
+        return try JSONOutput.response(Page(fetched: fetched.map(EventView.init), limit: page.limit, id: \.id))
+    }
+
+    struct AttemptView: Encodable { let endpointId: String; let status: String; let attempts: Int64; @ExplicitNull var lastStatus: Int64?; let nextAttemptAt: Instant }
+
+    @Sendable func deliveries(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try context.requireAdmin()
+        let id = try context.parameters.require("id")
+        let attempts = try await events.deliveries(eventID: id).map {
+            AttemptView(endpointId: $0.endpointID, status: $0.status, attempts: $0.attempts, lastStatus: $0.lastStatus, nextAttemptAt: $0.nextAttemptAt)
+        }
+        return try JSONOutput.response(["data": attempts])
+    }
+
+    struct CreateRequest: Decodable {
+        let url: String
+        let eventTypes: [String]?
+        enum CodingKeys: String, CodingKey { case url, eventTypes = "event_types" }
+    }
+
+    @Sendable func create(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try context.requireAdmin()
+        let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context, allowedFields: ["url", "event_types"])
+        try LinksController.validateTarget(body.url)
+        let types = body.eventTypes ?? ["*"]
+        guard !types.isEmpty, types.allSatisfy({ $0 == "*" || Self.types.contains($0) }) else {
+            throw TuikeError.validation("event_types must be * or some of: \(Self.types.joined(separator: ", "))")
+        }
+        let endpoint = try await events.createEndpoint(url: body.url, eventTypes: types, at: clock.now())
+        return try JSONOutput.response(EndpointView(endpoint), status: .created)
+    }
+}
+
+extension JSONValue {
+    /// Parses JSON text into a value. Numbers become integers: event payloads carry only integers
+    /// (amounts in fen) and no booleans.
+    static func parse(_ data: Data) -> JSONValue? {
+        guard let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else { return nil }
+        return from(object)
+    }
+
+    private static func from(_ object: Any) -> JSONValue {
+        switch object {
+        case let dictionary as [String: Any]: .object(dictionary.keys.sorted().map { ($0, from(dictionary[$0]!)) })
+        case let array as [Any]: .array(array.map(from))
+        case let string as String: .string(string)
+        case let number as NSNumber: .int(number.int64Value)
+        default: .null
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Logging
+import ServiceLifecycle
+import TuikeCore
+import TuikeStore
+
+/// Sends one webhook; the live sender posts over HTTP, tests use a recording double.
+protocol WebhookSender: Sendable {
+    /// Returns the HTTP status, or nil and an error when nothing came back.
+    func send(url: String, body: Data, headers: [String: String]) async -> (status: Int?, error: String?)
+}
+
+struct URLSessionWebhookSender: WebhookSender {
+    func send(url: String, body: Data, headers: [String: String]) async -> (status: Int?, error: String?) {
+        guard let target = URL(string: url) else { return (nil, "bad url") }
+        var request = URLRequest(url: target, timeoutInterval: 10)
+        request.httpMethod = "POST"
+        request.httpBody = body
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        do {
+            let (_, response) = try await URLSession.shared.data(for: request)
+            return ((response as? HTTPURLResponse)?.statusCode, nil)
+        } catch {
+            return (nil, "\(error)")
+        }
+    }
+}
+
+/// Delivers the outbox: claims due deliveries, posts each event signed with its endpoint's secret
+/// (`Tuike-Signature`), and records the attempt (retried with backoff until it succeeds or gives up).
+struct WebhookDelivery: Sendable {
+    let events: EventRepository
+    let sender: any WebhookSender
+    let clock: any TuikeClock
+
+    /// Delivers what is due now; returns how many were accepted by their endpoint.
+    @discardableResult
+    func deliverDue() async throws -> Int {
+        var delivered = 0
+        for due in try await events.claimDue(now: clock.now()) {
+            let body = Data("""
+                {"id":"\(due.event.id)","type":"\(due.event.type)","created_at":"\(due.event.createdAt.rfc3339)","data":\(due.event.payload)}
+                """.utf8)
+            let headers = ["Content-Type": "application/json", Signature.header: Signature.sign(body: body, secret: due.endpoint.secret, at: clock.now()),
+                           "Tuike-Event-Id": due.event.id]
+            let (status, error) = await sender.send(url: due.endpoint.url, body: body, headers: headers)
+            try await events.record(eventID: due.event.id, endpointID: due.endpoint.id, httpStatus: status, error: error, now: clock.now())
+            if let status, (200..<300).contains(status) { delivered += 1 }
+        }
+        return delivered
+    }
+}
+
+struct WebhookDeliveryService: Service {
+    let delivery: WebhookDelivery
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await delivery.deliverDue()
+                } catch {
+                    logger.error("webhook delivery pass failed", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+}
