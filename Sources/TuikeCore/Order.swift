@@ -12,20 +12,23 @@ public struct Order: Equatable, Sendable {
         public let kind: Product.Kind
         public let unitPrice: Int64
         public let quantity: Int64
+        /// The line's share of the order's coupon discount.
+        public let discount: Int64
         /// What the buyer pays for the line after discounts; commissions are computed on it.
         public let paid: Int64
         public var refunded: Int64
         public let rule: CommissionRule
         public let ruleSource: String
 
-        public init(id: String, productID: String, title: String, kind: Product.Kind, unitPrice: Int64, quantity: Int64, paid: Int64,
-                    refunded: Int64 = 0, rule: CommissionRule, ruleSource: String) {
+        public init(id: String, productID: String, title: String, kind: Product.Kind, unitPrice: Int64, quantity: Int64, discount: Int64 = 0,
+                    paid: Int64, refunded: Int64 = 0, rule: CommissionRule, ruleSource: String) {
             self.id = id
             self.productID = productID
             self.title = title
             self.kind = kind
             self.unitPrice = unitPrice
             self.quantity = quantity
+            self.discount = discount
             self.paid = paid
             self.refunded = refunded
             self.rule = rule
@@ -38,7 +41,9 @@ public struct Order: Equatable, Sendable {
     public let externalID: String?
     public var status: Status
     public let currency: String
+    /// What the buyer pays: the lines' prices less `discount`.
     public let amount: Int64
+    public let discount: Int64
     public var refunded: Int64
     public let visitorID: String?
     public let clickID: String?
@@ -54,7 +59,7 @@ public struct Order: Equatable, Sendable {
     public var paidAt: Instant?
     public var items: [Item]
 
-    public init(id: String, buyerID: String, externalID: String?, status: Status, currency: String = "CNY", amount: Int64, refunded: Int64 = 0,
+    public init(id: String, buyerID: String, externalID: String?, status: Status, currency: String = "CNY", amount: Int64, discount: Int64 = 0, refunded: Int64 = 0,
                 visitorID: String?, clickID: String?, coupon: String?, levelOne: [String], levelTwo: String?, levelThree: String?,
                 attributionRule: Attribution.Rule, attributionClickID: String?, selfReferral: Bool, createdAt: Instant, paidAt: Instant? = nil,
                 items: [Item]) {
@@ -64,6 +69,7 @@ public struct Order: Equatable, Sendable {
         self.status = status
         self.currency = currency
         self.amount = amount
+        self.discount = discount
         self.refunded = refunded
         self.visitorID = visitorID
         self.clickID = clickID

@@ -80,6 +80,7 @@ func buildRouter(_ tuike: TuikeApp) -> (router: Router<TuikeRequestContext>, ope
         SandboxPaymentsController(orders: OrderRepository(database: tuike.database), program: program, secret: secret, clock: tuike.clock)
             .addRoutes(to: api)
     }
+    CouponsController(coupons: CouponRepository(database: tuike.database), clock: tuike.clock).addRoutes(to: api)
     EventsController(events: EventRepository(database: tuike.database), clock: tuike.clock).addRoutes(to: api)
     RanksController(ranks: RankRepository(database: tuike.database), program: program, clock: tuike.clock).addRoutes(to: api)
     StorefrontController(products: ProductRepository(database: tuike.database)).addRoutes(to: api)

@@ -1,14 +1,16 @@
 import TuikeCore
 import TuikeStore
 
-/// Turns an order request into a stored order: prices copied from the catalog, the commission rule
-/// of each line resolved, the buyer attributed (RULES.md §3) and the upline snapshotted. Used by
+/// Turns an order request into a stored order: prices copied from the catalog, a coupon's discount
+/// spread over the lines, the commission rule of each line resolved, the buyer attributed
+/// (RULES.md §3) and the upline snapshotted. Used by
 /// the API and by the demo, so both place orders the same way.
 struct OrderPlacement {
     let orders: OrderRepository
     let products: ProductRepository
     let productRules: ProductRuleRepository
     let campaignRules: CampaignRuleRepository
+    let coupons: CouponRepository
     let promoters: PromoterRepository
     let attribution: AttributionQuery
     let program: ProgramRepository
@@ -48,10 +50,28 @@ struct OrderPlacement {
                 id: Identifier.make("itm", at: now), productID: product.id, title: product.title, kind: product.kind, unitPrice: product.price,
                 quantity: line.quantity, paid: product.price * line.quantity, rule: resolved.rule, ruleSource: resolved.source.label))
         }
+        // A coupon is a merchant or promoter coupon (a discount, and the promoter's attribution),
+        // or else a promoter's invite code (attribution only).
         var couponPromoter: String?
-        if let coupon = request.coupon {
-            guard let owner = try await promoters.find(inviteCode: coupon) else { throw TuikeError.validation("coupon \(coupon) is not valid") }
-            couponPromoter = owner.id
+        var discount: Int64 = 0
+        var redeemsCoupon = false
+        if let code = request.coupon {
+            let subtotal = items.reduce(0) { $0 + $1.paid }
+            if let coupon = try await coupons.find(code) {
+                if let refusal = coupon.refusal(amount: subtotal, at: now) { throw TuikeError.validation(refusal) }
+                discount = coupon.discount(on: subtotal)
+                couponPromoter = coupon.promoterID
+                redeemsCoupon = true
+                let shares = RefundAllocation.allocate(total: discount, over: items.map(\.paid))
+                items = zip(items, shares).map { item, share in
+                    Order.Item(id: item.id, productID: item.productID, title: item.title, kind: item.kind, unitPrice: item.unitPrice,
+                               quantity: item.quantity, discount: share, paid: item.paid - share, rule: item.rule, ruleSource: item.ruleSource)
+                }
+            } else if let owner = try await promoters.find(inviteCode: code) {
+                couponPromoter = owner.id
+            } else {
+                throw TuikeError.validation("coupon \(code) is not valid")
+            }
         }
         let result = try await attribution.attribute(
             .init(buyerID: request.buyerID, visitorID: request.visitorID, clickID: request.clickID, couponPromoterID: couponPromoter),
@@ -60,10 +80,11 @@ struct OrderPlacement {
         let levelThree = try await levelTwo.asyncFlatMap { try await promoters.find($0)?.parentID }
         return try await orders.create(Order(
             id: Identifier.make("ord", at: now), buyerID: request.buyerID, externalID: request.externalID, status: .pendingPayment,
-            amount: items.reduce(0) { $0 + $1.paid }, visitorID: request.visitorID, clickID: request.clickID, coupon: request.coupon,
+            amount: items.reduce(0) { $0 + $1.paid }, discount: discount, visitorID: request.visitorID, clickID: request.clickID,
+            coupon: request.coupon.map { redeemsCoupon ? Coupon.normalize($0) : $0 },
             levelOne: result.promoters, levelTwo: levelTwo, levelThree: levelThree, attributionRule: result.rule,
             attributionClickID: result.clickID, selfReferral: result.selfReferral, createdAt: now, items: items),
-            expiresAt: now.adding(seconds: settings.orderTimeoutSeconds))
+            expiresAt: now.adding(seconds: settings.orderTimeoutSeconds), redeemsCoupon: redeemsCoupon)
     }
 }
 

@@ -9,6 +9,7 @@ enum OrderMigration {
             status TEXT NOT NULL CHECK (status IN ('pending_payment', 'paid', 'partially_refunded', 'refunded', 'cancelled')),
             currency TEXT NOT NULL DEFAULT 'CNY',
             amount BIGINT NOT NULL CHECK (amount >= 0),
+            discount BIGINT NOT NULL DEFAULT 0 CHECK (discount >= 0),
             refunded BIGINT NOT NULL DEFAULT 0 CHECK (refunded >= 0 AND refunded <= amount),
             visitor_id TEXT,
             click_id TEXT,
@@ -27,6 +28,20 @@ enum OrderMigration {
         "CREATE INDEX orders_by_promoter ON orders (promoter_id, paid_at)",
         "CREATE INDEX orders_by_buyer ON orders (buyer_id, id)",
         """
+        CREATE TABLE coupons (
+            code TEXT PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('fixed', 'percent')),
+            value BIGINT NOT NULL CHECK (value > 0),
+            promoter_id TEXT REFERENCES promoters (id),
+            min_amount BIGINT NOT NULL DEFAULT 0,
+            starts_at BIGINT,
+            ends_at BIGINT,
+            usage_limit BIGINT,
+            used BIGINT NOT NULL DEFAULT 0 CHECK (used >= 0 AND (usage_limit IS NULL OR used <= usage_limit)),
+            created_at BIGINT NOT NULL
+        )
+        """,
+        """
         CREATE TABLE order_items (
             id TEXT PRIMARY KEY,
             order_id TEXT NOT NULL REFERENCES orders (id),
@@ -36,6 +51,7 @@ enum OrderMigration {
             kind TEXT NOT NULL,
             unit_price BIGINT NOT NULL,
             quantity BIGINT NOT NULL CHECK (quantity > 0),
+            discount BIGINT NOT NULL DEFAULT 0 CHECK (discount >= 0),
             paid BIGINT NOT NULL CHECK (paid >= 0),
             refunded BIGINT NOT NULL DEFAULT 0 CHECK (refunded >= 0 AND refunded <= paid),
             rule TEXT NOT NULL,

@@ -9,7 +9,7 @@ public struct OrderRepository: Sendable {
     public init(database: any Database) { self.database = database }
 
     static let columns = """
-        id, buyer_id, external_id, status, currency, amount, refunded, visitor_id, click_id, coupon, level_one, level_two, level_three,
+        id, buyer_id, external_id, status, currency, amount, discount, refunded, visitor_id, click_id, coupon, level_one, level_two, level_three,
         attribution_rule, attribution_click_id, self_referral, created_at, paid_at
         """
 
@@ -18,19 +18,20 @@ public struct OrderRepository: Sendable {
     /// Stores a new order and schedules its cancellation at `expiresAt` if it is still unpaid then;
     /// an order with the same `external_id` that exists already is returned instead (the second
     /// create is a retry). Returns the stored order and whether it is new.
-    public func create(_ order: Order, expiresAt: Instant) async throws -> (Order, created: Bool) {
+    public func create(_ order: Order, expiresAt: Instant, redeemsCoupon: Bool = false) async throws -> (Order, created: Bool) {
         let inserted = try await database.write { db -> Bool in
             let row = try await db.first("""
-                INSERT INTO orders (id, buyer_id, external_id, status, currency, amount, visitor_id, click_id, coupon, promoter_id,
+                INSERT INTO orders (id, buyer_id, external_id, status, currency, amount, discount, visitor_id, click_id, coupon, promoter_id,
                     level_one, level_two, level_three, attribution_rule, attribution_click_id, self_referral, created_at)
                 VALUES (\(bind: order.id), \(bind: order.buyerID), \(bind: order.externalID), \(bind: order.status.rawValue), \(bind: order.currency),
-                    \(bind: order.amount), \(bind: order.visitorID), \(bind: order.clickID), \(bind: order.coupon), \(bind: order.promoterID),
+                    \(bind: order.amount), \(bind: order.discount), \(bind: order.visitorID), \(bind: order.clickID), \(bind: order.coupon), \(bind: order.promoterID),
                     \(bind: order.levelOne.joined(separator: ",")), \(bind: order.levelTwo), \(bind: order.levelThree),
                     \(bind: order.attributionRule.rawValue), \(bind: order.attributionClickID), \(bind: Int64(order.selfReferral ? 1 : 0)),
                     \(bind: order.createdAt.milliseconds))
                 ON CONFLICT DO NOTHING RETURNING id
                 """)
             guard row != nil else { return false }
+            if redeemsCoupon, let coupon = order.coupon { try await CouponRepository.redeem(coupon, in: db) }
             for item in order.items {
                 // Stock is taken in the same statement that checks it, so it never goes below zero.
                 let taken = try await db.first("""
@@ -42,9 +43,10 @@ public struct OrderRepository: Sendable {
             for (position, item) in order.items.enumerated() {
                 let rule = String(decoding: try JSONEncoder().encode(item.rule), as: UTF8.self)
                 try await db.execute("""
-                    INSERT INTO order_items (id, order_id, position, product_id, title, kind, unit_price, quantity, paid, rule, rule_source)
+                    INSERT INTO order_items (id, order_id, position, product_id, title, kind, unit_price, quantity, discount, paid, rule, rule_source)
                     VALUES (\(bind: item.id), \(bind: order.id), \(bind: Int64(position)), \(bind: item.productID), \(bind: item.title),
-                        \(bind: item.kind.rawValue), \(bind: item.unitPrice), \(bind: item.quantity), \(bind: item.paid), \(bind: rule), \(bind: item.ruleSource))
+                        \(bind: item.kind.rawValue), \(bind: item.unitPrice), \(bind: item.quantity), \(bind: item.discount), \(bind: item.paid),
+                        \(bind: rule), \(bind: item.ruleSource))
                     """)
             }
             try await JobQueue.schedule(kind: Self.expireJob, at: expiresAt, payload: order.id, dedupeKey: "\(Self.expireJob):\(order.id)",
@@ -75,14 +77,14 @@ public struct OrderRepository: Sendable {
     static func find(_ id: String, in db: any SQLDatabase, lock: String = "") async throws -> Order? {
         guard let row = try await db.first("SELECT \(unsafeRaw: columns) FROM orders WHERE id = \(bind: id)\(unsafeRaw: lock)") else { return nil }
         let items = try await db.rows("""
-            SELECT id, product_id, title, kind, unit_price, quantity, paid, refunded, rule, rule_source
+            SELECT id, product_id, title, kind, unit_price, quantity, discount, paid, refunded, rule, rule_source
             FROM order_items WHERE order_id = \(bind: id) ORDER BY position
             """).map { item in
             Order.Item(
                 id: try item.decode(column: "id", as: String.self), productID: try item.decode(column: "product_id", as: String.self),
                 title: try item.decode(column: "title", as: String.self), kind: try item.decodeEnum(column: "kind", as: Product.Kind.self),
                 unitPrice: try item.decode(column: "unit_price", as: Int64.self), quantity: try item.decode(column: "quantity", as: Int64.self),
-                paid: try item.decode(column: "paid", as: Int64.self), refunded: try item.decode(column: "refunded", as: Int64.self),
+                discount: try item.decode(column: "discount", as: Int64.self), paid: try item.decode(column: "paid", as: Int64.self), refunded: try item.decode(column: "refunded", as: Int64.self),
                 rule: try JSONDecoder().decode(CommissionRule.self, from: Data(try item.decode(column: "rule", as: String.self).utf8)),
                 ruleSource: try item.decode(column: "rule_source", as: String.self))
         }
@@ -91,6 +93,7 @@ public struct OrderRepository: Sendable {
             id: try row.decode(column: "id", as: String.self), buyerID: try row.decode(column: "buyer_id", as: String.self),
             externalID: try row.decode(column: "external_id", as: String?.self), status: try row.decodeEnum(column: "status", as: Order.Status.self),
             currency: try row.decode(column: "currency", as: String.self), amount: try row.decode(column: "amount", as: Int64.self),
+            discount: try row.decode(column: "discount", as: Int64.self),
             refunded: try row.decode(column: "refunded", as: Int64.self), visitorID: try row.decode(column: "visitor_id", as: String?.self),
             clickID: try row.decode(column: "click_id", as: String?.self), coupon: try row.decode(column: "coupon", as: String?.self),
             levelOne: levelOne.isEmpty ? [] : levelOne.split(separator: ",").map(String.init),
@@ -215,6 +218,9 @@ public struct OrderRepository: Sendable {
                 """) != nil
             if cancelled {
                 try await Outbox.emit("order.cancelled", subject: orderID, payload: ["order_id": .string(orderID)], at: execution.now, in: db)
+                if let coupon = try await db.first("SELECT coupon FROM orders WHERE id = \(bind: orderID)")?.decode(column: "coupon", as: String?.self) {
+                    try await CouponRepository.release(coupon, in: db)
+                }
                 for row in try await db.rows("SELECT product_id, quantity FROM order_items WHERE order_id = \(bind: orderID)") {
                     try await db.execute("""
                         UPDATE products SET stock = stock + \(bind: try row.decode(column: "quantity", as: Int64.self))

@@ -194,3 +194,21 @@ struct SplitMix {
         #expect(throws: TuikeError.self) { try Rank(id: "r", name: " ", metric: .gmv, threshold: 1, bonusBps: 1).validate(program: program) }
     }
 }
+
+@Suite struct CouponTests {
+    @Test func discountsAndLimits() {
+        let tenOff = Coupon(code: "WELCOME10", kind: .fixed, value: 1_000, minAmount: 5_000, usageLimit: 2, used: 1)
+        #expect(tenOff.discount(on: 50_000) == 1_000)
+        #expect(tenOff.discount(on: 500) == 500)
+        #expect(tenOff.refusal(amount: 4_999, at: Instant(milliseconds: 0)) != nil)
+        #expect(tenOff.refusal(amount: 5_000, at: Instant(milliseconds: 0)) == nil)
+        #expect(Coupon(code: "X12", kind: .fixed, value: 1, usageLimit: 1, used: 1).refusal(amount: 10, at: Instant(milliseconds: 0)) != nil)
+        let percent = Coupon(code: "HALF", kind: .percent, value: 5_000, startsAt: Instant(milliseconds: 10), endsAt: Instant(milliseconds: 20))
+        #expect(percent.discount(on: 333) == 167)
+        #expect(percent.refusal(amount: 1, at: Instant(milliseconds: 9)) != nil)
+        #expect(percent.refusal(amount: 1, at: Instant(milliseconds: 10)) == nil)
+        #expect(percent.refusal(amount: 1, at: Instant(milliseconds: 20)) != nil)
+        #expect(throws: TuikeError.self) { try Coupon(code: "no spaces", kind: .fixed, value: 1).validate() }
+        #expect(throws: TuikeError.self) { try Coupon(code: "OK1", kind: .percent, value: 10_001).validate() }
+    }
+}

@@ -284,3 +284,45 @@ import TuikeTestSupport
         }
     }
 }
+
+@Suite struct CouponsAPITests {
+    /// A promoter's 10 % coupon on two lines: the discount is spread over the lines, commissions
+    /// follow what each line paid, the promoter is credited, and the usage limit holds under a race.
+    @Test(arguments: TestDatabase.available)
+    func couponsDiscountAttributeAndRespectTheirLimit(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            let course = try await client.send(.post, "/api/v1/products", body: #"{"title":"课A","price":30000}"#).json["id"] as! String
+            let book = try await client.send(.post, "/api/v1/products", body: #"{"title":"书B","price":10000,"kind":"physical"}"#).json["id"] as! String
+            let promoter = try await client.createPromoter("Q")["id"] as! String
+            let created = try await client.send(.post, "/api/v1/coupons",
+                                                body: #"{"code":"q-ten","type":"percent","value":1000,"promoter_id":"\#(promoter)","usage_limit":5}"#)
+            #expect(created.status == .created && created.json["code"] as? String == "Q-TEN", "\(created.text)")
+            expectError(try await client.send(.post, "/api/v1/coupons", body: #"{"code":"Q-TEN","type":"fixed","value":1}"#), .conflict, "coupon_exists")
+            expectError(try await client.send(.post, "/api/v1/coupons", body: #"{"code":"BAD","type":"percent","value":20000}"#), .unprocessableContent, "validation_failed")
+
+            let order = try await client.send(.post, "/api/v1/orders",
+                                              body: #"{"buyer_id":"b","items":[{"product_id":"\#(course)","quantity":1},{"product_id":"\#(book)","quantity":1}],"coupon":"q-ten"}"#)
+            #expect(order.status == .created, "\(order.text)")
+            #expect(order.json["amount"] as? Int == 36_000 && order.json["discount"] as? Int == 4_000 && order.json["promoter_id"] as? String == promoter)
+            let lines = try #require(order.json["items"] as? [[String: Any]])
+            #expect(lines.map { $0["paid"] as? Int } == [27_000, 9_000])
+            let id = order.json["id"] as! String
+            _ = try await client.send(.post, "/api/v1/orders/\(id)/paid", body: #"{"payment_id":"cp1"}"#)
+            let amounts = (try await client.send(.get, "/api/v1/commissions?order_id=\(id)").json["data"] as? [[String: Any]])?.compactMap { $0["amount"] as? Int }
+            #expect(amounts?.sorted() == [1_800, 5_400])
+
+            let results = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for n in 0..<20 {
+                    group.addTask {
+                        try await client.send(.post, "/api/v1/orders", body: #"{"buyer_id":"r\#(n)","items":[{"product_id":"\#(book)","quantity":1}],"coupon":"Q-TEN"}"#).status
+                    }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(results.filter { $0 == .created }.count == 4)
+            #expect(results.filter { $0 == .conflict || $0 == .unprocessableContent }.count == 16)
+            let listed = try await client.send(.get, "/api/v1/coupons").json["data"] as? [[String: Any]]
+            #expect(listed?.first?["used"] as? Int == 5)
+        }
+    }
+}

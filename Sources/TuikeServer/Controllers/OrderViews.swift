@@ -9,6 +9,7 @@ struct OrderView: Encodable, Sendable {
         let title: String
         let unitPrice: Int64
         let quantity: Int64
+        let discount: Int64
         let paid: Int64
         let refunded: Int64
         let ruleSource: String
@@ -53,6 +54,7 @@ struct OrderView: Encodable, Sendable {
     @ExplicitNull var externalId: String?
     let currency: String
     let amount: Int64
+    let discount: Int64
     let refunded: Int64
     @ExplicitNull var promoterId: String?
     let attribution: AttributionView
@@ -70,13 +72,14 @@ struct OrderView: Encodable, Sendable {
         externalId = order.externalID
         currency = order.currency
         amount = order.amount
+        discount = order.discount
         refunded = order.refunded
         promoterId = order.promoterID
         attribution = AttributionView(rule: order.attributionRule.rawValue, levelOne: order.levelOne, levelTwo: order.levelTwo,
                                       levelThree: order.levelThree, clickId: order.attributionClickID)
         flags = order.flags
         items = order.items.map {
-            Item(id: $0.id, productId: $0.productID, title: $0.title, unitPrice: $0.unitPrice, quantity: $0.quantity, paid: $0.paid,
+            Item(id: $0.id, productId: $0.productID, title: $0.title, unitPrice: $0.unitPrice, quantity: $0.quantity, discount: $0.discount, paid: $0.paid,
                  refunded: $0.refunded, ruleSource: $0.ruleSource)
         }
         self.payments = payments.map { Payment(paymentId: $0.paymentID, provider: $0.provider, amount: $0.amount, createdAt: $0.createdAt) }
@@ -87,7 +90,7 @@ struct OrderView: Encodable, Sendable {
 
     static let schema = Schemas.object([
         ("id", Schemas.string), ("status", Schemas.enumeration(Order.Status.allCases.map(\.rawValue))), ("buyer_id", Schemas.string),
-        ("external_id", Schemas.nullable(Schemas.string)), ("currency", Schemas.string), ("amount", Schemas.money("Total in fen.")),
+        ("external_id", Schemas.nullable(Schemas.string)), ("currency", Schemas.string), ("amount", Schemas.money("What the buyer pays, in fen.")), ("discount", Schemas.money("Coupon discount.")),
         ("refunded", Schemas.money("Refunded so far.")), ("promoter_id", Schemas.nullable(Schemas.string)),
         ("attribution", Schemas.object([
             ("rule", Schemas.enumeration(["binding", "coupon", "first_click", "last_click", "linear", "none"])),
@@ -97,7 +100,7 @@ struct OrderView: Encodable, Sendable {
         ("flags", Schemas.array(Schemas.enumeration(["self_referral"]))),
         ("items", Schemas.array(Schemas.object([
             ("id", Schemas.string), ("product_id", Schemas.string), ("title", Schemas.string), ("unit_price", Schemas.integer),
-            ("quantity", Schemas.integer), ("paid", Schemas.integer), ("refunded", Schemas.integer), ("rule_source", Schemas.string),
+            ("quantity", Schemas.integer), ("discount", Schemas.integer), ("paid", Schemas.integer), ("refunded", Schemas.integer), ("rule_source", Schemas.string),
         ]))),
         ("payments", Schemas.array(Schemas.object([("payment_id", Schemas.string), ("provider", Schemas.string), ("amount", Schemas.integer), ("created_at", Schemas.time)]))),
         ("refunds", Schemas.array(Refund.schema)),

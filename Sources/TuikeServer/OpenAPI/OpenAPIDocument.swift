@@ -112,6 +112,7 @@ enum Schemas {
         ("Order", OrderView.schema),
         ("RefundResult", OrdersController.RefundResult.schema),
         ("CampaignRule", OrdersController.CampaignView.schema),
+        ("Coupon", CouponsController.CouponView.schema),
         ("Event", EventsController.EventView.schema),
         ("EventPage", page(of: "Event")),
         ("WebhookEndpoint", EventsController.EndpointView.schema),
