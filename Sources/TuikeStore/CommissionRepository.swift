@@ -24,11 +24,14 @@ public struct CommissionRepository: Sendable {
 
     public init(database: any Database) { self.database = database }
 
-    public func list(promoterID: String?, orderID: String?, status: CommissionRecord.Status?, limit: Int, before: String?) async throws -> [CommissionRecord] {
+    /// Newest first; `from` / `to` bound the creation time (`[from, to)`).
+    public func list(promoterID: String?, orderID: String?, status: CommissionRecord.Status?, from: Instant? = nil, to: Instant? = nil,
+                     limit: Int, before: String?) async throws -> [CommissionRecord] {
         try await database.read { db in
             let condition = SQLQueryString.all([
                 promoterID.map { "promoter_id = \(bind: $0)" }, orderID.map { "order_id = \(bind: $0)" },
                 status.map { "status = \(bind: $0.rawValue)" }, before.map { "id < \(bind: $0)" },
+                from.map { "created_at >= \(bind: $0.milliseconds)" }, to.map { "created_at < \(bind: $0.milliseconds)" },
             ])
             return try await db.rows("""
                 SELECT id, order_id, promoter_id, level, amount, reversed, status, rule_source, basis, eligible_at, created_at

@@ -24,7 +24,7 @@ import TuikeTestSupport
     /// The flow of issue 4 up to payment: click → order → paid → 10000 / 2500 pending → trial balance zero.
     @Test(arguments: TestDatabase.available)
     func clickOrderPayCommissions(database kind: TestDatabase) async throws {
-        try await withTestApp(kind) { client, _ async throws in
+        try await withTestApp(kind) { client, tuike async throws in
             let (product, a, b, visitor) = try await Self.world(client)
             let created = try await client.send(.post, "/api/v1/orders",
                                                 body: #"{"buyer_id":"buyer-1","items":[{"product_id":"\#(product)","quantity":1}],"visitor_id":"\#(visitor)"}"#)
@@ -55,6 +55,11 @@ import TuikeTestSupport
 
             let access = try await client.send(.get, "/api/v1/buyers/buyer-1/entitlements")
             #expect((access.json["data"] as? [[String: Any]])?.first?["product_id"] as? String == product)
+
+            let tomorrow = tuike.clock.now().adding(seconds: 86_400).rfc3339
+            #expect((try await client.send(.get, "/api/v1/commissions?from=\(tomorrow)").json["data"] as? [Any])?.isEmpty == true)
+            #expect((try await client.send(.get, "/api/v1/commissions?to=\(tomorrow)").json["data"] as? [Any])?.count == 2)
+            expectError(try await client.send(.get, "/api/v1/commissions?from=yesterday"), .unprocessableContent, "validation_failed")
 
             // The promoter sees its own commissions only.
             let token = try await client.promoterToken(b)

@@ -37,6 +37,8 @@ struct OrdersController {
                     Schemas.query("promoter_id", Schemas.string, "Only this promoter's (a promoter token sees only its own)."),
                     Schemas.query("order_id", Schemas.string, "Only this order's."),
                     Schemas.query("status", Schemas.enumeration(CommissionRecord.Status.allCases.map(\.rawValue)), "Only this status."),
+                    Schemas.query("from", Schemas.time, "Created at or after (RFC 3339)."),
+                    Schemas.query("to", Schemas.time, "Created before (RFC 3339)."),
                 ], handler: listCommissions)
         api.add(.get, "/api/v1/promoters/{id}/balance", summary: "What the promoter is owed, from the journal", tag: "Commissions",
                 access: .adminOrPromoter, responses: [(200, "Balance in fen.", Schemas.ref("Balance"))], handler: balance)
@@ -147,9 +149,16 @@ struct OrdersController {
             promoterID = own
         }
         let status = try ProductsController.parse(query["status"].map(String.init), as: CommissionRecord.Status.self, field: "status")
+        let from = try query["from"].map { try Self.instant(String($0), field: "from") }
+        let to = try query["to"].map { try Self.instant(String($0), field: "to") }
         let fetched = try await commissions.list(promoterID: promoterID, orderID: query["order_id"].map(String.init), status: status,
-                                                 limit: page.limit + 1, before: page.cursor)
+                                                 from: from, to: to, limit: page.limit + 1, before: page.cursor)
         return try JSONOutput.response(Page(fetched: fetched.map(CommissionView.init), limit: page.limit, id: \.id))
+    }
+
+    static func instant(_ text: String, field: String) throws(TuikeError) -> Instant {
+        guard let instant = Instant(rfc3339: text) else { throw .validation("\(field) must be an RFC 3339 time like 2026-11-21T00:00:00Z") }
+        return instant
     }
 
     struct BalanceView: Encodable { let promoterId: String; let pending: Int64; let available: Int64; let withdrawing: Int64; let withdrawn: Int64 }
