@@ -53,17 +53,20 @@ struct DemoSchool {
         return true
     }
 
-    /// Buyers who came through the promoters' links: most paid, two refunded (one in part), two
-    /// still at checkout, one bought without a promoter.
+    /// Buyers who came through the promoters' links: most paid, some with the NEW20 coupon, two
+    /// refunded (one in part), two still at checkout, one bought without a promoter.
     private func loadOrders(productIDs: [String]) async throws {
         let settings = try await ProgramRepository(database: app.database).current()
+        try await CouponRepository(database: app.database).create(
+            Coupon(code: "NEW20", kind: .fixed, value: 2_000, minAmount: 10_000, usageLimit: 100), at: app.clock.now())
         let orders = OrderRepository(database: app.database)
         let refunds = RefundRepository(database: app.database)
         for index in 0..<16 {
             let now = app.clock.now()
             let visitor = index == 15 ? nil : "demo-visitor-\(String(index * 23 % 400).leftPadded(to: 6))"
             let request = OrderPlacement.Request(
-                buyerID: "demo-buyer-\(index + 1)", items: [(productIDs[index % 5], 1 + Int64(index % 7 == 3 ? 1 : 0))], visitorID: visitor)
+                buyerID: "demo-buyer-\(index + 1)", items: [(productIDs[index % 5], 1 + Int64(index % 7 == 3 ? 1 : 0))], visitorID: visitor,
+                coupon: index % 4 == 1 && index % 5 != 4 ? "NEW20" : nil)
             let (order, _) = try await app.orderPlacement.place(request, at: now)
             guard index % 8 != 6 else { continue }
             _ = try await orders.markPaid(order.id, paymentID: "demo-pay-\(index + 1)", provider: "demo", settings: settings, at: now)
