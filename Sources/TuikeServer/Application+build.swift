@@ -88,7 +88,7 @@ func buildRouter(_ tuike: TuikeApp) -> (router: Router<TuikeRequestContext>, ope
         placement: tuike.orderPlacement, orders: OrderRepository(database: tuike.database), refunds: RefundRepository(database: tuike.database),
         products: ProductRepository(database: tuike.database), productRules: ProductRuleRepository(database: tuike.database),
         promoters: promoters, program: program, commissions: CommissionRepository(database: tuike.database),
-        database: tuike.database, clock: tuike.clock
+        database: tuike.database, providers: tuike.paymentProviders, clock: tuike.clock
     ).addRoutes(to: api)
 
     let document = OpenAPIDocument.build(operations: api.operations, version: TuikeVersion.current)

@@ -21,6 +21,8 @@ public struct TuikeApp: Sendable {
     public let clicks: ClickRecorder
     /// The sandbox payment provider's signing secret (sandbox mode only).
     public let sandboxPaymentSecret: String?
+    /// Providers Tuike refunds through, by name.
+    let paymentProviders: [String: any PaymentProvider]
     let tokenCache = TokenCache()
 
     var orderPlacement: OrderPlacement {
@@ -78,7 +80,8 @@ public struct TuikeApp: Sendable {
         let app = TuikeApp(database: database, clock: clock, sandboxClock: sandboxClock, jobs: jobs, registry: registry, logger: logger,
                            cipher: options.cipher, publicURL: options.publicURL,
                            clicks: ClickRecorder(repository: ClickRepository(database: database), logger: logger),
-                           sandboxPaymentSecret: sandboxSecret)
+                           sandboxPaymentSecret: sandboxSecret,
+                           paymentProviders: options.sandbox ? [SandboxPaymentsController.provider: SandboxPaymentProvider()] : [:])
 
         startup.generatedAdminToken = try await app.ensureAdminToken(options.adminToken)
         try await JobHandlers.scheduleRecurring(database: database, now: clock.now())

@@ -99,6 +99,12 @@ public struct RefundRepository: Sendable {
         }
     }
 
+    public func find(refundID: String) async throws -> RefundRecord? {
+        try await database.read { db in
+            try await db.first("SELECT id, order_id, refund_id, amount, reason, created_at FROM refunds WHERE refund_id = \(bind: refundID)").map(Self.decode)
+        }
+    }
+
     public func list(orderID: String) async throws -> [RefundRecord] {
         try await database.read { db in
             try await db.rows("SELECT id, order_id, refund_id, amount, reason, created_at FROM refunds WHERE order_id = \(bind: orderID) ORDER BY id")

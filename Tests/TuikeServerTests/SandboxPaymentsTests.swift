@@ -67,3 +67,21 @@ import TuikeTestSupport
         }
     }
 }
+
+@Suite struct ProviderRefundTests {
+    @Test(arguments: TestDatabase.available)
+    func sandboxPaymentsAreRefundedThroughTheProvider(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, tuike async throws in
+            let order = try await SandboxPaymentsTests.order(client)
+            #expect(try await client.send(.post, "/pay/\(order)", headers: [:]).status == .seeOther)
+            let provider = try #require(tuike.paymentProviders["sandbox"] as? SandboxPaymentProvider)
+            provider.refuseRefunds(true)
+            expectError(try await client.send(.post, "/api/v1/orders/\(order)/refunds", body: #"{"amount":10000}"#), .conflict, "provider_refused")
+            #expect(try await client.send(.get, "/api/v1/orders/\(order)").json["refunded"] as? Int == 0)
+            provider.refuseRefunds(false)
+            let refunded = try await client.send(.post, "/api/v1/orders/\(order)/refunds", body: #"{"amount":10000}"#)
+            #expect(refunded.status == .created)
+            #expect(((refunded.json["refund"] as? [String: Any])?["refund_id"] as? String)?.hasPrefix("sbx_rf_") == true)
+        }
+    }
+}

@@ -14,6 +14,7 @@ struct OrdersController {
     let program: ProgramRepository
     let commissions: CommissionRepository
     let database: any Database
+    let providers: [String: any PaymentProvider]
     let clock: any TuikeClock
 
     func addRoutes(to api: APIRoutes) {
@@ -128,14 +129,22 @@ struct OrdersController {
         static let schema = Schemas.object([("refund", OrderView.Refund.schema), ("order", Schemas.ref("Order"))])
     }
 
-    /// Integrator-reported refunds; the sandbox payment provider (refunds through the provider)
-    /// arrives with the checkout page.
+    /// Refunds go back through the provider that took the payment when Tuike talks to it (the
+    /// sandbox); integrator-reported payments are refunded by the integrator, who reports it here.
+    /// The provider is asked first, outside any transaction; if it refuses, nothing changes.
     @Sendable func refund(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         try context.requireAdmin()
         let id = try context.parameters.require("id")
         let body = try await JSONBody.decode(RefundRequest.self, from: request, context: context, allowedFields: ["amount", "reason", "refund_id"])
         if let reason = body.reason, reason.count > 500 { throw TuikeError.validation("reason is longer than 500 characters") }
-        let (record, order) = try await refunds.refund(orderID: id, amount: body.amount, refundID: body.refundId, reason: body.reason, at: clock.now())
+        var refundID = body.refundId
+        let retried = try await refundID.asyncFlatMap { try await refunds.find(refundID: $0) } != nil
+        if !retried, let payment = try await orders.payments(orderID: id).first, let provider = providers[payment.provider],
+           let order = try await orders.find(id), body.amount > 0, body.amount <= order.amount - order.refunded {
+            let providerRefund = try await provider.refund(paymentID: payment.paymentID, amount: body.amount, reference: body.refundId ?? id)
+            refundID = refundID ?? providerRefund
+        }
+        let (record, order) = try await refunds.refund(orderID: id, amount: body.amount, refundID: refundID, reason: body.reason, at: clock.now())
         return try JSONOutput.response(RefundResult(refund: .init(record), order: try await orderView(order)), status: .created)
     }
 

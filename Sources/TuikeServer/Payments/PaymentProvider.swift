@@ -1,0 +1,26 @@
+import Synchronization
+import TuikeCore
+
+/// A payment provider Tuike refunds through (F2). Payments reported by an integrator
+/// (`provider: external`) were taken outside Tuike, so the integrator refunds them itself and
+/// reports the refund; only providers Tuike talks to are called.
+protocol PaymentProvider: Sendable {
+    var name: String { get }
+    /// Returns the provider's refund id, or throws when the provider refuses.
+    func refund(paymentID: String, amount: Int64, reference: String) async throws -> String
+}
+
+/// The sandbox provider's refunds: they succeed, unless a test tells the provider to refuse.
+final class SandboxPaymentProvider: PaymentProvider {
+    let name = SandboxPaymentsController.provider
+    private let refusing = Mutex(false)
+
+    func refuseRefunds(_ refuse: Bool) { refusing.withLock { $0 = refuse } }
+
+    func refund(paymentID: String, amount: Int64, reference: String) async throws -> String {
+        if refusing.withLock({ $0 }) {
+            throw TuikeError(.conflict, code: "provider_refused", "the sandbox provider refused the refund of \(amount) on \(paymentID)")
+        }
+        return "sbx_rf_" + Identifier.secret(length: 12)
+    }
+}
