@@ -98,9 +98,9 @@ public enum Attribution {
             return Result(promoters: [coupon], rule: .coupon, clickID: nil, selfReferral: isSelf([coupon]))
         }
         let windowStart = input.now.adding(milliseconds: -input.windowDays * 86_400_000)
-        let eligible = input.clicks
-            .filter { !$0.isBot && $0.at >= windowStart && $0.at <= input.now && isActive($0.promoterID) }
-            .sorted { ($0.at, $0.id) < ($1.at, $1.id) }
+        // Repeat clicks within 60 s count once (sorted by `dedupe`), so a reload never becomes the
+        // deciding click.
+        let eligible = dedupe(input.clicks.filter { !$0.isBot && $0.at >= windowStart && $0.at <= input.now && isActive($0.promoterID) })
         guard let earliest = eligible.first, let latest = eligible.last else { return .none }
         switch input.model {
         case .firstClick:

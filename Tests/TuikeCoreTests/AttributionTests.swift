@@ -102,6 +102,14 @@ import Testing
         #expect(counted == ["c0Lv", "c10Mv", "c20Lw", "c60Lv", "c120Lv"])
     }
 
+    @Test func aRepeatClickWithinSixtySecondsDoesNotDecide() {
+        let counted = Self.click("first", promoter: "A", ago: 90_000)
+        let reload = Self.click("reload", promoter: "A", ago: 40_000)
+        let later = Self.click("later", promoter: "A", ago: 20_000)
+        #expect(Attribution.decide(Self.input([counted, reload], model: .lastClick)).clickID == "first")
+        #expect(Attribution.decide(Self.input([counted, reload, later], model: .lastClick)).clickID == "later")
+    }
+
     @Test func botsAreRecognised() {
         #expect(BotDetector.isBot(userAgent: "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"))
         #expect(BotDetector.isBot(userAgent: "Mozilla/5.0 (compatible; Baiduspider/2.0)"))
