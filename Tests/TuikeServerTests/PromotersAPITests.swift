@@ -179,3 +179,27 @@ extension TestClientProtocol {
         }
     }
 }
+
+@Suite struct AgreementsAPITests {
+    /// Publishing a new version: the old text stays, applicants must sign the new one, a version
+    /// is never replaced, and only admins publish.
+    @Test(arguments: TestDatabase.available)
+    func newVersionsReplaceNothingAndMustBeSigned(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            let published = try await client.send(.post, "/api/v1/agreements", body: #"{"version":"2","text":"推客推广合作协议（第 2 版）"}"#)
+            #expect(published.status == .created, "\(published.text)")
+            let current = try await client.send(.get, "/api/v1/agreements/current", headers: [:])
+            #expect(current.json["version"] as? String == "2")
+            #expect(current.json["sha256"] as? String == published.json["sha256"] as? String)
+            expectError(try await client.send(.post, "/api/v1/agreements", body: #"{"version":"2","text":"changed"}"#), .conflict, "version_exists")
+            expectError(try await client.send(.post, "/api/v1/agreements", body: #"{"version":"3","text":"  "}"#), .unprocessableContent, "validation_failed")
+            expectError(try await client.send(.post, "/api/v1/agreements", headers: jsonOnly, body: #"{"version":"3","text":"x"}"#), .unauthorized, "unauthorized")
+            expectError(try await client.send(.post, "/api/v1/promoter-applications", headers: jsonOnly,
+                                              body: #"{"name":"A","phone":"13700000009","agreement_version":"1","signed_name":"A"}"#),
+                        .unprocessableContent, "validation_failed")
+            let applied = try await client.send(.post, "/api/v1/promoter-applications", headers: jsonOnly,
+                                                body: #"{"name":"A","phone":"13700000009","agreement_version":"2","signed_name":"A"}"#)
+            #expect(applied.status == .created)
+        }
+    }
+}

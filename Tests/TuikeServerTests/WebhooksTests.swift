@@ -69,3 +69,21 @@ final class RecordingSender: WebhookSender {
         }
     }
 }
+
+@Suite struct WebhookEndpointTests {
+    @Test(arguments: TestDatabase.available)
+    func aDisabledEndpointGetsNothingNew(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, tuike async throws in
+            let endpoint = try await client.send(.post, "/api/v1/webhook-endpoints", body: #"{"url":"https://hooks.example.com/x"}"#).json["id"] as! String
+            let disabled = try await client.send(.post, "/api/v1/webhook-endpoints/\(endpoint)/disable")
+            #expect(disabled.status == .ok && disabled.json["status"] as? String == "disabled")
+            expectError(try await client.send(.post, "/api/v1/webhook-endpoints/whe_missing/disable"), .notFound, "not_found")
+            _ = try await SandboxPaymentsTests.order(client)
+            let sender = RecordingSender(failFirst: false)
+            #expect(try await WebhookDelivery(events: EventRepository(database: tuike.database), sender: sender, clock: tuike.clock).deliverDue() == 0)
+            #expect(sender.sent.withLock { $0.isEmpty })
+            let listed = try await client.send(.get, "/api/v1/webhook-endpoints").json["data"] as? [[String: Any]]
+            #expect(listed?.first?["status"] as? String == "disabled")
+        }
+    }
+}
