@@ -92,9 +92,11 @@ public enum CommissionEngine {
 
     /// Retroactive ladders: at month close every order of the month is paid at the tier reached by
     /// the month's last order; returns the one adjustment to book (never negative: the ladder only
-    /// rises, and earlier orders were paid at lower or equal tiers).
-    public static func retroactiveAdjustment(rule: CommissionRule, orders: [(line: Line, earned: Int64)], rankBonusBps: Int64 = 0) -> Int64 {
-        let count = Int64(orders.count)
+    /// rises, and earlier orders were paid at lower or equal tiers). `monthOrders` is the
+    /// promoter's count of paid attributed orders that month, by default the orders given.
+    public static func retroactiveAdjustment(rule: CommissionRule, orders: [(line: Line, earned: Int64)], monthOrders: Int64? = nil,
+                                             rankBonusBps: Int64 = 0) -> Int64 {
+        let count = monthOrders ?? Int64(orders.count)
         let final = Beneficiaries(levelOne: ["_"], rankBonusBps: rankBonusBps, monthOrderNumber: count)
         let owed = orders.reduce(Int64(0)) { total, order in
             let (amount, _) = levelOne(line: order.line, rule: rule, beneficiaries: final)

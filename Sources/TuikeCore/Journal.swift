@@ -88,6 +88,12 @@ public struct JournalEntry: Equatable, Sendable {
         ])
     }
 
+    /// An admin's manual correction (an appeal upheld, a mistake fixed): straight to or from the
+    /// available balance, which a negative adjustment may take below zero like a clawback.
+    public static func adjustment(promoterID: String, amount: Int64) throws(TuikeError) -> JournalEntry {
+        try JournalEntry(kind: "manual_adjustment", postings: [Posting(.commissionExpense, amount), Posting(.promoterAvailable(promoterID), -amount)])
+    }
+
     /// A withdrawal request moves the amount out of available at once.
     public static func withdrawalRequested(promoterID: String, amount: Int64) throws(TuikeError) -> JournalEntry {
         try JournalEntry(kind: "withdrawal_requested", postings: [

@@ -91,6 +91,19 @@ func buildRouter(_ tuike: TuikeApp) -> (router: Router<TuikeRequestContext>, ope
         database: tuike.database, providers: tuike.paymentProviders, clock: tuike.clock
     ).addRoutes(to: api)
 
+    let commissions = CommissionRepository(database: tuike.database)
+    let withdrawals = WithdrawalRepository(database: tuike.database)
+    SettlementsController(settlements: SettlementRepository(database: tuike.database), commissions: commissions, program: program, clock: tuike.clock)
+        .addRoutes(to: api)
+    WithdrawalsController(withdrawals: withdrawals, payouts: tuike.payouts, program: program, clock: tuike.clock).addRoutes(to: api)
+    if let sandboxPayouts = tuike.payouts.provider as? SandboxPayoutProvider {
+        SandboxPayoutsController(provider: sandboxPayouts).addRoutes(to: api)
+    }
+    AppealsController(appeals: AppealRepository(database: tuike.database), commissions: commissions, clock: tuike.clock).addRoutes(to: api)
+    ReportsController(reconciliation: ReconciliationQuery(database: tuike.database), commissions: commissions,
+                      settlements: SettlementRepository(database: tuike.database), withdrawals: withdrawals, program: program, clock: tuike.clock)
+        .addRoutes(to: api)
+
     let document = OpenAPIDocument.build(operations: api.operations, version: TuikeVersion.current)
     documentBox.value.withLock { $0 = document }
     return (router, api.operations)

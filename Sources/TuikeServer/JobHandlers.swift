@@ -3,15 +3,17 @@ import TuikeCore
 import TuikeStore
 
 /// The kinds of due work and their handlers: hourly idempotency-key clean-up and rank
-/// recomputation, and the cancellation of each unpaid order at its timeout. Later capabilities add theirs here (freeze ends, group expiry, settlement periods).
+/// recomputation, the cancellation of each unpaid order at its timeout, a settlement batch at
+/// each period boundary, and the recovery of payouts an instance did not see through.
 enum JobHandlers {
     static let purgeIdempotencyKeys = "idempotency.purge"
     static let recomputeRanks = "ranks.recompute"
+    static let settlePeriod = "settlement.period"
     /// Stored responses are kept this long, like Stripe's 24 hours.
     static let idempotencyRetentionSeconds: Int64 = 86_400
     static let hour: Int64 = 3_600_000
 
-    static func all(database: any Database) -> [String: JobRunner.Handler] {
+    static func all(database: any Database, payouts: PayoutService) -> [String: JobRunner.Handler] {
         [
             purgeIdempotencyKeys: { execution in
                 try await IdempotencyRepository(database: database)
@@ -21,6 +23,15 @@ enum JobHandlers {
             OrderRepository.expireJob: { execution in
                 try await OrderRepository(database: database).expire(execution)
             },
+            WithdrawalRepository.payoutJob: { execution in try await payouts.recover(execution) },
+            settlePeriod: { execution in
+                // The job is due at the boundary it settles; a period settled by hand already is
+                // found and left alone. Then the next boundary, in the cycle in force now.
+                let settings = try await ProgramRepository(database: database).current()
+                try await SettlementRepository(database: database)
+                    .settle(periodEnd: execution.job.dueAt, trigger: .scheduled, settings: settings, at: execution.now)
+                try await scheduleSettlement(after: execution.job.dueAt, settings: settings, database: database, now: execution.now)
+            },
             recomputeRanks: { execution in
                 try await RankRepository(database: database).recompute(at: execution.now)
                 try await scheduleHourly(recomputeRanks, after: execution.now, database: database)
@@ -28,11 +39,18 @@ enum JobHandlers {
         ]
     }
 
-    /// Idempotent: the dedupe key names the hour, so every instance may call it at start.
+    /// Idempotent: the dedupe keys name the hour and the period, so every instance may call it at start.
     static func scheduleRecurring(database: any Database, now: Instant) async throws {
         for kind in [purgeIdempotencyKeys, recomputeRanks] {
             try await scheduleHourly(kind, after: now.adding(milliseconds: -hour), database: database)
         }
+        try await scheduleSettlement(after: now, settings: try await ProgramRepository(database: database).current(), database: database, now: now)
+    }
+
+    static func scheduleSettlement(after instant: Instant, settings: ProgramSettings, database: any Database, now: Instant) async throws {
+        let boundary = try SettlementPeriod.nextBoundary(after: instant, cycle: settings.settlementCycle, timeZone: settings.timeZone)
+        try await JobQueue(database: database).schedule(
+            kind: settlePeriod, at: boundary, dedupeKey: "\(settlePeriod):\(boundary.milliseconds)", now: now)
     }
 
     /// Schedules `kind` at the top of the hour after `instant`, once across all instances.

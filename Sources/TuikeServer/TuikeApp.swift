@@ -23,6 +23,8 @@ public struct TuikeApp: Sendable {
     public let sandboxPaymentSecret: String?
     /// Providers Tuike refunds through, by name.
     let paymentProviders: [String: any PaymentProvider]
+    /// Where approved withdrawals are paid: the sandbox provider, or by hand (`manual`).
+    let payouts: PayoutService
     let tokenCache = TokenCache()
 
     var orderPlacement: OrderPlacement {
@@ -76,12 +78,15 @@ public struct TuikeApp: Sendable {
                 SandboxPaymentsController.secretKey, to: "whsec_" + Identifier.secret(length: 32), at: options.baseClock.now())
         }
         let clock: any TuikeClock = sandboxClock ?? options.baseClock
-        let jobs = JobRunner(database: database, clock: clock, handlers: JobHandlers.all(database: database), logger: logger)
+        let payouts = PayoutService(withdrawals: WithdrawalRepository(database: database),
+                                    provider: options.sandbox ? SandboxPayoutProvider() : ManualPayoutProvider(), clock: clock)
+        let jobs = JobRunner(database: database, clock: clock, handlers: JobHandlers.all(database: database, payouts: payouts), logger: logger)
         let app = TuikeApp(database: database, clock: clock, sandboxClock: sandboxClock, jobs: jobs, registry: registry, logger: logger,
                            cipher: options.cipher, publicURL: options.publicURL,
                            clicks: ClickRecorder(repository: ClickRepository(database: database), logger: logger),
                            sandboxPaymentSecret: sandboxSecret,
-                           paymentProviders: options.sandbox ? [SandboxPaymentsController.provider: SandboxPaymentProvider()] : [:])
+                           paymentProviders: options.sandbox ? [SandboxPaymentsController.provider: SandboxPaymentProvider()] : [:],
+                           payouts: payouts)
 
         startup.generatedAdminToken = try await app.ensureAdminToken(options.adminToken)
         try await JobHandlers.scheduleRecurring(database: database, now: clock.now())

@@ -17,6 +17,9 @@ public struct CommissionRecord: Sendable, Equatable {
     public let basis: String
     public let eligibleAt: Instant
     public let createdAt: Instant
+    /// `order`, or `tier_adjustment` for a retroactive ladder booked at month close.
+    public let kind: String
+    public let settlementID: String?
 }
 
 public struct CommissionRepository: Sendable {
@@ -26,16 +29,24 @@ public struct CommissionRepository: Sendable {
 
     /// Newest first; `from` / `to` bound the creation time (`[from, to)`).
     public func list(promoterID: String?, orderID: String?, status: CommissionRecord.Status?, from: Instant? = nil, to: Instant? = nil,
-                     limit: Int, before: String?) async throws -> [CommissionRecord] {
+                     settlementID: String? = nil, limit: Int?, before: String?) async throws -> [CommissionRecord] {
+        try await select(where: .all([
+            promoterID.map { "promoter_id = \(bind: $0)" }, orderID.map { "order_id = \(bind: $0)" },
+            status.map { "status = \(bind: $0.rawValue)" }, before.map { "id < \(bind: $0)" },
+            from.map { "created_at >= \(bind: $0.milliseconds)" }, to.map { "created_at < \(bind: $0.milliseconds)" },
+            settlementID.map { "settlement_id = \(bind: $0)" },
+        ]), limit: limit)
+    }
+
+    public func find(_ id: String) async throws -> CommissionRecord? {
+        try await select(where: "id = \(bind: id)", limit: 1).first
+    }
+
+    private func select(where condition: SQLQueryString, limit: Int?) async throws -> [CommissionRecord] {
         try await database.read { db in
-            let condition = SQLQueryString.all([
-                promoterID.map { "promoter_id = \(bind: $0)" }, orderID.map { "order_id = \(bind: $0)" },
-                status.map { "status = \(bind: $0.rawValue)" }, before.map { "id < \(bind: $0)" },
-                from.map { "created_at >= \(bind: $0.milliseconds)" }, to.map { "created_at < \(bind: $0.milliseconds)" },
-            ])
-            return try await db.rows("""
-                SELECT id, order_id, promoter_id, level, amount, reversed, status, rule_source, basis, eligible_at, created_at
-                FROM commissions WHERE \(condition) ORDER BY id DESC LIMIT \(bind: limit)
+            try await db.rows("""
+                SELECT id, order_id, promoter_id, level, amount, reversed, status, rule_source, basis, eligible_at, created_at, kind, settlement_id
+                FROM commissions WHERE \(condition) ORDER BY id DESC \(unsafeRaw: limit.map { "LIMIT \($0)" } ?? "")
                 """).map { row in
                 let earned = try row.decode(column: "amount", as: Int64.self)
                 let reversed = try row.decode(column: "reversed", as: Int64.self)
@@ -45,7 +56,8 @@ public struct CommissionRepository: Sendable {
                     amount: earned - reversed, earned: earned, reversed: reversed,
                     status: try row.decodeEnum(column: "status", as: CommissionRecord.Status.self),
                     ruleSource: try row.decode(column: "rule_source", as: String.self), basis: try row.decode(column: "basis", as: String.self),
-                    eligibleAt: try row.decodeInstant(column: "eligible_at"), createdAt: try row.decodeInstant(column: "created_at"))
+                    eligibleAt: try row.decodeInstant(column: "eligible_at"), createdAt: try row.decodeInstant(column: "created_at"),
+                    kind: try row.decode(column: "kind", as: String.self), settlementID: try row.decode(column: "settlement_id", as: String?.self))
             }
         }
     }

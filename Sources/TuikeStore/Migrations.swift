@@ -98,6 +98,7 @@ public enum Migrations {
         ]),
         PromoterMigration.migration,
         OrderMigration.migration,
+        SettlementMigration.migration,
     ]
 }
 

@@ -62,7 +62,7 @@ public struct RefundRepository: Sendable {
 
     static func reverseCommissions(itemID: String, linePaid: Int64, lineRefunded: Int64, reference: String, at now: Instant, in db: any SQLDatabase) async throws {
         let commissions = try await db.rows("""
-            SELECT id, promoter_id, amount, reversed, status FROM commissions WHERE order_item_id = \(bind: itemID) ORDER BY id
+            SELECT id, promoter_id, amount, reversed, status FROM commissions WHERE order_item_id = \(bind: itemID) AND kind = 'order' ORDER BY id
             """)
         for row in commissions {
             let id = try row.decode(column: "id", as: String.self)

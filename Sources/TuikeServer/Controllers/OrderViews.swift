@@ -121,6 +121,8 @@ struct CommissionView: Encodable, Sendable {
     let basis: String
     let eligibleAt: Instant
     let createdAt: Instant
+    let kind: String
+    @ExplicitNull var settlementId: String?
 
     init(_ record: CommissionRecord) {
         id = record.id
@@ -135,6 +137,8 @@ struct CommissionView: Encodable, Sendable {
         basis = record.basis
         eligibleAt = record.eligibleAt
         createdAt = record.createdAt
+        kind = record.kind
+        settlementId = record.settlementID
     }
 
     static let schema = Schemas.object([
@@ -142,6 +146,7 @@ struct CommissionView: Encodable, Sendable {
         ("amount", Schemas.money("What is left after reversals.")), ("earned", Schemas.integer), ("reversed", Schemas.integer),
         ("status", Schemas.enumeration(CommissionRecord.Status.allCases.map(\.rawValue))), ("rule_source", Schemas.string),
         ("basis", Schemas.string), ("eligible_at", Schemas.time), ("created_at", Schemas.time),
+        ("kind", Schemas.enumeration(["order", "tier_adjustment"])), ("settlement_id", Schemas.nullable(Schemas.string)),
     ])
 
     static let ruleSchema = Schemas.object([

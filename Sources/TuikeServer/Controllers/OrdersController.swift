@@ -177,8 +177,8 @@ struct OrdersController {
         try context.requireSelfOrAdmin(id)
         guard try await promoters.find(id) != nil else { throw TuikeError.notFound("promoter", id) }
         let owed = try await JournalRepository.owed(to: id, database: database)
-        // Withdrawals arrive with settlement (issue 5); until then nothing has been paid out.
-        return try JSONOutput.response(BalanceView(promoterId: id, pending: owed.pending, available: owed.available, withdrawing: owed.withdrawing, withdrawn: 0))
+        return try JSONOutput.response(BalanceView(promoterId: id, pending: owed.pending, available: owed.available, withdrawing: owed.withdrawing,
+                                                   withdrawn: owed.withdrawn))
     }
 
     struct TrialBalanceView: Encodable {

@@ -121,5 +121,16 @@ enum Schemas {
         ("CommissionRule", CommissionView.ruleSchema),
         ("Balance", CommissionView.balanceSchema),
         ("TrialBalance", CommissionView.trialBalanceSchema),
+        ("Settlement", SettlementsController.BatchView.schema),
+        ("SettlementPage", page(of: "Settlement")),
+        ("Statement", SettlementsController.StatementView.schema),
+        ("StatementPage", page(of: "Statement")),
+        ("Withdrawal", WithdrawalView.schema),
+        ("WithdrawalPage", page(of: "Withdrawal")),
+        ("Appeal", AppealsController.AppealView.schema),
+        ("AppealPage", page(of: "Appeal")),
+        ("Adjustment", AppealsController.AdjustmentView.schema),
+        ("AdjustmentPage", page(of: "Adjustment")),
+        ("Reconciliation", ReportsController.ReconciliationView.schema),
     ]
 }

@@ -1,0 +1,42 @@
+/// CSV for finance (RFC 4180): CRLF line ends, fields quoted when needed, UTF-8 with a byte-order
+/// mark so Excel opens Chinese text correctly. Text cells that a spreadsheet would run as a
+/// formula (`=`, `+`, `-`, `@`, tab, CR) get a leading apostrophe; numbers are written as is.
+public enum CSV {
+    public enum Cell: Sendable, Equatable {
+        case text(String?)
+        case number(Int64)
+    }
+
+    public static let byteOrderMark = "\u{FEFF}"
+
+    public static func document(header: [String], rows: [[Cell]]) -> String {
+        var output = byteOrderMark + header.map(quoted).joined(separator: ",") + "\r\n"
+        for row in rows {
+            output += row.map(render).joined(separator: ",") + "\r\n"
+        }
+        return output
+    }
+
+    static func render(_ cell: Cell) -> String {
+        switch cell {
+        case .number(let value): String(value)
+        case .text(nil): ""
+        case .text(let text?): quoted(neutralised(text))
+        }
+    }
+
+    static func neutralised(_ text: String) -> String {
+        guard let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) else { return text }
+        return "'" + text
+    }
+
+    static func quoted(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return text }
+        var escaped = "\""
+        for character in text {
+            escaped.append(character)
+            if character == "\"" { escaped.append("\"") }
+        }
+        return escaped + "\""
+    }
+}

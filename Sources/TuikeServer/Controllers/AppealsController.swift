@@ -1,0 +1,185 @@
+import Foundation
+import Hummingbird
+import TuikeCore
+import TuikeStore
+
+/// Appeals (申诉) and manual adjustments (F6): a promoter disputes a commission or its reversal;
+/// an admin answers and may book an adjustment, a journal entry carrying the reason and the admin.
+struct AppealsController {
+    let appeals: AppealRepository
+    let commissions: CommissionRepository
+    let clock: any TuikeClock
+
+    func addRoutes(to api: APIRoutes) {
+        api.add(.post, "/api/v1/appeals", summary: "Dispute a commission or its reversal", tag: "Appeals", access: .adminOrPromoter,
+                request: Schemas.object([("commission_id", Schemas.string), ("message", Schemas.string)], required: ["commission_id", "message"]),
+                responses: [(201, "Open.", Schemas.ref("Appeal")), (409, "appeal_open: this commission has an open appeal.", Schemas.ref("Error"))],
+                handler: create)
+        api.add(.get, "/api/v1/appeals", summary: "Appeals, newest first", tag: "Appeals", access: .adminOrPromoter,
+                responses: [(200, "A page of appeals.", Schemas.page(of: "Appeal"))],
+                parameters: Schemas.pagination + [
+                    Schemas.query("promoter_id", Schemas.string, "Only this promoter's (a promoter token sees only its own)."),
+                    Schemas.query("status", Schemas.enumeration(AppealRecord.Status.allCases.map(\.rawValue)), "Only this status."),
+                ], handler: list)
+        api.add(.get, "/api/v1/appeals/{id}", summary: "One appeal", tag: "Appeals", access: .adminOrPromoter,
+                responses: [(200, "The appeal.", Schemas.ref("Appeal"))], handler: show)
+        api.add(.post, "/api/v1/appeals/{id}/answer", summary: "Answer an appeal, optionally with an adjustment", tag: "Appeals", access: .admin,
+                request: Schemas.object([("answer", Schemas.string),
+                                         ("adjustment", Schemas.money("Fen to add to (or, negative, take from) the promoter's available balance."))],
+                                        required: ["answer"]),
+                responses: [(200, "Answered.", Schemas.ref("Appeal")), (409, "appeal_answered.", Schemas.ref("Error"))], handler: answer)
+        api.add(.post, "/api/v1/adjustments", summary: "Book a manual adjustment to a promoter's available balance", tag: "Appeals",
+                access: .admin, request: Schemas.object([("promoter_id", Schemas.string), ("amount", Schemas.money("Non-zero fen; negative takes.")),
+                                                         ("reason", Schemas.string)], required: ["promoter_id", "amount", "reason"]),
+                responses: [(201, "Booked.", Schemas.ref("Adjustment"))], handler: adjust)
+        api.add(.get, "/api/v1/adjustments", summary: "Manual adjustments, newest first", tag: "Appeals", access: .adminOrPromoter,
+                responses: [(200, "A page of adjustments.", Schemas.page(of: "Adjustment"))],
+                parameters: Schemas.pagination + [Schemas.query("promoter_id", Schemas.string, "Only this promoter's.")], handler: listAdjustments)
+    }
+
+    struct CreateRequest: Decodable {
+        let commissionId: String
+        let message: String
+        enum CodingKeys: String, CodingKey { case commissionId = "commission_id", message }
+    }
+
+    @Sendable func create(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try context.requirePrincipal()
+        let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context, allowedFields: ["commission_id", "message"])
+        let message = try Self.text(body.message, field: "message", limit: 2_000)
+        guard let commission = try await commissions.find(body.commissionId) else { throw TuikeError.notFound("commission", body.commissionId) }
+        try context.requireSelfOrAdmin(commission.promoterID)
+        let appeal = try await appeals.create(commissionID: commission.id, promoterID: commission.promoterID, message: message, at: clock.now())
+        return try JSONOutput.response(AppealView(appeal), status: .created)
+    }
+
+    @Sendable func list(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let page = try PageRequest(request)
+        let promoterID = try Self.scope(request, context)
+        let status = try ProductsController.parse(request.uri.queryParameters["status"].map(String.init), as: AppealRecord.Status.self, field: "status")
+        let fetched = try await appeals.list(promoterID: promoterID, status: status, limit: page.limit + 1, before: page.cursor)
+        return try JSONOutput.response(Page(fetched: fetched.map(AppealView.init), limit: page.limit, id: \.id))
+    }
+
+    /// `?promoter_id=` for admins; a promoter token always sees its own and nobody else's.
+    static func scope(_ request: Request, _ context: TuikeRequestContext) throws(TuikeError) -> String? {
+        try context.requirePrincipal()
+        let asked = request.uri.queryParameters["promoter_id"].map(String.init)
+        guard let own = context.ownPromoterID else { return asked }
+        if let asked { try context.requireSelfOrAdmin(asked) }
+        return own
+    }
+
+    @Sendable func show(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try context.requirePrincipal()
+        let id = try context.parameters.require("id")
+        guard let appeal = try await appeals.find(id) else { throw TuikeError.notFound("appeal", id) }
+        try context.requireSelfOrAdmin(appeal.promoterID)
+        return try JSONOutput.response(AppealView(appeal))
+    }
+
+    struct AnswerRequest: Decodable { let answer: String; let adjustment: Int64? }
+
+    @Sendable func answer(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let admin = try context.requireAdmin()
+        let id = try context.parameters.require("id")
+        let body = try await JSONBody.decode(AnswerRequest.self, from: request, context: context, allowedFields: ["answer", "adjustment"])
+        let text = try Self.text(body.answer, field: "answer", limit: 2_000)
+        try Self.checkAmount(body.adjustment ?? 0, allowZero: true)
+        let (appeal, _) = try await appeals.answer(id, answer: text, adjustment: body.adjustment, by: PromotersController.actor(admin), at: clock.now())
+        return try JSONOutput.response(AppealView(appeal))
+    }
+
+    struct AdjustRequest: Decodable {
+        let promoterId: String
+        let amount: Int64
+        let reason: String
+        enum CodingKeys: String, CodingKey { case promoterId = "promoter_id", amount, reason }
+    }
+
+    @Sendable func adjust(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let admin = try context.requireAdmin()
+        let body = try await JSONBody.decode(AdjustRequest.self, from: request, context: context, allowedFields: ["promoter_id", "amount", "reason"])
+        let reason = try Self.text(body.reason, field: "reason", limit: 500)
+        try Self.checkAmount(body.amount, allowZero: false)
+        let record = try await appeals.adjust(promoterID: body.promoterId, amount: body.amount, reason: reason, by: PromotersController.actor(admin), at: clock.now())
+        return try JSONOutput.response(AdjustmentView(record), status: .created)
+    }
+
+    @Sendable func listAdjustments(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let page = try PageRequest(request)
+        let promoterID = try Self.scope(request, context)
+        let fetched = try await appeals.adjustments(promoterID: promoterID, limit: page.limit + 1, before: page.cursor)
+        return try JSONOutput.response(Page(fetched: fetched.map(AdjustmentView.init), limit: page.limit, id: \.id))
+    }
+
+    /// Adjustments are corrections, not a second payroll: at most 1,000,000.00 either way.
+    static func checkAmount(_ amount: Int64, allowZero: Bool) throws(TuikeError) {
+        guard allowZero || amount != 0 else { throw .validation("amount must not be zero") }
+        guard abs(amount) <= 100_000_000 else { throw .validation("an adjustment is at most 100000000 fen either way") }
+    }
+
+    static func text(_ raw: String, field: String, limit: Int) throws(TuikeError) -> String {
+        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...limit).contains(text.count) else { throw .validation("\(field) must be 1 to \(limit) characters") }
+        return text
+    }
+
+    struct AppealView: Encodable, Sendable {
+        let id: String
+        let promoterId: String
+        let commissionId: String
+        let message: String
+        let status: String
+        @ExplicitNull var answer: String?
+        @ExplicitNull var answeredBy: String?
+        @ExplicitNull var adjustmentId: String?
+        let createdAt: Instant
+        @ExplicitNull var answeredAt: Instant?
+
+        init(_ appeal: AppealRecord) {
+            id = appeal.id
+            promoterId = appeal.promoterID
+            commissionId = appeal.commissionID
+            message = appeal.message
+            status = appeal.status.rawValue
+            answer = appeal.answer
+            answeredBy = appeal.answeredBy
+            adjustmentId = appeal.adjustmentID
+            createdAt = appeal.createdAt
+            answeredAt = appeal.answeredAt
+        }
+
+        static let schema = Schemas.object([
+            ("id", Schemas.string), ("promoter_id", Schemas.string), ("commission_id", Schemas.string), ("message", Schemas.string),
+            ("status", Schemas.enumeration(AppealRecord.Status.allCases.map(\.rawValue))), ("answer", Schemas.nullable(Schemas.string)),
+            ("answered_by", Schemas.nullable(Schemas.string)), ("adjustment_id", Schemas.nullable(Schemas.string)), ("created_at", Schemas.time),
+            ("answered_at", Schemas.nullable(Schemas.time)),
+        ])
+    }
+
+    struct AdjustmentView: Encodable, Sendable {
+        let id: String
+        let promoterId: String
+        let amount: Int64
+        let reason: String
+        let admin: String
+        @ExplicitNull var appealId: String?
+        let createdAt: Instant
+
+        init(_ record: AdjustmentRecord) {
+            id = record.id
+            promoterId = record.promoterID
+            amount = record.amount
+            reason = record.reason
+            admin = record.admin
+            appealId = record.appealID
+            createdAt = record.createdAt
+        }
+
+        static let schema = Schemas.object([
+            ("id", Schemas.string), ("promoter_id", Schemas.string), ("amount", Schemas.integer), ("reason", Schemas.string),
+            ("admin", Schemas.string), ("appeal_id", Schemas.nullable(Schemas.string)), ("created_at", Schemas.time),
+        ])
+    }
+}

@@ -1,0 +1,147 @@
+import Hummingbird
+import TuikeCore
+import TuikeStore
+
+/// Finance reports (F6): the reconciliation of operational tables against the journal, and CSV
+/// exports of commissions, settlements, statements and withdrawals for Excel (UTF-8 with BOM).
+struct ReportsController {
+    let reconciliation: ReconciliationQuery
+    let commissions: CommissionRepository
+    let settlements: SettlementRepository
+    let withdrawals: WithdrawalRepository
+    let program: ProgramRepository
+    let clock: any TuikeClock
+
+    static let rangeParameters: [JSONValue] = [
+        Schemas.query("from", Schemas.string, "A day (yyyy-MM-dd, program time zone) or an RFC 3339 time; default the start of this month."),
+        Schemas.query("to", Schemas.string, "A day (included) or an RFC 3339 time (excluded); default the end of today."),
+    ]
+
+    func addRoutes(to api: APIRoutes) {
+        api.add(.get, "/api/v1/reports/reconciliation", summary: "Revenue, refunds, commissions, tax, payouts, and whether the journal agrees",
+                tag: "Reports", access: .admin, responses: [(200, "The report.", Schemas.ref("Reconciliation"))], parameters: Self.rangeParameters,
+                handler: reconcile)
+        for (name, summary) in [("commissions", "Commissions created in the range"), ("settlements", "Settlement batches created in the range"),
+                                ("statements", "Statement lines of batches created in the range"), ("withdrawals", "Withdrawals requested in the range")] {
+            api.add(.get, "/api/v1/exports/\(name).csv", summary: "CSV: \(summary)", tag: "Reports", access: .admin,
+                    responses: [(200, "text/csv; charset=utf-8, with a byte-order mark.", nil)], parameters: Self.rangeParameters) { request, context in
+                try context.requireAdmin()
+                let (from, to) = try await range(request)
+                return Self.csv(try await export(name, from: from, to: to), filename: "\(name).csv")
+            }
+        }
+    }
+
+    func range(_ request: Request) async throws -> (Instant, Instant) {
+        let zone = try await program.current().timeZone
+        let query = request.uri.queryParameters
+        func bound(_ field: String, dayEnd: Bool) throws -> Instant? {
+            guard let text = query[field[...]].map(String.init) else { return nil }
+            if let instant = Instant(rfc3339: text) { return instant }
+            guard let day = CalendarDays.startOfDay(text, timeZone: zone) else {
+                throw TuikeError.validation("\(field) must be a day like 2026-11-21 or an RFC 3339 time")
+            }
+            return dayEnd ? try CalendarDays.days(from: day, to: day, timeZone: zone)[0].end : day
+        }
+        let now = clock.now()
+        let from = try bound("from", dayEnd: false) ?? CalendarMonth.start(of: now, timeZone: zone)
+        let to = try bound("to", dayEnd: true) ?? CalendarDays.days(from: now, to: now, timeZone: zone)[0].end
+        guard from < to else { throw TuikeError.validation("from must be before to") }
+        return (from, to)
+    }
+
+    @Sendable func reconcile(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try context.requireAdmin()
+        let (from, to) = try await range(request)
+        return try JSONOutput.response(ReconciliationView(try await reconciliation.report(from: from, to: to)))
+    }
+
+    func export(_ name: String, from: Instant, to: Instant) async throws -> String {
+        switch name {
+        case "commissions":
+            let rows = try await commissions.list(promoterID: nil, orderID: nil, status: nil, from: from, to: to, limit: nil, before: nil).reversed()
+            return CSV.document(
+                header: ["commission_id", "created_at", "order_id", "promoter_id", "level", "kind", "earned", "reversed", "amount", "status",
+                         "rule_source", "basis", "eligible_at", "settlement_id"],
+                rows: rows.map { c in
+                    [.text(c.id), .text(c.createdAt.rfc3339), .text(c.orderID), .text(c.promoterID), .number(c.level), .text(c.kind), .number(c.earned),
+                     .number(c.reversed), .number(c.amount), .text(c.status.rawValue), .text(c.ruleSource), .text(c.basis),
+                     .text(c.eligibleAt.rfc3339), .text(c.settlementID)]
+                })
+        case "settlements":
+            let batches = try await settlements.list(limit: 100_000, before: nil).filter { $0.createdAt >= from && $0.createdAt < to }.reversed()
+            return CSV.document(
+                header: ["settlement_id", "period_end", "trigger", "tax_mode", "gross", "tax", "net", "promoters", "commissions", "created_at"],
+                rows: batches.map { b in
+                    [.text(b.id), .text(b.periodEnd.rfc3339), .text(b.trigger.rawValue), .text(b.taxMode), .number(b.gross), .number(b.tax),
+                     .number(b.net), .number(b.promoterCount), .number(b.commissionCount), .text(b.createdAt.rfc3339)]
+                })
+        case "statements":
+            return CSV.document(
+                header: ["settlement_id", "period_end", "promoter_id", "gross", "tax", "net", "commissions", "created_at"],
+                rows: try await settlements.statements(from: from, to: to).map { s in
+                    [.text(s.settlementID), .text(s.periodEnd.rfc3339), .text(s.promoterID), .number(s.gross), .number(s.tax), .number(s.net),
+                     .number(s.commissionCount), .text(s.createdAt.rfc3339)]
+                })
+        default:
+            let rows = try await withdrawals.list(promoterID: nil, status: nil, from: from, to: to, limit: nil, before: nil).reversed()
+            return CSV.document(
+                header: ["withdrawal_id", "requested_at", "promoter_id", "amount", "fee", "payout", "channel", "account", "status", "reason",
+                         "provider", "provider_reference", "decided_by", "completed_at"],
+                rows: rows.map { w in
+                    [.text(w.id), .text(w.requestedAt.rfc3339), .text(w.promoterID), .number(w.amount), .number(w.fee), .number(w.amount - w.fee),
+                     .text(w.channel), .text(w.account), .text(w.status.rawValue), .text(w.reason), .text(w.provider), .text(w.providerReference),
+                     .text(w.decidedBy), .text(w.completedAt?.rfc3339)]
+                })
+        }
+    }
+
+    static func csv(_ text: String, filename: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(filename)\""],
+                 body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    struct ReconciliationView: Encodable, Sendable {
+        struct StatusLine: Encodable, Sendable { let status: String; let count: Int64; let amount: Int64 }
+        struct CheckLine: Encodable, Sendable { let name: String; let operational: Int64; let journal: Int64; let agrees: Bool }
+        let from: Instant
+        let to: Instant
+        let revenue: Int64
+        let refunds: Int64
+        let netRevenue: Int64
+        let commissionsByStatus: [StatusLine]
+        let taxWithheld: Int64
+        let payouts: Int64
+        let payoutFees: Int64
+        let adjustments: Int64
+        let checks: [CheckLine]
+        let mismatchedBalances: [String]
+        let consistent: Bool
+
+        init(_ report: ReconciliationReport) {
+            from = report.from
+            to = report.to
+            revenue = report.revenue
+            refunds = report.refunds
+            netRevenue = report.revenue - report.refunds
+            commissionsByStatus = report.commissionsByStatus.map { .init(status: $0.status, count: $0.count, amount: $0.amount) }
+            taxWithheld = report.taxWithheld
+            payouts = report.payouts
+            payoutFees = report.fees
+            adjustments = report.adjustments
+            checks = report.checks.map { .init(name: $0.name, operational: $0.operational, journal: $0.journal, agrees: $0.agrees) }
+            mismatchedBalances = report.mismatchedBalances
+            consistent = report.consistent
+        }
+
+        static let schema = Schemas.object([
+            ("from", Schemas.time), ("to", Schemas.time), ("revenue", Schemas.integer), ("refunds", Schemas.integer), ("net_revenue", Schemas.integer),
+            ("commissions_by_status", Schemas.array(Schemas.object([("status", Schemas.string), ("count", Schemas.integer), ("amount", Schemas.integer)]))),
+            ("tax_withheld", Schemas.integer), ("payouts", Schemas.money("Paid out to promoters, fees excluded.")), ("payout_fees", Schemas.integer),
+            ("adjustments", Schemas.integer),
+            ("checks", Schemas.array(Schemas.object([("name", Schemas.string), ("operational", Schemas.integer), ("journal", Schemas.integer),
+                                                     ("agrees", Schemas.boolean)]))),
+            ("mismatched_balances", Schemas.array(Schemas.string)), ("consistent", Schemas.boolean),
+        ], required: ["revenue", "checks", "consistent"])
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import SQLKit
+import TuikeCore
+
+/// Month close of retroactive tier ladders (RULES.md §4): once a calendar month has ended, every
+/// level-1 order commission of that month under a `retroactive` rule is repriced at the tier the
+/// promoter reached by month end, and the difference is booked as one `tier_adjustment`
+/// commission per promoter and rule. Decisions: the adjustment is tied to the month's last line
+/// under that rule (the one that reached the tier), is eligible at month end, and refunds never
+/// reverse it; refunded lines count at what is left of them; lines split over several promoters
+/// (linear attribution) keep what they earned.
+enum TierLadderClose {
+    static func closeMonths(through end: Instant, settings: ProgramSettings, at now: Instant, in db: any SQLDatabase) async throws {
+        let zone = settings.timeZone
+        var month: Instant
+        if let closed = try await db.first("SELECT MAX(month_start) AS m FROM closed_months")?.decode(column: "m", as: Int64?.self) {
+            month = try SettlementPeriod.nextMonth(after: Instant(milliseconds: closed), timeZone: zone)
+        } else if let first = try await db.first("SELECT MIN(created_at) AS m FROM commissions")?.decode(column: "m", as: Int64?.self) {
+            month = try CalendarMonth.start(of: Instant(milliseconds: first), timeZone: zone)
+        } else {
+            return
+        }
+        while true {
+            let next = try SettlementPeriod.nextMonth(after: month, timeZone: zone)
+            guard next <= end else { return }
+            try await close(month: month, end: next, timeZone: zone, at: now, in: db)
+            try await db.execute("INSERT INTO closed_months (month_start, closed_at) VALUES (\(bind: month.milliseconds), \(bind: now.milliseconds))")
+            month = next
+        }
+    }
+
+    private struct Earned {
+        let commissionID: String
+        let orderID: String
+        let line: CommissionEngine.Line
+        let earned: Int64
+    }
+
+    static func close(month: Instant, end: Instant, timeZone: String, at now: Instant, in db: any SQLDatabase) async throws {
+        let rows = try await db.rows("""
+            SELECT c.id, c.order_id, c.promoter_id, c.amount, c.reversed, i.id AS item_id, i.product_id, i.quantity, i.paid, i.refunded, i.rule
+            FROM commissions c JOIN order_items i ON i.id = c.order_item_id
+            WHERE c.kind = 'order' AND c.level = 1 AND c.created_at >= \(bind: month.milliseconds) AND c.created_at < \(bind: end.milliseconds)
+                AND c.status NOT IN ('reversed', 'rejected') AND i.rule LIKE '%"tier_mode":"retroactive"%'
+                AND (SELECT COUNT(*) FROM commissions s WHERE s.order_item_id = c.order_item_id AND s.level = 1 AND s.kind = 'order') = 1
+            ORDER BY c.id
+            """)
+        var groups: [String: [String: [Earned]]] = [:]
+        for row in rows {
+            let earned = Earned(
+                commissionID: try row.decode(column: "id", as: String.self), orderID: try row.decode(column: "order_id", as: String.self),
+                line: .init(id: try row.decode(column: "item_id", as: String.self), productID: try row.decode(column: "product_id", as: String.self),
+                            quantity: try row.decode(column: "quantity", as: Int64.self),
+                            paid: try row.decode(column: "paid", as: Int64.self) - row.decode(column: "refunded", as: Int64.self)),
+                earned: try row.decode(column: "amount", as: Int64.self) - row.decode(column: "reversed", as: Int64.self))
+            groups[try row.decode(column: "promoter_id", as: String.self), default: [:]][try row.decode(column: "rule", as: String.self), default: []].append(earned)
+        }
+        let label = try CalendarDays.days(from: month, to: month, timeZone: timeZone).first.map { String($0.label.prefix(7)) } ?? ""
+        for (promoterID, byRule) in groups.sorted(by: { $0.key < $1.key }) {
+            let monthOrders = try await db.first("""
+                SELECT COUNT(*) AS n FROM orders WHERE promoter_id = \(bind: promoterID) AND paid_at >= \(bind: month.milliseconds)
+                    AND paid_at < \(bind: end.milliseconds) AND self_referral = 0
+                """)!.decode(column: "n", as: Int64.self)
+            let bonus = try await RankRepository.bonusBps(of: promoterID, in: db)
+            for (ruleText, lines) in byRule.sorted(by: { $0.key < $1.key }) {
+                let rule = try JSONDecoder().decode(CommissionRule.self, from: Data(ruleText.utf8))
+                let amount = CommissionEngine.retroactiveAdjustment(rule: rule, orders: lines.map { ($0.line, $0.earned) },
+                                                                    monthOrders: monthOrders, rankBonusBps: bonus)
+                guard amount > 0, let last = lines.last else { continue }
+                let id = Identifier.make("com", at: now)
+                try await db.execute("""
+                    INSERT INTO commissions (id, order_id, order_item_id, promoter_id, level, amount, status, rule_source, basis, eligible_at, created_at, kind)
+                    VALUES (\(bind: id), \(bind: last.orderID), \(bind: last.line.id), \(bind: promoterID), 1, \(bind: amount), 'pending',
+                        'tier_adjustment', \(bind: "retroactive ladder: \(monthOrders) orders in \(label)"), \(bind: end.milliseconds),
+                        \(bind: now.milliseconds), 'tier_adjustment')
+                    """)
+                try await JournalRepository.post(.accrual([(promoterID, amount)]), reference: id, at: now, in: db)
+                try await Outbox.emit("commission.created", subject: id, payload: [
+                    "commission_id": .string(id), "order_id": .string(last.orderID), "promoter_id": .string(promoterID), "level": 1,
+                    "amount": .int(amount), "status": "pending", "kind": "tier_adjustment",
+                ], at: now, in: db)
+            }
+        }
+    }
+
+}
