@@ -45,7 +45,8 @@ enum TierLadderClose {
                 AND (SELECT COUNT(*) FROM commissions s WHERE s.order_item_id = c.order_item_id AND s.level = 1 AND s.kind = 'order') = 1
             ORDER BY c.id
             """)
-        var groups: [String: [String: [Earned]]] = [:]
+        // Grouped by the decoded rule: the stored JSON's key order is not stable across encodings.
+        var groups: [String: [(rule: CommissionRule, lines: [Earned])]] = [:]
         for row in rows {
             let earned = Earned(
                 commissionID: try row.decode(column: "id", as: String.self), orderID: try row.decode(column: "order_id", as: String.self),
@@ -53,7 +54,13 @@ enum TierLadderClose {
                             quantity: try row.decode(column: "quantity", as: Int64.self),
                             paid: try row.decode(column: "paid", as: Int64.self) - row.decode(column: "refunded", as: Int64.self)),
                 earned: try row.decode(column: "amount", as: Int64.self) - row.decode(column: "reversed", as: Int64.self))
-            groups[try row.decode(column: "promoter_id", as: String.self), default: [:]][try row.decode(column: "rule", as: String.self), default: []].append(earned)
+            let rule = try JSONDecoder().decode(CommissionRule.self, from: Data(try row.decode(column: "rule", as: String.self).utf8))
+            let promoterID = try row.decode(column: "promoter_id", as: String.self)
+            if let index = groups[promoterID]?.firstIndex(where: { $0.rule == rule }) {
+                groups[promoterID]![index].lines.append(earned)
+            } else {
+                groups[promoterID, default: []].append((rule, [earned]))
+            }
         }
         let label = try CalendarDays.days(from: month, to: month, timeZone: timeZone).first.map { String($0.label.prefix(7)) } ?? ""
         for (promoterID, byRule) in groups.sorted(by: { $0.key < $1.key }) {
@@ -62,8 +69,7 @@ enum TierLadderClose {
                     AND paid_at < \(bind: end.milliseconds) AND self_referral = 0
                 """)!.decode(column: "n", as: Int64.self)
             let bonus = try await RankRepository.bonusBps(of: promoterID, in: db)
-            for (ruleText, lines) in byRule.sorted(by: { $0.key < $1.key }) {
-                let rule = try JSONDecoder().decode(CommissionRule.self, from: Data(ruleText.utf8))
+            for (rule, lines) in byRule {
                 let amount = CommissionEngine.retroactiveAdjustment(rule: rule, orders: lines.map { ($0.line, $0.earned) },
                                                                     monthOrders: monthOrders, rankBonusBps: bonus)
                 guard amount > 0, let last = lines.last else { continue }
