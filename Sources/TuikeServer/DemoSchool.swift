@@ -2,7 +2,9 @@ import TuikeCore
 import TuikeStore
 
 /// `tuike demo` and `serve --demo`: a small online school, so the first command of the README shows
-/// something alive. Each capability adds its part here (orders, commissions and groups come next).
+/// something alive: promoters and their traffic, orders over the last eleven days, commissions
+/// pending, settled, withdrawn and reversed, a settlement batch, withdrawals in each state and an
+/// open appeal. Each capability adds its part here (group buying comes next).
 struct DemoSchool {
     let app: TuikeApp
 
@@ -40,7 +42,10 @@ struct DemoSchool {
             try await products.create(product)
             productIDs.append(product.id)
         }
-        try await ProgramRepository(database: app.database).save(.defaults, at: app.clock.now())
+        // A school that lets promoters withdraw from 10.00, so every demo promoter with a statement can.
+        var settings = ProgramSettings.defaults
+        settings.withdrawal.minAmount = 1_000
+        try await ProgramRepository(database: app.database).save(settings, at: app.clock.now())
         let ranks = RankRepository(database: app.database)
         for (name, metric, threshold, bonus) in [("普通", Rank.Metric.paidOrders, Int64(0), Int64(0)), ("银牌", .paidOrders, 3, 200),
                                                  ("金牌", .gmv, 500_000, 500)] {
@@ -50,10 +55,12 @@ struct DemoSchool {
         try await loadPromoters(productIDs: productIDs)
         try await loadOrders(productIDs: productIDs)
         try await ranks.recompute(at: app.clock.now())
+        try await loadSettlement()
         return true
     }
 
-    /// Buyers who came through the promoters' links: most paid, some with the NEW20 coupon, two
+    /// Buyers who came through the promoters' links over the last eleven days (18 hours apart, so
+    /// the older ones are out of their 7-day freeze): most paid, some with the NEW20 coupon, two
     /// refunded (one in part), two still at checkout, one bought without a promoter.
     private func loadOrders(productIDs: [String]) async throws {
         let settings = try await ProgramRepository(database: app.database).current()
@@ -62,7 +69,7 @@ struct DemoSchool {
         let orders = OrderRepository(database: app.database)
         let refunds = RefundRepository(database: app.database)
         for index in 0..<16 {
-            let now = app.clock.now()
+            let now = app.clock.now().adding(seconds: -Int64(15 - index) * 64_800)
             let visitor = index == 15 ? nil : "demo-visitor-\(String(index * 23 % 400).leftPadded(to: 6))"
             let request = OrderPlacement.Request(
                 buyerID: "demo-buyer-\(index + 1)", items: [(productIDs[index % 5], 1 + Int64(index % 7 == 3 ? 1 : 0))], visitorID: visitor,
@@ -72,6 +79,36 @@ struct DemoSchool {
             _ = try await orders.markPaid(order.id, paymentID: "demo-pay-\(index + 1)", provider: "demo", settings: settings, at: now)
             if index == 2 { _ = try await refunds.refund(orderID: order.id, amount: order.amount, refundID: nil, reason: "七天无理由退款", at: now) }
             if index == 5 { _ = try await refunds.refund(orderID: order.id, amount: order.amount / 4, refundID: nil, reason: "部分退款：少上一节课", at: now) }
+        }
+    }
+
+    /// Settles what is out of its freeze, then: the first promoter with enough available withdraws
+    /// it all (paid), the second asks for half (waiting for finance), the third's request is
+    /// rejected; a promoter whose commission was reversed by a refund appeals.
+    private func loadSettlement() async throws {
+        let settings = try await ProgramRepository(database: app.database).current()
+        let now = app.clock.now()
+        let (batch, _) = try await SettlementRepository(database: app.database).settle(periodEnd: now, trigger: .manual, settings: settings, at: now)
+        let withdrawals = WithdrawalRepository(database: app.database)
+        var rich: [(id: String, available: Int64)] = []
+        for line in try await SettlementRepository(database: app.database).lines(settlementID: batch.id) where line.net >= settings.withdrawal.minAmount {
+            rich.append((line.promoterID, line.net))
+        }
+        for (position, promoter) in rich.sorted(by: { $0.available > $1.available }).prefix(3).enumerated() {
+            let amount = position == 1 ? max(settings.withdrawal.minAmount, promoter.available / 2) : promoter.available
+            let channel: ProgramSettings.Channel = [.wechat, .alipay, .bank][position]
+            let record = try await withdrawals.request(promoterID: promoter.id, amount: amount, channel: channel, account: nil,
+                                                       settings: settings.withdrawal, requestedBy: "promoter:\(promoter.id)", at: now)
+            switch position {
+            case 0: _ = try await app.payouts.approve(record.id, by: "admin:demo")
+            case 2: _ = try await withdrawals.reject(record.id, reason: "收款账户未实名认证，请补充后重新申请", by: "admin:demo", at: now)
+            default: break
+            }
+        }
+        let commissions = CommissionRepository(database: app.database)
+        if let reversed = try await commissions.list(promoterID: nil, orderID: nil, status: .reversed, limit: 1, before: nil).first {
+            _ = try await AppealRepository(database: app.database).create(
+                commissionID: reversed.id, promoterID: reversed.promoterID, message: "买家说是误操作退款，之后又重新下单了，这笔佣金能否恢复？", at: now)
         }
     }
 

@@ -95,8 +95,12 @@ import TuikeTestSupport
             #expect(try await ClickRepository(database: tuike.database).count() > 500)
             let commissions = try await client.send(.get, "/api/v1/commissions?limit=100").json["data"] as? [[String: Any]] ?? []
             let statuses = Set(commissions.compactMap { $0["status"] as? String })
-            #expect(statuses.isSuperset(of: ["pending", "reversed"]), "\(statuses)")
-            #expect(try await client.send(.get, "/api/v1/ledger/trial-balance").json["balanced"] as? Bool == true)
+            #expect(statuses.isSuperset(of: ["pending", "settled", "withdrawn", "reversed"]), "\(statuses)")
+            let withdrawals = try await client.send(.get, "/api/v1/withdrawals").json["data"] as? [[String: Any]] ?? []
+            #expect(Set(withdrawals.compactMap { $0["status"] as? String }) == ["paid", "requested", "rejected"])
+            #expect((try await client.send(.get, "/api/v1/appeals?status=open").json["data"] as? [Any])?.count == 1)
+            #expect((try await client.send(.get, "/api/v1/settlements").json["data"] as? [Any])?.count == 1)
+            try await client.expectBalanced()
             #expect(try await DemoSchool(app: tuike).loadIfEmpty() == false)
         }
     }
