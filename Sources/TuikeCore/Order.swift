@@ -58,11 +58,14 @@ public struct Order: Equatable, Sendable {
     public let createdAt: Instant
     public var paidAt: Instant?
     public var items: [Item]
+    /// The group (拼团) this order holds a slot in, if any.
+    public var groupID: String?
 
     public init(id: String, buyerID: String, externalID: String?, status: Status, currency: String = "CNY", amount: Int64, discount: Int64 = 0, refunded: Int64 = 0,
                 visitorID: String?, clickID: String?, coupon: String?, levelOne: [String], levelTwo: String?, levelThree: String?,
                 attributionRule: Attribution.Rule, attributionClickID: String?, selfReferral: Bool, createdAt: Instant, paidAt: Instant? = nil,
-                items: [Item]) {
+                items: [Item], groupID: String? = nil) {
+        self.groupID = groupID
         self.id = id
         self.buyerID = buyerID
         self.externalID = externalID

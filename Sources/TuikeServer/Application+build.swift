@@ -104,6 +104,14 @@ func buildRouter(_ tuike: TuikeApp) -> (router: Router<TuikeRequestContext>, ope
                       settlements: SettlementRepository(database: tuike.database), withdrawals: withdrawals, program: program, clock: tuike.clock)
         .addRoutes(to: api)
 
+    let groupRepository = GroupRepository(database: tuike.database)
+    let groupCampaigns = GroupCampaignRepository(database: tuike.database)
+    GroupCampaignsController(campaigns: groupCampaigns, groups: groupRepository, products: ProductRepository(database: tuike.database),
+                             publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
+    GroupsController(groups: groupRepository, campaigns: groupCampaigns, placement: tuike.orderPlacement, orders: OrderRepository(database: tuike.database),
+                     refunds: RefundRepository(database: tuike.database), groupRefunds: tuike.groupRefunds, publicURL: tuike.publicURL, clock: tuike.clock)
+        .addRoutes(to: api)
+
     let document = OpenAPIDocument.build(operations: api.operations, version: TuikeVersion.current)
     documentBox.value.withLock { $0 = document }
     return (router, api.operations)

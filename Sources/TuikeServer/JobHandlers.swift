@@ -13,7 +13,7 @@ enum JobHandlers {
     static let idempotencyRetentionSeconds: Int64 = 86_400
     static let hour: Int64 = 3_600_000
 
-    static func all(database: any Database, payouts: PayoutService) -> [String: JobRunner.Handler] {
+    static func all(database: any Database, payouts: PayoutService, groupRefunds: GroupRefunds) -> [String: JobRunner.Handler] {
         [
             purgeIdempotencyKeys: { execution in
                 try await IdempotencyRepository(database: database)
@@ -24,6 +24,11 @@ enum JobHandlers {
                 try await OrderRepository(database: database).expire(execution)
             },
             WithdrawalRepository.payoutJob: { execution in try await payouts.recover(execution) },
+            GroupRepository.expireJob: { execution in
+                try await GroupRepository(database: database).expire(execution, settings: try await ProgramRepository(database: database).current())
+            },
+            GroupRepository.expiringSoonJob: { execution in try await GroupRepository(database: database).expiringSoon(execution) },
+            GroupRepository.refundJob: { execution in try await groupRefunds.run(execution) },
             settlePeriod: { execution in
                 // The job is due at the boundary it settles; a period settled by hand already is
                 // found and left alone. Then the next boundary, in the cycle in force now.

@@ -22,16 +22,25 @@ struct OrderPlacement {
         var clickID: String? = nil
         var coupon: String? = nil
         var externalID: String? = nil
+        /// A group buy's price for its single line, instead of the list price.
+        var unitPrice: Int64? = nil
+        var groupID: String? = nil
     }
 
     /// Returns the order and whether it is new (false: an order with this external id existed).
     func place(_ request: Request, at now: Instant) async throws -> (Order, created: Bool) {
-        guard (1...128).contains(request.buyerID.count) else { throw TuikeError.validation("buyer_id must be 1 to 128 characters") }
         guard (1...Order.maxItems).contains(request.items.count) else { throw TuikeError.validation("items needs 1 to \(Order.maxItems) lines") }
         if let externalID = request.externalID {
             guard (1...128).contains(externalID.count) else { throw TuikeError.validation("external_id must be 1 to 128 characters") }
             if let existing = try await orders.find(externalID: externalID) { return (existing, false) }
         }
+        let prepared = try await prepare(request, at: now)
+        return try await orders.create(prepared.order, expiresAt: prepared.expiresAt, redeemsCoupon: prepared.redeemsCoupon)
+    }
+
+    /// Builds the order without storing it (group orders are stored with their slot).
+    func prepare(_ request: Request, at now: Instant) async throws -> (order: Order, expiresAt: Instant, redeemsCoupon: Bool) {
+        guard (1...128).contains(request.buyerID.count) else { throw TuikeError.validation("buyer_id must be 1 to 128 characters") }
         if let visitor = request.visitorID, !TrackingController.isValidVisitor(visitor) {
             throw TuikeError.validation("visitor_id must be 16 to 64 letters, digits, - or _")
         }
@@ -47,8 +56,8 @@ struct OrderPlacement {
                                                   productRule: try await productRules.rule(productID: product.id),
                                                   programDefault: .programDefault(settings))
             items.append(Order.Item(
-                id: Identifier.make("itm", at: now), productID: product.id, title: product.title, kind: product.kind, unitPrice: product.price,
-                quantity: line.quantity, paid: product.price * line.quantity, rule: resolved.rule, ruleSource: resolved.source.label))
+                id: Identifier.make("itm", at: now), productID: product.id, title: product.title, kind: product.kind, unitPrice: request.unitPrice ?? product.price,
+                quantity: line.quantity, paid: (request.unitPrice ?? product.price) * line.quantity, rule: resolved.rule, ruleSource: resolved.source.label))
         }
         // A coupon is a merchant or promoter coupon (a discount, and the promoter's attribution),
         // or else a promoter's invite code (attribution only).
@@ -78,13 +87,13 @@ struct OrderPlacement {
             settings: settings, now: now)
         let levelTwo = try await result.promoterID.asyncFlatMap { try await promoters.find($0)?.parentID }
         let levelThree = try await levelTwo.asyncFlatMap { try await promoters.find($0)?.parentID }
-        return try await orders.create(Order(
+        let order = Order(
             id: Identifier.make("ord", at: now), buyerID: request.buyerID, externalID: request.externalID, status: .pendingPayment,
             amount: items.reduce(0) { $0 + $1.paid }, discount: discount, visitorID: request.visitorID, clickID: request.clickID,
             coupon: request.coupon.map { redeemsCoupon ? Coupon.normalize($0) : $0 },
             levelOne: result.promoters, levelTwo: levelTwo, levelThree: levelThree, attributionRule: result.rule,
-            attributionClickID: result.clickID, selfReferral: result.selfReferral, createdAt: now, items: items),
-            expiresAt: now.adding(seconds: settings.orderTimeoutSeconds), redeemsCoupon: redeemsCoupon)
+            attributionClickID: result.clickID, selfReferral: result.selfReferral, createdAt: now, items: items, groupID: request.groupID)
+        return (order, now.adding(seconds: settings.orderTimeoutSeconds), redeemsCoupon)
     }
 }
 

@@ -25,6 +25,8 @@ public struct TuikeApp: Sendable {
     let paymentProviders: [String: any PaymentProvider]
     /// Where approved withdrawals are paid: the sandbox provider, or by hand (`manual`).
     let payouts: PayoutService
+    /// Full refunds of failed groups and of payments that found no slot.
+    let groupRefunds: GroupRefunds
     let tokenCache = TokenCache()
 
     var orderPlacement: OrderPlacement {
@@ -80,13 +82,16 @@ public struct TuikeApp: Sendable {
         let clock: any TuikeClock = sandboxClock ?? options.baseClock
         let payouts = PayoutService(withdrawals: WithdrawalRepository(database: database),
                                     provider: options.sandbox ? SandboxPayoutProvider() : ManualPayoutProvider(), clock: clock)
-        let jobs = JobRunner(database: database, clock: clock, handlers: JobHandlers.all(database: database, payouts: payouts), logger: logger)
+        let paymentProviders: [String: any PaymentProvider] = options.sandbox ? [SandboxPaymentsController.provider: SandboxPaymentProvider()] : [:]
+        let groupRefunds = GroupRefunds(groups: GroupRepository(database: database), orders: OrderRepository(database: database),
+                                        refunds: RefundRepository(database: database), providers: paymentProviders, clock: clock)
+        let jobs = JobRunner(database: database, clock: clock, handlers: JobHandlers.all(database: database, payouts: payouts, groupRefunds: groupRefunds),
+                             logger: logger)
         let app = TuikeApp(database: database, clock: clock, sandboxClock: sandboxClock, jobs: jobs, registry: registry, logger: logger,
                            cipher: options.cipher, publicURL: options.publicURL,
                            clicks: ClickRecorder(repository: ClickRepository(database: database), logger: logger),
                            sandboxPaymentSecret: sandboxSecret,
-                           paymentProviders: options.sandbox ? [SandboxPaymentsController.provider: SandboxPaymentProvider()] : [:],
-                           payouts: payouts)
+                           paymentProviders: paymentProviders, payouts: payouts, groupRefunds: groupRefunds)
 
         startup.generatedAdminToken = try await app.ensureAdminToken(options.adminToken)
         try await JobHandlers.scheduleRecurring(database: database, now: clock.now())

@@ -99,6 +99,7 @@ public enum Migrations {
         PromoterMigration.migration,
         OrderMigration.migration,
         SettlementMigration.migration,
+        GroupMigration.migration,
     ]
 }
 

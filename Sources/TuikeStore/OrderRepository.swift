@@ -10,7 +10,7 @@ public struct OrderRepository: Sendable {
 
     static let columns = """
         id, buyer_id, external_id, status, currency, amount, discount, refunded, visitor_id, click_id, coupon, level_one, level_two, level_three,
-        attribution_rule, attribution_click_id, self_referral, created_at, paid_at
+        attribution_rule, attribution_click_id, self_referral, created_at, paid_at, group_id
         """
 
     public static let expireJob = "orders.expire"
@@ -20,47 +20,53 @@ public struct OrderRepository: Sendable {
     /// create is a retry). Returns the stored order and whether it is new.
     public func create(_ order: Order, expiresAt: Instant, redeemsCoupon: Bool = false) async throws -> (Order, created: Bool) {
         let inserted = try await database.write { db -> Bool in
-            let row = try await db.first("""
-                INSERT INTO orders (id, buyer_id, external_id, status, currency, amount, discount, visitor_id, click_id, coupon, promoter_id,
-                    level_one, level_two, level_three, attribution_rule, attribution_click_id, self_referral, created_at)
-                VALUES (\(bind: order.id), \(bind: order.buyerID), \(bind: order.externalID), \(bind: order.status.rawValue), \(bind: order.currency),
-                    \(bind: order.amount), \(bind: order.discount), \(bind: order.visitorID), \(bind: order.clickID), \(bind: order.coupon), \(bind: order.promoterID),
-                    \(bind: order.levelOne.joined(separator: ",")), \(bind: order.levelTwo), \(bind: order.levelThree),
-                    \(bind: order.attributionRule.rawValue), \(bind: order.attributionClickID), \(bind: Int64(order.selfReferral ? 1 : 0)),
-                    \(bind: order.createdAt.milliseconds))
-                ON CONFLICT DO NOTHING RETURNING id
-                """)
-            guard row != nil else { return false }
-            if redeemsCoupon, let coupon = order.coupon { try await CouponRepository.redeem(coupon, in: db) }
-            for item in order.items {
-                // Stock is taken in the same statement that checks it, so it never goes below zero.
-                let taken = try await db.first("""
-                    UPDATE products SET stock = stock - \(bind: item.quantity)
-                    WHERE id = \(bind: item.productID) AND (stock IS NULL OR stock >= \(bind: item.quantity)) RETURNING id
-                    """)
-                if taken == nil { throw TuikeError(.conflict, code: "out_of_stock", "not enough stock of \(item.title)") }
-            }
-            for (position, item) in order.items.enumerated() {
-                let rule = String(decoding: try JSONEncoder().encode(item.rule), as: UTF8.self)
-                try await db.execute("""
-                    INSERT INTO order_items (id, order_id, position, product_id, title, kind, unit_price, quantity, discount, paid, rule, rule_source)
-                    VALUES (\(bind: item.id), \(bind: order.id), \(bind: Int64(position)), \(bind: item.productID), \(bind: item.title),
-                        \(bind: item.kind.rawValue), \(bind: item.unitPrice), \(bind: item.quantity), \(bind: item.discount), \(bind: item.paid),
-                        \(bind: rule), \(bind: item.ruleSource))
-                    """)
-            }
-            try await JobQueue.schedule(kind: Self.expireJob, at: expiresAt, payload: order.id, dedupeKey: "\(Self.expireJob):\(order.id)",
-                                        now: order.createdAt, in: db)
-            try await Outbox.emit("order.created", subject: order.id, payload: [
-                "order_id": .string(order.id), "buyer_id": .string(order.buyerID), "amount": .int(order.amount), "promoter_id": Outbox.Value(order.promoterID),
-            ], at: order.createdAt, in: db)
-            return true
+            try await Self.insert(order, expiresAt: expiresAt, redeemsCoupon: redeemsCoupon, in: db)
         }
         if inserted { return (order, true) }
         guard let externalID = order.externalID, let existing = try await find(externalID: externalID) else {
             throw TuikeError(.conflict, code: "conflict", "the order could not be stored; try again")
         }
         return (existing, false)
+    }
+
+    /// The same inside a caller's transaction (a group slot is reserved with its order); false
+    /// when an order with the same `external_id` exists.
+    static func insert(_ order: Order, expiresAt: Instant, redeemsCoupon: Bool, in db: any SQLDatabase) async throws -> Bool {
+        let row = try await db.first("""
+            INSERT INTO orders (id, buyer_id, external_id, status, currency, amount, discount, visitor_id, click_id, coupon, promoter_id,
+                level_one, level_two, level_three, attribution_rule, attribution_click_id, self_referral, created_at, group_id)
+            VALUES (\(bind: order.id), \(bind: order.buyerID), \(bind: order.externalID), \(bind: order.status.rawValue), \(bind: order.currency),
+                \(bind: order.amount), \(bind: order.discount), \(bind: order.visitorID), \(bind: order.clickID), \(bind: order.coupon), \(bind: order.promoterID),
+                \(bind: order.levelOne.joined(separator: ",")), \(bind: order.levelTwo), \(bind: order.levelThree),
+                \(bind: order.attributionRule.rawValue), \(bind: order.attributionClickID), \(bind: Int64(order.selfReferral ? 1 : 0)),
+                \(bind: order.createdAt.milliseconds), \(bind: order.groupID))
+            ON CONFLICT DO NOTHING RETURNING id
+            """)
+        guard row != nil else { return false }
+        if redeemsCoupon, let coupon = order.coupon { try await CouponRepository.redeem(coupon, in: db) }
+        for item in order.items {
+            // Stock is taken in the same statement that checks it, so it never goes below zero.
+            let taken = try await db.first("""
+                UPDATE products SET stock = stock - \(bind: item.quantity)
+                WHERE id = \(bind: item.productID) AND (stock IS NULL OR stock >= \(bind: item.quantity)) RETURNING id
+                """)
+            if taken == nil { throw TuikeError(.conflict, code: "out_of_stock", "not enough stock of \(item.title)") }
+        }
+        for (position, item) in order.items.enumerated() {
+            let rule = String(decoding: try JSONEncoder().encode(item.rule), as: UTF8.self)
+            try await db.execute("""
+                INSERT INTO order_items (id, order_id, position, product_id, title, kind, unit_price, quantity, discount, paid, rule, rule_source)
+                VALUES (\(bind: item.id), \(bind: order.id), \(bind: Int64(position)), \(bind: item.productID), \(bind: item.title),
+                    \(bind: item.kind.rawValue), \(bind: item.unitPrice), \(bind: item.quantity), \(bind: item.discount), \(bind: item.paid),
+                    \(bind: rule), \(bind: item.ruleSource))
+                """)
+        }
+        try await JobQueue.schedule(kind: Self.expireJob, at: expiresAt, payload: order.id, dedupeKey: "\(Self.expireJob):\(order.id)",
+                                    now: order.createdAt, in: db)
+        try await Outbox.emit("order.created", subject: order.id, payload: [
+            "order_id": .string(order.id), "buyer_id": .string(order.buyerID), "amount": .int(order.amount), "promoter_id": Outbox.Value(order.promoterID),
+        ], at: order.createdAt, in: db)
+        return true
     }
 
     public func find(_ id: String) async throws -> Order? {
@@ -101,7 +107,7 @@ public struct OrderRepository: Sendable {
             attributionRule: try row.decodeEnum(column: "attribution_rule", as: Attribution.Rule.self),
             attributionClickID: try row.decode(column: "attribution_click_id", as: String?.self),
             selfReferral: try row.decode(column: "self_referral", as: Int64.self) != 0, createdAt: try row.decodeInstant(column: "created_at"),
-            paidAt: try row.decodeOptionalInstant(column: "paid_at"), items: items)
+            paidAt: try row.decodeOptionalInstant(column: "paid_at"), items: items, groupID: try row.decode(column: "group_id", as: String?.self))
     }
 
     public struct Payment: Sendable, Equatable {
@@ -134,12 +140,15 @@ public struct OrderRepository: Sendable {
                 }
                 return order
             }
-            guard order.status == .pendingPayment else {
+            // A group order's payment is taken even after its reservation lapsed: the money has
+            // moved, so it either takes a slot again or is refunded (`group_closed`).
+            let lateGroupPayment = order.groupID != nil && order.status == .cancelled
+            guard order.status == .pendingPayment || lateGroupPayment else {
                 throw TuikeError(.conflict, code: order.status == .cancelled ? "order_cancelled" : "already_paid",
                                  "order \(orderID) is \(order.status.rawValue)")
             }
             try await db.execute("""
-                UPDATE orders SET status = 'paid', paid_at = \(bind: now.milliseconds) WHERE id = \(bind: orderID) AND status = 'pending_payment'
+                UPDATE orders SET status = 'paid', paid_at = \(bind: now.milliseconds) WHERE id = \(bind: orderID) AND status IN ('pending_payment', 'cancelled')
                 """)
             try await db.execute("""
                 INSERT INTO payments (id, order_id, payment_id, provider, amount, created_at)
@@ -149,24 +158,42 @@ public struct OrderRepository: Sendable {
             try await Outbox.emit("order.paid", subject: orderID, payload: [
                 "order_id": .string(orderID), "payment_id": .string(paymentID), "provider": .string(provider), "amount": .int(order.amount),
             ], at: now, in: db)
-            try await Self.bookCommissions(order, settings: settings, dialect: dialect, at: now, in: db)
-            for item in order.items where item.kind == .course {
-                try await db.execute("""
-                    INSERT INTO entitlements (buyer_id, product_id, order_id, granted_at)
-                    VALUES (\(bind: order.buyerID), \(bind: item.productID), \(bind: orderID), \(bind: now.milliseconds)) ON CONFLICT DO NOTHING
-                    """)
+            var paid = order
+            paid.status = .paid
+            paid.paidAt = now
+            if order.groupID != nil {
+                switch try await GroupRepository.paymentArrived(order, settings: settings, at: now, in: db) {
+                case .vanished:
+                    // Refunded in full by a job (a provider call never runs inside a transaction).
+                    try await GroupRepository.scheduleRefund(orderID: orderID, reason: "group_closed", at: now, in: db)
+                    return paid
+                case .slotted(let succeeded):
+                    // Not eligible before the group succeeds; success dates them and grants access.
+                    try await Self.bookCommissions(order, settings: settings, dialect: dialect, at: now,
+                                                   eligibleAt: succeeded ? nil : Self.awaitingGroup, in: db)
+                    if succeeded { try await GroupRepository.succeed(order.groupID!, settings: settings, at: now, in: db) }
+                }
+            } else {
+                try await Self.bookCommissions(order, settings: settings, dialect: dialect, at: now, in: db)
+                for item in order.items where item.kind == .course {
+                    try await db.execute("""
+                        INSERT INTO entitlements (buyer_id, product_id, order_id, granted_at)
+                        VALUES (\(bind: order.buyerID), \(bind: item.productID), \(bind: orderID), \(bind: now.milliseconds)) ON CONFLICT DO NOTHING
+                        """)
+                }
             }
             if let promoter = order.promoterID, !order.selfReferral {
                 try await BindingRepository.bind(buyerID: order.buyerID, promoterID: promoter, days: settings.bindingDays, at: now, in: db)
             }
-            var paid = order
-            paid.status = .paid
-            paid.paidAt = now
             return paid
         }
     }
 
-    static func bookCommissions(_ order: Order, settings: ProgramSettings, dialect: Dialect, at now: Instant, in db: any SQLDatabase) async throws {
+    /// `eligible_at` of commissions on group orders until their group succeeds (9999-12-31).
+    static let awaitingGroup = Instant(milliseconds: 253_402_300_799_000)
+
+    static func bookCommissions(_ order: Order, settings: ProgramSettings, dialect: Dialect, at now: Instant, eligibleAt: Instant? = nil,
+                                in db: any SQLDatabase) async throws {
         guard let first = order.promoterID, !order.selfReferral else { return }
         let snapshot = order.levelOne + [order.levelTwo, order.levelThree].compactMap { $0 }
         let active = Set(try await db.rows("""
@@ -185,7 +212,7 @@ public struct OrderRepository: Sendable {
         let beneficiaries = CommissionEngine.Beneficiaries(
             levelOne: levelOne, upline: [order.levelTwo, order.levelThree].map { $0.flatMap { active.contains($0) ? $0 : nil } },
             rankBonusBps: try await RankRepository.bonusBps(of: levelOne[0], in: db), monthOrderNumber: max(number, 1))
-        let eligibleAt = now.adding(seconds: settings.freezeDays * 86_400)
+        let eligibleAt = eligibleAt ?? now.adding(seconds: settings.freezeDays * 86_400)
         var accrued: [(promoterID: String, amount: Int64)] = []
         for item in order.items {
             for commission in CommissionEngine.commissions(
@@ -218,6 +245,7 @@ public struct OrderRepository: Sendable {
                 """) != nil
             if cancelled {
                 try await Outbox.emit("order.cancelled", subject: orderID, payload: ["order_id": .string(orderID)], at: execution.now, in: db)
+                try await GroupRepository.released(orderID: orderID, at: execution.now, in: db)
                 if let coupon = try await db.first("SELECT coupon FROM orders WHERE id = \(bind: orderID)")?.decode(column: "coupon", as: String?.self) {
                     try await CouponRepository.release(coupon, in: db)
                 }

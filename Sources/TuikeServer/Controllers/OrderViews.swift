@@ -64,6 +64,7 @@ struct OrderView: Encodable, Sendable {
     let refunds: [Refund]
     let createdAt: Instant
     @ExplicitNull var paidAt: Instant?
+    @ExplicitNull var groupId: String?
 
     init(_ order: Order, payments: [OrderRepository.Payment], refunds: [RefundRecord]) {
         id = order.id
@@ -86,6 +87,7 @@ struct OrderView: Encodable, Sendable {
         self.refunds = refunds.map(Refund.init)
         createdAt = order.createdAt
         paidAt = order.paidAt
+        groupId = order.groupID
     }
 
     static let schema = Schemas.object([
@@ -105,6 +107,7 @@ struct OrderView: Encodable, Sendable {
         ("payments", Schemas.array(Schemas.object([("payment_id", Schemas.string), ("provider", Schemas.string), ("amount", Schemas.integer), ("created_at", Schemas.time)]))),
         ("refunds", Schemas.array(Refund.schema)),
         ("created_at", Schemas.time), ("paid_at", Schemas.nullable(Schemas.time)),
+        ("group_id", Schemas.nullable(Schemas.string)),
     ])
 }
 

@@ -132,5 +132,10 @@ enum Schemas {
         ("Adjustment", AppealsController.AdjustmentView.schema),
         ("AdjustmentPage", page(of: "Adjustment")),
         ("Reconciliation", ReportsController.ReconciliationView.schema),
+        ("GroupCampaign", GroupCampaignsController.CampaignView.schema),
+        ("GroupCampaignPage", page(of: "GroupCampaign")),
+        ("GroupCampaignMetrics", GroupCampaignsController.MetricsView.schema),
+        ("Group", GroupView.schema),
+        ("GroupRefund", GroupsController.RefundView.schema),
     ]
 }

@@ -1,0 +1,209 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import TuikeCore
+import TuikeStore
+
+/// Groups (拼团, F7, RULES.md §9): open as leader, join, watch live over SSE, and the refunds of
+/// failed groups and late payments.
+struct GroupsController {
+    let groups: GroupRepository
+    let campaigns: GroupCampaignRepository
+    let placement: OrderPlacement
+    let orders: OrderRepository
+    let refunds: RefundRepository
+    let groupRefunds: GroupRefunds
+    let publicURL: String
+    let clock: any TuikeClock
+
+    func addRoutes(to api: APIRoutes) {
+        let buyer = Schemas.object([("campaign_id", Schemas.string), ("buyer_id", Schemas.string), ("visitor_id", Schemas.string), ("click_id", Schemas.string)],
+                                   required: ["campaign_id", "buyer_id"])
+        let result = Schemas.object([("group", Schemas.ref("Group")), ("order", Schemas.ref("Order"))])
+        api.add(.post, "/api/v1/groups", summary: "Open a group for its leader: the leader's order and slot", tag: "Groups", access: .admin,
+                request: buyer, responses: [(201, "The group (pending until the leader pays) and the order.", result),
+                                            (409, "campaign_not_running, campaign_sold_out or per_user_limit.", Schemas.ref("Error"))], handler: open)
+        api.add(.post, "/api/v1/groups/{id}/join", summary: "Reserve a slot with an order awaiting payment", tag: "Groups", access: .admin,
+                request: Schemas.object([("buyer_id", Schemas.string), ("visitor_id", Schemas.string), ("click_id", Schemas.string)], required: ["buyer_id"]),
+                responses: [(201, "The group and the order.", result),
+                            (409, "group_full, group_not_open, group_closed, already_in_group or per_user_limit.", Schemas.ref("Error"))], handler: join)
+        api.add(.get, "/api/v1/groups/{id}", summary: "A group: status, size, members, expiry", tag: "Groups", access: .publicAccess,
+                responses: [(200, "The group (admins also see buyer and order ids).", Schemas.ref("Group"))], handler: show)
+        api.add(.get, "/api/v1/groups/{id}/events", summary: "Live progress (Server-Sent Events): reserved, joined, released, expiring_soon, succeeded, failed",
+                tag: "Groups", access: .publicAccess, responses: [(200, "text/event-stream; `id` is the event's number, `Last-Event-ID` resumes.", nil)],
+                parameters: [["name": "Last-Event-ID", "in": "header", "required": false, "schema": Schemas.integer, "description": "Resume after this event."]],
+                handler: events)
+        api.add(.get, "/api/v1/group-refunds", summary: "Refunds of failed groups and late payments not yet through, with the provider's last error",
+                tag: "Groups", access: .admin, responses: [(200, "Members awaiting their refund.", Schemas.object([("data", Schemas.array(Schemas.ref("GroupRefund")))]))],
+                handler: pendingRefunds)
+        api.add(.post, "/api/v1/group-refunds/{order_id}/retry", summary: "Try a pending group refund again now", tag: "Groups", access: .admin,
+                responses: [(200, "Refunded.", Schemas.ref("GroupRefund")), (409, "The provider refused again.", Schemas.ref("Error"))], handler: retryRefund)
+    }
+
+    struct OpenRequest: Decodable {
+        let campaignId: String
+        let buyerId: String
+        let visitorId: String?
+        let clickId: String?
+        enum CodingKeys: String, CodingKey { case campaignId = "campaign_id", buyerId = "buyer_id", visitorId = "visitor_id", clickId = "click_id" }
+    }
+
+    struct JoinRequest: Decodable {
+        let buyerId: String
+        let visitorId: String?
+        let clickId: String?
+        enum CodingKeys: String, CodingKey { case buyerId = "buyer_id", visitorId = "visitor_id", clickId = "click_id" }
+    }
+
+    struct Opened: Encodable { let group: GroupView; let order: OrderView }
+
+    @Sendable func open(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try context.requireAdmin()
+        let body = try await JSONBody.decode(OpenRequest.self, from: request, context: context, allowedFields: ["campaign_id", "buyer_id", "visitor_id", "click_id"])
+        guard let campaign = try await campaigns.find(body.campaignId) else { throw TuikeError.notFound("group campaign", body.campaignId) }
+        let now = clock.now()
+        let groupID = Identifier.make("grp", at: now)
+        let prepared = try await placement.prepare(.init(
+            buyerID: body.buyerId, items: [(campaign.productID, Int64(1))], visitorID: body.visitorId, clickID: body.clickId,
+            unitPrice: campaign.price(leader: true), groupID: groupID), at: now)
+        let group = try await groups.open(campaign: campaign, order: prepared.order, at: now)
+        return try await respond(group, order: prepared.order.id, admin: true)
+    }
+
+    @Sendable func join(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try context.requireAdmin()
+        let id = try context.parameters.require("id")
+        let body = try await JSONBody.decode(JoinRequest.self, from: request, context: context, allowedFields: ["buyer_id", "visitor_id", "click_id"])
+        guard let current = try await groups.find(id) else { throw TuikeError.notFound("group", id) }
+        let campaign = try await campaigns.find(current.campaignID)!
+        let now = clock.now()
+        let prepared = try await placement.prepare(.init(
+            buyerID: body.buyerId, items: [(campaign.productID, Int64(1))], visitorID: body.visitorId, clickID: body.clickId,
+            unitPrice: campaign.price(leader: false), groupID: id), at: now)
+        let group = try await groups.join(groupID: id, order: prepared.order, at: now)
+        return try await respond(group, order: prepared.order.id, admin: true)
+    }
+
+    func respond(_ group: GroupRecord, order orderID: String, admin: Bool) async throws -> Response {
+        let order = try await orders.find(orderID)!
+        let view = OrderView(order, payments: [], refunds: [])
+        return try JSONOutput.response(Opened(group: GroupView(group, members: try await groups.members(groupID: group.id), publicURL: publicURL, admin: admin),
+                                              order: view), status: .created)
+    }
+
+    @Sendable func show(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        guard let group = try await groups.find(id) else { throw TuikeError.notFound("group", id) }
+        return try JSONOutput.response(GroupView(group, members: try await groups.members(groupID: id), publicURL: publicURL, admin: context.isAdmin))
+    }
+
+    /// Polls the group's event table (so it works with several app instances) every 250 ms,
+    /// sends a comment every 15 s to keep proxies from closing an idle stream, and ends once the
+    /// group has finished and everything is sent, or after an hour (the browser reconnects).
+    @Sendable func events(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        guard try await groups.find(id) != nil else { throw TuikeError.notFound("group", id) }
+        let resumeFrom = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { Int64($0) }
+            ?? request.uri.queryParameters["last_event_id"].flatMap { Int64(String($0)) } ?? 0
+        let groups = self.groups
+        let body = ResponseBody { writer in
+            var last = resumeFrom
+            let started = ContinuousClock.now
+            var lastWrite = started
+            try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
+            streaming: while ContinuousClock.now - started < .seconds(3_600) {
+                for event in try await groups.events(groupID: id, after: last) {
+                    try await writer.write(ByteBuffer(string: Self.frame(event)))
+                    last = event.seq
+                    lastWrite = ContinuousClock.now
+                    if GroupStatus(rawValue: event.status)?.isFinished == true { break streaming }
+                }
+                if ContinuousClock.now - lastWrite > .seconds(15) {
+                    try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
+                    lastWrite = ContinuousClock.now
+                }
+                try await Task.sleep(for: .milliseconds(250))
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store",
+                                               HTTPField.Name("X-Accel-Buffering")!: "no"], body: body)
+    }
+
+    static func frame(_ event: GroupEventRecord) -> String {
+        let data = #"{"group_id":"\#(event.groupID)","type":"\#(event.type)","members":\#(event.members),"reserved":\#(event.reserved),"size":\#(event.size),"status":"\#(event.status)","at":"\#(event.createdAt.rfc3339)"}"#
+        return "id: \(event.seq)\nevent: \(event.type)\ndata: \(data)\n\n"
+    }
+
+    struct RefundView: Encodable, Sendable {
+        let groupId: String
+        let orderId: String
+        let buyerId: String
+        let status: String
+        @ExplicitNull var refundError: String?
+
+        init(_ member: GroupMemberRecord) {
+            groupId = member.groupID
+            orderId = member.orderID
+            buyerId = member.buyerID
+            status = member.status.rawValue
+            refundError = member.refundError
+        }
+
+        static let schema = Schemas.object([
+            ("group_id", Schemas.string), ("order_id", Schemas.string), ("buyer_id", Schemas.string),
+            ("status", Schemas.enumeration(["refunding", "refunded"])), ("refund_error", Schemas.nullable(Schemas.string)),
+        ])
+    }
+
+    @Sendable func pendingRefunds(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try context.requireAdmin()
+        return try JSONOutput.response(["data": try await groups.pendingRefunds(limit: 100).map(RefundView.init)])
+    }
+
+    @Sendable func retryRefund(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try context.requireAdmin()
+        let orderID = try context.parameters.require("order_id")
+        guard let member = try await groups.member(orderID: orderID), member.status == .refunding || member.status == .refunded else {
+            throw TuikeError.notFound("pending group refund", orderID)
+        }
+        let failed = try await groups.find(member.groupID)?.status == .failed
+        try await groupRefunds.refund(orderID: orderID, reason: failed ? "group_failed" : "group_closed")
+        return try JSONOutput.response(RefundView(try await groups.member(orderID: orderID)!))
+    }
+}
+
+/// Full refunds of failed groups' members and of payments that found no slot: through the
+/// provider that took the payment (outside any transaction), then booked (reversing commissions).
+/// A provider refusal is kept on the member for admins and the job tries again with backoff.
+struct GroupRefunds: Sendable {
+    let groups: GroupRepository
+    let orders: OrderRepository
+    let refunds: RefundRepository
+    let providers: [String: any PaymentProvider]
+    let clock: any TuikeClock
+
+    func run(_ execution: JobExecution) async throws {
+        let payload = execution.job.payload
+        guard let colon = payload.firstIndex(of: ":") else { return }
+        try await refund(orderID: String(payload[payload.index(after: colon)...]), reason: String(payload[..<colon]))
+    }
+
+    func refund(orderID: String, reason: String) async throws {
+        guard let order = try await orders.find(orderID) else { return }
+        let left = order.amount - order.refunded
+        let refundID = "group-\(orderID)"
+        if left > 0, order.status == .paid || order.status == .partiallyRefunded, try await refunds.find(refundID: refundID) == nil {
+            if let payment = try await orders.payments(orderID: orderID).first, let provider = providers[payment.provider] {
+                do {
+                    _ = try await provider.refund(paymentID: payment.paymentID, amount: left, reference: refundID)
+                } catch {
+                    try await groups.recordRefundError(orderID: orderID, message: (error as? TuikeError)?.message ?? "\(error)")
+                    throw error
+                }
+            }
+            _ = try await refunds.refund(orderID: orderID, amount: left, refundID: refundID, reason: reason, at: clock.now())
+        }
+        try await groups.markRefunded(orderID: orderID)
+    }
+}
