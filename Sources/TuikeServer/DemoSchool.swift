@@ -4,7 +4,8 @@ import TuikeStore
 /// `tuike demo` and `serve --demo`: a small online school, so the first command of the README shows
 /// something alive: promoters and their traffic, orders over the last eleven days, commissions
 /// pending, settled, withdrawn and reversed, a settlement batch, withdrawals in each state and an
-/// open appeal. Each capability adds its part here (group buying comes next).
+/// open appeal, and a group-buy campaign with groups succeeded, failed (refunded), and forming
+/// with free slots to join. Each capability adds its part here.
 struct DemoSchool {
     let app: TuikeApp
 
@@ -56,6 +57,7 @@ struct DemoSchool {
         try await loadOrders(productIDs: productIDs)
         try await ranks.recompute(at: app.clock.now())
         try await loadSettlement()
+        try await loadGroups(productIDs: productIDs)
         return true
     }
 
@@ -110,6 +112,48 @@ struct DemoSchool {
             _ = try await AppealRepository(database: app.database).create(
                 commissionID: reversed.id, promoterID: reversed.promoterID, message: "买家说是误操作退款，之后又重新下单了，这笔佣金能否恢复？", at: now)
         }
+    }
+
+    /// 英语口语 at 99.00 in groups of three (the leader pays 89.00): one group succeeded two days
+    /// ago, one failed six hours ago and was refunded, one is forming with a member still paying,
+    /// one lacks a last member. Buyers came through promoters' links, so group orders carry commissions.
+    private func loadGroups(productIDs: [String]) async throws {
+        let settings = try await ProgramRepository(database: app.database).current()
+        let now = app.clock.now()
+        let campaign = GroupCampaign(id: Identifier.make("gcp", at: now.adding(seconds: -3 * 86_400)), productID: productIDs[1], groupPrice: 9_900,
+                                     leaderPrice: 8_900, groupSize: 3, startsAt: now.adding(seconds: -3 * 86_400), endsAt: now.adding(seconds: 27 * 86_400))
+        let campaigns = GroupCampaignRepository(database: app.database)
+        try await campaigns.create(campaign, at: campaign.startsAt)
+        let groups = GroupRepository(database: app.database)
+        let orders = OrderRepository(database: app.database)
+        // (hours ago the group opened, buyers who pay, buyers who only reserve)
+        let plans: [(openedHoursAgo: Int64, paying: Int, reserving: Int)] = [(50, 3, 0), (30, 2, 0), (5, 1, 1), (1, 2, 0)]
+        var buyer = 100
+        for plan in plans {
+            let opened = now.adding(seconds: -plan.openedHoursAgo * 3_600)
+            var groupID = ""
+            for slot in 0..<(plan.paying + plan.reserving) {
+                buyer += 1
+                // Reservations are recent, so they are still holding their slot (15 minutes to pay).
+                let at = slot < plan.paying ? opened.adding(seconds: Int64(slot) * 1_200) : now.adding(seconds: -300)
+                let id = slot == 0 ? Identifier.make("grp", at: at) : groupID
+                let prepared = try await app.orderPlacement.prepare(.init(
+                    buyerID: "demo-buyer-\(buyer)", items: [(campaign.productID, Int64(1))],
+                    visitorID: "demo-visitor-\(String(buyer * 7 % 400).leftPadded(to: 6))",
+                    unitPrice: campaign.price(leader: slot == 0), groupID: id), at: at)
+                if slot == 0 {
+                    groupID = try await groups.open(campaign: campaign, order: prepared.order, at: at).id
+                } else {
+                    _ = try await groups.join(groupID: groupID, order: prepared.order, at: at)
+                }
+                if slot < plan.paying {
+                    _ = try await orders.markPaid(prepared.order.id, paymentID: "demo-group-pay-\(buyer)", provider: "demo", settings: settings,
+                                                  at: at.adding(seconds: 60))
+                }
+            }
+        }
+        // The group opened 30 hours ago expired six hours ago: fail it and refund its members now.
+        _ = try await app.jobs.runDue()
     }
 
     private func loadPromoters(productIDs: [String]) async throws {

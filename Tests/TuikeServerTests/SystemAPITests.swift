@@ -100,6 +100,11 @@ import TuikeTestSupport
             #expect(Set(withdrawals.compactMap { $0["status"] as? String }) == ["paid", "requested", "rejected"])
             #expect((try await client.send(.get, "/api/v1/appeals?status=open").json["data"] as? [Any])?.count == 1)
             #expect((try await client.send(.get, "/api/v1/settlements").json["data"] as? [Any])?.count == 1)
+            let campaign = try #require((try await client.send(.get, "/api/v1/group-campaigns", headers: [:]).json["data"] as? [[String: Any]])?.first)
+            let joinable = try await client.send(.get, "/api/v1/group-campaigns/\(campaign["id"] as! String)/groups", headers: [:]).json["data"] as? [Any]
+            #expect(joinable?.count == 2)
+            let metrics = try await client.send(.get, "/api/v1/group-campaigns/\(campaign["id"] as! String)/metrics").json
+            #expect(metrics["succeeded"] as? Int == 1 && metrics["failed"] as? Int == 1 && metrics["refunds"] as? Int == 2, "\(metrics)")
             try await client.expectBalanced()
             #expect(try await DemoSchool(app: tuike).loadIfEmpty() == false)
         }
