@@ -5,11 +5,20 @@
 cd "$(dirname "$0")/.."
 source bench/common.sh
 product=$(api -X POST "$base/api/v1/products" -d '{"title":"考研数学全程班","price":50000}' | field id)
-upline=$(api -X POST "$base/api/v1/promoters" -d '{"name":"A"}' | field id)
-promoter=$(api -X POST "$base/api/v1/promoters" -d "{\"name\":\"B\",\"parent_id\":\"$upline\"}" | field id)
-code=$(api -X POST "$base/api/v1/links" -d "{\"promoter_id\":\"$promoter\",\"product_id\":\"$product\"}" | field code)
-visitor=bench-visitor-000001
-api -X POST "$base/api/v1/track/click" -d "{\"code\":\"$code\",\"visitor_id\":\"$visitor\"}" >/dev/null
+# PROMOTERS pairs of promoters (B under A), each with a link a visitor clicked; orders cycle through
+# the visitors. PROMOTERS=1 is the worst case: every payment takes the same promoter's tier-ladder
+# lock (on PostgreSQL) and counts the same month.
+promoters=${PROMOTERS:-32}
+visitors=""
+for i in $(seq 1 "$promoters"); do
+    upline=$(api -X POST "$base/api/v1/promoters" -d "{\"name\":\"A$i\"}" | field id)
+    promoter=$(api -X POST "$base/api/v1/promoters" -d "{\"name\":\"B$i\",\"parent_id\":\"$upline\"}" | field id)
+    code=$(api -X POST "$base/api/v1/links" -d "{\"promoter_id\":\"$promoter\",\"product_id\":\"$product\"}" | field code)
+    visitor=$(printf 'bench-visitor-%06d' "$i")
+    api -X POST "$base/api/v1/track/click" -d "{\"code\":\"$code\",\"visitor_id\":\"$visitor\"}" >/dev/null
+    visitors="$visitors${visitors:+,}$visitor"
+done
+echo "promoters: $promoters (each with an upline)"
 
 count_paid() {
     case "$database" in
@@ -18,7 +27,7 @@ count_paid() {
     esac
 }
 before=$(count_paid)
-TUIKE_TOKEN=$token TUIKE_PRODUCT=$product TUIKE_VISITOR=$visitor run "create + pay (mixed)" "$base" -s bench/orders.lua
+TUIKE_TOKEN=$token TUIKE_PRODUCT=$product TUIKE_VISITORS=$visitors run "create + pay (mixed)" "$base" -s bench/orders.lua
 after=$(count_paid)
 seconds=${duration%s}
 echo "paid orders: $((after - before)) in ${seconds}s = $(( (after - before) / seconds )) paid orders/s"

@@ -54,20 +54,11 @@ struct AppealsController {
     }
 
     @Sendable func list(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let promoterID = try context.promoterScope(asked: request.uri.queryParameters["promoter_id"].map(String.init))
         let page = try PageRequest(request)
-        let promoterID = try Self.scope(request, context)
         let status = try ProductsController.parse(request.uri.queryParameters["status"].map(String.init), as: AppealRecord.Status.self, field: "status")
         let fetched = try await appeals.list(promoterID: promoterID, status: status, limit: page.limit + 1, before: page.cursor)
         return try JSONOutput.response(Page(fetched: fetched.map(AppealView.init), limit: page.limit, id: \.id))
-    }
-
-    /// `?promoter_id=` for admins; a promoter token always sees its own and nobody else's.
-    static func scope(_ request: Request, _ context: TuikeRequestContext) throws(TuikeError) -> String? {
-        try context.requirePrincipal()
-        let asked = request.uri.queryParameters["promoter_id"].map(String.init)
-        guard let own = context.ownPromoterID else { return asked }
-        if let asked { try context.requireSelfOrAdmin(asked) }
-        return own
     }
 
     @Sendable func show(_ request: Request, context: TuikeRequestContext) async throws -> Response {
@@ -107,8 +98,8 @@ struct AppealsController {
     }
 
     @Sendable func listAdjustments(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let promoterID = try context.promoterScope(asked: request.uri.queryParameters["promoter_id"].map(String.init))
         let page = try PageRequest(request)
-        let promoterID = try Self.scope(request, context)
         let fetched = try await appeals.adjustments(promoterID: promoterID, limit: page.limit + 1, before: page.cursor)
         return try JSONOutput.response(Page(fetched: fetched.map(AdjustmentView.init), limit: page.limit, id: \.id))
     }

@@ -149,14 +149,9 @@ struct OrdersController {
     }
 
     @Sendable func listCommissions(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        try context.requirePrincipal()
-        let page = try PageRequest(request)
         let query = request.uri.queryParameters
-        var promoterID = query["promoter_id"].map(String.init)
-        if let own = context.ownPromoterID {
-            if let promoterID, promoterID != own { try context.requireSelfOrAdmin(promoterID) }
-            promoterID = own
-        }
+        let promoterID = try context.promoterScope(asked: query["promoter_id"].map(String.init))
+        let page = try PageRequest(request)
         let status = try ProductsController.parse(query["status"].map(String.init), as: CommissionRecord.Status.self, field: "status")
         let from = try query["from"].map { try Self.instant(String($0), field: "from") }
         let to = try query["to"].map { try Self.instant(String($0), field: "to") }

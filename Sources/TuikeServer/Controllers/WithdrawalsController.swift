@@ -58,14 +58,9 @@ struct WithdrawalsController {
     }
 
     @Sendable func list(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        try context.requirePrincipal()
-        let page = try PageRequest(request)
         let query = request.uri.queryParameters
-        var promoterID = query["promoter_id"].map(String.init)
-        if let own = context.ownPromoterID {
-            if let promoterID { try context.requireSelfOrAdmin(promoterID) }
-            promoterID = own
-        }
+        let promoterID = try context.promoterScope(asked: query["promoter_id"].map(String.init))
+        let page = try PageRequest(request)
         let status = try ProductsController.parse(query["status"].map(String.init), as: WithdrawalStatus.self, field: "status")
         let fetched = try await withdrawals.list(promoterID: promoterID, status: status, limit: page.limit + 1, before: page.cursor)
         return try JSONOutput.response(Page(fetched: fetched.map(WithdrawalView.init), limit: page.limit, id: \.id))

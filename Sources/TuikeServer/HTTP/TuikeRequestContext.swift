@@ -40,6 +40,15 @@ public struct TuikeRequestContext: RequestContext {
         }
     }
 
+    /// Which promoter's rows a list shows: admins choose with `?promoter_id=` (or see all); a
+    /// promoter token always sees its own, and asking for another's is 403.
+    func promoterScope(asked: String?) throws(TuikeError) -> String? {
+        try requirePrincipal()
+        guard let own = ownPromoterID else { return asked }
+        if let asked { try requireSelfOrAdmin(asked) }
+        return own
+    }
+
     /// The promoter a promoter token belongs to, nil for admins.
     var ownPromoterID: String? {
         if case .promoter(let id, _) = principal { id } else { nil }
