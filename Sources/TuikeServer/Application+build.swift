@@ -83,7 +83,6 @@ func buildRouter(_ tuike: TuikeApp) -> (router: Router<TuikeRequestContext>, ope
     CouponsController(coupons: CouponRepository(database: tuike.database), clock: tuike.clock).addRoutes(to: api)
     EventsController(events: EventRepository(database: tuike.database), clock: tuike.clock).addRoutes(to: api)
     RanksController(ranks: RankRepository(database: tuike.database), program: program, clock: tuike.clock).addRoutes(to: api)
-    StorefrontController(products: ProductRepository(database: tuike.database)).addRoutes(to: api)
     OrdersController(
         placement: tuike.orderPlacement, orders: OrderRepository(database: tuike.database), refunds: RefundRepository(database: tuike.database),
         products: ProductRepository(database: tuike.database), productRules: ProductRuleRepository(database: tuike.database),
@@ -108,6 +107,8 @@ func buildRouter(_ tuike: TuikeApp) -> (router: Router<TuikeRequestContext>, ope
     let groupCampaigns = GroupCampaignRepository(database: tuike.database)
     GroupCampaignsController(campaigns: groupCampaigns, groups: groupRepository, products: ProductRepository(database: tuike.database),
                              publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
+    StorefrontController(products: ProductRepository(database: tuike.database), campaigns: groupCampaigns, groups: groupRepository,
+                         placement: tuike.orderPlacement, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     GroupsController(groups: groupRepository, campaigns: groupCampaigns, placement: tuike.orderPlacement, orders: OrderRepository(database: tuike.database),
                      refunds: RefundRepository(database: tuike.database), groupRefunds: tuike.groupRefunds, publicURL: tuike.publicURL, clock: tuike.clock)
         .addRoutes(to: api)

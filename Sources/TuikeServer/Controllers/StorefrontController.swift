@@ -1,39 +1,178 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import TuikeCore
 import TuikeStore
 
-/// The smallest storefront that lets a link land somewhere real: the course list and a course
-/// page. The full web (templates, checkout, groups, i18n) is issue 7's; until then these pages are
-/// plain, escaped HTML.
+/// The storefront (F11): the course list, a course page with its group-buy box (open a group, or
+/// join a forming one with its countdown), and the group page whose progress and countdown update
+/// live over SSE. Buyers are guests known by their `tk_vid` cookie, so a visit through a
+/// promoter's link attributes the order. Forms carry a CSRF token; checkout is the sandbox's.
 struct StorefrontController {
     let products: ProductRepository
+    let campaigns: GroupCampaignRepository
+    let groups: GroupRepository
+    let placement: OrderPlacement
+    let publicURL: String
+    let clock: any TuikeClock
 
     func addRoutes(to api: APIRoutes) {
         api.add(.get, "/", summary: "Storefront: the course list (HTML)", tag: "Pages", access: .publicAccess,
                 responses: [(200, "HTML.", nil)], handler: index)
-        api.add(.get, "/p/{id}", summary: "Storefront: a course page (HTML)", tag: "Pages", access: .publicAccess,
+        api.add(.get, "/p/{id}", summary: "Storefront: a course page with its group-buy box (HTML)", tag: "Pages", access: .publicAccess,
                 responses: [(200, "HTML.", nil), (404, "No such product (HTML).", nil)], handler: product)
+        api.add(.post, "/p/{id}/buy", summary: "The buy button: an order for the visitor, then the checkout", tag: "Pages", access: .publicAccess,
+                responses: [(303, "To the checkout.", nil), (403, "CSRF token missing or wrong (HTML).", nil)], handler: buy)
+        api.add(.post, "/p/{id}/group", summary: "The open-a-group button: the visitor leads a new group", tag: "Pages", access: .publicAccess,
+                responses: [(303, "To the checkout.", nil), (409, "Refused (HTML).", nil)], handler: openGroup)
+        api.add(.get, "/g/{id}", summary: "A group's page: members, progress, countdown, share link, live (HTML)", tag: "Pages",
+                access: .publicAccess, responses: [(200, "HTML.", nil), (404, "No such group (HTML).", nil)], handler: group)
+        api.add(.post, "/g/{id}/join", summary: "The join button: a slot for the visitor, then the checkout", tag: "Pages", access: .publicAccess,
+                responses: [(303, "To the checkout.", nil), (409, "group_full and other refusals (HTML).", nil)], handler: join)
+        api.add(.get, "/assets/tuike.css", summary: "The pages' stylesheet", tag: "Pages", access: .publicAccess, responses: [(200, "CSS.", nil)]) { _, _ in
+            Self.asset(Assets.stylesheet, type: "text/css; charset=utf-8")
+        }
+        api.add(.get, "/assets/tuike.js", summary: "The pages' script (countdowns, live groups)", tag: "Pages", access: .publicAccess,
+                responses: [(200, "JavaScript.", nil)]) { _, _ in
+            Self.asset(Assets.script, type: "text/javascript; charset=utf-8")
+        }
+    }
+
+    static func asset(_ text: String, type: String) -> Response {
+        Response(status: .ok, headers: [.contentType: type, .cacheControl: "public, max-age=300"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// The running campaign of a product, if any.
+    func campaign(for productID: String, at now: Instant) async throws -> GroupCampaign? {
+        try await campaigns.list(limit: 100, before: nil).first {
+            $0.productID == productID && $0.status == .active && $0.startsAt <= now && now < $0.endsAt
+        }
     }
 
     @Sendable func index(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        let items = try await products.list(status: .active, limit: 100, before: nil).map { product in
-            "<li><a href=\"/p/\(HTML.escape(product.id))\">\(HTML.escape(product.title))</a> <b>¥\(Money.format(product.price))</b></li>"
-        }.joined(separator: "\n")
-        return HTML.page(title: "课程", body: "<h1>课程</h1><ul>\(items)</ul>")
+        let language = Language.of(request)
+        let now = clock.now()
+        var items: [[String: Any]] = []
+        for product in try await products.list(status: .active, limit: 100, before: nil) {
+            var item: [String: Any] = ["id": product.id, "title": product.title, "description": product.description, "price": Money.format(product.price)]
+            if let campaign = try await campaign(for: product.id, at: now) { item["group_price"] = Money.format(campaign.groupPrice) }
+            items.append(item)
+        }
+        return Templates.page("index", title: language.strings["courses"]!, language: language, context: ["products": items])
     }
 
     @Sendable func product(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let language = Language.of(request)
         let id = try context.parameters.require("id")
-        guard let product = try await products.find(id), product.status == .active else {
-            return HTML.page(title: "未找到", body: "<h1>未找到</h1><p>这门课程不存在或已下架。</p><p><a href=\"/\">全部课程</a></p>", status: .notFound)
+        guard let product = try await products.find(id), product.status == .active else { return Self.notFound(language) }
+        let (csrf, newToken) = Forms.csrfToken(request)
+        var page: [String: Any] = [
+            "csrf": csrf,
+            "product": ["id": product.id, "title": product.title, "description": product.description, "price": Money.format(product.price)],
+        ]
+        let now = clock.now()
+        if let campaign = try await campaign(for: id, at: now) {
+            let forming = try await groups.joinable(campaignID: campaign.id, at: now, limit: 10).map { group -> [String: Any] in
+                ["id": group.id, "members": group.paidMembers, "size": group.size, "left": group.size - group.paidMembers - group.reserved,
+                 "expires_at": group.expiresAt?.rfc3339 ?? ""]
+            }
+            var box: [String: Any] = ["product_id": id, "size": campaign.groupSize, "group_price": Money.format(campaign.groupPrice),
+                                      "list_price": Money.format(product.price), "groups": forming]
+            if let leader = campaign.leaderPrice, leader != campaign.groupPrice { box["leader_price"] = Money.format(leader) }
+            page["campaign"] = box
         }
-        return HTML.page(title: product.title, body: """
-            <h1>\(HTML.escape(product.title))</h1>
-            <p>\(HTML.escape(product.description))</p>
-            <p><b>¥\(Money.format(product.price))</b></p>
-            <p><a href="/">全部课程</a></p>
-            """)
+        var response = Templates.page("product", title: product.title, language: language, context: page)
+        if newToken { response.headers.append(HTTPField(name: .setCookie, value: Forms.cookie(csrf))) }
+        return response
+    }
+
+    @Sendable func group(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let language = Language.of(request)
+        let id = try context.parameters.require("id")
+        guard let group = try await groups.find(id), let campaign = try await campaigns.find(group.campaignID),
+              let product = try await products.find(campaign.productID) else { return Self.notFound(language) }
+        let members = try await groups.members(groupID: id).filter { $0.status == .paid || $0.status == .refunding || $0.status == .refunded }
+        let (csrf, newToken) = Forms.csrfToken(request)
+        let strings = language.strings
+        let labels = Dictionary(uniqueKeysWithValues: GroupStatus.allCases.map { ($0.rawValue, strings["status_\($0.rawValue)"]!) })
+        let slots = (0..<Int(group.size)).map { index -> [String: Any] in
+            guard index < members.count else { return ["filled": false, "initial": "?", "role": ""] }
+            let member = members[index]
+            return ["filled": true, "initial": GroupView.mask(member.buyerID).prefix(1).uppercased(),
+                    "role": member.role == "leader" ? strings["leader"]! : ""]
+        }
+        let page: [String: Any] = [
+            "csrf": csrf,
+            "group": ["id": group.id, "status": group.status.rawValue, "size": group.size, "members": group.paidMembers],
+            "product_title": product.title, "group_price": Money.format(campaign.groupPrice),
+            "status_label": labels[group.status.rawValue] ?? group.status.rawValue,
+            "labels": String(decoding: try JSONEncoder().encode(labels), as: UTF8.self),
+            "percent": group.size == 0 ? 0 : group.paidMembers * 100 / group.size, "left": max(0, group.size - group.paidMembers),
+            "expires_at": group.status == .forming ? (group.expiresAt?.rfc3339 ?? "") : "",
+            "slots": slots, "joinable": group.status == .forming && group.paidMembers + group.reserved < group.size,
+            "share_url": "\(publicURL)/g/\(group.id)",
+        ]
+        var response = Templates.page("group", title: "\(strings["group"]!) · \(product.title)", language: language, context: page)
+        if newToken { response.headers.append(HTTPField(name: .setCookie, value: Forms.cookie(csrf))) }
+        return response
+    }
+
+    @Sendable func buy(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try await checkout(request, context: context) { buyer, visitor in
+            let id = try context.parameters.require("id")
+            return try await placement.place(.init(buyerID: buyer, items: [(id, Int64(1))], visitorID: visitor), at: clock.now()).0.id
+        }
+    }
+
+    @Sendable func openGroup(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try await checkout(request, context: context) { buyer, visitor in
+            let id = try context.parameters.require("id")
+            let now = clock.now()
+            guard let campaign = try await campaign(for: id, at: now) else {
+                throw TuikeError(.conflict, code: "campaign_not_running", "this course has no group buy running")
+            }
+            let prepared = try await placement.prepare(.init(buyerID: buyer, items: [(id, Int64(1))], visitorID: visitor,
+                                                             unitPrice: campaign.price(leader: true), groupID: Identifier.make("grp", at: now)), at: now)
+            _ = try await groups.open(campaign: campaign, order: prepared.order, at: now)
+            return prepared.order.id
+        }
+    }
+
+    @Sendable func join(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try await checkout(request, context: context) { buyer, visitor in
+            let id = try context.parameters.require("id")
+            guard let group = try await groups.find(id), let campaign = try await campaigns.find(group.campaignID) else {
+                throw TuikeError.notFound("group", id)
+            }
+            let now = clock.now()
+            let prepared = try await placement.prepare(.init(buyerID: buyer, items: [(campaign.productID, Int64(1))], visitorID: visitor,
+                                                             unitPrice: campaign.price(leader: false), groupID: id), at: now)
+            _ = try await groups.join(groupID: id, order: prepared.order, at: now)
+            return prepared.order.id
+        }
+    }
+
+    /// A form post that makes an order for the visitor and sends it to the checkout; refusals
+    /// come back as a page with the refusal's status and words.
+    func checkout(_ request: Request, context: TuikeRequestContext,
+                  makeOrder: (_ buyer: String, _ visitor: String) async throws -> String) async throws -> Response {
+        let language = Language.of(request)
+        do {
+            try await Forms.verify(request, context: context)
+            let (visitor, isNew) = TrackingController.visitor(request)
+            let order = try await makeOrder("guest-\(visitor)", visitor)
+            var response = Response.redirect(to: "/pay/\(order)", type: .normal)
+            if isNew { response.headers[.setCookie] = TrackingController.cookie(visitor) }
+            return response
+        } catch let error as TuikeError {
+            let status = ErrorResponses.status(of: error.kind)
+            return Templates.message(language == .zh ? "无法完成" : "Not possible", error.message, language: language, status: status)
+        }
+    }
+
+    static func notFound(_ language: Language) -> Response {
+        Templates.message(language.strings["not_found"]!, language == .zh ? "这个页面不存在或已下架。" : "This page does not exist or is no longer offered.",
+                          language: language, status: .notFound)
     }
 }
 
@@ -57,7 +196,7 @@ enum HTML {
     static func page(title: String, body: String, status: HTTPResponse.Status = .ok) -> Response {
         let html = """
             <!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-            <title>\(escape(title))</title></head><body style="font-family:sans-serif;max-width:40em;margin:auto;padding:1em">\(body)</body></html>
+            <title>\(escape(title))</title><link rel="stylesheet" href="/assets/tuike.css"></head><body><main><div class="card">\(body)</div></main></body></html>
             """
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
     }

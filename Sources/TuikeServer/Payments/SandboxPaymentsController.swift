@@ -73,9 +73,10 @@ struct SandboxPaymentsController {
         let action = order.status == .pendingPayment
             ? "<form method=\"post\" action=\"/pay/\(HTML.escape(order.id))\"><button type=\"submit\">支付 ¥\(Money.format(order.amount))（沙箱）</button></form>"
             : "<p><b>\(order.status == .paid ? "已支付，谢谢！" : "订单状态：\(HTML.escape(order.status.rawValue))")</b></p>"
+        let group = order.groupID.map { "<p><a class=\"btn alt\" href=\"/g/\(HTML.escape($0))\">查看拼团进度 · See the group</a></p>" } ?? ""
         return HTML.page(title: "收银台", body: """
             <h1>收银台 · Sandbox checkout</h1><p>订单 \(HTML.escape(order.id))</p><ul>\(lines)</ul>
-            <p>合计 <b>¥\(Money.format(order.amount))</b></p>\(action)
+            <p>合计 <b>¥\(Money.format(order.amount))</b></p>\(action)\(group)
             <p><small>这是沙箱支付，不会真实扣款。This is a sandbox payment; no money moves.</small></p>
             """)
     }

@@ -1,0 +1,67 @@
+/// The one stylesheet and the one script of the pages: no build step, no CDN, mobile first.
+enum Assets {
+    static let stylesheet = """
+        *{box-sizing:border-box}body{margin:0;font:16px/1.5 -apple-system,"PingFang SC","Noto Sans CJK SC","WenQuanYi Zen Hei",sans-serif;color:#222;background:#f6f6f6}
+        header{background:#e4393c;color:#fff;padding:.75rem 1rem;display:flex;justify-content:space-between;align-items:center}
+        header a{color:#fff;text-decoration:none}main{max-width:960px;margin:0 auto;padding:1rem}
+        .card{background:#fff;border-radius:12px;padding:1rem;margin-bottom:1rem;box-shadow:0 1px 3px rgba(0,0,0,.06)}
+        .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:1rem}
+        .price{color:#e4393c;font-weight:700;font-size:1.25rem}.muted{color:#888;font-size:.875rem}.strike{text-decoration:line-through}
+        .btn{display:inline-block;border:0;border-radius:999px;padding:.6rem 1.4rem;font-size:1rem;background:#e4393c;color:#fff;cursor:pointer;text-decoration:none}
+        .btn.alt{background:#ff9f1a}.badge{background:#fff0f0;color:#e4393c;border-radius:4px;padding:0 .4rem;font-size:.8rem}
+        .bar{height:10px;background:#eee;border-radius:5px;overflow:hidden}.bar>span{display:block;height:100%;background:#e4393c;transition:width .5s}
+        .avatars{display:flex;gap:.5rem;flex-wrap:wrap;margin:.75rem 0}.avatar{width:44px;height:44px;border-radius:50%;background:#ffd9d9;color:#e4393c;
+        display:flex;align-items:center;justify-content:center;font-weight:700}.avatar.empty{background:#eee;color:#bbb}
+        .row{display:flex;justify-content:space-between;align-items:center;gap:.5rem;padding:.5rem 0;border-bottom:1px solid #f0f0f0}
+        .status{font-size:1.25rem;font-weight:700}.status.succeeded{color:#1a9f4a}.status.failed,.status.cancelled{color:#888}
+        input.share{width:100%;padding:.5rem;border:1px solid #ddd;border-radius:6px}footer{text-align:center;color:#aaa;font-size:.8rem;padding:2rem 1rem}
+        @media (min-width:720px){main{padding:2rem}}
+        """
+
+    /// Countdowns on `[data-countdown]`, live group progress over Server-Sent Events on
+    /// `[data-group]`, and copy buttons.
+    static let script = """
+        (function () {
+          function pad(n) { return (n < 10 ? '0' : '') + n; }
+          function tick() {
+            document.querySelectorAll('[data-countdown]').forEach(function (el) {
+              var left = Math.max(0, Math.floor((Date.parse(el.getAttribute('data-countdown')) - Date.now()) / 1000));
+              var h = Math.floor(left / 3600), m = Math.floor(left % 3600 / 60), s = left % 60;
+              el.textContent = (h > 23 ? Math.floor(h / 24) + 'd ' + pad(h % 24) : pad(h)) + ':' + pad(m) + ':' + pad(s);
+            });
+          }
+          tick(); setInterval(tick, 1000);
+          document.querySelectorAll('[data-copy]').forEach(function (button) {
+            button.addEventListener('click', function () {
+              var input = document.getElementById(button.getAttribute('data-copy'));
+              input.select(); try { navigator.clipboard.writeText(input.value); } catch (e) { document.execCommand('copy'); }
+              button.textContent = button.getAttribute('data-done');
+            });
+          });
+          var page = document.querySelector('[data-group]');
+          if (page && window.EventSource) {
+            var labels = JSON.parse(page.getAttribute('data-labels'));
+            var source = new EventSource('/api/v1/groups/' + page.getAttribute('data-group') + '/events');
+            ['reserved', 'joined', 'released', 'expiring_soon', 'succeeded', 'failed', 'cancelled'].forEach(function (type) {
+              source.addEventListener(type, function (message) {
+                var event = JSON.parse(message.data);
+                page.querySelector('[data-members]').textContent = event.members;
+                page.querySelector('[data-left]').textContent = Math.max(0, event.size - event.members);
+                page.querySelector('.bar>span').style.width = Math.round(100 * event.members / event.size) + '%';
+                var avatars = page.querySelectorAll('.avatar');
+                for (var i = 0; i < avatars.length; i++) { avatars[i].classList.toggle('empty', i >= event.members); }
+                var status = page.querySelector('[data-status]');
+                status.textContent = labels[event.status] || event.status;
+                status.className = 'status ' + event.status;
+                page.setAttribute('data-state', event.status);
+                if (event.status !== 'forming' && event.status !== 'pending') {
+                  var join = page.querySelector('[data-join]'); if (join) { join.remove(); }
+                  source.close();
+                }
+              });
+            });
+          }
+        })();
+
+        """
+}

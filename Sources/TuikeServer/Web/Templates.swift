@@ -1,0 +1,86 @@
+import Hummingbird
+import Mustache
+
+/// The page templates (Mustache; `{{x}}` escapes HTML, so every user text is escaped unless a
+/// template says otherwise with `{{{x}}}`, which none does). Compiled once at start.
+enum Templates {
+    static let sources: [String: String] = [
+        "head": """
+            <!doctype html><html lang="{{lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+            <title>{{title}} · {{t.shop}}</title><link rel="stylesheet" href="/assets/tuike.css"></head><body>
+            <header><a href="/"><b>{{t.shop}}</b></a><a href="?lang={{other_lang}}">{{other_lang_label}}</a></header><main>
+            """,
+        "foot": """
+            </main><footer>Tuike 推客 · {{t.sandbox_note}}</footer><script src="/assets/tuike.js"></script></body></html>
+            """,
+        "index": """
+            {{> head}}<h1>{{t.home_title}}</h1><div class="grid">
+            {{#products}}<a class="card" href="/p/{{id}}" style="text-decoration:none;color:inherit">
+            <div><b>{{title}}</b></div><div class="muted">{{description}}</div>
+            <div><span class="price">¥{{price}}</span>{{#group_price}} <span class="badge">{{t.group_buy}} ¥{{group_price}}</span>{{/group_price}}</div></a>
+            {{/products}}</div>{{> foot}}
+            """,
+        "product": """
+            {{> head}}<div class="card"><h1>{{product.title}}</h1><p>{{product.description}}</p>
+            <p><span class="price">¥{{product.price}}</span></p>
+            <form method="post" action="/p/{{product.id}}/buy"><input type="hidden" name="_csrf" value="{{csrf}}">
+            <button class="btn" type="submit">{{t.buy}}</button></form></div>
+            {{#campaign}}<div class="card" id="group-buy"><h2>{{t.group_buy}} · {{size}}{{t.people_group}}</h2>
+            <p><span class="price">¥{{group_price}}</span> <span class="muted strike">{{t.from}} ¥{{list_price}}</span>
+            {{#leader_price}} <span class="badge">{{t.leader_price}} ¥{{leader_price}}</span>{{/leader_price}}</p>
+            <form method="post" action="/p/{{product_id}}/group"><input type="hidden" name="_csrf" value="{{csrf}}">
+            <button class="btn alt" type="submit">{{t.open_group}}</button></form>
+            <h3>{{t.forming_groups}}</h3>
+            {{#groups}}<div class="row"><span><a href="/g/{{id}}">{{t.members}} {{members}}/{{size}}</a> · {{t.slots_left}} {{left}} {{t.people}}</span>
+            <span class="muted">{{t.ends_in}} <span data-countdown="{{expires_at}}"></span></span>
+            <form method="post" action="/g/{{id}}/join"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="btn" type="submit">{{t.join_group}}</button></form></div>
+            {{/groups}}{{^groups}}<p class="muted">{{t.no_groups}}</p>{{/groups}}</div>{{/campaign}}
+            <p><a href="/">{{t.courses}}</a></p>{{> foot}}
+            """,
+        "group": """
+            {{> head}}<div class="card" data-group="{{group.id}}" data-state="{{group.status}}" data-labels="{{labels}}">
+            <h1>{{product_title}}</h1><p><span class="price">¥{{group_price}}</span> · {{group.size}}{{t.people_group}}</p>
+            <p class="status {{group.status}}" data-status>{{status_label}}</p>
+            <div class="bar"><span style="width:{{percent}}%"></span></div>
+            <p>{{t.members}} <b data-members>{{group.members}}</b>/{{group.size}} · {{t.slots_left}} <b data-left>{{left}}</b> {{t.people}}
+            {{#expires_at}} · {{t.ends_in}} <b data-countdown="{{expires_at}}"></b>{{/expires_at}} <span class="badge">{{t.live}}</span></p>
+            <div class="avatars">{{#slots}}<div class="avatar{{^filled}} empty{{/filled}}" title="{{role}}">{{initial}}</div>{{/slots}}</div>
+            {{#joinable}}<form method="post" action="/g/{{group.id}}/join" data-join><input type="hidden" name="_csrf" value="{{csrf}}">
+            <button class="btn" type="submit">{{t.join_group}} ¥{{group_price}}</button></form>{{/joinable}}
+            <h3>{{t.share}}</h3><input class="share" id="share" readonly value="{{share_url}}">
+            <p><button class="btn alt" type="button" data-copy="share" data-done="{{t.copied}}">{{t.copy}}</button></p></div>{{> foot}}
+            """,
+        "message": """
+            {{> head}}<div class="card"><h1>{{title}}</h1><p>{{message}}</p><p><a class="btn" href="/">{{t.back}}</a></p></div>{{> foot}}
+            """,
+    ]
+
+    static let library: MustacheLibrary = {
+        var templates: [String: MustacheTemplate] = [:]
+        for (name, source) in sources {
+            // The sources are constants of this file; a syntax error is a bug caught by the page tests.
+            templates[name] = try! MustacheTemplate(string: source)
+        }
+        return MustacheLibrary(templates: templates)
+    }()
+
+    /// Renders `name` with the language's words and the layout's fields added to `context`.
+    static func render(_ name: String, title: String, language: Language, context: [String: Any]) -> String {
+        var full = context
+        full["t"] = language.strings
+        full["title"] = title
+        full["lang"] = language.htmlTag
+        full["other_lang"] = language == .zh ? "en" : "zh"
+        full["other_lang_label"] = language == .zh ? language.strings["english"]! : language.strings["chinese"]!
+        return library.render(full, withTemplate: name) ?? ""
+    }
+
+    static func page(_ name: String, title: String, language: Language, context: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                 body: .init(byteBuffer: ByteBuffer(string: render(name, title: title, language: language, context: context))))
+    }
+
+    static func message(_ title: String, _ message: String, language: Language, status: HTTPResponse.Status) -> Response {
+        page("message", title: title, language: language, context: ["message": message], status: status)
+    }
+}
