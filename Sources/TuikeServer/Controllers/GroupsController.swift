@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import ServiceLifecycle
 import TuikeCore
 import TuikeStore
 
@@ -99,7 +100,8 @@ struct GroupsController {
 
     /// Polls the group's event table (so it works with several app instances) every 250 ms,
     /// sends a comment every 15 s to keep proxies from closing an idle stream, and ends once the
-    /// group has finished and everything is sent, or after an hour (the browser reconnects).
+    /// group has finished and everything is sent, after an hour, or when the server shuts down
+    /// (the browser reconnects, to this instance or another, with `Last-Event-ID`).
     @Sendable func events(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         guard try await groups.find(id) != nil else { throw TuikeError.notFound("group", id) }
@@ -111,7 +113,7 @@ struct GroupsController {
             let started = ContinuousClock.now
             var lastWrite = started
             try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
-            streaming: while ContinuousClock.now - started < .seconds(3_600) {
+            streaming: while ContinuousClock.now - started < .seconds(3_600), !Task.isShuttingDownGracefully {
                 for event in try await groups.events(groupID: id, after: last) {
                     try await writer.write(ByteBuffer(string: Self.frame(event)))
                     last = event.seq
