@@ -21,6 +21,22 @@ public enum Money {
     }
 
     /// Formats fen as yuan with two decimals, for people (never parsed back).
+    /// Reads yuan as people type them (`100`, `100.5`, `99.90`) into fen, without floating
+    /// point; nil for anything else (more than two decimals, signs, letters, above 10^12 fen).
+    public static func parse(_ text: String) -> Int64? {
+        let parts = text.trimmingCharacters(in: .whitespaces).split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), let whole = parts.first, !whole.isEmpty, whole.count <= 10,
+              whole.allSatisfy(\.isASCII), whole.allSatisfy(\.isNumber), let yuan = Int64(whole) else { return nil }
+        var fen: Int64 = 0
+        if parts.count == 2 {
+            let decimals = parts[1]
+            guard (1...2).contains(decimals.count), decimals.allSatisfy(\.isASCII), decimals.allSatisfy(\.isNumber),
+                  let value = Int64(decimals) else { return nil }
+            fen = decimals.count == 1 ? value * 10 : value
+        }
+        return yuan * 100 + fen
+    }
+
     public static func format(_ amount: Int64) -> String {
         let sign = amount < 0 ? "-" : ""
         let magnitude = amount.magnitude

@@ -109,6 +109,10 @@ func buildRouter(_ tuike: TuikeApp) -> (router: Router<TuikeRequestContext>, ope
                              publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     StorefrontController(products: ProductRepository(database: tuike.database), campaigns: groupCampaigns, groups: groupRepository,
                          placement: tuike.orderPlacement, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
+    PortalController(sessions: SessionRepository(database: tuike.database, cipher: tuike.cipher), promoters: promoters, links: links,
+                     commissions: commissions, settlements: SettlementRepository(database: tuike.database), withdrawals: withdrawals,
+                     clicks: ClickRepository(database: tuike.database), program: program, database: tuike.database, publicURL: tuike.publicURL,
+                     clock: tuike.clock).addRoutes(to: api)
     GroupsController(groups: groupRepository, campaigns: groupCampaigns, placement: tuike.orderPlacement, orders: OrderRepository(database: tuike.database),
                      refunds: RefundRepository(database: tuike.database), groupRefunds: tuike.groupRefunds, publicURL: tuike.publicURL, clock: tuike.clock)
         .addRoutes(to: api)

@@ -1,3 +1,4 @@
+import HummingbirdBcrypt
 import TuikeCore
 import TuikeStore
 
@@ -189,7 +190,15 @@ struct DemoSchool {
             }
         }
         try await ClickRepository(database: app.database).insert(clicks)
+        // Every active demo promoter logs in to /me with its phone and this password.
+        let sessions = SessionRepository(database: app.database, cipher: app.cipher)
+        let hash = Bcrypt.hash(Self.password, cost: PortalController.bcryptCost)
+        for (id, spec) in zip(ids, Self.promoters) where spec.status == .active {
+            try await sessions.setPassword(promoterID: id, hash: hash)
+        }
     }
+
+    static let password = "tuike-demo"
 }
 
 /// A tiny deterministic generator so the demo looks the same every time.

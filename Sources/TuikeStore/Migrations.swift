@@ -100,6 +100,7 @@ public enum Migrations {
         OrderMigration.migration,
         SettlementMigration.migration,
         GroupMigration.migration,
+        WebMigration.migration,
     ]
 }
 

@@ -95,3 +95,64 @@ import TuikeTestSupport
         }
     }
 }
+
+@Suite struct PortalTests {
+    /// A promoter logs in with phone and password, sees its own money and commissions, asks for a
+    /// withdrawal with the form, and logs out; wrong passwords and forged forms change nothing.
+    @Test(arguments: TestDatabase.available)
+    func aPromoterLogsInSeesItsCommissionAndWithdraws(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            let world = try await OrdersAPITests.world(client)
+            let phone = "13900139\(String(Int.random(in: 100...999)))"
+            let promoter = try await client.createPromoter("推客小王", phone: phone, parent: world.a)["id"] as! String
+            let code = try await client.createLink(promoter: promoter, product: world.product).json["code"] as! String
+            _ = try await client.send(.post, "/api/v1/track/click", body: #"{"code":"\#(code)","visitor_id":"visitor-portal-0001"}"#)
+            _ = try await client.paidOrder((world.product, world.a, promoter, "visitor-portal-0001"), buyer: "portal-buyer", payment: "portal-pay")
+            _ = try await client.send(.post, "/api/v1/adjustments", body: #"{"promoter_id":"\#(promoter)","amount":20000,"reason":"bonus"}"#)
+
+            let token = try await client.promoterToken(promoter)
+            expectError(try await client.send(.put, "/api/v1/promoters/\(world.a)/password", headers: token, body: #"{"password":"secret-123"}"#),
+                        .forbidden, "forbidden")
+            expectError(try await client.send(.put, "/api/v1/promoters/\(promoter)/password", headers: token, body: #"{"password":"short"}"#),
+                        .unprocessableContent, "validation_failed")
+            #expect(try await client.send(.put, "/api/v1/promoters/\(promoter)/password", headers: token, body: #"{"password":"secret-123"}"#).status == .noContent)
+
+            #expect(try await client.send(.get, "/me", headers: [:]).headers[.location] == "/me/login")
+            let form = try await client.send(.get, "/me/login", headers: [:])
+            let csrf = try #require(form.headers[values: .setCookie].first { $0.hasPrefix("tk_csrf=") }?.split(separator: ";").first?.dropFirst(8))
+            let formHeaders: HTTPFields = [.cookie: "tk_csrf=\(csrf)", .contentType: "application/x-www-form-urlencoded"]
+            let wrong = try await client.send(.post, "/me/login", headers: formHeaders, body: "_csrf=\(csrf)&phone=\(phone)&password=wrong-pass")
+            #expect(wrong.status == .unauthorized && wrong.text.contains("手机号或密码不正确"))
+            expectError(try await client.send(.post, "/me/login", headers: formHeaders, body: "_csrf=forged&phone=\(phone)&password=secret-123"),
+                        .forbidden, "csrf_failed")
+            let login = try await client.send(.post, "/me/login", headers: formHeaders, body: "_csrf=\(csrf)&phone=\(phone)&password=secret-123")
+            #expect(login.status == .seeOther && login.headers[.location] == "/me", "\(login.text)")
+            let session = try #require(login.headers[values: .setCookie].first { $0.hasPrefix("tk_session=") })
+            #expect(session.contains("HttpOnly") && session.contains("SameSite=Lax"))
+            let cookie = "tk_csrf=\(csrf); \(session.split(separator: ";")[0])"
+
+            let dashboard = try await client.send(.get, "/me?lang=en", headers: [.cookie: cookie])
+            #expect(dashboard.status == .ok && dashboard.text.contains("推客小王"), "\(dashboard.text)")
+            #expect(dashboard.text.contains(#"data-balance="pending">¥100.00"#) && dashboard.text.contains(#"data-balance="available">¥200.00"#))
+            #expect(dashboard.text.contains("2000 bps of 50000") && dashboard.text.contains("/r/\(code)"))
+            let post: HTTPFields = [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"]
+            let asked = try await client.send(.post, "/me/withdraw", headers: post, body: "_csrf=\(csrf)&amount=150.5&channel=alipay")
+            #expect(asked.status == .seeOther, "\(asked.text)")
+            #expect(try await client.balance(promoter)["withdrawing"] == 15_050)
+            let tooMuch = try await client.send(.post, "/me/withdraw", headers: post, body: "_csrf=\(csrf)&amount=1000&channel=alipay")
+            #expect(tooMuch.status == .conflict && tooMuch.text.contains("exceeds"))
+            #expect(try await client.send(.post, "/me/logout", headers: post, body: "_csrf=\(csrf)").headers[.location] == "/me/login")
+            #expect(try await client.send(.get, "/me", headers: [.cookie: cookie]).headers[.location] == "/me/login")
+        }
+    }
+}
+
+@Suite struct MoneyParsingTests {
+    @Test func yuanAsPeopleTypeThem() {
+        #expect(Money.parse("100") == 10_000)
+        #expect(Money.parse("100.5") == 10_050)
+        #expect(Money.parse(" 99.90 ") == 9_990)
+        #expect(Money.parse("0.01") == 1)
+        for bad in ["", "-1", "1.234", "1e3", "1,000", "abc", ".5", "5.", "１００", "99999999999"] { #expect(Money.parse(bad) == nil, "\(bad)") }
+    }
+}

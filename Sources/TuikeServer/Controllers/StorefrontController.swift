@@ -158,7 +158,7 @@ struct StorefrontController {
                   makeOrder: (_ buyer: String, _ visitor: String) async throws -> String) async throws -> Response {
         let language = Language.of(request)
         do {
-            try await Forms.verify(request, context: context)
+            _ = try await Forms.verified(request, context: context)
             let (visitor, isNew) = TrackingController.visitor(request)
             let order = try await makeOrder("guest-\(visitor)", visitor)
             var response = Response.redirect(to: "/pay/\(order)", type: .normal)

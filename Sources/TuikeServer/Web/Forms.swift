@@ -26,11 +26,12 @@ enum Forms {
         return fields
     }
 
-    /// Throws 403 unless the form carries the cookie's token.
-    static func verify(_ request: Request, context: TuikeRequestContext) async throws {
-        let sent = try await fields(request, context: context)["_csrf"]
-        guard let cookie = request.cookies[csrfCookie]?.value, let sent, !sent.isEmpty, sent == cookie else {
+    /// The form's fields; throws 403 unless the form carries the cookie's token.
+    static func verified(_ request: Request, context: TuikeRequestContext) async throws -> [String: String] {
+        let fields = try await fields(request, context: context)
+        guard let cookie = request.cookies[csrfCookie]?.value, let sent = fields["_csrf"], !sent.isEmpty, sent == cookie else {
             throw TuikeError(.forbidden, code: "csrf_failed", "the form has expired; reload the page and try again")
         }
+        return fields
     }
 }

@@ -25,6 +25,13 @@ enum Strings {
         "status_failed": "拼团失败，已原路退款", "status_cancelled": "团已取消", "share": "邀请好友参团", "copy": "复制链接",
         "copied": "已复制", "leader": "团长", "not_found": "没有找到", "back": "返回首页", "english": "English", "chinese": "中文",
         "live": "实时更新", "from": "原价", "home_title": "好课推荐", "sandbox_note": "沙箱环境：支付不会真实扣款",
+        "portal_login": "推客登录", "phone": "手机号", "password": "密码", "login": "登录", "logout": "退出登录", "invite_code": "邀请码",
+        "pending": "待结算", "available": "可提现", "withdrawn": "已提现", "last_30_days": "近 30 天", "clicks": "点击", "orders": "订单",
+        "conversion": "转化率", "withdraw": "申请提现", "amount_yuan": "金额（元）", "my_links": "我的推广链接", "commissions": "佣金明细",
+        "statements": "结算单", "gross": "应发", "tax": "个税", "net": "实发", "withdrawals": "提现记录", "team": "我的团队", "none": "暂无",
+        "login_failed": "手机号或密码不正确", "withdraw_requested": "提现申请已提交，等待财务审核",
+        "commission_pending": "待结算", "commission_held": "冻结", "commission_settled": "已结算", "commission_withdrawn": "已提现",
+        "commission_reversed": "已退回", "commission_rejected": "已驳回",
     ]
     static let en: [String: String] = [
         "shop": "Tuike Academy", "courses": "All courses", "buy": "Buy now", "price": "Price", "group_buy": "Group buy", "group_price": "Group price",
@@ -35,5 +42,12 @@ enum Strings {
         "share": "Invite friends to join", "copy": "Copy link", "copied": "Copied", "leader": "Leader", "not_found": "Not found",
         "back": "Back to the shop", "english": "English", "chinese": "中文", "live": "Live", "from": "List price",
         "home_title": "Recommended courses", "sandbox_note": "Sandbox: payments here move no real money",
+        "portal_login": "Promoter login", "phone": "Phone", "password": "Password", "login": "Log in", "logout": "Log out",
+        "invite_code": "Invite code", "pending": "Pending", "available": "Available", "withdrawn": "Withdrawn", "last_30_days": "Last 30 days",
+        "clicks": "Clicks", "orders": "Orders", "conversion": "Conversion", "withdraw": "Withdraw", "amount_yuan": "Amount (yuan)",
+        "my_links": "My links", "commissions": "Commissions", "statements": "Statements", "gross": "Gross", "tax": "Tax", "net": "Net",
+        "withdrawals": "Withdrawals", "team": "My team", "none": "None yet", "login_failed": "Wrong phone number or password",
+        "withdraw_requested": "Withdrawal requested; finance will review it", "commission_pending": "Pending", "commission_held": "Held",
+        "commission_settled": "Settled", "commission_withdrawn": "Withdrawn", "commission_reversed": "Reversed", "commission_rejected": "Rejected",
     ]
 }

@@ -50,6 +50,36 @@ enum Templates {
             <h3>{{t.share}}</h3><input class="share" id="share" readonly value="{{share_url}}">
             <p><button class="btn alt" type="button" data-copy="share" data-done="{{t.copied}}">{{t.copy}}</button></p></div>{{> foot}}
             """,
+        "login": """
+            {{> head}}<div class="card"><h1>{{t.portal_login}}</h1>{{#error}}<p class="status failed">{{error}}</p>{{/error}}
+            <form method="post" action="/me/login"><input type="hidden" name="_csrf" value="{{csrf}}">
+            <p><label>{{t.phone}}<br><input class="share" name="phone" type="tel" autocomplete="username" value="{{phone}}"></label></p>
+            <p><label>{{t.password}}<br><input class="share" name="password" type="password" autocomplete="current-password"></label></p>
+            <button class="btn" type="submit">{{t.login}}</button></form></div>{{> foot}}
+            """,
+        "me": """
+            {{> head}}<div class="card"><h1>{{promoter.name}}</h1><p class="muted">{{t.invite_code}} {{promoter.invite_code}}</p>
+            {{#notice}}<p class="status succeeded">{{notice}}</p>{{/notice}}{{#error}}<p class="status failed">{{error}}</p>{{/error}}
+            <div class="grid"><div><div class="muted">{{t.pending}}</div><div class="price" data-balance="pending">¥{{balance.pending}}</div></div>
+            <div><div class="muted">{{t.available}}</div><div class="price" data-balance="available">¥{{balance.available}}</div></div>
+            <div><div class="muted">{{t.withdrawn}}</div><div class="price" data-balance="withdrawn">¥{{balance.withdrawn}}</div></div></div>
+            <p class="muted">{{t.last_30_days}}: {{t.clicks}} {{stats.pv}} · UV {{stats.uv}} · {{t.orders}} {{stats.orders}} · {{t.conversion}} {{stats.conversion}}</p>
+            <form method="post" action="/me/logout"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="btn alt" type="submit">{{t.logout}}</button></form></div>
+            <div class="card"><h2>{{t.withdraw}}</h2><form method="post" action="/me/withdraw"><input type="hidden" name="_csrf" value="{{csrf}}">
+            <p><label>{{t.amount_yuan}} <input name="amount" inputmode="decimal" required></label>
+            <select name="channel">{{#channels}}<option value="{{.}}">{{.}}</option>{{/channels}}</select></p>
+            <button class="btn" type="submit">{{t.withdraw}}</button></form></div>
+            <div class="card"><h2>{{t.my_links}}</h2>{{#links}}<div class="row"><input class="share" id="link-{{code}}" readonly value="{{url}}">
+            <button class="btn alt" type="button" data-copy="link-{{code}}" data-done="{{t.copied}}">{{t.copy}}</button></div>{{/links}}</div>
+            <div class="card"><h2>{{t.commissions}}</h2>{{#commissions}}<div class="row" data-commission="{{id}}"><span>{{created_at}} · L{{level}} · {{basis}}</span>
+            <span><b>¥{{amount}}</b> <span class="badge">{{status_label}}</span></span></div>{{/commissions}}{{^commissions}}<p class="muted">{{t.none}}</p>{{/commissions}}</div>
+            <div class="card"><h2>{{t.statements}}</h2>{{#statements}}<div class="row"><span>{{period_end}}</span>
+            <span>{{t.gross}} ¥{{gross}} · {{t.tax}} ¥{{tax}} · {{t.net}} <b>¥{{net}}</b></span></div>{{/statements}}{{^statements}}<p class="muted">{{t.none}}</p>{{/statements}}</div>
+            <div class="card"><h2>{{t.withdrawals}}</h2>{{#withdrawals}}<div class="row"><span>{{requested_at}} · {{channel}}</span>
+            <span>¥{{amount}} <span class="badge">{{status}}</span></span></div>{{/withdrawals}}{{^withdrawals}}<p class="muted">{{t.none}}</p>{{/withdrawals}}</div>
+            <div class="card"><h2>{{t.team}}</h2>{{#team}}<div class="row"><span>{{name}}</span><span class="muted">{{t.clicks}} {{clicks}}</span></div>{{/team}}
+            {{^team}}<p class="muted">{{t.none}}</p>{{/team}}</div>{{> foot}}
+            """,
         "message": """
             {{> head}}<div class="card"><h1>{{title}}</h1><p>{{message}}</p><p><a class="btn" href="/">{{t.back}}</a></p></div>{{> foot}}
             """,

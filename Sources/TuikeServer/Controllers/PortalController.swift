@@ -1,0 +1,159 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdBcrypt
+import TuikeCore
+import TuikeStore
+
+/// The promoter portal (`/me`, F11): phone + password login (bcrypt) into an HttpOnly,
+/// SameSite=Lax session cookie; a dashboard with balance, traffic, links, commissions with the
+/// rule that applied, statements, withdrawals and the direct team; a withdraw form. A session
+/// only ever shows its own promoter.
+struct PortalController {
+    let sessions: SessionRepository
+    let promoters: PromoterRepository
+    let links: LinkRepository
+    let commissions: CommissionRepository
+    let settlements: SettlementRepository
+    let withdrawals: WithdrawalRepository
+    let clicks: ClickRepository
+    let program: ProgramRepository
+    let database: any Database
+    let publicURL: String
+    let clock: any TuikeClock
+
+    static let sessionCookie = "tk_session"
+    /// Passwords are bcrypt with cost 10 (about 60 ms here): slow for guessing, fine for logins.
+    static let bcryptCost: UInt8 = 10
+
+    func addRoutes(to api: APIRoutes) {
+        api.add(.put, "/api/v1/promoters/{id}/password", summary: "Set the promoter's portal password", tag: "Promoters", access: .adminOrPromoter,
+                request: Schemas.object([("password", ["type": "string", "minLength": 8, "maxLength": 72] as JSONValue)], required: ["password"]),
+                responses: [(204, "Set.", nil)], handler: setPassword)
+        api.add(.get, "/me/login", summary: "Promoter portal: login form (HTML)", tag: "Pages", access: .publicAccess,
+                responses: [(200, "HTML.", nil)], handler: loginForm)
+        api.add(.post, "/me/login", summary: "Promoter portal: log in with phone and password", tag: "Pages", access: .publicAccess,
+                responses: [(303, "To the dashboard, with the session cookie.", nil), (401, "Wrong phone or password (HTML).", nil)], handler: login)
+        api.add(.post, "/me/logout", summary: "Promoter portal: log out", tag: "Pages", access: .publicAccess,
+                responses: [(303, "To the login form.", nil)], handler: logout)
+        api.add(.get, "/me", summary: "Promoter portal: the dashboard (HTML)", tag: "Pages", access: .publicAccess,
+                responses: [(200, "HTML.", nil), (303, "To the login form without a session.", nil)], handler: dashboard)
+        api.add(.post, "/me/withdraw", summary: "Promoter portal: ask for a withdrawal", tag: "Pages", access: .publicAccess,
+                responses: [(303, "Back to the dashboard with a notice.", nil)], handler: withdraw)
+    }
+
+    struct PasswordRequest: Decodable { let password: String }
+
+    @Sendable func setPassword(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        try context.requireSelfOrAdmin(id)
+        let body = try await JSONBody.decode(PasswordRequest.self, from: request, context: context, allowedFields: ["password"])
+        guard (8...72).contains(body.password.utf8.count) else { throw TuikeError.validation("password must be 8 to 72 bytes") }
+        try await sessions.setPassword(promoterID: id, hash: Bcrypt.hash(body.password, cost: Self.bcryptCost))
+        return Response(status: .noContent)
+    }
+
+    /// The promoter of the request's session, if it has a live one.
+    func promoterID(_ request: Request) async throws -> String? {
+        guard let token = request.cookies[Self.sessionCookie]?.value, token.count == 32,
+              let session = try await sessions.find(token: token, at: clock.now()), session.kind == "promoter" else { return nil }
+        return session.subjectID
+    }
+
+    @Sendable func loginForm(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        if try await promoterID(request) != nil { return .redirect(to: "/me", type: .normal) }
+        return Self.form(request, error: nil, phone: "", status: .ok)
+    }
+
+    static func form(_ request: Request, error: String?, phone: String, status: HTTPResponse.Status) -> Response {
+        let language = Language.of(request)
+        let (csrf, isNew) = Forms.csrfToken(request)
+        var response = Templates.page("login", title: language.strings["portal_login"]!, language: language,
+                                      context: ["csrf": csrf, "error": error ?? "", "phone": phone], status: status)
+        if isNew { response.headers.append(HTTPField(name: .setCookie, value: Forms.cookie(csrf))) }
+        return response
+    }
+
+    @Sendable func login(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let fields = try await Forms.verified(request, context: context)
+        let phone = fields["phone"] ?? ""
+        guard let found = try await sessions.credentials(phone: phone), found.status == "active",
+              Bcrypt.verify(fields["password"] ?? "", hash: found.hash) else {
+            return Self.form(request, error: Language.of(request).strings["login_failed"], phone: phone, status: .unauthorized)
+        }
+        let token = try await sessions.open(kind: "promoter", subjectID: found.promoterID, at: clock.now())
+        var response = Response.redirect(to: "/me", type: .normal)
+        response.headers.append(HTTPField(name: .setCookie, value: "\(Self.sessionCookie)=\(token); Path=/; HttpOnly; SameSite=Lax; Max-Age=\(SessionRepository.lifetimeSeconds)"))
+        return response
+    }
+
+    @Sendable func logout(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        _ = try await Forms.verified(request, context: context)
+        if let token = request.cookies[Self.sessionCookie]?.value { try await sessions.close(token: token) }
+        var response = Response.redirect(to: "/me/login", type: .normal)
+        response.headers.append(HTTPField(name: .setCookie, value: "\(Self.sessionCookie)=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"))
+        return response
+    }
+
+    @Sendable func withdraw(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let fields = try await Forms.verified(request, context: context)
+        guard let id = try await promoterID(request) else { return .redirect(to: "/me/login", type: .normal) }
+        let language = Language.of(request)
+        do {
+            guard let amount = Money.parse(fields["amount"] ?? "") else { throw TuikeError.validation("amount must be yuan like 100 or 99.50") }
+            let channel = try ProductsController.parse(fields["channel"], as: ProgramSettings.Channel.self, field: "channel") ?? .wallet
+            _ = try await withdrawals.request(promoterID: id, amount: amount, channel: channel, account: nil,
+                                              settings: try await program.current().withdrawal, requestedBy: "promoter:\(id)", at: clock.now())
+            return .redirect(to: "/me?notice=withdraw_requested", type: .normal)
+        } catch let error as TuikeError {
+            return try await page(request, promoterID: id, language: language, error: error.message, status: ErrorResponses.status(of: error.kind))
+        }
+    }
+
+    @Sendable func dashboard(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        guard let id = try await promoterID(request) else { return .redirect(to: "/me/login", type: .normal) }
+        return try await page(request, promoterID: id, language: Language.of(request), error: nil, status: .ok)
+    }
+
+    func page(_ request: Request, promoterID id: String, language: Language, error: String?, status: HTTPResponse.Status) async throws -> Response {
+        guard let promoter = try await promoters.find(id) else { return .redirect(to: "/me/login", type: .normal) }
+        let strings = language.strings
+        let now = clock.now()
+        let settings = try await program.current()
+        let owed = try await JournalRepository.owed(to: id, database: database)
+        let since = now.adding(seconds: -30 * 86_400)
+        let traffic = try await clicks.daily(.promoter(id), days: [.init(label: "30d", start: since, end: now.adding(milliseconds: 1))])[0]
+        let orders = try await database.read { db in
+            try await db.first("""
+                SELECT COUNT(*) AS n FROM orders WHERE promoter_id = \(bind: id) AND paid_at >= \(bind: since.milliseconds) AND self_referral = 0
+                """)!.decode(column: "n", as: Int64.self)
+        }
+        let conversion = traffic.uv == 0 ? "–" : "\(Money.format(Money.share(10_000, part: orders, whole: traffic.uv)))%"
+        let notice = request.uri.queryParameters["notice"].flatMap { strings[String($0)] } ?? ""
+        let (csrf, isNew) = Forms.csrfToken(request)
+        let context: [String: Any] = [
+            "csrf": csrf, "notice": notice, "error": error ?? "",
+            "promoter": ["name": promoter.name, "invite_code": promoter.inviteCode],
+            "balance": ["pending": Money.format(owed.pending), "available": Money.format(owed.available), "withdrawn": Money.format(owed.withdrawn)],
+            "stats": ["pv": traffic.pv, "uv": traffic.uv, "orders": orders, "conversion": conversion],
+            "channels": settings.withdrawal.channels.map(\.rawValue),
+            "links": try await links.list(promoterID: id, limit: 20, before: nil).filter { $0.status == .active }.map {
+                ["code": $0.code, "url": "\(publicURL)/r/\($0.code)"]
+            },
+            "commissions": try await commissions.list(promoterID: id, orderID: nil, status: nil, limit: 30, before: nil).map {
+                ["id": $0.id, "created_at": String($0.createdAt.rfc3339.prefix(10)), "level": $0.level, "basis": $0.basis, "amount": Money.format($0.amount),
+                 "status_label": strings["commission_\($0.status.rawValue)"] ?? $0.status.rawValue]
+            },
+            "statements": try await settlements.statements(promoterID: id, limit: 10, before: nil).map {
+                ["period_end": String($0.periodEnd.rfc3339.prefix(10)), "gross": Money.format($0.gross), "tax": Money.format($0.tax), "net": Money.format($0.net)]
+            },
+            "withdrawals": try await withdrawals.list(promoterID: id, status: nil, limit: 10, before: nil).map {
+                ["requested_at": String($0.requestedAt.rfc3339.prefix(10)), "channel": $0.channel, "amount": Money.format($0.amount), "status": $0.status.rawValue]
+            },
+            "team": try await promoters.team(of: id, limit: 20, before: nil).map { ["name": $0.name, "clicks": $0.clicks] },
+        ]
+        var response = Templates.page("me", title: promoter.name, language: language, context: context, status: status)
+        if isNew { response.headers.append(HTTPField(name: .setCookie, value: Forms.cookie(csrf))) }
+        return response
+    }
+}
