@@ -113,6 +113,8 @@ func buildRouter(_ tuike: TuikeApp) -> (router: Router<TuikeRequestContext>, ope
                      commissions: commissions, settlements: SettlementRepository(database: tuike.database), withdrawals: withdrawals,
                      clicks: ClickRepository(database: tuike.database), program: program, database: tuike.database, publicURL: tuike.publicURL,
                      clock: tuike.clock).addRoutes(to: api)
+    ConsoleController(sessions: SessionRepository(database: tuike.database, cipher: tuike.cipher), withdrawals: withdrawals, payouts: tuike.payouts,
+                      promoters: promoters, database: tuike.database, clock: tuike.clock).addRoutes(to: api)
     GroupsController(groups: groupRepository, campaigns: groupCampaigns, placement: tuike.orderPlacement, orders: OrderRepository(database: tuike.database),
                      refunds: RefundRepository(database: tuike.database), groupRefunds: tuike.groupRefunds, publicURL: tuike.publicURL, clock: tuike.clock)
         .addRoutes(to: api)

@@ -196,6 +196,10 @@ struct DemoSchool {
         for (id, spec) in zip(ids, Self.promoters) where spec.status == .active {
             try await sessions.setPassword(promoterID: id, hash: hash)
         }
+        // The console (/admin): an owner, finance (the only role that approves withdrawals) and an operator.
+        for (username, role) in [("admin", "owner"), ("finance", "finance"), ("ops", "operator")] {
+            _ = try await sessions.createAdmin(username: username, passwordHash: hash, role: role, at: now)
+        }
     }
 
     static let password = "tuike-demo"

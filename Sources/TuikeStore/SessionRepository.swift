@@ -45,6 +45,45 @@ public struct SessionRepository: Sendable {
         }
     }
 
+    public struct AdminUser: Sendable, Equatable {
+        public let id: String
+        public let username: String
+        public let role: String
+    }
+
+    public static let roles = ["owner", "finance", "operator"]
+
+    /// Creates a console user; a taken username is 409.
+    public func createAdmin(username: String, passwordHash: String, role: String, at now: Instant) async throws -> AdminUser {
+        let user = AdminUser(id: Identifier.make("adm", at: now), username: username, role: role)
+        try await database.write { db in
+            guard try await db.first("""
+                INSERT INTO admin_users (id, username, password_hash, role, created_at)
+                VALUES (\(bind: user.id), \(bind: username), \(bind: passwordHash), \(bind: role), \(bind: now.milliseconds))
+                ON CONFLICT DO NOTHING RETURNING id
+                """) != nil else { throw TuikeError(.conflict, code: "username_taken", "username \(username) is taken") }
+        }
+        return user
+    }
+
+    public func admin(username: String) async throws -> (user: AdminUser, hash: String)? {
+        try await database.read { db in
+            try await db.first("SELECT id, username, role, password_hash FROM admin_users WHERE username = \(bind: username)").map {
+                (AdminUser(id: try $0.decode(column: "id", as: String.self), username: try $0.decode(column: "username", as: String.self),
+                           role: try $0.decode(column: "role", as: String.self)), try $0.decode(column: "password_hash", as: String.self))
+            }
+        }
+    }
+
+    public func admin(id: String) async throws -> AdminUser? {
+        try await database.read { db in
+            try await db.first("SELECT id, username, role FROM admin_users WHERE id = \(bind: id)").map {
+                AdminUser(id: try $0.decode(column: "id", as: String.self), username: try $0.decode(column: "username", as: String.self),
+                          role: try $0.decode(column: "role", as: String.self))
+            }
+        }
+    }
+
     public func open(kind: String, subjectID: String, at now: Instant) async throws -> String {
         let token = Identifier.secret(length: 32)
         try await database.write { db in

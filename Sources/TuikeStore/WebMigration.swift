@@ -1,4 +1,5 @@
-/// Migration 6: logins for the web (F11): promoters' passwords and browser sessions.
+/// Migration 6: logins for the web (F11): promoters' passwords, console users with roles, and
+/// browser sessions.
 enum WebMigration {
     static let migration = Migration(version: 6, name: "web_sessions", statements: [
         "ALTER TABLE promoters ADD COLUMN password_hash TEXT",
@@ -13,5 +14,16 @@ enum WebMigration {
         )
         """,
         "CREATE INDEX web_sessions_by_expiry ON web_sessions (expires_at)",
+        // Console users: owners do everything, finance alone approves withdrawals, operators run
+        // the catalog, promoters and groups.
+        """
+        CREATE TABLE admin_users (
+            id TEXT PRIMARY KEY,
+            username TEXT NOT NULL UNIQUE,
+            password_hash TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('owner', 'finance', 'operator')),
+            created_at BIGINT NOT NULL
+        )
+        """,
     ])
 }

@@ -156,3 +156,52 @@ import TuikeTestSupport
         for bad in ["", "-1", "1.234", "1e3", "1,000", "abc", ".5", "5.", "１００", "99999999999"] { #expect(Money.parse(bad) == nil, "\(bad)") }
     }
 }
+
+@Suite struct ConsoleTests {
+    static func login(_ client: any TestClientProtocol, _ username: String) async throws -> (cookie: String, csrf: String) {
+        let form = try await client.send(.get, "/admin/login", headers: [:])
+        let csrf = try #require(form.headers[values: .setCookie].first { $0.hasPrefix("tk_csrf=") }?.split(separator: ";").first?.dropFirst(8))
+        let login = try await client.send(.post, "/admin/login", headers: [.cookie: "tk_csrf=\(csrf)", .contentType: "application/x-www-form-urlencoded"],
+                                          body: "_csrf=\(csrf)&username=\(username)&password=console-pass")
+        #expect(login.status == .seeOther, "\(login.text)")
+        let session = try #require(login.headers[values: .setCookie].first { $0.hasPrefix("tk_session=") }?.split(separator: ";").first)
+        return ("tk_csrf=\(csrf); \(session)", String(csrf))
+    }
+
+    /// Finance approves a withdrawal from the queue; an operator may look but not approve.
+    @Test(arguments: TestDatabase.available)
+    func onlyFinanceApprovesWithdrawals(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            for (name, role) in [("fin", "finance"), ("ops", "operator")] {
+                let created = try await client.send(.post, "/api/v1/admin-users", body: #"{"username":"\#(name)","password":"console-pass","role":"\#(role)"}"#)
+                #expect(created.status == .created, "\(created.text)")
+            }
+            expectError(try await client.send(.post, "/api/v1/admin-users", body: #"{"username":"fin","password":"console-pass","role":"finance"}"#),
+                        .conflict, "username_taken")
+            expectError(try await client.send(.post, "/api/v1/admin-users", body: #"{"username":"boss","password":"console-pass","role":"king"}"#),
+                        .unprocessableContent, "validation_failed")
+            let promoter = try await client.createPromoter("P")["id"] as! String
+            _ = try await client.send(.post, "/api/v1/adjustments", body: #"{"promoter_id":"\#(promoter)","amount":30000,"reason":"bonus"}"#)
+            let withdrawal = try await client.send(.post, "/api/v1/withdrawals", body: #"{"promoter_id":"\#(promoter)","amount":20000,"channel":"bank"}"#)
+            let id = try #require(withdrawal.json["id"] as? String)
+            #expect(try await client.send(.get, "/admin", headers: [:]).headers[.location] == "/admin/login")
+
+            let ops = try await Self.login(client, "ops")
+            let opsPage = try await client.send(.get, "/admin", headers: [.cookie: ops.cookie])
+            #expect(opsPage.status == .ok && opsPage.text.contains(#"data-withdrawal="\#(id)""#) && opsPage.text.contains("<svg"), "\(opsPage.text)")
+            let refused = try await client.send(.post, "/admin/withdrawals/\(id)/approve",
+                                                headers: [.cookie: ops.cookie, .contentType: "application/x-www-form-urlencoded"], body: "_csrf=\(ops.csrf)")
+            #expect(refused.status == .forbidden)
+            #expect(try await client.send(.get, "/api/v1/withdrawals/\(id)").json["status"] as? String == "requested")
+
+            let fin = try await Self.login(client, "fin")
+            let approved = try await client.send(.post, "/admin/withdrawals/\(id)/approve",
+                                                 headers: [.cookie: fin.cookie, .contentType: "application/x-www-form-urlencoded"], body: "_csrf=\(fin.csrf)")
+            #expect(approved.status == .seeOther, "\(approved.text)")
+            let paid = try await client.send(.get, "/api/v1/withdrawals/\(id)").json
+            #expect(paid["status"] as? String == "paid" && paid["decided_by"] as? String == "console:fin", "\(paid)")
+            let promoterPage = try await client.send(.get, "/admin", headers: [.cookie: fin.cookie])
+            #expect(!promoterPage.text.contains(#"data-withdrawal="\#(id)""#))
+        }
+    }
+}

@@ -68,8 +68,10 @@ struct PortalController {
     static func form(_ request: Request, error: String?, phone: String, status: HTTPResponse.Status) -> Response {
         let language = Language.of(request)
         let (csrf, isNew) = Forms.csrfToken(request)
-        var response = Templates.page("login", title: language.strings["portal_login"]!, language: language,
-                                      context: ["csrf": csrf, "error": error ?? "", "phone": phone], status: status)
+        var response = Templates.page("login", title: language.strings["portal_login"]!, language: language, context: [
+            "csrf": csrf, "error": error ?? "", "value": phone, "heading": language.strings["portal_login"]!, "action": "/me/login",
+            "field": "phone", "field_label": language.strings["phone"]!,
+        ], status: status)
         if isNew { response.headers.append(HTTPField(name: .setCookie, value: Forms.cookie(csrf))) }
         return response
     }

@@ -32,6 +32,9 @@ enum Strings {
         "login_failed": "手机号或密码不正确", "withdraw_requested": "提现申请已提交，等待财务审核",
         "commission_pending": "待结算", "commission_held": "冻结", "commission_settled": "已结算", "commission_withdrawn": "已提现",
         "commission_reversed": "已退回", "commission_rejected": "已驳回",
+        "console": "管理后台", "console_login": "管理后台登录", "username": "用户名", "paid_orders": "已支付订单", "commission_cost": "佣金成本",
+        "days": "天", "funnel": "转化漏斗", "top_promoters": "推客排行", "withdrawals_queue": "待审核提现", "approve": "通过并打款",
+        "reject": "驳回", "reason": "驳回原因", "finance_only": "只有财务可以审核提现", "withdrawal_done": "已处理提现",
     ]
     static let en: [String: String] = [
         "shop": "Tuike Academy", "courses": "All courses", "buy": "Buy now", "price": "Price", "group_buy": "Group buy", "group_price": "Group price",
@@ -49,5 +52,9 @@ enum Strings {
         "withdrawals": "Withdrawals", "team": "My team", "none": "None yet", "login_failed": "Wrong phone number or password",
         "withdraw_requested": "Withdrawal requested; finance will review it", "commission_pending": "Pending", "commission_held": "Held",
         "commission_settled": "Settled", "commission_withdrawn": "Withdrawn", "commission_reversed": "Reversed", "commission_rejected": "Rejected",
+        "console": "Console", "console_login": "Console login", "username": "Username", "paid_orders": "Paid orders",
+        "commission_cost": "Commission cost", "days": "days", "funnel": "Funnel", "top_promoters": "Top promoters",
+        "withdrawals_queue": "Withdrawals to review", "approve": "Approve and pay", "reject": "Reject", "reason": "Reason",
+        "finance_only": "Only finance approves withdrawals", "withdrawal_done": "Withdrawal handled",
     ]
 }

@@ -51,11 +51,29 @@ enum Templates {
             <p><button class="btn alt" type="button" data-copy="share" data-done="{{t.copied}}">{{t.copy}}</button></p></div>{{> foot}}
             """,
         "login": """
-            {{> head}}<div class="card"><h1>{{t.portal_login}}</h1>{{#error}}<p class="status failed">{{error}}</p>{{/error}}
-            <form method="post" action="/me/login"><input type="hidden" name="_csrf" value="{{csrf}}">
-            <p><label>{{t.phone}}<br><input class="share" name="phone" type="tel" autocomplete="username" value="{{phone}}"></label></p>
+            {{> head}}<div class="card"><h1>{{heading}}</h1>{{#error}}<p class="status failed">{{error}}</p>{{/error}}
+            <form method="post" action="{{action}}"><input type="hidden" name="_csrf" value="{{csrf}}">
+            <p><label>{{field_label}}<br><input class="share" name="{{field}}" autocomplete="username" value="{{value}}"></label></p>
             <p><label>{{t.password}}<br><input class="share" name="password" type="password" autocomplete="current-password"></label></p>
             <button class="btn" type="submit">{{t.login}}</button></form></div>{{> foot}}
+            """,
+        "admin": """
+            {{> head}}<div class="card"><h1>{{t.console}} · {{user.username}} <span class="badge">{{user.role}}</span></h1>
+            {{#notice}}<p class="status succeeded">{{notice}}</p>{{/notice}}{{#error}}<p class="status failed">{{error}}</p>{{/error}}
+            <div class="grid"><div><div class="muted">GMV · {{t.last_30_days}}</div><div class="price" data-kpi="gmv">¥{{kpi.gmv}}</div></div>
+            <div><div class="muted">{{t.paid_orders}}</div><div class="price" data-kpi="orders">{{kpi.orders}}</div></div>
+            <div><div class="muted">{{t.commission_cost}}</div><div class="price" data-kpi="commissions">¥{{kpi.commissions}}</div></div></div>
+            <h2>GMV · 14 {{t.days}}</h2><svg viewBox="0 0 {{chart.width}} 120" width="100%" height="120" role="img" aria-label="GMV">
+            {{#chart.bars}}<rect x="{{x}}" y="{{y}}" width="{{w}}" height="{{h}}" fill="#e4393c"><title>{{label}} ¥{{value}}</title></rect>{{/chart.bars}}</svg>
+            <h2>{{t.funnel}}</h2><p>{{t.clicks}} {{funnel.clicks}} → UV {{funnel.uv}} → {{t.orders}} {{funnel.orders}} → {{t.paid_orders}} {{funnel.paid}}</p>
+            <h2>{{t.top_promoters}}</h2>{{#top}}<div class="row"><span>{{name}}</span><b>¥{{amount}}</b></div>{{/top}}
+            <form method="post" action="/admin/logout"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="btn alt" type="submit">{{t.logout}}</button></form></div>
+            <div class="card"><h2>{{t.withdrawals_queue}}</h2>{{#queue}}<div class="row" data-withdrawal="{{id}}"><span>{{promoter}} · {{channel}} · ¥{{amount}}</span>
+            <span><form method="post" action="/admin/withdrawals/{{id}}/approve" style="display:inline"><input type="hidden" name="_csrf" value="{{csrf}}">
+            <button class="btn" type="submit">{{t.approve}}</button></form>
+            <form method="post" action="/admin/withdrawals/{{id}}/reject" style="display:inline"><input type="hidden" name="_csrf" value="{{csrf}}">
+            <input name="reason" placeholder="{{t.reason}}" required><button class="btn alt" type="submit">{{t.reject}}</button></form></span></div>{{/queue}}
+            {{^queue}}<p class="muted">{{t.none}}</p>{{/queue}}</div>{{> foot}}
             """,
         "me": """
             {{> head}}<div class="card"><h1>{{promoter.name}}</h1><p class="muted">{{t.invite_code}} {{promoter.invite_code}}</p>
