@@ -53,8 +53,7 @@ struct ConsoleController {
     }
 
     func user(_ request: Request) async throws -> SessionRepository.AdminUser? {
-        guard let token = request.cookies[PortalController.sessionCookie]?.value, token.count == 32,
-              let session = try await sessions.find(token: token, at: clock.now()), session.kind == "admin" else { return nil }
+        guard let session = try await WebSessions.session(request, kind: "admin", sessions: sessions, now: clock.now()) else { return nil }
         return try await sessions.admin(id: session.subjectID)
     }
 
@@ -64,14 +63,9 @@ struct ConsoleController {
     }
 
     func form(_ request: Request, error: String?, username: String, status: HTTPResponse.Status) -> Response {
-        let language = Language.of(request)
-        let (csrf, isNew) = Forms.csrfToken(request)
-        var response = Templates.page("login", title: language.strings["console_login"]!, language: language, context: [
-            "csrf": csrf, "error": error ?? "", "value": username, "heading": language.strings["console_login"]!, "action": "/admin/login",
-            "field": "username", "field_label": language.strings["username"]!,
-        ], status: status)
-        if isNew { response.headers.append(HTTPField(name: .setCookie, value: Forms.cookie(csrf))) }
-        return response
+        let strings = Language.of(request).strings
+        return WebSessions.loginPage(request, heading: strings["console_login"]!, action: "/admin/login", field: "username",
+                                     fieldLabel: strings["username"]!, value: username, error: error, status: status)
     }
 
     @Sendable func login(_ request: Request, context: TuikeRequestContext) async throws -> Response {
@@ -80,18 +74,11 @@ struct ConsoleController {
         guard let found = try await sessions.admin(username: username), Bcrypt.verify(fields["password"] ?? "", hash: found.hash) else {
             return form(request, error: Language.of(request).strings["login_failed"], username: username, status: .unauthorized)
         }
-        let token = try await sessions.open(kind: "admin", subjectID: found.user.id, at: clock.now())
-        var response = Response.redirect(to: "/admin", type: .normal)
-        response.headers.append(HTTPField(name: .setCookie, value: "\(PortalController.sessionCookie)=\(token); Path=/; HttpOnly; SameSite=Lax; Max-Age=\(SessionRepository.lifetimeSeconds)"))
-        return response
+        return WebSessions.signedIn(token: try await sessions.open(kind: "admin", subjectID: found.user.id, at: clock.now()), to: "/admin")
     }
 
     @Sendable func logout(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        _ = try await Forms.verified(request, context: context)
-        if let token = request.cookies[PortalController.sessionCookie]?.value { try await sessions.close(token: token) }
-        var response = Response.redirect(to: "/admin/login", type: .normal)
-        response.headers.append(HTTPField(name: .setCookie, value: "\(PortalController.sessionCookie)=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"))
-        return response
+        try await WebSessions.signOut(request, context: context, sessions: sessions, to: "/admin/login")
     }
 
     /// Approve and reject: finance and owners only; anyone else gets a 403 page.

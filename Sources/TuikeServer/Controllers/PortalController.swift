@@ -22,7 +22,6 @@ struct PortalController {
     let publicURL: String
     let clock: any TuikeClock
 
-    static let sessionCookie = "tk_session"
     /// Passwords are bcrypt with cost 10 (about 60 ms here): slow for guessing, fine for logins.
     static let bcryptCost: UInt8 = 10
 
@@ -55,9 +54,7 @@ struct PortalController {
 
     /// The promoter of the request's session, if it has a live one.
     func promoterID(_ request: Request) async throws -> String? {
-        guard let token = request.cookies[Self.sessionCookie]?.value, token.count == 32,
-              let session = try await sessions.find(token: token, at: clock.now()), session.kind == "promoter" else { return nil }
-        return session.subjectID
+        try await WebSessions.session(request, kind: "promoter", sessions: sessions, now: clock.now())?.subjectID
     }
 
     @Sendable func loginForm(_ request: Request, context: TuikeRequestContext) async throws -> Response {
@@ -66,14 +63,9 @@ struct PortalController {
     }
 
     static func form(_ request: Request, error: String?, phone: String, status: HTTPResponse.Status) -> Response {
-        let language = Language.of(request)
-        let (csrf, isNew) = Forms.csrfToken(request)
-        var response = Templates.page("login", title: language.strings["portal_login"]!, language: language, context: [
-            "csrf": csrf, "error": error ?? "", "value": phone, "heading": language.strings["portal_login"]!, "action": "/me/login",
-            "field": "phone", "field_label": language.strings["phone"]!,
-        ], status: status)
-        if isNew { response.headers.append(HTTPField(name: .setCookie, value: Forms.cookie(csrf))) }
-        return response
+        let strings = Language.of(request).strings
+        return WebSessions.loginPage(request, heading: strings["portal_login"]!, action: "/me/login", field: "phone", fieldLabel: strings["phone"]!,
+                                     value: phone, error: error, status: status)
     }
 
     @Sendable func login(_ request: Request, context: TuikeRequestContext) async throws -> Response {
@@ -83,18 +75,11 @@ struct PortalController {
               Bcrypt.verify(fields["password"] ?? "", hash: found.hash) else {
             return Self.form(request, error: Language.of(request).strings["login_failed"], phone: phone, status: .unauthorized)
         }
-        let token = try await sessions.open(kind: "promoter", subjectID: found.promoterID, at: clock.now())
-        var response = Response.redirect(to: "/me", type: .normal)
-        response.headers.append(HTTPField(name: .setCookie, value: "\(Self.sessionCookie)=\(token); Path=/; HttpOnly; SameSite=Lax; Max-Age=\(SessionRepository.lifetimeSeconds)"))
-        return response
+        return WebSessions.signedIn(token: try await sessions.open(kind: "promoter", subjectID: found.promoterID, at: clock.now()), to: "/me")
     }
 
     @Sendable func logout(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        _ = try await Forms.verified(request, context: context)
-        if let token = request.cookies[Self.sessionCookie]?.value { try await sessions.close(token: token) }
-        var response = Response.redirect(to: "/me/login", type: .normal)
-        response.headers.append(HTTPField(name: .setCookie, value: "\(Self.sessionCookie)=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"))
-        return response
+        try await WebSessions.signOut(request, context: context, sessions: sessions, to: "/me/login")
     }
 
     @Sendable func withdraw(_ request: Request, context: TuikeRequestContext) async throws -> Response {
