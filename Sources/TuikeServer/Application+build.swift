@@ -70,8 +70,9 @@ func buildRouter(_ tuike: TuikeApp) -> (router: Router<TuikeRequestContext>, ope
     let promotersController = PromotersController(
         promoters: promoters, ranks: RankRepository(database: tuike.database), tokens: TokenRepository(database: tuike.database), stats: stats, database: tuike.database, clock: tuike.clock)
     promotersController.addRoutes(to: api)
-    ApplicationsController(promoters: promoters, agreements: AgreementRepository(database: tuike.database), program: program,
-                           upline: promotersController, clock: tuike.clock).addRoutes(to: api)
+    let applications = ApplicationsController(promoters: promoters, agreements: AgreementRepository(database: tuike.database), program: program,
+                                              upline: promotersController, clock: tuike.clock)
+    applications.addRoutes(to: api)
     LinksController(links: links, cache: tuike.linkCache, stats: stats, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     let tracking = TrackingController(links: links, cache: tuike.linkCache, recorder: tuike.clicks, clock: tuike.clock)
     tracking.addRoutes(to: api)
@@ -111,8 +112,8 @@ func buildRouter(_ tuike: TuikeApp) -> (router: Router<TuikeRequestContext>, ope
                          placement: tuike.orderPlacement, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     PortalController(sessions: SessionRepository(database: tuike.database, cipher: tuike.cipher), promoters: promoters, links: links,
                      commissions: commissions, settlements: SettlementRepository(database: tuike.database), withdrawals: withdrawals,
-                     clicks: ClickRepository(database: tuike.database), program: program, database: tuike.database, publicURL: tuike.publicURL,
-                     clock: tuike.clock).addRoutes(to: api)
+                     clicks: ClickRepository(database: tuike.database), program: program, database: tuike.database, applications: applications,
+                     agreements: AgreementRepository(database: tuike.database), publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     ConsoleController(sessions: SessionRepository(database: tuike.database, cipher: tuike.cipher), withdrawals: withdrawals, payouts: tuike.payouts,
                       promoters: promoters, database: tuike.database, clock: tuike.clock).addRoutes(to: api)
     GroupsController(groups: groupRepository, campaigns: groupCampaigns, placement: tuike.orderPlacement, orders: OrderRepository(database: tuike.database),

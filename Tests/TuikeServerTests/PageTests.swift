@@ -205,3 +205,31 @@ import TuikeTestSupport
         }
     }
 }
+
+@Suite struct ApplicationFormTests {
+    /// Someone applies with the form (agreement shown, signed by name, password chosen); an admin
+    /// approves; the new promoter logs in. A bad form comes back with the problem and no password.
+    @Test(arguments: TestDatabase.available)
+    func applyThenLogIn(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            let inviter = try await client.createPromoter("张老师")
+            let form = try await client.send(.get, "/me/apply?invite=\(inviter["invite_code"] as! String)", headers: [:])
+            #expect(form.status == .ok && form.text.contains(inviter["invite_code"] as! String) && form.text.contains("SHA-256"), "\(form.text)")
+            let csrf = try #require(form.headers[values: .setCookie].first { $0.hasPrefix("tk_csrf=") }?.split(separator: ";").first?.dropFirst(8))
+            let version = try #require(try await client.send(.get, "/api/v1/agreements/current", headers: [:]).json["version"] as? String)
+            let headers: HTTPFields = [.cookie: "tk_csrf=\(csrf)", .contentType: "application/x-www-form-urlencoded"]
+            let base = "_csrf=\(csrf)&agreement_version=\(version)&name=%E5%B0%8F%E9%99%88&phone=13700137001&invite_code=\(inviter["invite_code"] as! String)"
+            let unsigned = try await client.send(.post, "/me/apply", headers: headers, body: base + "&password=secret-123&signed_name=")
+            #expect(unsigned.status == .unprocessableContent && unsigned.text.contains("signed_name") && !unsigned.text.contains("secret-123"))
+            let applied = try await client.send(.post, "/me/apply", headers: headers, body: base + "&password=secret-123&signed_name=%E5%B0%8F%E9%99%88")
+            #expect(applied.status == .ok && applied.text.contains("申请已提交"), "\(applied.text)")
+
+            let pending = try #require((try await client.send(.get, "/api/v1/promoter-applications").json["data"] as? [[String: Any]])?.first)
+            #expect(pending["name"] as? String == "小陈" && pending["parent_id"] as? String == inviter["id"] as? String)
+            let login = "_csrf=\(csrf)&phone=13700137001&password=secret-123"
+            #expect(try await client.send(.post, "/me/login", headers: headers, body: login).status == .unauthorized, "not approved yet")
+            _ = try await client.send(.post, "/api/v1/promoter-applications/\(pending["id"] as! String)/approve", body: "{}")
+            #expect(try await client.send(.post, "/me/login", headers: headers, body: login).status == .seeOther)
+        }
+    }
+}

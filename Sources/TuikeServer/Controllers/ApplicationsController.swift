@@ -83,20 +83,25 @@ struct ApplicationsController {
 
     @Sendable func apply(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(ApplyRequest.self, from: request, context: context, allowedFields: ApplyRequest.fields)
-        try Promoter.validate(name: body.name)
-        let signed = body.signedName.trimmingCharacters(in: .whitespacesAndNewlines)
+        let created = try await submit(name: body.name, phone: body.phone, inviteCode: body.inviteCode, agreementVersion: body.agreementVersion,
+                                       signedName: body.signedName, ip: context.clientIP(request), userAgent: request.headers[.userAgent])
+        return try JSONOutput.response(ApplicationView(id: created.id, status: created.status.rawValue, inviteCode: created.inviteCode), status: .created)
+    }
+
+    /// An application with its signed agreement evidence, from the API or the portal's form.
+    func submit(name: String, phone: String, inviteCode: String?, agreementVersion: String, signedName: String, ip: String?,
+                userAgent: String?) async throws -> Promoter {
+        try Promoter.validate(name: name)
+        let signed = signedName.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !signed.isEmpty, signed.count <= Promoter.maxNameLength else { throw TuikeError.validation("signed_name must be your name, as a signature") }
-        guard let currentAgreement = try await agreements.current(), currentAgreement.version == body.agreementVersion else {
+        guard let currentAgreement = try await agreements.current(), currentAgreement.version == agreementVersion else {
             throw TuikeError.validation("agreement_version must be the current agreement's version")
         }
-        let parentID = try await upline.resolveUpline(parentID: nil, inviteCode: body.inviteCode)
+        let parentID = try await upline.resolveUpline(parentID: nil, inviteCode: inviteCode)
         let autoApprove = try await program.current().autoApprovePromoters
-        let acceptance = PromoterRepository.AgreementAcceptance(
-            version: body.agreementVersion, signedName: signed, ip: context.clientIP(request), userAgent: request.headers[.userAgent])
-        let created = try await promoters.create(
-            .init(name: body.name, phone: body.phone, status: autoApprove ? .active : .applied, parentID: parentID, acceptance: acceptance),
-            at: clock.now())
-        return try JSONOutput.response(ApplicationView(id: created.id, status: created.status.rawValue, inviteCode: created.inviteCode), status: .created)
+        let acceptance = PromoterRepository.AgreementAcceptance(version: agreementVersion, signedName: signed, ip: ip, userAgent: userAgent)
+        return try await promoters.create(
+            .init(name: name, phone: phone, status: autoApprove ? .active : .applied, parentID: parentID, acceptance: acceptance), at: clock.now())
     }
 
     @Sendable func pending(_ request: Request, context: TuikeRequestContext) async throws -> Response {

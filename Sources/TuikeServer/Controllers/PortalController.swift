@@ -19,6 +19,8 @@ struct PortalController {
     let clicks: ClickRepository
     let program: ProgramRepository
     let database: any Database
+    let applications: ApplicationsController
+    let agreements: AgreementRepository
     let publicURL: String
     let clock: any TuikeClock
 
@@ -37,6 +39,11 @@ struct PortalController {
                 responses: [(303, "To the login form.", nil)], handler: logout)
         api.add(.get, "/me", summary: "Promoter portal: the dashboard (HTML)", tag: "Pages", access: .publicAccess,
                 responses: [(200, "HTML.", nil), (303, "To the login form without a session.", nil)], handler: dashboard)
+        api.add(.get, "/me/apply", summary: "Promoter portal: the application form with the agreement to sign (HTML)", tag: "Pages",
+                access: .publicAccess, responses: [(200, "HTML.", nil)], handler: applyForm)
+        api.add(.post, "/me/apply", summary: "Promoter portal: apply (signed agreement evidence, password)", tag: "Pages", access: .publicAccess,
+                responses: [(200, "Received (HTML), or to the dashboard when applications are approved at once.", nil),
+                            (422, "The form again with the problem (HTML).", nil)], handler: apply)
         api.add(.post, "/me/withdraw", summary: "Promoter portal: ask for a withdrawal", tag: "Pages", access: .publicAccess,
                 responses: [(303, "Back to the dashboard with a notice.", nil)], handler: withdraw)
     }
@@ -80,6 +87,46 @@ struct PortalController {
 
     @Sendable func logout(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         try await WebSessions.signOut(request, context: context, sessions: sessions, to: "/me/login")
+    }
+
+    @Sendable func applyForm(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let invite = request.uri.queryParameters["invite"].map(String.init) ?? ""
+        return try await applyPage(request, form: ["invite_code": invite], error: nil, status: .ok)
+    }
+
+    func applyPage(_ request: Request, form: [String: String], error: String?, status: HTTPResponse.Status) async throws -> Response {
+        let language = Language.of(request)
+        guard let agreement = try await agreements.current() else { throw TuikeError.notFound("agreement", "current") }
+        let (csrf, isNew) = Forms.csrfToken(request)
+        var response = Templates.page("apply", title: language.strings["apply_title"]!, language: language, context: [
+            "csrf": csrf, "error": error ?? "", "form": form,
+            "agreement": ["version": agreement.version, "text": agreement.text, "sha256": agreement.sha256],
+        ], status: status)
+        if isNew { response.headers.append(HTTPField(name: .setCookie, value: Forms.cookie(csrf))) }
+        return response
+    }
+
+    @Sendable func apply(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let fields = try await Forms.verified(request, context: context)
+        let language = Language.of(request)
+        do {
+            let password = fields["password"] ?? ""
+            guard (8...72).contains(password.utf8.count) else { throw TuikeError.validation("password must be 8 to 72 bytes") }
+            let invite = (fields["invite_code"] ?? "").trimmingCharacters(in: .whitespaces)
+            let promoter = try await applications.submit(
+                name: fields["name"] ?? "", phone: fields["phone"] ?? "", inviteCode: invite.isEmpty ? nil : invite,
+                agreementVersion: fields["agreement_version"] ?? "", signedName: fields["signed_name"] ?? "",
+                ip: context.clientIP(request), userAgent: request.headers[.userAgent])
+            try await sessions.setPassword(promoterID: promoter.id, hash: Bcrypt.hash(password, cost: Self.bcryptCost))
+            if promoter.status == .active {
+                return WebSessions.signedIn(token: try await sessions.open(kind: "promoter", subjectID: promoter.id, at: clock.now()), to: "/me")
+            }
+            return Templates.message(language.strings["applied"]!, language.strings["applied_message"]!, language: language, status: .ok)
+        } catch let error as TuikeError {
+            var form = fields
+            form["password"] = nil
+            return try await applyPage(request, form: form, error: error.message, status: ErrorResponses.status(of: error.kind))
+        }
     }
 
     @Sendable func withdraw(_ request: Request, context: TuikeRequestContext) async throws -> Response {

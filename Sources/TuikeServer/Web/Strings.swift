@@ -35,6 +35,8 @@ enum Strings {
         "console": "管理后台", "console_login": "管理后台登录", "username": "用户名", "paid_orders": "已支付订单", "commission_cost": "佣金成本",
         "days": "天", "funnel": "转化漏斗", "top_promoters": "推客排行", "withdrawals_queue": "待审核提现", "approve": "通过并打款",
         "reject": "驳回", "reason": "驳回原因", "finance_only": "只有财务可以审核提现", "withdrawal_done": "已处理提现",
+        "apply_title": "申请成为推客", "name": "姓名", "agreement": "推客协议", "signature": "签名（请输入您的姓名，视为签署本协议）",
+        "apply": "同意协议并提交申请", "applied": "申请已提交", "applied_message": "我们会尽快审核，通过后即可用手机号和密码登录。",
     ]
     static let en: [String: String] = [
         "shop": "Tuike Academy", "courses": "All courses", "buy": "Buy now", "price": "Price", "group_buy": "Group buy", "group_price": "Group price",
@@ -56,5 +58,8 @@ enum Strings {
         "commission_cost": "Commission cost", "days": "days", "funnel": "Funnel", "top_promoters": "Top promoters",
         "withdrawals_queue": "Withdrawals to review", "approve": "Approve and pay", "reject": "Reject", "reason": "Reason",
         "finance_only": "Only finance approves withdrawals", "withdrawal_done": "Withdrawal handled",
+        "apply_title": "Become a promoter", "name": "Name", "agreement": "Promoter agreement",
+        "signature": "Signature (type your name to sign the agreement)", "apply": "Agree and apply", "applied": "Application received",
+        "applied_message": "We will review it soon; once approved, log in with your phone and password.",
     ]
 }

@@ -57,6 +57,19 @@ enum Templates {
             <p><label>{{t.password}}<br><input class="share" name="password" type="password" autocomplete="current-password"></label></p>
             <button class="btn" type="submit">{{t.login}}</button></form></div>{{> foot}}
             """,
+        "apply": """
+            {{> head}}<div class="card"><h1>{{t.apply_title}}</h1>{{#error}}<p class="status failed">{{error}}</p>{{/error}}
+            <form method="post" action="/me/apply"><input type="hidden" name="_csrf" value="{{csrf}}">
+            <input type="hidden" name="agreement_version" value="{{agreement.version}}">
+            <p><label>{{t.name}}<br><input class="share" name="name" required value="{{form.name}}"></label></p>
+            <p><label>{{t.phone}}<br><input class="share" name="phone" type="tel" required value="{{form.phone}}"></label></p>
+            <p><label>{{t.invite_code}}<br><input class="share" name="invite_code" value="{{form.invite_code}}"></label></p>
+            <p><label>{{t.password}}<br><input class="share" name="password" type="password" autocomplete="new-password" required></label></p>
+            <h3>{{t.agreement}} v{{agreement.version}}</h3><div class="muted" style="white-space:pre-wrap;max-height:14em;overflow:auto;border:1px solid #eee;padding:.5rem">{{agreement.text}}</div>
+            <p class="muted">SHA-256 {{agreement.sha256}}</p>
+            <p><label>{{t.signature}}<br><input class="share" name="signed_name" required></label></p>
+            <button class="btn" type="submit">{{t.apply}}</button></form></div>{{> foot}}
+            """,
         "admin": """
             {{> head}}<div class="card"><h1>{{t.console}} · {{user.username}} <span class="badge">{{user.role}}</span></h1>
             {{#notice}}<p class="status succeeded">{{notice}}</p>{{/notice}}{{#error}}<p class="status failed">{{error}}</p>{{/error}}
