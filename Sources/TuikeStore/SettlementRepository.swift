@@ -100,12 +100,14 @@ public struct SettlementRepository: Sendable {
         try await database.read { db in try await Self.batch(where: "id = \(bind: id)", in: db) }
     }
 
-    /// Newest period first.
-    public func list(limit: Int, before: String?) async throws -> [SettlementBatch] {
+    /// Newest first; `from` / `to` bound the creation time (`[from, to)`).
+    public func list(from: Instant? = nil, to: Instant? = nil, limit: Int?, before: String?) async throws -> [SettlementBatch] {
         try await database.read { db in
-            try await db.rows("""
-                SELECT \(unsafeRaw: Self.columns) FROM settlements WHERE \(SQLQueryString.all([before.map { "id < \(bind: $0)" }]))
-                ORDER BY id DESC LIMIT \(bind: limit)
+            let condition = SQLQueryString.all([
+                before.map { "id < \(bind: $0)" }, from.map { "created_at >= \(bind: $0.milliseconds)" }, to.map { "created_at < \(bind: $0.milliseconds)" },
+            ])
+            return try await db.rows("""
+                SELECT \(unsafeRaw: Self.columns) FROM settlements WHERE \(condition) ORDER BY id DESC \(unsafeRaw: limit.map { "LIMIT \($0)" } ?? "")
                 """).map(Self.decode)
         }
     }

@@ -24,7 +24,7 @@ struct PortalController {
     let publicURL: String
     let clock: any TuikeClock
 
-    /// Passwords are bcrypt with cost 10 (about 60 ms here): slow for guessing, fine for logins.
+    /// Passwords are bcrypt with cost 10: slow for guessing, fine for logins (not measured here yet).
     static let bcryptCost: UInt8 = 10
 
     func addRoutes(to api: APIRoutes) {

@@ -69,7 +69,7 @@ struct ReportsController {
                      .text(c.eligibleAt.rfc3339), .text(c.settlementID)]
                 })
         case "settlements":
-            let batches = try await settlements.list(limit: 100_000, before: nil).filter { $0.createdAt >= from && $0.createdAt < to }.reversed()
+            let batches = try await settlements.list(from: from, to: to, limit: nil, before: nil).reversed()
             return CSV.document(
                 header: ["settlement_id", "period_end", "trigger", "tax_mode", "gross", "tax", "net", "promoters", "commissions", "created_at"],
                 rows: batches.map { b in

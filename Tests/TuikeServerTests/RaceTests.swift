@@ -1,0 +1,53 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import TuikeCore
+@testable import TuikeServer
+import TuikeTestSupport
+
+/// Races on limits the schema enforces: each must hold under 50 simultaneous requests.
+@Suite struct RaceTests {
+    /// 50 appeals on one commission at once: one is open, the rest are 409 `appeal_open`.
+    @Test(arguments: TestDatabase.available)
+    func oneOpenAppealPerCommission(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            let world = try await OrdersAPITests.world(client)
+            let order = try await client.paidOrder(world)
+            let commission = try #require((try await client.send(.get, "/api/v1/commissions?order_id=\(order)").json["data"] as? [[String: Any]])?
+                .first { $0["promoter_id"] as? String == world.b }?["id"] as? String)
+            let results = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String?).self) { group in
+                for index in 0..<50 {
+                    group.addTask {
+                        let response = try await client.send(.post, "/api/v1/appeals", body: #"{"commission_id":"\#(commission)","message":"m\#(index)"}"#)
+                        return (response.status, response.errorCode)
+                    }
+                }
+                return try await group.reduce(into: [(HTTPResponse.Status, String?)]()) { $0.append($1) }
+            }
+            #expect(results.filter { $0.0 == .created }.count == 1)
+            #expect(results.filter { $0.0 == .conflict && $0.1 == "appeal_open" }.count == 49)
+        }
+    }
+
+    /// 50 leaders open groups at once on a campaign with a stock of 3 groups: 3 open, 47 sold out.
+    @Test(arguments: TestDatabase.available)
+    func groupStockIsNeverOversold(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            let (campaign, _, _) = try await client.groupCampaign(size: 2, extra: #","max_groups":3"#)
+            let results = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String?).self) { group in
+                for index in 0..<50 {
+                    group.addTask {
+                        let response = try await client.send(.post, "/api/v1/groups", body: #"{"campaign_id":"\#(campaign)","buyer_id":"leader-\#(index)"}"#)
+                        return (response.status, response.errorCode)
+                    }
+                }
+                return try await group.reduce(into: [(HTTPResponse.Status, String?)]()) { $0.append($1) }
+            }
+            #expect(results.filter { $0.0 == .created }.count == 3)
+            #expect(results.filter { $0.0 == .conflict && $0.1 == "campaign_sold_out" }.count == 47)
+            #expect(try await client.send(.get, "/api/v1/group-campaigns/\(campaign)", headers: [:]).json["groups_opened"] as? Int == 3)
+        }
+    }
+}
