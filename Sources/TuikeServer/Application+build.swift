@@ -114,12 +114,14 @@ func buildRouter(_ tuike: TuikeApp) -> (router: Router<TuikeRequestContext>, ope
                      commissions: commissions, settlements: SettlementRepository(database: tuike.database), withdrawals: withdrawals,
                      clicks: ClickRepository(database: tuike.database), program: program, database: tuike.database, applications: applications,
                      agreements: AgreementRepository(database: tuike.database), publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
-    ConsoleController(sessions: SessionRepository(database: tuike.database, cipher: tuike.cipher), withdrawals: withdrawals, payouts: tuike.payouts,
-                      promoters: promoters, database: tuike.database, clock: tuike.clock).addRoutes(to: api)
+    let inProcess = InProcessAPI()
+    ConsoleController(sessions: SessionRepository(database: tuike.database, cipher: tuike.cipher), withdrawals: withdrawals,
+                      promoters: promoters, database: tuike.database, api: inProcess, clock: tuike.clock).addRoutes(to: api)
     GroupsController(groups: groupRepository, campaigns: groupCampaigns, placement: tuike.orderPlacement, orders: OrderRepository(database: tuike.database),
                      refunds: RefundRepository(database: tuike.database), groupRefunds: tuike.groupRefunds, publicURL: tuike.publicURL, clock: tuike.clock)
         .addRoutes(to: api)
 
+    inProcess.install(router.buildResponder())
     let document = OpenAPIDocument.build(operations: api.operations, version: TuikeVersion.current)
     documentBox.value.withLock { $0 = document }
     return (router, api.operations)

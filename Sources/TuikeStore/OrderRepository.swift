@@ -73,6 +73,19 @@ public struct OrderRepository: Sendable {
         try await database.read { db in try await Self.find(id, in: db) }
     }
 
+    /// Orders newest first, optionally of one status or buyer.
+    public func list(status: Order.Status?, buyerID: String?, limit: Int, before: String?) async throws -> [Order] {
+        try await database.read { db in
+            let condition = SQLQueryString.all([status.map { "status = \(bind: $0.rawValue)" }, buyerID.map { "buyer_id = \(bind: $0)" },
+                                                before.map { "id < \(bind: $0)" }])
+            var found: [Order] = []
+            for row in try await db.rows("SELECT id FROM orders WHERE \(condition) ORDER BY id DESC LIMIT \(bind: limit)") {
+                if let order = try await Self.find(try row.decode(column: "id", as: String.self), in: db) { found.append(order) }
+            }
+            return found
+        }
+    }
+
     public func find(externalID: String) async throws -> Order? {
         try await database.read { db in
             guard let row = try await db.first("SELECT id FROM orders WHERE external_id = \(bind: externalID)") else { return nil }

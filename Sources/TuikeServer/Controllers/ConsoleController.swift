@@ -5,17 +5,20 @@ import HummingbirdBcrypt
 import TuikeCore
 import TuikeStore
 
-/// The admin console (`/admin`, F11), first part: console users with roles (owner / finance /
-/// operator) log in; the dashboard shows GMV, paid orders and commission cost over 30 days, a
-/// server-rendered SVG chart of daily GMV, the funnel and the top promoters; the withdrawals
-/// queue, where only finance (and owners) approve or reject.
+/// The admin console (`/admin`, F11). Console users with roles (owner / finance / operator, see
+/// `ConsoleRole`) log in with a password; the dashboard shows GMV, paid orders and commission cost
+/// over 30 days with a server-rendered SVG chart, the funnel, the top promoters and the withdrawals
+/// queue. Every other page and form goes through the API in process (`InProcessAPI`).
 struct ConsoleController {
     let sessions: SessionRepository
     let withdrawals: WithdrawalRepository
-    let payouts: PayoutService
     let promoters: PromoterRepository
     let database: any Database
+    let api: InProcessAPI
     let clock: any TuikeClock
+
+    static let pages = ConsolePages.all
+    static let actions = ConsolePages.actions
 
     func addRoutes(to api: APIRoutes) {
         api.add(.post, "/api/v1/admin-users", summary: "Create a console user", tag: "Console", access: .admin,
@@ -31,10 +34,22 @@ struct ConsoleController {
                 responses: [(303, "To the login form.", nil)], handler: logout)
         api.add(.get, "/admin", summary: "Console: dashboard and withdrawals queue (HTML)", tag: "Pages", access: .publicAccess,
                 responses: [(200, "HTML.", nil), (303, "To the login form without a session.", nil)], handler: dashboard)
-        api.add(.post, "/admin/withdrawals/{id}/approve", summary: "Console: approve and pay a withdrawal (finance, owner)", tag: "Pages",
-                access: .publicAccess, responses: [(303, "Back to the console.", nil), (403, "Not finance (HTML).", nil)], handler: approve)
-        api.add(.post, "/admin/withdrawals/{id}/reject", summary: "Console: reject a withdrawal (finance, owner)", tag: "Pages",
-                access: .publicAccess, responses: [(303, "Back to the console.", nil), (403, "Not finance (HTML).", nil)], handler: reject)
+        for page in Self.pages {
+            api.add(.get, page.path, summary: "Console: \(page.summary) (HTML; \(page.roles.sorted().joined(separator: ", ")))", tag: "Pages",
+                    access: .publicAccess, responses: [(200, "HTML.", nil), (303, "To the login form without a session.", nil), (403, "Not for this role (HTML).", nil)]) {
+                request, context in try await show(page, request, context: context)
+            }
+        }
+        for action in Self.actions {
+            api.add(.post, action.path, summary: "Console: \(action.summary) (form; \(action.roles.sorted().joined(separator: ", ")))", tag: "Pages",
+                    access: .publicAccess, responses: [(303, "Back to \(action.back) once the API accepted it.", nil),
+                                                       (403, "Not for this role, or the form's CSRF token is wrong (HTML).", nil),
+                                                       (422, "The API refused it: the page again with its message (HTML; also 404, 409).", nil)]) {
+                request, context in try await perform(action, request, context: context)
+            }
+        }
+        api.add(.get, "/admin/exports/{name}", summary: "Console: download a CSV export (owner, finance)", tag: "Pages", access: .publicAccess,
+                responses: [(200, "text/csv, as GET /api/v1/exports/{name}.", nil), (403, "Not finance (HTML).", nil)], handler: export)
     }
 
     struct UserRequest: Decodable { let username: String; let password: String; let role: String }
@@ -81,37 +96,98 @@ struct ConsoleController {
         try await WebSessions.signOut(request, context: context, sessions: sessions, to: "/admin/login")
     }
 
-    /// Approve and reject: finance and owners only; anyone else gets a 403 page.
-    func decide(_ request: Request, context: TuikeRequestContext, _ act: (String, String, [String: String]) async throws -> Void) async throws -> Response {
-        let fields = try await Forms.verified(request, context: context)
-        guard let user = try await user(request) else { return .redirect(to: "/admin/login", type: .normal) }
-        let language = Language.of(request)
-        guard user.role == "finance" || user.role == "owner" else {
-            return Templates.message(language.strings["finance_only"]!, language.strings["finance_only"]!, language: language, status: .forbidden)
-        }
+    func forbidden(_ language: Language) -> Response {
+        Templates.message(language.strings["forbidden"]!, language.strings["role_forbidden"]!, language: language, status: .forbidden)
+    }
+
+    /// The navigation, the CSRF token and a nonce for the page's forms (it becomes their
+    /// `Idempotency-Key`, so a double submit is one change), the user, and the notice.
+    func chrome(_ call: ConsoleCall, current: String) -> (ConsoleView.Node, newCookie: String?) {
+        let (csrf, isNew) = Forms.csrfToken(call.request)
+        let nav = [ConsoleView.link(call.t["nav_dashboard"]!, "/admin", current: current == "/admin")]
+            + Self.pages.filter { $0.inNavigation && $0.roles.contains(call.user.role) }
+            .map { ConsoleView.link(call.t[$0.title]!, $0.path, current: $0.path == current) }
+        var node: ConsoleView.Node = [
+            "csrf": csrf, "nonce": Identifier.secret(length: 24), "nav": nav, "wide": true,
+            "user": ["username": call.user.username, "role": call.user.role, "role_label": call.t["role_\(call.user.role)"] ?? call.user.role],
+        ]
+        if let notice = call.query("notice").flatMap({ call.t["notice_\($0)"] }) { node["notice"] = notice }
+        return (node, isNew ? Forms.cookie(csrf) : nil)
+    }
+
+    func call(_ request: Request, context: TuikeRequestContext) async throws -> ConsoleCall? {
+        guard let user = try await user(request) else { return nil }
+        return ConsoleCall(request: request, context: context, user: user, language: Language.of(request), api: api, now: clock.now())
+    }
+
+    func show(_ page: ConsolePage, _ request: Request, context: TuikeRequestContext, error: String? = nil,
+              status: HTTPResponse.Status = .ok) async throws -> Response {
+        guard let call = try await call(request, context: context) else { return .redirect(to: "/admin/login", type: .normal) }
+        guard page.roles.contains(call.user.role) else { return forbidden(call.language) }
+        var (node, cookie) = chrome(call, current: page.path)
+        var status = status
         do {
-            try await act(try context.parameters.require("id"), "console:\(user.username)", fields)
-            return .redirect(to: "/admin?notice=withdrawal_done", type: .normal)
-        } catch let error as TuikeError {
-            return Templates.message(error.code, error.message, language: language, status: ErrorResponses.status(of: error.kind))
+            node["sections"] = try await page.build(call)
+        } catch let failure as TuikeError {
+            node["sections"] = [ConsoleView.Node]()
+            node["error"] = failure.message
+            status = ErrorResponses.status(of: failure.kind)
         }
+        if let error { node["error"] = error }
+        let title = call.t[page.title]!
+        var response = Templates.page("console", title: title, language: call.language, context: node, status: status)
+        if let cookie { response.headers.append(HTTPField(name: .setCookie, value: cookie)) }
+        return response
     }
 
-    @Sendable func approve(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        try await decide(request, context: context) { id, actor, _ in _ = try await payouts.approve(id, by: actor) }
+    /// Checks the form's CSRF token and the role, asks the API, and goes back to the page with a
+    /// notice; if the API refuses, the page comes again with the API's message and status.
+    func perform(_ action: ConsoleAction, _ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let values = try await Forms.verified(request, context: context)
+        guard let call = try await call(request, context: context) else { return .redirect(to: "/admin/login", type: .normal) }
+        guard action.roles.contains(call.user.role) else { return forbidden(call.language) }
+        let refusal: (String, HTTPResponse.Status)
+        do {
+            let asked = try action.translate(ConsoleFields(values: values), call)
+            var headers = HTTPFields()
+            if let nonce = values["_nonce"], (16...64).contains(nonce.count) {
+                headers[IdempotencyMiddleware.header] = "console:\(nonce):\(request.uri.path)"
+            }
+            let reply = try await api.call(asked.method, asked.path, body: asked.body, headers: headers, actor: call.actor, context: context)
+            if reply.isSuccess { return .redirect(to: action.back + "?notice=done", type: .normal) }
+            refusal = (reply.errorMessage, reply.status)
+        } catch let failure as TuikeError {
+            refusal = (failure.message, ErrorResponses.status(of: failure.kind))
+        }
+        if action.back == "/admin" { return try await dashboard(request, context: context, error: refusal.0, status: refusal.1) }
+        guard let page = Self.pages.first(where: { $0.path == action.back }) else { return .redirect(to: action.back, type: .normal) }
+        return try await show(page, request, context: context, error: refusal.0, status: refusal.1)
     }
 
-    @Sendable func reject(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        try await decide(request, context: context) { id, actor, fields in
-            let reason = (fields["reason"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-            guard (1...500).contains(reason.count) else { throw TuikeError.validation("a rejection needs a reason") }
-            _ = try await withdrawals.reject(id, reason: reason, by: actor, at: clock.now())
+    /// CSV downloads for finance, straight from the API's export.
+    @Sendable func export(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        guard let call = try await call(request, context: context) else { return .redirect(to: "/admin/login", type: .normal) }
+        guard ConsoleRole.money.contains(call.user.role) else { return forbidden(call.language) }
+        let name = try context.parameters.require("name")
+        guard ["commissions.csv", "settlements.csv", "statements.csv", "withdrawals.csv"].contains(name) else {
+            return Templates.message(call.t["not_found"]!, name, language: call.language, status: .notFound)
         }
+        var path = "/api/v1/exports/\(name)"
+        let range = ["from", "to"].compactMap { key in call.query(key).map { "\(key)=\(ConsoleCall.encode($0))" } }
+        if !range.isEmpty { path += "?" + range.joined(separator: "&") }
+        let reply = try await api.call(.get, path, actor: call.actor, context: context)
+        guard reply.isSuccess else {
+            return Templates.message(call.t["error"]!, reply.errorMessage, language: call.language, status: reply.status)
+        }
+        return Response(status: .ok, headers: reply.headers, body: .init(byteBuffer: reply.body))
     }
 
     @Sendable func dashboard(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        guard let user = try await user(request) else { return .redirect(to: "/admin/login", type: .normal) }
-        let language = Language.of(request)
+        try await dashboard(request, context: context, error: nil, status: .ok)
+    }
+
+    func dashboard(_ request: Request, context: TuikeRequestContext, error: String?, status: HTTPResponse.Status) async throws -> Response {
+        guard let call = try await call(request, context: context) else { return .redirect(to: "/admin/login", type: .normal) }
         let now = clock.now()
         let since = now.adding(seconds: -30 * 86_400)
         let figures = try await DashboardQuery(database: database).figures(
@@ -125,18 +201,17 @@ struct ConsoleController {
         let queue = try await withdrawals.list(promoterID: nil, status: .requested, limit: 50, before: nil)
         var names: [String: String] = [:]
         for id in Set(queue.map(\.promoterID)) { names[id] = try await promoters.find(id)?.name ?? id }
-        let (csrf, isNew) = Forms.csrfToken(request)
-        let page: [String: Any] = [
-            "csrf": csrf, "user": ["username": user.username, "role": user.role],
-            "notice": request.uri.queryParameters["notice"].flatMap { language.strings[String($0)] } ?? "",
+        var (page, cookie) = chrome(call, current: "/admin")
+        page.merge([
             "kpi": ["gmv": Money.format(figures.gmv), "orders": figures.paidOrders, "commissions": Money.format(figures.commissionCost)],
             "chart": ["width": 14 * 22 + 2, "bars": bars],
             "funnel": ["clicks": figures.clicks, "uv": figures.visitors, "orders": figures.orders, "paid": figures.paidOrders],
             "top": figures.top.map { ["name": $0.name, "amount": Money.format($0.amount)] },
             "queue": queue.map { ["id": $0.id, "promoter": names[$0.promoterID] ?? $0.promoterID, "channel": $0.channel, "amount": Money.format($0.amount)] },
-        ]
-        var response = Templates.page("admin", title: language.strings["console"]!, language: language, context: page)
-        if isNew { response.headers.append(HTTPField(name: .setCookie, value: Forms.cookie(csrf))) }
+        ]) { $1 }
+        if let error { page["error"] = error }
+        var response = Templates.page("admin", title: call.t["console"]!, language: call.language, context: page, status: status)
+        if let cookie { response.headers.append(HTTPField(name: .setCookie, value: cookie)) }
         return response
     }
 }

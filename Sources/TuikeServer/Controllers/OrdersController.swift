@@ -22,6 +22,12 @@ struct OrdersController {
         api.add(.post, "/api/v1/orders", summary: "Create an order (attributed at creation)", tag: "Orders", access: .admin,
                 request: Self.createSchema,
                 responses: [(201, "The new order.", order), (200, "An order with this external_id existed: that order.", order)], handler: create)
+        api.add(.get, "/api/v1/orders", summary: "List orders, newest first", tag: "Orders", access: .admin,
+                responses: [(200, "A page of orders.", Schemas.page(of: "Order"))],
+                parameters: Schemas.pagination + [
+                    Schemas.query("status", Schemas.enumeration(Order.Status.allCases.map(\.rawValue)), "Filter by status."),
+                    Schemas.query("buyer_id", Schemas.string, "Only this buyer's orders."),
+                ], handler: list)
         api.add(.get, "/api/v1/orders/{id}", summary: "Get an order with items, payments, refunds and flags", tag: "Orders", access: .admin,
                 responses: [(200, "The order.", order)], handler: get)
         api.add(.post, "/api/v1/orders/{id}/paid", summary: "Report a payment (idempotent on payment_id)", tag: "Orders", access: .admin,
@@ -83,6 +89,17 @@ struct OrdersController {
             .init(buyerID: body.buyerId, items: body.items.map { ($0.productId, $0.quantity) }, visitorID: body.visitorId,
                   clickID: body.clickId, coupon: body.coupon, externalID: body.externalId), at: clock.now())
         return try await view(order, status: created ? .created : .ok)
+    }
+
+    @Sendable func list(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try context.requireAdmin()
+        let page = try PageRequest(request)
+        let query = request.uri.queryParameters
+        let status = try ProductsController.parse(query["status"].map(String.init), as: Order.Status.self, field: "status")
+        let fetched = try await orders.list(status: status, buyerID: query["buyer_id"].map(String.init), limit: page.limit + 1, before: page.cursor)
+        var views: [OrderView] = []
+        for order in fetched { views.append(try await orderView(order)) }
+        return try JSONOutput.response(Page(fetched: views, limit: page.limit, id: \.id))
     }
 
     @Sendable func get(_ request: Request, context: TuikeRequestContext) async throws -> Response {

@@ -15,6 +15,13 @@ enum Assets {
         .row{display:flex;justify-content:space-between;align-items:center;gap:.5rem;padding:.5rem 0;border-bottom:1px solid #f0f0f0}
         .status{font-size:1.25rem;font-weight:700}.status.succeeded{color:#1a9f4a}.status.failed,.status.cancelled{color:#888}
         input.share{width:100%;padding:.5rem;border:1px solid #ddd;border-radius:6px}footer{text-align:center;color:#aaa;font-size:.8rem;padding:2rem 1rem}
+        .tabs{display:flex;flex-wrap:wrap;gap:.25rem .75rem;align-items:center;margin:0 0 1rem}.tabs a{color:#555;text-decoration:none;padding:.25rem 0}
+        .tabs a.on{color:#e4393c;border-bottom:2px solid #e4393c}form.inline{display:inline}button.link{background:none;border:0;color:#e4393c;cursor:pointer;font-size:.875rem}
+        .scroll{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{text-align:left;padding:.45rem .5rem;border-bottom:1px solid #f0f0f0;white-space:nowrap}
+        th{color:#888;font-weight:400}main.wide{max-width:1280px}td.actions form{display:inline-flex;gap:.25rem;margin-right:.25rem;align-items:center}
+        td.actions input{padding:.3rem;border:1px solid #ddd;border-radius:6px;width:6.5rem}.btn.small{padding:.3rem .8rem;font-size:.85rem}
+        .fields{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:.75rem;align-items:end}.fields label{font-size:.875rem;color:#555}
+        .fields input,.fields select{display:block;width:100%;padding:.45rem;border:1px solid #ddd;border-radius:6px;font-size:1rem}
         @media (min-width:720px){main{padding:2rem}}
         """
 
@@ -49,7 +56,11 @@ enum Assets {
                 page.querySelector('[data-left]').textContent = Math.max(0, event.size - event.members);
                 page.querySelector('.bar>span').style.width = Math.round(100 * event.members / event.size) + '%';
                 var avatars = page.querySelectorAll('.avatar');
-                for (var i = 0; i < avatars.length; i++) { avatars[i].classList.toggle('empty', i >= event.members); }
+                for (var i = 0; i < avatars.length; i++) {
+                  var empty = i >= event.members;
+                  if (avatars[i].classList.contains('empty') !== empty) { avatars[i].textContent = empty ? '?' : '\\u2713'; }
+                  avatars[i].classList.toggle('empty', empty);
+                }
                 var status = page.querySelector('[data-status]');
                 status.textContent = labels[event.status] || event.status;
                 status.className = 'status ' + event.status;

@@ -13,10 +13,13 @@ enum Language: String, Sendable {
 
     var htmlTag: String { self == .zh ? "zh-CN" : "en" }
 
-    var strings: [String: String] { self == .zh ? Strings.zh : Strings.en }
+    var strings: [String: String] { self == .zh ? Strings.allZh : Strings.allEn }
 }
 
 enum Strings {
+    static let allZh = zh.merging(consoleZh) { first, _ in first }
+    static let allEn = en.merging(consoleEn) { first, _ in first }
+
     static let zh: [String: String] = [
         "shop": "推客学堂", "courses": "全部课程", "buy": "立即购买", "price": "价格", "group_buy": "拼团", "group_price": "拼团价",
         "leader_price": "团长价", "open_group": "我要开团", "join_group": "参团", "forming_groups": "正在拼的团，可直接参团",

@@ -8,7 +8,7 @@ enum Templates {
         "head": """
             <!doctype html><html lang="{{lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
             <title>{{title}} · {{t.shop}}</title><link rel="stylesheet" href="/assets/tuike.css"></head><body>
-            <header><a href="/"><b>{{t.shop}}</b></a><a href="?lang={{other_lang}}">{{other_lang_label}}</a></header><main>
+            <header><a href="/"><b>{{t.shop}}</b></a><a href="?lang={{other_lang}}">{{other_lang_label}}</a></header><main{{#wide}} class="wide"{{/wide}}>
             """,
         "foot": """
             </main><footer>Tuike 推客 · {{t.sandbox_note}}</footer><script src="/assets/tuike.js"></script></body></html>
@@ -70,21 +70,39 @@ enum Templates {
             <p><label>{{t.signature}}<br><input class="share" name="signed_name" required></label></p>
             <button class="btn" type="submit">{{t.apply}}</button></form></div>{{> foot}}
             """,
+        "console_nav": """
+            <nav class="tabs">{{#nav}}<a href="{{href}}"{{#current}} class="on"{{/current}}>{{label}}</a>{{/nav}}
+            <span class="muted">{{user.username}} <span class="badge">{{user.role_label}}</span></span>
+            <form method="post" action="/admin/logout" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="link" type="submit">{{t.logout}}</button></form></nav>
+            {{#notice}}<p class="status succeeded" data-notice>{{notice}}</p>{{/notice}}{{#error}}<p class="status failed" data-error>{{error}}</p>{{/error}}
+            """,
+        "console": """
+            {{> head}}{{> console_nav}}
+            {{#sections}}<section class="card" id="{{id}}"><h2>{{title}}</h2>{{#note}}<p class="muted">{{note}}</p>{{/note}}
+            {{#filters}}<p class="tabs">{{#items}}<a href="{{href}}"{{#current}} class="on"{{/current}}>{{label}}</a>{{/items}}</p>{{/filters}}
+            {{#form}}<form method="{{method}}" action="{{action}}" class="fields">{{#post}}<input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="_nonce" value="{{nonce}}">{{/post}}
+            {{#fields}}<label>{{label}}{{#select}}<select name="{{name}}">{{#choices}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{text}}</option>{{/choices}}</select>{{/select}}{{^select}}<input name="{{name}}" type="{{type}}" value="{{value}}" placeholder="{{hint}}"{{#required}} required{{/required}}>{{/select}}</label>{{/fields}}
+            <button class="btn" type="submit">{{submit}}</button></form>{{/form}}
+            {{#table}}<div class="scroll"><table><thead><tr>{{#columns}}<th>{{.}}</th>{{/columns}}</tr></thead><tbody>
+            {{#rows}}<tr data-row="{{key}}">{{#cells}}<td>{{#.link}}<a href="{{link}}">{{text}}</a>{{/.link}}{{^.link}}{{text}}{{/.link}}</td>{{/cells}}
+            {{#has_actions}}<td class="actions">{{#actions}}<form method="post" action="{{action}}" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="_nonce" value="{{nonce}}">
+            {{#inputs}}<input type="{{type}}" name="{{name}}" value="{{value}}" placeholder="{{hint}}" size="8"{{#required}} required{{/required}}>{{/inputs}}<button class="btn small{{#secondary}} alt{{/secondary}}" type="submit">{{label}}</button></form>{{/actions}}</td>{{/has_actions}}</tr>{{/rows}}
+            </tbody></table></div>{{#empty}}<p class="muted">{{t.none}}</p>{{/empty}}{{/table}}
+            {{#has_links}}<p>{{#links}}<a class="btn alt small" href="{{href}}">{{label}}</a> {{/links}}</p>{{/has_links}}</section>{{/sections}}{{> foot}}
+            """,
         "admin": """
-            {{> head}}<div class="card"><h1>{{t.console}} · {{user.username}} <span class="badge">{{user.role}}</span></h1>
-            {{#notice}}<p class="status succeeded">{{notice}}</p>{{/notice}}{{#error}}<p class="status failed">{{error}}</p>{{/error}}
+            {{> head}}{{> console_nav}}<div class="card"><h1>{{t.console}}</h1>
             <div class="grid"><div><div class="muted">GMV · {{t.last_30_days}}</div><div class="price" data-kpi="gmv">¥{{kpi.gmv}}</div></div>
             <div><div class="muted">{{t.paid_orders}}</div><div class="price" data-kpi="orders">{{kpi.orders}}</div></div>
             <div><div class="muted">{{t.commission_cost}}</div><div class="price" data-kpi="commissions">¥{{kpi.commissions}}</div></div></div>
             <h2>GMV · 14 {{t.days}}</h2><svg viewBox="0 0 {{chart.width}} 120" width="100%" height="120" role="img" aria-label="GMV">
             {{#chart.bars}}<rect x="{{x}}" y="{{y}}" width="{{w}}" height="{{h}}" fill="#e4393c"><title>{{label}} ¥{{value}}</title></rect>{{/chart.bars}}</svg>
             <h2>{{t.funnel}}</h2><p>{{t.clicks}} {{funnel.clicks}} → UV {{funnel.uv}} → {{t.orders}} {{funnel.orders}} → {{t.paid_orders}} {{funnel.paid}}</p>
-            <h2>{{t.top_promoters}}</h2>{{#top}}<div class="row"><span>{{name}}</span><b>¥{{amount}}</b></div>{{/top}}
-            <form method="post" action="/admin/logout"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="btn alt" type="submit">{{t.logout}}</button></form></div>
+            <h2>{{t.top_promoters}}</h2>{{#top}}<div class="row"><span>{{name}}</span><b>¥{{amount}}</b></div>{{/top}}</div>
             <div class="card"><h2>{{t.withdrawals_queue}}</h2>{{#queue}}<div class="row" data-withdrawal="{{id}}"><span>{{promoter}} · {{channel}} · ¥{{amount}}</span>
-            <span><form method="post" action="/admin/withdrawals/{{id}}/approve" style="display:inline"><input type="hidden" name="_csrf" value="{{csrf}}">
+            <span><form method="post" action="/admin/withdrawals/{{id}}/approve" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="_nonce" value="{{nonce}}">
             <button class="btn" type="submit">{{t.approve}}</button></form>
-            <form method="post" action="/admin/withdrawals/{{id}}/reject" style="display:inline"><input type="hidden" name="_csrf" value="{{csrf}}">
+            <form method="post" action="/admin/withdrawals/{{id}}/reject" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="_nonce" value="{{nonce}}">
             <input name="reason" placeholder="{{t.reason}}" required><button class="btn alt" type="submit">{{t.reject}}</button></form></span></div>{{/queue}}
             {{^queue}}<p class="muted">{{t.none}}</p>{{/queue}}</div>{{> foot}}
             """,
@@ -127,7 +145,9 @@ enum Templates {
 
     /// Renders `name` with the language's words and the layout's fields added to `context`.
     static func render(_ name: String, title: String, language: Language, context: [String: Any]) -> String {
-        var full = context
+        // Mustache renders a section for any string, even an empty one; dropping empty top-level
+        // strings makes `{{#error}}…{{/error}}` mean "when there is an error" (and `{{error}}` still renders nothing).
+        var full = context.filter { !(($0.value as? String)?.isEmpty ?? false) }
         full["t"] = language.strings
         full["title"] = title
         full["lang"] = language.htmlTag

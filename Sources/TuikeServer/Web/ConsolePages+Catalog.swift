@@ -1,0 +1,106 @@
+import Foundation
+import TuikeCore
+
+/// Products and the program settings.
+extension ConsolePages {
+    static let catalogPages: [ConsolePage] = [
+        ConsolePage(path: "/admin/products", title: "nav_products", inNavigation: true, summary: "products",
+                    roles: ConsoleRole.operations, build: products),
+        ConsolePage(path: "/admin/settings", title: "nav_settings", inNavigation: true, summary: "program settings",
+                    roles: ConsoleRole.owner, build: settings),
+    ]
+
+    static let catalogActions: [ConsoleAction] = [
+        ConsoleAction(path: "/admin/products", summary: "create a product", roles: ConsoleRole.operations, back: "/admin/products") { fields, _ in
+            var body: [String: Any] = ["title": try fields.required("title"), "kind": fields.text("kind") ?? "course",
+                                       "description": fields.text("description") ?? ""]
+            guard let price = try fields.money("price") else { throw TuikeError.validation("price is required") }
+            body["price"] = price
+            if let stock = try fields.integer("stock") { body["stock"] = stock }
+            return post("/api/v1/products", body)
+        },
+        ConsoleAction(path: "/admin/products/{id}/status", summary: "archive or reactivate a product", roles: ConsoleRole.operations,
+                      back: "/admin/products") { fields, call in
+            .init(method: .patch, path: "/api/v1/products/\(ConsoleCall.encode(try call.parameter("id")))",
+                  body: ["status": try fields.required("status")])
+        },
+        ConsoleAction(path: "/admin/settings", summary: "save the program settings", roles: ConsoleRole.owner, back: "/admin/settings") { fields, _ in
+            .init(method: .put, path: "/api/v1/program", body: try settingsBody(fields))
+        },
+    ]
+
+    static func products(_ call: ConsoleCall) async throws -> [V.Node] {
+        let t = call.t
+        let reply = try await call.get("/api/v1/products?" + cursorQuery(call))
+        let rows = reply.items.map { product -> V.Node in
+            let id = V.text(product["id"])
+            let active = V.text(product["status"]) == "active"
+            return V.row(id, [V.cell(V.text(product["title"]), link: "/p/\(id)"), label(call, "kind", product["kind"]), V.money(product["price"]),
+                              product["stock"] is NSNull ? t["unlimited"]! : V.text(product["stock"]), label(call, "state", product["status"]),
+                              V.time(product["created_at"])],
+                         actions: [V.action(active ? t["archive"]! : t["activate"]!, "/admin/products/\(id)/status",
+                                            inputs: [V.input("status", value: active ? "archived" : "active", hidden: true)], secondary: active)])
+        }
+        return [
+            V.section("new-product", t["new_product"]!, form: V.form("/admin/products", submit: t["create"]!, fields: [
+                V.field(t["product_title"]!, "title", required: true),
+                V.field(t["price_yuan"]!, "price", hint: "99.00", required: true),
+                V.field(t["kind"]!, "kind", value: "course", choices: Product.Kind.allCases.map { ($0.rawValue, t["kind_\($0.rawValue)"]!) }),
+                V.field(t["stock"]!, "stock", hint: t["unlimited"]!),
+                V.field(t["description"]!, "description"),
+            ])),
+            V.section("products", t["nav_products"]!, table: V.table(
+                [t["product_title"]!, t["kind"]!, t["price"]!, t["stock"]!, t["status"]!, t["created"]!], rows),
+                links: nextLink(call, reply, path: "/admin/products")),
+        ]
+    }
+
+    static func settings(_ call: ConsoleCall) async throws -> [V.Node] {
+        let t = call.t
+        let program = try await call.get("/api/v1/program").object
+        let withdrawal = program["withdrawal"] as? [String: Any] ?? [:]
+        func choices(_ values: [String], _ prefix: String) -> [(value: String, text: String)] {
+            values.map { ($0, t["\(prefix)_\($0)"] ?? $0) }
+        }
+        let levels = (program["levels"] as? [Any] ?? []).map(V.text).joined(separator: ",")
+        let channels = (withdrawal["channels"] as? [Any] ?? []).map(V.text).joined(separator: ",")
+        return [V.section("settings", t["nav_settings"]!, note: t["settings_note"], form: V.form("/admin/settings", submit: t["save"]!, fields: [
+            V.field(t["levels"]!, "levels", value: levels, hint: "2000,500", required: true),
+            V.field(t["rule_type"]!, "rule_type", value: V.text(program["rule_type"]),
+                    choices: choices(ProgramSettings.RuleType.allCases.map(\.rawValue), "rule")),
+            V.field(t["max_total_bps"]!, "max_total_bps", value: V.text(program["max_total_bps"]), type: "number", required: true),
+            V.field(t["attribution_model"]!, "attribution_model", value: V.text(program["attribution_model"]),
+                    choices: choices(ProgramSettings.AttributionModel.allCases.map(\.rawValue), "model")),
+            V.field(t["window_days"]!, "window_days", value: V.text(program["window_days"]), type: "number", required: true),
+            V.field(t["binding_days"]!, "binding_days", value: V.text(program["binding_days"]), type: "number", required: true),
+            V.field(t["freeze_days"]!, "freeze_days", value: V.text(program["freeze_days"]), type: "number", required: true),
+            V.field(t["settlement_cycle"]!, "settlement_cycle", value: V.text(program["settlement_cycle"]),
+                    choices: choices(ProgramSettings.SettlementCycle.allCases.map(\.rawValue), "cycle")),
+            V.field(t["time_zone"]!, "time_zone", value: V.text(program["time_zone"]), required: true),
+            V.field(t["tax_mode"]!, "tax_mode", value: V.text(program["tax_mode"]), choices: choices(ProgramSettings.TaxMode.allCases.map(\.rawValue), "tax")),
+            V.field(t["min_withdrawal"]!, "min_amount", value: Money.format(V.int(withdrawal["min_amount"]) ?? 0), required: true),
+            V.field(t["fee_bps"]!, "fee_bps", value: V.text(withdrawal["fee_bps"]), type: "number", required: true),
+            V.field(t["channels"]!, "channels", value: channels, hint: "wallet,bank,wechat,alipay", required: true),
+            V.field(t["auto_approve"]!, "auto_approve_promoters", value: (program["auto_approve_promoters"] as? Bool ?? false) ? "true" : "false",
+                    choices: [("false", t["no"]!), ("true", t["yes"]!)]),
+            V.field(t["order_timeout"]!, "order_timeout_seconds", value: V.text(program["order_timeout_seconds"]), type: "number", required: true),
+        ]))]
+    }
+
+    /// The settings form as the JSON `PUT /api/v1/program` takes; the API validates the rest.
+    static func settingsBody(_ fields: ConsoleFields) throws(TuikeError) -> [String: Any] {
+        let levels = try fields.required("levels").split(separator: ",").map { text throws(TuikeError) -> Int64 in
+            guard let value = Int64(text.trimmingCharacters(in: .whitespaces)) else { throw TuikeError.validation("levels must be whole numbers separated by commas") }
+            return value
+        }
+        var body: [String: Any] = ["levels": levels, "auto_approve_promoters": fields.text("auto_approve_promoters") == "true"]
+        for name in ["rule_type", "attribution_model", "settlement_cycle", "time_zone", "tax_mode"] { body[name] = try fields.required(name) }
+        for name in ["max_total_bps", "window_days", "binding_days", "freeze_days", "order_timeout_seconds"] { body[name] = try fields.requiredInteger(name) }
+        guard let minimum = try fields.money("min_amount") else { throw TuikeError.validation("min_amount is required") }
+        body["withdrawal"] = [
+            "min_amount": minimum, "fee_bps": try fields.requiredInteger("fee_bps"),
+            "channels": try fields.required("channels").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+        ] as [String: Any]
+        return body
+    }
+}

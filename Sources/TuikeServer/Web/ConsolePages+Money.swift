@@ -1,0 +1,145 @@
+import Foundation
+import TuikeCore
+
+/// Orders with refunds, settlements with their statements, and the reconciliation with its CSV files.
+extension ConsolePages {
+    static let moneyPages: [ConsolePage] = [
+        ConsolePage(path: "/admin/orders", title: "nav_orders", inNavigation: true, summary: "orders with the refund action",
+                    roles: ConsoleRole.everyone, build: orders),
+        ConsolePage(path: "/admin/settlements", title: "nav_settlements", inNavigation: true, summary: "settlement batches",
+                    roles: ConsoleRole.money, build: settlements),
+        ConsolePage(path: "/admin/settlements/{id}", title: "statements", inNavigation: false, summary: "one batch's statements",
+                    roles: ConsoleRole.money, build: statements),
+        ConsolePage(path: "/admin/reconciliation", title: "nav_reconciliation", inNavigation: true, summary: "reconciliation and CSV downloads",
+                    roles: ConsoleRole.money, build: reconciliation),
+    ]
+
+    static let moneyActions: [ConsoleAction] = [
+        ConsoleAction(path: "/admin/orders/{id}/refund", summary: "refund part or all of an order", roles: ConsoleRole.money,
+                      back: "/admin/orders") { fields, call in
+            guard let amount = try fields.money("amount") else { throw TuikeError.validation("amount is required") }
+            var body: [String: Any] = ["amount": amount]
+            if let reason = fields.text("reason") { body["reason"] = reason }
+            return post("/api/v1/orders/\(ConsoleCall.encode(try call.parameter("id")))/refunds", body)
+        },
+        ConsoleAction(path: "/admin/settlements", summary: "settle every eligible commission up to a time", roles: ConsoleRole.money,
+                      back: "/admin/settlements") { fields, _ in
+            post("/api/v1/settlements", ["period_end": try fields.required("period_end")])
+        },
+        ConsoleAction(path: "/admin/withdrawals/{id}/approve", summary: "approve and pay a withdrawal", roles: ConsoleRole.money, back: "/admin") { _, call in
+            post("/api/v1/withdrawals/\(ConsoleCall.encode(try call.parameter("id")))/approve")
+        },
+        ConsoleAction(path: "/admin/withdrawals/{id}/reject", summary: "reject a withdrawal with a reason", roles: ConsoleRole.money, back: "/admin") { fields, call in
+            post("/api/v1/withdrawals/\(ConsoleCall.encode(try call.parameter("id")))/reject", ["reason": try fields.required("reason")])
+        },
+    ]
+
+    static func orders(_ call: ConsoleCall) async throws -> [V.Node] {
+        let t = call.t
+        let reply = try await call.get("/api/v1/orders?" + cursorQuery(call, limit: 30, extra: ["status": call.query("status")]))
+        let names = try await promoterNames(call, reply.items.compactMap { $0["promoter_id"] as? String })
+        let refunds = ConsoleRole.money.contains(call.user.role)
+        let rows = reply.items.map { order -> V.Node in
+            let id = V.text(order["id"])
+            let left = (V.int(order["amount"]) ?? 0) - (V.int(order["refunded"]) ?? 0)
+            let status = V.text(order["status"])
+            let titles = (order["items"] as? [[String: Any]] ?? []).map { V.text($0["title"]) }.joined(separator: "、")
+            var actions: [V.Node] = []
+            if refunds, status == "paid" || status == "partially_refunded", left > 0 {
+                actions.append(V.action(t["refund"]!, "/admin/orders/\(id)/refund", inputs: [
+                    V.input("amount", value: Money.format(left), required: true), V.input("reason", hint: t["refund_reason"]!),
+                ], secondary: true))
+            }
+            let promoter = (order["promoter_id"] as? String).map { names[$0] ?? $0 } ?? "—"
+            return V.row(id, [id, titles, V.text(order["buyer_id"]), V.money(order["amount"]), V.money(order["refunded"]),
+                              label(call, "state", status), promoter, V.time(order["created_at"])], actions: actions)
+        }
+        return [V.section("orders", t["nav_orders"]!,
+                          filters: statusFilters(call, path: "/admin/orders", prefix: "state", values: Order.Status.allCases.map(\.rawValue)),
+                          table: V.table([t["order"]!, t["items"]!, t["buyer"]!, t["amount"]!, t["refunded"]!, t["status"]!, t["promoter"]!,
+                                          t["created"]!], rows),
+                          links: nextLink(call, reply, path: "/admin/orders"))]
+    }
+
+    static func settlements(_ call: ConsoleCall) async throws -> [V.Node] {
+        let t = call.t
+        let reply = try await call.get("/api/v1/settlements?" + cursorQuery(call))
+        let rows = reply.items.map { batch -> V.Node in
+            let id = V.text(batch["id"])
+            return V.row(id, [V.cell(V.time(batch["period_end"]), link: "/admin/settlements/\(id)"), V.text(batch["promoter_count"]),
+                              V.text(batch["commission_count"]), V.money(batch["gross"]), V.money(batch["tax"]), V.money(batch["net"]),
+                              label(call, "trigger", batch["trigger"]), V.time(batch["created_at"])])
+        }
+        return [
+            V.section("settle", t["run_settlement"]!, note: t["settlement_note"], form: V.form("/admin/settlements", submit: t["settle"]!, fields: [
+                V.field(t["period_end"]!, "period_end", value: call.now.rfc3339, required: true),
+            ])),
+            V.section("settlements", t["nav_settlements"]!, table: V.table(
+                [t["period_end"]!, t["promoters"]!, t["commissions"]!, t["gross"]!, t["tax"]!, t["net"]!, t["trigger"]!, t["created"]!], rows),
+                links: nextLink(call, reply, path: "/admin/settlements")),
+        ]
+    }
+
+    static func statements(_ call: ConsoleCall) async throws -> [V.Node] {
+        let t = call.t
+        let batch = try await call.get("/api/v1/settlements/\(ConsoleCall.encode(try call.parameter("id")))").object
+        let lines = batch["lines"] as? [[String: Any]] ?? []
+        // A statement page names up to 200 promoters; larger batches are read in the CSV export.
+        let names = try await promoterNames(call, lines.prefix(200).compactMap { $0["promoter_id"] as? String })
+        let rows = lines.map { line -> V.Node in
+            let promoter = V.text(line["promoter_id"])
+            return V.row(promoter, [names[promoter] ?? promoter, V.text(line["commission_count"]), V.money(line["gross"]), V.money(line["tax"]),
+                                    V.money(line["net"])])
+        }
+        // The export takes batches created in a range: exactly this one's creation instant.
+        let created = Instant(rfc3339: V.text(batch["created_at"])) ?? call.now
+        let range = "from=\(ConsoleCall.encode(created.rfc3339))&to=\(ConsoleCall.encode(created.adding(seconds: 1).rfc3339))"
+        return [V.section("statements", "\(t["period_end"]!) \(V.time(batch["period_end"]))",
+                          note: "\(t["gross"]!) \(V.money(batch["gross"])) · \(t["tax"]!) \(V.money(batch["tax"])) · \(t["net"]!) \(V.money(batch["net"]))",
+                          table: V.table([t["promoter"]!, t["commissions"]!, t["gross"]!, t["tax"]!, t["net"]!], rows),
+                          links: [V.link(t["download_statements"]!, "/admin/exports/statements.csv?\(range)"),
+                                  V.link(t["nav_settlements"]!, "/admin/settlements")])]
+    }
+
+    static func reconciliation(_ call: ConsoleCall) async throws -> [V.Node] {
+        let t = call.t
+        var query: [String] = []
+        for key in ["from", "to"] { if let value = call.query(key) { query.append("\(key)=\(ConsoleCall.encode(value))") } }
+        let suffix = query.isEmpty ? "" : "?" + query.joined(separator: "&")
+        let report = try await call.get("/api/v1/reports/reconciliation" + suffix).object
+        var figures: [V.Node] = ["revenue", "refunds", "net_revenue", "tax_withheld", "payouts", "payout_fees", "adjustments"].map {
+            V.row($0, [t["figure_\($0)"] ?? $0, V.money(report[$0])])
+        }
+        for group in report["commissions_by_status"] as? [[String: Any]] ?? [] {
+            figures.append(V.row("commissions_\(V.text(group["status"]))", [
+                "\(t["commissions"]!) · \(label(call, "commission", group["status"])) (\(V.text(group["count"])))", V.money(group["amount"]),
+            ]))
+        }
+        let checks = (report["checks"] as? [[String: Any]] ?? []).map { check -> V.Node in
+            let agrees = check["agrees"] as? Bool ?? false
+            return V.row(V.text(check["name"]), [t["check_\(V.text(check["name"]))"] ?? V.text(check["name"]), V.money(check["journal"]),
+                                                 V.money(check["operational"]), agrees ? "✓" : "✗ \(t["mismatch"]!)"])
+        }
+        // The report's range as the program's calendar days (its `to` is the end of the last day).
+        let zone = V.text(try await call.get("/api/v1/program").object["time_zone"])
+        func day(_ key: String, back: Int64) -> String {
+            guard let instant = Instant(rfc3339: V.text(report[key])) else { return "" }
+            return (try? CalendarDays.days(from: instant.adding(milliseconds: -back), to: instant.adding(milliseconds: -back), timeZone: zone))?.first?.label ?? ""
+        }
+        let from = day("from", back: 0), to = day("to", back: 1)
+        let consistent = report["consistent"] as? Bool ?? false
+        return [
+            V.section("range", t["nav_reconciliation"]!, note: consistent ? t["consistent"] : t["inconsistent"],
+                      form: V.form("/admin/reconciliation", submit: t["show"]!, fields: [
+                          V.field(t["range_from"]!, "from", value: call.query("from") ?? from, type: "date"),
+                          V.field(t["range_to"]!, "to", value: call.query("to") ?? to, type: "date"),
+                      ], method: "get")),
+            V.section("figures", t["figures"]!, table: V.table([t["figure"]!, t["amount"]!], figures)),
+            V.section("checks", t["checks"]!, table: V.table([t["check"]!, t["journal"]!, t["operational"]!, t["agrees"]!], checks)),
+            V.section("downloads", t["downloads"]!, note: t["downloads_note"],
+                      links: ["commissions", "settlements", "statements", "withdrawals"].map {
+                          V.link(t["csv_\($0)"]!, "/admin/exports/\($0).csv" + suffix)
+                      }),
+        ]
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import HTTPTypes
+import TuikeCore
+
+/// The console's pages and forms, each a view of the API (see `InProcessAPI`).
+enum ConsolePages {
+    static let all: [ConsolePage] = catalogPages + peoplePages + groupPages + moneyPages
+    static let actions: [ConsoleAction] = catalogActions + peopleActions + groupActions + moneyActions
+
+    typealias V = ConsoleView
+
+    static func post(_ path: String, _ body: [String: Any]? = nil) -> ConsoleAction.APIRequest {
+        .init(method: .post, path: path, body: body ?? [:])
+    }
+
+    /// Status words the pages show (`status_<value>` in `Strings`), falling back to the value.
+    static func label(_ call: ConsoleCall, _ prefix: String, _ value: Any?) -> String {
+        let raw = V.text(value)
+        return call.t["\(prefix)_\(raw)"] ?? raw
+    }
+
+    /// Tabs that filter a list by `?status=`, "all" first.
+    static func statusFilters(_ call: ConsoleCall, path: String, prefix: String, values: [String]) -> [V.Node] {
+        let current = call.query("status")
+        return [V.link(call.t["all"]!, path, current: current == nil)]
+            + values.map { V.link(label(call, prefix, $0), "\(path)?status=\($0)", current: current == $0) }
+    }
+
+    /// "Next page" for the API's cursor lists.
+    static func nextLink(_ call: ConsoleCall, _ reply: InProcessAPI.Reply, path: String) -> [V.Node] {
+        guard let cursor = reply.object["next_cursor"] as? String else { return [] }
+        var query = ["cursor=\(ConsoleCall.encode(cursor))"]
+        if let status = call.query("status") { query.append("status=\(ConsoleCall.encode(status))") }
+        return [V.link(call.t["next_page"]!, "\(path)?" + query.joined(separator: "&"))]
+    }
+
+    static func cursorQuery(_ call: ConsoleCall, limit: Int = 50, extra: [String: String?] = [:]) -> String {
+        var parts = ["limit=\(limit)"]
+        if let cursor = call.query("cursor") { parts.append("cursor=\(ConsoleCall.encode(cursor))") }
+        for (key, value) in extra.sorted(by: { $0.key < $1.key }) { if let value { parts.append("\(key)=\(ConsoleCall.encode(value))") } }
+        return parts.joined(separator: "&")
+    }
+
+    /// Names of promoters by id, for tables that show them.
+    static func promoterNames(_ call: ConsoleCall, _ ids: some Sequence<String>) async throws -> [String: String] {
+        var names: [String: String] = [:]
+        for id in Set(ids) where !id.isEmpty {
+            names[id] = try await call.get("/api/v1/promoters/\(ConsoleCall.encode(id))").object["name"] as? String ?? id
+        }
+        return names
+    }
+}

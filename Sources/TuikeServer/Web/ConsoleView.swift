@@ -1,0 +1,87 @@
+import Foundation
+import TuikeCore
+
+/// Builders for the `console` template: a page is a list of sections, each with an optional
+/// form, filters, a table whose rows may carry action forms, and links. Every value is text the
+/// template escapes; booleans are always set so that Mustache never finds a stray one further
+/// up its context stack.
+enum ConsoleView {
+    typealias Node = [String: Any]
+
+    static func section(_ id: String, _ title: String, note: String? = nil, filters: [Node] = [], form: Node? = nil,
+                        table: Node? = nil, links: [Node] = []) -> Node {
+        var node: Node = ["id": id, "title": title, "links": links, "has_links": !links.isEmpty]
+        if let note { node["note"] = note }
+        if !filters.isEmpty { node["filters"] = ["items": filters] }
+        if let form { node["form"] = form }
+        if let table { node["table"] = table }
+        return node
+    }
+
+    static func table(_ columns: [String], _ rows: [Node]) -> Node {
+        ["columns": columns, "rows": rows, "empty": rows.isEmpty]
+    }
+
+    /// `key` names the row for tests and scripts (`data-row`); cells are text or `cell(_:link:)`.
+    static func row(_ key: String, _ cells: [Any], actions: [Node] = []) -> Node {
+        ["key": key, "cells": cells.map { $0 as? Node ?? cell("\($0)") }, "actions": actions, "has_actions": !actions.isEmpty]
+    }
+
+    static func cell(_ text: String, link: String? = nil) -> Node {
+        var node: Node = ["text": text]
+        if let link { node["link"] = link }
+        return node
+    }
+
+    static func action(_ label: String, _ path: String, inputs: [Node] = [], secondary: Bool = false) -> Node {
+        ["label": label, "action": path, "inputs": inputs, "secondary": secondary]
+    }
+
+    static func input(_ name: String, value: String = "", hint: String = "", required: Bool = false, hidden: Bool = false) -> Node {
+        ["name": name, "value": value, "hint": hint, "required": required, "type": hidden ? "hidden" : "text"]
+    }
+
+    static func form(_ action: String, submit: String, fields: [Node], method: String = "post") -> Node {
+        ["action": action, "submit": submit, "fields": fields, "method": method, "post": method == "post"]
+    }
+
+    static func field(_ label: String, _ name: String, value: String = "", type: String = "text", hint: String = "",
+                      required: Bool = false, choices: [(value: String, text: String)] = []) -> Node {
+        ["label": label, "name": name, "value": value, "type": type, "hint": hint, "required": required, "select": !choices.isEmpty,
+         "choices": choices.map { ["value": $0.value, "text": $0.text, "selected": $0.value == value] as Node }]
+    }
+
+    static func link(_ label: String, _ href: String, current: Bool = false) -> Node {
+        ["label": label, "href": href, "current": current]
+    }
+
+    // MARK: Values from the API's JSON
+
+    static func money(_ value: Any?) -> String {
+        guard let amount = int(value) else { return "—" }
+        return "¥" + Money.format(amount)
+    }
+
+    static func int(_ value: Any?) -> Int64? {
+        (value as? NSNumber)?.int64Value
+    }
+
+    static func text(_ value: Any?) -> String {
+        switch value {
+        case let string as String: string
+        case let number as NSNumber: number.stringValue
+        default: "—"
+        }
+    }
+
+    /// `2026-11-22T04:29:52.986Z` → `2026-11-22 04:29` (UTC, as the API keeps it).
+    static func time(_ value: Any?) -> String {
+        guard let text = value as? String, text.count >= 16 else { return "—" }
+        return String(text.prefix(10)) + " " + String(text.dropFirst(11).prefix(5))
+    }
+
+    static func percent(bps value: Any?) -> String {
+        guard let bps = int(value) else { return "—" }
+        return "\(bps / 100).\(String(format: "%02d", bps % 100))%"
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Synchronization
+import TuikeCore
+
+/// The console is a client of the API, in process: each console page reads the API's JSON and
+/// each console form becomes the API request it stands for, run through the same router,
+/// middlewares and handlers. Validation, error codes and audit trails are the API's own, so a
+/// page can never do what the API would refuse, and the two cannot drift apart.
+final class InProcessAPI: Sendable {
+    private let responder = Mutex<RouterResponder<TuikeRequestContext>?>(nil)
+
+    /// Set once every route is registered (the responder is built from the finished router).
+    func install(_ responder: RouterResponder<TuikeRequestContext>) {
+        self.responder.withLock { $0 = responder }
+    }
+
+    struct Reply: Sendable {
+        let status: HTTPResponse.Status
+        let headers: HTTPFields
+        let body: ByteBuffer
+
+        var isSuccess: Bool { (200..<300).contains(status.code) }
+
+        /// The body as a JSON object (empty when it is not one).
+        var object: [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
+        }
+
+        /// `data` of a list response.
+        var items: [[String: Any]] { object["data"] as? [[String: Any]] ?? [] }
+
+        /// The API's refusal as an error of the same kind (so a page shows 404 for an unknown id).
+        var error: TuikeError {
+            let kinds: [Int: TuikeError.Kind] = [400: .malformed, 401: .unauthorized, 403: .forbidden, 404: .notFound, 409: .conflict]
+            let code = ((object["error"] as? [String: Any])?["code"] as? String) ?? "api_error"
+            return TuikeError(kinds[status.code] ?? .unprocessable, code: code, errorMessage)
+        }
+
+        /// The API's error message, for showing on the page.
+        var errorMessage: String {
+            ((object["error"] as? [String: Any])?["message"] as? String) ?? "HTTP \(status.code)"
+        }
+    }
+
+    /// Calls the API as an admin named `actor` (it lands in the audit trails as `admin:<actor>`).
+    func call(_ method: HTTPRequest.Method, _ path: String, body: [String: Any]? = nil, headers: HTTPFields = [:], actor: String,
+              context: TuikeRequestContext) async throws -> Reply {
+        // Installed before the server accepts connections, so a request always finds it.
+        let responder = responder.withLock { $0 }!
+        var head = HTTPRequest(method: method, scheme: "http", authority: "localhost", path: path, headerFields: headers)
+        var buffer = ByteBuffer()
+        if let body {
+            // Sorted keys: the same form twice is the same body, which `Idempotency-Key` requires.
+            buffer = ByteBuffer(data: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))
+            head.headerFields[.contentType] = "application/json"
+        }
+        var inner = context
+        inner.principal = .admin(tokenID: actor)
+        let response = try await responder.respond(to: Request(head: head, body: .init(buffer: buffer)), context: inner)
+        let collector = Collector()
+        try await response.body.write(collector)
+        return Reply(status: response.status, headers: response.headers, body: collector.sink.contents)
+    }
+
+    /// `ResponseBody.write` consumes its writer, so the bytes are gathered in a shared box.
+    private struct Collector: ResponseBodyWriter {
+        let sink = SharedBuffer()
+        func write(_ part: ByteBuffer) async throws { sink.append(part) }
+        consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
+    }
+}
+
+private final class SharedBuffer: Sendable {
+    private let buffer = Mutex(ByteBuffer())
+    func append(_ part: ByteBuffer) { buffer.withLock { $0.writeImmutableBuffer(part) } }
+    var contents: ByteBuffer { buffer.withLock { $0 } }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import TuikeCore
+@testable import TuikeServer
+import TuikeStore
+import TuikeTestSupport
+
+/// A console user's browser: its cookies, and form posts that carry the CSRF token and a nonce.
+struct ConsoleBrowser {
+    let client: any TestClientProtocol
+    let cookie: String
+    let csrf: String
+
+    static func logIn(_ client: any TestClientProtocol, as role: String) async throws -> ConsoleBrowser {
+        let created = try await client.send(.post, "/api/v1/admin-users", body: #"{"username":"\#(role)-user","password":"console-pass","role":"\#(role)"}"#)
+        #expect(created.status == .created, "\(created.text)")
+        let (cookie, csrf) = try await ConsoleTests.login(client, "\(role)-user")
+        return ConsoleBrowser(client: client, cookie: cookie, csrf: csrf)
+    }
+
+    func get(_ path: String) async throws -> TestResponse {
+        try await client.send(.get, path, headers: [.cookie: cookie])
+    }
+
+    func post(_ path: String, _ fields: [String: String], nonce: String = Identifier.secret(length: 24), csrf: String? = nil) async throws -> TestResponse {
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+        let body = (fields.merging(["_csrf": csrf ?? self.csrf, "_nonce": nonce]) { $1 })
+            .map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&")
+        return try await client.send(.post, path, headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"], body: body)
+    }
+}
+
+@Suite struct ConsolePagesTests {
+    /// Every page opens for the roles it is meant for and is a 403 page for the others; without a
+    /// session every page sends to the login form.
+    @Test(arguments: TestDatabase.available)
+    func pagesFollowTheRoles(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            let browsers = [
+                "owner": try await ConsoleBrowser.logIn(client, as: "owner"),
+                "finance": try await ConsoleBrowser.logIn(client, as: "finance"),
+                "operator": try await ConsoleBrowser.logIn(client, as: "operator"),
+            ]
+            for page in ConsoleController.pages where !page.path.contains("{") {
+                #expect(try await client.send(.get, page.path, headers: [:]).headers[.location] == "/admin/login", "\(page.path)")
+                for (role, browser) in browsers {
+                    let response = try await browser.get(page.path)
+                    #expect(response.status == (page.roles.contains(role) ? .ok : .forbidden), "\(role) \(page.path): \(response.text)")
+                    if page.roles.contains(role) {
+                        #expect(!response.text.contains("data-error"), "\(role) \(page.path): \(response.text)")
+                        #expect(response.text.contains(#"class="on""#) && response.text.contains(#"name="_csrf""#) || page.path == "/admin/reconciliation")
+                    }
+                }
+            }
+            let operatorNav = try await browsers["operator"]!.get("/admin").text
+            #expect(operatorNav.contains(#"href="/admin/products""#) && !operatorNav.contains(#"href="/admin/settlements""#))
+            let financeNav = try await browsers["finance"]!.get("/admin?lang=en").text
+            #expect(financeNav.contains(#"href="/admin/reconciliation""#) && !financeNav.contains(#"href="/admin/settings""#) && financeNav.contains("Reconciliation"))
+        }
+    }
+
+    /// A console form is the API request it stands for: accepted → back with a notice; refused →
+    /// the page again with the API's own message and status, nothing changed; the same form twice
+    /// (same nonce) is one change; a form without the CSRF token changes nothing.
+    @Test(arguments: TestDatabase.available)
+    func formsAreTheAPIsRequests(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            let owner = try await ConsoleBrowser.logIn(client, as: "owner")
+            let fields = ["title": TemplateTests.hostile, "price": "12.50", "kind": "course"]
+            let created = try await owner.post("/admin/products", fields, nonce: "nonce-one-0123456789")
+            #expect(created.status == .seeOther && created.headers[.location] == "/admin/products?notice=done", "\(created.text)")
+            #expect(try await owner.post("/admin/products", fields, nonce: "nonce-one-0123456789").status == .seeOther)
+            var products = try await client.send(.get, "/api/v1/products").json["data"] as? [[String: Any]] ?? []
+            #expect(products.count == 1 && products.first?["price"] as? Int == 1250, "\(products)")
+            let list = try await owner.get("/admin/products?notice=done")
+            #expect(list.text.contains(TemplateTests.escaped) && !list.text.contains("<script>alert") && list.text.contains("data-notice"))
+
+            let bad = try await owner.post("/admin/products", ["title": "X", "price": "abc"])
+            #expect(bad.status == .unprocessableContent && bad.text.contains("price must be an amount"), "\(bad.text)")
+            let refused = try await owner.post("/admin/products", ["title": "", "price": "1.00"])
+            #expect(refused.status == .unprocessableContent && refused.text.contains("data-error"), "\(refused.text)")
+            #expect(try await owner.post("/admin/products", ["title": "Y", "price": "1.00"], csrf: "wrong-token-0123456789012345678901").status == .forbidden)
+            products = try await client.send(.get, "/api/v1/products").json["data"] as? [[String: Any]] ?? []
+            #expect(products.count == 1)
+
+            let product = try #require(products.first?["id"] as? String)
+            #expect(try await owner.post("/admin/products/\(product)/status", ["status": "archived"]).status == .seeOther)
+            #expect(try await client.send(.get, "/api/v1/products/\(product)").json["status"] as? String == "archived")
+
+            let before = try await client.send(.get, "/api/v1/program").text
+            var settings = ["levels": "6000,500", "rule_type": "percent", "max_total_bps": "5000", "attribution_model": "last_click",
+                            "window_days": "15", "binding_days": "0", "freeze_days": "10", "settlement_cycle": "monthly", "time_zone": "Asia/Shanghai",
+                            "tax_mode": "prc_labor", "min_amount": "50.00", "fee_bps": "100", "channels": "bank,alipay",
+                            "auto_approve_promoters": "true", "order_timeout_seconds": "900"]
+            let overCap = try await owner.post("/admin/settings", settings)
+            #expect(overCap.status == .unprocessableContent && overCap.text.contains("data-error"), "\(overCap.text)")
+            #expect(try await client.send(.get, "/api/v1/program").text == before, "unchanged")
+            settings["levels"] = "2000,500"
+            #expect(try await owner.post("/admin/settings", settings).status == .seeOther)
+            let after = try await client.send(.get, "/api/v1/program").json
+            #expect(after["freeze_days"] as? Int == 10 && after["levels"] as? [Int] == [2000, 500] && after["tax_mode"] as? String == "prc_labor")
+            #expect((after["withdrawal"] as? [String: Any])?["min_amount"] as? Int == 5000 && after["auto_approve_promoters"] as? Bool == true)
+            let form = try await owner.get("/admin/settings").text
+            #expect(form.contains(#"value="prc_labor" selected"#) && form.contains(#"value="50.00""#), "\(form)")
+        }
+    }
+
+    /// Operators review applications and suspend promoters; group campaigns are made from the console.
+    @Test(arguments: TestDatabase.available)
+    func operatorsReviewPromotersAndRunCampaigns(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            let ops = try await ConsoleBrowser.logIn(client, as: "operator")
+            var ids: [String] = []
+            for (name, phone) in [("Li", "13700000001"), ("Wang", "13700000002")] {
+                let applied = try await client.send(.post, "/api/v1/promoter-applications", headers: jsonOnly,
+                                                    body: #"{"name":"\#(name)","phone":"\#(phone)","agreement_version":"1","signed_name":"\#(name)"}"#)
+                ids.append(try #require(applied.json["id"] as? String, "\(applied.text)"))
+            }
+            let page = try await ops.get("/admin/promoters")
+            #expect(page.text.contains(#"data-row="\#(ids[0])""#) && page.text.contains("137****0001"), "\(page.text)")
+            #expect(try await ops.post("/admin/applications/\(ids[0])/approve", [:]).status == .seeOther)
+            let noReason = try await ops.post("/admin/applications/\(ids[1])/reject", [:])
+            #expect(noReason.status == .unprocessableContent)
+            #expect(try await ops.post("/admin/applications/\(ids[1])/reject", ["reason": "资料不全"]).status == .seeOther)
+            #expect(try await client.send(.get, "/api/v1/promoters/\(ids[1])").json["status"] as? String == "rejected")
+            #expect(try await ops.post("/admin/promoters/\(ids[0])/suspend", ["reason": "投诉"]).status == .seeOther)
+            #expect(try await client.send(.get, "/api/v1/promoters/\(ids[0])").json["status"] as? String == "suspended")
+            let again = try await ops.post("/admin/promoters/\(ids[0])/suspend", ["reason": "投诉"])
+            #expect(again.status == .conflict && again.text.contains("data-error"), "a suspended promoter cannot be suspended: \(again.text)")
+
+            let product = try #require(try await client.send(.post, "/api/v1/products", body: #"{"title":"English","price":19900}"#).json["id"] as? String)
+            let campaign = try await ops.post("/admin/group-campaigns", ["product_id": product, "group_size": "3", "group_price": "99.00",
+                                                                         "leader_price": "89.00", "duration_hours": "24", "per_user_limit": "1"])
+            #expect(campaign.status == .seeOther, "\(campaign.text)")
+            let stored = try #require((try await client.send(.get, "/api/v1/group-campaigns").json["data"] as? [[String: Any]])?.first)
+            #expect(stored["group_price"] as? Int == 9900 && stored["leader_price"] as? Int == 8900 && stored["duration_seconds"] as? Int == 86_400)
+            let tooDear = try await ops.post("/admin/group-campaigns", ["product_id": product, "group_size": "3", "group_price": "299.00"])
+            #expect(tooDear.status == .unprocessableContent, "above the list price: \(tooDear.text)")
+            let groups = try await ops.get("/admin/groups")
+            #expect(groups.status == .ok && groups.text.contains(#"id="campaign-\#(stored["id"] as! String)""#), "\(groups.text)")
+        }
+    }
+
+    /// Finance refunds, settles, reads the statements and downloads the CSV files; operators may see
+    /// the orders but not refund them.
+    @Test(arguments: TestDatabase.available)
+    func financeRefundsSettlesAndDownloads(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            let (order, _, _) = try await RefundsAPITests.paidOrder(client)
+            // Past the 7-day freeze first: the console sessions would not outlive the jump.
+            _ = try await client.send(.post, "/api/v1/sandbox/clock/advance", body: #"{"seconds":691200}"#)
+            let finance = try await ConsoleBrowser.logIn(client, as: "finance")
+            let ops = try await ConsoleBrowser.logIn(client, as: "operator")
+            let orders = try await ops.get("/admin/orders?status=paid")
+            #expect(orders.text.contains(#"data-row="\#(order)""#) && !orders.text.contains("/admin/orders/\(order)/refund"), "\(orders.text)")
+            #expect(try await ops.post("/admin/orders/\(order)/refund", ["amount": "10.00"]).status == .forbidden)
+            let refund = try await finance.post("/admin/orders/\(order)/refund", ["amount": "200.00", "reason": "换课"])
+            #expect(refund.status == .seeOther, "\(refund.text)")
+            #expect(try await client.send(.get, "/api/v1/orders/\(order)").json["refunded"] as? Int == 20_000)
+            let tooMuch = try await finance.post("/admin/orders/\(order)/refund", ["amount": "100000.00"])
+            #expect(tooMuch.status.code >= 400 && tooMuch.text.contains("data-error"), "\(tooMuch.text)")
+            #expect(try await client.send(.get, "/api/v1/orders/\(order)").json["refunded"] as? Int == 20_000)
+
+            let now = try #require(try await client.send(.post, "/api/v1/sandbox/clock/advance", body: #"{"seconds":0}"#).json["now"] as? String)
+            #expect(try await finance.post("/admin/settlements", ["period_end": now]).status == .seeOther)
+            let batch = try #require((try await client.send(.get, "/api/v1/settlements").json["data"] as? [[String: Any]])?.first?["id"] as? String)
+            let list = try await finance.get("/admin/settlements")
+            #expect(list.text.contains("/admin/settlements/\(batch)"))
+            let statements = try await finance.get("/admin/settlements/\(batch)")
+            #expect(statements.status == .ok && statements.text.contains("/admin/exports/statements.csv?from="), "\(statements.text)")
+            #expect(try await finance.get("/admin/settlements/stl_unknown").status == .notFound)
+
+            let csv = try await finance.get("/admin/exports/commissions.csv")
+            #expect(csv.status == .ok && csv.headers[.contentType]?.hasPrefix("text/csv") == true && csv.text.hasPrefix("\u{FEFF}"), "\(csv.text)")
+            #expect(try await ops.get("/admin/exports/commissions.csv").status == .forbidden)
+            #expect(try await finance.get("/admin/exports/passwords.csv").status == .notFound)
+            let report = try await finance.get("/admin/reconciliation?from=2026-01-01")
+            #expect(report.status == .ok && report.text.contains("✓") && !report.text.contains("✗"), "\(report.text)")
+        }
+    }
+
+    /// `GET /api/v1/orders`: newest first, by status, pages by cursor, admins only.
+    @Test(arguments: TestDatabase.available)
+    func ordersList(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            let (paid, a, _) = try await RefundsAPITests.paidOrder(client)
+            let product = try #require(try await client.send(.post, "/api/v1/products", body: #"{"title":"Two","price":100}"#).json["id"] as? String)
+            let unpaid = try #require(try await client.send(.post, "/api/v1/orders",
+                                                            body: #"{"buyer_id":"b2","items":[{"product_id":"\#(product)","quantity":1}]}"#).json["id"] as? String)
+            let all = try await client.send(.get, "/api/v1/orders?limit=1")
+            #expect((all.json["data"] as? [[String: Any]])?.map { $0["id"] as? String } == [unpaid] && all.json["has_more"] as? Bool == true)
+            let next = try await client.send(.get, "/api/v1/orders?limit=1&cursor=\(all.json["next_cursor"] as! String)")
+            #expect((next.json["data"] as? [[String: Any]])?.map { $0["id"] as? String } == [paid])
+            let byStatus = try await client.send(.get, "/api/v1/orders?status=pending_payment")
+            #expect((byStatus.json["data"] as? [[String: Any]])?.map { $0["id"] as? String } == [unpaid])
+            #expect((try await client.send(.get, "/api/v1/orders?buyer_id=buyer-1").json["data"] as? [[String: Any]])?.count == 1)
+            expectError(try await client.send(.get, "/api/v1/orders?status=lost"), .unprocessableContent, "validation_failed")
+            let token = try #require(try await client.send(.post, "/api/v1/promoters/\(a)/tokens").json["token"] as? String)
+            expectError(try await client.send(.get, "/api/v1/orders", headers: [.authorization: "Bearer \(token)"]), .forbidden, "forbidden")
+        }
+    }
+}
