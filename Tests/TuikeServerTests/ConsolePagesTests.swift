@@ -182,6 +182,50 @@ struct ConsoleBrowser {
         }
     }
 
+    /// A promoter appeals a commission from the portal (only its own, once while open); finance
+    /// answers in the console with an adjustment that lands in the promoter's balance.
+    @Test(arguments: TestDatabase.available)
+    func appealFromThePortalAnsweredInTheConsole(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            let product = try #require(try await client.send(.post, "/api/v1/products", body: #"{"title":"课","price":50000}"#).json["id"] as? String)
+            let a = try await client.createPromoter("A")["id"] as! String
+            let b = try await client.createPromoter("B", phone: "13911112222", parent: a)["id"] as! String
+            let code = try await client.createLink(promoter: b, product: product).json["code"] as! String
+            _ = try await client.send(.post, "/api/v1/track/click", body: #"{"code":"\#(code)","visitor_id":"visitor-appeal-0001"}"#)
+            let order = try await client.paidOrder((product, a, b, "visitor-appeal-0001"))
+            let mine = try #require(try await RefundsAPITests.commission(client, order: order, promoter: b)?["id"] as? String)
+            let theirs = try #require(try await RefundsAPITests.commission(client, order: order, promoter: a)?["id"] as? String)
+            #expect(try await client.send(.put, "/api/v1/promoters/\(b)/password", body: #"{"password":"secret-123"}"#).status == .noContent)
+
+            let form = try await client.send(.get, "/me/login", headers: [:])
+            let csrf = try #require(form.headers[values: .setCookie].first { $0.hasPrefix("tk_csrf=") }?.split(separator: ";").first?.dropFirst(8))
+            let login = try await client.send(.post, "/me/login", headers: [.cookie: "tk_csrf=\(csrf)", .contentType: "application/x-www-form-urlencoded"],
+                                              body: "_csrf=\(csrf)&phone=13911112222&password=secret-123")
+            let session = try #require(login.headers[values: .setCookie].first { $0.hasPrefix("tk_session=") }?.split(separator: ";").first)
+            let portal = ConsoleBrowser(client: client, cookie: "tk_csrf=\(csrf); \(session)", csrf: String(csrf))
+            #expect(try await portal.get("/me").text.contains(#"name="commission_id" value="\#(mine)""#))
+            let sent = try await portal.post("/me/appeals", ["commission_id": mine, "message": "少算了 <b>一级</b>"])
+            #expect(sent.status == .seeOther && sent.headers[.location] == "/me?notice=appeal_sent", "\(sent.text)")
+            let twice = try await portal.post("/me/appeals", ["commission_id": mine, "message": "again"])
+            #expect(twice.status == .conflict && twice.text.contains("status failed"), "\(twice.text)")
+            #expect(try await portal.post("/me/appeals", ["commission_id": theirs, "message": "mine too"]).status == .forbidden)
+            let page = try await portal.get("/me").text
+            #expect(page.contains("少算了 &lt;b&gt;一级&lt;/b&gt;") && page.contains("处理中"), "\(page)")
+
+            let appeal = try #require((try await client.send(.get, "/api/v1/appeals?status=open").json["data"] as? [[String: Any]])?.first)
+            #expect(appeal["commission_id"] as? String == mine)
+            let finance = try await ConsoleBrowser.logIn(client, as: "finance")
+            #expect(try await finance.get("/admin/appeals").text.contains(#"data-row="\#(appeal["id"] as! String)""#))
+            let bad = try await finance.post("/admin/appeals/\(appeal["id"] as! String)/answer", ["answer": "ok", "adjustment": "abc"])
+            #expect(bad.status == .unprocessableContent)
+            let before = try await client.send(.get, "/api/v1/promoters/\(b)/balance").json["available"] as? Int ?? -1
+            let answered = try await finance.post("/admin/appeals/\(appeal["id"] as! String)/answer", ["answer": "已补发", "adjustment": "5.00"])
+            #expect(answered.status == .seeOther, "\(answered.text)")
+            #expect(try await client.send(.get, "/api/v1/promoters/\(b)/balance").json["available"] as? Int == before + 500)
+            #expect(try await portal.get("/me").text.contains("已补发"))
+        }
+    }
+
     /// `GET /api/v1/orders`: newest first, by status, pages by cursor, admins only.
     @Test(arguments: TestDatabase.available)
     func ordersList(database kind: TestDatabase) async throws {

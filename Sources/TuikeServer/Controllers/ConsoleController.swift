@@ -153,7 +153,7 @@ struct ConsoleController {
             if let nonce = values["_nonce"], (16...64).contains(nonce.count) {
                 headers[IdempotencyMiddleware.header] = "console:\(nonce):\(request.uri.path)"
             }
-            let reply = try await api.call(asked.method, asked.path, body: asked.body, headers: headers, actor: call.actor, context: context)
+            let reply = try await api.call(asked.method, asked.path, body: asked.body, headers: headers, as: call.principal, context: context)
             if reply.isSuccess { return .redirect(to: action.back + "?notice=done", type: .normal) }
             refusal = (reply.errorMessage, reply.status)
         } catch let failure as TuikeError {
@@ -175,7 +175,7 @@ struct ConsoleController {
         var path = "/api/v1/exports/\(name)"
         let range = ["from", "to"].compactMap { key in call.query(key).map { "\(key)=\(ConsoleCall.encode($0))" } }
         if !range.isEmpty { path += "?" + range.joined(separator: "&") }
-        let reply = try await api.call(.get, path, actor: call.actor, context: context)
+        let reply = try await api.call(.get, path, as: call.principal, context: context)
         guard reply.isSuccess else {
             return Templates.message(call.t["error"]!, reply.errorMessage, language: call.language, status: reply.status)
         }

@@ -7,8 +7,9 @@ import TuikeStore
 
 /// The promoter portal (`/me`, F11): phone + password login (bcrypt) into an HttpOnly,
 /// SameSite=Lax session cookie; a dashboard with balance, traffic, links, commissions with the
-/// rule that applied, statements, withdrawals and the direct team; a withdraw form. A session
-/// only ever shows its own promoter.
+/// rule that applied, statements, withdrawals and the direct team; a withdraw form; appeals
+/// against a commission (through the API in process, as the promoter). A session only ever shows
+/// its own promoter.
 struct PortalController {
     let sessions: SessionRepository
     let promoters: PromoterRepository
@@ -21,6 +22,7 @@ struct PortalController {
     let database: any Database
     let applications: ApplicationsController
     let agreements: AgreementRepository
+    let api: InProcessAPI
     let publicURL: String
     let clock: any TuikeClock
 
@@ -46,6 +48,9 @@ struct PortalController {
                             (422, "The form again with the problem (HTML).", nil)], handler: apply)
         api.add(.post, "/me/withdraw", summary: "Promoter portal: ask for a withdrawal", tag: "Pages", access: .publicAccess,
                 responses: [(303, "Back to the dashboard with a notice.", nil)], handler: withdraw)
+        api.add(.post, "/me/appeals", summary: "Promoter portal: appeal a commission (as POST /api/v1/appeals)", tag: "Pages", access: .publicAccess,
+                responses: [(303, "Back to the dashboard with a notice.", nil), (409, "An appeal is already open (HTML; also 404, 422).", nil)],
+                handler: appeal)
     }
 
     struct PasswordRequest: Decodable { let password: String }
@@ -140,16 +145,30 @@ struct PortalController {
                                               settings: try await program.current().withdrawal, requestedBy: "promoter:\(id)", at: clock.now())
             return .redirect(to: "/me?notice=withdraw_requested", type: .normal)
         } catch let error as TuikeError {
-            return try await page(request, promoterID: id, language: language, error: error.message, status: ErrorResponses.status(of: error.kind))
+            return try await page(request, promoterID: id, language: language, error: error.message, status: ErrorResponses.status(of: error.kind),
+                                  context: context)
         }
     }
 
-    @Sendable func dashboard(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+    @Sendable func appeal(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let fields = try await Forms.verified(request, context: context)
         guard let id = try await promoterID(request) else { return .redirect(to: "/me/login", type: .normal) }
-        return try await page(request, promoterID: id, language: Language.of(request), error: nil, status: .ok)
+        let reply = try await api.call(.post, "/api/v1/appeals", body: ["commission_id": fields["commission_id"] ?? "", "message": fields["message"] ?? ""],
+                                       as: Self.principal(id), context: context)
+        if reply.isSuccess { return .redirect(to: "/me?notice=appeal_sent", type: .normal) }
+        return try await page(request, promoterID: id, language: Language.of(request), error: reply.errorMessage, status: reply.status, context: context)
     }
 
-    func page(_ request: Request, promoterID id: String, language: Language, error: String?, status: HTTPResponse.Status) async throws -> Response {
+    /// What a portal session is to the API: its promoter.
+    static func principal(_ promoterID: String) -> Principal { .promoter(promoterID: promoterID, tokenID: "portal") }
+
+    @Sendable func dashboard(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        guard let id = try await promoterID(request) else { return .redirect(to: "/me/login", type: .normal) }
+        return try await page(request, promoterID: id, language: Language.of(request), error: nil, status: .ok, context: context)
+    }
+
+    func page(_ request: Request, promoterID id: String, language: Language, error: String?, status: HTTPResponse.Status,
+              context requestContext: TuikeRequestContext) async throws -> Response {
         guard let promoter = try await promoters.find(id) else { return .redirect(to: "/me/login", type: .normal) }
         let strings = language.strings
         let now = clock.now()
@@ -165,6 +184,10 @@ struct PortalController {
         let conversion = traffic.uv == 0 ? "–" : "\(Money.format(Money.share(10_000, part: orders, whole: traffic.uv)))%"
         let notice = request.uri.queryParameters["notice"].flatMap { strings[String($0)] } ?? ""
         let (csrf, isNew) = Forms.csrfToken(request)
+        let appeals = try await api.call(.get, "/api/v1/appeals?limit=10", as: Self.principal(id), context: requestContext).items.map { appeal in
+            ["created_at": String(ConsoleView.text(appeal["created_at"]).prefix(10)), "message": ConsoleView.text(appeal["message"]),
+             "answer": appeal["answer"] as? String ?? "", "status_label": strings["appeal_\(ConsoleView.text(appeal["status"]))"] ?? ConsoleView.text(appeal["status"])]
+        }
         let context: [String: Any] = [
             "csrf": csrf, "notice": notice, "error": error ?? "",
             "promoter": ["name": promoter.name, "invite_code": promoter.inviteCode],
@@ -185,6 +208,7 @@ struct PortalController {
                 ["requested_at": String($0.requestedAt.rfc3339.prefix(10)), "channel": $0.channel, "amount": Money.format($0.amount), "status": $0.status.rawValue]
             },
             "team": try await promoters.team(of: id, limit: 20, before: nil).map { ["name": $0.name, "clicks": $0.clicks] },
+            "appeals": appeals,
         ]
         var response = Templates.page("me", title: promoter.name, language: language, context: context, status: status)
         if isNew { response.headers.append(HTTPField(name: .setCookie, value: Forms.cookie(csrf))) }

@@ -10,6 +10,8 @@ extension ConsolePages {
                     roles: ConsoleRole.money, build: settlements),
         ConsolePage(path: "/admin/settlements/{id}", title: "statements", inNavigation: false, summary: "one batch's statements",
                     roles: ConsoleRole.money, build: statements),
+        ConsolePage(path: "/admin/appeals", title: "nav_appeals", inNavigation: true, summary: "promoters' appeals to answer",
+                    roles: ConsoleRole.money, build: appeals),
         ConsolePage(path: "/admin/reconciliation", title: "nav_reconciliation", inNavigation: true, summary: "reconciliation and CSV downloads",
                     roles: ConsoleRole.money, build: reconciliation),
     ]
@@ -25,6 +27,12 @@ extension ConsolePages {
         ConsoleAction(path: "/admin/settlements", summary: "settle every eligible commission up to a time", roles: ConsoleRole.money,
                       back: "/admin/settlements") { fields, _ in
             post("/api/v1/settlements", ["period_end": try fields.required("period_end")])
+        },
+        ConsoleAction(path: "/admin/appeals/{id}/answer", summary: "answer an appeal, optionally with an adjustment", roles: ConsoleRole.money,
+                      back: "/admin/appeals") { fields, call in
+            var body: [String: Any] = ["answer": try fields.required("answer")]
+            if let adjustment = try fields.signedMoney("adjustment") { body["adjustment"] = adjustment }
+            return post("/api/v1/appeals/\(ConsoleCall.encode(try call.parameter("id")))/answer", body)
         },
         ConsoleAction(path: "/admin/withdrawals/{id}/approve", summary: "approve and pay a withdrawal", roles: ConsoleRole.money, back: "/admin") { _, call in
             post("/api/v1/withdrawals/\(ConsoleCall.encode(try call.parameter("id")))/approve")
@@ -99,6 +107,27 @@ extension ConsolePages {
                           table: V.table([t["promoter"]!, t["commissions"]!, t["gross"]!, t["tax"]!, t["net"]!], rows),
                           links: [V.link(t["download_statements"]!, "/admin/exports/statements.csv?\(range)"),
                                   V.link(t["nav_settlements"]!, "/admin/settlements")])]
+    }
+
+    static func appeals(_ call: ConsoleCall) async throws -> [V.Node] {
+        let t = call.t
+        let status = call.query("status") ?? "open"
+        let reply = try await call.get("/api/v1/appeals?" + cursorQuery(call, extra: ["status": status]))
+        let names = try await promoterNames(call, reply.items.compactMap { $0["promoter_id"] as? String })
+        let rows = reply.items.map { appeal -> V.Node in
+            let id = V.text(appeal["id"])
+            let open = V.text(appeal["status"]) == "open"
+            return V.row(id, [names[V.text(appeal["promoter_id"])] ?? V.text(appeal["promoter_id"]), V.text(appeal["commission_id"]),
+                              V.text(appeal["message"]), V.time(appeal["created_at"]), label(call, "appeal", appeal["status"]),
+                              appeal["answer"] as? String ?? "—"],
+                         actions: open ? [V.action(t["answer"]!, "/admin/appeals/\(id)/answer", inputs: [
+                             V.input("answer", hint: t["answer"]!, required: true), V.input("adjustment", hint: t["adjustment_hint"]!),
+                         ])] : [])
+        }
+        return [V.section("appeals", t["nav_appeals"]!, note: t["appeals_note"],
+                          filters: ["open", "answered"].map { V.link(label(call, "appeal", $0), "/admin/appeals?status=\($0)", current: $0 == status) },
+                          table: V.table([t["promoter"]!, t["commission"]!, t["message"]!, t["created"]!, t["status"]!, t["answer"]!], rows),
+                          links: nextLink(call, reply, path: "/admin/appeals"))]
     }
 
     static func reconciliation(_ call: ConsoleCall) async throws -> [V.Node] {

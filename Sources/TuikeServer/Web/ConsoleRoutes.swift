@@ -24,11 +24,11 @@ struct ConsoleCall {
     let now: Instant
 
     var t: [String: String] { language.strings }
-    var actor: String { "console:\(user.username)" }
+    var principal: Principal { .admin(tokenID: "console:\(user.username)") }
 
     /// Reads the API; a failure is shown to the user as the page's error.
     func get(_ path: String) async throws -> InProcessAPI.Reply {
-        let reply = try await api.call(.get, path, actor: actor, context: context)
+        let reply = try await api.call(.get, path, as: principal, context: context)
         guard reply.isSuccess else { throw reply.error }
         return reply
     }
@@ -89,6 +89,16 @@ struct ConsoleFields {
         guard let value = text(name) else { return nil }
         guard let amount = Money.parse(value) else { throw TuikeError.validation("\(name) must be an amount in yuan like 99.00") }
         return amount
+    }
+
+    /// Like `money`, with an optional leading minus (adjustments take as well as give).
+    func signedMoney(_ name: String) throws(TuikeError) -> Int64? {
+        guard let value = text(name) else { return nil }
+        let negative = value.hasPrefix("-")
+        guard let amount = Money.parse(negative ? String(value.dropFirst()) : value) else {
+            throw TuikeError.validation("\(name) must be an amount in yuan like 10.00 or -10.00")
+        }
+        return negative ? -amount : amount
     }
 
     func integer(_ name: String) throws(TuikeError) -> Int64? {

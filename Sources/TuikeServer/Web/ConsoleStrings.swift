@@ -2,7 +2,9 @@
 extension Strings {
     static let consoleZh: [String: String] = [
         "nav_dashboard": "概览", "nav_products": "商品", "nav_settings": "分销设置", "nav_promoters": "推客", "nav_groups": "拼团",
-        "nav_orders": "订单", "nav_settlements": "结算", "nav_reconciliation": "对账",
+        "nav_orders": "订单", "nav_settlements": "结算", "nav_reconciliation": "对账", "nav_appeals": "申诉",
+        "answer": "答复", "adjustment_hint": "调整金额（元，可为负，选填）", "commission": "佣金", "message": "内容",
+        "appeals_note": "答复可附带一笔人工调整，计入推客的可提现余额并记入总账。",
         "role_owner": "店主", "role_finance": "财务", "role_operator": "运营", "forbidden": "无权访问", "role_forbidden": "您的角色不能打开这个页面或执行这个操作。",
         "notice_done": "已保存", "error": "出错了", "all": "全部", "next_page": "下一页", "create": "创建", "save": "保存", "show": "查看",
         "yes": "是", "no": "否", "optional": "选填", "status": "状态", "created": "创建时间", "amount": "金额",
@@ -43,7 +45,9 @@ extension Strings {
 
     static let consoleEn: [String: String] = [
         "nav_dashboard": "Dashboard", "nav_products": "Products", "nav_settings": "Settings", "nav_promoters": "Promoters", "nav_groups": "Group buys",
-        "nav_orders": "Orders", "nav_settlements": "Settlements", "nav_reconciliation": "Reconciliation",
+        "nav_orders": "Orders", "nav_settlements": "Settlements", "nav_reconciliation": "Reconciliation", "nav_appeals": "Appeals",
+        "answer": "Answer", "adjustment_hint": "Adjustment (yuan, may be negative, optional)", "commission": "Commission", "message": "Message",
+        "appeals_note": "An answer may carry a manual adjustment: it goes to the promoter's available balance and into the journal.",
         "role_owner": "owner", "role_finance": "finance", "role_operator": "operator", "forbidden": "Forbidden",
         "role_forbidden": "Your role cannot open this page or do this.",
         "notice_done": "Saved", "error": "Something went wrong", "all": "All", "next_page": "Next page", "create": "Create", "save": "Save",

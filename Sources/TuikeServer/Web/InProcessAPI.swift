@@ -44,8 +44,9 @@ final class InProcessAPI: Sendable {
         }
     }
 
-    /// Calls the API as an admin named `actor` (it lands in the audit trails as `admin:<actor>`).
-    func call(_ method: HTTPRequest.Method, _ path: String, body: [String: Any]? = nil, headers: HTTPFields = [:], actor: String,
+    /// Calls the API as `principal`: a console user is `.admin(tokenID: "console:<name>")` (audit
+    /// trails show `admin:console:<name>`), a portal session its promoter.
+    func call(_ method: HTTPRequest.Method, _ path: String, body: [String: Any]? = nil, headers: HTTPFields = [:], as principal: Principal,
               context: TuikeRequestContext) async throws -> Reply {
         // Installed before the server accepts connections, so a request always finds it.
         let responder = responder.withLock { $0 }!
@@ -57,7 +58,7 @@ final class InProcessAPI: Sendable {
             head.headerFields[.contentType] = "application/json"
         }
         var inner = context
-        inner.principal = .admin(tokenID: actor)
+        inner.principal = principal
         let response = try await responder.respond(to: Request(head: head, body: .init(buffer: buffer)), context: inner)
         let collector = Collector()
         try await response.body.write(collector)

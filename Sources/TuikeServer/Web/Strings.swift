@@ -39,6 +39,8 @@ enum Strings {
         "days": "天", "funnel": "转化漏斗", "top_promoters": "推客排行", "withdrawals_queue": "待审核提现", "approve": "通过并打款",
         "reject": "驳回", "reason": "驳回原因", "finance_only": "只有财务可以审核提现", "withdrawal_done": "已处理提现",
         "apply_title": "申请成为推客", "name": "姓名", "agreement": "推客协议", "signature": "签名（请输入您的姓名，视为签署本协议）",
+        "appeal": "对这笔佣金有疑问？申诉", "appeal_hint": "请说明情况", "appeal_send": "提交申诉", "appeals": "我的申诉",
+        "appeal_sent": "申诉已提交，我们会尽快答复", "appeal_open": "处理中", "appeal_answered": "已答复",
         "apply": "同意协议并提交申请", "applied": "申请已提交", "applied_message": "我们会尽快审核，通过后即可用手机号和密码登录。",
     ]
     static let en: [String: String] = [
@@ -62,7 +64,9 @@ enum Strings {
         "withdrawals_queue": "Withdrawals to review", "approve": "Approve and pay", "reject": "Reject", "reason": "Reason",
         "finance_only": "Only finance approves withdrawals", "withdrawal_done": "Withdrawal handled",
         "apply_title": "Become a promoter", "name": "Name", "agreement": "Promoter agreement",
-        "signature": "Signature (type your name to sign the agreement)", "apply": "Agree and apply", "applied": "Application received",
+        "signature": "Signature (type your name to sign the agreement)", "apply": "Agree and apply",
+        "appeal": "Question about this commission? Appeal", "appeal_hint": "What happened?", "appeal_send": "Send appeal", "appeals": "My appeals",
+        "appeal_sent": "Appeal sent; we will answer soon", "appeal_open": "open", "appeal_answered": "answered", "applied": "Application received",
         "applied_message": "We will review it soon; once approved, log in with your phone and password.",
     ]
 }

@@ -121,11 +121,17 @@ enum Templates {
             <div class="card"><h2>{{t.my_links}}</h2>{{#links}}<div class="row"><input class="share" id="link-{{code}}" readonly value="{{url}}">
             <button class="btn alt" type="button" data-copy="link-{{code}}" data-done="{{t.copied}}">{{t.copy}}</button></div>{{/links}}</div>
             <div class="card"><h2>{{t.commissions}}</h2>{{#commissions}}<div class="row" data-commission="{{id}}"><span>{{created_at}} · L{{level}} · {{basis}}</span>
-            <span><b>¥{{amount}}</b> <span class="badge">{{status_label}}</span></span></div>{{/commissions}}{{^commissions}}<p class="muted">{{t.none}}</p>{{/commissions}}</div>
+            <span><b>¥{{amount}}</b> <span class="badge">{{status_label}}</span></span></div>
+            <details class="muted"><summary>{{t.appeal}}</summary><form method="post" action="/me/appeals"><input type="hidden" name="_csrf" value="{{csrf}}">
+            <input type="hidden" name="commission_id" value="{{id}}"><input class="share" name="message" placeholder="{{t.appeal_hint}}" required>
+            <button class="btn small" type="submit">{{t.appeal_send}}</button></form></details>{{/commissions}}{{^commissions}}<p class="muted">{{t.none}}</p>{{/commissions}}</div>
             <div class="card"><h2>{{t.statements}}</h2>{{#statements}}<div class="row"><span>{{period_end}}</span>
             <span>{{t.gross}} ¥{{gross}} · {{t.tax}} ¥{{tax}} · {{t.net}} <b>¥{{net}}</b></span></div>{{/statements}}{{^statements}}<p class="muted">{{t.none}}</p>{{/statements}}</div>
             <div class="card"><h2>{{t.withdrawals}}</h2>{{#withdrawals}}<div class="row"><span>{{requested_at}} · {{channel}}</span>
             <span>¥{{amount}} <span class="badge">{{status}}</span></span></div>{{/withdrawals}}{{^withdrawals}}<p class="muted">{{t.none}}</p>{{/withdrawals}}</div>
+            <div class="card"><h2>{{t.appeals}}</h2>{{#appeals}}<div class="row" data-appeal><span>{{created_at}} · {{message}}</span>
+            <span class="badge">{{status_label}}</span></div>{{#answer}}<p class="muted">↳ {{answer}}</p>{{/answer}}{{/appeals}}
+            {{^appeals}}<p class="muted">{{t.none}}</p>{{/appeals}}</div>
             <div class="card"><h2>{{t.team}}</h2>{{#team}}<div class="row"><span>{{name}}</span><span class="muted">{{t.clicks}} {{clicks}}</span></div>{{/team}}
             {{^team}}<p class="muted">{{t.none}}</p>{{/team}}</div>{{> foot}}
             """,
