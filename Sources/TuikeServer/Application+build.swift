@@ -52,6 +52,7 @@ func buildRouter(_ tuike: TuikeApp) -> (router: Router<TuikeRequestContext>, ope
     router.middlewares.add(MetricsMiddleware())
     router.middlewares.add(AuthMiddleware(tokens: TokenRepository(database: tuike.database), cache: tuike.tokenCache))
     router.middlewares.add(IdempotencyMiddleware(repository: IdempotencyRepository(database: tuike.database), clock: tuike.clock))
+    router.middlewares.add(LanguageMiddleware())
 
     let api = APIRoutes(router: router)
     let jobs = tuike.jobs

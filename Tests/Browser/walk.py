@@ -78,7 +78,7 @@ def pay(driver):
     wait(driver, EC.url_contains("/pay/"))
     order = driver.current_url.rsplit("/", 1)[1]
     click(driver, "form button")
-    wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, "a[href^='/g/']")))
+    wait(driver, EC.text_to_be_present_in_element((By.TAG_NAME, "body"), "已支付"))
     return order
 
 
@@ -87,6 +87,7 @@ def log_in(driver, path, field, value):
     driver.find_element(By.NAME, field).send_keys(value)
     driver.find_element(By.NAME, "password").send_keys(PASSWORD)
     click(driver, "form button[type=submit]")
+    wait(driver, lambda d: "/login" not in d.current_url)
 
 
 def step(text):
@@ -146,6 +147,21 @@ def main():
         step(f"the portal lists commission {commission['id']} of {amount}")
         shot(portal, "portal", PHONE)
 
+        if SHOTS:
+            step(f"screenshots into {SHOTS}")
+            friend.get(BASE + "/"); shot(friend, "storefront", PHONE); shot(friend, "storefront", DESKTOP)
+            friend.get(BASE + "/me/apply"); shot(friend, "apply", PHONE)
+            portal.get(BASE + "/me"); shot(portal, "portal", DESKTOP)
+            owner = browser(DESKTOP); drivers.append(owner)
+            log_in(owner, "/admin/login", "username", "admin")
+            for path, name in (("/admin", "console-dashboard"), ("/admin/orders", "console-orders"), ("/admin/promoters", "console-promoters"),
+                               ("/admin/groups", "console-groups"), ("/admin/settlements", "console-settlements"),
+                               ("/admin/appeals", "console-appeals"), ("/admin/reconciliation", "console-reconciliation"),
+                               ("/admin/settings", "console-settings"), ("/admin/products", "console-products")):
+                owner.get(BASE + path); shot(owner, name, DESKTOP)
+            owner.get(BASE + "/admin"); shot(owner, "console-dashboard", PHONE)
+            leader.get(BASE + f"/g/{group_id}"); shot(leader, "group-succeeded", DESKTOP)
+
         step("eight days later, finance settles in the console")
         api("POST", "/api/v1/sandbox/clock/advance", {"seconds": 8 * 86400})
         console = browser(DESKTOP); drivers.append(console)
@@ -166,7 +182,6 @@ def main():
 
         step(f"finance approves withdrawal {withdrawal['id']} in the console")
         console.get(BASE + "/admin")
-        shot(console, "console-dashboard", DESKTOP)
         click(console, f"[data-withdrawal='{withdrawal['id']}'] form[action$='/approve'] button")
         wait(console, EC.presence_of_element_located((By.CSS_SELECTOR, "[data-notice]")))
         paid = api("GET", f"/api/v1/withdrawals/{withdrawal['id']}")
@@ -176,18 +191,6 @@ def main():
         assert trial["balanced"] is True and trial["total"] == 0, trial
         step("the withdrawal is paid and the trial balance is zero")
 
-        if SHOTS:
-            step(f"screenshots into {SHOTS}")
-            for path, name in (("/", "storefront"), ("/me/apply", "apply")):
-                friend.get(BASE + path); shot(friend, name, PHONE); shot(friend, name, DESKTOP)
-            portal.get(BASE + "/me"); shot(portal, "portal", DESKTOP)
-            for path, name in (("/admin", "console-dashboard"), ("/admin/orders", "console-orders"), ("/admin/promoters", "console-promoters"),
-                               ("/admin/groups", "console-groups"), ("/admin/settlements", "console-settlements"),
-                               ("/admin/reconciliation", "console-reconciliation"), ("/admin/settings", "console-settings"),
-                               ("/admin/products", "console-products")):
-                console.get(BASE + path); shot(console, name, DESKTOP)
-            console.get(BASE + "/admin"); shot(console, "console-dashboard", PHONE)
-            leader.get(BASE + f"/g/{group_id}"); shot(leader, "group-succeeded", DESKTOP)
         step("browser walk passed")
     except Exception:
         for index, driver in enumerate(drivers):

@@ -141,6 +141,8 @@ struct ConsoleBrowser {
             #expect(tooDear.status == .unprocessableContent, "above the list price: \(tooDear.text)")
             let groups = try await ops.get("/admin/groups")
             #expect(groups.status == .ok && groups.text.contains(#"id="campaign-\#(stored["id"] as! String)""#), "\(groups.text)")
+            #expect(try await ops.post("/admin/group-campaigns/\(stored["id"] as! String)/status", ["status": "paused"]).status == .seeOther)
+            #expect(try await client.send(.get, "/api/v1/group-campaigns/\(stored["id"] as! String)").json["status"] as? String == "paused")
         }
     }
 

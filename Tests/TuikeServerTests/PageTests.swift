@@ -14,7 +14,7 @@ import TuikeTestSupport
     static let escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;quotes&#39;"
 
     @Test func everyTemplateRendersInBothLanguages() {
-        for name in Templates.sources.keys where !["head", "foot", "console_nav"].contains(name) {
+        for name in Templates.sources.keys where !["head", "foot", "console_nav", "console_action"].contains(name) {
             for language in [Language.zh, .en] {
                 let html = Templates.render(name, title: "T", language: language, context: [:])
                 #expect(html.hasPrefix("<!doctype html>") && html.contains("</html>"), "\(name) \(language)")
@@ -50,9 +50,10 @@ import TuikeTestSupport
     }
 
     @Test func languageFollowsTheQueryThenTheBrowser() {
-        func request(_ uri: String, _ accept: String?) -> Request {
+        func request(_ uri: String, _ accept: String?, cookie: String? = nil) -> Request {
             var head = HTTPRequest(method: .get, scheme: "http", authority: "x", path: uri)
             if let accept { head.headerFields[.acceptLanguage] = accept }
+            if let cookie { head.headerFields[.cookie] = cookie }
             return Request(head: head, body: .init(buffer: ByteBuffer()))
         }
         #expect(Language.of(request("/", nil)) == .zh)
@@ -60,6 +61,7 @@ import TuikeTestSupport
         #expect(Language.of(request("/", "zh-CN,zh;q=0.9,en;q=0.8")) == .zh)
         #expect(Language.of(request("/?lang=en", "zh-CN")) == .en)
         #expect(Language.of(request("/?lang=zh", "en")) == .zh)
+        #expect(Language.of(request("/admin", "zh-CN", cookie: "tk_lang=en")) == .en, "the cookie of an earlier ?lang= wins over the browser")
     }
 }
 

@@ -185,8 +185,10 @@ struct PortalController {
         let notice = request.uri.queryParameters["notice"].flatMap { strings[String($0)] } ?? ""
         let (csrf, isNew) = Forms.csrfToken(request)
         let appeals = try await api.call(.get, "/api/v1/appeals?limit=10", as: Self.principal(id), context: requestContext).items.map { appeal in
-            ["created_at": String(ConsoleView.text(appeal["created_at"]).prefix(10)), "message": ConsoleView.text(appeal["message"]),
-             "answer": appeal["answer"] as? String ?? "", "status_label": strings["appeal_\(ConsoleView.text(appeal["status"]))"] ?? ConsoleView.text(appeal["status"])]
+            var row: [String: Any] = ["created_at": String(ConsoleView.text(appeal["created_at"]).prefix(10)), "message": ConsoleView.text(appeal["message"]),
+                                      "status_label": strings["appeal_\(ConsoleView.text(appeal["status"]))"] ?? ConsoleView.text(appeal["status"])]
+            if let answer = appeal["answer"] as? String { row["answer"] = answer }
+            return row
         }
         let context: [String: Any] = [
             "csrf": csrf, "notice": notice, "error": error ?? "",
@@ -205,7 +207,8 @@ struct PortalController {
                 ["period_end": String($0.periodEnd.rfc3339.prefix(10)), "gross": Money.format($0.gross), "tax": Money.format($0.tax), "net": Money.format($0.net)]
             },
             "withdrawals": try await withdrawals.list(promoterID: id, status: nil, limit: 10, before: nil).map {
-                ["requested_at": String($0.requestedAt.rfc3339.prefix(10)), "channel": $0.channel, "amount": Money.format($0.amount), "status": $0.status.rawValue]
+                ["requested_at": String($0.requestedAt.rfc3339.prefix(10)), "channel": $0.channel, "amount": Money.format($0.amount),
+                 "status": strings["withdrawal_\($0.status.rawValue)"] ?? $0.status.rawValue]
             },
             "team": try await promoters.team(of: id, limit: 20, before: nil).map { ["name": $0.name, "clicks": $0.clicks] },
             "appeals": appeals,

@@ -70,10 +70,8 @@ extension ConsolePages {
                                       filters: ["forming", "succeeded", "failed", "cancelled"].map {
                                           V.link(label(call, "state", $0), "/admin/groups?status=\($0)", current: $0 == status)
                                       },
-                                      form: V.form("/admin/group-campaigns/\(id)/status", submit: active ? t["pause"]! : t["resume"]!, fields: [
-                                          V.field(t["status"]!, "status", value: active ? "paused" : "active",
-                                                  choices: [(active ? "paused" : "active", label(call, "state", active ? "paused" : "active"))]),
-                                      ]),
+                                      actions: [V.action(active ? t["pause"]! : t["resume"]!, "/admin/group-campaigns/\(id)/status",
+                                                         inputs: [V.input("status", value: active ? "paused" : "active", hidden: true)], secondary: active)],
                                       table: V.table([t["group"]!, t["members"]!, t["reserved"]!, t["status"]!, t["created"]!, t["expires"]!,
                                                       t["finished"]!], rows)))
         }

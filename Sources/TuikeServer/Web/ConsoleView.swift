@@ -9,8 +9,9 @@ enum ConsoleView {
     typealias Node = [String: Any]
 
     static func section(_ id: String, _ title: String, note: String? = nil, filters: [Node] = [], form: Node? = nil,
-                        table: Node? = nil, links: [Node] = []) -> Node {
-        var node: Node = ["id": id, "title": title, "links": links, "has_links": !links.isEmpty]
+                        actions: [Node] = [], table: Node? = nil, links: [Node] = []) -> Node {
+        var node: Node = ["id": id, "title": title, "links": links, "has_links": !links.isEmpty,
+                          "section_actions": actions, "has_section_actions": !actions.isEmpty]
         if let note { node["note"] = note }
         if !filters.isEmpty { node["filters"] = ["items": filters] }
         if let form { node["form"] = form }

@@ -1,11 +1,16 @@
+import HTTPTypes
 import Hummingbird
 
-/// The pages' words in Chinese (default) and English, chosen by `?lang=` or `Accept-Language`.
+/// The pages' words in Chinese (default) and English, chosen by `?lang=` (remembered in a cookie
+/// by `LanguageMiddleware`), else by `Accept-Language`.
 enum Language: String, Sendable {
     case zh, en
 
+    static let cookieName = "tk_lang"
+
     static func of(_ request: Request) -> Language {
         if let asked = request.uri.queryParameters["lang"], let language = Language(rawValue: String(asked)) { return language }
+        if let chosen = request.cookies[cookieName]?.value, let language = Language(rawValue: chosen) { return language }
         let accepted = request.headers[.acceptLanguage]?.lowercased() ?? ""
         // The first language the browser names wins; Chinese unless that is English.
         return accepted.hasPrefix("en") ? .en : .zh
@@ -40,7 +45,8 @@ enum Strings {
         "reject": "驳回", "reason": "驳回原因", "finance_only": "只有财务可以审核提现", "withdrawal_done": "已处理提现",
         "apply_title": "申请成为推客", "name": "姓名", "agreement": "推客协议", "signature": "签名（请输入您的姓名，视为签署本协议）",
         "appeal": "对这笔佣金有疑问？申诉", "appeal_hint": "请说明情况", "appeal_send": "提交申诉", "appeals": "我的申诉",
-        "appeal_sent": "申诉已提交，我们会尽快答复", "appeal_open": "处理中", "appeal_answered": "已答复",
+        "appeal_sent": "申诉已提交，我们会尽快答复", "withdrawal_requested": "审核中", "withdrawal_approved": "打款中",
+        "withdrawal_paid": "已到账", "withdrawal_failed": "打款失败，已退回余额", "withdrawal_rejected": "已驳回", "appeal_open": "处理中", "appeal_answered": "已答复",
         "apply": "同意协议并提交申请", "applied": "申请已提交", "applied_message": "我们会尽快审核，通过后即可用手机号和密码登录。",
     ]
     static let en: [String: String] = [
@@ -66,7 +72,21 @@ enum Strings {
         "apply_title": "Become a promoter", "name": "Name", "agreement": "Promoter agreement",
         "signature": "Signature (type your name to sign the agreement)", "apply": "Agree and apply",
         "appeal": "Question about this commission? Appeal", "appeal_hint": "What happened?", "appeal_send": "Send appeal", "appeals": "My appeals",
-        "appeal_sent": "Appeal sent; we will answer soon", "appeal_open": "open", "appeal_answered": "answered", "applied": "Application received",
+        "appeal_sent": "Appeal sent; we will answer soon", "withdrawal_requested": "under review", "withdrawal_approved": "paying out",
+        "withdrawal_paid": "paid", "withdrawal_failed": "failed, back in your balance", "withdrawal_rejected": "rejected", "appeal_open": "open", "appeal_answered": "answered", "applied": "Application received",
         "applied_message": "We will review it soon; once approved, log in with your phone and password.",
     ]
+}
+
+/// Remembers a language chosen with `?lang=` for the next pages (a year, like the visitor cookie).
+struct LanguageMiddleware: RouterMiddleware {
+    typealias Context = TuikeRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        if let asked = request.uri.queryParameters["lang"], let language = Language(rawValue: String(asked)) {
+            response.headers.append(HTTPField(name: .setCookie, value: "\(Language.cookieName)=\(language.rawValue); Path=/; Max-Age=31536000; SameSite=Lax"))
+        }
+        return response
+    }
 }

@@ -76,6 +76,10 @@ enum Templates {
             <form method="post" action="/admin/logout" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="link" type="submit">{{t.logout}}</button></form></nav>
             {{#notice}}<p class="status succeeded" data-notice>{{notice}}</p>{{/notice}}{{#error}}<p class="status failed" data-error>{{error}}</p>{{/error}}
             """,
+        "console_action": """
+            <form method="post" action="{{action}}" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="_nonce" value="{{nonce}}">
+            {{#inputs}}<input type="{{type}}" name="{{name}}" value="{{value}}" placeholder="{{hint}}" size="8"{{#required}} required{{/required}}>{{/inputs}}<button class="btn small{{#secondary}} alt{{/secondary}}" type="submit">{{label}}</button></form>
+            """,
         "console": """
             {{> head}}{{> console_nav}}
             {{#sections}}<section class="card" id="{{id}}"><h2>{{title}}</h2>{{#note}}<p class="muted">{{note}}</p>{{/note}}
@@ -85,9 +89,9 @@ enum Templates {
             <button class="btn" type="submit">{{submit}}</button></form>{{/form}}
             {{#table}}<div class="scroll"><table><thead><tr>{{#columns}}<th>{{.}}</th>{{/columns}}</tr></thead><tbody>
             {{#rows}}<tr data-row="{{key}}">{{#cells}}<td>{{#.link}}<a href="{{link}}">{{text}}</a>{{/.link}}{{^.link}}{{text}}{{/.link}}</td>{{/cells}}
-            {{#has_actions}}<td class="actions">{{#actions}}<form method="post" action="{{action}}" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="_nonce" value="{{nonce}}">
-            {{#inputs}}<input type="{{type}}" name="{{name}}" value="{{value}}" placeholder="{{hint}}" size="8"{{#required}} required{{/required}}>{{/inputs}}<button class="btn small{{#secondary}} alt{{/secondary}}" type="submit">{{label}}</button></form>{{/actions}}</td>{{/has_actions}}</tr>{{/rows}}
+            {{#has_actions}}<td class="actions">{{#actions}}{{> console_action}}{{/actions}}</td>{{/has_actions}}</tr>{{/rows}}
             </tbody></table></div>{{#empty}}<p class="muted">{{t.none}}</p>{{/empty}}{{/table}}
+            {{#has_section_actions}}<p class="actions">{{#section_actions}}{{> console_action}}{{/section_actions}}</p>{{/has_section_actions}}
             {{#has_links}}<p>{{#links}}<a class="btn alt small" href="{{href}}">{{label}}</a> {{/links}}</p>{{/has_links}}</section>{{/sections}}{{> foot}}
             """,
         "admin": """
