@@ -206,6 +206,8 @@ struct ConsoleBrowser {
             let session = try #require(login.headers[values: .setCookie].first { $0.hasPrefix("tk_session=") }?.split(separator: ";").first)
             let portal = ConsoleBrowser(client: client, cookie: "tk_csrf=\(csrf); \(session)", csrf: String(csrf))
             #expect(try await portal.get("/me").text.contains(#"name="commission_id" value="\#(mine)""#))
+            #expect(try await portal.get("/me?status=pending").text.contains(#"data-commission="\#(mine)""#))
+            #expect(!(try await portal.get("/me?status=reversed").text.contains(#"data-commission="\#(mine)""#)), "filtered by status")
             let sent = try await portal.post("/me/appeals", ["commission_id": mine, "message": "少算了 <b>一级</b>"])
             #expect(sent.status == .seeOther && sent.headers[.location] == "/me?notice=appeal_sent", "\(sent.text)")
             let twice = try await portal.post("/me/appeals", ["commission_id": mine, "message": "again"])
@@ -225,6 +227,10 @@ struct ConsoleBrowser {
             #expect(answered.status == .seeOther, "\(answered.text)")
             #expect(try await client.send(.get, "/api/v1/promoters/\(b)/balance").json["available"] as? Int == before + 500)
             #expect(try await portal.get("/me").text.contains("已补发"))
+            for path in ["/admin", "/admin/orders", "/admin/exports/commissions.csv"] {
+                #expect(try await portal.get(path).status == .forbidden, "a promoter's session opens no console page: \(path)")
+            }
+            #expect(try await portal.post("/admin/withdrawals/wdr_x/approve", [:]).status == .forbidden)
         }
     }
 

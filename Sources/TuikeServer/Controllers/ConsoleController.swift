@@ -115,6 +115,14 @@ struct ConsoleController {
         return (node, isNew ? Forms.cookie(csrf) : nil)
     }
 
+    /// No console session: a promoter signed in to the portal is told no (403); anyone else logs in.
+    func withoutSession(_ request: Request) async throws -> Response {
+        if try await WebSessions.session(request, kind: "promoter", sessions: sessions, now: clock.now()) != nil {
+            return forbidden(Language.of(request))
+        }
+        return .redirect(to: "/admin/login", type: .normal)
+    }
+
     func call(_ request: Request, context: TuikeRequestContext) async throws -> ConsoleCall? {
         guard let user = try await user(request) else { return nil }
         return ConsoleCall(request: request, context: context, user: user, language: Language.of(request), api: api, now: clock.now())
@@ -122,7 +130,7 @@ struct ConsoleController {
 
     func show(_ page: ConsolePage, _ request: Request, context: TuikeRequestContext, error: String? = nil,
               status: HTTPResponse.Status = .ok) async throws -> Response {
-        guard let call = try await call(request, context: context) else { return .redirect(to: "/admin/login", type: .normal) }
+        guard let call = try await call(request, context: context) else { return try await withoutSession(request) }
         guard page.roles.contains(call.user.role) else { return forbidden(call.language) }
         var (node, cookie) = chrome(call, current: page.path)
         var status = status
@@ -144,7 +152,7 @@ struct ConsoleController {
     /// notice; if the API refuses, the page comes again with the API's message and status.
     func perform(_ action: ConsoleAction, _ request: Request, context: TuikeRequestContext) async throws -> Response {
         let values = try await Forms.verified(request, context: context)
-        guard let call = try await call(request, context: context) else { return .redirect(to: "/admin/login", type: .normal) }
+        guard let call = try await call(request, context: context) else { return try await withoutSession(request) }
         guard action.roles.contains(call.user.role) else { return forbidden(call.language) }
         let refusal: (String, HTTPResponse.Status)
         do {
@@ -166,7 +174,7 @@ struct ConsoleController {
 
     /// CSV downloads for finance, straight from the API's export.
     @Sendable func export(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        guard let call = try await call(request, context: context) else { return .redirect(to: "/admin/login", type: .normal) }
+        guard let call = try await call(request, context: context) else { return try await withoutSession(request) }
         guard ConsoleRole.money.contains(call.user.role) else { return forbidden(call.language) }
         let name = try context.parameters.require("name")
         guard ["commissions.csv", "settlements.csv", "statements.csv", "withdrawals.csv"].contains(name) else {
@@ -187,7 +195,7 @@ struct ConsoleController {
     }
 
     func dashboard(_ request: Request, context: TuikeRequestContext, error: String?, status: HTTPResponse.Status) async throws -> Response {
-        guard let call = try await call(request, context: context) else { return .redirect(to: "/admin/login", type: .normal) }
+        guard let call = try await call(request, context: context) else { return try await withoutSession(request) }
         let now = clock.now()
         let since = now.adding(seconds: -30 * 86_400)
         let figures = try await DashboardQuery(database: database).figures(

@@ -124,7 +124,8 @@ enum Templates {
             <button class="btn" type="submit">{{t.withdraw}}</button></form></div>
             <div class="card"><h2>{{t.my_links}}</h2>{{#links}}<div class="row"><input class="share" id="link-{{code}}" readonly value="{{url}}">
             <button class="btn alt" type="button" data-copy="link-{{code}}" data-done="{{t.copied}}">{{t.copy}}</button></div>{{/links}}</div>
-            <div class="card"><h2>{{t.commissions}}</h2>{{#commissions}}<div class="row" data-commission="{{id}}"><span>{{created_at}} · L{{level}} · {{basis}}</span>
+            <div class="card" id="commissions"><h2>{{t.commissions}}</h2>
+            <p class="tabs">{{#commission_filters}}<a href="{{href}}"{{#current}} class="on"{{/current}}>{{label}}</a>{{/commission_filters}}</p>{{#commissions}}<div class="row" data-commission="{{id}}"><span>{{created_at}} · L{{level}} · {{basis}}</span>
             <span><b>¥{{amount}}</b> <span class="badge">{{status_label}}</span></span></div>
             <details class="muted"><summary>{{t.appeal}}</summary><form method="post" action="/me/appeals"><input type="hidden" name="_csrf" value="{{csrf}}">
             <input type="hidden" name="commission_id" value="{{id}}"><input class="share" name="message" placeholder="{{t.appeal_hint}}" required>
