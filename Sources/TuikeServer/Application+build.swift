@@ -112,13 +112,15 @@ func buildRouter(_ tuike: TuikeApp) -> (router: Router<TuikeRequestContext>, ope
     StorefrontController(products: ProductRepository(database: tuike.database), campaigns: groupCampaigns, groups: groupRepository,
                          placement: tuike.orderPlacement, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     let inProcess = InProcessAPI()
+    let throttle = LoginThrottle(database: tuike.database)
     PortalController(sessions: SessionRepository(database: tuike.database, cipher: tuike.cipher), promoters: promoters, links: links,
                      commissions: commissions, settlements: SettlementRepository(database: tuike.database), withdrawals: withdrawals,
                      clicks: ClickRepository(database: tuike.database), program: program, database: tuike.database, applications: applications,
-                     agreements: AgreementRepository(database: tuike.database), api: inProcess, publicURL: tuike.publicURL, clock: tuike.clock)
-        .addRoutes(to: api)
+                     agreements: AgreementRepository(database: tuike.database), api: inProcess, throttle: throttle, publicURL: tuike.publicURL,
+                     clock: tuike.clock).addRoutes(to: api)
     ConsoleController(sessions: SessionRepository(database: tuike.database, cipher: tuike.cipher), withdrawals: withdrawals,
-                      promoters: promoters, database: tuike.database, api: inProcess, clock: tuike.clock).addRoutes(to: api)
+                      promoters: promoters, database: tuike.database, api: inProcess, throttle: throttle, clock: tuike.clock)
+        .addRoutes(to: api)
     GroupsController(groups: groupRepository, campaigns: groupCampaigns, placement: tuike.orderPlacement, orders: OrderRepository(database: tuike.database),
                      refunds: RefundRepository(database: tuike.database), groupRefunds: tuike.groupRefunds, publicURL: tuike.publicURL, clock: tuike.clock)
         .addRoutes(to: api)

@@ -10,7 +10,7 @@ public struct Agreement: Sendable, Equatable {
     public let publishedAt: Instant
 
     public static func digest(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        Digest.sha256Hex(text)
     }
 }
 

@@ -101,6 +101,7 @@ public enum Migrations {
         SettlementMigration.migration,
         GroupMigration.migration,
         WebMigration.migration,
+        LoginThrottleMigration.migration,
     ]
 }
 

@@ -22,7 +22,7 @@ public struct SessionRepository: Sendable {
     }
 
     static func digest(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        Digest.sha256Hex(token)
     }
 
     /// Stores a password hash (made by the caller, bcrypt) for a promoter.

@@ -234,6 +234,33 @@ struct ConsoleBrowser {
         }
     }
 
+    /// Five attempts per account in 15 minutes, counted in the database before the password is
+    /// checked: 40 wrong passwords at once get at most five answers of 401, the rest 429, and then
+    /// even the right password waits for the next window.
+    @Test(arguments: TestDatabase.available)
+    func loginsAreThrottled(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            _ = try await client.send(.post, "/api/v1/admin-users", body: #"{"username":"fin","password":"console-pass","role":"finance"}"#)
+            let form = try await client.send(.get, "/admin/login", headers: [:])
+            let csrf = try #require(form.headers[values: .setCookie].first { $0.hasPrefix("tk_csrf=") }?.split(separator: ";").first?.dropFirst(8))
+            let headers: HTTPFields = [.cookie: "tk_csrf=\(csrf)", .contentType: "application/x-www-form-urlencoded"]
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<40 {
+                    group.addTask { try await client.send(.post, "/admin/login", headers: headers, body: "_csrf=\(csrf)&username=fin&password=guess").status }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .unauthorized }.count <= 5 && statuses.filter { $0 == .tooManyRequests }.count >= 35, "\(statuses)")
+            let right = "_csrf=\(csrf)&username=fin&password=console-pass"
+            let refused = try await client.send(.post, "/admin/login", headers: headers, body: right)
+            #expect(refused.status == .tooManyRequests && refused.text.contains("15"), "\(refused.text)")
+            let other = try await client.send(.post, "/me/login", headers: headers, body: "_csrf=\(csrf)&phone=13800000000&password=x")
+            #expect(other.status == .unauthorized, "another account is not blocked")
+            _ = try await client.send(.post, "/api/v1/sandbox/clock/advance", body: #"{"seconds":900}"#)
+            #expect(try await client.send(.post, "/admin/login", headers: headers, body: right).status == .seeOther)
+        }
+    }
+
     /// `GET /api/v1/orders`: newest first, by status, pages by cursor, admins only.
     @Test(arguments: TestDatabase.available)
     func ordersList(database kind: TestDatabase) async throws {

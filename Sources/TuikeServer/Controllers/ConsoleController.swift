@@ -15,6 +15,7 @@ struct ConsoleController {
     let promoters: PromoterRepository
     let database: any Database
     let api: InProcessAPI
+    let throttle: LoginThrottle
     let clock: any TuikeClock
 
     static let pages = ConsolePages.all
@@ -86,9 +87,13 @@ struct ConsoleController {
     @Sendable func login(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let fields = try await Forms.verified(request, context: context)
         let username = fields["username"] ?? ""
-        guard let found = try await sessions.admin(username: username), Bcrypt.verify(fields["password"] ?? "", hash: found.hash) else {
-            return form(request, error: Language.of(request).strings["login_failed"], username: username, status: .unauthorized)
+        guard try await throttle.allow(account: "admin:\(username)", address: context.clientIP(request), at: clock.now()) else {
+            return form(request, error: Language.of(request).strings["login_throttled"], username: username, status: .tooManyRequests)
         }
+        guard let found = try await sessions.admin(username: username), Bcrypt.verify(fields["password"] ?? "", hash: found.hash) else {
+            return form(request, error: Language.of(request).strings["console_login_failed"], username: username, status: .unauthorized)
+        }
+        try await throttle.succeeded(account: "admin:\(username)")
         return WebSessions.signedIn(token: try await sessions.open(kind: "admin", subjectID: found.user.id, at: clock.now()), to: "/admin")
     }
 

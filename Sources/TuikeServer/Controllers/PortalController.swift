@@ -23,6 +23,7 @@ struct PortalController {
     let applications: ApplicationsController
     let agreements: AgreementRepository
     let api: InProcessAPI
+    let throttle: LoginThrottle
     let publicURL: String
     let clock: any TuikeClock
 
@@ -83,10 +84,14 @@ struct PortalController {
     @Sendable func login(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let fields = try await Forms.verified(request, context: context)
         let phone = fields["phone"] ?? ""
+        guard try await throttle.allow(account: "promoter:\(phone)", address: context.clientIP(request), at: clock.now()) else {
+            return Self.form(request, error: Language.of(request).strings["login_throttled"], phone: phone, status: .tooManyRequests)
+        }
         guard let found = try await sessions.credentials(phone: phone), found.status == "active",
               Bcrypt.verify(fields["password"] ?? "", hash: found.hash) else {
             return Self.form(request, error: Language.of(request).strings["login_failed"], phone: phone, status: .unauthorized)
         }
+        try await throttle.succeeded(account: "promoter:\(phone)")
         return WebSessions.signedIn(token: try await sessions.open(kind: "promoter", subjectID: found.promoterID, at: clock.now()), to: "/me")
     }
 
