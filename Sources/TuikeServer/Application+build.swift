@@ -47,6 +47,7 @@ public func buildApplication(_ configuration: ServeConfiguration, registry: Prom
 /// The routes of a prepared Tuike, and their documentation.
 func buildRouter(_ tuike: TuikeApp) -> (router: Router<TuikeRequestContext>, operations: [APIOperation]) {
     let router = Router(context: TuikeRequestContext.self)
+    router.middlewares.add(SecureCookieMiddleware(publicURL: tuike.publicURL))
     router.middlewares.add(ErrorMiddleware())
     router.middlewares.add(LogRequestsMiddleware(.info))
     router.middlewares.add(MetricsMiddleware())

@@ -243,3 +243,23 @@ import TuikeTestSupport
         }
     }
 }
+
+@Suite struct SecureCookieTests {
+    /// Behind HTTPS every cookie is `Secure`; over plain HTTP none is (a browser would drop it).
+    @Test func cookiesAreSecureOnlyBehindHTTPS() async throws {
+        for (url, secure) in [("https://shop.example.com", true), ("http://localhost:8080", false)] {
+            let router = Router(context: TuikeRequestContext.self)
+            router.middlewares.add(SecureCookieMiddleware(publicURL: url))
+            router.get("/c") { _, _ -> Response in
+                var response = Response(status: .ok)
+                response.headers.append(HTTPField(name: .setCookie, value: "a=1; Path=/; HttpOnly"))
+                response.headers.append(HTTPField(name: .setCookie, value: "b=2; Path=/"))
+                return response
+            }
+            try await Application(router: router).test(.router) { client in
+                let cookies = try await client.execute(uri: "/c", method: .get).headers[values: .setCookie]
+                #expect(cookies.count == 2 && cookies.allSatisfy { $0.hasSuffix("; Secure") == secure }, "\(url): \(cookies)")
+            }
+        }
+    }
+}
