@@ -52,6 +52,17 @@ public struct GroupCampaignRepository: Sendable {
         }
     }
 
+    /// The newest campaign running for the product at `now` (the storefront's group-buy box).
+    public func running(productID: String, at now: Instant) async throws -> GroupCampaign? {
+        try await database.read { db in
+            try await db.first("""
+                SELECT \(unsafeRaw: Self.columns) FROM group_campaigns
+                WHERE product_id = \(bind: productID) AND status = 'active' AND starts_at <= \(bind: now.milliseconds) AND ends_at > \(bind: now.milliseconds)
+                ORDER BY id DESC LIMIT 1
+                """).map(Self.decode)
+        }
+    }
+
     static let columns = """
         id, product_id, group_price, leader_price, group_size, duration_seconds, per_user_limit, max_groups, groups_opened, virtual_success,
         payment_timeout_seconds, expiring_soon_seconds, starts_at, ends_at, status

@@ -44,9 +44,7 @@ struct StorefrontController {
 
     /// The running campaign of a product, if any.
     func campaign(for productID: String, at now: Instant) async throws -> GroupCampaign? {
-        try await campaigns.list(limit: 100, before: nil).first {
-            $0.productID == productID && $0.status == .active && $0.startsAt <= now && now < $0.endsAt
-        }
+        try await campaigns.running(productID: productID, at: now)
     }
 
     @Sendable func index(_ request: Request, context: TuikeRequestContext) async throws -> Response {
