@@ -123,8 +123,9 @@ func buildRouter(_ tuike: TuikeApp) -> (router: Router<TuikeRequestContext>, ope
                       promoters: promoters, database: tuike.database, api: inProcess, throttle: throttle, clock: tuike.clock)
         .addRoutes(to: api)
     GroupsController(groups: groupRepository, campaigns: groupCampaigns, placement: tuike.orderPlacement, orders: OrderRepository(database: tuike.database),
-                     refunds: RefundRepository(database: tuike.database), groupRefunds: tuike.groupRefunds, publicURL: tuike.publicURL, clock: tuike.clock)
-        .addRoutes(to: api)
+                     refunds: RefundRepository(database: tuike.database), groupRefunds: tuike.groupRefunds,
+                     eventCache: GroupEventCache { id, after in try await groupRepository.events(groupID: id, after: after) },
+                     publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
 
     inProcess.install(router.buildResponder())
     let document = OpenAPIDocument.build(operations: api.operations, version: TuikeVersion.current)

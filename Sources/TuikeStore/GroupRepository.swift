@@ -37,6 +37,17 @@ public struct GroupEventRecord: Sendable, Equatable {
     public let size: Int64
     public let status: String
     public let createdAt: Instant
+
+    public init(groupID: String, seq: Int64, type: String, members: Int64, reserved: Int64, size: Int64, status: String, createdAt: Instant) {
+        self.groupID = groupID
+        self.seq = seq
+        self.type = type
+        self.members = members
+        self.reserved = reserved
+        self.size = size
+        self.status = status
+        self.createdAt = createdAt
+    }
 }
 
 /// Groups, slots and their events (RULES.md §9). The capacity rule is enforced by the one

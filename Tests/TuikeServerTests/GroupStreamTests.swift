@@ -83,3 +83,31 @@ final class RawStreamReader: Sendable {
         }
     }
 }
+
+@Suite struct GroupEventCacheTests {
+    static func event(_ seq: Int64) -> GroupEventRecord {
+        GroupEventRecord(groupID: "g", seq: seq, type: "joined", members: seq, reserved: 0, size: 3, status: "forming", createdAt: Instant(milliseconds: seq))
+    }
+
+    /// 200 watchers asking at once cost one query; a later ask within `maxAge` costs none; after
+    /// it, one more that asks only for what is new.
+    @Test func watchersShareOneQuery() async throws {
+        let calls = Mutex<[Int64]>([])
+        let stored = Mutex<[GroupEventRecord]>([Self.event(1), Self.event(2)])
+        let cache = GroupEventCache(maxAge: .milliseconds(300)) { _, after in
+            calls.withLock { $0.append(after) }
+            try await Task.sleep(for: .milliseconds(20))
+            return stored.withLock { $0.filter { $0.seq > after } }
+        }
+        let seen = try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<200 { group.addTask { try await cache.events(groupID: "g", after: Int64(index % 2)).count } }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(calls.withLock { $0 } == [0] && Set(seen) == [1, 2])
+        stored.withLock { $0.append(Self.event(3)) }
+        #expect(try await cache.events(groupID: "g", after: 2).isEmpty, "fresh enough: no query")
+        try await Task.sleep(for: .milliseconds(350))
+        #expect(try await cache.events(groupID: "g", after: 2).map(\.seq) == [3])
+        #expect(calls.withLock { $0 } == [0, 2])
+    }
+}

@@ -14,6 +14,7 @@ struct GroupsController {
     let orders: OrderRepository
     let refunds: RefundRepository
     let groupRefunds: GroupRefunds
+    let eventCache: GroupEventCache
     let publicURL: String
     let clock: any TuikeClock
 
@@ -98,7 +99,8 @@ struct GroupsController {
         return try JSONOutput.response(GroupView(group, members: try await groups.members(groupID: id), publicURL: publicURL, admin: context.isAdmin))
     }
 
-    /// Polls the group's event table (so it works with several app instances) every 250 ms,
+    /// Polls the group's event table (so it works with several app instances) every 250 ms, through
+    /// the instance's `GroupEventCache` (one query per group however many watch it),
     /// sends a comment every 15 s to keep proxies from closing an idle stream, and ends once the
     /// group has finished and everything is sent, after an hour, or when the server shuts down
     /// (the browser reconnects, to this instance or another, with `Last-Event-ID`).
@@ -107,14 +109,14 @@ struct GroupsController {
         guard try await groups.find(id) != nil else { throw TuikeError.notFound("group", id) }
         let resumeFrom = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { Int64($0) }
             ?? request.uri.queryParameters["last_event_id"].flatMap { Int64(String($0)) } ?? 0
-        let groups = self.groups
+        let cache = eventCache
         let body = ResponseBody { writer in
             var last = resumeFrom
             let started = ContinuousClock.now
             var lastWrite = started
             try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
             streaming: while ContinuousClock.now - started < .seconds(3_600), !Task.isShuttingDownGracefully {
-                for event in try await groups.events(groupID: id, after: last) {
+                for event in try await cache.events(groupID: id, after: last) {
                     try await writer.write(ByteBuffer(string: Self.frame(event)))
                     last = event.seq
                     lastWrite = ContinuousClock.now

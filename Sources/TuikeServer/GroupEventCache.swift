@@ -1,0 +1,69 @@
+import Synchronization
+import TuikeStore
+
+/// The events of watched groups, shared by every live stream of this instance: however many
+/// buyers watch a group, the instance asks the database for its new events at most once per
+/// `maxAge` (concurrent askers wait for the same query). Streams on other instances have caches
+/// of their own, so the event table stays the one truth across instances.
+final class GroupEventCache: Sendable {
+    typealias Fetch = @Sendable (_ groupID: String, _ after: Int64) async throws -> [GroupEventRecord]
+
+    private struct Entry {
+        var events: [GroupEventRecord] = []
+        var fetchedAt: ContinuousClock.Instant?
+        var refresh: Task<Void, any Error>?
+        var usedAt = ContinuousClock.now
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+    private let fetch: Fetch
+    let maxAge: Duration
+    /// Groups nobody asked about for this long are forgotten.
+    let idle: Duration
+
+    init(maxAge: Duration = .milliseconds(200), idle: Duration = .seconds(60), fetch: @escaping Fetch) {
+        self.maxAge = maxAge
+        self.idle = idle
+        self.fetch = fetch
+    }
+
+    /// The group's events after `seq`, at most `maxAge` old.
+    func events(groupID: String, after seq: Int64) async throws -> [GroupEventRecord] {
+        let now = ContinuousClock.now
+        let pending: Task<Void, any Error>? = entries.withLock { entries in
+            if entries.count > 1_000 { entries = entries.filter { now - $0.value.usedAt < idle } }
+            var entry = entries[groupID] ?? Entry()
+            entry.usedAt = now
+            defer { entries[groupID] = entry }
+            if let fetched = entry.fetchedAt, now - fetched < maxAge { return nil }
+            if let refresh = entry.refresh { return refresh }
+            let known = entry.events.last?.seq ?? 0
+            let refresh = Task { [fetch] in
+                do {
+                    let fresh = try await fetch(groupID, known)
+                    self.store(groupID, fresh, fetchedAt: now)
+                } catch {
+                    self.store(groupID, [], fetchedAt: nil)
+                    throw error
+                }
+            }
+            entry.refresh = refresh
+            return refresh
+        }
+        try await pending?.value
+        return entries.withLock { $0[groupID]?.events.filter { $0.seq > seq } ?? [] }
+    }
+
+    private func store(_ groupID: String, _ fresh: [GroupEventRecord], fetchedAt: ContinuousClock.Instant?) {
+        entries.withLock { entries in
+            var entry = entries[groupID] ?? Entry()
+            let known = entry.events.last?.seq ?? 0
+            entry.events += fresh.filter { $0.seq > known }
+            entry.fetchedAt = fetchedAt
+            entry.refresh = nil
+            entries[groupID] = entry
+        }
+    }
+
+    var count: Int { entries.withLock { $0.count } }
+}
