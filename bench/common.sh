@@ -10,8 +10,13 @@ threads=${THREADS:-2}
 base="http://127.0.0.1:$port"
 token=bench-token
 
-swift build -c release --product tuike >/dev/null
-bin=$(swift build -c release --show-bin-path)/tuike
+# TUIKE_BIN=path runs that binary instead of building (A/B runs of two builds in one session).
+if [ -n "${TUIKE_BIN:-}" ]; then
+    bin=$TUIKE_BIN
+else
+    swift build -c release --product tuike >/dev/null
+    bin=$(swift build -c release --show-bin-path)/tuike
+fi
 "$bin" serve --sandbox --port "$port" --database "$database" --admin-token "$token" --log-level warning \
     --data-key-file "$(mktemp -d)/bench.key" >/dev/null &
 server=$!
