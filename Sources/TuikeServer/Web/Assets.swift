@@ -17,9 +17,9 @@ enum Assets {
         input.share{width:100%;padding:.5rem;border:1px solid #ddd;border-radius:6px}footer{text-align:center;color:#aaa;font-size:.8rem;padding:2rem 1rem}
         .tabs{display:flex;flex-wrap:wrap;gap:.25rem .75rem;align-items:center;margin:0 0 1rem}.tabs a{color:#555;text-decoration:none;padding:.25rem 0}
         .tabs a.on{color:#e4393c;border-bottom:2px solid #e4393c}form.inline{display:inline}button.link{background:none;border:0;color:#e4393c;cursor:pointer;font-size:.875rem}
-        .scroll{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{text-align:left;padding:.45rem .5rem;border-bottom:1px solid #f0f0f0;white-space:nowrap}
+        .scroll{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:.85rem}th,td{text-align:left;padding:.45rem .5rem;border-bottom:1px solid #f0f0f0;white-space:nowrap}
         th{color:#888;font-weight:400}main.wide{max-width:1280px}.actions form{display:inline-flex;gap:.25rem;margin-right:.25rem;align-items:center}
-        .actions input[type=text]{padding:.3rem;border:1px solid #ddd;border-radius:6px;width:6.5rem}.btn.small{padding:.3rem .8rem;font-size:.85rem}
+        .actions input[type=text]{padding:.3rem;border:1px solid #ddd;border-radius:6px;width:5rem}.btn.small{padding:.3rem .8rem;font-size:.85rem}
         .fields{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:.75rem;align-items:end}.fields label{font-size:.875rem;color:#555}
         .fields input,.fields select{display:block;width:100%;padding:.45rem;border:1px solid #ddd;border-radius:6px;font-size:1rem}
         @media (min-width:720px){main{padding:2rem}}

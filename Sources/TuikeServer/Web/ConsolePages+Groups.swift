@@ -77,7 +77,7 @@ extension ConsolePages {
         }
         let pending = try await call.get("/api/v1/group-refunds").items.map { refund -> V.Node in
             let orderID = V.text(refund["order_id"])
-            return V.row(orderID, [orderID, V.text(refund["buyer_id"]), V.cell(V.text(refund["group_id"]), link: "/g/\(V.text(refund["group_id"]))"),
+            return V.row(orderID, [orderID, V.short(refund["buyer_id"]), V.cell(V.text(refund["group_id"]), link: "/g/\(V.text(refund["group_id"]))"),
                                    V.text(refund["refund_error"])], actions: [V.action(t["retry"]!, "/admin/group-refunds/\(orderID)/retry")])
         }
         sections.append(V.section("group-refunds", t["group_refunds"]!, table: V.table([t["order"]!, t["buyer"]!, t["group"]!, t["last_error"]!], pending)))

@@ -59,7 +59,7 @@ extension ConsolePages {
                 ], secondary: true))
             }
             let promoter = (order["promoter_id"] as? String).map { names[$0] ?? $0 } ?? "—"
-            return V.row(id, [id, titles, V.text(order["buyer_id"]), V.money(order["amount"]), V.money(order["refunded"]),
+            return V.row(id, [id, titles, V.short(order["buyer_id"]), V.money(order["amount"]), V.money(order["refunded"]),
                               label(call, "state", status), promoter, V.time(order["created_at"])], actions: actions)
         }
         return [V.section("orders", t["nav_orders"]!,

@@ -44,7 +44,7 @@ extension ConsolePages {
             let status = V.text(promoter["status"])
             var actions: [V.Node] = []
             if status == "active" {
-                actions.append(V.action(t["suspend"]!, "/admin/promoters/\(id)/suspend", inputs: [V.input("reason", hint: t["reason"]!, required: true)],
+                actions.append(V.action(t["suspend"]!, "/admin/promoters/\(id)/suspend", inputs: [V.input("reason", hint: t["why"]!, required: true)],
                                         secondary: true))
             } else if status == "suspended" {
                 actions.append(V.action(t["reactivate"]!, "/admin/promoters/\(id)/reactivate"))

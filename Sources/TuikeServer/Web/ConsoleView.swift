@@ -81,6 +81,12 @@ enum ConsoleView {
         return String(text.prefix(10)) + " " + String(text.dropFirst(11).prefix(5))
     }
 
+    /// Long ids (guest buyers are `guest-` and 32 hex digits) cut to fit a table column.
+    static func short(_ value: Any?, _ length: Int = 16) -> String {
+        let text = text(value)
+        return text.count > length ? String(text.prefix(length - 1)) + "…" : text
+    }
+
     static func percent(bps value: Any?) -> String {
         guard let bps = int(value) else { return "—" }
         return "\(bps / 100).\(String(format: "%02d", bps % 100))%"

@@ -89,7 +89,7 @@ enum Templates {
             <button class="btn" type="submit">{{submit}}</button></form>{{/form}}
             {{#table}}<div class="scroll"><table><thead><tr>{{#columns}}<th>{{.}}</th>{{/columns}}</tr></thead><tbody>
             {{#rows}}<tr data-row="{{key}}">{{#cells}}<td>{{#.link}}<a href="{{link}}">{{text}}</a>{{/.link}}{{^.link}}{{text}}{{/.link}}</td>{{/cells}}
-            {{#has_actions}}<td class="actions">{{#actions}}{{> console_action}}{{/actions}}</td>{{/has_actions}}</tr>{{/rows}}
+            {{#has_actions}}<td class="actions">{{#actions}}{{> console_action}}{{/actions}}</td>{{/has_actions}}{{^has_actions}}<td></td>{{/has_actions}}</tr>{{/rows}}
             </tbody></table></div>{{#empty}}<p class="muted">{{t.none}}</p>{{/empty}}{{/table}}
             {{#has_section_actions}}<p class="actions">{{#section_actions}}{{> console_action}}{{/section_actions}}</p>{{/has_section_actions}}
             {{#has_links}}<p>{{#links}}<a class="btn alt small" href="{{href}}">{{label}}</a> {{/links}}</p>{{/has_links}}</section>{{/sections}}{{> foot}}
