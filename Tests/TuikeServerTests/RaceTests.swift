@@ -51,3 +51,29 @@ import TuikeTestSupport
         }
     }
 }
+
+@Suite struct PerUserLimitRaceTests {
+    /// One buyer tries 20 forming groups of a campaign at once with `per_user_limit` 2: exactly two
+    /// slots are taken (the limit is counted in the statement that checks it), 18 × 409.
+    @Test(arguments: TestDatabase.available)
+    func aBuyerTakesNoMoreSlotsThanTheLimitAcrossGroups(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            let (campaign, _, _) = try await client.groupCampaign(size: 3, extra: #","per_user_limit":2"#)
+            var groups: [String] = []
+            for index in 0..<20 {
+                let (group, order) = try await client.openGroup(campaign, buyer: "leader-\(index)")
+                #expect(try await client.pay(order).status == .ok)
+                groups.append(group)
+            }
+            let responses = try await withThrowingTaskGroup(of: TestResponse.self) { group in
+                for id in groups { group.addTask { try await client.joinGroup(id, buyer: "eager-buyer") } }
+                return try await group.reduce(into: [TestResponse]()) { $0.append($1) }
+            }
+            #expect(responses.filter { $0.status == .created }.count == 2, "\(responses.map(\.status))")
+            #expect(responses.filter { $0.status == .conflict && $0.errorCode == "per_user_limit" }.count == 18)
+            var reserved = 0
+            for id in groups { reserved += try await client.send(.get, "/api/v1/groups/\(id)").json["reserved"] as? Int ?? 0 }
+            #expect(reserved == 2)
+        }
+    }
+}
