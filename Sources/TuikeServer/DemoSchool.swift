@@ -87,7 +87,8 @@ struct DemoSchool {
 
     /// Settles what is out of its freeze, then: the first promoter with enough available withdraws
     /// it all (paid), the second asks for half (waiting for finance), the third's request is
-    /// rejected; a promoter whose commission was reversed by a refund appeals.
+    /// rejected; a promoter whose commission was reversed by a refund appeals, and an older appeal
+    /// was answered with an adjustment.
     private func loadSettlement() async throws {
         let settings = try await ProgramRepository(database: app.database).current()
         let now = app.clock.now()
@@ -109,9 +110,17 @@ struct DemoSchool {
             }
         }
         let commissions = CommissionRepository(database: app.database)
+        let appeals = AppealRepository(database: app.database)
         if let reversed = try await commissions.list(promoterID: nil, orderID: nil, status: .reversed, limit: 1, before: nil).first {
-            _ = try await AppealRepository(database: app.database).create(
-                commissionID: reversed.id, promoterID: reversed.promoterID, message: "买家说是误操作退款，之后又重新下单了，这笔佣金能否恢复？", at: now)
+            _ = try await appeals.create(commissionID: reversed.id, promoterID: reversed.promoterID,
+                                         message: "买家说是误操作退款，之后又重新下单了，这笔佣金能否恢复？", at: now)
+        }
+        // An older appeal finance already answered, with a goodwill adjustment of 5.00.
+        if let settled = try await commissions.list(promoterID: nil, orderID: nil, status: .settled, limit: 1, before: nil).first {
+            let appeal = try await appeals.create(commissionID: settled.id, promoterID: settled.promoterID,
+                                                  message: "这单是我直播间带来的，但好像只算了一级佣金？", at: now.adding(seconds: -86_400))
+            _ = try await appeals.answer(appeal.id, answer: "已核实：规则按一级计算无误；另补发 5 元推广奖励，感谢支持。", adjustment: 500,
+                                         by: "admin:console:finance", at: now.adding(seconds: -3_600))
         }
     }
 
