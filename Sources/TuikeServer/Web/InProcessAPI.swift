@@ -4,10 +4,10 @@ import Hummingbird
 import Synchronization
 import TuikeCore
 
-/// The console is a client of the API, in process: each console page reads the API's JSON and
-/// each console form becomes the API request it stands for, run through the same router,
-/// middlewares and handlers. Validation, error codes and audit trails are the API's own, so a
-/// page can never do what the API would refuse, and the two cannot drift apart.
+/// The pages as clients of the API, in process: each console page reads the API's JSON and each
+/// console form (and the portal's appeal form) becomes the API request it stands for, run through
+/// the same router, middlewares and handlers. Validation, error codes and audit trails are the
+/// API's own, so a page can never do what the API would refuse, and the two cannot drift apart.
 final class InProcessAPI: Sendable {
     private let responder = Mutex<RouterResponder<TuikeRequestContext>?>(nil)
 
