@@ -37,29 +37,28 @@ public struct LoginThrottle: Sendable {
     /// Counts an attempt on `account` (e.g. `admin:finance`) from `address`; false when either is
     /// over its limit in the current window, and then the password must not be checked.
     public func allow(account: String, address: String?, at now: Instant) async throws -> Bool {
-        let accountCount = try await count(Self.digest("account:\(account)"), at: now)
-        guard let address else { return accountCount <= perAccount }
-        let addressCount = try await count(Self.digest("address:\(address)"), at: now)
-        return accountCount <= perAccount && addressCount <= perAddress
+        let windowStart = now.milliseconds - now.milliseconds % (windowSeconds * 1000)
+        let subjects = [(Self.digest("account:\(account)"), perAccount)] + (address.map { [(Self.digest("address:\($0)"), perAddress)] } ?? [])
+        return try await database.write { db in
+            var allowed = true
+            for (subject, limit) in subjects {
+                let count = try await db.first("""
+                    INSERT INTO login_attempts (subject, window_start, attempts) VALUES (\(bind: subject), \(bind: windowStart), 1)
+                    ON CONFLICT (subject) DO UPDATE SET
+                        attempts = CASE WHEN login_attempts.window_start = excluded.window_start THEN login_attempts.attempts + 1 ELSE 1 END,
+                        window_start = excluded.window_start
+                    RETURNING attempts
+                    """)!.decode(column: "attempts", as: Int64.self)
+                allowed = allowed && count <= limit
+            }
+            return allowed
+        }
     }
 
     /// A successful login: the account starts afresh (the address keeps its count).
     public func succeeded(account: String) async throws {
         try await database.write { db in
             try await db.execute("DELETE FROM login_attempts WHERE subject = \(bind: Self.digest("account:\(account)"))")
-        }
-    }
-
-    private func count(_ subject: String, at now: Instant) async throws -> Int64 {
-        let windowStart = now.milliseconds - now.milliseconds % (windowSeconds * 1000)
-        return try await database.write { db in
-            try await db.first("""
-                INSERT INTO login_attempts (subject, window_start, attempts) VALUES (\(bind: subject), \(bind: windowStart), 1)
-                ON CONFLICT (subject) DO UPDATE SET
-                    attempts = CASE WHEN login_attempts.window_start = excluded.window_start THEN login_attempts.attempts + 1 ELSE 1 END,
-                    window_start = excluded.window_start
-                RETURNING attempts
-                """)!.decode(column: "attempts", as: Int64.self)
         }
     }
 

@@ -261,6 +261,26 @@ struct ConsoleBrowser {
         }
     }
 
+    /// Spraying many accounts from one address: after fifty attempts in the window that address is
+    /// refused whatever the account, while another address still gets its answers.
+    @Test(arguments: TestDatabase.available)
+    func oneAddressIsThrottledAcrossAccounts(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            let form = try await client.send(.get, "/admin/login", headers: [:])
+            let csrf = try #require(form.headers[values: .setCookie].first { $0.hasPrefix("tk_csrf=") }?.split(separator: ";").first?.dropFirst(8))
+            func attempt(_ user: String, from address: String) async throws -> HTTPResponse.Status {
+                try await client.send(.post, "/admin/login", headers: [.cookie: "tk_csrf=\(csrf)", .contentType: "application/x-www-form-urlencoded",
+                                                                      .xForwardedFor: address],
+                                      body: "_csrf=\(csrf)&username=\(user)&password=guess").status
+            }
+            var statuses: [HTTPResponse.Status] = []
+            for index in 0..<50 { statuses.append(try await attempt("user-\(index)", from: "198.51.100.7")) }
+            #expect(statuses.allSatisfy { $0 == .unauthorized }, "\(statuses)")
+            #expect(try await attempt("user-50", from: "198.51.100.7") == .tooManyRequests)
+            #expect(try await attempt("user-50", from: "198.51.100.8") == .unauthorized)
+        }
+    }
+
     /// `GET /api/v1/orders`: newest first, by status, pages by cursor, admins only.
     @Test(arguments: TestDatabase.available)
     func ordersList(database kind: TestDatabase) async throws {
