@@ -52,14 +52,18 @@ public struct GroupCampaignRepository: Sendable {
         }
     }
 
-    /// The newest campaign running for the product at `now` (the storefront's group-buy box).
-    public func running(productID: String, at now: Instant) async throws -> GroupCampaign? {
+    /// The newest campaign running at `now` for each product (of `productIDs`, or of all): the
+    /// storefront's group-buy boxes, in one query.
+    public func running(productIDs: [String]? = nil, at now: Instant) async throws -> [String: GroupCampaign] {
         try await database.read { db in
-            try await db.first("""
+            let only: SQLQueryString? = productIDs.map { "product_id IN (\(SQLList($0.map { SQLBind($0) })))" }
+            let found = try await db.rows("""
                 SELECT \(unsafeRaw: Self.columns) FROM group_campaigns
-                WHERE product_id = \(bind: productID) AND status = 'active' AND starts_at <= \(bind: now.milliseconds) AND ends_at > \(bind: now.milliseconds)
-                ORDER BY id DESC LIMIT 1
+                WHERE \(SQLQueryString.all([only, "status = 'active'", "starts_at <= \(bind: now.milliseconds)", "ends_at > \(bind: now.milliseconds)"]))
+                ORDER BY id
                 """).map(Self.decode)
+            // Ascending ids: a later campaign of the same product replaces an earlier one.
+            return Dictionary(found.map { ($0.productID, $0) }, uniquingKeysWith: { _, newer in newer })
         }
     }
 

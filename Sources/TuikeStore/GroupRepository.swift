@@ -190,7 +190,7 @@ public struct GroupRepository: Sendable {
             return .vanished
         }
 
-        var counted: SQLRow?
+        var counted: (any SQLRow)?
         switch (status, leader) {
         case (.reserved, true):
             let expires = now.adding(seconds: campaign.durationSeconds)

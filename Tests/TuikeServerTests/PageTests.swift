@@ -66,6 +66,23 @@ import TuikeTestSupport
 }
 
 @Suite struct StorefrontTests {
+    /// The course list: every active course, the group price only where a campaign runs now (the
+    /// newest when there are two), none for a paused one.
+    @Test(arguments: TestDatabase.available)
+    func theCourseListShowsRunningGroupPrices(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            let (_, product, _) = try await client.groupCampaign()
+            _ = try await client.send(.post, "/api/v1/group-campaigns", body: #"{"product_id":"\#(product)","group_price":9500,"group_size":2}"#)
+            let other = try #require(try await client.send(.post, "/api/v1/products", body: #"{"title":"手机摄影","price":9900}"#).json["id"] as? String)
+            let paused = try #require(try await client.send(.post, "/api/v1/group-campaigns",
+                                                            body: #"{"product_id":"\#(other)","group_price":5000,"group_size":2}"#).json["id"] as? String)
+            _ = try await client.send(.patch, "/api/v1/group-campaigns/\(paused)", body: #"{"status":"paused"}"#)
+            let page = try await client.send(.get, "/", headers: [:]).text
+            #expect(page.contains("零基础英语口语 30 天") && page.contains("手机摄影"))
+            #expect(page.contains("拼团 ¥95.00") && !page.contains("拼团 ¥99.00") && !page.contains("¥50.00"), "\(page)")
+        }
+    }
+
     /// A visitor from a promoter's link opens the course page, joins a forming group with the
     /// form (CSRF token from the page's cookie), pays in the sandbox checkout, and the group page
     /// shows the new member; the order is attributed to the promoter.

@@ -44,17 +44,17 @@ struct StorefrontController {
 
     /// The running campaign of a product, if any.
     func campaign(for productID: String, at now: Instant) async throws -> GroupCampaign? {
-        try await campaigns.running(productID: productID, at: now)
+        try await campaigns.running(productIDs: [productID], at: now)[productID]
     }
 
     @Sendable func index(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let language = Language.of(request)
         let now = clock.now()
-        var items: [[String: Any]] = []
-        for product in try await products.list(status: .active, limit: 100, before: nil) {
+        let running = try await campaigns.running(at: now)
+        let items = try await products.list(status: .active, limit: 100, before: nil).map { product -> [String: Any] in
             var item: [String: Any] = ["id": product.id, "title": product.title, "description": product.description, "price": Money.format(product.price)]
-            if let campaign = try await campaign(for: product.id, at: now) { item["group_price"] = Money.format(campaign.groupPrice) }
-            items.append(item)
+            if let campaign = running[product.id] { item["group_price"] = Money.format(campaign.groupPrice) }
+            return item
         }
         return Templates.page("index", title: language.strings["courses"]!, language: language, context: ["products": items])
     }
