@@ -64,6 +64,4 @@ final class GroupEventCache: Sendable {
             entries[groupID] = entry
         }
     }
-
-    var count: Int { entries.withLock { $0.count } }
 }

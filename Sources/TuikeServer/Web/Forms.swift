@@ -16,7 +16,7 @@ enum Forms {
 
     static func cookie(_ token: String) -> String { "\(csrfCookie)=\(token); Path=/; HttpOnly; SameSite=Lax" }
 
-    static func fields(_ request: Request, context: TuikeRequestContext) async throws -> [String: String] {
+    static func fields(_ request: Request) async throws -> [String: String] {
         let body = String(buffer: try await request.body.collect(upTo: 64 * 1024))
         var fields: [String: String] = [:]
         for pair in body.split(separator: "&") {
@@ -28,7 +28,7 @@ enum Forms {
 
     /// The form's fields; throws 403 unless the form carries the cookie's token.
     static func verified(_ request: Request, context: TuikeRequestContext) async throws -> [String: String] {
-        let fields = try await fields(request, context: context)
+        let fields = try await fields(request)
         guard let cookie = request.cookies[csrfCookie]?.value, let sent = fields["_csrf"], !sent.isEmpty, sent == cookie else {
             throw TuikeError(.forbidden, code: "csrf_failed", "the form has expired; reload the page and try again")
         }
