@@ -63,28 +63,19 @@ struct GroupsController {
         try context.requireAdmin()
         let body = try await JSONBody.decode(OpenRequest.self, from: request, context: context, allowedFields: ["campaign_id", "buyer_id", "visitor_id", "click_id"])
         guard let campaign = try await campaigns.find(body.campaignId) else { throw TuikeError.notFound("group campaign", body.campaignId) }
-        let now = clock.now()
-        let groupID = Identifier.make("grp", at: now)
-        let prepared = try await placement.prepare(.init(
-            buyerID: body.buyerId, items: [(campaign.productID, Int64(1))], visitorID: body.visitorId, clickID: body.clickId,
-            unitPrice: campaign.price(leader: true), groupID: groupID), at: now)
-        let group = try await groups.open(campaign: campaign, order: prepared.order, at: now)
-        return try await respond(group, order: prepared.order.id, admin: true)
+        let (group, order) = try await groupCheckout.open(campaign, buyerID: body.buyerId, visitorID: body.visitorId, clickID: body.clickId, at: clock.now())
+        return try await respond(group, order: order.id, admin: true)
     }
 
     @Sendable func join(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         try context.requireAdmin()
         let id = try context.parameters.require("id")
         let body = try await JSONBody.decode(JoinRequest.self, from: request, context: context, allowedFields: ["buyer_id", "visitor_id", "click_id"])
-        guard let current = try await groups.find(id) else { throw TuikeError.notFound("group", id) }
-        let campaign = try await campaigns.find(current.campaignID)!
-        let now = clock.now()
-        let prepared = try await placement.prepare(.init(
-            buyerID: body.buyerId, items: [(campaign.productID, Int64(1))], visitorID: body.visitorId, clickID: body.clickId,
-            unitPrice: campaign.price(leader: false), groupID: id), at: now)
-        let group = try await groups.join(groupID: id, order: prepared.order, at: now)
-        return try await respond(group, order: prepared.order.id, admin: true)
+        let (group, order) = try await groupCheckout.join(groupID: id, buyerID: body.buyerId, visitorID: body.visitorId, clickID: body.clickId, at: clock.now())
+        return try await respond(group, order: order.id, admin: true)
     }
+
+    var groupCheckout: GroupCheckout { GroupCheckout(placement: placement, groups: groups, campaigns: campaigns) }
 
     func respond(_ group: GroupRecord, order orderID: String, admin: Bool) async throws -> Response {
         let order = try await orders.find(orderID)!

@@ -42,6 +42,8 @@ struct StorefrontController {
         Response(status: .ok, headers: [.contentType: type, .cacheControl: "public, max-age=300"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
+    var groupCheckout: GroupCheckout { GroupCheckout(placement: placement, groups: groups, campaigns: campaigns) }
+
     /// The running campaign of a product, if any.
     func campaign(for productID: String, at now: Instant) async throws -> GroupCampaign? {
         try await campaigns.running(productIDs: [productID], at: now)[productID]
@@ -129,24 +131,14 @@ struct StorefrontController {
             guard let campaign = try await campaign(for: id, at: now) else {
                 throw TuikeError(.conflict, code: "campaign_not_running", "this course has no group buy running")
             }
-            let prepared = try await placement.prepare(.init(buyerID: buyer, items: [(id, Int64(1))], visitorID: visitor,
-                                                             unitPrice: campaign.price(leader: true), groupID: Identifier.make("grp", at: now)), at: now)
-            _ = try await groups.open(campaign: campaign, order: prepared.order, at: now)
-            return prepared.order.id
+            return try await groupCheckout.open(campaign, buyerID: buyer, visitorID: visitor, at: now).order.id
         }
     }
 
     @Sendable func join(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         try await checkout(request, context: context) { buyer, visitor in
             let id = try context.parameters.require("id")
-            guard let group = try await groups.find(id), let campaign = try await campaigns.find(group.campaignID) else {
-                throw TuikeError.notFound("group", id)
-            }
-            let now = clock.now()
-            let prepared = try await placement.prepare(.init(buyerID: buyer, items: [(campaign.productID, Int64(1))], visitorID: visitor,
-                                                             unitPrice: campaign.price(leader: false), groupID: id), at: now)
-            _ = try await groups.join(groupID: id, order: prepared.order, at: now)
-            return prepared.order.id
+            return try await groupCheckout.join(groupID: id, buyerID: buyer, visitorID: visitor, at: clock.now()).order.id
         }
     }
 

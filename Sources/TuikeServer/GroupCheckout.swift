@@ -1,0 +1,29 @@
+import TuikeCore
+import TuikeStore
+
+/// Opening and joining a group, for the API and the storefront alike: the buyer's order (at the
+/// leader's or the members' price, attributed like any order) and the slot it takes.
+struct GroupCheckout: Sendable {
+    let placement: OrderPlacement
+    let groups: GroupRepository
+    let campaigns: GroupCampaignRepository
+
+    func open(_ campaign: GroupCampaign, buyerID: String, visitorID: String?, clickID: String? = nil,
+              at now: Instant) async throws -> (group: GroupRecord, order: Order) {
+        let prepared = try await placement.prepare(.init(
+            buyerID: buyerID, items: [(campaign.productID, Int64(1))], visitorID: visitorID, clickID: clickID,
+            unitPrice: campaign.price(leader: true), groupID: Identifier.make("grp", at: now)), at: now)
+        return (try await groups.open(campaign: campaign, order: prepared.order, at: now), prepared.order)
+    }
+
+    func join(groupID: String, buyerID: String, visitorID: String?, clickID: String? = nil,
+              at now: Instant) async throws -> (group: GroupRecord, order: Order) {
+        guard let group = try await groups.find(groupID), let campaign = try await campaigns.find(group.campaignID) else {
+            throw TuikeError.notFound("group", groupID)
+        }
+        let prepared = try await placement.prepare(.init(
+            buyerID: buyerID, items: [(campaign.productID, Int64(1))], visitorID: visitorID, clickID: clickID,
+            unitPrice: campaign.price(leader: false), groupID: groupID), at: now)
+        return (try await groups.join(groupID: groupID, order: prepared.order, at: now), prepared.order)
+    }
+}
