@@ -7,6 +7,7 @@ import TuikeStore
 /// of their own, so the event table stays the one truth across instances.
 final class GroupEventCache: Sendable {
     typealias Fetch = @Sendable (_ groupID: String, _ after: Int64) async throws -> [GroupEventRecord]
+    typealias Clock = @Sendable () -> ContinuousClock.Instant
 
     private struct Entry {
         var events: [GroupEventRecord] = []
@@ -17,19 +18,22 @@ final class GroupEventCache: Sendable {
 
     private let entries = Mutex<[String: Entry]>([:])
     private let fetch: Fetch
+    private let clock: Clock
     let maxAge: Duration
     /// Groups nobody asked about for this long are forgotten.
     let idle: Duration
 
-    init(maxAge: Duration = .milliseconds(200), idle: Duration = .seconds(60), fetch: @escaping Fetch) {
+    /// `clock` is injectable so that tests step time instead of sleeping through it.
+    init(maxAge: Duration = .milliseconds(200), idle: Duration = .seconds(60), clock: @escaping Clock = { .now }, fetch: @escaping Fetch) {
         self.maxAge = maxAge
         self.idle = idle
+        self.clock = clock
         self.fetch = fetch
     }
 
     /// The group's events after `seq`, at most `maxAge` old.
     func events(groupID: String, after seq: Int64) async throws -> [GroupEventRecord] {
-        let now = ContinuousClock.now
+        let now = clock()
         let pending: Task<Void, any Error>? = entries.withLock { entries in
             if entries.count > 1_000 { entries = entries.filter { now - $0.value.usedAt < idle } }
             var entry = entries[groupID] ?? Entry()

@@ -94,7 +94,8 @@ final class RawStreamReader: Sendable {
     @Test func watchersShareOneQuery() async throws {
         let calls = Mutex<[Int64]>([])
         let stored = Mutex<[GroupEventRecord]>([Self.event(1), Self.event(2)])
-        let cache = GroupEventCache(maxAge: .milliseconds(300)) { _, after in
+        let now = Mutex(ContinuousClock.now)
+        let cache = GroupEventCache(maxAge: .milliseconds(300), clock: { now.withLock { $0 } }) { _, after in
             calls.withLock { $0.append(after) }
             try await Task.sleep(for: .milliseconds(20))
             return stored.withLock { $0.filter { $0.seq > after } }
@@ -105,9 +106,31 @@ final class RawStreamReader: Sendable {
         }
         #expect(calls.withLock { $0 } == [0] && Set(seen) == [1, 2])
         stored.withLock { $0.append(Self.event(3)) }
+        now.withLock { $0 += .milliseconds(299) }
         #expect(try await cache.events(groupID: "g", after: 2).isEmpty, "fresh enough: no query")
-        try await Task.sleep(for: .milliseconds(350))
+        now.withLock { $0 += .milliseconds(2) }
         #expect(try await cache.events(groupID: "g", after: 2).map(\.seq) == [3])
         #expect(calls.withLock { $0 } == [0, 2])
+    }
+
+    /// Past 1,000 watched groups, those nobody asked about for `idle` are forgotten: asking again
+    /// reads their events from the start; a group asked about recently is kept.
+    @Test func idleGroupsAreForgotten() async throws {
+        let calls = Mutex<[String: [Int64]]>([:])
+        let now = Mutex(ContinuousClock.now)
+        let cache = GroupEventCache(maxAge: .milliseconds(100), idle: .seconds(60), clock: { now.withLock { $0 } }) { group, after in
+            calls.withLock { $0[group, default: []].append(after) }
+            return [GroupEventRecord(groupID: group, seq: 1, type: "joined", members: 1, reserved: 0, size: 3, status: "forming",
+                                     createdAt: Instant(milliseconds: 1))]
+        }
+        for index in 0...1_000 { _ = try await cache.events(groupID: "g\(index)", after: 0) }
+        now.withLock { $0 += .seconds(59) }
+        _ = try await cache.events(groupID: "g0", after: 0)
+        now.withLock { $0 += .seconds(2) }
+        _ = try await cache.events(groupID: "new", after: 0)
+        _ = try await cache.events(groupID: "g1", after: 0)
+        _ = try await cache.events(groupID: "g0", after: 0)
+        #expect(calls.withLock { $0["g1"] } == [0, 0], "forgotten: read again from the start")
+        #expect(calls.withLock { $0["g0"] } == [0, 1, 1], "kept: asks only for what is new")
     }
 }
