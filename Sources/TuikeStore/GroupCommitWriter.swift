@@ -1,9 +1,15 @@
 import Logging
-import SQLiteKit
 import SQLKit
+import Synchronization
 
 /// The single SQLite writer. See `SQLiteStore` for why it batches.
-actor GroupCommitWriter {
+///
+/// One drain task at a time owns the write connection: it takes every write queued while the
+/// previous batch ran, runs them back to back on the connection in place (no statement leaves the
+/// thread: see `SQLiteHandle`), and commits them together. The drain task prefers the writer's own
+/// thread (`WriterThread`), so the bodies run there too and an fsync never holds a thread of the
+/// shared pool.
+final class GroupCommitWriter: Sendable {
     /// One queued write: runs its body on the writer's connection and reports how it went, and
     /// later learns whether the batch that contained it committed.
     private struct PendingWrite: Sendable {
@@ -20,23 +26,29 @@ actor GroupCommitWriter {
         let complete: @Sendable ((any Error)?) -> Void
     }
 
-    private let connection: SQLiteConnection
+    private struct State: Sendable {
+        var queue: [PendingWrite] = []
+        var draining = false
+        var closed = false
+    }
+
+    private let handle: SQLiteHandle
+    private let database: SQLiteDirectDatabase
     private let logger: Logger
-    private var queue: [PendingWrite] = []
-    private var draining = false
-    private var closed = false
+    private let state = Mutex(State())
+    private let thread = WriterThread(name: "tuike-sqlite-writer")
     /// Bounds how long the first caller of a batch waits behind the others.
     private let maxBatch = 512
 
-    init(connection: SQLiteConnection, logger: Logger) {
-        self.connection = connection
+    init(handle: SQLiteHandle, logger: Logger) {
+        self.handle = handle
+        self.database = SQLiteDirectDatabase(source: SQLiteWriterHandle(handle: handle), logger: logger)
         self.logger = logger
     }
 
     func submit<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T, singleStatement: Bool = false) async throws -> T {
-        guard !closed else { throw StoreError.closed }
-        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            queue.append(PendingWrite(
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let write = PendingWrite(
                 run: { db in
                     do {
                         let value = try await body(db)
@@ -49,33 +61,50 @@ actor GroupCommitWriter {
                 },
                 fail: { error in continuation.resume(throwing: error) },
                 singleStatement: singleStatement
-            ))
-            if !draining {
-                draining = true
-                Task { await self.drain() }
+            )
+            let start: Bool? = state.withLock { state in
+                guard !state.closed else { return nil }
+                state.queue.append(write)
+                defer { state.draining = true }
+                return !state.draining
+            }
+            switch start {
+            case nil: continuation.resume(throwing: StoreError.closed)
+            case true?: Task(executorPreference: thread) { await self.drain() }
+            case false?: break
             }
         }
     }
 
     private func drain() async {
-        while !queue.isEmpty {
-            let count = min(queue.count, maxBatch)
-            let batch = Array(queue.prefix(count))
-            queue.removeFirst(count)
+        while true {
+            let batch: [PendingWrite] = state.withLock { state in
+                guard !state.queue.isEmpty else {
+                    state.draining = false
+                    return []
+                }
+                let count = min(state.queue.count, maxBatch)
+                defer { state.queue.removeFirst(count) }
+                return Array(state.queue.prefix(count))
+            }
+            if batch.isEmpty { return }
             await commit(batch)
         }
-        draining = false
+    }
+
+    private func statement(_ sql: String) throws {
+        try handle.run(sql, []) { _ in }
     }
 
     private func commit(_ batch: [PendingWrite]) async {
-        let db = connection.sql()
+        let db = database
         if batch.count == 1, batch[0].singleStatement {
             // One statement alone is its own durable transaction in autocommit mode.
             await batch[0].run(db).complete(nil)
             return
         }
         do {
-            try await db.raw("BEGIN IMMEDIATE").run()
+            try statement("BEGIN IMMEDIATE")
         } catch {
             for write in batch { write.fail(error) }
             return
@@ -84,39 +113,39 @@ actor GroupCommitWriter {
         outcomes.reserveCapacity(batch.count)
         do {
             if batch.count == 1 {
-                // A lone write needs no savepoint: rolling the transaction back undoes only it,
-                // and two fewer round trips to SQLite matter when batches are small.
+                // A lone write needs no savepoint: rolling the transaction back undoes only it.
                 let outcome = await batch[0].run(db)
                 outcomes.append(outcome)
                 guard outcome.succeeded else {
-                    try await db.raw("ROLLBACK").run()
+                    try statement("ROLLBACK")
                     outcome.complete(nil)
                     return
                 }
             } else {
                 for write in batch {
-                    try await db.raw("SAVEPOINT w").run()
+                    try statement("SAVEPOINT w")
                     let outcome = await write.run(db)
                     outcomes.append(outcome)
-                    if !outcome.succeeded { try await db.raw("ROLLBACK TO w").run() }
-                    try await db.raw("RELEASE w").run()
+                    if !outcome.succeeded { try statement("ROLLBACK TO w") }
+                    try statement("RELEASE w")
                 }
             }
-            try await db.raw("COMMIT").run()
+            try statement("COMMIT")
             for outcome in outcomes { outcome.complete(nil) }
         } catch {
             // The transaction machinery itself failed: nobody in this batch gets a commit.
             logger.error("group commit failed", metadata: ["error": "\(error)"])
-            try? await db.raw("ROLLBACK").run()
+            try? statement("ROLLBACK")
             for outcome in outcomes { outcome.complete(error) }
             for rest in batch.dropFirst(outcomes.count) { rest.fail(error) }
         }
     }
 
-    func close() async throws {
-        closed = true
-        while draining || !queue.isEmpty { await Task.yield() }
-        try await connection.close()
+    func close() async {
+        state.withLock { $0.closed = true }
+        while state.withLock({ $0.draining || !$0.queue.isEmpty }) { await Task.yield() }
+        handle.close()
+        thread.stop()
     }
 }
 

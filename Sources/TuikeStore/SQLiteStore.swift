@@ -10,45 +10,42 @@ import SQLKit
 /// All writes go through one `GroupCommitWriter`: it takes every write transaction queued while the
 /// previous commit was running, runs each in its own savepoint (a failing one rolls back alone),
 /// and commits them together, so one fsync serves many callers. Each caller is answered only after
-/// that commit. Reads use separate connections and never wait for the writer (WAL).
+/// that commit. Reads use separate connections and never wait for the writer (WAL). Every
+/// statement runs in place through `SQLiteHandle` (see there for why).
 public final class SQLiteStore: Database {
     public let dialect = Dialect.sqlite
     private let writer: GroupCommitWriter
-    private let readers: [SQLiteConnection]
-    private let next = ManagedCounter()
+    private let readers: SQLiteReaderPool
     private let logger: Logger
 
-    public static func open(path: String, readers readerCount: Int = 4, logger: Logger) async throws -> SQLiteStore {
-        let storage: SQLiteConnection.Storage = path == ":memory:" ? .memory : .file(path: path)
-        let writeConnection = try await SQLiteConnection.open(storage: storage, logger: logger)
+    public static func open(path: String, logger: Logger) async throws -> SQLiteStore {
+        // Each connection to ":memory:" would be a database of its own; tests and the demo use files.
+        guard path != ":memory:" else { throw StoreError.unsupportedURL(path) }
+        let writeConnection = try SQLiteHandle(path: path)
         // 64 MiB of page cache on the writer (default 2 MiB): a settlement batch rewrites a
         // million rows and their index entries, which otherwise spill to the WAL mid-transaction.
         for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000",
                        "PRAGMA cache_size=-65536"] {
-            _ = try await writeConnection.query(pragma)
+            try writeConnection.run(pragma, []) { _ in }
         }
-        var readers: [SQLiteConnection] = []
-        for _ in 0..<max(readerCount, 1) {
-            let reader = try await SQLiteConnection.open(storage: storage, logger: logger)
+        let readers = SQLiteReaderPool {
+            let reader = try SQLiteHandle(path: path)
             for pragma in ["PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000", "PRAGMA query_only=ON"] {
-                _ = try await reader.query(pragma)
+                try reader.run(pragma, []) { _ in }
             }
-            readers.append(reader)
+            return reader
         }
-        return SQLiteStore(writer: GroupCommitWriter(connection: writeConnection, logger: logger), readers: readers, logger: logger)
+        return SQLiteStore(writer: GroupCommitWriter(handle: writeConnection, logger: logger), readers: readers, logger: logger)
     }
 
-    private init(writer: GroupCommitWriter, readers: [SQLiteConnection], logger: Logger) {
+    private init(writer: GroupCommitWriter, readers: SQLiteReaderPool, logger: Logger) {
         self.writer = writer
         self.readers = readers
         self.logger = logger
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        // A SQLite connection is opened FULLMUTEX and SQLiteNIO runs each statement start to finish
-        // in one thread-pool job, so sharing readers round-robin between tasks is safe.
-        let reader = readers[next.increment() % readers.count]
-        return try await body(reader.sql())
+        try await body(SQLiteDirectDatabase(source: readers, logger: logger))
     }
 
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
@@ -60,15 +57,7 @@ public final class SQLiteStore: Database {
     }
 
     public func shutdown() async throws {
-        try await writer.close()
-        for reader in readers { try await reader.close() }
+        await writer.close()
+        readers.close()
     }
 }
-
-/// A lock-free round-robin counter for picking read connections.
-final class ManagedCounter: Sendable {
-    private let value = Atomic<Int>(0)
-    func increment() -> Int { value.add(1, ordering: .relaxed).oldValue & Int.max }
-}
-
-import Synchronization

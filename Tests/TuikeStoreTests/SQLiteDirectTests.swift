@@ -1,0 +1,96 @@
+import Foundation
+import NIOCore
+import SQLKit
+import Testing
+import TuikeCore
+@testable import TuikeStore
+import TuikeTestSupport
+
+/// The SQLite driver that runs statements in place (`SQLiteHandle`): values survive the round
+/// trip exactly, cached statements stay usable after errors, and the read pool lends each
+/// connection to one statement at a time however many run at once.
+@Suite struct SQLiteDirectTests {
+    static func withStore<T>(_ body: (any Database) async throws -> T) async throws -> T {
+        try await TestDatabase.sqlite.withDatabase(migrated: false) { database in
+            try await database.write { db in
+                try await db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT, n BIGINT, d DOUBLE PRECISION, b BLOB)")
+            }
+            return try await body(database)
+        }
+    }
+
+    @Test func valuesRoundTripExactly() async throws {
+        try await Self.withStore { database in
+            let texts = ["", "a\u{0}b", "推客 🧧 \u{1F600}", String(repeating: "x", count: 100_000)]
+            let numbers: [Int64] = [0, -1, Int64.max, Int64.min]
+            let blobs = [ByteBuffer(), ByteBuffer(bytes: [0, 1, 255])]
+            try await database.write { db in
+                for (index, text) in texts.enumerated() {
+                    try await db.execute("INSERT INTO t (id, s, n, d, b) VALUES (\(bind: index), \(bind: text), \(bind: numbers[index]), \(bind: 0.1 * Double(index)), \(bind: blobs[index % 2]))")
+                }
+                try await db.execute("INSERT INTO t (id, s, n, d, b) VALUES (99, \(bind: String?.none), \(bind: Int64?.none), NULL, NULL)")
+            }
+            let rows = try await database.read { db in try await db.rows("SELECT id, s, n, d, b FROM t ORDER BY id") }
+            #expect(rows.count == 5)
+            for (index, text) in texts.enumerated() {
+                #expect(try rows[index].decode(column: "s", as: String.self) == text)
+                #expect(try rows[index].decode(column: "n", as: Int64.self) == numbers[index])
+                #expect(try rows[index].decode(column: "d", as: Double.self) == 0.1 * Double(index))
+                #expect(try rows[index].decode(column: "b", as: ByteBuffer.self) == blobs[index % 2])
+            }
+            #expect(try rows[4].decodeNil(column: "s") && rows[4].decode(column: "n", as: Int64?.self) == nil)
+            #expect(rows[4].allColumns == ["id", "s", "n", "d", "b"] && !rows[4].contains(column: "missing"))
+            #expect(throws: (any Error).self) { try rows[4].decode(column: "missing", as: String.self) }
+        }
+    }
+
+    /// A statement that failed (here a primary key clash) is reset, so the same cached statement
+    /// runs again; more distinct statements than the cache holds all still run.
+    @Test func statementsStayUsableAfterErrorsAndCacheTurnover() async throws {
+        try await Self.withStore { database in
+            try await database.write { db in try await db.execute("INSERT INTO t (id, s) VALUES (\(bind: 1), 'a')") }
+            await #expect(throws: SQLiteFailure.self) {
+                try await database.write { db in try await db.execute("INSERT INTO t (id, s) VALUES (\(bind: 1), 'a')") }
+            }
+            try await database.write { db in try await db.execute("INSERT INTO t (id, s) VALUES (\(bind: 2), 'a')") }
+            for width in 1...300 {
+                let sum = try await database.read { db in
+                    try await db.first("SELECT \(unsafeRaw: (1...width).map(String.init).joined(separator: " + ")) AS v")?.decode(column: "v", as: Int.self)
+                }
+                #expect(sum == width * (width + 1) / 2)
+            }
+            let count = try await database.read { db in try await db.first("SELECT COUNT(*) AS n FROM t")?.decode(column: "n", as: Int.self) }
+            #expect(count == 2)
+        }
+    }
+
+    /// 200 concurrent reads and writes: every read sees a whole committed row count, every write commits.
+    @Test func concurrentReadsAndWrites() async throws {
+        try await Self.withStore { database in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<200 {
+                    group.addTask {
+                        if index % 2 == 0 {
+                            try await database.write { db in try await db.execute("INSERT INTO t (id, s) VALUES (\(bind: index), 'w')") }
+                        } else {
+                            let rows = try await database.read { db in try await db.rows("SELECT id FROM t") }
+                            #expect(rows.count <= 100)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let count = try await database.read { db in try await db.first("SELECT COUNT(*) AS n FROM t")?.decode(column: "n", as: Int.self) }
+            #expect(count == 100)
+        }
+    }
+
+    @Test func aClosedStoreRefusesWrites() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tuike-closed-\(UUID().uuidString).sqlite").path
+        let store = try await SQLiteStore.open(path: path, logger: TestDatabase.logger)
+        try await store.shutdown()
+        await #expect(throws: StoreError.self) { try await store.write { db in try await db.execute("SELECT 1") } }
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        await #expect(throws: StoreError.self) { _ = try await SQLiteStore.open(path: ":memory:", logger: TestDatabase.logger) }
+    }
+}
