@@ -41,7 +41,7 @@ public enum Outbox {
         try await db.execute("""
             INSERT INTO webhook_deliveries (event_id, endpoint_id, status, next_attempt_at, updated_at)
             SELECT \(bind: id), id, 'pending', \(bind: now.milliseconds), \(bind: now.milliseconds) FROM webhook_endpoints
-            WHERE status = 'active' AND (event_types = '*' OR (',' || event_types || ',') LIKE \(bind: "%," + type + ",%"))
+            WHERE status = 'active' AND (event_types = '*' OR (',' || event_types || ',') LIKE ('%,' || \(bind: type) || ',%'))
             """)
     }
 }
