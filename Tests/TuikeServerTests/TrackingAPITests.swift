@@ -150,3 +150,14 @@ import TuikeTestSupport
         }
     }
 }
+
+@Suite struct VisitorIDTests {
+    /// New visitor ids are valid, unique, and sort by the millisecond they were made in (which
+    /// keeps a burst of new visitors' clicks together in the visitor index).
+    @Test func newVisitorIDsSortByTime() {
+        let early = (0..<100).map { _ in TrackingController.newVisitorID(at: Instant(milliseconds: 1_700_000_000_000)) }
+        let late = TrackingController.newVisitorID(at: Instant(milliseconds: 1_700_000_000_001))
+        #expect(Set(early).count == 100)
+        #expect(early.allSatisfy { $0.count == 32 && TrackingController.isValidVisitor($0) && $0 < late })
+    }
+}

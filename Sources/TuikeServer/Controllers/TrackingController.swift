@@ -123,15 +123,19 @@ struct TrackingController {
         return response
     }
 
-    /// The visitor id from the `tk_vid` cookie, or a new random 128-bit one.
+    /// The visitor id from the `tk_vid` cookie, or a new one.
     static func visitor(_ request: Request) -> (id: String, isNew: Bool) {
         if let existing = request.cookies[visitorCookie]?.value, isValidVisitor(existing) { return (existing, false) }
-        return (newVisitorID(), true)
+        return (newVisitorID(at: SystemClock().now()), true)
     }
 
-    static func newVisitorID() -> String {
+    /// 32 hex digits: the millisecond (12) and 80 random bits (20). Starting with the time puts a
+    /// burst of new visitors' clicks at the end of the `clicks_by_visitor` index instead of all
+    /// over it, so a commit writes a few index pages rather than one page per click.
+    static func newVisitorID(at now: Instant) -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<2).map { _ in String(generator.next() as UInt64, radix: 16).leftPadded(to: 16) }.joined()
+        let random = String(generator.next() as UInt64, radix: 16).leftPadded(to: 16) + String((generator.next() as UInt64) >> 48, radix: 16).leftPadded(to: 4)
+        return String(UInt64(max(now.milliseconds, 0)), radix: 16).leftPadded(to: 12) + random
     }
 
     static func isValidVisitor(_ text: String) -> Bool {
