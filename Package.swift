@@ -32,10 +32,12 @@ let package = Package(
             name: "TuikeCore",
             swiftSettings: swiftSettings
         ),
+        .target(name: "CTuikeSQLite"),
         .target(
             name: "TuikeStore",
             dependencies: [
                 "TuikeCore",
+                "CTuikeSQLite",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),

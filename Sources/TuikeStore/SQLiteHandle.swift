@@ -1,3 +1,4 @@
+import CTuikeSQLite
 import NIOCore
 import SQLiteNIO
 import VaporCSQLite
@@ -32,6 +33,8 @@ final class SQLiteHandle: @unchecked Sendable {
             throw SQLiteFailure(code: status, message: "cannot open \(path): \(message)")
         }
         db = handle
+        let qpsg = tuike_sqlite_enable_qpsg(UnsafeMutableRawPointer(handle))
+        guard qpsg == SQLITE_OK else { throw SQLiteFailure(code: qpsg, message: "cannot enable the query planner stability guarantee") }
     }
 
     deinit { close() }
@@ -64,6 +67,11 @@ final class SQLiteHandle: @unchecked Sendable {
             columns = names
             onRow(SQLiteRowValues(columns: names, values: (0..<Int32(names.names.count)).map { value(statement, $0) }))
         }
+    }
+
+    /// How often SQLite re-prepared the cached statement for `sql` (for tests; nil if not cached).
+    func reprepareCount(_ sql: String) -> Int32? {
+        statements[sql].map { sqlite_nio_sqlite3_stmt_status($0, SQLITE_STMTSTATUS_REPREPARE, 0) }
     }
 
     private func prepared(_ sql: String, _ db: OpaquePointer) throws -> OpaquePointer {

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import SQLiteNIO
 import SQLKit
 import Testing
 import TuikeCore
@@ -92,5 +93,29 @@ import TuikeTestSupport
         await #expect(throws: StoreError.self) { try await store.write { db in try await db.execute("SELECT 1") } }
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         await #expect(throws: StoreError.self) { _ = try await SQLiteStore.open(path: ":memory:", logger: TestDatabase.logger) }
+    }
+}
+
+@Suite struct SQLitePlanStabilityTests {
+    /// A cached statement runs again with new values without being compiled again (SQLite would
+    /// otherwise re-prepare statements whose plan looked at a bound value, on every run).
+    @Test func cachedStatementsAreNotRePrepared() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tuike-qpsg-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let handle = try SQLiteHandle(path: path)
+        defer { handle.close() }
+        for statement in Migrations.all.flatMap({ $0.statements + ($0.dialectStatements[.sqlite] ?? []) }) { try handle.run(statement, []) { _ in } }
+        let queries = [
+            "SELECT payment_id, provider, amount, created_at FROM payments WHERE order_id = ?1 ORDER BY id",
+            "SELECT id, link_id FROM clicks WHERE visitor_id = ?1 AND at >= ?2 AND at <= ?3 ORDER BY at, id LIMIT 1000",
+            "SELECT id FROM webhook_endpoints WHERE (',' || event_types || ',') LIKE ?1",
+        ]
+        for query in queries {
+            for value in ["a", "b", "c"] {
+                let binds: [SQLiteData] = query.contains("?3") ? [.text(value), .integer(0), .integer(1)] : [.text(value)]
+                try handle.run(query, binds) { _ in }
+            }
+            #expect(handle.reprepareCount(query) == 0, "\(query)")
+        }
     }
 }

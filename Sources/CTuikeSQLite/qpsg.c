@@ -1,0 +1,10 @@
+#include "CTuikeSQLite.h"
+
+/* Declared here rather than included: SQLiteNIO's vendored header is not a product we can depend on.
+   The symbol is linked through SQLiteNIO. 1007 is SQLITE_DBCONFIG_ENABLE_QPSG. */
+int sqlite_nio_sqlite3_db_config(void *db, int op, ...);
+
+int tuike_sqlite_enable_qpsg(void *db) {
+    int enabled = 0;
+    return sqlite_nio_sqlite3_db_config(db, 1007, 1, &enabled);
+}
