@@ -24,16 +24,48 @@ public enum Outbox {
         }
     }
 
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
+    /// The payload as JSON with sorted keys, written by hand: JSONEncoder was measured at 7 % of
+    /// the SQLite writer's time in `bench/orders.sh`, for flat objects of strings and integers.
+    /// The output is what `JSONEncoder` with `.sortedKeys, .withoutEscapingSlashes` writes.
+    static func json(_ payload: [String: Value]) -> String {
+        var out = "{"
+        for (index, key) in payload.keys.sorted().enumerated() {
+            if index > 0 { out += "," }
+            appendQuoted(key, to: &out)
+            out += ":"
+            switch payload[key]! {
+            case .string(let value): appendQuoted(value, to: &out)
+            case .int(let value): out += String(value)
+            case .null: out += "null"
+            }
+        }
+        return out + "}"
+    }
+
+    private static func appendQuoted(_ text: String, to out: inout String) {
+        out += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
 
     /// Records `type` for `subject` with `payload` inside the caller's transaction.
     public static func emit(_ type: String, subject: String, payload: [String: Value], at now: Instant, in db: any SQLDatabase) async throws {
         let id = Identifier.make("evt", at: now)
-        let body = String(decoding: try encoder.encode(payload), as: UTF8.self)
+        let body = json(payload)
         try await db.execute("""
             INSERT INTO events (id, type, subject_id, payload, created_at)
             VALUES (\(bind: id), \(bind: type), \(bind: subject), \(bind: body), \(bind: now.milliseconds))

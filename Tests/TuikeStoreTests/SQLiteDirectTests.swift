@@ -119,3 +119,21 @@ import TuikeTestSupport
         }
     }
 }
+
+@Suite struct OutboxJSONTests {
+    /// The hand-written payload JSON is byte for byte what JSONEncoder (sorted keys, slashes
+    /// unescaped) writes, including quotes, backslashes, control characters and non-ASCII text.
+    @Test func payloadJSONMatchesJSONEncoder() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let tricky = "引号\"反斜杠\\ / 换行\n\r\t\u{08}\u{0C}\u{01}\u{1F} 🧧"
+        let payloads: [[String: Outbox.Value]] = [
+            [:],
+            ["order_id": "ord_1", "amount": .int(-9_223_372_036_854_775_808), "promoter_id": .null],
+            ["b": .string(tricky), "a": .int(0), "a_b": "", "B": .string("/path")],
+        ]
+        for payload in payloads {
+            #expect(Outbox.json(payload) == String(decoding: try encoder.encode(payload), as: UTF8.self))
+        }
+    }
+}
