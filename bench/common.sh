@@ -26,16 +26,25 @@ for _ in $(seq 1 100); do curl -fsS "$base/healthz" >/dev/null 2>&1 && break; sl
 api() { curl -fsS -H "Authorization: Bearer $token" -H 'Content-Type: application/json' "$@"; }
 field() { sed -E "s/.*\"$1\":\"([^\"]+)\".*/\\1/"; }
 
-# run NAME URL [wrk args…] — prints "NAME  req/s  p50  p99" and sets $rps.
+# The server's CPU time so far (user + system) in clock ticks, from /proc (Linux).
+server_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+
+# run NAME URL [wrk args…] — prints "NAME  req/s  p50  p99  server CPU per request" and sets $rps
+# and $cpu_us. CPU per request is what to compare between builds: on these shared VMs req/s moves
+# with the neighbours' load (CPU steal), the CPU a request costs much less.
 run() {
-    local name=$1 url=$2 out
+    local name=$1 url=$2 out ticks_before ticks_after requests
     shift 2
+    ticks_before=$(server_ticks)
     out=$(wrk -t"$threads" -c"$connections" -d"$duration" --latency "$@" "$url")
+    ticks_after=$(server_ticks)
     rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+    requests=$(awk '/requests in/ {print $1}' <<<"$out")
+    cpu_us=$(( (ticks_after - ticks_before) * 1000000 / $(getconf CLK_TCK) / (requests > 0 ? requests : 1) ))
     local p50 p99 errors
     p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
     p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
     errors=$(grep -E "Non-2xx|Socket errors" <<<"$out" | tr '\n' ' ' || true)
-    printf '%-28s %10s req/s   p50 %8s   p99 %8s   %s\n' "$name" "$rps" "$p50" "$p99" "$errors"
+    printf '%-28s %10s req/s   p50 %8s   p99 %8s   server CPU %5s µs/req   %s\n' "$name" "$rps" "$p50" "$p99" "$cpu_us" "$errors"
 }
 echo "database: ${database%%\?*}   wrk -t$threads -c$connections -d$duration"
