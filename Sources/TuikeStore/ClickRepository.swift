@@ -37,32 +37,28 @@ public struct ClickRepository: Sendable {
     /// Rows per INSERT: 10 binds each stays far below SQLite's and PostgreSQL's bind limits.
     static let rowsPerStatement = 400
 
-    /// Inserts the clicks in one transaction with multi-row INSERTs; a batch that fits one
-    /// statement is written as that statement alone (see `Database.writeStatement`).
+    /// Inserts the clicks in one transaction. On PostgreSQL a batch that fits one multi-row
+    /// INSERT is written as that statement alone (see `Database.writeStatement`).
     public func insert(_ clicks: [ClickRecord]) async throws {
         guard !clicks.isEmpty else { return }
-        if clicks.count <= Self.rowsPerStatement {
-            try await database.writeStatement { db in try await Self.insertStatement(clicks[...], into: db) }
+        if clicks.count <= Self.rowsPerStatement, database.dialect.kind == .postgres {
+            try await database.writeStatement { db in try await Self.insertRows(clicks[...], into: db) }
             return
         }
         try await database.write { db in
             for start in stride(from: 0, to: clicks.count, by: Self.rowsPerStatement) {
-                try await Self.insertStatement(clicks[start..<min(start + Self.rowsPerStatement, clicks.count)], into: db)
+                try await Self.insertRows(clicks[start..<min(start + Self.rowsPerStatement, clicks.count)], into: db)
             }
         }
     }
 
-    static func insertStatement(_ clicks: ArraySlice<ClickRecord>, into db: any SQLDatabase) async throws {
-        var insert = db.insert(into: "clicks")
-            .columns("id", "link_id", "promoter_id", "product_id", "visitor_id", "at", "ip", "user_agent", "referrer", "is_bot")
-        for click in clicks {
-            insert = insert.values([
-                SQLBind(click.id), SQLBind(click.linkID), SQLBind(click.promoterID), SQLBind(click.productID),
-                SQLBind(click.visitorID), SQLBind(click.at.milliseconds), SQLBind(click.ip), SQLBind(click.userAgent),
-                SQLBind(click.referrer), SQLBind(Int64(click.isBot ? 1 : 0)),
-            ] as [any SQLExpression])
-        }
-        try await insert.run()
+    static func insertRows(_ clicks: ArraySlice<ClickRecord>, into db: any SQLDatabase) async throws {
+        try await db.insertRows(
+            into: "clicks", columns: ["id", "link_id", "promoter_id", "product_id", "visitor_id", "at", "ip", "user_agent", "referrer", "is_bot"],
+            rows: clicks.map { click in
+                [.text(click.id), .text(click.linkID), .text(click.promoterID), RowValue(click.productID), .text(click.visitorID),
+                 .int(click.at.milliseconds), RowValue(click.ip), RowValue(click.userAgent), RowValue(click.referrer), .int(click.isBot ? 1 : 0)]
+            })
     }
 
     /// The clicks attribution looks at: the visitor's clicks in `[since, until]`, or one explicit click.

@@ -36,6 +36,13 @@ struct SQLiteDirectDatabase: SQLDatabase {
         try await closure(self)
     }
 
+    /// Runs one statement once per set of binds, on one connection.
+    func runEach(_ sql: String, _ bindSets: [[SQLiteData]]) throws {
+        try source.withHandle { handle in
+            for binds in bindSets { try handle.run(sql, binds) { _ in } }
+        }
+    }
+
     private func run(_ query: any SQLExpression, _ onRow: (any SQLRow) -> ()) throws {
         let (sql, rawBinds) = serialize(query)
         let encoder = SQLiteDataEncoder()

@@ -16,6 +16,7 @@ public final class SQLiteStore: Database {
     public let dialect = Dialect.sqlite
     private let writer: GroupCommitWriter
     private let readers: SQLiteReaderPool
+    private let checkpointer: WALCheckpointer
     private let logger: Logger
 
     public static func open(path: String, logger: Logger) async throws -> SQLiteStore {
@@ -24,8 +25,9 @@ public final class SQLiteStore: Database {
         let writeConnection = try SQLiteHandle(path: path)
         // 64 MiB of page cache on the writer (default 2 MiB): a settlement batch rewrites a
         // million rows and their index entries, which otherwise spill to the WAL mid-transaction.
+        // The writer never checkpoints: `WALCheckpointer` does, beside it.
         for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000",
-                       "PRAGMA cache_size=-65536"] {
+                       "PRAGMA cache_size=-65536", "PRAGMA wal_autocheckpoint=0"] {
             try writeConnection.run(pragma, []) { _ in }
         }
         let readers = SQLiteReaderPool {
@@ -35,12 +37,14 @@ public final class SQLiteStore: Database {
             }
             return reader
         }
-        return SQLiteStore(writer: GroupCommitWriter(handle: writeConnection, logger: logger), readers: readers, logger: logger)
+        return SQLiteStore(writer: GroupCommitWriter(handle: writeConnection, logger: logger), readers: readers,
+                           checkpointer: try WALCheckpointer(path: path, logger: logger), logger: logger)
     }
 
-    private init(writer: GroupCommitWriter, readers: SQLiteReaderPool, logger: Logger) {
+    private init(writer: GroupCommitWriter, readers: SQLiteReaderPool, checkpointer: WALCheckpointer, logger: Logger) {
         self.writer = writer
         self.readers = readers
+        self.checkpointer = checkpointer
         self.logger = logger
     }
 
@@ -59,5 +63,6 @@ public final class SQLiteStore: Database {
     public func shutdown() async throws {
         await writer.close()
         readers.close()
+        await checkpointer.stop()
     }
 }
