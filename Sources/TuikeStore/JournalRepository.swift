@@ -32,16 +32,12 @@ public enum JournalRepository {
     /// Entries written together with multi-row INSERTs; the caller keeps `promoter_balances` in step.
     static func insert(_ entries: [(id: String, entry: JournalEntry, reference: String)], at now: Instant, in db: any SQLDatabase) async throws {
         for chunk in entries.chunked(by: 300) {
-            var headers = db.insert(into: "journal_entries").columns("id", "kind", "reference", "created_at")
-            var postings = db.insert(into: "journal_postings").columns("entry_id", "account", "amount")
-            for (id, entry, reference) in chunk {
-                headers = headers.values([SQLBind(id), SQLBind(entry.kind), SQLBind(reference), SQLBind(now.milliseconds)] as [any SQLExpression])
-                for posting in entry.postings {
-                    postings = postings.values([SQLBind(id), SQLBind(posting.account.description), SQLBind(posting.amount)] as [any SQLExpression])
-                }
-            }
-            try await headers.run()
-            try await postings.run()
+            try await db.insertRows(into: "journal_entries", columns: ["id", "kind", "reference", "created_at"], rows: chunk.map { id, entry, reference in
+                [.text(id), .text(entry.kind), .text(reference), .int(now.milliseconds)]
+            })
+            try await db.insertRows(into: "journal_postings", columns: ["entry_id", "account", "amount"], rows: chunk.flatMap { id, entry, _ in
+                entry.postings.map { [.text(id), .text($0.account.description), .int($0.amount)] }
+            })
         }
     }
 

@@ -52,15 +52,14 @@ public struct OrderRepository: Sendable {
                 """)
             if taken == nil { throw TuikeError(.conflict, code: "out_of_stock", "not enough stock of \(item.title)") }
         }
-        for (position, item) in order.items.enumerated() {
-            let rule = String(decoding: try JSONEncoder().encode(item.rule), as: UTF8.self)
-            try await db.execute("""
-                INSERT INTO order_items (id, order_id, position, product_id, title, kind, unit_price, quantity, discount, paid, rule, rule_source)
-                VALUES (\(bind: item.id), \(bind: order.id), \(bind: Int64(position)), \(bind: item.productID), \(bind: item.title),
-                    \(bind: item.kind.rawValue), \(bind: item.unitPrice), \(bind: item.quantity), \(bind: item.discount), \(bind: item.paid),
-                    \(bind: rule), \(bind: item.ruleSource))
-                """)
-        }
+        let encoder = JSONEncoder()
+        try await db.insertRows(
+            into: "order_items", columns: ["id", "order_id", "position", "product_id", "title", "kind", "unit_price", "quantity", "discount", "paid", "rule", "rule_source"],
+            rows: order.items.enumerated().map { position, item in
+                [.text(item.id), .text(order.id), .int(Int64(position)), .text(item.productID), .text(item.title), .text(item.kind.rawValue),
+                 .int(item.unitPrice), .int(item.quantity), .int(item.discount), .int(item.paid),
+                 .text(String(decoding: try encoder.encode(item.rule), as: UTF8.self)), .text(item.ruleSource)]
+            })
         try await JobQueue.schedule(kind: Self.expireJob, at: expiresAt, payload: order.id, dedupeKey: "\(Self.expireJob):\(order.id)",
                                     now: order.createdAt, in: db)
         try await Outbox.emit("order.created", subject: order.id, payload: [
@@ -231,12 +230,10 @@ public struct OrderRepository: Sendable {
             for commission in CommissionEngine.commissions(
                 for: .init(id: item.id, productID: item.productID, quantity: item.quantity, paid: item.paid), rule: item.rule, beneficiaries: beneficiaries) {
                 let commissionID = Identifier.make("com", at: now)
-                try await db.execute("""
-                    INSERT INTO commissions (id, order_id, order_item_id, promoter_id, level, amount, status, rule_source, basis, eligible_at, created_at)
-                    VALUES (\(bind: commissionID), \(bind: order.id), \(bind: item.id), \(bind: commission.promoterID),
-                        \(bind: Int64(commission.level)), \(bind: commission.amount), 'pending', \(bind: item.ruleSource), \(bind: commission.basis),
-                        \(bind: eligibleAt.milliseconds), \(bind: now.milliseconds))
-                    """)
+                try await db.insertRows(
+                    into: "commissions", columns: ["id", "order_id", "order_item_id", "promoter_id", "level", "amount", "status", "rule_source", "basis", "eligible_at", "created_at"],
+                    rows: [[.text(commissionID), .text(order.id), .text(item.id), .text(commission.promoterID), .int(Int64(commission.level)),
+                            .int(commission.amount), .text("pending"), .text(item.ruleSource), .text(commission.basis), .int(eligibleAt.milliseconds), .int(now.milliseconds)]])
                 try await Outbox.emit("commission.created", subject: commissionID, payload: [
                     "commission_id": .string(commissionID), "order_id": .string(order.id), "promoter_id": .string(commission.promoterID),
                     "level": .int(Int64(commission.level)), "amount": .int(commission.amount), "status": "pending",

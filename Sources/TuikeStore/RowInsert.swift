@@ -32,6 +32,7 @@ extension SQLDatabase {
     /// `rows` within the bind limit. On SQLite run it inside `Database.write`: outside a
     /// transaction every row would be a commit of its own.
     func insertRows(into table: String, columns: [String], rows: some Collection<[RowValue]>) async throws {
+        guard !rows.isEmpty else { return }
         if let direct = self as? SQLiteDirectDatabase {
             let sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES ("
                 + (1...columns.count).map { "?\($0)" }.joined(separator: ", ") + ")"

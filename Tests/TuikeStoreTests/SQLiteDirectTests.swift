@@ -137,3 +137,25 @@ import TuikeTestSupport
         }
     }
 }
+
+@Suite struct WALCheckpointTests {
+    /// The writer never checkpoints (its commits only append to the WAL); the checkpointer copies
+    /// committed pages into the database file while the store stays open.
+    @Test func committedPagesReachTheDatabaseFileWhileOpen() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tuike-wal-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let store = try await SQLiteStore.open(path: path, logger: TestDatabase.logger)
+        let fileSize = { ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0 }
+        try await store.write { db in
+            try await db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT)")
+            for index in 0..<500 { try await db.execute("INSERT INTO t (id, s) VALUES (\(bind: index), \(bind: String(repeating: "x", count: 2_000)))") }
+        }
+        var waited = 0
+        while fileSize() < 1_000_000, waited < 50 {
+            try await Task.sleep(for: .milliseconds(100))
+            waited += 1
+        }
+        #expect(fileSize() >= 1_000_000, "checkpointed within 5 s")
+        try await store.shutdown()
+    }
+}
