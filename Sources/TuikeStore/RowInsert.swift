@@ -2,11 +2,11 @@ import SQLiteNIO
 import SQLKit
 
 /// One value of a row for `insertRows`.
-public enum RowValue: Sendable {
+enum RowValue: Sendable {
     case text(String), int(Int64), null
 
-    public init(_ text: String?) { self = text.map(RowValue.text) ?? .null }
-    public init(_ number: Int64) { self = .int(number) }
+    init(_ text: String?) { self = text.map(RowValue.text) ?? .null }
+    init(_ number: Int64) { self = .int(number) }
 
     var sqlite: SQLiteData {
         switch self {
