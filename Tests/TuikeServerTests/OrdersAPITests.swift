@@ -332,3 +332,50 @@ import TuikeTestSupport
         }
     }
 }
+
+@Suite struct StockLockTests {
+    /// An order for a product without a stock limit never waits on the product's row: while
+    /// another transaction holds that row locked, orders are still created (PostgreSQL; on SQLite
+    /// writes take turns anyway). Before, every order updated the row and orders of one
+    /// bestseller queued behind each other's commits.
+    @Test(arguments: TestDatabase.available.filter { $0 == .postgres })
+    func ordersOfAnUnlimitedProductDoNotWaitOnItsRow(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, tuike async throws in
+            let product = try await client.send(.post, "/api/v1/products", body: #"{"title":"不限量","price":100}"#).json["id"] as! String
+            let limited = try await client.send(.post, "/api/v1/products", body: #"{"title":"限量","price":100,"stock":5}"#).json["id"] as! String
+            let locked = AsyncStream<Void>.makeStream()
+            let release = AsyncStream<Void>.makeStream()
+            let holder = Task {
+                try await tuike.database.write { db in
+                    // The lock an UPDATE of the row takes (FOR UPDATE would also stop foreign key checks).
+                    _ = try await db.rows("SELECT id FROM products WHERE id IN (\(bind: product), \(bind: limited)) FOR NO KEY UPDATE")
+                    locked.continuation.yield()
+                    for await _ in release.stream { break }
+                }
+            }
+            for await _ in locked.stream { break }
+            // The order must be created while the row is held; after 5 s the holder lets go, so a
+            // regression fails the test instead of hanging it.
+            let first = try await withThrowingTaskGroup(of: (Bool, HTTPResponse.Status).self) { group in
+                group.addTask {
+                    (true, try await client.send(.post, "/api/v1/orders", body: #"{"buyer_id":"b1","items":[{"product_id":"\#(product)","quantity":1}]}"#).status)
+                }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(5))
+                    return (false, .ok)
+                }
+                let first = try await group.next()!
+                release.continuation.yield()
+                group.cancelAll()
+                while let _ = try? await group.next() {}
+                return first
+            }
+            #expect(first.0 && first.1 == .created, "the order waited for the product's row")
+            try await holder.value
+            let stocked = try await client.send(.post, "/api/v1/orders", body: #"{"buyer_id":"b2","items":[{"product_id":"\#(limited)","quantity":5}]}"#)
+            #expect(stocked.status == .created)
+            expectError(try await client.send(.post, "/api/v1/orders", body: #"{"buyer_id":"b3","items":[{"product_id":"\#(limited)","quantity":1}]}"#),
+                        .conflict, "out_of_stock")
+        }
+    }
+}
