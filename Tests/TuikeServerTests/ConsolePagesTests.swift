@@ -234,6 +234,14 @@ struct ConsoleBrowser {
         }
     }
 
+    /// Moves the sandbox clock to just after the start of the next 15-minute throttle window, so
+    /// a test's attempts (up to a minute on a loaded machine) never straddle a window boundary.
+    /// A fresh test database starts with the clock at real time.
+    static func startThrottleWindow(_ client: any TestClientProtocol) async throws {
+        let now = Int64(Date().timeIntervalSince1970)
+        _ = try await client.send(.post, "/api/v1/sandbox/clock/advance", body: #"{"seconds":\#(900 - now % 900 + 1)}"#)
+    }
+
     /// Five attempts per account in 15 minutes, counted in the database before the password is
     /// checked: 40 wrong passwords at once get at most five answers of 401, the rest 429, and then
     /// even the right password waits for the next window.
@@ -241,6 +249,7 @@ struct ConsoleBrowser {
     func loginsAreThrottled(database kind: TestDatabase) async throws {
         try await withTestApp(kind) { client, _ async throws in
             _ = try await client.send(.post, "/api/v1/admin-users", body: #"{"username":"fin","password":"console-pass","role":"finance"}"#)
+            try await Self.startThrottleWindow(client)
             let form = try await client.send(.get, "/admin/login", headers: [:])
             let csrf = try #require(form.headers[values: .setCookie].first { $0.hasPrefix("tk_csrf=") }?.split(separator: ";").first?.dropFirst(8))
             let headers: HTTPFields = [.cookie: "tk_csrf=\(csrf)", .contentType: "application/x-www-form-urlencoded"]
@@ -266,6 +275,7 @@ struct ConsoleBrowser {
     @Test(arguments: TestDatabase.available)
     func oneAddressIsThrottledAcrossAccounts(database kind: TestDatabase) async throws {
         try await withTestApp(kind) { client, _ async throws in
+            try await Self.startThrottleWindow(client)
             let form = try await client.send(.get, "/admin/login", headers: [:])
             let csrf = try #require(form.headers[values: .setCookie].first { $0.hasPrefix("tk_csrf=") }?.split(separator: ";").first?.dropFirst(8))
             func attempt(_ user: String, from address: String) async throws -> HTTPResponse.Status {
