@@ -37,11 +37,11 @@ public struct ClickRepository: Sendable {
     /// Rows per INSERT: 10 binds each stays far below SQLite's and PostgreSQL's bind limits.
     static let rowsPerStatement = 400
 
-    /// Inserts the clicks in one transaction. On PostgreSQL a batch that fits one multi-row
-    /// INSERT is written as that statement alone (see `Database.writeStatement`).
+    /// Inserts the clicks in one transaction; a batch that fits one INSERT (on PostgreSQL) is
+    /// written with `Database.writeStatement`.
     public func insert(_ clicks: [ClickRecord]) async throws {
         guard !clicks.isEmpty else { return }
-        if clicks.count <= Self.rowsPerStatement, database.dialect.kind == .postgres {
+        if clicks.count <= Self.rowsPerStatement {
             try await database.writeStatement { db in try await Self.insertRows(clicks[...], into: db) }
             return
         }

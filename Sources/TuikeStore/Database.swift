@@ -16,8 +16,9 @@ public protocol Database: Sendable {
     /// transactions of its own and must not call `write` again (on SQLite that would wait for itself).
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
 
-    /// Like `write`, for a body that runs exactly one statement: that statement is its own
-    /// transaction, which saves the BEGIN and COMMIT round trips on a hot path (click batches).
+    /// Like `write`, for a body that runs exactly one statement on PostgreSQL: there that statement
+    /// is its own transaction, which saves the BEGIN and COMMIT round trips on a hot path (click
+    /// batches). On SQLite it is `write`.
     func writeStatement<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
 
     func shutdown() async throws

@@ -16,8 +16,6 @@ final class GroupCommitWriter: Sendable {
         let run: @Sendable (any SQLDatabase) async -> Outcome
         /// Answers the caller without running its body (the batch could not start).
         let fail: @Sendable (any Error) -> Void
-        /// The body runs one statement, which may then run alone in autocommit mode.
-        let singleStatement: Bool
     }
 
     private struct Outcome: Sendable {
@@ -46,7 +44,7 @@ final class GroupCommitWriter: Sendable {
         self.logger = logger
     }
 
-    func submit<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T, singleStatement: Bool = false) async throws -> T {
+    func submit<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let write = PendingWrite(
                 run: { db in
@@ -59,8 +57,7 @@ final class GroupCommitWriter: Sendable {
                         return Outcome(succeeded: false) { _ in continuation.resume(throwing: error) }
                     }
                 },
-                fail: { error in continuation.resume(throwing: error) },
-                singleStatement: singleStatement
+                fail: { error in continuation.resume(throwing: error) }
             )
             let start: Bool? = state.withLock { state in
                 guard !state.closed else { return nil }
@@ -98,11 +95,6 @@ final class GroupCommitWriter: Sendable {
 
     private func commit(_ batch: [PendingWrite]) async {
         let db = database
-        if batch.count == 1, batch[0].singleStatement {
-            // One statement alone is its own durable transaction in autocommit mode.
-            await batch[0].run(db).complete(nil)
-            return
-        }
         do {
             try statement("BEGIN IMMEDIATE")
         } catch {

@@ -6,7 +6,6 @@ enum RowValue: Sendable {
     case text(String), int(Int64), null
 
     init(_ text: String?) { self = text.map(RowValue.text) ?? .null }
-    init(_ number: Int64) { self = .int(number) }
 
     var sqlite: SQLiteData {
         switch self {

@@ -93,6 +93,7 @@ import TuikeTestSupport
         await #expect(throws: StoreError.self) { try await store.write { db in try await db.execute("SELECT 1") } }
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         await #expect(throws: StoreError.self) { _ = try await SQLiteStore.open(path: ":memory:", logger: TestDatabase.logger) }
+        await #expect(throws: SQLiteFailure.self) { _ = try await SQLiteStore.open(path: "/nonexistent-dir-\(UUID().uuidString)/t.sqlite", logger: TestDatabase.logger) }
     }
 }
 
