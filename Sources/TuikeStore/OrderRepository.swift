@@ -45,18 +45,16 @@ public struct OrderRepository: Sendable {
         guard row != nil else { return false }
         if redeemsCoupon, let coupon = order.coupon { try await CouponRepository.redeem(coupon, in: db) }
         for item in order.items {
-            // Stock is taken in the same statement that checks it, so it never goes below zero. A
-            // product without a stock limit is not updated at all: on PostgreSQL the update would
+            // A product without a stock limit is not written at all: on PostgreSQL an update would
             // lock its row until commit and make every order of a bestseller wait for the one before.
+            // Limited stock is taken in the statement that checks it, so it never goes below zero.
+            let stock = try await db.first("SELECT stock FROM products WHERE id = \(bind: item.productID)")
+            if let stock, try stock.decodeNil(column: "stock") { continue }
             let taken = try await db.first("""
                 UPDATE products SET stock = stock - \(bind: item.quantity)
-                WHERE id = \(bind: item.productID) AND stock IS NOT NULL AND stock >= \(bind: item.quantity) RETURNING id
+                WHERE id = \(bind: item.productID) AND stock >= \(bind: item.quantity) RETURNING id
                 """)
-            if taken == nil {
-                let unlimited = try await db.first("SELECT stock FROM products WHERE id = \(bind: item.productID)")
-                    .map { try $0.decodeNil(column: "stock") } ?? false
-                if !unlimited { throw TuikeError(.conflict, code: "out_of_stock", "not enough stock of \(item.title)") }
-            }
+            if taken == nil { throw TuikeError(.conflict, code: "out_of_stock", "not enough stock of \(item.title)") }
         }
         let encoder = JSONEncoder()
         try await db.insertRows(
