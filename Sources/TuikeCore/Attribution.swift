@@ -147,25 +147,23 @@ public enum BotDetector {
         "go-http-client", "java/", "okhttp", "libwww", "httpclient", "scrapy", "phantomjs", "sogou", "semrush", "ahrefs",
     ].map { Array($0.utf8) }
 
+    /// The markers by their first byte, so one pass over the user agent tries at each position
+    /// only the markers that can start there.
+    static let markersByFirstByte: [[[UInt8]]] = (0..<256).map { (byte: Int) in markers.filter { Int($0[0]) == byte } }
+
     public static func isBot(userAgent: String?) -> Bool {
-        guard let userAgent, !userAgent.isEmpty else { return true }
-        let lowered = userAgent.utf8.map { (65...90).contains($0) ? $0 + 32 : $0 }
-        return markers.contains { contains(lowered, $0) }
+        guard var userAgent, !userAgent.isEmpty else { return true }
+        return userAgent.withUTF8 { bytes in
+            for start in bytes.indices {
+                for marker in markersByFirstByte[Int(lowercased(bytes[start]))] where start + marker.count <= bytes.count {
+                    var matched = 1
+                    while matched < marker.count && lowercased(bytes[start + matched]) == marker[matched] { matched += 1 }
+                    if matched == marker.count { return true }
+                }
+            }
+            return false
+        }
     }
 
-    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard needle.count <= haystack.count else { return false }
-        let first = needle[0]
-        var index = 0
-        let last = haystack.count - needle.count
-        while index <= last {
-            if haystack[index] == first {
-                var matched = 1
-                while matched < needle.count && haystack[index + matched] == needle[matched] { matched += 1 }
-                if matched == needle.count { return true }
-            }
-            index += 1
-        }
-        return false
-    }
+    private static func lowercased(_ byte: UInt8) -> UInt8 { (65...90).contains(byte) ? byte + 32 : byte }
 }

@@ -5,27 +5,35 @@ public enum Identifier {
     static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
 
     public static func make(_ prefix: String, at instant: Instant) -> String {
-        var generator = SystemRandomNumberGenerator()
+        var generator = BlockRandom()
         return make(prefix, at: instant, using: &generator)
     }
 
     public static func make(_ prefix: String, at instant: Instant, using generator: inout some RandomNumberGenerator) -> String {
-        var bytes = [UInt8](repeating: 0, count: 20)
-        var time = UInt64(max(instant.milliseconds, 0))
-        for index in stride(from: 7, through: 0, by: -1) {
-            bytes[index] = alphabet[Int(time % 62)]
-            time /= 62
-        }
-        // Six base62 digits from each of two 64-bit draws: 71 random bits for two calls to the
-        // generator instead of twelve (each one a getrandom system call).
-        for half in 0..<2 {
-            var draw = generator.next()
-            for index in (8 + half * 6)..<(14 + half * 6) {
-                bytes[index] = alphabet[Int(draw % 62)]
-                draw /= 62
+        let prefixBytes = prefix.utf8.count
+        // One allocation: ids are made on every write, clicks included.
+        return String(unsafeUninitializedCapacity: prefixBytes + 21) { buffer in
+            var position = buffer.initialize(fromContentsOf: prefix.utf8)
+            buffer[position] = UInt8(ascii: "_")
+            position += 1
+            var time = UInt64(max(instant.milliseconds, 0))
+            for index in stride(from: position + 7, through: position, by: -1) {
+                buffer[index] = alphabet[Int(time % 62)]
+                time /= 62
             }
+            position += 8
+            // Six base62 digits from each of two 64-bit draws: 71 random bits from two draws
+            // instead of twelve.
+            for _ in 0..<2 {
+                var draw = generator.next()
+                for _ in 0..<6 {
+                    buffer[position] = alphabet[Int(draw % 62)]
+                    draw /= 62
+                    position += 1
+                }
+            }
+            return position
         }
-        return prefix + "_" + String(decoding: bytes, as: UTF8.self)
     }
 
     /// A random base62 string with `length * log2(62)` bits of entropy (43 characters ≈ 256 bits).

@@ -117,6 +117,23 @@ import Testing
         #expect(BotDetector.isBot(userAgent: nil))
         #expect(BotDetector.isBot(userAgent: ""))
         #expect(!BotDetector.isBot(userAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 MicroMessenger/8.0.40"))
+        #expect(BotDetector.isBot(userAgent: "PYTHON-REQUESTS/2.31"))
+        #expect(BotDetector.isBot(userAgent: "微信 HeadlessChrome"))
+        #expect(BotDetector.isBot(userAgent: "ends with a bot"))
+        #expect(!BotDetector.isBot(userAgent: "ends with a bo"))
+        #expect(!BotDetector.isBot(userAgent: "b"))
+    }
+
+    /// The one-pass search finds exactly what a plain search of each marker finds.
+    @Test func botSearchAgreesWithAPlainSearch() {
+        var generator = SplitMix(seed: 7)
+        let pieces = ["Mozilla/5.0 ", "bo", "t", "Crawl", "er", "spi", "der", "curl", "/", "微信", "😀", "Java", "okhttp", " ", "Preview", "x"]
+        for _ in 0..<2_000 {
+            let agent = (0..<generator.next(8)).map { _ in pieces[generator.next(pieces.count)] }.joined()
+            let lowered = String(decoding: agent.utf8.map { (65...90).contains($0) ? $0 + 32 : $0 }, as: UTF8.self)
+            let expected = agent.isEmpty || BotDetector.markers.contains { lowered.utf8.firstRange(of: $0) != nil }
+            #expect(BotDetector.isBot(userAgent: agent) == expected, "\(agent)")
+        }
     }
 }
 

@@ -24,6 +24,8 @@ import Testing
         let later = Identifier.make("prod", at: Instant(milliseconds: 1_795_000_000_001))
         #expect(earlier < later)
         #expect(earlier.hasPrefix("prod_") && earlier.count == 25)
+        #expect(earlier.dropFirst(5).allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) })
+        #expect(Identifier.make("prod", at: Instant(milliseconds: 0)).hasPrefix("prod_00000000"))
     }
 
     @Test func idsAreUnique() {

@@ -159,5 +159,15 @@ import TuikeTestSupport
         let late = TrackingController.newVisitorID(at: Instant(milliseconds: 1_700_000_000_001))
         #expect(Set(early).count == 100)
         #expect(early.allSatisfy { $0.count == 32 && TrackingController.isValidVisitor($0) && $0 < late })
+        #expect(early.allSatisfy { $0.hasPrefix(String(1_700_000_000_000, radix: 16).leftPadded(to: 12)) })
+        #expect(early.allSatisfy { $0.allSatisfy { "0123456789abcdef".contains($0) } })
+    }
+
+    /// Long headers are cut to whole characters; short ones are kept as they are.
+    @Test func headersAreTruncatedByCharacters() {
+        #expect(TrackingController.truncated("Mozilla", to: 512) == "Mozilla")
+        #expect(TrackingController.truncated(String(repeating: "微", count: 300), to: 512) == String(repeating: "微", count: 300))
+        #expect(TrackingController.truncated(String(repeating: "微", count: 600), to: 512) == String(repeating: "微", count: 512))
+        #expect(TrackingController.truncated(String(repeating: "a", count: 513), to: 512).count == 512)
     }
 }

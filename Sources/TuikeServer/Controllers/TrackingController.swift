@@ -59,8 +59,14 @@ struct TrackingController {
         let now = clock.now()
         return ClickRecord(
             id: Identifier.make("clk", at: now), linkID: link.id, promoterID: link.promoterID, productID: link.productID,
-            visitorID: visitor, at: now, ip: ip, userAgent: userAgent.map { String($0.prefix(512)) },
-            referrer: referrer.map { String($0.prefix(1_000)) }, isBot: isBot ?? BotDetector.isBot(userAgent: userAgent))
+            visitorID: visitor, at: now, ip: ip, userAgent: userAgent.map { Self.truncated($0, to: 512) },
+            referrer: referrer.map { Self.truncated($0, to: 1_000) }, isBot: isBot ?? BotDetector.isBot(userAgent: userAgent))
+    }
+
+    /// The first `limit` characters. A text of at most `limit` UTF-8 bytes has at most `limit`
+    /// characters, so the common short header is kept without walking its characters.
+    static func truncated(_ text: String, to limit: Int) -> String {
+        text.utf8.count <= limit ? text : String(text.prefix(limit))
     }
 
     /// The product page for product links, the merchant's target (told who the visitor is, so its
@@ -132,10 +138,18 @@ struct TrackingController {
     /// 32 hex digits: the millisecond (12) and 80 random bits (20). Starting with the time puts a
     /// burst of new visitors' clicks at the end of the `clicks_by_visitor` index instead of all
     /// over it, so a commit writes a few index pages rather than one page per click.
+    static let hexDigits = Array("0123456789abcdef".utf8)
+
     static func newVisitorID(at now: Instant) -> String {
-        var generator = SystemRandomNumberGenerator()
-        let random = String(generator.next() as UInt64, radix: 16).leftPadded(to: 16) + String((generator.next() as UInt64) >> 48, radix: 16).leftPadded(to: 4)
-        return String(UInt64(max(now.milliseconds, 0)), radix: 16).leftPadded(to: 12) + random
+        var generator = BlockRandom()
+        let time = UInt64(max(now.milliseconds, 0))
+        let random = (generator.next(), generator.next() >> 48)
+        return String(unsafeUninitializedCapacity: 32) { buffer in
+            for index in 0..<12 { buffer[index] = hexDigits[Int(time >> UInt64(4 * (11 - index)) & 0xF)] }
+            for index in 0..<16 { buffer[12 + index] = hexDigits[Int(random.0 >> UInt64(4 * (15 - index)) & 0xF)] }
+            for index in 0..<4 { buffer[28 + index] = hexDigits[Int(random.1 >> UInt64(4 * (3 - index)) & 0xF)] }
+            return 32
+        }
     }
 
     static func isValidVisitor(_ text: String) -> Bool {
