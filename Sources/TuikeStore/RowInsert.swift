@@ -35,7 +35,7 @@ extension SQLDatabase {
         if let direct = self as? SQLiteDirectDatabase {
             let sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES ("
                 + (1...columns.count).map { "?\($0)" }.joined(separator: ", ") + ")"
-            try direct.runEach(sql, rows.map { $0.map(\.sqlite) })
+            try direct.runEach(sql, rows)
             return
         }
         var insert = self.insert(into: table).columns(columns)

@@ -36,11 +36,9 @@ struct SQLiteDirectDatabase: SQLDatabase {
         try await closure(self)
     }
 
-    /// Runs one statement once per set of binds, on one connection.
-    func runEach(_ sql: String, _ bindSets: [[SQLiteData]]) throws {
-        try source.withHandle { handle in
-            for binds in bindSets { try handle.run(sql, binds) { _ in } }
-        }
+    /// Runs one statement once per row of values, on one connection.
+    func runEach(_ sql: String, _ rows: some Collection<[RowValue]>) throws {
+        try source.withHandle { handle in try handle.runEach(sql, rows) }
     }
 
     private func run(_ query: any SQLExpression, _ onRow: (any SQLRow) -> ()) throws {

@@ -69,6 +69,22 @@ final class SQLiteHandle: @unchecked Sendable {
         }
     }
 
+    /// Runs one statement that returns no rows once per row of values, looking it up once.
+    func runEach(_ sql: String, _ rows: some Collection<[RowValue]>) throws {
+        guard let db else { throw SQLiteFailure(code: SQLITE_MISUSE, message: "the connection is closed") }
+        let statement = try prepared(sql, db)
+        defer { sqlite_nio_sqlite3_clear_bindings(statement) }
+        for row in rows {
+            defer { sqlite_nio_sqlite3_reset(statement) }
+            for (index, value) in row.enumerated() {
+                let status = bind(value.sqlite, at: Int32(index + 1), to: statement)
+                guard status == SQLITE_OK else { throw failure(status, db) }
+            }
+            let status = sqlite_nio_sqlite3_step(statement)
+            guard status == SQLITE_DONE else { throw failure(status == SQLITE_ROW ? SQLITE_MISUSE : status, db) }
+        }
+    }
+
     /// How often SQLite re-prepared the cached statement for `sql` (for tests; nil if not cached).
     func reprepareCount(_ sql: String) -> Int32? {
         statements[sql].map { sqlite_nio_sqlite3_stmt_status($0, SQLITE_STMTSTATUS_REPREPARE, 0) }
