@@ -91,7 +91,8 @@ enum JSONBody {
 /// Writes JSON responses: snake_case keys, RFC 3339 times (via `Instant`), explicit nulls where a
 /// view encodes them.
 enum JSONOutput {
-    static let encoder: JSONEncoder = {
+    /// The reference for every response's bytes; `FastJSONEncoder` writes the same, faster.
+    static let foundationEncoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -99,10 +100,12 @@ enum JSONOutput {
     }()
 
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        let data = try encoder.encode(value)
-        return Response(
-            status: status,
-            headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: try encode(value))))
+    }
+
+    static func encode(_ value: some Encodable) throws -> [UInt8] {
+        guard let fast = try? FastJSONEncoder.encode(value) else { return Array(try foundationEncoder.encode(value)) }
+        assert(fast == (try? foundationEncoder.encode(value)).map(Array.init), "FastJSONEncoder differs from Foundation for \(type(of: value))")
+        return fast
     }
 }
