@@ -33,6 +33,12 @@ import TuikeCore
 
     struct Empty: Encodable {}
 
+    struct SmallIntegers: Encodable {
+        let a: Int8, b: UInt8, c: Int16, d: UInt16, e: Int32, f: UInt32, g: UInt64, h: UInt
+        let list: [UInt16]
+        let maybe: Int32?
+    }
+
     class Base: Encodable {
         var baseField = 1
     }
@@ -74,12 +80,15 @@ import TuikeCore
         try expectSame(Self.everyEscape)
         try expectSame(["k": Optional<Int>.none])
         try expectSame([String: [String: Int]]())
+        try expectSame(SmallIntegers(a: -128, b: 255, c: -7, d: 9, e: Int32.min, f: UInt32.max, g: UInt64.max, h: 3, list: [1, 2], maybe: nil))
     }
 
     @Test func whatItDoesNotCoverFallsBackToFoundation() throws {
         #expect(throws: FastJSONEncoder.Unsupported.self) { try FastJSONEncoder.encode(["rate": 0.1]) }
         #expect(throws: FastJSONEncoder.Unsupported.self) { try FastJSONEncoder.encode([Date(timeIntervalSince1970: 0)]) }
         #expect(throws: FastJSONEncoder.Unsupported.self) { try FastJSONEncoder.encode(Derived()) }
+        // A primitive it does not know encodes itself as itself: an error, not endless recursion.
+        #expect(throws: (any Error).self) { try FastJSONEncoder.encode([Int128(5)]) }
         #expect(try JSONOutput.encode(["rate": 0.1]) == Array(try JSONOutput.foundationEncoder.encode(["rate": 0.1])))
         #expect(try JSONOutput.encode(Derived()) == Array(try JSONOutput.foundationEncoder.encode(Derived())))
     }
