@@ -52,9 +52,12 @@ public struct ClickRepository: Sendable {
         }
     }
 
+    static let insertStatement = RowInsert(
+        into: "clicks", columns: ["id", "link_id", "promoter_id", "product_id", "visitor_id", "at", "ip", "user_agent", "referrer", "is_bot"])
+
     static func insertRows(_ clicks: ArraySlice<ClickRecord>, into db: any SQLDatabase) async throws {
         try await db.insertRows(
-            into: "clicks", columns: ["id", "link_id", "promoter_id", "product_id", "visitor_id", "at", "ip", "user_agent", "referrer", "is_bot"],
+            insertStatement,
             rows: clicks.map { click in
                 [.text(click.id), .text(click.linkID), .text(click.promoterID), RowValue(click.productID), .text(click.visitorID),
                  .int(click.at.milliseconds), RowValue(click.ip), RowValue(click.userAgent), RowValue(click.referrer), .int(click.isBot ? 1 : 0)]

@@ -29,13 +29,16 @@ public enum JournalRepository {
         try await insert([(Identifier.make("jrn", at: now), entry, reference)], at: now, in: db)
     }
 
+    static let entryInsert = RowInsert(into: "journal_entries", columns: ["id", "kind", "reference", "created_at"])
+    static let postingInsert = RowInsert(into: "journal_postings", columns: ["entry_id", "account", "amount"])
+
     /// Entries written together with multi-row INSERTs; the caller keeps `promoter_balances` in step.
     static func insert(_ entries: [(id: String, entry: JournalEntry, reference: String)], at now: Instant, in db: any SQLDatabase) async throws {
         for chunk in entries.chunked(by: 300) {
-            try await db.insertRows(into: "journal_entries", columns: ["id", "kind", "reference", "created_at"], rows: chunk.map { id, entry, reference in
+            try await db.insertRows(entryInsert, rows: chunk.map { id, entry, reference in
                 [.text(id), .text(entry.kind), .text(reference), .int(now.milliseconds)]
             })
-            try await db.insertRows(into: "journal_postings", columns: ["entry_id", "account", "amount"], rows: chunk.flatMap { id, entry, _ in
+            try await db.insertRows(postingInsert, rows: chunk.flatMap { id, entry, _ in
                 entry.postings.map { [.text(id), .text($0.account.description), .int($0.amount)] }
             })
         }

@@ -29,6 +29,13 @@ public struct OrderRepository: Sendable {
         return (existing, false)
     }
 
+    static let itemInsert = RowInsert(
+        into: "order_items",
+        columns: ["id", "order_id", "position", "product_id", "title", "kind", "unit_price", "quantity", "discount", "paid", "rule", "rule_source"])
+    static let commissionInsert = RowInsert(
+        into: "commissions",
+        columns: ["id", "order_id", "order_item_id", "promoter_id", "level", "amount", "status", "rule_source", "basis", "eligible_at", "created_at"])
+
     /// The same inside a caller's transaction (a group slot is reserved with its order); false
     /// when an order with the same `external_id` exists.
     static func insert(_ order: Order, expiresAt: Instant, redeemsCoupon: Bool, in db: any SQLDatabase) async throws -> Bool {
@@ -58,7 +65,7 @@ public struct OrderRepository: Sendable {
         }
         let encoder = JSONEncoder()
         try await db.insertRows(
-            into: "order_items", columns: ["id", "order_id", "position", "product_id", "title", "kind", "unit_price", "quantity", "discount", "paid", "rule", "rule_source"],
+            itemInsert,
             rows: order.items.enumerated().map { position, item in
                 [.text(item.id), .text(order.id), .int(Int64(position)), .text(item.productID), .text(item.title), .text(item.kind.rawValue),
                  .int(item.unitPrice), .int(item.quantity), .int(item.discount), .int(item.paid),
@@ -235,7 +242,7 @@ public struct OrderRepository: Sendable {
                 for: .init(id: item.id, productID: item.productID, quantity: item.quantity, paid: item.paid), rule: item.rule, beneficiaries: beneficiaries) {
                 let commissionID = Identifier.make("com", at: now)
                 try await db.insertRows(
-                    into: "commissions", columns: ["id", "order_id", "order_item_id", "promoter_id", "level", "amount", "status", "rule_source", "basis", "eligible_at", "created_at"],
+                    commissionInsert,
                     rows: [[.text(commissionID), .text(order.id), .text(item.id), .text(commission.promoterID), .int(Int64(commission.level)),
                             .int(commission.amount), .text("pending"), .text(item.ruleSource), .text(commission.basis), .int(eligibleAt.milliseconds), .int(now.milliseconds)]])
                 try await Outbox.emit("commission.created", subject: commissionID, payload: [

@@ -62,12 +62,13 @@ public enum Outbox {
         out += "\""
     }
 
+    static let insertStatement = RowInsert(into: "events", columns: ["id", "type", "subject_id", "payload", "created_at"])
+
     /// Records `type` for `subject` with `payload` inside the caller's transaction.
     public static func emit(_ type: String, subject: String, payload: [String: Value], at now: Instant, in db: any SQLDatabase) async throws {
         let id = Identifier.make("evt", at: now)
         let body = json(payload)
-        try await db.insertRows(into: "events", columns: ["id", "type", "subject_id", "payload", "created_at"],
-                                rows: [[.text(id), .text(type), .text(subject), .text(body), .int(now.milliseconds)]])
+        try await db.insertRows(insertStatement, rows: [[.text(id), .text(type), .text(subject), .text(body), .int(now.milliseconds)]])
         try await db.execute("""
             INSERT INTO webhook_deliveries (event_id, endpoint_id, status, next_attempt_at, updated_at)
             SELECT \(bind: id), id, 'pending', \(bind: now.milliseconds), \(bind: now.milliseconds) FROM webhook_endpoints

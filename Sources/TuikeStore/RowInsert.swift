@@ -24,21 +24,35 @@ enum RowValue: Sendable {
     }
 }
 
+/// An INSERT of whole rows into one table, its SQLite statement text made once (a `static let`
+/// at each call site) rather than on every call.
+struct RowInsert: Sendable {
+    let table: String
+    let columns: [String]
+    /// The single-row statement run once per row on SQLite.
+    let sqliteSQL: String
+
+    init(into table: String, columns: [String]) {
+        self.table = table
+        self.columns = columns
+        sqliteSQL = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES ("
+            + (1...columns.count).map { "?\($0)" }.joined(separator: ", ") + ")"
+    }
+}
+
 extension SQLDatabase {
-    /// Inserts `rows` into `table`. On SQLite one cached single-row statement runs per row with
+    /// Inserts `rows` with `statement`. On SQLite one cached single-row statement runs per row with
     /// its values bound directly: SQLKit's builder and value encoder cost more than SQLite's
     /// insert itself (measured on the click path). Elsewhere it is one multi-row INSERT, so keep
     /// `rows` within the bind limit. On SQLite run it inside `Database.write`: outside a
     /// transaction every row would be a commit of its own.
-    func insertRows(into table: String, columns: [String], rows: some Collection<[RowValue]>) async throws {
+    func insertRows(_ statement: RowInsert, rows: some Collection<[RowValue]>) async throws {
         guard !rows.isEmpty else { return }
         if let direct = self as? SQLiteDirectDatabase {
-            let sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES ("
-                + (1...columns.count).map { "?\($0)" }.joined(separator: ", ") + ")"
-            try direct.runEach(sql, rows)
+            try direct.runEach(statement.sqliteSQL, rows)
             return
         }
-        var insert = self.insert(into: table).columns(columns)
+        var insert = self.insert(into: statement.table).columns(statement.columns)
         for row in rows { insert = insert.values(row.map(\.bind)) }
         try await insert.run()
     }
