@@ -95,6 +95,29 @@ import TuikeTestSupport
         await #expect(throws: StoreError.self) { _ = try await SQLiteStore.open(path: ":memory:", logger: TestDatabase.logger) }
         await #expect(throws: SQLiteFailure.self) { _ = try await SQLiteStore.open(path: "/nonexistent-dir-\(UUID().uuidString)/t.sqlite", logger: TestDatabase.logger) }
     }
+
+    /// When COMMIT itself fails, the write is answered with that error, nothing of it stays, and
+    /// the writer goes on. (The schema has no deferred constraints; one is made here only because
+    /// it is the way to make a COMMIT fail on purpose. Otherwise a failing COMMIT means the disk
+    /// failed, and then every write of that batch rightly fails with it.)
+    @Test func aFailedCommitIsReportedAndUndone() async throws {
+        try await TestDatabase.sqlite.withDatabase(migrated: false) { database in
+            try await database.write { db in
+                try await db.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+                try await db.execute("CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)")
+            }
+            await #expect(throws: SQLiteFailure.self) {
+                try await database.write { db in try await db.execute("INSERT INTO child (id, parent_id) VALUES (1, 42)") }
+            }
+            try await database.write { db in try await db.execute("INSERT INTO parent (id) VALUES (1)") }
+            try await database.write { db in try await db.execute("INSERT INTO child (id, parent_id) VALUES (2, 1)") }
+            let row = try await database.read { db in
+                try await db.first("SELECT (SELECT COUNT(*) FROM child) AS children, (SELECT COUNT(*) FROM parent) AS parents")
+            }
+            #expect(try row?.decode(column: "children", as: Int.self) == 1)
+            #expect(try row?.decode(column: "parents", as: Int.self) == 1)
+        }
+    }
 }
 
 @Suite struct SQLitePlanStabilityTests {
