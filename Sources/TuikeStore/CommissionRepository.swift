@@ -72,7 +72,7 @@ public struct ProductRuleRepository: Sendable {
     public func rule(productID: String) async throws -> CommissionRule? {
         try await database.read { db in
             guard let row = try await db.first("SELECT body FROM product_rules WHERE product_id = \(bind: productID)") else { return nil }
-            return try JSONDecoder().decode(CommissionRule.self, from: Data(try row.decode(column: "body", as: String.self).utf8))
+            return try StoredJSON.rules.decode(try row.decode(column: "body", as: String.self))
         }
     }
 
@@ -127,7 +127,7 @@ public struct CampaignRuleRepository: Sendable {
                 CampaignRule(
                     id: try row.decode(column: "id", as: String.self), productID: try row.decode(column: "product_id", as: String?.self),
                     startsAt: try row.decodeInstant(column: "starts_at"), endsAt: try row.decodeInstant(column: "ends_at"),
-                    rule: try JSONDecoder().decode(CommissionRule.self, from: Data(try row.decode(column: "body", as: String.self).utf8)))
+                    rule: try StoredJSON.rules.decode(try row.decode(column: "body", as: String.self)))
             }
         }
     }

@@ -63,13 +63,12 @@ public struct OrderRepository: Sendable {
                 """)
             if taken == nil { throw TuikeError(.conflict, code: "out_of_stock", "not enough stock of \(item.title)") }
         }
-        let encoder = JSONEncoder()
         try await db.insertRows(
             itemInsert,
             rows: order.items.enumerated().map { position, item in
                 [.text(item.id), .text(order.id), .int(Int64(position)), .text(item.productID), .text(item.title), .text(item.kind.rawValue),
                  .int(item.unitPrice), .int(item.quantity), .int(item.discount), .int(item.paid),
-                 .text(String(decoding: try encoder.encode(item.rule), as: UTF8.self)), .text(item.ruleSource)]
+                 .text(try StoredJSON.text(of: item.rule)), .text(item.ruleSource)]
             })
         try await JobQueue.schedule(kind: Self.expireJob, at: expiresAt, payload: order.id, dedupeKey: "\(Self.expireJob):\(order.id)",
                                     now: order.createdAt, in: db)
@@ -114,7 +113,7 @@ public struct OrderRepository: Sendable {
                 title: try item.decode(column: "title", as: String.self), kind: try item.decodeEnum(column: "kind", as: Product.Kind.self),
                 unitPrice: try item.decode(column: "unit_price", as: Int64.self), quantity: try item.decode(column: "quantity", as: Int64.self),
                 discount: try item.decode(column: "discount", as: Int64.self), paid: try item.decode(column: "paid", as: Int64.self), refunded: try item.decode(column: "refunded", as: Int64.self),
-                rule: try JSONDecoder().decode(CommissionRule.self, from: Data(try item.decode(column: "rule", as: String.self).utf8)),
+                rule: try StoredJSON.rules.decode(try item.decode(column: "rule", as: String.self)),
                 ruleSource: try item.decode(column: "rule_source", as: String.self))
         }
         let levelOne = try row.decode(column: "level_one", as: String.self)

@@ -16,7 +16,7 @@ public struct ProgramRepository: Sendable {
     static func current(in db: any SQLDatabase) async throws -> ProgramSettings {
         guard let row = try await db.first("SELECT body FROM program_settings WHERE id = 1") else { return .defaults }
         let body = try row.decode(column: "body", as: String.self)
-        return try JSONDecoder().decode(ProgramSettings.self, from: Data(body.utf8))
+        return try StoredJSON.settings.decode(body)
     }
 
     /// Stores validated settings; the caller has validated them.

@@ -54,7 +54,7 @@ enum TierLadderClose {
                             quantity: try row.decode(column: "quantity", as: Int64.self),
                             paid: try row.decode(column: "paid", as: Int64.self) - row.decode(column: "refunded", as: Int64.self)),
                 earned: try row.decode(column: "amount", as: Int64.self) - row.decode(column: "reversed", as: Int64.self))
-            let rule = try JSONDecoder().decode(CommissionRule.self, from: Data(try row.decode(column: "rule", as: String.self).utf8))
+            let rule = try StoredJSON.rules.decode(try row.decode(column: "rule", as: String.self))
             let promoterID = try row.decode(column: "promoter_id", as: String.self)
             if let index = groups[promoterID]?.firstIndex(where: { $0.rule == rule }) {
                 groups[promoterID]![index].lines.append(earned)
