@@ -45,7 +45,9 @@ public func buildApplication(_ configuration: ServeConfiguration, registry: Prom
 }
 
 /// The routes of a prepared Tuike, and their documentation.
-func buildRouter(_ tuike: TuikeApp) -> (router: Router<TuikeRequestContext>, operations: [APIOperation]) {
+func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTiming = .init())
+    -> (router: Router<TuikeRequestContext>, operations: [APIOperation])
+{
     let router = Router(context: TuikeRequestContext.self)
     router.middlewares.add(SecureCookieMiddleware(publicURL: tuike.publicURL))
     router.middlewares.add(ErrorMiddleware())
@@ -125,7 +127,7 @@ func buildRouter(_ tuike: TuikeApp) -> (router: Router<TuikeRequestContext>, ope
     GroupsController(groups: groupRepository, campaigns: groupCampaigns, placement: tuike.orderPlacement, orders: OrderRepository(database: tuike.database),
                      refunds: RefundRepository(database: tuike.database), groupRefunds: tuike.groupRefunds,
                      eventCache: GroupEventCache { id, after in try await groupRepository.events(groupID: id, after: after) },
-                     publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
+                     publicURL: tuike.publicURL, clock: tuike.clock, streamTiming: groupStreamTiming).addRoutes(to: api)
 
     inProcess.install(router.buildResponder())
     let document = OpenAPIDocument.build(operations: api.operations, version: TuikeVersion.current)

@@ -84,6 +84,29 @@ final class RawStreamReader: Sendable {
     }
 }
 
+@Suite struct GroupStreamPacingTests {
+    /// An idle stream sends heartbeat comments, and ends (the last chunk) once it has run its
+    /// longest; the browser then reconnects with `Last-Event-ID`.
+    @Test func anIdleStreamBeatsAndEnds() async throws {
+        try await TestDatabase.sqlite.withDatabase(migrated: false) { database async throws in
+            let (tuike, _) = try await TuikeApp.prepare(database: database, options: .init(sandbox: true, adminToken: adminToken, cipher: testCipher),
+                                                        logger: TestDatabase.logger)
+            let timing = GroupsController.StreamTiming(heartbeat: .milliseconds(300), poll: .milliseconds(50), longest: .seconds(2))
+            let app = Application(router: buildRouter(tuike, groupStreamTiming: timing).router,
+                                  configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: TestDatabase.logger)
+            try await app.test(.live) { client async throws in
+                let (campaign, _, _) = try await client.groupCampaign(size: 2)
+                let (group, _) = try await client.openGroup(campaign)
+                let reader = try RawStreamReader(port: try #require(client.port), path: "/api/v1/groups/\(group)/events")
+                #expect(try await reader.waitFor("event: reserved"))
+                #expect(try await reader.waitFor(": heartbeat", seconds: 1.5))
+                #expect(try await reader.waitFor("\r\n0\r\n\r\n", seconds: 4))
+                reader.stop()
+            }
+        }
+    }
+}
+
 @Suite struct GroupEventCacheTests {
     static func event(_ seq: Int64) -> GroupEventRecord {
         GroupEventRecord(groupID: "g", seq: seq, type: "joined", members: seq, reserved: 0, size: 3, status: "forming", createdAt: Instant(milliseconds: seq))

@@ -17,6 +17,17 @@ struct GroupsController {
     let eventCache: GroupEventCache
     let publicURL: String
     let clock: any TuikeClock
+    var streamTiming = StreamTiming()
+
+    /// How the group event stream paces itself (tests shorten it).
+    struct StreamTiming: Sendable {
+        /// A comment after this long without an event, so proxies keep an idle stream open.
+        var heartbeat: Duration = .seconds(15)
+        /// How often the stream asks the shared cache for new events.
+        var poll: Duration = .milliseconds(250)
+        /// The stream ends after this long; the browser reconnects with `Last-Event-ID`.
+        var longest: Duration = .seconds(3_600)
+    }
 
     func addRoutes(to api: APIRoutes) {
         let buyer = Schemas.object([("campaign_id", Schemas.string), ("buyer_id", Schemas.string), ("visitor_id", Schemas.string), ("click_id", Schemas.string)],
@@ -101,23 +112,24 @@ struct GroupsController {
         let resumeFrom = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { Int64($0) }
             ?? request.uri.queryParameters["last_event_id"].flatMap { Int64(String($0)) } ?? 0
         let cache = eventCache
+        let timing = streamTiming
         let body = ResponseBody { writer in
             var last = resumeFrom
             let started = ContinuousClock.now
             var lastWrite = started
             try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
-            streaming: while ContinuousClock.now - started < .seconds(3_600), !Task.isShuttingDownGracefully {
+            streaming: while ContinuousClock.now - started < timing.longest, !Task.isShuttingDownGracefully {
                 for event in try await cache.events(groupID: id, after: last) {
                     try await writer.write(ByteBuffer(string: Self.frame(event)))
                     last = event.seq
                     lastWrite = ContinuousClock.now
                     if GroupStatus(rawValue: event.status)?.isFinished == true { break streaming }
                 }
-                if ContinuousClock.now - lastWrite > .seconds(15) {
+                if ContinuousClock.now - lastWrite > timing.heartbeat {
                     try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
                     lastWrite = ContinuousClock.now
                 }
-                try await Task.sleep(for: .milliseconds(250))
+                try await Task.sleep(for: timing.poll)
             }
             try await writer.finish(nil)
         }
