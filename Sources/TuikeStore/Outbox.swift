@@ -28,38 +28,19 @@ public enum Outbox {
     /// the SQLite writer's time in `bench/orders.sh`, for flat objects of strings and integers.
     /// The output is what `JSONEncoder` with `.sortedKeys, .withoutEscapingSlashes` writes.
     static func json(_ payload: [String: Value]) -> String {
-        var out = "{"
-        for (index, key) in payload.keys.sorted().enumerated() {
-            if index > 0 { out += "," }
-            appendQuoted(key, to: &out)
-            out += ":"
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        for (index, key) in payload.keys.sorted(by: JSONText.keyPrecedes).enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            JSONText.appendQuoted(key, to: &out)
+            out.append(UInt8(ascii: ":"))
             switch payload[key]! {
-            case .string(let value): appendQuoted(value, to: &out)
-            case .int(let value): out += String(value)
-            case .null: out += "null"
+            case .string(let value): JSONText.appendQuoted(value, to: &out)
+            case .int(let value): out.append(contentsOf: String(value).utf8)
+            case .null: out.append(contentsOf: "null".utf8)
             }
         }
-        return out + "}"
-    }
-
-    private static func appendQuoted(_ text: String, to out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     static let insertStatement = RowInsert(into: "events", columns: ["id", "type", "subject_id", "payload", "created_at"])
