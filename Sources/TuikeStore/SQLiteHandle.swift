@@ -54,10 +54,7 @@ final class SQLiteHandle: @unchecked Sendable {
             sqlite_nio_sqlite3_reset(statement)
             sqlite_nio_sqlite3_clear_bindings(statement)
         }
-        for (index, value) in binds.enumerated() {
-            let status = bind(value, at: Int32(index + 1), to: statement)
-            guard status == SQLITE_OK else { throw failure(status, db) }
-        }
+        try bind(binds, to: statement, db)
         var columns: SQLiteColumnNames?
         while true {
             let status = sqlite_nio_sqlite3_step(statement)
@@ -76,10 +73,7 @@ final class SQLiteHandle: @unchecked Sendable {
         defer { sqlite_nio_sqlite3_clear_bindings(statement) }
         for row in rows {
             defer { sqlite_nio_sqlite3_reset(statement) }
-            for (index, value) in row.enumerated() {
-                let status = bind(value.sqlite, at: Int32(index + 1), to: statement)
-                guard status == SQLITE_OK else { throw failure(status, db) }
-            }
+            try bind(row.lazy.map(\.sqlite), to: statement, db)
             let status = sqlite_nio_sqlite3_step(statement)
             guard status == SQLITE_DONE else { throw failure(status == SQLITE_ROW ? SQLITE_MISUSE : status, db) }
         }
@@ -105,6 +99,13 @@ final class SQLiteHandle: @unchecked Sendable {
 
     private func failure(_ status: Int32, _ db: OpaquePointer) -> SQLiteFailure {
         SQLiteFailure(code: status, message: String(cString: sqlite_nio_sqlite3_errmsg(db)))
+    }
+
+    private func bind(_ values: some Sequence<SQLiteData>, to statement: OpaquePointer, _ db: OpaquePointer) throws {
+        for (index, value) in values.enumerated() {
+            let status = bind(value, at: Int32(index + 1), to: statement)
+            guard status == SQLITE_OK else { throw failure(status, db) }
+        }
     }
 
     private func bind(_ value: SQLiteData, at index: Int32, to statement: OpaquePointer) -> Int32 {
