@@ -112,6 +112,32 @@ import TuikeTestSupport
         }
     }
 
+    /// A click that cannot be stored (here: an id already taken) fails alone: a batch that fails is
+    /// written again one click at a time, so the others in it are still recorded and acknowledged.
+    @Test(arguments: TestDatabase.available)
+    func aBadClickDoesNotFailItsBatch(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, tuike async throws in
+            let promoter = try await client.createPromoter("A")["id"] as! String
+            let link = try await client.createLink(promoter: promoter).json
+            let now = Instant(milliseconds: 1_795_000_000_000)
+            let clicks = (0..<100).map { index in
+                ClickRecord(id: "clk_test_\(index)", linkID: link["id"] as! String, promoterID: promoter, productID: nil,
+                            visitorID: "visitor-\(String(index).leftPadded(to: 10))", at: now, ip: nil, userAgent: "Mozilla/5.0",
+                            referrer: nil, isBot: false)
+            }
+            let outcomes = await withTaskGroup(of: Bool.self) { group in
+                for click in clicks + [clicks[42]] {
+                    group.addTask { (try? await tuike.clicks.record(click)) != nil }
+                }
+                return await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 }.count == 100)
+            #expect(outcomes.filter { !$0 }.count == 1)
+            let stored = try await tuike.database.read { db in try await db.first("SELECT COUNT(*) AS n FROM clicks")! }
+            #expect(try stored.decode(column: "n", as: Int64.self) == 100)
+        }
+    }
+
     /// 200 clicks at once: every one is recorded exactly once (and acknowledged only after commit).
     @Test(arguments: TestDatabase.available)
     func concurrentClicksAreAllRecordedOnce(database kind: TestDatabase) async throws {
