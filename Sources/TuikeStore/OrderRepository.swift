@@ -223,14 +223,7 @@ public struct OrderRepository: Sendable {
             """).map { try $0.decode(column: "id", as: String.self) })
         let levelOne = order.levelOne.filter(active.contains)
         guard !levelOne.isEmpty else { return }
-        // The tier ladder counts the promoter's paid orders this month in payment order; on
-        // PostgreSQL a per-promoter lock keeps two concurrent payments from taking the same number.
-        if dialect.kind == .postgres { try await db.execute("SELECT pg_advisory_xact_lock(hashtext(\(bind: first)))") }
-        let monthStart = try CalendarMonth.start(of: now, timeZone: settings.timeZone)
-        let number = try await db.first("""
-            SELECT COUNT(*) AS n FROM orders WHERE promoter_id = \(bind: first) AND paid_at >= \(bind: monthStart.milliseconds)
-                AND paid_at <= \(bind: now.milliseconds) AND self_referral = 0
-            """)!.decode(column: "n", as: Int64.self)
+        let number = try await Self.monthOrderNumber(order, promoterID: first, settings: settings, dialect: dialect, at: now, in: db)
         let beneficiaries = CommissionEngine.Beneficiaries(
             levelOne: levelOne, upline: [order.levelTwo, order.levelThree].map { $0.flatMap { active.contains($0) ? $0 : nil } },
             rankBonusBps: try await RankRepository.bonusBps(of: levelOne[0], in: db), monthOrderNumber: max(number, 1))
@@ -252,6 +245,21 @@ public struct OrderRepository: Sendable {
             }
         }
         if !accrued.isEmpty { try await JournalRepository.post(.accrual(accrued), reference: order.id, at: now, in: db) }
+    }
+
+    /// The order's place among the promoter's paid orders this month, for the tier ladder. Orders
+    /// whose rules have no ladder skip the count (1 is as good as any number to them), and with it
+    /// the per-promoter lock that keeps two concurrent payments on PostgreSQL from taking the same
+    /// number: most programs have no ladder, and the count grows with the promoter's month.
+    static func monthOrderNumber(_ order: Order, promoterID: String, settings: ProgramSettings, dialect: Dialect, at now: Instant,
+                                 in db: any SQLDatabase) async throws -> Int64 {
+        guard order.items.contains(where: { $0.rule.tiers != nil }) else { return 1 }
+        if dialect.kind == .postgres { try await db.execute("SELECT pg_advisory_xact_lock(hashtext(\(bind: promoterID)))") }
+        let monthStart = try CalendarMonth.start(of: now, timeZone: settings.timeZone)
+        return try await db.first("""
+            SELECT COUNT(*) AS n FROM orders WHERE promoter_id = \(bind: promoterID) AND paid_at >= \(bind: monthStart.milliseconds)
+                AND paid_at <= \(bind: now.milliseconds) AND self_referral = 0
+            """)!.decode(column: "n", as: Int64.self)
     }
 
     /// Cancels the order if it is still unpaid and returns its stock; completes the job in the
