@@ -8,3 +8,10 @@ int tuike_sqlite_enable_qpsg(void *db) {
     int enabled = 0;
     return sqlite_nio_sqlite3_db_config(db, 1007, 1, &enabled);
 }
+
+/* 26 is SQLITE_CONFIG_STMTJRNL_SPILL. */
+int sqlite_nio_sqlite3_config(int op, ...);
+
+int tuike_sqlite_set_statement_journal_spill(int bytes) {
+    return sqlite_nio_sqlite3_config(26, bytes);
+}
