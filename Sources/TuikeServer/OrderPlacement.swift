@@ -85,8 +85,8 @@ struct OrderPlacement {
         let result = try await attribution.attribute(
             .init(buyerID: request.buyerID, visitorID: request.visitorID, clickID: request.clickID, couponPromoterID: couponPromoter),
             settings: settings, now: now)
-        let levelTwo = try await result.promoterID.asyncFlatMap { try await promoters.find($0)?.parentID }
-        let levelThree = try await levelTwo.asyncFlatMap { try await promoters.find($0)?.parentID }
+        var (levelTwo, levelThree): (String?, String?) = (nil, nil)
+        if let promoter = result.promoterID { (levelTwo, levelThree) = try await promoters.upline(of: promoter) }
         let order = Order(
             id: Identifier.make("ord", at: now), buyerID: request.buyerID, externalID: request.externalID, status: .pendingPayment,
             amount: items.reduce(0) { $0 + $1.paid }, discount: discount, visitorID: request.visitorID, clickID: request.clickID,

@@ -9,6 +9,17 @@ public enum JournalRepository {
     /// refused with 409 `insufficient_balance` unless the balance covers it, checked and taken in
     /// one conditional UPDATE so concurrent withdrawals can never overdraw.
     public static func post(_ entry: JournalEntry, reference: String, at now: Instant, covering: String? = nil, in db: any SQLDatabase) async throws {
+        try await project(entry, covering: covering, in: db)
+        try await insert([(Identifier.make("jrn", at: now), entry, reference)], at: now, in: db)
+    }
+
+    /// Several entries at once: the same, with one INSERT per table for all of them.
+    static func post(_ entries: [(entry: JournalEntry, reference: String)], at now: Instant, in db: any SQLDatabase) async throws {
+        for (entry, _) in entries { try await project(entry, covering: nil, in: db) }
+        try await insert(entries.map { (Identifier.make("jrn", at: now), $0.entry, $0.reference) }, at: now, in: db)
+    }
+
+    private static func project(_ entry: JournalEntry, covering: String?, in db: any SQLDatabase) async throws {
         for posting in entry.postings {
             guard case .promoterAvailable(let promoterID) = posting.account else { continue }
             // Journal credits are negative; the projection holds what is owed, so it moves the other way.
@@ -26,7 +37,6 @@ public enum JournalRepository {
                     """)
             }
         }
-        try await insert([(Identifier.make("jrn", at: now), entry, reference)], at: now, in: db)
     }
 
     static let entryInsert = RowInsert(into: "journal_entries", columns: ["id", "kind", "reference", "created_at"])

@@ -153,6 +153,14 @@ public struct OrderRepository: Sendable {
     /// bound. The same `payment_id` again returns the order unchanged; any other payment for an
     /// order that is no longer awaiting payment is 409.
     public func markPaid(_ orderID: String, paymentID: String, provider: String, settings: ProgramSettings, at now: Instant) async throws -> Order {
+        try await recordPayment(orderID, paymentID: paymentID, provider: provider, settings: settings, at: now).order
+    }
+
+    /// `markPaid`, also answering with the payment when this call recorded it. The order then has
+    /// no other payment and no refund (it was awaiting payment), so a caller can show it whole
+    /// without reading them back.
+    public func recordPayment(_ orderID: String, paymentID: String, provider: String, settings: ProgramSettings,
+                              at now: Instant) async throws -> (order: Order, recorded: Payment?) {
         let dialect = database.dialect
         return try await database.write { db in
             guard let order = try await Self.find(orderID, in: db, lock: dialect.forUpdate) else { throw TuikeError.notFound("order", orderID) }
@@ -160,7 +168,7 @@ public struct OrderRepository: Sendable {
                 guard try existing.decode(column: "order_id", as: String.self) == orderID else {
                     throw TuikeError(.conflict, code: "payment_id_used", "payment_id \(paymentID) belongs to another order")
                 }
-                return order
+                return (order, nil)
             }
             // A group order's payment is taken even after its reservation lapsed: the money has
             // moved, so it either takes a slot again or is refunded (`group_closed`).
@@ -176,27 +184,32 @@ public struct OrderRepository: Sendable {
                 INSERT INTO payments (id, order_id, payment_id, provider, amount, created_at)
                 VALUES (\(bind: Identifier.make("pay", at: now)), \(bind: orderID), \(bind: paymentID), \(bind: provider), \(bind: order.amount), \(bind: now.milliseconds))
                 """)
-            if order.amount > 0 { try await JournalRepository.post(.payment(order.amount), reference: orderID, at: now, in: db) }
-            try await Outbox.emit("order.paid", subject: orderID, payload: [
+            let payment = Payment(paymentID: paymentID, provider: provider, amount: order.amount, createdAt: now)
+            var bookings = Bookings()
+            if order.amount > 0 { bookings.post(try .payment(order.amount), reference: orderID) }
+            bookings.emit("order.paid", subject: orderID, payload: [
                 "order_id": .string(orderID), "payment_id": .string(paymentID), "provider": .string(provider), "amount": .int(order.amount),
-            ], at: now, in: db)
+            ])
             var paid = order
             paid.status = .paid
             paid.paidAt = now
             if order.groupID != nil {
                 switch try await GroupRepository.paymentArrived(order, settings: settings, at: now, in: db) {
                 case .vanished:
+                    try await bookings.write(at: now, in: db)
                     // Refunded in full by a job (a provider call never runs inside a transaction).
                     try await GroupRepository.scheduleRefund(orderID: orderID, reason: "group_closed", at: now, in: db)
-                    return paid
+                    return (paid, payment)
                 case .slotted(let succeeded):
                     // Not eligible before the group succeeds; success dates them and grants access.
                     try await Self.bookCommissions(order, settings: settings, dialect: dialect, at: now,
-                                                   eligibleAt: succeeded ? nil : Self.awaitingGroup, in: db)
+                                                   eligibleAt: succeeded ? nil : Self.awaitingGroup, into: &bookings, in: db)
+                    try await bookings.write(at: now, in: db)
                     if succeeded { try await GroupRepository.succeed(order.groupID!, settings: settings, at: now, in: db) }
                 }
             } else {
-                try await Self.bookCommissions(order, settings: settings, dialect: dialect, at: now, in: db)
+                try await Self.bookCommissions(order, settings: settings, dialect: dialect, at: now, into: &bookings, in: db)
+                try await bookings.write(at: now, in: db)
                 for item in order.items where item.kind == .course {
                     try await db.execute("""
                         INSERT INTO entitlements (buyer_id, product_id, order_id, granted_at)
@@ -207,44 +220,50 @@ public struct OrderRepository: Sendable {
             if let promoter = order.promoterID, !order.selfReferral {
                 try await BindingRepository.bind(buyerID: order.buyerID, promoterID: promoter, days: settings.bindingDays, at: now, in: db)
             }
-            return paid
+            return (paid, payment)
         }
     }
 
     /// `eligible_at` of commissions on group orders until their group succeeds (9999-12-31).
     static let awaitingGroup = Instant(milliseconds: 253_402_300_799_000)
 
+    /// Stores the order's commissions and gathers their events and accrual entry into `bookings`.
     static func bookCommissions(_ order: Order, settings: ProgramSettings, dialect: Dialect, at now: Instant, eligibleAt: Instant? = nil,
-                                in db: any SQLDatabase) async throws {
+                                into bookings: inout Bookings, in db: any SQLDatabase) async throws {
         guard let first = order.promoterID, !order.selfReferral else { return }
         let snapshot = order.levelOne + [order.levelTwo, order.levelThree].compactMap { $0 }
-        let active = Set(try await db.rows("""
-            SELECT id FROM promoters WHERE id IN (\(SQLList(snapshot.map { SQLBind($0) }))) AND status = 'active'
-            """).map { try $0.decode(column: "id", as: String.self) })
-        let levelOne = order.levelOne.filter(active.contains)
+        // Which of them are still active, and the rank bonus of each, in one statement.
+        var bonusBps: [String: Int64] = [:]
+        for row in try await db.rows("""
+            SELECT p.id, r.bonus_bps FROM promoters p LEFT JOIN ranks r ON r.id = p.rank_id
+            WHERE p.id IN (\(SQLList(snapshot.map { SQLBind($0) }))) AND p.status = 'active'
+            """) {
+            bonusBps[try row.decode(column: "id", as: String.self)] = try row.decode(column: "bonus_bps", as: Int64?.self) ?? 0
+        }
+        let levelOne = order.levelOne.filter { bonusBps[$0] != nil }
         guard !levelOne.isEmpty else { return }
         let number = try await Self.monthOrderNumber(order, promoterID: first, settings: settings, dialect: dialect, at: now, in: db)
         let beneficiaries = CommissionEngine.Beneficiaries(
-            levelOne: levelOne, upline: [order.levelTwo, order.levelThree].map { $0.flatMap { active.contains($0) ? $0 : nil } },
-            rankBonusBps: try await RankRepository.bonusBps(of: levelOne[0], in: db), monthOrderNumber: max(number, 1))
+            levelOne: levelOne, upline: [order.levelTwo, order.levelThree].map { $0.flatMap { bonusBps[$0] != nil ? $0 : nil } },
+            rankBonusBps: bonusBps[levelOne[0]] ?? 0, monthOrderNumber: max(number, 1))
         let eligibleAt = eligibleAt ?? now.adding(seconds: settings.freezeDays * 86_400)
         var accrued: [(promoterID: String, amount: Int64)] = []
+        var rows: [[RowValue]] = []
         for item in order.items {
             for commission in CommissionEngine.commissions(
                 for: .init(id: item.id, productID: item.productID, quantity: item.quantity, paid: item.paid), rule: item.rule, beneficiaries: beneficiaries) {
                 let commissionID = Identifier.make("com", at: now)
-                try await db.insertRows(
-                    commissionInsert,
-                    rows: [[.text(commissionID), .text(order.id), .text(item.id), .text(commission.promoterID), .int(Int64(commission.level)),
-                            .int(commission.amount), .text("pending"), .text(item.ruleSource), .text(commission.basis), .int(eligibleAt.milliseconds), .int(now.milliseconds)]])
-                try await Outbox.emit("commission.created", subject: commissionID, payload: [
+                rows.append([.text(commissionID), .text(order.id), .text(item.id), .text(commission.promoterID), .int(Int64(commission.level)),
+                             .int(commission.amount), .text("pending"), .text(item.ruleSource), .text(commission.basis), .int(eligibleAt.milliseconds), .int(now.milliseconds)])
+                bookings.emit("commission.created", subject: commissionID, payload: [
                     "commission_id": .string(commissionID), "order_id": .string(order.id), "promoter_id": .string(commission.promoterID),
                     "level": .int(Int64(commission.level)), "amount": .int(commission.amount), "status": "pending",
-                ], at: now, in: db)
+                ])
                 accrued.append((commission.promoterID, commission.amount))
             }
         }
-        if !accrued.isEmpty { try await JournalRepository.post(.accrual(accrued), reference: order.id, at: now, in: db) }
+        for chunk in rows.chunked(by: 500) { try await db.insertRows(commissionInsert, rows: chunk) }
+        if !accrued.isEmpty { bookings.post(try .accrual(accrued), reference: order.id) }
     }
 
     /// The order's place among the promoter's paid orders this month, for the tier ladder. Orders

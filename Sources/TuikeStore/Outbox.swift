@@ -45,15 +45,37 @@ public enum Outbox {
 
     static let insertStatement = RowInsert(into: "events", columns: ["id", "type", "subject_id", "payload", "created_at"])
 
+    /// An event to record.
+    public struct Event: Sendable {
+        public let type: String
+        public let subject: String
+        public let payload: [String: Value]
+
+        public init(_ type: String, subject: String, payload: [String: Value]) {
+            self.type = type
+            self.subject = subject
+            self.payload = payload
+        }
+    }
+
     /// Records `type` for `subject` with `payload` inside the caller's transaction.
     public static func emit(_ type: String, subject: String, payload: [String: Value], at now: Instant, in db: any SQLDatabase) async throws {
-        let id = Identifier.make("evt", at: now)
-        let body = json(payload)
-        try await db.insertRows(insertStatement, rows: [[.text(id), .text(type), .text(subject), .text(body), .int(now.milliseconds)]])
+        try await emit([Event(type, subject: subject, payload: payload)], at: now, in: db)
+    }
+
+    /// Records `events` inside the caller's transaction in two statements, however many there are
+    /// (on PostgreSQL every statement is a round trip).
+    public static func emit(_ events: [Event], at now: Instant, in db: any SQLDatabase) async throws {
+        guard !events.isEmpty else { return }
+        let ids = events.map { _ in Identifier.make("evt", at: now) }
+        try await db.insertRows(insertStatement, rows: zip(ids, events).map { id, event in
+            [.text(id), .text(event.type), .text(event.subject), .text(json(event.payload)), .int(now.milliseconds)]
+        })
         try await db.execute("""
             INSERT INTO webhook_deliveries (event_id, endpoint_id, status, next_attempt_at, updated_at)
-            SELECT \(bind: id), id, 'pending', \(bind: now.milliseconds), \(bind: now.milliseconds) FROM webhook_endpoints
-            WHERE status = 'active' AND (event_types = '*' OR (',' || event_types || ',') LIKE ('%,' || \(bind: type) || ',%'))
+            SELECT e.id, w.id, 'pending', \(bind: now.milliseconds), \(bind: now.milliseconds) FROM events e JOIN webhook_endpoints w
+                ON w.status = 'active' AND (w.event_types = '*' OR (',' || w.event_types || ',') LIKE ('%,' || e.type || ',%'))
+            WHERE e.id IN (\(SQLList(ids.map { SQLBind($0) })))
             """)
     }
 }

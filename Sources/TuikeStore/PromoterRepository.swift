@@ -100,6 +100,16 @@ public struct PromoterRepository: Sendable {
         try await db.first("SELECT \(unsafeRaw: columns) FROM promoters WHERE id = \(bind: id)").map(decode)
     }
 
+    /// The promoter's parent and grandparent (levels 2 and 3 above it), in one read.
+    public func upline(of id: String) async throws -> (parent: String?, grandparent: String?) {
+        try await database.read { db in
+            guard let row = try await db.first("""
+                SELECT p.parent_id, q.parent_id AS grandparent_id FROM promoters p LEFT JOIN promoters q ON q.id = p.parent_id WHERE p.id = \(bind: id)
+                """) else { return (nil, nil) }
+            return (try row.decode(column: "parent_id", as: String?.self), try row.decode(column: "grandparent_id", as: String?.self))
+        }
+    }
+
     public func find(inviteCode: String) async throws -> Promoter? {
         let code = InviteCode.normalize(inviteCode)
         return try await database.read { db in

@@ -35,11 +35,17 @@ import TuikeTestSupport
             let attribution = try #require(created.json["attribution"] as? [String: Any])
             #expect(attribution["rule"] as? String == "first_click" && attribution["level_two"] as? String == a)
             let order = try #require(created.json["id"] as? String)
+            // The new order's view is built without reading payments and refunds back: it must
+            // be exactly what a read shows.
+            #expect(created.text == (try await client.send(.get, "/api/v1/orders/\(order)")).text)
 
             let paid = try await client.send(.post, "/api/v1/orders/\(order)/paid", body: #"{"payment_id":"pay-001"}"#)
             #expect(paid.status == .ok, "\(paid.text)")
             #expect(paid.json["status"] as? String == "paid")
             #expect((paid.json["payments"] as? [[String: Any]])?.first?["payment_id"] as? String == "pay-001")
+            // Likewise the payment just recorded, and the same payment reported again.
+            #expect(paid.text == (try await client.send(.get, "/api/v1/orders/\(order)")).text)
+            #expect(paid.text == (try await client.send(.post, "/api/v1/orders/\(order)/paid", body: #"{"payment_id":"pay-001"}"#)).text)
 
             let commissions = try await client.send(.get, "/api/v1/commissions?order_id=\(order)")
             let rows = try #require(commissions.json["data"] as? [[String: Any]])

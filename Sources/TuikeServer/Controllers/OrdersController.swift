@@ -88,7 +88,8 @@ struct OrdersController {
         let (order, created) = try await placement.place(
             .init(buyerID: body.buyerId, items: body.items.map { ($0.productId, $0.quantity) }, visitorID: body.visitorId,
                   clickID: body.clickId, coupon: body.coupon, externalID: body.externalId), at: clock.now())
-        return try await view(order, status: created ? .created : .ok)
+        // A new order has no payments or refunds to read back.
+        return created ? try JSONOutput.response(OrderView(order, payments: [], refunds: []), status: .created) : try await view(order, status: .ok)
     }
 
     @Sendable func list(_ request: Request, context: TuikeRequestContext) async throws -> Response {
@@ -120,8 +121,9 @@ struct OrdersController {
         let id = try context.parameters.require("id")
         let body = try await JSONBody.decode(PaidRequest.self, from: request, context: context, allowedFields: ["payment_id", "provider"])
         guard (1...128).contains(body.paymentId.count) else { throw TuikeError.validation("payment_id must be 1 to 128 characters") }
-        let order = try await orders.markPaid(id, paymentID: body.paymentId, provider: body.provider ?? "external",
-                                              settings: try await program.current(), at: clock.now())
+        let (order, recorded) = try await orders.recordPayment(id, paymentID: body.paymentId, provider: body.provider ?? "external",
+                                                               settings: try await program.current(), at: clock.now())
+        if let recorded { return try JSONOutput.response(OrderView(order, payments: [recorded], refunds: []), status: .ok) }
         return try await view(order, status: .ok)
     }
 
