@@ -15,3 +15,16 @@ int sqlite_nio_sqlite3_config(int op, ...);
 int tuike_sqlite_set_statement_journal_spill(int bytes) {
     return sqlite_nio_sqlite3_config(26, bytes);
 }
+
+int sqlite_nio_sqlite3_wal_hook(void *db, int (*callback)(void *, void *, const char *, int), void *context);
+
+static int tuike_sqlite_note_wal_frames(void *context, void *db, const char *name, int frames) {
+    (void)db;
+    (void)name;
+    *(int *)context = frames;
+    return 0;
+}
+
+void tuike_sqlite_track_wal_frames(void *db, int *frames) {
+    sqlite_nio_sqlite3_wal_hook(db, tuike_sqlite_note_wal_frames, frames);
+}

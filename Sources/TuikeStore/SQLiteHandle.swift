@@ -22,6 +22,8 @@ final class SQLiteHandle: @unchecked Sendable {
     /// Beyond this many distinct statements the cache starts over (multi-row inserts of varying
     /// widths would otherwise grow it without bound).
     private let maxStatements = 256
+    /// Where SQLite notes the write-ahead log's length after each commit (`trackWALFrames`).
+    private let walFrameCount = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
 
     /// Each write of a group commit runs in its own savepoint, and a savepoint's undo pages go to the
     /// statement journal. At SQLite's default 64 KiB (16 pages) a payment's savepoint spilled it to
@@ -42,11 +44,24 @@ final class SQLiteHandle: @unchecked Sendable {
             throw SQLiteFailure(code: status, message: "cannot open \(path): \(message)")
         }
         db = handle
+        walFrameCount.initialize(to: 0)
         let qpsg = tuike_sqlite_enable_qpsg(UnsafeMutableRawPointer(handle))
         guard qpsg == SQLITE_OK else { throw SQLiteFailure(code: qpsg, message: "cannot enable the query planner stability guarantee") }
     }
 
-    deinit { close() }
+    deinit {
+        close()
+        walFrameCount.deallocate()
+    }
+
+    /// From now on `walFrames` follows the write-ahead log after each commit on this connection.
+    func trackWALFrames() {
+        guard let db else { return }
+        tuike_sqlite_track_wal_frames(UnsafeMutableRawPointer(db), walFrameCount)
+    }
+
+    /// Frames in the write-ahead log after this connection's last commit (0 until one).
+    var walFrames: Int { Int(walFrameCount.pointee) }
 
     func close() {
         for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }

@@ -15,7 +15,9 @@ public final class SQLiteStore: Database {
     private let checkpointer: WALCheckpointer
     private let logger: Logger
 
-    public static func open(path: String, logger: Logger) async throws -> SQLiteStore {
+    /// `walRestartFrames`: the write-ahead log's length (in 4 KiB pages) beyond which the writer
+    /// makes sure the log starts over (see `GroupCommitWriter`).
+    public static func open(path: String, walRestartFrames: Int = 4_096, logger: Logger) async throws -> SQLiteStore {
         // Each connection to ":memory:" would be a database of its own; tests and the demo use files.
         guard path != ":memory:" else { throw StoreError.unsupportedURL(path) }
         let writeConnection = try SQLiteHandle(path: path)
@@ -33,7 +35,7 @@ public final class SQLiteStore: Database {
             }
             return reader
         }
-        return SQLiteStore(writer: GroupCommitWriter(handle: writeConnection, logger: logger), readers: readers,
+        return SQLiteStore(writer: GroupCommitWriter(handle: writeConnection, walRestartFrames: walRestartFrames, logger: logger), readers: readers,
                            checkpointer: try WALCheckpointer(path: path, logger: logger), logger: logger)
     }
 

@@ -13,4 +13,9 @@ int tuike_sqlite_enable_qpsg(void *db);
 /// Process-wide, and only before SQLite is initialised; returns SQLite's result code.
 int tuike_sqlite_set_statement_journal_spill(int bytes);
 
+/// After every commit on `db`, stores in `*frames` how many frames the write-ahead log holds
+/// (sqlite3_wal_hook; it replaces the automatic checkpoint, which Tuike turns off anyway).
+/// `frames` must stay valid until the connection closes.
+void tuike_sqlite_track_wal_frames(void *db, int *frames);
+
 #endif
