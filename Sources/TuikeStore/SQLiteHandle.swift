@@ -23,7 +23,11 @@ final class SQLiteHandle: @unchecked Sendable {
     /// widths would otherwise grow it without bound).
     private let maxStatements = 256
     /// Where SQLite notes the write-ahead log's length after each commit (`trackWALFrames`).
-    private let walFrameCount = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    private let walFrameCount: UnsafeMutablePointer<Int32> = {
+        let count = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+        count.initialize(to: 0)
+        return count
+    }()
 
     /// Each write of a group commit runs in its own savepoint, and a savepoint's undo pages go to the
     /// statement journal. At SQLite's default 64 KiB (16 pages) a payment's savepoint spilled it to
@@ -44,7 +48,6 @@ final class SQLiteHandle: @unchecked Sendable {
             throw SQLiteFailure(code: status, message: "cannot open \(path): \(message)")
         }
         db = handle
-        walFrameCount.initialize(to: 0)
         let qpsg = tuike_sqlite_enable_qpsg(UnsafeMutableRawPointer(handle))
         guard qpsg == SQLITE_OK else { throw SQLiteFailure(code: qpsg, message: "cannot enable the query planner stability guarantee") }
     }
