@@ -9,6 +9,20 @@ import Testing
         #expect(Instant(milliseconds: 1_795_000_000_007).rfc3339 == "2026-11-18T11:06:40.007Z")
     }
 
+    /// The hand-written formatter against Foundation's: the edges of its years (1583 and 9999,
+    /// beyond which Foundation writes), leap days, every millisecond digit, and 20,000 random
+    /// instants from year 1 to 9999.
+    @Test func formatsAsFoundationDoes() {
+        var instants: [Int64] = [0, -1, 1, 999, 1_000, -1_000, -1_001, 951_782_400_000, 951_868_799_999, 4_107_542_400_000,
+                                 -12_212_553_600_000, -12_212_553_600_001, 253_402_300_799_999, 253_402_300_800_000, -62_135_596_800_000]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 { instants.append(Int64.random(in: -62_135_596_800_000...253_402_300_799_999, using: &generator)) }
+        for ms in instants {
+            let instant = Instant(milliseconds: ms)
+            #expect(instant.rfc3339 == instant.foundationRFC3339, "\(ms)")
+        }
+    }
+
     @Test func parsesWhatItFormatsAndOffsets() {
         for ms in [Int64(0), 1_795_000_000_000, 1_795_000_000_123] {
             #expect(Instant(rfc3339: Instant(milliseconds: ms).rfc3339) == Instant(milliseconds: ms))
