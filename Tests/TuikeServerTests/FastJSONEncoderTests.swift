@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TuikeCore
 @testable import TuikeServer
+@testable import TuikeStore
 
 /// `FastJSONEncoder` must write what Foundation's encoder writes, byte for byte (every response
 /// in the other tests is checked the same way by an assertion in debug builds).
@@ -81,6 +82,36 @@ import TuikeCore
         try expectSame(["k": Optional<Int>.none])
         try expectSame([String: [String: Int]]())
         try expectSame(SmallIntegers(a: -128, b: 255, c: -7, d: 9, e: Int32.min, f: UInt32.max, g: UInt64.max, h: 3, list: [1, 2], maybe: nil))
+    }
+
+    /// The order view writes its JSON by hand (`JSONWritable`): the same bytes as Foundation,
+    /// with every optional set and unset, every escape and several lines, payments and refunds.
+    @Test func theOrderViewWritesWhatFoundationWrites() throws {
+        func order(_ full: Bool) -> Order {
+            var items: [Order.Item] = []
+            for n in 0..<(full ? 3 : 1) {
+                let number = Int64(n)
+                let title: String = n == 0 ? Self.everyEscape : "课程 \(n)"
+                items.append(Order.Item(id: "itm_\(n)", productID: "prd_\(n)", title: title, kind: .course, unitPrice: Int64.max - number,
+                                        quantity: number, discount: -number, paid: Int64.min + number, refunded: 7,
+                                        rule: CommissionRule(type: .percent, levels: [1_000]), ruleSource: "program"))
+            }
+            return Order(id: "ord_\"1\"", buyerID: Self.everyEscape, externalID: full ? "ext/1" : nil, status: .partiallyRefunded, amount: 50_000,
+                         discount: 12, refunded: 3, visitorID: nil, clickID: nil, coupon: nil, levelOne: full ? ["prm_a", "prm_b"] : [],
+                         levelTwo: full ? "prm_2" : nil, levelThree: full ? "prm_3" : nil, attributionRule: full ? .linear : .none,
+                         attributionClickID: full ? "clk_1" : nil, selfReferral: full, createdAt: Instant(milliseconds: 1_795_000_000_123),
+                         paidAt: full ? Instant(milliseconds: 1_795_000_001_000) : nil, items: items, groupID: full ? "grp_1" : nil)
+        }
+        let payments = [OrderRepository.Payment(paymentID: "pay/1", provider: "sandbox", amount: 1, createdAt: Instant(milliseconds: 0)),
+                        OrderRepository.Payment(paymentID: "推", provider: "x", amount: -1, createdAt: Instant(milliseconds: 253_402_300_799_999))]
+        let refunds = [RefundRecord(id: "ref_1", orderID: "ord_1", refundID: nil, amount: 5, reason: nil, createdAt: Instant(milliseconds: 86_400_000)),
+                       RefundRecord(id: "ref_2", orderID: "ord_1", refundID: "r\n2", amount: 6, reason: Self.everyEscape, createdAt: Instant(milliseconds: 1))]
+        for view in [OrderView(order(true), payments: payments, refunds: refunds), OrderView(order(false), payments: [], refunds: [])] {
+            var json = JSONWriter(capacity: 0)
+            view.writeJSON(to: &json)
+            let foundation = Array(try JSONOutput.foundationEncoder.encode(view))
+            #expect(String(decoding: json.bytes, as: UTF8.self) == String(decoding: foundation, as: UTF8.self))
+        }
     }
 
     @Test func whatItDoesNotCoverFallsBackToFoundation() throws {
