@@ -41,10 +41,20 @@ struct SQLiteDirectDatabase: SQLDatabase {
         try source.withHandle { handle in try handle.runEach(sql, rows) }
     }
 
+    /// Strings and integers, nearly every bind, directly; anything else through SQLiteKit's
+    /// encoder, which gives these the same values by way of `Encodable`.
+    static func sqliteData(_ value: any Encodable & Sendable) throws -> SQLiteData {
+        switch value {
+        case let text as String: .text(text)
+        case let number as Int64: .integer(Int(number))
+        case let number as Int: .integer(number)
+        default: try SQLiteDataEncoder().encode(value)
+        }
+    }
+
     private func run(_ query: any SQLExpression, _ onRow: (any SQLRow) -> ()) throws {
         let (sql, rawBinds) = serialize(query)
-        let encoder = SQLiteDataEncoder()
-        let binds = try rawBinds.map { try encoder.encode($0) }
+        let binds = try rawBinds.map(Self.sqliteData)
         try source.withHandle { handle in
             try handle.run(sql, binds) { onRow(SQLiteDirectRow(row: $0)) }
         }
@@ -64,6 +74,21 @@ struct SQLiteDirectRow: SQLRow {
     func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
         guard let value = row.value(column) else {
             throw DecodingError.keyNotFound(SQLiteColumnKey(stringValue: column), .init(codingPath: [], debugDescription: "no column \(column)"))
+        }
+        // The common cases directly (metadata comparisons, no `Decodable`), each giving what
+        // SQLiteKit's decoder gives for them; anything else goes through that decoder.
+        switch value {
+        case .text(let text):
+            if D.self == String.self { return unsafeBitCast(text, to: D.self) }
+            if D.self == String?.self { return unsafeBitCast(String?.some(text), to: D.self) }
+        case .integer(let number):
+            if D.self == Int64.self { return unsafeBitCast(Int64(number), to: D.self) }
+            if D.self == Int64?.self { return unsafeBitCast(Int64?.some(Int64(number)), to: D.self) }
+            if D.self == Int.self { return unsafeBitCast(number, to: D.self) }
+        case .null:
+            if D.self == String?.self { return unsafeBitCast(String?.none, to: D.self) }
+            if D.self == Int64?.self { return unsafeBitCast(Int64?.none, to: D.self) }
+        default: break
         }
         return try SQLiteDataDecoder().decode(D.self, from: value)
     }

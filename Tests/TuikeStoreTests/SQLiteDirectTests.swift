@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import SQLiteKit
 import SQLiteNIO
 import SQLKit
 import Testing
@@ -94,6 +95,29 @@ import TuikeTestSupport
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         await #expect(throws: StoreError.self) { _ = try await SQLiteStore.open(path: ":memory:", logger: TestDatabase.logger) }
         await #expect(throws: SQLiteFailure.self) { _ = try await SQLiteStore.open(path: "/nonexistent-dir-\(UUID().uuidString)/t.sqlite", logger: TestDatabase.logger) }
+    }
+
+    /// Binds and columns of the common types take a direct path; it must give exactly what
+    /// SQLiteKit's encoder and decoder give, for every storage class and every type asked for.
+    @Test func directBindsAndDecodesMatchSQLiteKit() async throws {
+        let values: [any Encodable & Sendable] = ["推客", "", Int64.min, Int64.max, 0, -7, String?.none, String?.some("x"), Int64?.none, Int64?.some(3), true, 2.5]
+        for value in values {
+            #expect(try SQLiteDirectDatabase.sqliteData(value) == SQLiteDataEncoder().encode(value), "\(value)")
+        }
+        try await Self.withStore { database in
+            let row = try #require(try await database.read { db in
+                try await db.first("SELECT 'a' AS t, '12' AS digits, 7 AS i, -9223372036854775808 AS low, NULL AS n, 1.5 AS f, x'00' AS b")
+            } as? SQLiteDirectRow)
+            func same<D: Decodable & Equatable>(_ type: D.Type) {
+                for column in row.allColumns {
+                    let direct = try? row.decode(column: column, as: D.self)
+                    let kit = try? SQLiteDataDecoder().decode(D.self, from: row.row.value(column)!)
+                    #expect(direct == kit, "\(column) as \(D.self)")
+                }
+            }
+            same(String.self); same(String?.self); same(Int64.self); same(Int64?.self); same(Int.self); same(Int?.self)
+            same(Double.self); same(Bool.self)
+        }
     }
 
     /// Under steady writes and reads the write-ahead log keeps starting over, so its file stays
