@@ -134,3 +134,18 @@ import TuikeTestSupport
         }
     }
 }
+
+@Suite struct BearerTokenTests {
+    /// The header's token, with the scheme in any case and whitespace trimmed as before the fast path.
+    @Test func theTokenIsTakenFromTheHeader() {
+        #expect(AuthMiddleware.bearerToken("Bearer abc") == "abc")
+        #expect(AuthMiddleware.bearerToken("bEARER abc.def_1") == "abc.def_1")
+        #expect(AuthMiddleware.bearerToken("Bearer   abc  ") == "abc")
+        #expect(AuthMiddleware.bearerToken("Bearer \u{3000}abc\t") == "abc")
+        #expect(AuthMiddleware.bearerToken("Bearer a b") == "a b")
+        #expect(AuthMiddleware.bearerToken("Bearer") == nil)
+        #expect(AuthMiddleware.bearerToken("Bearer ") == nil)
+        #expect(AuthMiddleware.bearerToken("Basic abc") == nil)
+        #expect(AuthMiddleware.bearerToken("Bearers abc") == nil)
+    }
+}

@@ -16,9 +16,7 @@ struct AuthMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization] else { return try await next(request, context) }
         var context = context
-        let parts = header.split(separator: " ", maxSplits: 1)
-        if parts.count == 2, parts[0].lowercased() == "bearer" {
-            let token = String(parts[1]).trimmingCharacters(in: .whitespaces)
+        if let token = Self.bearerToken(header) {
             if let cached = cache.lookup(token) {
                 context.principal = cached
             } else if let principal = try await tokens.principal(for: token) {
@@ -28,6 +26,20 @@ struct AuthMiddleware: RouterMiddleware {
         }
         context.presentedInvalidToken = context.principal == nil
         return try await next(request, context)
+    }
+}
+
+extension AuthMiddleware {
+    /// The token of `Bearer <token>` (scheme in any case), trimmed of whitespace. A token that
+    /// starts and ends with a visible ASCII character, which is every real one, needs no trimming:
+    /// Foundation's `trimmingCharacters(in:)` showed in the profile of every request.
+    static func bearerToken(_ header: String) -> String? {
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].utf8.count == 6, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1]
+        let visible = UInt8(ascii: "!")...UInt8(ascii: "~")
+        if let first = token.utf8.first, let last = token.utf8.last, visible.contains(first), visible.contains(last) { return String(token) }
+        return String(token).trimmingCharacters(in: .whitespaces)
     }
 }
 
