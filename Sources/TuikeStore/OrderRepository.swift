@@ -162,7 +162,19 @@ public struct OrderRepository: Sendable {
     public func recordPayment(_ orderID: String, paymentID: String, provider: String, settings: ProgramSettings,
                               at now: Instant) async throws -> (order: Order, recorded: Payment?) {
         let dialect = database.dialect
+        // Read ahead, outside the write (on SQLite, off the single writer): a pending order's lines,
+        // amount and attribution never change, so this snapshot holds when the write finds the order
+        // still pending and takes it in one conditional UPDATE. Anything else goes the long way,
+        // reading and locking the order inside the write.
+        guard let readAhead = try await find(orderID) else { throw TuikeError.notFound("order", orderID) }
         return try await database.write { db in
+            if readAhead.status == .pendingPayment,
+               try await db.first("SELECT order_id FROM payments WHERE payment_id = \(bind: paymentID)") == nil,
+               try await db.first("""
+                   UPDATE orders SET status = 'paid', paid_at = \(bind: now.milliseconds) WHERE id = \(bind: orderID) AND status = 'pending_payment' RETURNING id
+                   """) != nil {
+                return try await Self.book(readAhead, paymentID: paymentID, provider: provider, settings: settings, dialect: dialect, at: now, in: db)
+            }
             guard let order = try await Self.find(orderID, in: db, lock: dialect.forUpdate) else { throw TuikeError.notFound("order", orderID) }
             if let existing = try await db.first("SELECT order_id FROM payments WHERE payment_id = \(bind: paymentID)") {
                 guard try existing.decode(column: "order_id", as: String.self) == orderID else {
@@ -180,48 +192,55 @@ public struct OrderRepository: Sendable {
             try await db.execute("""
                 UPDATE orders SET status = 'paid', paid_at = \(bind: now.milliseconds) WHERE id = \(bind: orderID) AND status IN ('pending_payment', 'cancelled')
                 """)
-            try await db.execute("""
-                INSERT INTO payments (id, order_id, payment_id, provider, amount, created_at)
-                VALUES (\(bind: Identifier.make("pay", at: now)), \(bind: orderID), \(bind: paymentID), \(bind: provider), \(bind: order.amount), \(bind: now.milliseconds))
-                """)
-            let payment = Payment(paymentID: paymentID, provider: provider, amount: order.amount, createdAt: now)
-            var bookings = Bookings()
-            if order.amount > 0 { bookings.post(try .payment(order.amount), reference: orderID) }
-            bookings.emit("order.paid", subject: orderID, payload: [
-                "order_id": .string(orderID), "payment_id": .string(paymentID), "provider": .string(provider), "amount": .int(order.amount),
-            ])
-            var paid = order
-            paid.status = .paid
-            paid.paidAt = now
-            if order.groupID != nil {
-                switch try await GroupRepository.paymentArrived(order, settings: settings, at: now, in: db) {
-                case .vanished:
-                    try await bookings.write(at: now, in: db)
-                    // Refunded in full by a job (a provider call never runs inside a transaction).
-                    try await GroupRepository.scheduleRefund(orderID: orderID, reason: "group_closed", at: now, in: db)
-                    return (paid, payment)
-                case .slotted(let succeeded):
-                    // Not eligible before the group succeeds; success dates them and grants access.
-                    try await Self.bookCommissions(order, settings: settings, dialect: dialect, at: now,
-                                                   eligibleAt: succeeded ? nil : Self.awaitingGroup, into: &bookings, in: db)
-                    try await bookings.write(at: now, in: db)
-                    if succeeded { try await GroupRepository.succeed(order.groupID!, settings: settings, at: now, in: db) }
-                }
-            } else {
-                try await Self.bookCommissions(order, settings: settings, dialect: dialect, at: now, into: &bookings, in: db)
-                try await bookings.write(at: now, in: db)
-                for item in order.items where item.kind == .course {
-                    try await db.execute("""
-                        INSERT INTO entitlements (buyer_id, product_id, order_id, granted_at)
-                        VALUES (\(bind: order.buyerID), \(bind: item.productID), \(bind: orderID), \(bind: now.milliseconds)) ON CONFLICT DO NOTHING
-                        """)
-                }
-            }
-            if let promoter = order.promoterID, !order.selfReferral {
-                try await BindingRepository.bind(buyerID: order.buyerID, promoterID: promoter, days: settings.bindingDays, at: now, in: db)
-            }
-            return (paid, payment)
+            return try await Self.book(order, paymentID: paymentID, provider: provider, settings: settings, dialect: dialect, at: now, in: db)
         }
+    }
+
+    /// Everything a payment sets off once the order is marked paid, in the caller's transaction.
+    private static func book(_ order: Order, paymentID: String, provider: String, settings: ProgramSettings, dialect: Dialect, at now: Instant,
+                             in db: any SQLDatabase) async throws -> (order: Order, recorded: Payment?) {
+        let orderID = order.id
+        try await db.execute("""
+            INSERT INTO payments (id, order_id, payment_id, provider, amount, created_at)
+            VALUES (\(bind: Identifier.make("pay", at: now)), \(bind: orderID), \(bind: paymentID), \(bind: provider), \(bind: order.amount), \(bind: now.milliseconds))
+            """)
+        let payment = Payment(paymentID: paymentID, provider: provider, amount: order.amount, createdAt: now)
+        var bookings = Bookings()
+        if order.amount > 0 { bookings.post(try .payment(order.amount), reference: orderID) }
+        bookings.emit("order.paid", subject: orderID, payload: [
+            "order_id": .string(orderID), "payment_id": .string(paymentID), "provider": .string(provider), "amount": .int(order.amount),
+        ])
+        var paid = order
+        paid.status = .paid
+        paid.paidAt = now
+        if order.groupID != nil {
+            switch try await GroupRepository.paymentArrived(order, settings: settings, at: now, in: db) {
+            case .vanished:
+                try await bookings.write(at: now, in: db)
+                // Refunded in full by a job (a provider call never runs inside a transaction).
+                try await GroupRepository.scheduleRefund(orderID: orderID, reason: "group_closed", at: now, in: db)
+                return (paid, payment)
+            case .slotted(let succeeded):
+                // Not eligible before the group succeeds; success dates them and grants access.
+                try await bookCommissions(order, settings: settings, dialect: dialect, at: now,
+                                          eligibleAt: succeeded ? nil : awaitingGroup, into: &bookings, in: db)
+                try await bookings.write(at: now, in: db)
+                if succeeded { try await GroupRepository.succeed(order.groupID!, settings: settings, at: now, in: db) }
+            }
+        } else {
+            try await bookCommissions(order, settings: settings, dialect: dialect, at: now, into: &bookings, in: db)
+            try await bookings.write(at: now, in: db)
+            for item in order.items where item.kind == .course {
+                try await db.execute("""
+                    INSERT INTO entitlements (buyer_id, product_id, order_id, granted_at)
+                    VALUES (\(bind: order.buyerID), \(bind: item.productID), \(bind: orderID), \(bind: now.milliseconds)) ON CONFLICT DO NOTHING
+                    """)
+            }
+        }
+        if let promoter = order.promoterID, !order.selfReferral {
+            try await BindingRepository.bind(buyerID: order.buyerID, promoterID: promoter, days: settings.bindingDays, at: now, in: db)
+        }
+        return (paid, payment)
     }
 
     /// `eligible_at` of commissions on group orders until their group succeeds (9999-12-31).

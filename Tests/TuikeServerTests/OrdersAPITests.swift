@@ -97,6 +97,23 @@ import TuikeTestSupport
             #expect(try counts.decode(column: "c", as: Int64.self) == 2)
             #expect(try counts.decode(column: "j", as: Int64.self) == 2)
             expectError(try await client.send(.post, "/api/v1/orders/\(order)/paid", body: #"{"payment_id":"pay-other"}"#), .conflict, "already_paid")
+
+            // 50 different payments of one new order at once: one is taken, the others are 409,
+            // and a payment_id already used cannot pay another order.
+            let second = try await client.send(.post, "/api/v1/orders",
+                                               body: #"{"buyer_id":"buyer-2","items":[{"product_id":"\#(product)","quantity":1}]}"#).json["id"] as! String
+            expectError(try await client.send(.post, "/api/v1/orders/\(second)/paid", body: #"{"payment_id":"pay-race"}"#), .conflict, "payment_id_used")
+            let outcomes = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for n in 0..<50 {
+                    group.addTask { try await client.send(.post, "/api/v1/orders/\(second)/paid", body: #"{"payment_id":"pay-\#(n)"}"#).status }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 == .ok }.count == 1 && outcomes.filter { $0 == .conflict }.count == 49)
+            let payments = try await tuike.database.read { db in
+                try await db.first("SELECT COUNT(*) AS n FROM payments WHERE order_id = \(bind: second)")!.decode(column: "n", as: Int64.self)
+            }
+            #expect(payments == 1)
         }
     }
 
