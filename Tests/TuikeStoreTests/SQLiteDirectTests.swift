@@ -150,6 +150,30 @@ import TuikeTestSupport
         try await store.shutdown()
     }
 
+    /// When the writer cannot even begin (another process holds the write lock past the busy
+    /// timeout), the writes of that batch get the error and none of them runs; once the lock is
+    /// gone, the writer goes on.
+    @Test func aWriterThatCannotBeginFailsItsBatchAndGoesOn() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tuike-busy-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let store = try await SQLiteStore.open(path: path, logger: TestDatabase.logger)
+        try await store.write { db in
+            try await db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+            try await db.execute("PRAGMA busy_timeout=50")
+        }
+        let other = try SQLiteHandle(path: path)
+        try other.run("BEGIN IMMEDIATE", []) { _ in }
+        await #expect(throws: SQLiteFailure.self) {
+            try await store.write { db in try await db.execute("INSERT INTO t (id) VALUES (1)") }
+        }
+        try other.run("ROLLBACK", []) { _ in }
+        other.close()
+        try await store.write { db in try await db.execute("INSERT INTO t (id) VALUES (2)") }
+        let ids = try await store.read { db in try await db.rows("SELECT id FROM t").map { try $0.decode(column: "id", as: Int.self) } }
+        #expect(ids == [2])
+        try await store.shutdown()
+    }
+
     /// When COMMIT itself fails, the write is answered with that error, nothing of it stays, and
     /// the writer goes on. (The schema has no deferred constraints; one is made here only because
     /// it is the way to make a COMMIT fail on purpose. Otherwise a failing COMMIT means the disk
