@@ -20,8 +20,8 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     /// RFC 3339 in UTC with millisecond precision when there is a fraction: `2026-11-21T08:00:00Z`.
     /// `2026-11-22T13:27:36Z`, with `.123` when there are milliseconds. Written by hand for years
-    /// 1583–9999 (every API view has two or three, and Foundation's ISO 8601 format style took a
-    /// few microseconds each); other years go through Foundation, which writes Julian dates before
+    /// 1583–9999 (every API view has two or three, and Foundation's ISO 8601 format style was 2 % of
+    /// the shared pool's time in `bench/orders.sh`); other years go through Foundation, which writes Julian dates before
     /// the Gregorian reform of 1582. A test compares the two.
     public var rfc3339: String {
         let (seconds, fraction) = milliseconds.floorDivided(by: 1_000)

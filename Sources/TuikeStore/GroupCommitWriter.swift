@@ -160,7 +160,7 @@ final class GroupCommitWriter: Sendable {
     /// SQLite starts the write-ahead log over only when a write transaction begins with every frame
     /// already copied into the database and no reader still reading from the log. Under steady
     /// load neither holds at that moment (`WALCheckpointer` runs beside the writer and never quite
-    /// catches up), so the log grew without end: 150 MB after 10 s of `bench/orders.sh`, each
+    /// catches up), so the log grew without end: 143–164 MB 9 s into `bench/orders.sh`, each
     /// frame appended to a growing file. Once the log is long, the writer copies the rest itself
     /// between two transactions (the checkpointer has done most of it) and waits a moment for the
     /// readers still on the log; readers that start after the copy read the database file, so its

@@ -2,8 +2,8 @@ import TuikeCore
 
 /// A view that writes its JSON itself, for the hottest responses: the bytes `JSONEncoder` would
 /// write (snake_case keys in UTF-8 order, nil as `null`), without the `Encodable` machinery, whose
-/// casts and containers cost an order view some 60 µs under load (a fifth of a request's time on
-/// the shared pool in `bench/orders.sh`). Keys are written in sorted order by hand; debug builds
+/// casts and containers, for order views, took a fifth of the shared pool's time in
+/// `bench/orders.sh`. Keys are written in sorted order by hand; debug builds
 /// compare every response with Foundation's (`JSONOutput.encode`), so the whole test suite checks it.
 protocol JSONWritable: Encodable {
     func writeJSON(to json: inout JSONWriter)
