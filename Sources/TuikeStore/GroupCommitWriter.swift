@@ -40,12 +40,14 @@ final class GroupCommitWriter: Sendable {
     private let walRestartFrames: Int
     /// Milliseconds: how long a restart waits for readers, and the writer's usual busy timeout.
     private let restartWait = 2, busyTimeout = 10_000
-    /// Used by the drain task only; atomic only to keep the type `Sendable`.
-    private let nextRestartAttempt = Atomic<Int>(0)
+    /// The log length at which the next restart is tried. Used by the drain task only; atomic only
+    /// to keep the type `Sendable`.
+    private let nextRestartAttempt: Atomic<Int>
 
     init(handle: SQLiteHandle, walRestartFrames: Int, logger: Logger) {
         self.handle = handle
         self.walRestartFrames = walRestartFrames
+        nextRestartAttempt = Atomic(walRestartFrames)
         handle.trackWALFrames()
         self.database = SQLiteDirectDatabase(source: SQLiteWriterHandle(handle: handle), logger: logger)
         self.logger = logger
@@ -168,10 +170,12 @@ final class GroupCommitWriter: Sendable {
     /// read: if that is not enough, it tries again once the log has grown by another quarter.
     private func checkpointToRestartTheLog() {
         let frames = handle.walFrames
-        guard frames >= walRestartFrames, frames >= nextRestartAttempt.load(ordering: .relaxed) else {
-            if frames < walRestartFrames { nextRestartAttempt.store(0, ordering: .relaxed) }
+        // Short (or just started over): the next attempt is due at the threshold again.
+        guard frames >= walRestartFrames else {
+            nextRestartAttempt.store(walRestartFrames, ordering: .relaxed)
             return
         }
+        guard frames >= nextRestartAttempt.load(ordering: .relaxed) else { return }
         nextRestartAttempt.store(frames + walRestartFrames / 4, ordering: .relaxed)
         do {
             try statement("PRAGMA busy_timeout=\(restartWait)")
