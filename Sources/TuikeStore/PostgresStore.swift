@@ -11,28 +11,34 @@ public final class PostgresStore: Database {
     public let dialect = Dialect.postgres
     private let client: PostgresClient
     private let runTask: Task<Void, Never>
+    private let statements: PreparedStatementNames?
 
     public static func connect(url: String, logger: Logger, maxConnections: Int = 20) throws -> PostgresStore {
         var configuration = try PostgresURL.configuration(url)
         configuration.options.maximumConnections = maxConnections
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        return PostgresStore(client: client)
+        return PostgresStore(client: client, statements: PostgresURL.usesStatementCache(url) ? PreparedStatementNames() : nil)
     }
 
-    private init(client: PostgresClient) {
+    private init(client: PostgresClient, statements: PreparedStatementNames?) {
         self.client = client
+        self.statements = statements
         self.runTask = Task { await client.run() }
+    }
+
+    private func sql(_ connection: PostgresConnection) -> any SQLDatabase {
+        PostgresDirectDatabase(connection: connection, statements: statements)
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await client.withConnection { connection in
-            try await body(connection.sql())
+            try await body(sql(connection))
         }
     }
 
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await client.withConnection { connection in
-            let db = connection.sql()
+            let db = sql(connection)
             try await db.raw("BEGIN").run()
             do {
                 let value = try await body(db)
@@ -46,7 +52,7 @@ public final class PostgresStore: Database {
     }
 
     public func writeStatement<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in try await body(connection.sql()) }
+        try await client.withConnection { connection in try await body(sql(connection)) }
     }
 
     public func shutdown() async throws {
@@ -55,8 +61,13 @@ public final class PostgresStore: Database {
     }
 }
 
-/// `postgres://user:password@host:port/database?sslmode=disable|prefer|require&search_path=s`.
+/// `postgres://user:password@host:port/database?sslmode=disable|prefer|require&search_path=s&statement_cache=off`.
 enum PostgresURL {
+    /// False for `statement_cache=off` (see `PostgresDirectDatabase`).
+    static func usesStatementCache(_ text: String) -> Bool {
+        URLComponents(string: text)?.queryItems?.first { $0.name == "statement_cache" }?.value != "off"
+    }
+
     static func configuration(_ text: String) throws -> PostgresClient.Configuration {
         guard let components = URLComponents(string: text),
               ["postgres", "postgresql"].contains(components.scheme ?? ""),

@@ -60,6 +60,19 @@ public enum TestDatabase: String, Sendable, CustomStringConvertible {
         }
     }
 
+    /// A fresh, empty database's location for a test that opens its own stores; removed afterwards.
+    public func withLocation<T>(_ body: (String) async throws -> T) async throws -> T {
+        let location = try await makeLocation()
+        do {
+            let result = try await body(location)
+            try await cleanUp(location)
+            return result
+        } catch {
+            try? await cleanUp(location)
+            throw error
+        }
+    }
+
     /// Another connection to the same database: a second app instance.
     public func open(_ location: String) async throws -> any Database {
         try await StoreFactory.open(location, logger: Self.logger)

@@ -1,0 +1,158 @@
+import Logging
+import NIOCore
+import PostgresKit
+import PostgresNIO
+import SQLKit
+import Synchronization
+
+/// SQLKit's view of one PostgreSQL connection that runs statements as named prepared statements.
+///
+/// PostgresKit sends every statement unnamed, so the server parses and plans it on every run: in
+/// the orders benchmark, parsing and planning led the server's profile and the server used a whole
+/// core. Here a data statement (SELECT, INSERT, UPDATE, DELETE, WITH) whose binds are all texts,
+/// integers, booleans or nulls runs as a named statement: PostgresNIO parses it once per connection
+/// and afterwards sends only Bind and Execute. Anything else (transaction control, DDL, other bind
+/// types) goes the unnamed way, as before.
+///
+/// `?statement_cache=off` in the database URL turns this off, for poolers in transaction mode that
+/// cannot carry a prepared statement from one transaction to the next.
+struct PostgresDirectDatabase: SQLDatabase {
+    let connection: PostgresConnection
+    let statements: PreparedStatementNames?
+    var logger: Logger { connection.logger }
+    var eventLoop: any EventLoop { connection.eventLoop }
+    var version: (any SQLDatabaseReportedVersion)? { nil }
+    var dialect: any SQLDialect { PostgresDialect() }
+    var queryLogLevel: Logger.Level? { nil }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
+        eventLoop.makeFutureWithTask { try await self.execute(sql: query, onRow) }
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
+        let (sql, binds) = serialize(query)
+        guard let statements, Self.isDataStatement(sql), let (bindings, types) = Self.simpleBindings(binds),
+              let name = statements.name(sql: sql, types: types)
+        else {
+            try await connection.sql().execute(sql: query, onRow)
+            return
+        }
+        do {
+            try await DynamicStatement.$current.withValue(.init(name: name, sql: sql, types: types)) {
+                for try await row in try await connection.execute(DynamicStatement(bindings: bindings), logger: logger) {
+                    onRow(row.sql())
+                }
+            }
+        } catch let error as PSQLError {
+            if Self.mustPrepareAgain(error) { statements.forget(sql: sql, types: types) }
+            throw error
+        }
+    }
+
+    func withSession<R>(_ closure: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await closure(self)
+    }
+
+    /// Our statements spell their keywords in capitals; one that does not simply runs unnamed.
+    static func isDataStatement(_ sql: String) -> Bool {
+        sql.hasPrefix("SELECT ") || sql.hasPrefix("INSERT ") || sql.hasPrefix("UPDATE ") || sql.hasPrefix("DELETE ") || sql.hasPrefix("WITH ")
+    }
+
+    /// The binds as PostgresNIO would send them unnamed, with their types; nil when one is of a
+    /// type this path leaves to PostgresKit.
+    static func simpleBindings(_ binds: [any Encodable & Sendable]) -> (PostgresBindings, [PostgresDataType])? {
+        var bindings = PostgresBindings(capacity: binds.count)
+        var types: [PostgresDataType] = []
+        types.reserveCapacity(binds.count)
+        for bind in binds {
+            switch bind {
+            case let text as String: bindings.append(text); types.append(.text)
+            case let number as Int64: bindings.append(number); types.append(.int8)
+            case let number as Int: bindings.append(number); types.append(.int8)
+            case let flag as Bool: bindings.append(flag); types.append(.bool)
+            default:
+                guard let optional = bind as? any NilCheckable, optional.isNone else { return nil }
+                bindings.appendNull()
+                types.append(.null)
+            }
+        }
+        return (bindings, types)
+    }
+
+    /// Errors PostgresNIO would otherwise repeat for this statement on this connection without
+    /// asking the server again: it remembers a failed preparation. A statement first prepared inside
+    /// a transaction that had already failed (25P02), before its table existed (42…), or made stale
+    /// by a schema change (0A000, 26000) gets a new name, so the next run prepares it afresh.
+    static func mustPrepareAgain(_ error: PSQLError) -> Bool {
+        guard let state = error.serverInfo?[.sqlState] else { return false }
+        return state == "25P02" || state.hasPrefix("42") || state == "0A000" || state == "26000"
+    }
+}
+
+/// Names for prepared statements, one per statement text and bind types, shared by all connections
+/// of a store (PostgresNIO prepares a name on each connection the first time it runs there).
+final class PreparedStatementNames: Sendable {
+    private struct State {
+        var names: [String: String] = [:]
+        var next = 0
+    }
+
+    private let state = Mutex(State())
+    private let limit: Int
+
+    /// At most `limit` statements are prepared per connection; texts beyond it run unnamed, so a
+    /// stream of one-off texts cannot fill the server's memory.
+    init(limit: Int = 2_000) { self.limit = limit }
+
+    func name(sql: String, types: [PostgresDataType]) -> String? {
+        let key = Self.key(sql: sql, types: types)
+        return state.withLock { state in
+            if let name = state.names[key] { return name }
+            guard state.next < limit else { return nil }
+            state.next += 1
+            let name = "tk\(state.next)"
+            state.names[key] = name
+            return name
+        }
+    }
+
+    /// The next run of this statement prepares it under a new name. Retired names count against
+    /// the limit, so repeated failures end in the unnamed path rather than in endless preparations.
+    func forget(sql: String, types: [PostgresDataType]) {
+        let key = Self.key(sql: sql, types: types)
+        _ = state.withLock { $0.names.removeValue(forKey: key) }
+    }
+
+    private static func key(sql: String, types: [PostgresDataType]) -> String {
+        var key = sql
+        key.append("\u{0}")
+        for type in types { key.append(String(type.rawValue)); key.append(",") }
+        return key
+    }
+}
+
+/// PostgresNIO's prepared statements name their text statically; this one reads the statement of
+/// the running task, which `PostgresDirectDatabase` sets around each call. PostgresNIO reads `name`,
+/// `sql` and `bindingDataTypes` within `execute` (before it returns the rows), inside that scope.
+struct DynamicStatement: PostgresPreparedStatement {
+    struct Current: Sendable {
+        let name: String
+        let sql: String
+        let types: [PostgresDataType]
+    }
+
+    @TaskLocal static var current = Current(name: "", sql: "", types: [])
+
+    typealias Row = PostgresRow
+    static var name: String { current.name }
+    static var sql: String { current.sql }
+    static var bindingDataTypes: [PostgresDataType] { current.types }
+
+    let bindings: PostgresBindings
+
+    func makeBindings() throws -> PostgresBindings { bindings }
+    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+}
+
+private protocol NilCheckable { var isNone: Bool { get } }
+extension Optional: NilCheckable { var isNone: Bool { self == nil } }

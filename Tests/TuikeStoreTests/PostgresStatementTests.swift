@@ -1,0 +1,112 @@
+import Logging
+import PostgresNIO
+import SQLKit
+import Testing
+@testable import TuikeStore
+import TuikeTestSupport
+
+/// Named prepared statements on PostgreSQL (`PostgresDirectDatabase`): which statements take that
+/// path, the types their binds carry, and that a statement whose first preparation failed is
+/// prepared again rather than failing for good on that connection.
+@Suite struct PostgresStatementTests {
+    static let onPostgres = TestDatabase.available.contains(.postgres)
+
+    @Test func onlyDataStatementsAreNamed() {
+        for sql in ["SELECT 1", "INSERT INTO t VALUES ($1)", "UPDATE t SET a = 1", "DELETE FROM t", "WITH x AS (SELECT 1) SELECT * FROM x"] {
+            #expect(PostgresDirectDatabase.isDataStatement(sql), "\(sql)")
+        }
+        for sql in ["BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT s", "CREATE TABLE t (a BIGINT)", "select 1", "SELECTED"] {
+            #expect(!PostgresDirectDatabase.isDataStatement(sql), "\(sql)")
+        }
+    }
+
+    @Test func bindsKeepTheTypesTheUnnamedPathSends() throws {
+        let binds: [any Encodable & Sendable] = ["推客", Int64.min, 7, true, String?.none, Int64?.none, Optional(Int64(3)), Optional("x")]
+        let (bindings, types) = try #require(PostgresDirectDatabase.simpleBindings(binds))
+        #expect(bindings.count == binds.count)
+        #expect(types == [.text, .int8, .int8, .bool, .null, .null, .int8, .text])
+        #expect(PostgresDirectDatabase.simpleBindings([1.5]) == nil)
+        #expect(PostgresDirectDatabase.simpleBindings(["a", Optional(2.5)]) == nil)
+    }
+
+    @Test func namesFollowTextAndTypesWithinALimit() {
+        let names = PreparedStatementNames(limit: 3)
+        let first = names.name(sql: "SELECT $1", types: [.text])
+        #expect(first != nil)
+        #expect(names.name(sql: "SELECT $1", types: [.text]) == first)
+        let second = names.name(sql: "SELECT $1", types: [.int8])
+        #expect(second != nil && second != first)
+        names.forget(sql: "SELECT $1", types: [.text])
+        let renamed = names.name(sql: "SELECT $1", types: [.text])
+        #expect(renamed != nil && renamed != first)
+        #expect(names.name(sql: "SELECT 2", types: []) == nil)
+        #expect(names.name(sql: "SELECT $1", types: [.int8]) == second)
+    }
+
+    /// One connection, so every statement below meets the state the earlier ones left on it.
+    static func withOneConnection<T>(cache: Bool = true, _ body: (PostgresStore) async throws -> T) async throws -> T {
+        try await TestDatabase.postgres.withLocation { location in
+            let store = try PostgresStore.connect(url: location + (cache ? "" : "&statement_cache=off"), logger: TestDatabase.logger, maxConnections: 1)
+            do {
+                try await store.write { db in try await db.execute("CREATE TABLE p (id BIGINT PRIMARY KEY, s TEXT, b BOOLEAN, d DOUBLE PRECISION)") }
+                let result = try await body(store)
+                try await store.shutdown()
+                return result
+            } catch {
+                try? await store.shutdown()
+                throw error
+            }
+        }
+    }
+
+    static func prepared(_ sql: String, on store: PostgresStore) async throws -> Int {
+        try await store.read { db in
+            try await db.rows("SELECT count(*) AS n FROM pg_prepared_statements WHERE statement = \(bind: sql)")[0].decode(column: "n", as: Int.self)
+        }
+    }
+
+    @Test(.enabled(if: onPostgres)) func statementsArePreparedOncePerConnection() async throws {
+        try await Self.withOneConnection { store in
+            try await store.write { db in
+                try await db.execute("INSERT INTO p (id, s, b, d) VALUES (\(bind: Int64(1)), \(bind: "推客 🧧"), \(bind: true), \(bind: 0.5))")
+                try await db.execute("INSERT INTO p (id, s, b, d) VALUES (\(bind: Int64.max), \(bind: String?.none), \(bind: false), NULL)")
+            }
+            for _ in 0..<3 {
+                let rows = try await store.read { db in try await db.rows("SELECT id, s, b, d FROM p WHERE id >= \(bind: Int64(0)) ORDER BY id") }
+                #expect(try rows.map { try $0.decode(column: "id", as: Int64.self) } == [1, Int64.max])
+                #expect(try rows.map { try $0.decode(column: "s", as: String?.self) } == ["推客 🧧", nil])
+                #expect(try rows.map { try $0.decode(column: "b", as: Bool.self) } == [true, false])
+                #expect(try rows.map { try $0.decode(column: "d", as: Double?.self) } == [0.5, nil])
+            }
+            #expect(try await Self.prepared("SELECT id, s, b, d FROM p WHERE id >= $1 ORDER BY id", on: store) == 1)
+            // A double bind leaves the statement to PostgresKit, unnamed.
+            #expect(try await Self.prepared("INSERT INTO p (id, s, b, d) VALUES ($1, $2, $3, $4)", on: store) == 0)
+        }
+    }
+
+    @Test(.enabled(if: onPostgres)) func theCacheCanBeTurnedOff() async throws {
+        try await Self.withOneConnection(cache: false) { store in
+            _ = try await store.read { db in try await db.rows("SELECT s FROM p WHERE id = \(bind: Int64(1))") }
+            #expect(try await Self.prepared("SELECT s FROM p WHERE id = $1", on: store) == 0)
+        }
+    }
+
+    /// PostgresNIO remembers a failed preparation per connection and would repeat the error without
+    /// asking the server. Here the first preparation of the SELECT happens in a transaction a
+    /// unique violation has already aborted; the same SELECT must work once that is rolled back.
+    @Test(.enabled(if: onPostgres)) func aStatementFirstPreparedInAFailedTransactionWorksAfterwards() async throws {
+        try await Self.withOneConnection { store in
+            try await store.write { db in try await db.execute("INSERT INTO p (id, s) VALUES (\(bind: Int64(1)), \(bind: "a"))") }
+            await #expect(throws: PSQLError.self) {
+                try await store.write { db in
+                    try? await db.execute("INSERT INTO p (id, s) VALUES (\(bind: Int64(1)), \(bind: "b"))")
+                    _ = try await db.rows("SELECT s FROM p WHERE id = \(bind: Int64(1))")
+                }
+            }
+            for _ in 0..<2 {
+                let rows = try await store.read { db in try await db.rows("SELECT s FROM p WHERE id = \(bind: Int64(1))") }
+                #expect(try rows.map { try $0.decode(column: "s", as: String.self) } == ["a"])
+            }
+        }
+    }
+}
