@@ -30,15 +30,23 @@ public final class PostgresStore: Database {
         PostgresDirectDatabase(connection: connection, statements: statements)
     }
 
-    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    /// Runs `body` with a leased connection, on that connection's event loop: each statement's
+    /// answer then resumes the body on the thread that read it, instead of hopping to the
+    /// concurrency pool and back for every statement.
+    private func withConnection<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await client.withConnection { connection in
-            try await body(sql(connection))
+            try await withTaskExecutorPreference(EventLoopTaskExecutor(connection.eventLoop)) {
+                try await body(sql(connection))
+            }
         }
     }
 
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await withConnection(body)
+    }
+
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in
-            let db = sql(connection)
+        try await withConnection { db in
             try await db.raw("BEGIN").run()
             do {
                 let value = try await body(db)
@@ -52,12 +60,24 @@ public final class PostgresStore: Database {
     }
 
     public func writeStatement<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in try await body(sql(connection)) }
+        try await withConnection(body)
     }
 
     public func shutdown() async throws {
         runTask.cancel()
         await runTask.value
+    }
+}
+
+/// Runs jobs on one NIO event loop, for `withTaskExecutorPreference`.
+final class EventLoopTaskExecutor: TaskExecutor {
+    let loop: any EventLoop
+
+    init(_ loop: any EventLoop) { self.loop = loop }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        loop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }
 

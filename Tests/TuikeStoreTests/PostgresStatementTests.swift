@@ -1,4 +1,5 @@
 import Logging
+import NIOPosix
 import PostgresNIO
 import SQLKit
 import Testing
@@ -81,6 +82,17 @@ import TuikeTestSupport
             #expect(try await Self.prepared("SELECT id, s, b, d FROM p WHERE id >= $1 ORDER BY id", on: store) == 1)
             // A double bind leaves the statement to PostgresKit, unnamed.
             #expect(try await Self.prepared("INSERT INTO p (id, s, b, d) VALUES ($1, $2, $3, $4)", on: store) == 0)
+        }
+    }
+
+    /// Transactions run on their connection's event loop, so answers resume them without a hop.
+    @Test(.enabled(if: onPostgres)) func bodiesRunOnTheConnectionsEventLoop() async throws {
+        try await Self.withOneConnection { store in
+            let onLoop = try await store.write { db in
+                _ = try await db.rows("SELECT s FROM p WHERE id = \(bind: Int64(1))")
+                return MultiThreadedEventLoopGroup.currentEventLoop != nil
+            }
+            #expect(onLoop)
         }
     }
 
