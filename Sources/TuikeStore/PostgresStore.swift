@@ -13,17 +13,25 @@ public final class PostgresStore: Database {
     private let runTask: Task<Void, Never>
     private let statements: PreparedStatementNames?
 
-    public static func connect(url: String, logger: Logger, maxConnections: Int = 20) throws -> PostgresStore {
+    /// Returns once the client's `run()` has begun: a lease asked for before that waits, and
+    /// PostgresNIO logs a warning for it (hundreds of them in a test run).
+    public static func connect(url: String, logger: Logger, maxConnections: Int = 20) async throws -> PostgresStore {
         var configuration = try PostgresURL.configuration(url)
         configuration.options.maximumConnections = maxConnections
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        return PostgresStore(client: client, statements: PostgresURL.usesStatementCache(url) ? PreparedStatementNames() : nil)
+        let (running, signal) = AsyncStream<Void>.makeStream()
+        let store = PostgresStore(client: client, statements: PostgresURL.usesStatementCache(url) ? PreparedStatementNames() : nil) {
+            signal.finish()
+            await client.run()
+        }
+        for await _ in running {}
+        return store
     }
 
-    private init(client: PostgresClient, statements: PreparedStatementNames?) {
+    private init(client: PostgresClient, statements: PreparedStatementNames?, run: @escaping @Sendable () async -> Void) {
         self.client = client
         self.statements = statements
-        self.runTask = Task { await client.run() }
+        self.runTask = Task { await run() }
     }
 
     private func sql(_ connection: PostgresConnection) -> any SQLDatabase {
@@ -120,7 +128,7 @@ enum PostgresURL {
 public enum StoreFactory {
     public static func open(_ location: String, logger: Logger) async throws -> any Database {
         if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
-            return try PostgresStore.connect(url: location, logger: logger)
+            return try await PostgresStore.connect(url: location, logger: logger)
         }
         if location.contains("://") { throw StoreError.unsupportedURL(location) }
         return try await SQLiteStore.open(path: location, logger: logger)

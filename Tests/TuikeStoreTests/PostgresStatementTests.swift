@@ -47,7 +47,7 @@ import TuikeTestSupport
     /// One connection, so every statement below meets the state the earlier ones left on it.
     static func withOneConnection<T>(cache: Bool = true, _ body: (PostgresStore) async throws -> T) async throws -> T {
         try await TestDatabase.postgres.withLocation { location in
-            let store = try PostgresStore.connect(url: location + (cache ? "" : "&statement_cache=off"), logger: TestDatabase.logger, maxConnections: 1)
+            let store = try await PostgresStore.connect(url: location + (cache ? "" : "&statement_cache=off"), logger: TestDatabase.logger, maxConnections: 1)
             do {
                 try await store.write { db in try await db.execute("CREATE TABLE p (id BIGINT PRIMARY KEY, s TEXT, b BOOLEAN, d DOUBLE PRECISION)") }
                 let result = try await body(store)
