@@ -125,10 +125,13 @@ public struct PromoterRepository: Sendable {
         return try sealed.map(cipher.decrypt)
     }
 
-    public func list(status: Promoter.Status?, parentID: String?, limit: Int, before: String?) async throws -> [Promoter] {
-        try await database.read { db in
+    /// `ids`: only these promoters (an empty set gives none).
+    public func list(status: Promoter.Status?, parentID: String?, ids: Set<String>? = nil, limit: Int, before: String?) async throws -> [Promoter] {
+        if ids?.isEmpty == true { return [] }
+        return try await database.read { db in
             let condition = SQLQueryString.all([
                 status.map { "status = \(bind: $0.rawValue)" }, parentID.map { "parent_id = \(bind: $0)" }, before.map { "id < \(bind: $0)" },
+                ids.map { "id IN (\(SQLList($0.sorted().map { SQLBind($0) })))" },
             ])
             return try await db.rows("""
                 SELECT \(unsafeRaw: Self.columns) FROM promoters WHERE \(condition)

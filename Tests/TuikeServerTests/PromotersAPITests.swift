@@ -75,6 +75,24 @@ extension TestClientProtocol {
         }
     }
 
+    /// `?ids=` lists just the promoters named (unknown ids are left out), so a console table gets
+    /// its names in one request; more than 100 ids is refused.
+    @Test(arguments: TestDatabase.available)
+    func listingByIds(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            let a = try #require(try await client.createPromoter("甲")["id"] as? String)
+            _ = try await client.createPromoter("乙")
+            let c = try #require(try await client.createPromoter("丙")["id"] as? String)
+            let listed = try await client.send(.get, "/api/v1/promoters?ids=\(a),%20\(c),prm_unknown,")
+            #expect(listed.status == .ok, "\(listed.text)")
+            #expect((listed.json["data"] as? [[String: Any]])?.map { $0["name"] as? String } == ["丙", "甲"])
+            let none = try await client.send(.get, "/api/v1/promoters?ids=")
+            #expect((none.json["data"] as? [[String: Any]])?.isEmpty == true)
+            let many = (0...100).map { "prm_\($0)" }.joined(separator: ",")
+            expectError(try await client.send(.get, "/api/v1/promoters?ids=\(many)"), .unprocessableContent, "validation_failed")
+        }
+    }
+
     @Test(arguments: TestDatabase.available)
     func rejectSuspendReactivateTerminate(database kind: TestDatabase) async throws {
         try await withTestApp(kind) { client, _ async throws in

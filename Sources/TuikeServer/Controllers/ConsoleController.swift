@@ -212,8 +212,9 @@ struct ConsoleController {
                     "label": String(day.0.rfc3339.prefix(10))]
         }
         let queue = try await withdrawals.list(promoterID: nil, status: .requested, limit: 50, before: nil)
-        var names: [String: String] = [:]
-        for id in Set(queue.map(\.promoterID)) { names[id] = try await promoters.find(id)?.name ?? id }
+        let ids = Set(queue.map(\.promoterID))
+        let names = Dictionary(uniqueKeysWithValues: try await promoters.list(status: nil, parentID: nil, ids: ids, limit: ids.count, before: nil)
+            .map { ($0.id, $0.name) })
         var (page, cookie) = chrome(call, current: "/admin")
         page.merge([
             "kpi": ["gmv": Money.format(figures.gmv), "orders": figures.paidOrders, "commissions": Money.format(figures.commissionCost)],

@@ -41,12 +41,16 @@ enum ConsolePages {
         return parts.joined(separator: "&")
     }
 
-    /// Names of promoters by id, for tables that show them.
+    /// Names of promoters by id, for tables that show them: one request per 100 promoters.
     static func promoterNames(_ call: ConsoleCall, _ ids: some Sequence<String>) async throws -> [String: String] {
+        let wanted = Set(ids.filter { !$0.isEmpty }).sorted()
         var names: [String: String] = [:]
-        for id in Set(ids) where !id.isEmpty {
-            names[id] = try await call.get("/api/v1/promoters/\(ConsoleCall.encode(id))").object["name"] as? String ?? id
+        for start in stride(from: 0, to: wanted.count, by: PageRequest.maxLimit) {
+            let chunk = wanted[start..<min(start + PageRequest.maxLimit, wanted.count)]
+            let reply = try await call.get("/api/v1/promoters?limit=\(PageRequest.maxLimit)&ids=\(ConsoleCall.encode(chunk.joined(separator: ",")))")
+            for promoter in reply.items { if let id = promoter["id"] as? String { names[id] = promoter["name"] as? String ?? id } }
         }
+        for id in wanted where names[id] == nil { names[id] = id }
         return names
     }
 }
