@@ -174,7 +174,11 @@ struct ConsoleBrowser {
             let list = try await finance.get("/admin/settlements")
             #expect(list.text.contains("/admin/settlements/\(batch)"))
             let statements = try await finance.get("/admin/settlements/\(batch)")
-            #expect(statements.status == .ok && statements.text.contains("/admin/exports/statements.csv?from="), "\(statements.text)")
+            #expect(statements.status == .ok && statements.text.contains("/admin/exports/statements.csv?settlement_id=\(batch)"), "\(statements.text)")
+            // The batch's own lines, whatever else was settled in the same second.
+            let statementsCSV = try await finance.get("/admin/exports/statements.csv?settlement_id=\(batch)")
+            #expect(statementsCSV.status == .ok && statementsCSV.text.contains("\(batch),") && statementsCSV.text.contains(promoter), "\(statementsCSV.text)")
+            expectError(try await client.send(.get, "/api/v1/exports/statements.csv?settlement_id=stl_unknown"), .notFound, "not_found")
             #expect(try await finance.get("/admin/settlements/stl_unknown").status == .notFound)
 
             let csv = try await finance.get("/admin/exports/commissions.csv")

@@ -186,7 +186,7 @@ struct ConsoleController {
             return Templates.message(call.t["not_found"]!, name, language: call.language, status: .notFound)
         }
         var path = "/api/v1/exports/\(name)"
-        let range = ["from", "to"].compactMap { key in call.query(key).map { "\(key)=\(ConsoleCall.encode($0))" } }
+        let range = ["from", "to", "settlement_id"].compactMap { key in call.query(key).map { "\(key)=\(ConsoleCall.encode($0))" } }
         if !range.isEmpty { path += "?" + range.joined(separator: "&") }
         let reply = try await api.call(.get, path, as: call.principal, context: context)
         guard reply.isSuccess else {

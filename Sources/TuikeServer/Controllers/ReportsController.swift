@@ -23,9 +23,15 @@ struct ReportsController {
                 handler: reconcile)
         for (name, summary) in [("commissions", "Commissions created in the range"), ("settlements", "Settlement batches created in the range"),
                                 ("statements", "Statement lines of batches created in the range"), ("withdrawals", "Withdrawals requested in the range")] {
+            let batch = Schemas.query("settlement_id", Schemas.string, "Only this batch's statement lines (the range is then ignored).")
             api.add(.get, "/api/v1/exports/\(name).csv", summary: "CSV: \(summary)", tag: "Reports", access: .admin,
-                    responses: [(200, "text/csv; charset=utf-8, with a byte-order mark.", nil)], parameters: Self.rangeParameters) { request, context in
+                    responses: [(200, "text/csv; charset=utf-8, with a byte-order mark.", nil), (404, "Unknown settlement_id.", Schemas.ref("Error"))],
+                    parameters: Self.rangeParameters + (name == "statements" ? [batch] : [])) { request, context in
                 try context.requireAdmin()
+                if name == "statements", let id = request.uri.queryParameters["settlement_id"].map(String.init) {
+                    guard try await settlements.find(id) != nil else { throw TuikeError.notFound("settlement", id) }
+                    return Self.csv(Self.statementsCSV(try await settlements.lines(settlementID: id)), filename: "statements-\(id).csv")
+                }
                 let (from, to) = try await range(request)
                 return Self.csv(try await export(name, from: from, to: to), filename: "\(name).csv")
             }
@@ -77,12 +83,7 @@ struct ReportsController {
                      .number(b.net), .number(b.promoterCount), .number(b.commissionCount), .text(b.createdAt.rfc3339)]
                 })
         case "statements":
-            return CSV.document(
-                header: ["settlement_id", "period_end", "promoter_id", "gross", "tax", "net", "commissions", "created_at"],
-                rows: try await settlements.statements(from: from, to: to).map { s in
-                    [.text(s.settlementID), .text(s.periodEnd.rfc3339), .text(s.promoterID), .number(s.gross), .number(s.tax), .number(s.net),
-                     .number(s.commissionCount), .text(s.createdAt.rfc3339)]
-                })
+            return Self.statementsCSV(try await settlements.statements(from: from, to: to))
         default:
             let rows = try await withdrawals.list(promoterID: nil, status: nil, from: from, to: to, limit: nil, before: nil).reversed()
             return CSV.document(
@@ -94,6 +95,15 @@ struct ReportsController {
                      .text(w.decidedBy), .text(w.completedAt?.rfc3339)]
                 })
         }
+    }
+
+    static func statementsCSV(_ statements: [Statement]) -> String {
+        CSV.document(
+            header: ["settlement_id", "period_end", "promoter_id", "gross", "tax", "net", "commissions", "created_at"],
+            rows: statements.map { s in
+                [.text(s.settlementID), .text(s.periodEnd.rfc3339), .text(s.promoterID), .number(s.gross), .number(s.tax), .number(s.net),
+                 .number(s.commissionCount), .text(s.createdAt.rfc3339)]
+            })
     }
 
     static func csv(_ text: String, filename: String) -> Response {

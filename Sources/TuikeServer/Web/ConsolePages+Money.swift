@@ -99,13 +99,10 @@ extension ConsolePages {
             return V.row(promoter, [names[promoter] ?? promoter, V.text(line["commission_count"]), V.money(line["gross"]), V.money(line["tax"]),
                                     V.money(line["net"])])
         }
-        // The export takes batches created in a range: exactly this one's creation instant.
-        let created = Instant(rfc3339: V.text(batch["created_at"])) ?? call.now
-        let range = "from=\(ConsoleCall.encode(created.rfc3339))&to=\(ConsoleCall.encode(created.adding(seconds: 1).rfc3339))"
         return [V.section("statements", "\(t["period_end"]!) \(V.time(batch["period_end"]))",
                           note: "\(t["gross"]!) \(V.money(batch["gross"])) · \(t["tax"]!) \(V.money(batch["tax"])) · \(t["net"]!) \(V.money(batch["net"]))",
                           table: V.table([t["promoter"]!, t["commissions"]!, t["gross"]!, t["tax"]!, t["net"]!], rows),
-                          links: [V.link(t["download_statements"]!, "/admin/exports/statements.csv?\(range)"),
+                          links: [V.link(t["download_statements"]!, "/admin/exports/statements.csv?settlement_id=\(ConsoleCall.encode(V.text(batch["id"])))"),
                                   V.link(t["nav_settlements"]!, "/admin/settlements")])]
     }
 
