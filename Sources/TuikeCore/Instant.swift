@@ -18,11 +18,11 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     public static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.milliseconds < rhs.milliseconds }
 
-    /// RFC 3339 in UTC with millisecond precision when there is a fraction: `2026-11-21T08:00:00Z`.
-    /// `2026-11-22T13:27:36Z`, with `.123` when there are milliseconds. Written by hand for years
-    /// 1583–9999 (every API view has two or three, and Foundation's ISO 8601 format style was 2 % of
-    /// the shared pool's time in `bench/orders.sh`); other years go through Foundation, which writes Julian dates before
-    /// the Gregorian reform of 1582. A test compares the two.
+    /// RFC 3339 in UTC: `2026-11-21T08:00:00Z`, with `.123` when there are milliseconds. Written by
+    /// hand for years 1583–9999 (every API view has two or three, and Foundation's ISO 8601 format
+    /// style was 2 % of the shared pool's time in `bench/orders.sh`); other years go through
+    /// Foundation, which writes Julian dates before the Gregorian reform of 1582. A test compares
+    /// the two.
     public var rfc3339: String {
         let (seconds, fraction) = milliseconds.floorDivided(by: 1_000)
         let (days, secondOfDay) = seconds.floorDivided(by: 86_400)

@@ -23,12 +23,15 @@ struct ReportsController {
                 handler: reconcile)
         for (name, summary) in [("commissions", "Commissions created in the range"), ("settlements", "Settlement batches created in the range"),
                                 ("statements", "Statement lines of batches created in the range"), ("withdrawals", "Withdrawals requested in the range")] {
-            let batch = Schemas.query("settlement_id", Schemas.string, "Only this batch's statement lines (the range is then ignored).")
+            // Only the statements export also takes one batch.
+            let byBatch = name == "statements"
             api.add(.get, "/api/v1/exports/\(name).csv", summary: "CSV: \(summary)", tag: "Reports", access: .admin,
-                    responses: [(200, "text/csv; charset=utf-8, with a byte-order mark.", nil), (404, "Unknown settlement_id.", Schemas.ref("Error"))],
-                    parameters: Self.rangeParameters + (name == "statements" ? [batch] : [])) { request, context in
+                    responses: [(200, "text/csv; charset=utf-8, with a byte-order mark.", nil)]
+                        + (byBatch ? [(404, "Unknown settlement_id.", Schemas.ref("Error"))] : []),
+                    parameters: Self.rangeParameters
+                        + (byBatch ? [Schemas.query("settlement_id", Schemas.string, "Only this batch's statement lines (the range is then ignored).")] : [])) { request, context in
                 try context.requireAdmin()
-                if name == "statements", let id = request.uri.queryParameters["settlement_id"].map(String.init) {
+                if byBatch, let id = request.uri.queryParameters["settlement_id"].map(String.init) {
                     guard try await settlements.find(id) != nil else { throw TuikeError.notFound("settlement", id) }
                     return Self.csv(Self.statementsCSV(try await settlements.lines(settlementID: id)), filename: "statements-\(id).csv")
                 }
