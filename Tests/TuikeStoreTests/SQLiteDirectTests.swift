@@ -88,11 +88,11 @@ import TuikeTestSupport
     }
 
     @Test func aClosedStoreRefusesWrites() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tuike-closed-\(UUID().uuidString).sqlite").path
+        let path = temporarySQLitePath("closed")
+        defer { removeSQLiteFiles(path) }
         let store = try await SQLiteStore.open(path: path, logger: TestDatabase.logger)
         try await store.shutdown()
         await #expect(throws: StoreError.self) { try await store.write { db in try await db.execute("SELECT 1") } }
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         await #expect(throws: StoreError.self) { _ = try await SQLiteStore.open(path: ":memory:", logger: TestDatabase.logger) }
         await #expect(throws: SQLiteFailure.self) { _ = try await SQLiteStore.open(path: "/nonexistent-dir-\(UUID().uuidString)/t.sqlite", logger: TestDatabase.logger) }
     }
@@ -123,8 +123,8 @@ import TuikeTestSupport
     /// Under steady writes and reads the write-ahead log keeps starting over, so its file stays
     /// near the restart threshold plus the largest transaction instead of growing with every commit.
     @Test func theLogStartsOverUnderSteadyLoad() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tuike-wal-\(UUID().uuidString).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let path = temporarySQLitePath("wal")
+        defer { removeSQLiteFiles(path) }
         let store = try await SQLiteStore.open(path: path, walRestartFrames: 64, logger: TestDatabase.logger)
         try await store.write { db in try await db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)") }
         let body = String(repeating: "x", count: 1_500)
@@ -155,8 +155,8 @@ import TuikeTestSupport
     /// the reader is gone the log starts over, so the next writes reuse the file instead of
     /// growing it.
     @Test func aLongReaderPostponesTheRestartWithoutStallingWrites() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tuike-wal-\(UUID().uuidString).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let path = temporarySQLitePath("wal")
+        defer { removeSQLiteFiles(path) }
         let store = try await SQLiteStore.open(path: path, walRestartFrames: 64, logger: TestDatabase.logger)
         try await store.write { db in try await db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)") }
         let body = String(repeating: "x", count: 1_500)
@@ -196,8 +196,8 @@ import TuikeTestSupport
     /// timeout), the writes of that batch get the error and none of them runs; once the lock is
     /// gone, the writer goes on.
     @Test func aWriterThatCannotBeginFailsItsBatchAndGoesOn() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tuike-busy-\(UUID().uuidString).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let path = temporarySQLitePath("busy")
+        defer { removeSQLiteFiles(path) }
         let store = try await SQLiteStore.open(path: path, logger: TestDatabase.logger)
         try await store.write { db in
             try await db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
@@ -244,8 +244,8 @@ import TuikeTestSupport
     /// A cached statement runs again with new values without being compiled again (SQLite would
     /// otherwise re-prepare statements whose plan looked at a bound value, on every run).
     @Test func cachedStatementsAreNotRePrepared() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tuike-qpsg-\(UUID().uuidString).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let path = temporarySQLitePath("qpsg")
+        defer { removeSQLiteFiles(path) }
         let handle = try SQLiteHandle(path: path)
         defer { handle.close() }
         for statement in Migrations.all.flatMap({ $0.statements + ($0.dialectStatements[.sqlite] ?? []) }) { try handle.run(statement, []) { _ in } }
@@ -286,8 +286,8 @@ import TuikeTestSupport
     /// The writer never checkpoints (its commits only append to the WAL); the checkpointer copies
     /// committed pages into the database file while the store stays open.
     @Test func committedPagesReachTheDatabaseFileWhileOpen() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tuike-wal-\(UUID().uuidString).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let path = temporarySQLitePath("wal")
+        defer { removeSQLiteFiles(path) }
         let store = try await SQLiteStore.open(path: path, logger: TestDatabase.logger)
         let fileSize = { ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0 }
         try await store.write { db in

@@ -82,7 +82,7 @@ public enum TestDatabase: String, Sendable, CustomStringConvertible {
     public func makeLocation() async throws -> String {
         switch self {
         case .sqlite:
-            return FileManager.default.temporaryDirectory.appendingPathComponent("tuike-test-\(UUID().uuidString).sqlite").path
+            return temporarySQLitePath("test")
         case .postgres:
             guard let base = Self.postgresURL else { throw TestDatabaseError.postgresNotConfigured }
             let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
@@ -96,7 +96,7 @@ public enum TestDatabase: String, Sendable, CustomStringConvertible {
     func cleanUp(_ location: String) async throws {
         switch self {
         case .sqlite:
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: location + suffix) }
+            removeSQLiteFiles(location)
         case .postgres:
             guard let base = Self.postgresURL, let schema = location.components(separatedBy: "search_path=").last else { return }
             let admin = try await StoreFactory.open(base, logger: Self.logger)
@@ -107,6 +107,16 @@ public enum TestDatabase: String, Sendable, CustomStringConvertible {
 }
 
 public enum TestDatabaseError: Error { case postgresNotConfigured }
+
+/// A fresh SQLite file's path, for tests that open their own stores.
+public func temporarySQLitePath(_ name: String) -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("tuike-\(name)-\(UUID().uuidString).sqlite").path
+}
+
+/// Deletes a test's SQLite file with its -wal and -shm files.
+public func removeSQLiteFiles(_ path: String) {
+    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+}
 
 /// A fixed data key for tests (never used outside them).
 public let testCipher = try! FieldCipher(base64: "dHVpa2UtdGVzdC1rZXktMzItYnl0ZXMtbG9uZy4uLi4=")
