@@ -120,14 +120,20 @@ import TuikeTestSupport
         }
     }
 
+    /// A store at `path` whose writer starts the log over past 64 frames, with a table `t` of ids
+    /// and bodies, and the 1,500-byte body the log tests write.
+    static func openLogTestStore(_ path: String) async throws -> (SQLiteStore, String) {
+        let store = try await SQLiteStore.open(path: path, walRestartFrames: 64, logger: TestDatabase.logger)
+        try await store.write { db in try await db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)") }
+        return (store, String(repeating: "x", count: 1_500))
+    }
+
     /// Under steady writes and reads the write-ahead log keeps starting over, so its file stays
     /// near the restart threshold plus the largest transaction instead of growing with every commit.
     @Test func theLogStartsOverUnderSteadyLoad() async throws {
         let path = temporarySQLitePath("wal")
         defer { removeSQLiteFiles(path) }
-        let store = try await SQLiteStore.open(path: path, walRestartFrames: 64, logger: TestDatabase.logger)
-        try await store.write { db in try await db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)") }
-        let body = String(repeating: "x", count: 1_500)
+        let (store, body) = try await Self.openLogTestStore(path)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for task in 0..<32 {
                 group.addTask {
@@ -157,9 +163,7 @@ import TuikeTestSupport
     @Test func aLongReaderPostponesTheRestartWithoutStallingWrites() async throws {
         let path = temporarySQLitePath("wal")
         defer { removeSQLiteFiles(path) }
-        let store = try await SQLiteStore.open(path: path, walRestartFrames: 64, logger: TestDatabase.logger)
-        try await store.write { db in try await db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)") }
-        let body = String(repeating: "x", count: 1_500)
+        let (store, body) = try await Self.openLogTestStore(path)
         /// The longest any one of these writes took.
         func insert(_ ids: Range<Int>) async throws -> Duration {
             var longest = Duration.zero
