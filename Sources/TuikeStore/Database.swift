@@ -14,6 +14,9 @@ public protocol Database: Sendable {
     /// Runs `body` inside one write transaction and returns only after it committed (or throws,
     /// having changed nothing). `body` must not perform network calls, must not start
     /// transactions of its own and must not call `write` again (on SQLite that would wait for itself).
+    /// `body` may run more than once, every run but the last undone (SQLite runs a batch of writes
+    /// again when one of them failed: see `GroupCommitWriter`), so it must change nothing outside
+    /// the database.
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
 
     /// Like `write`, for a body that runs exactly one statement on PostgreSQL: there that statement

@@ -29,8 +29,8 @@ final class SQLiteHandle: @unchecked Sendable {
         return count
     }()
 
-    /// Each write of a group commit runs in its own savepoint, and a savepoint's undo pages go to the
-    /// statement journal. At SQLite's default 64 KiB (16 pages) a payment's savepoint spilled it to
+    /// Writes of a group commit run in savepoints after a failure (see `GroupCommitWriter`), and a
+    /// savepoint's undo pages go to the statement journal. At SQLite's default 64 KiB (16 pages) a payment's savepoint spilled it to
     /// a temporary file, and from then on the rest of the batch paid a `pwrite` for every page it
     /// touched: 12 % of the writer thread's time in `bench/orders.sh`. 4 MiB keeps ordinary writes
     /// in memory; a bulk statement (a settlement's million-row update) still spills. Set once,

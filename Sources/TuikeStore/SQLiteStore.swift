@@ -3,11 +3,11 @@ import SQLKit
 
 /// SQLite in WAL mode with `synchronous=FULL`: every acknowledged write is on disk.
 ///
-/// All writes go through one `GroupCommitWriter`: it takes every write transaction queued while the
-/// previous commit was running, runs each in its own savepoint (a failing one rolls back alone),
-/// and commits them together, so one fsync serves many callers. Each caller is answered only after
-/// that commit. Reads use separate connections and never wait for the writer (WAL). Every
-/// statement runs in place through `SQLiteHandle` (see there for why).
+/// All writes go through one `GroupCommitWriter`: it takes every write transaction queued while
+/// the previous commit was running, runs them one after another (a failing one is undone alone:
+/// see there how), and commits them together, so one fsync serves many callers. Each caller is
+/// answered only after that commit. Reads use separate connections and never wait for the writer
+/// (WAL). Every statement runs in place through `SQLiteHandle` (see there for why).
 public final class SQLiteStore: Database {
     public let dialect = Dialect.sqlite
     private let writer: GroupCommitWriter

@@ -48,7 +48,7 @@ import TuikeTestSupport
     }
 
     /// 200 concurrent writers, every 10th of which fails: the failures roll back alone and every
-    /// other write is committed and acknowledged (group commit with savepoints on SQLite).
+    /// other write is committed and acknowledged (group commit on SQLite).
     @Test(arguments: TestDatabase.available)
     func concurrentWritesCommitIndependently(database kind: TestDatabase) async throws {
         try await kind.withDatabase { database async throws in
