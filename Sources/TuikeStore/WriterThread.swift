@@ -12,10 +12,26 @@ final class WriterThread: TaskExecutor, @unchecked Sendable {
     private var jobs: [UnownedJob] = []
     private var stopped = false
 
-    init(name: String) {
-        let thread = Thread { [self] in run() }
-        thread.name = name
+    /// `niceness`: the Linux nice value the thread asks for (lower runs sooner); nil keeps the
+    /// process's.
+    init(name: String, niceness: Int32? = nil) {
+        let thread = Thread { [self] in
+            Self.describeCurrentThread(name: name, niceness: niceness)
+            run()
+        }
         thread.start()
+    }
+
+    /// Names the thread for `top -H` and `perf` (Foundation's `Thread.name` does not reach the
+    /// kernel on Linux), and asks for `niceness`. Raising a thread's priority needs CAP_SYS_NICE
+    /// (or `LimitNICE=` in a systemd unit); without it the thread keeps the process's priority.
+    private static func describeCurrentThread(name: String, niceness: Int32?) {
+        #if os(Linux)
+        // The kernel keeps 15 bytes of a thread's name (longer ones are cut).
+        try? Data(name.utf8).write(to: URL(fileURLWithPath: "/proc/thread-self/comm"))
+        // On Linux the nice value belongs to the thread; `who` 0 is the calling thread.
+        if let niceness { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness) }
+        #endif
     }
 
     func enqueue(_ job: consuming ExecutorJob) {

@@ -1,6 +1,7 @@
+import Foundation
 import Synchronization
 import Testing
-import TuikeStore
+@testable import TuikeStore
 import TuikeTestSupport
 
 /// SQLite's writer runs a batch's writes with no savepoint between them until one fails (see
@@ -97,4 +98,22 @@ import TuikeTestSupport
             #expect(try await Self.storedIDs(database) == [1])
         }
     }
+}
+
+@Suite struct WriterThreadTests {
+    #if os(Linux)
+    /// The thread is named for `top -H` and runs at the nice value it asked for. (A positive one
+    /// here: lowering a priority needs no privilege, raising one does.)
+    @Test func theThreadCarriesItsNameAndNiceness() async throws {
+        let thread = WriterThread(name: "tuike-test-thread-long-name", niceness: 5)
+        defer { thread.stop() }
+        let (name, stat) = try await Task(executorPreference: thread) {
+            (try String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8),
+             try String(contentsOfFile: "/proc/thread-self/stat", encoding: .utf8))
+        }.value
+        #expect(name == "tuike-test-thre\n")
+        // Field 19 of stat is the nice value; field 2, the name in parentheses, has no spaces here.
+        #expect(stat.split(separator: " ")[18] == "5")
+    }
+    #endif
 }
