@@ -5,7 +5,7 @@ import TuikeCore
 /// A settlement batch (RULES.md §5): every eligible pending commission up to `periodEnd`, per
 /// promoter gross, tax and net.
 public struct SettlementBatch: Sendable, Equatable {
-    public enum Trigger: String, Sendable { case manual, scheduled }
+    public enum Trigger: String, Sendable, CaseIterable { case manual, scheduled }
     public let id: String
     public let periodEnd: Instant
     public let trigger: Trigger

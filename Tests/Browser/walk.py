@@ -191,6 +191,18 @@ def main():
         assert trial["balanced"] is True and trial["total"] == 0, trial
         step("the withdrawal is paid and the trial balance is zero")
 
+        step("on a phone, console tables become cards that fit the screen")
+        console.set_window_size(*PHONE)
+        for path in ("/admin/orders", "/admin/settlements"):
+            console.get(BASE + path)
+            wait(console, EC.presence_of_element_located((By.CSS_SELECTOR, "td[data-label]")))
+            overflow = console.execute_script(
+                "return [document.documentElement.scrollWidth - window.innerWidth].concat("
+                "Array.from(document.querySelectorAll('.scroll')).map(e => e.scrollWidth - e.clientWidth))")
+            assert max(overflow) <= 1, (path, overflow)
+            assert console.find_element(By.CSS_SELECTOR, "thead").is_displayed() is False, path
+        shot(console, "console-settlements", PHONE)
+
         step("browser walk passed")
     except Exception:
         for index, driver in enumerate(drivers):

@@ -34,6 +34,24 @@ struct ConsoleBrowser {
 }
 
 @Suite struct ConsolePagesTests {
+    /// Every status, kind and trigger a console table shows has words in both languages (a
+    /// scheduled settlement's trigger once showed as the raw `scheduled` in the Chinese console).
+    @Test func everyLabelledValueIsTranslated() {
+        let labelled: [(prefix: String, values: [String])] = [
+            ("kind", Product.Kind.allCases.map(\.rawValue)),
+            ("state", Product.Status.allCases.map(\.rawValue) + Order.Status.allCases.map(\.rawValue) + Promoter.Status.allCases.map(\.rawValue)
+                + GroupStatus.allCases.map(\.rawValue) + GroupCampaign.Status.allCases.map(\.rawValue)),
+            ("trigger", SettlementBatch.Trigger.allCases.map(\.rawValue)),
+            ("appeal", AppealRecord.Status.allCases.map(\.rawValue)),
+            ("commission", CommissionRecord.Status.allCases.map(\.rawValue)),
+        ]
+        for (prefix, values) in labelled {
+            for value in values {
+                #expect(Strings.allZh["\(prefix)_\(value)"] != nil && Strings.allEn["\(prefix)_\(value)"] != nil, "\(prefix)_\(value)")
+            }
+        }
+    }
+
     /// Every page opens for the roles it is meant for and is a 403 page for the others; without a
     /// session every page sends to the login form.
     @Test(arguments: TestDatabase.available)
@@ -173,6 +191,8 @@ struct ConsoleBrowser {
             let batch = try #require((try await client.send(.get, "/api/v1/settlements").json["data"] as? [[String: Any]])?.first?["id"] as? String)
             let list = try await finance.get("/admin/settlements")
             #expect(list.text.contains("/admin/settlements/\(batch)"))
+            // Each cell names its column, which phones show beside the value.
+            #expect(list.text.contains(#"<td data-label="触发方式">手动</td>"#), "\(list.text)")
             let statements = try await finance.get("/admin/settlements/\(batch)")
             #expect(statements.status == .ok && statements.text.contains("/admin/exports/statements.csv?settlement_id=\(batch)"), "\(statements.text)")
             // The batch's own lines, whatever else was settled in the same second.

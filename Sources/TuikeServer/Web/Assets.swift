@@ -23,6 +23,10 @@ enum Assets {
         .fields{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:.75rem;align-items:end}.fields label{font-size:.875rem;color:#555}
         .fields input,.fields select{display:block;width:100%;padding:.45rem;border:1px solid #ddd;border-radius:6px;font-size:1rem}
         @media (min-width:720px){main{padding:2rem}}
+        @media (max-width:600px){.scroll table,.scroll tbody,.scroll tr,.scroll td{display:block}.scroll thead{display:none}
+        .scroll tr{padding:.5rem 0;border-bottom:1px solid #eee}.scroll td{display:flex;gap:.75rem;border:0;padding:.15rem 0;white-space:normal;overflow-wrap:anywhere}
+        .scroll td::before{content:attr(data-label);flex:0 0 6.5rem;color:#888}.scroll td:empty,.scroll td.actions:not(:has(form)){display:none}
+        .scroll td.actions{flex-wrap:wrap}.scroll td.actions::before{content:none}}
         """
 
     /// Countdowns on `[data-countdown]`, live group progress over Server-Sent Events on

@@ -19,8 +19,21 @@ enum ConsoleView {
         return node
     }
 
+    /// Each cell also carries its column's name, which phones show beside the value: there a row
+    /// becomes a card of label–value lines instead of a table to scroll sideways.
     static func table(_ columns: [String], _ rows: [Node]) -> Node {
-        ["columns": columns, "rows": rows, "empty": rows.isEmpty]
+        let labelled = rows.map { row -> Node in
+            var row = row
+            if let cells = row["cells"] as? [Node] {
+                row["cells"] = cells.enumerated().map { index, cell -> Node in
+                    var cell = cell
+                    cell["label"] = index < columns.count ? columns[index] : ""
+                    return cell
+                }
+            }
+            return row
+        }
+        return ["columns": columns, "rows": labelled, "empty": rows.isEmpty]
     }
 
     /// `key` names the row for tests and scripts (`data-row`); cells are text or `cell(_:link:)`.

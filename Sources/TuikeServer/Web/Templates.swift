@@ -88,7 +88,7 @@ enum Templates {
             {{#fields}}<label>{{label}}{{#select}}<select name="{{name}}">{{#choices}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{text}}</option>{{/choices}}</select>{{/select}}{{^select}}<input name="{{name}}" type="{{type}}" value="{{value}}" placeholder="{{hint}}"{{#required}} required{{/required}}>{{/select}}</label>{{/fields}}
             <button class="btn" type="submit">{{submit}}</button></form>{{/form}}
             {{#table}}<div class="scroll"><table><thead><tr>{{#columns}}<th>{{.}}</th>{{/columns}}</tr></thead><tbody>
-            {{#rows}}<tr data-row="{{key}}">{{#cells}}<td>{{#.link}}<a href="{{link}}">{{text}}</a>{{/.link}}{{^.link}}{{text}}{{/.link}}</td>{{/cells}}
+            {{#rows}}<tr data-row="{{key}}">{{#cells}}<td data-label="{{label}}">{{#.link}}<a href="{{link}}">{{text}}</a>{{/.link}}{{^.link}}{{text}}{{/.link}}</td>{{/cells}}
             {{#has_actions}}<td class="actions">{{#actions}}{{> console_action}}{{/actions}}</td>{{/has_actions}}{{^has_actions}}<td></td>{{/has_actions}}</tr>{{/rows}}
             </tbody></table></div>{{#empty}}<p class="muted">{{t.none}}</p>{{/empty}}{{/table}}
             {{#has_section_actions}}<p class="actions">{{#section_actions}}{{> console_action}}{{/section_actions}}</p>{{/has_section_actions}}
