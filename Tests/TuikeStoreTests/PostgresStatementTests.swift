@@ -121,4 +121,21 @@ import TuikeTestSupport
             }
         }
     }
+
+    /// A named statement whose result columns a schema change altered fails on PostgreSQL for good
+    /// (0A000, "cached plan must not change result type"). After one such failure it gets a new
+    /// name and is prepared again.
+    @Test(.enabled(if: onPostgres)) func aStatementASchemaChangeBrokeIsPreparedAgain() async throws {
+        try await Self.withOneConnection { store in
+            try await store.write { db in try await db.execute("INSERT INTO p (id, s) VALUES (\(bind: Int64(1)), \(bind: "a"))") }
+            let columns = { @Sendable in
+                try await store.read { db in try await db.rows("SELECT * FROM p WHERE id = \(bind: Int64(1))")[0].allColumns.count }
+            }
+            #expect(try await columns() == 4)
+            try await store.write { db in try await db.execute("ALTER TABLE p ADD COLUMN extra TEXT") }
+            await #expect(throws: PSQLError.self) { _ = try await columns() }
+            #expect(try await columns() == 5)
+            #expect(try await columns() == 5)
+        }
+    }
 }
