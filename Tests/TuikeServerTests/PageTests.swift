@@ -35,6 +35,8 @@ import TuikeTestSupport
             Templates.render("group", title: "x", language: .zh, context: ["product_title": Self.hostile, "group": ["id": "g1", "status": "forming"],
                                                                               "share_url": Self.hostile, "labels": Self.hostile]),
             Templates.render("message", title: Self.hostile, language: .en, context: ["message": Self.hostile]),
+            Templates.render("checkout", title: "x", language: .zh, context: ["order_id": Self.hostile, "payable": true, "other_status": Self.hostile,
+                                                                                 "lines": [["title": Self.hostile, "quantity": "1", "amount_paid": "1.00"]]]),
             Templates.render("console", title: "x", language: .zh, context: [
                 "error": Self.hostile, "nav": [ConsoleView.link(Self.hostile, "/admin")], "user": ["username": Self.hostile],
                 "sections": [ConsoleView.section("s", Self.hostile, note: Self.hostile,

@@ -49,12 +49,20 @@ import TuikeTestSupport
         try await withTestApp(kind) { client, _ async throws in
             let order = try await Self.order(client)
             let page = try await client.send(.get, "/pay/\(order)", headers: [:])
-            #expect(page.status == .ok && page.text.contains("¥500.00") && page.text.contains("<form method=\"post\""))
+            #expect(page.status == .ok && page.text.contains("¥500.00") && page.text.contains("<form method=\"post\"") && page.text.contains("收银台"))
+            let english = try await client.send(.get, "/pay/\(order)?lang=en", headers: [:])
+            #expect(english.text.contains("Checkout") && english.text.contains("Pay (sandbox) ¥500.00"), "\(english.text)")
             let paid = try await client.send(.post, "/pay/\(order)", headers: [:])
             #expect(paid.status == .seeOther && paid.headers[.location] == "/pay/\(order)")
             #expect(try await client.send(.get, "/pay/\(order)", headers: [:]).text.contains("已支付"))
             #expect(try await client.send(.get, "/api/v1/orders/\(order)").json["status"] as? String == "paid")
             #expect(try await client.send(.get, "/pay/ord_missing", headers: [:]).status == .notFound)
+
+            // An order that can no longer be paid says so, in words, with no pay button.
+            let lapsed = try await Self.order(client)
+            _ = try await client.send(.post, "/api/v1/sandbox/clock/advance", body: #"{"seconds":86400}"#)
+            let cancelled = try await client.send(.get, "/pay/\(lapsed)", headers: [:])
+            #expect(cancelled.text.contains("已取消") && !cancelled.text.contains("<form method=\"post\""), "\(cancelled.text)")
         }
     }
 

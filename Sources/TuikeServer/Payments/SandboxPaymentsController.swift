@@ -66,26 +66,27 @@ struct SandboxPaymentsController {
 
     @Sendable func page(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        guard let order = try await orders.find(id) else {
-            return HTML.page(title: "订单不存在", body: "<h1>订单不存在</h1>", status: .notFound)
-        }
-        let lines = order.items.map { "<li>\(HTML.escape($0.title)) × \($0.quantity) <b>¥\(Money.format($0.paid))</b></li>" }.joined()
-        let action = order.status == .pendingPayment
-            ? "<form method=\"post\" action=\"/pay/\(HTML.escape(order.id))\"><button type=\"submit\">支付 ¥\(Money.format(order.amount))（沙箱）</button></form>"
-            : "<p><b>\(order.status == .paid ? "已支付，谢谢！" : "订单状态：\(HTML.escape(order.status.rawValue))")</b></p>"
-        let group = order.groupID.map { "<p><a class=\"btn alt\" href=\"/g/\(HTML.escape($0))\">查看拼团进度 · See the group</a></p>" } ?? ""
-        return HTML.page(title: "收银台", body: """
-            <h1>收银台 · Sandbox checkout</h1><p>订单 \(HTML.escape(order.id))</p><ul>\(lines)</ul>
-            <p>合计 <b>¥\(Money.format(order.amount))</b></p>\(action)\(group)
-            <p><small>这是沙箱支付，不会真实扣款。This is a sandbox payment; no money moves.</small></p>
-            """)
+        let language = Language.of(request)
+        guard let order = try await orders.find(id) else { return Self.orderNotFound(language) }
+        let strings = language.strings
+        let page: [String: Any] = [
+            "order_id": order.id, "amount": Money.format(order.amount), "payable": order.status == .pendingPayment, "paid": order.status == .paid,
+            "other_status": [.pendingPayment, .paid].contains(order.status) ? "" : strings["state_\(order.status.rawValue)"] ?? order.status.rawValue,
+            "lines": order.items.map { ["title": $0.title, "quantity": "\($0.quantity)", "amount_paid": Money.format($0.paid)] },
+            "group_id": order.groupID ?? "",
+        ]
+        return Templates.page("checkout", title: strings["checkout"]!, language: language, context: page)
+    }
+
+    static func orderNotFound(_ language: Language) -> Response {
+        Templates.message(language.strings["order_not_found"]!, "", language: language, status: .notFound)
     }
 
     /// The pay button: the provider signs a notification and delivers it to the callback's own
     /// verification path, then the buyer returns to the checkout page.
     @Sendable func pay(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        guard let order = try await orders.find(id) else { return HTML.page(title: "订单不存在", body: "<h1>订单不存在</h1>", status: .notFound) }
+        guard let order = try await orders.find(id) else { return Self.orderNotFound(Language.of(request)) }
         if order.status == .pendingPayment {
             let notification = Notification(type: "payment.succeeded", orderId: order.id, paymentId: "sbx_" + Identifier.secret(length: 16), amount: order.amount)
             let body = try JSONEncoder().encode(notification)

@@ -48,6 +48,9 @@ enum Strings {
         "appeal_sent": "申诉已提交，我们会尽快答复", "withdrawal_requested": "审核中", "withdrawal_approved": "打款中",
         "withdrawal_paid": "已到账", "withdrawal_failed": "打款失败，已退回余额", "withdrawal_rejected": "已驳回", "appeal_open": "处理中", "appeal_answered": "已答复",
         "apply": "同意协议并提交申请", "applied": "申请已提交", "applied_message": "我们会尽快审核，通过后即可用手机号和密码登录。",
+        "checkout": "收银台", "checkout_order": "订单", "total": "合计", "pay_sandbox": "支付（沙箱）", "paid_thanks": "已支付，谢谢！",
+        "order_status": "订单状态", "see_group": "查看拼团进度", "sandbox_payment": "这是沙箱支付，不会真实扣款。",
+        "order_not_found": "订单不存在",
     ]
     static let en: [String: String] = [
         "shop": "Tuike Academy", "courses": "All courses", "buy": "Buy now", "price": "Price", "group_buy": "Group buy", "group_price": "Group price",
@@ -75,6 +78,9 @@ enum Strings {
         "appeal_sent": "Appeal sent; we will answer soon", "withdrawal_requested": "under review", "withdrawal_approved": "paying out",
         "withdrawal_paid": "paid", "withdrawal_failed": "failed, back in your balance", "withdrawal_rejected": "rejected", "appeal_open": "open", "appeal_answered": "answered", "applied": "Application received",
         "applied_message": "We will review it soon; once approved, log in with your phone and password.",
+        "checkout": "Checkout", "checkout_order": "Order", "total": "Total", "pay_sandbox": "Pay (sandbox)", "paid_thanks": "Paid. Thank you!",
+        "order_status": "Order status", "see_group": "See the group", "sandbox_payment": "This is a sandbox payment; no money moves.",
+        "order_not_found": "Order not found",
     ]
 }
 
