@@ -3,8 +3,8 @@ import TuikeCore
 import TuikeStore
 
 /// The kinds of due work and their handlers: hourly idempotency-key clean-up and rank
-/// recomputation, the cancellation of each unpaid order at its timeout, a settlement batch at
-/// each period boundary, and the recovery of payouts an instance did not see through.
+/// recomputation, a settlement batch at each period boundary, and the recovery of payouts an
+/// instance did not see through; and the sweep that cancels unpaid orders at their timeout.
 enum JobHandlers {
     static let purgeIdempotencyKeys = "idempotency.purge"
     static let recomputeRanks = "ranks.recompute"
@@ -42,6 +42,10 @@ enum JobHandlers {
                 try await scheduleHourly(recomputeRanks, after: execution.now, database: database)
             },
         ]
+    }
+
+    static func sweeps(database: any Database) -> [String: JobRunner.Sweep] {
+        ["orders.expire_due": { now in try await OrderRepository(database: database).expireDue(at: now) }]
     }
 
     /// Idempotent: the dedupe keys name the hour and the period, so every instance may call it at start.

@@ -86,7 +86,7 @@ public struct TuikeApp: Sendable {
         let groupRefunds = GroupRefunds(groups: GroupRepository(database: database), orders: OrderRepository(database: database),
                                         refunds: RefundRepository(database: database), providers: paymentProviders, clock: clock)
         let jobs = JobRunner(database: database, clock: clock, handlers: JobHandlers.all(database: database, payouts: payouts, groupRefunds: groupRefunds),
-                             logger: logger)
+                             sweeps: JobHandlers.sweeps(database: database), logger: logger)
         let app = TuikeApp(database: database, clock: clock, sandboxClock: sandboxClock, jobs: jobs, registry: registry, logger: logger,
                            cipher: options.cipher, publicURL: options.publicURL,
                            clicks: ClickRecorder(repository: ClickRepository(database: database), logger: logger),

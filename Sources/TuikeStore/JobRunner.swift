@@ -20,29 +20,43 @@ public struct JobExecution: Sendable {
 /// period"), so a retry after a crash repeats nothing that already happened.
 public final class JobRunner: Sendable {
     public typealias Handler = @Sendable (JobExecution) async throws -> Void
+    /// Due work found by a query rather than kept as jobs (unpaid orders past their timeout): run
+    /// with the time at the start of every `runDue`.
+    public typealias Sweep = @Sendable (Instant) async throws -> Void
 
     let queue: JobQueue
     let database: any Database
     let clock: any TuikeClock
     let handlers: [String: Handler]
+    let sweeps: [String: Sweep]
     let logger: Logger
     public let owner: String
     let leaseMilliseconds: Int64
 
-    public init(database: any Database, clock: any TuikeClock, handlers: [String: Handler], logger: Logger,
+    public init(database: any Database, clock: any TuikeClock, handlers: [String: Handler], sweeps: [String: Sweep] = [:], logger: Logger,
                 owner: String = Identifier.secret(length: 12), leaseMilliseconds: Int64 = 300_000) {
         self.queue = JobQueue(database: database)
         self.database = database
         self.clock = clock
         self.handlers = handlers
+        self.sweeps = sweeps
         self.logger = logger
         self.owner = owner
         self.leaseMilliseconds = leaseMilliseconds
     }
 
-    /// Claims and runs every job due now, batch after batch; returns how many ran successfully.
+    /// Runs the sweeps, then claims and runs every job due now, batch after batch; returns how
+    /// many jobs ran successfully. A failing sweep is logged and tried again next time.
     @discardableResult
     public func runDue(batchSize: Int = 50) async throws -> Int {
+        let start = clock.now()
+        for (name, sweep) in sweeps.sorted(by: { $0.key < $1.key }) {
+            do {
+                try await sweep(start)
+            } catch {
+                logger.error("sweep failed", metadata: ["sweep": "\(name)", "error": "\(error)"])
+            }
+        }
         var succeeded = 0
         while true {
             let now = clock.now()

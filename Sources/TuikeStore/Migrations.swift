@@ -113,6 +113,12 @@ public enum Migrations {
             "DROP INDEX orders_by_promoter",
             "CREATE INDEX orders_by_promoter ON orders (promoter_id, paid_at, self_referral)",
         ]),
+        // Unpaid orders are cancelled by a sweep over this partial index instead of a job per
+        // order (see `OrderRepository.expireDue`). Orders stored before keep their jobs.
+        Migration(version: 10, name: "orders_expire_by_sweep", statements: [
+            "ALTER TABLE orders ADD COLUMN expires_at BIGINT",
+            "CREATE INDEX orders_awaiting_payment ON orders (expires_at) WHERE status = 'pending_payment'",
+        ]),
     ]
 }
 

@@ -13,9 +13,10 @@ public struct OrderRepository: Sendable {
         attribution_rule, attribution_click_id, self_referral, created_at, paid_at, group_id
         """
 
+    /// Orders stored before migration 10 were each given a job that cancels them at their timeout.
     public static let expireJob = "orders.expire"
 
-    /// Stores a new order and schedules its cancellation at `expiresAt` if it is still unpaid then;
+    /// Stores a new order, to be cancelled at `expiresAt` if it is still unpaid then (`expireDue`);
     /// an order with the same `external_id` that exists already is returned instead (the second
     /// create is a retry). Returns the stored order and whether it is new.
     public func create(_ order: Order, expiresAt: Instant, redeemsCoupon: Bool = false) async throws -> (Order, created: Bool) {
@@ -41,12 +42,12 @@ public struct OrderRepository: Sendable {
     static func insert(_ order: Order, expiresAt: Instant, redeemsCoupon: Bool, in db: any SQLDatabase) async throws -> Bool {
         let row = try await db.first("""
             INSERT INTO orders (id, buyer_id, external_id, status, currency, amount, discount, visitor_id, click_id, coupon, promoter_id,
-                level_one, level_two, level_three, attribution_rule, attribution_click_id, self_referral, created_at, group_id)
+                level_one, level_two, level_three, attribution_rule, attribution_click_id, self_referral, created_at, group_id, expires_at)
             VALUES (\(bind: order.id), \(bind: order.buyerID), \(bind: order.externalID), \(bind: order.status.rawValue), \(bind: order.currency),
                 \(bind: order.amount), \(bind: order.discount), \(bind: order.visitorID), \(bind: order.clickID), \(bind: order.coupon), \(bind: order.promoterID),
                 \(bind: order.levelOne.joined(separator: ",")), \(bind: order.levelTwo), \(bind: order.levelThree),
                 \(bind: order.attributionRule.rawValue), \(bind: order.attributionClickID), \(bind: Int64(order.selfReferral ? 1 : 0)),
-                \(bind: order.createdAt.milliseconds), \(bind: order.groupID))
+                \(bind: order.createdAt.milliseconds), \(bind: order.groupID), \(bind: expiresAt.milliseconds))
             ON CONFLICT DO NOTHING RETURNING id
             """)
         guard row != nil else { return false }
@@ -70,8 +71,6 @@ public struct OrderRepository: Sendable {
                  .int(item.unitPrice), .int(item.quantity), .int(item.discount), .int(item.paid),
                  .text(try StoredJSON.text(of: item.rule)), .text(item.ruleSource)]
             })
-        try await JobQueue.schedule(kind: Self.expireJob, at: expiresAt, payload: order.id, dedupeKey: "\(Self.expireJob):\(order.id)",
-                                    now: order.createdAt, in: db)
         try await Outbox.emit("order.created", subject: order.id, payload: [
             "order_id": .string(order.id), "buyer_id": .string(order.buyerID), "amount": .int(order.amount), "promoter_id": Outbox.Value(order.promoterID),
         ], at: order.createdAt, in: db)
@@ -301,31 +300,68 @@ public struct OrderRepository: Sendable {
             """)!.decode(column: "n", as: Int64.self)
     }
 
-    /// Cancels the order if it is still unpaid and returns its stock; completes the job in the
-    /// same transaction. Returns whether the order was cancelled.
+    /// Cancels every order still unpaid at its `expires_at` (at most `limit` per round, rounds until
+    /// none is left); returns how many it cancelled. A job per order used to do this: four index
+    /// entries written with each order and a claimed, run and completed job for each one later,
+    /// paid or not. Now an order enters a partial index of unpaid orders and leaves it when paid.
+    /// Each order is cancelled in its own write, so one that fails holds up no other; the first
+    /// failure is thrown after the round, and the order is tried again next time. Safe on several
+    /// instances at once: the cancelling UPDATE is conditional, so only one of them cancels.
+    @discardableResult
+    public func expireDue(at now: Instant, limit: Int = 100) async throws -> Int {
+        var cancelled = 0
+        while true {
+            let due = try await database.read { db in
+                try await db.rows("""
+                    SELECT id FROM orders WHERE status = 'pending_payment' AND expires_at <= \(bind: now.milliseconds)
+                    ORDER BY expires_at LIMIT \(bind: limit)
+                    """).map { try $0.decode(column: "id", as: String.self) }
+            }
+            let database = database
+            let results = await withTaskGroup(of: Result<Bool, any Error>.self) { group in
+                for orderID in due {
+                    group.addTask {
+                        do { return .success(try await database.write { db in try await Self.cancel(orderID, at: now, in: db) }) } catch { return .failure(error) }
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            for result in results { if case .success(true) = result { cancelled += 1 } }
+            if let failure = results.lazy.compactMap({ if case .failure(let error) = $0 { error } else { nil } }).first { throw failure }
+            if due.count < limit { return cancelled }
+        }
+    }
+
+    /// Runs a job of an order stored before migration 10: cancels it if it is still unpaid, and
+    /// completes the job in the same transaction.
     @discardableResult
     public func expire(_ execution: JobExecution) async throws -> Bool {
         let orderID = execution.job.payload
         return try await database.write { db in
-            let cancelled = try await db.first("""
-                UPDATE orders SET status = 'cancelled' WHERE id = \(bind: orderID) AND status = 'pending_payment' RETURNING id
-                """) != nil
-            if cancelled {
-                try await Outbox.emit("order.cancelled", subject: orderID, payload: ["order_id": .string(orderID)], at: execution.now, in: db)
-                try await GroupRepository.released(orderID: orderID, at: execution.now, in: db)
-                if let coupon = try await db.first("SELECT coupon FROM orders WHERE id = \(bind: orderID)")?.decode(column: "coupon", as: String?.self) {
-                    try await CouponRepository.release(coupon, in: db)
-                }
-                for row in try await db.rows("SELECT product_id, quantity FROM order_items WHERE order_id = \(bind: orderID)") {
-                    try await db.execute("""
-                        UPDATE products SET stock = stock + \(bind: try row.decode(column: "quantity", as: Int64.self))
-                        WHERE id = \(bind: try row.decode(column: "product_id", as: String.self)) AND stock IS NOT NULL
-                        """)
-                }
-            }
+            let cancelled = try await Self.cancel(orderID, at: execution.now, in: db)
             try await execution.complete(in: db)
             return cancelled
         }
+    }
+
+    /// Cancels the order if it is still unpaid, and gives back its group slot, coupon use and
+    /// stock. Returns whether it cancelled it.
+    static func cancel(_ orderID: String, at now: Instant, in db: any SQLDatabase) async throws -> Bool {
+        guard try await db.first("""
+            UPDATE orders SET status = 'cancelled' WHERE id = \(bind: orderID) AND status = 'pending_payment' RETURNING id
+            """) != nil else { return false }
+        try await Outbox.emit("order.cancelled", subject: orderID, payload: ["order_id": .string(orderID)], at: now, in: db)
+        try await GroupRepository.released(orderID: orderID, at: now, in: db)
+        if let coupon = try await db.first("SELECT coupon FROM orders WHERE id = \(bind: orderID)")?.decode(column: "coupon", as: String?.self) {
+            try await CouponRepository.release(coupon, in: db)
+        }
+        for row in try await db.rows("SELECT product_id, quantity FROM order_items WHERE order_id = \(bind: orderID)") {
+            try await db.execute("""
+                UPDATE products SET stock = stock + \(bind: try row.decode(column: "quantity", as: Int64.self))
+                WHERE id = \(bind: try row.decode(column: "product_id", as: String.self)) AND stock IS NOT NULL
+                """)
+        }
+        return true
     }
 
     public func entitlements(buyerID: String) async throws -> [(productID: String, grantedAt: Instant)] {

@@ -1,5 +1,6 @@
 import Logging
 import SQLKit
+import Synchronization
 import Testing
 import TuikeCore
 @testable import TuikeStore
@@ -85,6 +86,23 @@ import TuikeTestSupport
                 try await runner.runDue()
             }
             #expect(try await JobQueue(database: database).counts() == JobQueue.Counts(failed: 1))
+        }
+    }
+
+    /// A sweep runs before the jobs, with the time the pass started; one that fails is logged
+    /// and holds up neither the other sweeps nor the jobs.
+    @Test(arguments: TestDatabase.available)
+    func aFailingSweepHoldsUpNothingElse(database kind: TestDatabase) async throws {
+        try await kind.withDatabase { database async throws in
+            struct Broken: Error {}
+            let clock = FixedClock(Instant(milliseconds: 1_000_000))
+            let seen = Mutex<[Instant]>([])
+            let runner = JobRunner(database: database, clock: clock, handlers: ["k": { _ in }],
+                                   sweeps: ["a.broken": { _ in throw Broken() }, "b.working": { now in seen.withLock { $0.append(now) } }],
+                                   logger: TestDatabase.logger)
+            try await JobQueue(database: database).schedule(kind: "k", at: clock.now(), now: clock.now())
+            #expect(try await runner.runDue() == 1)
+            #expect(seen.withLock { $0 } == [clock.now()])
         }
     }
 
