@@ -30,9 +30,10 @@ final class SQLiteHandle: @unchecked Sendable {
     }()
 
     /// Writes of a group commit run in savepoints after a failure (see `GroupCommitWriter`), and a
-    /// savepoint's undo pages go to the statement journal. At SQLite's default 64 KiB (16 pages) a payment's savepoint spilled it to
-    /// a temporary file, and from then on the rest of the batch paid a `pwrite` for every page it
-    /// touched: 12 % of the writer thread's time in `bench/orders.sh`. 4 MiB keeps ordinary writes
+    /// savepoint's undo pages go to the statement journal. At SQLite's default 64 KiB (16 pages) a
+    /// payment's savepoint spilled it to a temporary file, and from then on the rest of the batch
+    /// paid a `pwrite` for every page it touched: 12 % of the writer thread's time in
+    /// `bench/orders.sh` (when every write had a savepoint). 4 MiB keeps ordinary writes
     /// in memory; a bulk statement (a settlement's million-row update) still spills. Set once,
     /// before the first connection opens; if SQLite was initialised already it stays at the default.
     private static let statementJournalSpill: Int32 = tuike_sqlite_set_statement_journal_spill(4 << 20)

@@ -19,11 +19,12 @@ final class WriterThread: TaskExecutor, @unchecked Sendable {
             Self.describeCurrentThread(name: name, niceness: niceness)
             run()
         }
+        thread.name = name
         thread.start()
     }
 
-    /// Names the thread for `top -H` and `perf` (Foundation's `Thread.name` does not reach the
-    /// kernel on Linux), and asks for `niceness`. Raising a thread's priority needs CAP_SYS_NICE
+    /// On Linux, names the thread for `top -H` and `perf` (Foundation's `Thread.name` does not
+    /// reach the kernel there), and asks for `niceness`. Raising a thread's priority needs CAP_SYS_NICE
     /// (or `LimitNICE=` in a systemd unit); without it the thread keeps the process's priority.
     private static func describeCurrentThread(name: String, niceness: Int32?) {
         #if os(Linux)
