@@ -29,11 +29,12 @@ field() { sed -E "s/.*\"$1\":\"([^\"]+)\".*/\\1/"; }
 # The server's CPU time so far (user + system) in clock ticks, from /proc (Linux).
 server_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 
-# run NAME URL [wrk args…] — prints "NAME  req/s  p50  p99  server CPU per request" and sets $rps
-# and $cpu_us. CPU per request is what to compare between builds: on these shared VMs req/s moves
-# with the neighbours' load (CPU steal), the CPU a request costs much less.
+# run NAME URL [wrk args…] — prints "NAME  req/s  p50  p99  server CPU per request" and sets $rps,
+# $requests (answered within the run) and $cpu_us. CPU per request is what to compare between
+# builds: on these shared VMs req/s moves with the neighbours' load (CPU steal), the CPU a request
+# costs much less.
 run() {
-    local name=$1 url=$2 out ticks_before ticks_after requests
+    local name=$1 url=$2 out ticks_before ticks_after
     shift 2
     ticks_before=$(server_ticks)
     out=$(wrk -t"$threads" -c"$connections" -d"$duration" --latency "$@" "$url")
