@@ -32,7 +32,7 @@ import TuikeTestSupport
     }
 
     /// 30 orders paid around their timeout: 5 before the clock moves past it (paid), 20 while it
-    /// moves and the expiry jobs run, staggered 10 ms apart, and 5 after (409 `order_cancelled`).
+    /// moves and the expiry sweep runs, staggered 10 ms apart, and 5 after (409 `order_cancelled`).
     /// Each ends paid with one payment (200) or cancelled with none, never both, and the ledger
     /// balances. Payments read the order ahead and take it with a conditional UPDATE, so the middle
     /// 20 are the race that path must lose cleanly (on SQLite runs gave some of each; on PostgreSQL
