@@ -76,6 +76,39 @@ import TuikeTestSupport
         }
     }
 
+    /// One due order whose cancellation fails (a trigger refuses it here) holds up no other: the
+    /// sweep cancels the rest, then throws; the refused order stays unpaid and is cancelled by a
+    /// later sweep once the cause is gone. (On SQLite the failing write shares a batch with the
+    /// others, which exercises the writer's replay.)
+    @Test(arguments: TestDatabase.available)
+    func oneFailingCancellationHoldsUpNoOther(database kind: TestDatabase) async throws {
+        try await kind.withDatabase { database async throws in
+            try await Self.stockedProduct(5, in: database)
+            let ids = [try await Self.order(1, expiresAt: Self.start, in: database), try await Self.order(2, expiresAt: Self.start, in: database),
+                       try await Self.order(3, expiresAt: Self.start, in: database)]
+            try await database.write { db in
+                if database.dialect.kind == .postgres {
+                    try await db.execute("CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql")
+                    try await db.execute("""
+                        CREATE TRIGGER refuse BEFORE UPDATE ON orders FOR EACH ROW WHEN (OLD.id = 'ord_expiry_2') EXECUTE FUNCTION refuse()
+                        """)
+                } else {
+                    try await db.execute("CREATE TRIGGER refuse BEFORE UPDATE ON orders WHEN OLD.id = 'ord_expiry_2' BEGIN SELECT RAISE(ABORT, 'refused'); END")
+                }
+            }
+            let orders = OrderRepository(database: database)
+            await #expect(throws: (any Error).self) { try await orders.expireDue(at: Self.start) }
+            #expect(try await Self.status(ids[0], in: database) == .cancelled)
+            #expect(try await Self.status(ids[1], in: database) == .pendingPayment)
+            #expect(try await Self.status(ids[2], in: database) == .cancelled)
+            #expect(try await Self.stock(database) == 4)
+            try await database.write { db in try await db.execute("DROP TRIGGER refuse\(unsafeRaw: database.dialect.kind == .postgres ? " ON orders" : "")") }
+            #expect(try await orders.expireDue(at: Self.start) == 1)
+            #expect(try await Self.stock(database) == 5)
+            #expect(try await Self.cancelledEvents(database) == 3)
+        }
+    }
+
     /// Orders stored before the sweep have no `expires_at` and a job each; the job still cancels
     /// them and the sweep leaves them alone.
     @Test(arguments: TestDatabase.available)
