@@ -352,6 +352,12 @@ import TuikeTestSupport
             #expect(results.filter { $0 == .conflict || $0 == .unprocessableContent }.count == 16)
             let listed = try await client.send(.get, "/api/v1/coupons").json["data"] as? [[String: Any]]
             #expect(listed?.first?["used"] as? Int == 5)
+
+            // The four unpaid orders lapse and give their uses back; the paid one keeps its use.
+            _ = try await client.send(.post, "/api/v1/sandbox/clock/advance", body: #"{"seconds":1900}"#)
+            #expect((try await client.send(.get, "/api/v1/coupons").json["data"] as? [[String: Any]])?.first?["used"] as? Int == 1)
+            let again = try await client.send(.post, "/api/v1/orders", body: #"{"buyer_id":"r-late","items":[{"product_id":"\#(book)","quantity":1}],"coupon":"Q-TEN"}"#)
+            #expect(again.status == .created, "\(again.text)")
         }
     }
 }
