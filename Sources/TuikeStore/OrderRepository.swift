@@ -326,8 +326,14 @@ public struct OrderRepository: Sendable {
                 }
                 return await group.reduce(into: []) { $0.append($1) }
             }
-            for result in results { if case .success(true) = result { cancelled += 1 } }
-            if let failure = results.lazy.compactMap({ if case .failure(let error) = $0 { error } else { nil } }).first { throw failure }
+            var failure: (any Error)?
+            for result in results {
+                switch result {
+                case .success(let didCancel): if didCancel { cancelled += 1 }
+                case .failure(let error): failure = failure ?? error
+                }
+            }
+            if let failure { throw failure }
             if due.count < limit { return cancelled }
         }
     }
@@ -347,12 +353,12 @@ public struct OrderRepository: Sendable {
     /// Cancels the order if it is still unpaid, and gives back its group slot, coupon use and
     /// stock. Returns whether it cancelled it.
     static func cancel(_ orderID: String, at now: Instant, in db: any SQLDatabase) async throws -> Bool {
-        guard try await db.first("""
-            UPDATE orders SET status = 'cancelled' WHERE id = \(bind: orderID) AND status = 'pending_payment' RETURNING id
-            """) != nil else { return false }
+        guard let cancelled = try await db.first("""
+            UPDATE orders SET status = 'cancelled' WHERE id = \(bind: orderID) AND status = 'pending_payment' RETURNING coupon
+            """) else { return false }
         try await Outbox.emit("order.cancelled", subject: orderID, payload: ["order_id": .string(orderID)], at: now, in: db)
         try await GroupRepository.released(orderID: orderID, at: now, in: db)
-        if let coupon = try await db.first("SELECT coupon FROM orders WHERE id = \(bind: orderID)")?.decode(column: "coupon", as: String?.self) {
+        if let coupon = try cancelled.decode(column: "coupon", as: String?.self) {
             try await CouponRepository.release(coupon, in: db)
         }
         for row in try await db.rows("SELECT product_id, quantity FROM order_items WHERE order_id = \(bind: orderID)") {
