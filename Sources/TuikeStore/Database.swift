@@ -24,7 +24,20 @@ public protocol Database: Sendable {
     /// batches). On SQLite it is `write`.
     func writeStatement<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
 
+    /// Runs `body`, whose store calls (reads, then at most a few writes, one after another) may
+    /// share one connection: on PostgreSQL a request's eight reads and its write then take one
+    /// lease from the pool instead of nine. A store call made while another of the session is
+    /// running, or after the session ended (a task it started), takes a connection of its own.
+    /// On SQLite it just runs `body`: its reads run in place and its writes go to the one writer.
+    func session<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T
+
     func shutdown() async throws
+}
+
+extension Database {
+    public func session<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await body()
+    }
 }
 
 /// What differs between SQLite and PostgreSQL, in one place.

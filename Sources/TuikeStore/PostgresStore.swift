@@ -3,6 +3,7 @@ import Logging
 import PostgresKit
 import PostgresNIO
 import SQLKit
+import Synchronization
 
 /// PostgreSQL through PostgresNIO's `PostgresClient` pool. Each write is one `BEGIN … COMMIT` on a
 /// pinned connection; concurrency safety comes from conditional updates, unique keys and row locks
@@ -40,12 +41,36 @@ public final class PostgresStore: Database {
 
     /// Runs `body` with a leased connection, on that connection's event loop: each statement's
     /// answer then resumes the body on the thread that read it, instead of hopping to the
-    /// concurrency pool and back for every statement.
+    /// concurrency pool and back for every statement. Inside a `session` of this store, the
+    /// session's connection is used when it is free.
     private func withConnection<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in
+        if let pin = SessionPin.current, pin.store == ObjectIdentifier(self), pin.take() {
+            defer { pin.give() }
+            return try await withTaskExecutorPreference(EventLoopTaskExecutor(pin.connection.eventLoop)) {
+                try await body(sql(pin.connection))
+            }
+        }
+        return try await client.withConnection { connection in
             try await withTaskExecutorPreference(EventLoopTaskExecutor(connection.eventLoop)) {
                 try await body(sql(connection))
             }
+        }
+    }
+
+    public func session<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        if let pin = SessionPin.current, pin.store == ObjectIdentifier(self), pin.isOpen { return try await body() }
+        return try await client.withConnection { connection in
+            let pin = SessionPin(store: ObjectIdentifier(self), connection: connection)
+            let result: Result<T, any Error>
+            do {
+                result = .success(try await SessionPin.$current.withValue(pin) {
+                    try await withTaskExecutorPreference(EventLoopTaskExecutor(connection.eventLoop)) { try await body() }
+                })
+            } catch {
+                result = .failure(error)
+            }
+            await pin.close()
+            return try result.get()
         }
     }
 
@@ -74,6 +99,68 @@ public final class PostgresStore: Database {
     public func shutdown() async throws {
         runTask.cancel()
         await runTask.value
+    }
+}
+
+/// The connection a `session` leased, lent to one store call at a time while the session lasts.
+/// A task-local value is inherited by tasks started inside the session, which may run at the same
+/// time or outlive it: `take` lets only one call have the connection, and none after `close`.
+final class SessionPin: Sendable {
+    @TaskLocal static var current: SessionPin?
+
+    private enum State {
+        case free, lent, closed
+        /// Closed while a call held the connection: the lease ends when it gives it back.
+        case closing(CheckedContinuation<Void, Never>)
+    }
+    let store: ObjectIdentifier
+    let connection: PostgresConnection
+    private let state = Mutex(State.free)
+
+    init(store: ObjectIdentifier, connection: PostgresConnection) {
+        self.store = store
+        self.connection = connection
+    }
+
+    var isOpen: Bool {
+        state.withLock { state in
+            switch state {
+            case .free, .lent: true
+            case .closed, .closing: false
+            }
+        }
+    }
+
+    func take() -> Bool {
+        state.withLock { state in
+            guard case .free = state else { return false }
+            state = .lent
+            return true
+        }
+    }
+
+    func give() {
+        let waiting = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            switch state {
+            case .lent: state = .free; return nil
+            case .closing(let continuation): state = .closed; return continuation
+            case .free, .closed: return nil
+            }
+        }
+        waiting?.resume()
+    }
+
+    /// Returns once no call holds the connection, and no later call will take it, so that the
+    /// lease may end.
+    func close() async {
+        await withCheckedContinuation { continuation in
+            let held = state.withLock { state -> Bool in
+                if case .lent = state { state = .closing(continuation); return true }
+                state = .closed
+                return false
+            }
+            if !held { continuation.resume() }
+        }
     }
 }
 

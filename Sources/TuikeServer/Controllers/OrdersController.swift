@@ -85,11 +85,15 @@ struct OrdersController {
     @Sendable func create(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         try context.requireAdmin()
         let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context, allowedFields: CreateRequest.fields)
-        let (order, created) = try await placement.place(
-            .init(buyerID: body.buyerId, items: body.items.map { ($0.productId, $0.quantity) }, visitorID: body.visitorId,
-                  clickID: body.clickId, coupon: body.coupon, externalID: body.externalId), at: clock.now())
-        // A new order has no payments or refunds to read back.
-        return created ? try JSONOutput.response(OrderView(order, payments: [], refunds: []), status: .created) : try await view(order, status: .ok)
+        let now = clock.now()
+        // One connection for the reads of attribution and pricing and the write (PostgreSQL).
+        return try await database.session { [self] in
+            let (order, created) = try await placement.place(
+                .init(buyerID: body.buyerId, items: body.items.map { ($0.productId, $0.quantity) }, visitorID: body.visitorId,
+                      clickID: body.clickId, coupon: body.coupon, externalID: body.externalId), at: now)
+            // A new order has no payments or refunds to read back.
+            return created ? try JSONOutput.response(OrderView(order, payments: [], refunds: []), status: .created) : try await view(order, status: .ok)
+        }
     }
 
     @Sendable func list(_ request: Request, context: TuikeRequestContext) async throws -> Response {
@@ -121,10 +125,13 @@ struct OrdersController {
         let id = try context.parameters.require("id")
         let body = try await JSONBody.decode(PaidRequest.self, from: request, context: context, allowedFields: ["payment_id", "provider"])
         guard (1...128).contains(body.paymentId.count) else { throw TuikeError.validation("payment_id must be 1 to 128 characters") }
-        let (order, recorded) = try await orders.recordPayment(id, paymentID: body.paymentId, provider: body.provider ?? "external",
-                                                               settings: try await program.current(), at: clock.now())
-        if let recorded { return try JSONOutput.response(OrderView(order, payments: [recorded], refunds: []), status: .ok) }
-        return try await view(order, status: .ok)
+        let now = clock.now()
+        return try await database.session { [self] in
+            let (order, recorded) = try await orders.recordPayment(id, paymentID: body.paymentId, provider: body.provider ?? "external",
+                                                                   settings: try await program.current(), at: now)
+            if let recorded { return try JSONOutput.response(OrderView(order, payments: [recorded], refunds: []), status: .ok) }
+            return try await view(order, status: .ok)
+        }
     }
 
     func view(_ order: Order, status: HTTPResponse.Status) async throws -> Response {
