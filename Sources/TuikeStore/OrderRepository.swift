@@ -167,10 +167,12 @@ public struct OrderRepository: Sendable {
         // reading and locking the order inside the write.
         guard let readAhead = try await find(orderID) else { throw TuikeError.notFound("order", orderID) }
         return try await database.write { db in
+            // The payment_id's check rides in the UPDATE: a used one sends the payment the long way.
             if readAhead.status == .pendingPayment,
-               try await db.first("SELECT order_id FROM payments WHERE payment_id = \(bind: paymentID)") == nil,
                try await db.first("""
-                   UPDATE orders SET status = 'paid', paid_at = \(bind: now.milliseconds) WHERE id = \(bind: orderID) AND status = 'pending_payment' RETURNING id
+                   UPDATE orders SET status = 'paid', paid_at = \(bind: now.milliseconds)
+                   WHERE id = \(bind: orderID) AND status = 'pending_payment'
+                       AND NOT EXISTS (SELECT 1 FROM payments WHERE payment_id = \(bind: paymentID)) RETURNING id
                    """) != nil {
                 return try await Self.book(readAhead, paymentID: paymentID, provider: provider, settings: settings, dialect: dialect, at: now, in: db)
             }
