@@ -8,7 +8,6 @@ import TuikeStore
 struct OrderPlacement {
     let orders: OrderRepository
     let products: ProductRepository
-    let productRules: ProductRuleRepository
     let campaignRules: CampaignRuleRepository
     let coupons: CouponRepository
     let promoters: PromoterRepository
@@ -49,11 +48,10 @@ struct OrderPlacement {
         var items: [Order.Item] = []
         for line in request.items {
             guard (1...Order.maxQuantity).contains(line.quantity) else { throw TuikeError.validation("quantity must be between 1 and \(Order.maxQuantity)") }
-            guard let product = try await products.find(line.productID), product.status == .active else {
+            guard let (product, productRule) = try await products.findWithRule(line.productID), product.status == .active else {
                 throw TuikeError.validation("product_id \(line.productID) is not an active product")
             }
-            let resolved = RuleResolution.resolve(productID: product.id, at: now, campaigns: campaigns,
-                                                  productRule: try await productRules.rule(productID: product.id),
+            let resolved = RuleResolution.resolve(productID: product.id, at: now, campaigns: campaigns, productRule: productRule,
                                                   programDefault: .programDefault(settings))
             items.append(Order.Item(
                 id: Identifier.make("itm", at: now), productID: product.id, title: product.title, kind: product.kind, unitPrice: request.unitPrice ?? product.price,
@@ -82,11 +80,9 @@ struct OrderPlacement {
                 throw TuikeError.validation("coupon \(code) is not valid")
             }
         }
-        let result = try await attribution.attribute(
+        let (result, levelTwo, levelThree) = try await attribution.attributeWithUpline(
             .init(buyerID: request.buyerID, visitorID: request.visitorID, clickID: request.clickID, couponPromoterID: couponPromoter),
             settings: settings, now: now)
-        var (levelTwo, levelThree): (String?, String?) = (nil, nil)
-        if let promoter = result.promoterID { (levelTwo, levelThree) = try await promoters.upline(of: promoter) }
         let order = Order(
             id: Identifier.make("ord", at: now), buyerID: request.buyerID, externalID: request.externalID, status: .pendingPayment,
             amount: items.reduce(0) { $0 + $1.paid }, discount: discount, visitorID: request.visitorID, clickID: request.clickID,

@@ -32,7 +32,7 @@ public struct TuikeApp: Sendable {
     var orderPlacement: OrderPlacement {
         OrderPlacement(
             orders: OrderRepository(database: database), products: ProductRepository(database: database),
-            productRules: ProductRuleRepository(database: database), campaignRules: CampaignRuleRepository(database: database),
+            campaignRules: CampaignRuleRepository(database: database),
             coupons: CouponRepository(database: database),
             promoters: PromoterRepository(database: database, cipher: cipher), attribution: AttributionQuery(database: database, cipher: cipher),
             program: ProgramRepository(database: database))

@@ -28,15 +28,25 @@ public struct AttributionQuery: Sendable {
     }
 
     public func attribute(_ request: Request, settings: ProgramSettings, now: Instant) async throws -> Attribution.Result {
+        try await attributeWithUpline(request, settings: settings, now: now).result
+    }
+
+    /// The attribution and the upline (levels 2 and 3) of the promoter it chose, for the order's
+    /// snapshot.
+    public func attributeWithUpline(_ request: Request, settings: ProgramSettings, now: Instant) async throws
+        -> (result: Attribution.Result, parent: String?, grandparent: String?) {
         let since = now.adding(milliseconds: -settings.windowDays * 86_400_000)
         let found = try await clicks.forAttribution(visitorID: request.visitorID, clickID: request.clickID, since: since, until: now)
         let binding = try await bindings.binding(buyerID: request.buyerID)
         var ids = Set(found.map(\.promoterID))
         if let binding { ids.insert(binding.promoterID) }
         if let coupon = request.couponPromoterID { ids.insert(coupon) }
-        return Attribution.decide(Attribution.Input(
+        let candidates = try await promoters.candidates(ids)
+        let result = Attribution.decide(Attribution.Input(
             buyerID: request.buyerID, now: now, model: settings.attributionModel, windowDays: settings.windowDays,
             binding: binding, couponPromoterID: request.couponPromoterID, clicks: found,
-            promoters: try await promoters.candidates(ids)))
+            promoters: candidates.mapValues(\.candidate)))
+        let chosen = result.promoterID.flatMap { candidates[$0] }
+        return (result, chosen?.parent, chosen?.grandparent)
     }
 }

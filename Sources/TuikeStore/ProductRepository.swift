@@ -30,6 +30,19 @@ public struct ProductRepository: Sendable {
         }
     }
 
+    /// The product with its own commission rule, if it has one, in one read (order placement).
+    public func findWithRule(_ id: String) async throws -> (product: Product, rule: CommissionRule?)? {
+        try await database.read { db in
+            guard let row = try await db.first("""
+                SELECT \(unsafeRaw: Self.prefixedColumns), r.body AS rule_body
+                FROM products p LEFT JOIN product_rules r ON r.product_id = p.id WHERE p.id = \(bind: id)
+                """) else { return nil }
+            return (try Self.decode(row), try row.decode(column: "rule_body", as: String?.self).map(StoredJSON.rules.decode))
+        }
+    }
+
+    static let prefixedColumns = columns.split(separator: ", ").map { "p.\($0)" }.joined(separator: ", ")
+
     /// Newest first. `before` is the last id of the previous page.
     public func list(status: Product.Status?, limit: Int, before: String?) async throws -> [Product] {
         try await database.read { db in

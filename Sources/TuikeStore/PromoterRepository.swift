@@ -100,16 +100,6 @@ public struct PromoterRepository: Sendable {
         try await db.first("SELECT \(unsafeRaw: columns) FROM promoters WHERE id = \(bind: id)").map(decode)
     }
 
-    /// The promoter's parent and grandparent (levels 2 and 3 above it), in one read.
-    public func upline(of id: String) async throws -> (parent: String?, grandparent: String?) {
-        try await database.read { db in
-            guard let row = try await db.first("""
-                SELECT p.parent_id, q.parent_id AS grandparent_id FROM promoters p LEFT JOIN promoters q ON q.id = p.parent_id WHERE p.id = \(bind: id)
-                """) else { return (nil, nil) }
-            return (try row.decode(column: "parent_id", as: String?.self), try row.decode(column: "grandparent_id", as: String?.self))
-        }
-    }
-
     public func find(inviteCode: String) async throws -> Promoter? {
         let code = InviteCode.normalize(inviteCode)
         return try await database.read { db in
@@ -222,14 +212,20 @@ public struct PromoterRepository: Sendable {
     }
 
     /// Status and buyer account of the given promoters, for attribution.
-    public func candidates(_ ids: Set<String>) async throws -> [String: Attribution.Candidate] {
+    /// What attribution needs of each promoter, and each one's upline (read in the same statement:
+    /// the order snapshots the chosen promoter's).
+    func candidates(_ ids: Set<String>) async throws -> [String: (candidate: Attribution.Candidate, parent: String?, grandparent: String?)] {
         guard !ids.isEmpty else { return [:] }
         return try await database.read { db in
-            var result: [String: Attribution.Candidate] = [:]
-            for row in try await db.rows("SELECT id, status, buyer_id FROM promoters WHERE id IN (\(SQLList(ids.sorted().map { SQLBind($0) })))") {
-                result[try row.decode(column: "id", as: String.self)] = Attribution.Candidate(
-                    status: try row.decodeEnum(column: "status", as: Promoter.Status.self),
-                    buyerID: try row.decode(column: "buyer_id", as: String?.self))
+            var result: [String: (candidate: Attribution.Candidate, parent: String?, grandparent: String?)] = [:]
+            for row in try await db.rows("""
+                SELECT p.id, p.status, p.buyer_id, p.parent_id, q.parent_id AS grandparent_id
+                FROM promoters p LEFT JOIN promoters q ON q.id = p.parent_id WHERE p.id IN (\(SQLList(ids.sorted().map { SQLBind($0) })))
+                """) {
+                result[try row.decode(column: "id", as: String.self)] = (
+                    Attribution.Candidate(status: try row.decodeEnum(column: "status", as: Promoter.Status.self),
+                                          buyerID: try row.decode(column: "buyer_id", as: String?.self)),
+                    try row.decode(column: "parent_id", as: String?.self), try row.decode(column: "grandparent_id", as: String?.self))
             }
             return result
         }
