@@ -37,6 +37,38 @@ struct PostgresDirectDatabase: SQLDatabase {
             try await connection.sql().execute(sql: query, onRow)
             return
         }
+        try await run(name: name, sql: sql, bindings: bindings, types: types, onRow)
+    }
+
+    /// Runs an INSERT of whole rows as one statement, its text written here: SQLKit's builder
+    /// took 6 % of the process's time in the PostgreSQL orders benchmark.
+    func insertRows(_ statement: RowInsert, rows: some Collection<[RowValue]>) async throws {
+        var sql = statement.postgresPrefix
+        var bindings = PostgresBindings(capacity: rows.count * statement.columns.count)
+        var types: [PostgresDataType] = []
+        types.reserveCapacity(rows.count * statement.columns.count)
+        for (index, row) in rows.enumerated() {
+            sql += index == 0 ? "(" : ", ("
+            for (column, value) in row.enumerated() {
+                if column > 0 { sql += ", " }
+                sql += "$\(types.count + 1)"
+                switch value {
+                case .text(let text): bindings.append(text); types.append(.text)
+                case .int(let number): bindings.append(number); types.append(.int8)
+                case .null: bindings.appendNull(); types.append(.null)
+                }
+            }
+            sql += ")"
+        }
+        guard let name = statements?.name(sql: sql, types: types) else {
+            _ = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).collect()
+            return
+        }
+        try await run(name: name, sql: sql, bindings: bindings, types: types) { _ in }
+    }
+
+    private func run(name: String, sql: String, bindings: PostgresBindings, types: [PostgresDataType],
+                     _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
         do {
             try await DynamicStatement.$current.withValue(.init(name: name, sql: sql, types: types)) {
                 for try await row in try await connection.execute(DynamicStatement(bindings: bindings), logger: logger) {
@@ -44,7 +76,7 @@ struct PostgresDirectDatabase: SQLDatabase {
                 }
             }
         } catch let error as PSQLError {
-            if Self.mustPrepareAgain(error) { statements.forget(sql: sql, types: types) }
+            if Self.mustPrepareAgain(error) { statements?.forget(sql: sql, types: types) }
             throw error
         }
     }

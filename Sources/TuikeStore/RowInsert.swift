@@ -31,25 +31,32 @@ struct RowInsert: Sendable {
     let columns: [String]
     /// The single-row statement run once per row on SQLite.
     let sqliteSQL: String
+    /// `INSERT INTO table (columns) VALUES `, to which PostgreSQL's multi-row statement adds its rows.
+    let postgresPrefix: String
 
     init(into table: String, columns: [String]) {
         self.table = table
         self.columns = columns
         sqliteSQL = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES ("
             + (1...columns.count).map { "?\($0)" }.joined(separator: ", ") + ")"
+        postgresPrefix = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
     }
 }
 
 extension SQLDatabase {
     /// Inserts `rows` with `statement`. On SQLite one cached single-row statement runs per row with
     /// its values bound directly: SQLKit's builder and value encoder cost more than SQLite's
-    /// insert itself (measured on the click path). Elsewhere it is one multi-row INSERT, so keep
-    /// `rows` within the bind limit. On SQLite run it inside `Database.write`: outside a
+    /// insert itself (measured on the click path). On PostgreSQL it is one multi-row INSERT, so
+    /// keep `rows` within the bind limit. On SQLite run it inside `Database.write`: outside a
     /// transaction every row would be a commit of its own.
     func insertRows(_ statement: RowInsert, rows: some Collection<[RowValue]>) async throws {
         guard !rows.isEmpty else { return }
         if let direct = self as? SQLiteDirectDatabase {
             try direct.runEach(statement.sqliteSQL, rows)
+            return
+        }
+        if let direct = self as? PostgresDirectDatabase {
+            try await direct.insertRows(statement, rows: rows)
             return
         }
         var insert = self.insert(into: statement.table).columns(statement.columns)

@@ -86,6 +86,23 @@ import TuikeTestSupport
     }
 
     /// Transactions run on their connection's event loop, so answers resume them without a hop.
+    /// `insertRows` writes its multi-row statement itself; texts, integers and nulls land as
+    /// SQLKit's builder put them, named or (cache off) unnamed.
+    @Test(.enabled(if: onPostgres), arguments: [true, false]) func rowsInsertedInOneStatement(cache: Bool) async throws {
+        try await Self.withOneConnection(cache: cache) { store in
+            let insert = RowInsert(into: "p", columns: ["id", "s"])
+            for round in Int64(0)..<2 {
+                try await store.write { db in
+                    try await db.insertRows(insert, rows: [[.int(round * 10 + 1), .text("推客 '$1")], [.int(round * 10 + 2), .null], [.int(round * 10 + 3), .text("")]])
+                }
+            }
+            let rows = try await store.read { db in try await db.rows("SELECT id, s FROM p ORDER BY id") }
+            #expect(try rows.map { try $0.decode(column: "id", as: Int64.self) } == [1, 2, 3, 11, 12, 13])
+            #expect(try rows.map { try $0.decode(column: "s", as: String?.self) } == ["推客 '$1", nil, "", "推客 '$1", nil, ""])
+            #expect(try await Self.prepared("INSERT INTO p (id, s) VALUES ($1, $2), ($3, $4), ($5, $6)", on: store) == (cache ? 1 : 0))
+        }
+    }
+
     @Test(.enabled(if: onPostgres)) func bodiesRunOnTheConnectionsEventLoop() async throws {
         try await Self.withOneConnection { store in
             let onLoop = try await store.write { db in
