@@ -1,12 +1,15 @@
 import SQLKit
 import TuikeCore
 
-/// The journal entries and outbox events of one transaction, gathered while it runs and written
-/// together by `write`: one INSERT per table for all of them rather than a few statements for each.
-/// A payment books two entries and three events; on PostgreSQL every statement is a round trip.
+/// The journal entries, outbox events and other inserts of one transaction, gathered while it
+/// runs and written together by `write` as one `StatementBatch`: one INSERT per table for all of
+/// them, and on PostgreSQL one round trip for all the tables. A payment books two entries, three
+/// events, its payment row, its commissions, the buyer's courses and binding.
 struct Bookings {
     private var entries: [(entry: JournalEntry, reference: String)] = []
     private var events: [Outbox.Event] = []
+    /// Further writes that nothing in the transaction reads before `write` (see `StatementBatch`).
+    var statements = StatementBatch()
 
     mutating func post(_ entry: JournalEntry, reference: String) { entries.append((entry, reference)) }
 
@@ -16,9 +19,12 @@ struct Bookings {
 
     /// Writes what was gathered, inside the caller's transaction, and starts over.
     mutating func write(at now: Instant, in db: any SQLDatabase) async throws {
-        if !entries.isEmpty { try await JournalRepository.post(entries, at: now, in: db) }
-        try await Outbox.emit(events, at: now, in: db)
+        var batch = statements
+        if !entries.isEmpty { try await JournalRepository.post(entries, at: now, into: &batch, in: db) }
+        Outbox.emit(events, at: now, into: &batch)
+        try await batch.run(in: db)
         entries = []
         events = []
+        statements = StatementBatch()
     }
 }

@@ -174,15 +174,20 @@ public struct BindingRepository: Sendable {
     /// the same promoter is extended, a live binding to another promoter is kept. `days`: 0 none,
     /// -1 permanent. One statement, so concurrent payments cannot interleave.
     public static func bind(buyerID: String, promoterID: String, days: Int64, at now: Instant, in db: any SQLDatabase) async throws {
-        guard days != 0 else { return }
+        if let statement = bindStatement(buyerID: buyerID, promoterID: promoterID, days: days, at: now) { try await db.execute(statement) }
+    }
+
+    /// The statement `bind` runs; nil when the program binds no one (`days` 0).
+    static func bindStatement(buyerID: String, promoterID: String, days: Int64, at now: Instant) -> SQLQueryString? {
+        guard days != 0 else { return nil }
         let expires: Int64? = days < 0 ? nil : now.milliseconds + days * 86_400_000
-        try await db.execute("""
+        return """
             INSERT INTO bindings (buyer_id, promoter_id, bound_at, expires_at)
             VALUES (\(bind: buyerID), \(bind: promoterID), \(bind: now.milliseconds), \(bind: expires))
             ON CONFLICT (buyer_id) DO UPDATE SET promoter_id = excluded.promoter_id, bound_at = excluded.bound_at, expires_at = excluded.expires_at
             WHERE bindings.promoter_id = excluded.promoter_id
                OR (bindings.expires_at IS NOT NULL AND bindings.expires_at <= \(bind: now.milliseconds))
-            """)
+            """
     }
 
     public func bind(buyerID: String, promoterID: String, days: Int64, at now: Instant) async throws {

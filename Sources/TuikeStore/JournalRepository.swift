@@ -13,10 +13,14 @@ public enum JournalRepository {
         try await insert([(Identifier.make("jrn", at: now), entry, reference)], at: now, in: db)
     }
 
-    /// Several entries at once: the same, with one INSERT per table for all of them.
-    static func post(_ entries: [(entry: JournalEntry, reference: String)], at now: Instant, in db: any SQLDatabase) async throws {
+    /// Several entries at once: the same, their rows added to `batch` (one INSERT per table for
+    /// all of them), the balances kept in step at once.
+    static func post(_ entries: [(entry: JournalEntry, reference: String)], at now: Instant, into batch: inout StatementBatch,
+                     in db: any SQLDatabase) async throws {
         for (entry, _) in entries { try await project(entry, covering: nil, in: db) }
-        try await insert(entries.map { (Identifier.make("jrn", at: now), $0.entry, $0.reference) }, at: now, in: db)
+        for chunk in entries.map({ (id: Identifier.make("jrn", at: now), entry: $0.entry, reference: $0.reference) }).chunked(by: 300) {
+            insertRows(chunk, at: now, into: &batch)
+        }
     }
 
     private static func project(_ entry: JournalEntry, covering: String?, in db: any SQLDatabase) async throws {
@@ -45,13 +49,20 @@ public enum JournalRepository {
     /// Entries written together with multi-row INSERTs; the caller keeps `promoter_balances` in step.
     static func insert(_ entries: [(id: String, entry: JournalEntry, reference: String)], at now: Instant, in db: any SQLDatabase) async throws {
         for chunk in entries.chunked(by: 300) {
-            try await db.insertRows(entryInsert, rows: chunk.map { id, entry, reference in
-                [.text(id), .text(entry.kind), .text(reference), .int(now.milliseconds)]
-            })
-            try await db.insertRows(postingInsert, rows: chunk.flatMap { id, entry, _ in
-                entry.postings.map { [.text(id), .text($0.account.description), .int($0.amount)] }
-            })
+            var batch = StatementBatch()
+            insertRows(chunk, at: now, into: &batch)
+            try await batch.run(in: db)
         }
+    }
+
+    private static func insertRows(_ entries: some Collection<(id: String, entry: JournalEntry, reference: String)>, at now: Instant,
+                                   into batch: inout StatementBatch) {
+        batch.insert(entryInsert, rows: entries.map { id, entry, reference in
+            [.text(id), .text(entry.kind), .text(reference), .int(now.milliseconds)]
+        })
+        batch.insert(postingInsert, rows: entries.flatMap { id, entry, _ in
+            entry.postings.map { [.text(id), .text($0.account.description), .int($0.amount)] }
+        })
     }
 
     static func insufficient(promoterID: String, amount: Int64, in db: any SQLDatabase) async throws -> TuikeError {

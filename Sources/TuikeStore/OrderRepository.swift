@@ -33,6 +33,7 @@ public struct OrderRepository: Sendable {
     static let itemInsert = RowInsert(
         into: "order_items",
         columns: ["id", "order_id", "position", "product_id", "title", "kind", "unit_price", "quantity", "discount", "paid", "rule", "rule_source"])
+    static let paymentInsert = RowInsert(into: "payments", columns: ["id", "order_id", "payment_id", "provider", "amount", "created_at"])
     static let commissionInsert = RowInsert(
         into: "commissions",
         columns: ["id", "order_id", "order_item_id", "promoter_id", "level", "amount", "status", "rule_source", "basis", "eligible_at", "created_at"])
@@ -64,16 +65,18 @@ public struct OrderRepository: Sendable {
                 """)
             if taken == nil { throw TuikeError(.conflict, code: "out_of_stock", "not enough stock of \(item.title)") }
         }
-        try await db.insertRows(
+        var batch = StatementBatch()
+        batch.insert(
             itemInsert,
-            rows: order.items.enumerated().map { position, item in
+            rows: try order.items.enumerated().map { position, item in
                 [.text(item.id), .text(order.id), .int(Int64(position)), .text(item.productID), .text(item.title), .text(item.kind.rawValue),
                  .int(item.unitPrice), .int(item.quantity), .int(item.discount), .int(item.paid),
                  .text(try StoredJSON.text(of: item.rule)), .text(item.ruleSource)]
             })
-        try await Outbox.emit("order.created", subject: order.id, payload: [
+        Outbox.emit([Outbox.Event("order.created", subject: order.id, payload: [
             "order_id": .string(order.id), "buyer_id": .string(order.buyerID), "amount": .int(order.amount), "promoter_id": Outbox.Value(order.promoterID),
-        ], at: order.createdAt, in: db)
+        ])], at: order.createdAt, into: &batch)
+        try await batch.run(in: db)
         return true
     }
 
@@ -201,12 +204,11 @@ public struct OrderRepository: Sendable {
     private static func book(_ order: Order, paymentID: String, provider: String, settings: ProgramSettings, dialect: Dialect, at now: Instant,
                              in db: any SQLDatabase) async throws -> (order: Order, recorded: Payment?) {
         let orderID = order.id
-        try await db.execute("""
-            INSERT INTO payments (id, order_id, payment_id, provider, amount, created_at)
-            VALUES (\(bind: Identifier.make("pay", at: now)), \(bind: orderID), \(bind: paymentID), \(bind: provider), \(bind: order.amount), \(bind: now.milliseconds))
-            """)
-        let payment = Payment(paymentID: paymentID, provider: provider, amount: order.amount, createdAt: now)
         var bookings = Bookings()
+        bookings.statements.insert(paymentInsert, rows: [[
+            .text(Identifier.make("pay", at: now)), .text(orderID), .text(paymentID), .text(provider), .int(order.amount), .int(now.milliseconds),
+        ]])
+        let payment = Payment(paymentID: paymentID, provider: provider, amount: order.amount, createdAt: now)
         if order.amount > 0 { bookings.post(try .payment(order.amount), reference: orderID) }
         bookings.emit("order.paid", subject: orderID, payload: [
             "order_id": .string(orderID), "payment_id": .string(paymentID), "provider": .string(provider), "amount": .int(order.amount),
@@ -230,17 +232,17 @@ public struct OrderRepository: Sendable {
             }
         } else {
             try await bookCommissions(order, settings: settings, dialect: dialect, at: now, into: &bookings, in: db)
-            try await bookings.write(at: now, in: db)
             for item in order.items where item.kind == .course {
-                try await db.execute("""
+                bookings.statements.add("""
                     INSERT INTO entitlements (buyer_id, product_id, order_id, granted_at)
                     VALUES (\(bind: order.buyerID), \(bind: item.productID), \(bind: orderID), \(bind: now.milliseconds)) ON CONFLICT DO NOTHING
                     """)
             }
         }
         if let promoter = order.promoterID, !order.selfReferral {
-            try await BindingRepository.bind(buyerID: order.buyerID, promoterID: promoter, days: settings.bindingDays, at: now, in: db)
+            bookings.statements.add(BindingRepository.bindStatement(buyerID: order.buyerID, promoterID: promoter, days: settings.bindingDays, at: now))
         }
+        try await bookings.write(at: now, in: db)
         return (paid, payment)
     }
 
@@ -283,7 +285,7 @@ public struct OrderRepository: Sendable {
             }
         }
         // At most 50 lines × 3 levels: one INSERT, well within the bind limit.
-        try await db.insertRows(commissionInsert, rows: rows)
+        bookings.statements.insert(commissionInsert, rows: rows)
         if !accrued.isEmpty { bookings.post(try .accrual(accrued), reference: order.id) }
     }
 

@@ -64,18 +64,26 @@ public enum Outbox {
     }
 
     /// Records `events` inside the caller's transaction in two statements, however many there are
-    /// (on PostgreSQL every statement is a round trip).
+    /// (one on PostgreSQL, where every statement is a round trip).
     public static func emit(_ events: [Event], at now: Instant, in db: any SQLDatabase) async throws {
+        var batch = StatementBatch()
+        emit(events, at: now, into: &batch)
+        try await batch.run(in: db)
+    }
+
+    /// The same, added to a batch of the caller's. A delivery names its event's id and type by
+    /// value rather than reading `events`, so it may share a batch with the event's INSERT.
+    static func emit(_ events: [Event], at now: Instant, into batch: inout StatementBatch) {
         guard !events.isEmpty else { return }
         let ids = events.map { _ in Identifier.make("evt", at: now) }
-        try await db.insertRows(insertStatement, rows: zip(ids, events).map { id, event in
+        batch.insert(insertStatement, rows: zip(ids, events).map { id, event in
             [.text(id), .text(event.type), .text(event.subject), .text(json(event.payload)), .int(now.milliseconds)]
         })
-        try await db.execute("""
+        let values = SQLList(zip(ids, events).map { id, event in SQLGroupExpression([SQLBind(id), SQLBind(event.type)]) })
+        batch.add("""
             INSERT INTO webhook_deliveries (event_id, endpoint_id, status, next_attempt_at, updated_at)
-            SELECT e.id, w.id, 'pending', \(bind: now.milliseconds), \(bind: now.milliseconds) FROM events e JOIN webhook_endpoints w
-                ON w.status = 'active' AND (w.event_types = '*' OR (',' || w.event_types || ',') LIKE ('%,' || e.type || ',%'))
-            WHERE e.id IN (\(SQLList(ids.map { SQLBind($0) })))
+            SELECT e.column1, w.id, 'pending', \(bind: now.milliseconds), \(bind: now.milliseconds) FROM (VALUES \(values)) AS e JOIN webhook_endpoints w
+                ON w.status = 'active' AND (w.event_types = '*' OR (',' || w.event_types || ',') LIKE ('%,' || e.column2 || ',%'))
             """)
     }
 }

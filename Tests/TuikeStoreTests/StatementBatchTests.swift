@@ -1,0 +1,97 @@
+import SQLKit
+import Testing
+@testable import TuikeStore
+import TuikeTestSupport
+
+/// `StatementBatch`: writes sent together (one statement on PostgreSQL) land exactly as if run one
+/// by one, foreign keys between them hold, and a failing one changes nothing.
+@Suite struct StatementBatchTests {
+    static let parent = RowInsert(into: "parent", columns: ["id", "note"])
+    static let child = RowInsert(into: "child", columns: ["id", "parent_id"])
+
+    static func withTables<T>(_ database: TestDatabase, _ body: (any Database) async throws -> T) async throws -> T {
+        try await database.withDatabase(migrated: false) { store in
+            try await store.write { db in
+                try await db.execute("CREATE TABLE parent (id TEXT PRIMARY KEY, note TEXT)")
+                try await db.execute("CREATE TABLE child (id BIGINT PRIMARY KEY, parent_id TEXT NOT NULL REFERENCES parent (id))")
+                try await db.execute("CREATE TABLE tally (id TEXT PRIMARY KEY, n BIGINT NOT NULL)")
+            }
+            return try await body(store)
+        }
+    }
+
+    static func batch(_ id: String, child childID: Int64) -> StatementBatch {
+        var batch = StatementBatch()
+        // On PostgreSQL the child's key is checked at the end of the one statement, against a
+        // parent row that a sibling of the same statement inserts.
+        batch.insert(parent, rows: [[.text(id), .null], [.text(id + "-b"), .text("推客 '$1")]])
+        batch.insert(child, rows: [[.int(childID), .text(id)]])
+        batch.add("""
+            INSERT INTO tally (id, n) VALUES (\(bind: "all"), \(bind: Int64(1)))
+            ON CONFLICT (id) DO UPDATE SET n = tally.n + excluded.n
+            """)
+        batch.add(nil)
+        return batch
+    }
+
+    @Test(arguments: TestDatabase.available) func aBatchWritesWhatItsStatementsWouldOneByOne(database: TestDatabase) async throws {
+        try await Self.withTables(database) { store in
+            for (round, id) in ["a", "b"].enumerated() {
+                let batch = Self.batch(id, child: Int64(round))
+                try await store.write { db in try await batch.run(in: db) }
+            }
+            let parents = try await store.read { db in try await db.rows("SELECT id, note FROM parent ORDER BY id") }
+            #expect(try parents.map { try $0.decode(column: "id", as: String.self) } == ["a", "a-b", "b", "b-b"])
+            #expect(try parents.map { try $0.decode(column: "note", as: String?.self) } == [nil, "推客 '$1", nil, "推客 '$1"])
+            let children = try await store.read { db in try await db.rows("SELECT parent_id FROM child ORDER BY id") }
+            #expect(try children.map { try $0.decode(column: "parent_id", as: String.self) } == ["a", "b"])
+            let tally = try await store.read { db in try await db.first("SELECT n FROM tally")!.decode(column: "n", as: Int64.self) }
+            #expect(tally == 2)
+        }
+    }
+
+    @Test(arguments: TestDatabase.available) func aFailingStatementChangesNothing(database: TestDatabase) async throws {
+        try await Self.withTables(database) { store in
+            var batch = Self.batch("a", child: 1)
+            batch.insert(Self.child, rows: [[.int(2), .text("nobody")]])
+            let failing = batch
+            await #expect(throws: (any Error).self) {
+                try await store.write { db in try await failing.run(in: db) }
+            }
+            for table in ["parent", "child", "tally"] {
+                let count = try await store.read { db in
+                    try await db.first("SELECT COUNT(*) AS n FROM \(unsafeRaw: table)")!.decode(column: "n", as: Int64.self)
+                }
+                #expect(count == 0, "\(table)")
+            }
+        }
+    }
+
+    /// Two inserts of 40,000 and 30,000 values: together past PostgreSQL's 65,535 binds, so they
+    /// must run one by one.
+    @Test(arguments: TestDatabase.available) func aLargeBatchStaysWithinTheBindLimit(database: TestDatabase) async throws {
+        try await Self.withTables(database) { store in
+            var batch = StatementBatch()
+            let parents = (0..<20_000).map { [RowValue.text("p\($0)"), .text("")] } + (0..<15_000).map { [RowValue.text("q\($0)"), .text("")] }
+            batch.insert(Self.parent, rows: Array(parents[..<20_000]))
+            batch.insert(Self.parent, rows: Array(parents[20_000...]))
+            batch.insert(Self.child, rows: [[.int(1), .text("p0")]])
+            let large = batch
+            try await store.write { db in try await large.run(in: db) }
+            let count = try await store.read { db in try await db.first("SELECT COUNT(*) AS n FROM parent")!.decode(column: "n", as: Int64.self) }
+            #expect(count == Int64(parents.count))
+        }
+    }
+
+    @Test(.enabled(if: TestDatabase.available.contains(.postgres))) func onPostgresABatchIsOneStatement() async throws {
+        try await Self.withTables(.postgres) { store in
+            let batch = Self.batch("a", child: 1)
+            let statements = try await store.write { db in
+                try await batch.run(in: db)
+                return try await db.rows("SELECT statement FROM pg_prepared_statements").map { try $0.decode(column: "statement", as: String.self) }
+            }
+            #expect(statements.filter { $0.hasPrefix("WITH s0 AS (INSERT INTO parent") }.count == 1)
+            #expect(!statements.contains { $0.hasPrefix("INSERT INTO") })
+        }
+    }
+}
