@@ -33,7 +33,7 @@ enum JobHandlers {
                 // The job is due at the boundary it settles; a period settled by hand already is
                 // found and left alone. Then the next boundary, in the cycle in force now.
                 let settings = try await ProgramRepository(database: database).current()
-                try await SettlementRepository(database: database)
+                _ = try await SettlementRepository(database: database)
                     .settle(periodEnd: execution.job.dueAt, trigger: .scheduled, settings: settings, at: execution.now)
                 try await scheduleSettlement(after: execution.job.dueAt, settings: settings, database: database, now: execution.now)
             },

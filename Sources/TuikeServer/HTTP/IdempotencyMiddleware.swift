@@ -81,7 +81,7 @@ private final class BodyCollector: ResponseBodyWriter, Sendable {
     var buffer: ByteBuffer { storage.withLockedValue { $0 } }
     func write(_ buffer: ByteBuffer) async throws {
         var buffer = buffer
-        storage.withLockedValue { $0.writeBuffer(&buffer) }
+        _ = storage.withLockedValue { $0.writeBuffer(&buffer) }
     }
     func finish(_ trailingHeaders: HTTPFields?) async throws {}
 }
