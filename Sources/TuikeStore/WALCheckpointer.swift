@@ -11,14 +11,15 @@ final class WALCheckpointer: Sendable {
     private let thread = WriterThread(name: "tuike-sqlite-checkpoint")
     private let task = Mutex<Task<Void, Never>?>(nil)
 
-    init(path: String, interval: Duration = .milliseconds(100), logger: Logger) throws {
+    /// `statement` is the checkpoint; a test gives one that fails.
+    init(path: String, interval: Duration = .milliseconds(100), statement: String = "PRAGMA wal_checkpoint(PASSIVE)", logger: Logger) throws {
         let handle = try SQLiteHandle(path: path)
         try handle.run("PRAGMA busy_timeout=10000", []) { _ in }
         let loop = Task(executorPreference: thread) {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
                 do {
-                    try handle.run("PRAGMA wal_checkpoint(PASSIVE)", []) { _ in }
+                    try handle.run(statement, []) { _ in }
                 } catch {
                     logger.warning("WAL checkpoint failed", metadata: ["error": "\(error)"])
                 }
