@@ -10,18 +10,7 @@ import TuikeTestSupport
     static let onPostgres = TestDatabase.available.contains(.postgres)
 
     static func withStore<T>(maxConnections: Int, _ body: (PostgresStore) async throws -> T) async throws -> T {
-        try await TestDatabase.postgres.withLocation { location in
-            let store = try await PostgresStore.connect(url: location, logger: TestDatabase.logger, maxConnections: maxConnections)
-            do {
-                try await store.write { db in try await db.execute("CREATE TABLE s (id BIGINT PRIMARY KEY)") }
-                let result = try await body(store)
-                try await store.shutdown()
-                return result
-            } catch {
-                try? await store.shutdown()
-                throw error
-            }
-        }
+        try await PostgresStatementTests.withStore(maxConnections: maxConnections, table: "s (id BIGINT PRIMARY KEY)", body)
     }
 
     static func backend(_ db: any SQLDatabase, sleeping seconds: Double = 0) async throws -> Int {

@@ -46,10 +46,16 @@ import TuikeTestSupport
 
     /// One connection, so every statement below meets the state the earlier ones left on it.
     static func withOneConnection<T>(cache: Bool = true, _ body: (PostgresStore) async throws -> T) async throws -> T {
+        try await withStore(cache: cache, maxConnections: 1, table: "p (id BIGINT PRIMARY KEY, s TEXT, b BOOLEAN, d DOUBLE PRECISION)", body)
+    }
+
+    /// A PostgresStore of its own on a fresh schema, with one table created.
+    static func withStore<T>(cache: Bool = true, maxConnections: Int, table: String, _ body: (PostgresStore) async throws -> T) async throws -> T {
         try await TestDatabase.postgres.withLocation { location in
-            let store = try await PostgresStore.connect(url: location + (cache ? "" : "&statement_cache=off"), logger: TestDatabase.logger, maxConnections: 1)
+            let store = try await PostgresStore.connect(url: location + (cache ? "" : "&statement_cache=off"), logger: TestDatabase.logger,
+                                                        maxConnections: maxConnections)
             do {
-                try await store.write { db in try await db.execute("CREATE TABLE p (id BIGINT PRIMARY KEY, s TEXT, b BOOLEAN, d DOUBLE PRECISION)") }
+                try await store.write { db in try await db.execute("CREATE TABLE \(unsafeRaw: table)") }
                 let result = try await body(store)
                 try await store.shutdown()
                 return result
