@@ -25,8 +25,8 @@ public protocol Database: Sendable {
     func writeStatement<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
 
     /// Runs `body`, whose store calls (reads, then at most a few writes, one after another) may
-    /// share one connection: on PostgreSQL a request's eight reads and its write then take one
-    /// lease from the pool instead of nine. A store call made while another of the session is
+    /// share one connection: on PostgreSQL an order's six reads and its write then take one lease
+    /// from the pool instead of seven. A store call made while another of the session is
     /// running, or after the session ended (a task it started), takes a connection of its own.
     /// On SQLite it just runs `body`: its reads run in place and its writes go to the one writer.
     func session<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T

@@ -211,9 +211,8 @@ public struct PromoterRepository: Sendable {
         }
     }
 
-    /// Status and buyer account of the given promoters, for attribution.
-    /// What attribution needs of each promoter, and each one's upline (read in the same statement:
-    /// the order snapshots the chosen promoter's).
+    /// Status and buyer account of the given promoters, for attribution, and each one's upline
+    /// (read in the same statement: the order snapshots the chosen promoter's).
     func candidates(_ ids: Set<String>) async throws -> [String: (candidate: Attribution.Candidate, parent: String?, grandparent: String?)] {
         guard !ids.isEmpty else { return [:] }
         return try await database.read { db in

@@ -16,8 +16,6 @@ struct StatementBatch {
 
     private var statements: [Statement] = []
 
-    var isEmpty: Bool { statements.isEmpty }
-
     mutating func add(_ query: SQLQueryString?) {
         if let query { statements.append(.query(query)) }
     }
@@ -25,8 +23,6 @@ struct StatementBatch {
     mutating func insert(_ insert: RowInsert, rows: [[RowValue]]) {
         if !rows.isEmpty { statements.append(.rows(insert, rows)) }
     }
-
-    mutating func append(_ other: StatementBatch) { statements += other.statements }
 
     /// Runs the statements inside the caller's transaction.
     func run(in db: any SQLDatabase) async throws {
@@ -48,8 +44,10 @@ struct StatementBatch {
         try await db.execute(combined)
     }
 
-    /// PostgreSQL takes at most 65,535 binds per statement; a batch whose rows come near that (a
-    /// large settlement) runs its statements one by one, each within the limit as its caller keeps it.
+    /// A statement carries at most 65,535 binds (PostgresNIO traps beyond that); a batch whose rows
+    /// come near it (a large journal write) runs its statements one by one, each kept within the
+    /// limit by its caller. Rows' values are counted, NULLs included, other statements' binds not:
+    /// they are few.
     static let combinedValueLimit = 30_000
 
     private var rowValues: Int {
