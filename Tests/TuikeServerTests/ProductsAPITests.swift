@@ -82,6 +82,8 @@ import TuikeTestSupport
                 (#"{"title":"x"}"#, .badRequest, "invalid_request"),
                 (#"{"title":42,"price":1}"#, .badRequest, "invalid_request"),
                 (#"{"title":"x","price":100,"colour":"red"}"#, .unprocessableContent, "validation_failed"),
+                // A misspelt field is named even when another field has the wrong type.
+                (#"{"title":42,"price":1,"colour":"red"}"#, .unprocessableContent, "validation_failed"),
                 (#"{"title":"x","price":-1}"#, .unprocessableContent, "validation_failed"),
                 (#"{"title":"  ","price":1}"#, .unprocessableContent, "validation_failed"),
                 (#"{"title":"x","price":1,"kind":"ebook"}"#, .unprocessableContent, "validation_failed"),
