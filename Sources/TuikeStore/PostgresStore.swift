@@ -176,7 +176,8 @@ final class EventLoopTaskExecutor: TaskExecutor {
     }
 }
 
-/// `postgres://user:password@host:port/database?sslmode=disable|prefer|require&search_path=s&statement_cache=off`.
+/// `postgres://user:password@host:port/database?sslmode=disable|prefer|require&search_path=s&statement_cache=off`,
+/// or `postgres://user@/database?host=/var/run/postgresql&port=5432` (port optional) for the server's Unix socket.
 enum PostgresURL {
     /// False for `statement_cache=off` (see `PostgresDirectDatabase`).
     static func usesStatementCache(_ text: String) -> Bool {
@@ -184,30 +185,37 @@ enum PostgresURL {
     }
 
     static func configuration(_ text: String) throws -> PostgresClient.Configuration {
-        guard let components = URLComponents(string: text),
-              ["postgres", "postgresql"].contains(components.scheme ?? ""),
-              let host = components.host, !host.isEmpty
-        else { throw StoreError.unsupportedURL(text) }
-        let query = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
-        let tls: PostgresClient.Configuration.TLS
-        switch query["sslmode"] ?? "prefer" {
-        case "disable": tls = .disable
-        case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
-        default: tls = .prefer(.makeClientConfiguration())
+        guard let components = URLComponents(string: text), ["postgres", "postgresql"].contains(components.scheme ?? "") else {
+            throw StoreError.unsupportedURL(text)
         }
+        let query = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
         let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
-        var configuration = PostgresClient.Configuration(
-            host: host,
-            port: components.port ?? 5432,
-            username: components.user?.removingPercentEncoding ?? "postgres",
-            password: components.password?.removingPercentEncoding,
-            database: database.isEmpty ? nil : database,
-            tls: tls
-        )
+        let username = components.user?.removingPercentEncoding ?? "postgres"
+        let password = components.password?.removingPercentEncoding
+        var configuration: PostgresClient.Configuration
+        if let directory = query["host"], directory.hasPrefix("/") {
+            // libpq's convention: a `host` that is a directory names the server's Unix socket there.
+            configuration = PostgresClient.Configuration(
+                unixSocketPath: "\(directory)/.s.PGSQL.\(components.port ?? query["port"].flatMap { Int($0) } ?? 5432)",
+                username: username, password: password, database: database.isEmpty ? nil : database)
+        } else {
+            guard let host = components.host, !host.isEmpty else { throw StoreError.unsupportedURL(text) }
+            configuration = PostgresClient.Configuration(
+                host: host, port: components.port ?? 5432, username: username, password: password,
+                database: database.isEmpty ? nil : database, tls: tls(query["sslmode"]))
+        }
         if let searchPath = query["search_path"], !searchPath.isEmpty {
             configuration.options.additionalStartupParameters = [("search_path", searchPath)]
         }
         return configuration
+    }
+
+    private static func tls(_ mode: String?) -> PostgresClient.Configuration.TLS {
+        switch mode ?? "prefer" {
+        case "disable": .disable
+        case "require", "verify-ca", "verify-full": .require(.makeClientConfiguration())
+        default: .prefer(.makeClientConfiguration())
+        }
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOPosix
 import PostgresNIO
@@ -160,5 +161,38 @@ import TuikeTestSupport
             #expect(try await columns() == 5)
             #expect(try await columns() == 5)
         }
+    }
+}
+
+/// Database URLs: TCP hosts, and libpq's `host=/directory` for the server's Unix socket.
+@Suite struct PostgresURLTests {
+    @Test func aHostDirectoryNamesTheUnixSocket() throws {
+        let socket = try PostgresURL.configuration("postgres://me@/tuike?host=/var/run/postgresql")
+        #expect(socket.unixSocketPath == "/var/run/postgresql/.s.PGSQL.5432")
+        #expect(socket.host == nil && socket.database == "tuike" && socket.username == "me")
+        let withPort = try PostgresURL.configuration("postgresql://me:secret@/tuike?host=/tmp&port=55434&statement_cache=off")
+        #expect(withPort.unixSocketPath == "/tmp/.s.PGSQL.55434" && withPort.password == "secret")
+        let tcp = try PostgresURL.configuration("postgres://me@db.example:6543/tuike?sslmode=disable&search_path=s")
+        #expect(tcp.host == "db.example" && tcp.port == 6543 && tcp.unixSocketPath == nil)
+        #expect(tcp.options.additionalStartupParameters.first?.1 == "s")
+        #expect(throws: (any Error).self) { try PostgresURL.configuration("postgres:///tuike") }
+        #expect(throws: (any Error).self) { try PostgresURL.configuration("postgres://me@/tuike?host=relative") }
+        #expect(throws: (any Error).self) { try PostgresURL.configuration("mysql://me@db/tuike") }
+    }
+
+    /// Connects through the test server's socket when its directory is known (PGSOCKET).
+    @Test(.enabled(if: TestDatabase.available.contains(.postgres) && ProcessInfo.processInfo.environment["PGSOCKET"] != nil))
+    func aUnixSocketURLConnects() async throws {
+        let url = try #require(URLComponents(string: ProcessInfo.processInfo.environment["TEST_DATABASE_URL"]!))
+        var socket = URLComponents()
+        socket.scheme = "postgres"
+        socket.user = url.user
+        socket.path = url.path
+        socket.queryItems = [URLQueryItem(name: "host", value: ProcessInfo.processInfo.environment["PGSOCKET"]!),
+                             URLQueryItem(name: "port", value: String(url.port ?? 5432))]
+        let store = try await PostgresStore.connect(url: socket.string!, logger: TestDatabase.logger, maxConnections: 1)
+        let answer = try await store.read { db in try await db.first("SELECT 41 + 1 AS n")!.decode(column: "n", as: Int.self) }
+        try await store.shutdown()
+        #expect(answer == 42)
     }
 }
