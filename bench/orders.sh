@@ -22,7 +22,9 @@ echo "promoters: $promoters (each with an upline)"
 
 count_paid() {
     case "$database" in
-        postgres://*) psql "${database%%\?*}" -Atc "SELECT COUNT(*) FROM orders WHERE status = 'paid'" ;;
+        # psql takes the URL's libpq parameters (sslmode, host, port), not Tuike's statement_cache.
+        postgres://*) psql "$(printf '%s' "$database" | sed -E 's/([?&])statement_cache=[^&]*&?/\1/; s/[?&]$//')" \
+            -Atc "SELECT COUNT(*) FROM orders WHERE status = 'paid'" ;;
         *) sqlite3 "$database" "SELECT COUNT(*) FROM orders WHERE status = 'paid'" ;;
     esac
 }
