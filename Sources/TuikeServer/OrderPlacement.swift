@@ -6,6 +6,7 @@ import TuikeStore
 /// (RULES.md §3) and the upline snapshotted. Used by
 /// the API and by the demo, so both place orders the same way.
 struct OrderPlacement {
+    let database: any Database
     let orders: OrderRepository
     let products: ProductRepository
     let campaignRules: CampaignRuleRepository
@@ -27,14 +28,17 @@ struct OrderPlacement {
     }
 
     /// Returns the order and whether it is new (false: an order with this external id existed).
+    /// Its reads and its write share one connection (`Database.session`, PostgreSQL).
     func place(_ request: Request, at now: Instant) async throws -> (Order, created: Bool) {
         guard (1...Order.maxItems).contains(request.items.count) else { throw TuikeError.validation("items needs 1 to \(Order.maxItems) lines") }
         if let externalID = request.externalID {
             guard (1...128).contains(externalID.count) else { throw TuikeError.validation("external_id must be 1 to 128 characters") }
-            if let existing = try await orders.find(externalID: externalID) { return (existing, false) }
         }
-        let prepared = try await prepare(request, at: now)
-        return try await orders.create(prepared.order, expiresAt: prepared.expiresAt, redeemsCoupon: prepared.redeemsCoupon)
+        return try await database.session { [self] in
+            if let externalID = request.externalID, let existing = try await orders.find(externalID: externalID) { return (existing, false) }
+            let prepared = try await prepare(request, at: now)
+            return try await orders.create(prepared.order, expiresAt: prepared.expiresAt, redeemsCoupon: prepared.redeemsCoupon)
+        }
     }
 
     /// Builds the order without storing it (group orders are stored with their slot).

@@ -31,7 +31,7 @@ public struct TuikeApp: Sendable {
 
     var orderPlacement: OrderPlacement {
         OrderPlacement(
-            orders: OrderRepository(database: database), products: ProductRepository(database: database),
+            database: database, orders: OrderRepository(database: database), products: ProductRepository(database: database),
             campaignRules: CampaignRuleRepository(database: database),
             coupons: CouponRepository(database: database),
             promoters: PromoterRepository(database: database, cipher: cipher), attribution: AttributionQuery(database: database, cipher: cipher),

@@ -85,15 +85,11 @@ struct OrdersController {
     @Sendable func create(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         try context.requireAdmin()
         let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context, allowedFields: CreateRequest.fields)
-        let now = clock.now()
-        // One connection for the reads of attribution and pricing and the write (PostgreSQL).
-        return try await database.session { [self] in
-            let (order, created) = try await placement.place(
-                .init(buyerID: body.buyerId, items: body.items.map { ($0.productId, $0.quantity) }, visitorID: body.visitorId,
-                      clickID: body.clickId, coupon: body.coupon, externalID: body.externalId), at: now)
-            // A new order has no payments or refunds to read back.
-            return created ? try JSONOutput.response(OrderView(order, payments: [], refunds: []), status: .created) : try await view(order, status: .ok)
-        }
+        let (order, created) = try await placement.place(
+            .init(buyerID: body.buyerId, items: body.items.map { ($0.productId, $0.quantity) }, visitorID: body.visitorId,
+                  clickID: body.clickId, coupon: body.coupon, externalID: body.externalId), at: clock.now())
+        // A new order has no payments or refunds to read back.
+        return created ? try JSONOutput.response(OrderView(order, payments: [], refunds: []), status: .created) : try await view(order, status: .ok)
     }
 
     @Sendable func list(_ request: Request, context: TuikeRequestContext) async throws -> Response {
