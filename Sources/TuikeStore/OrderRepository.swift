@@ -163,12 +163,31 @@ public struct OrderRepository: Sendable {
     /// without reading them back.
     public func recordPayment(_ orderID: String, paymentID: String, provider: String, settings: ProgramSettings,
                               at now: Instant) async throws -> (order: Order, recorded: Payment?) {
-        let dialect = database.dialect
         // Read ahead, outside the write (on SQLite, off the single writer): a pending order's lines,
         // amount and attribution never change, so this snapshot holds when the write finds the order
         // still pending and takes it in one conditional UPDATE. Anything else goes the long way,
         // reading and locking the order inside the write.
         guard let readAhead = try await find(orderID) else { throw TuikeError.notFound("order", orderID) }
+        do {
+            return try await write(readAhead, paymentID: paymentID, provider: provider, settings: settings, at: now)
+        } catch let error where !(error is TuikeError) {
+            // Another order's payment took this payment_id after our check and committed first:
+            // on PostgreSQL the unique key refused our insert. Say what happened.
+            let owner = try await database.read { db in
+                try await db.first("SELECT order_id FROM payments WHERE payment_id = \(bind: paymentID)")?.decode(column: "order_id", as: String.self)
+            }
+            if let owner, owner != orderID { throw Self.paymentIDUsed(paymentID) }
+            throw error
+        }
+    }
+
+    static func paymentIDUsed(_ paymentID: String) -> TuikeError {
+        TuikeError(.conflict, code: "payment_id_used", "payment_id \(paymentID) belongs to another order")
+    }
+
+    private func write(_ readAhead: Order, paymentID: String, provider: String, settings: ProgramSettings,
+                       at now: Instant) async throws -> (order: Order, recorded: Payment?) {
+        let orderID = readAhead.id, dialect = database.dialect
         return try await database.write { db in
             // The payment_id's check rides in the UPDATE: a used one sends the payment the long way.
             if readAhead.status == .pendingPayment,
@@ -181,9 +200,7 @@ public struct OrderRepository: Sendable {
             }
             guard let order = try await Self.find(orderID, in: db, lock: dialect.forUpdate) else { throw TuikeError.notFound("order", orderID) }
             if let existing = try await db.first("SELECT order_id FROM payments WHERE payment_id = \(bind: paymentID)") {
-                guard try existing.decode(column: "order_id", as: String.self) == orderID else {
-                    throw TuikeError(.conflict, code: "payment_id_used", "payment_id \(paymentID) belongs to another order")
-                }
+                guard try existing.decode(column: "order_id", as: String.self) == orderID else { throw Self.paymentIDUsed(paymentID) }
                 return (order, nil)
             }
             // A group order's payment is taken even after its reservation lapsed: the money has

@@ -114,6 +114,29 @@ import TuikeTestSupport
                 try await db.first("SELECT COUNT(*) AS n FROM payments WHERE order_id = \(bind: second)")!.decode(column: "n", as: Int64.self)
             }
             #expect(payments == 1)
+
+            // One new payment_id sent for 20 different orders at once: one order takes it, the
+            // others are told it is used (on PostgreSQL the losers meet the unique key).
+            var pending: [String] = []
+            for n in 0..<20 {
+                pending.append(try await client.send(.post, "/api/v1/orders",
+                                                     body: #"{"buyer_id":"buyer-r\#(n)","items":[{"product_id":"\#(product)","quantity":1}]}"#).json["id"] as! String)
+            }
+            let shared = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String?).self) { group in
+                for order in pending {
+                    group.addTask {
+                        let response = try await client.send(.post, "/api/v1/orders/\(order)/paid", body: #"{"payment_id":"pay-shared"}"#)
+                        return (response.status, response.errorCode)
+                    }
+                }
+                return try await group.reduce(into: [(HTTPResponse.Status, String?)]()) { $0.append($1) }
+            }
+            #expect(shared.filter { $0.0 == .ok }.count == 1)
+            #expect(shared.filter { $0.0 == .conflict && $0.1 == "payment_id_used" }.count == 19, "\(shared)")
+            let sharedPayments = try await tuike.database.read { db in
+                try await db.first("SELECT COUNT(*) AS n FROM payments WHERE payment_id = 'pay-shared'")!.decode(column: "n", as: Int64.self)
+            }
+            #expect(sharedPayments == 1)
         }
     }
 
