@@ -162,6 +162,26 @@ import TuikeTestSupport
             #expect(try await columns() == 5)
         }
     }
+
+    /// A pooler or an operator can drop a connection's prepared statements (`DEALLOCATE ALL`) behind
+    /// PostgresNIO's back; it would send Bind for a name the server no longer knows (26000) on every
+    /// later run. After one such failure the statement gets a new name and is prepared again. (Each
+    /// statement fails once; the URL's `statement_cache=off` is for setups where this is routine.)
+    @Test(.enabled(if: onPostgres)) func aStatementTheServerForgotIsPreparedAgain() async throws {
+        try await Self.withOneConnection { store in
+            try await store.write { db in try await db.execute("INSERT INTO p (id, s) VALUES (\(bind: Int64(1)), \(bind: "a"))") }
+            let read = { @Sendable in
+                try await store.read { db in try await db.rows("SELECT s FROM p WHERE id = \(bind: Int64(1))")[0].decode(column: "s", as: String.self) }
+            }
+            #expect(try await read() == "a")
+            #expect(try await Self.prepared("SELECT s FROM p WHERE id = $1", on: store) == 1)
+            try await store.write { db in try await db.execute("DEALLOCATE ALL") }
+            let error = await #expect(throws: PSQLError.self) { _ = try await read() }
+            #expect(error?.serverInfo?[.sqlState] == "26000")
+            #expect(try await read() == "a")
+            #expect(try await read() == "a")
+        }
+    }
 }
 
 /// Database URLs: TCP hosts, and libpq's `host=/directory` for the server's Unix socket.
