@@ -8,6 +8,7 @@ import TuikeStore
 /// checkout page whose pay button makes the "provider" send Tuike a signed callback, exactly as a
 /// real provider would. Only with `--sandbox`.
 struct SandboxPaymentsController {
+    let database: any Database
     let orders: OrderRepository
     let program: ProgramRepository
     let secret: String
@@ -53,15 +54,18 @@ struct SandboxPaymentsController {
         return try JSONOutput.response(Received(received: true, orderStatus: order.status.rawValue))
     }
 
-    /// Books a verified notification: the same payment again changes nothing.
+    /// Books a verified notification: the same payment again changes nothing. Its reads and its
+    /// write share one connection, as `POST /api/v1/orders/{id}/paid`'s do.
     func receive(_ notification: Notification) async throws -> Order {
         guard notification.type == "payment.succeeded" else { throw TuikeError.validation("type must be payment.succeeded") }
-        guard let order = try await orders.find(notification.orderId) else { throw TuikeError.notFound("order", notification.orderId) }
-        guard notification.amount == order.amount else {
-            throw TuikeError(.unprocessable, code: "amount_mismatch", "the payment of \(notification.amount) does not match the order's \(order.amount)")
+        return try await database.session { [self] in
+            guard let order = try await orders.find(notification.orderId) else { throw TuikeError.notFound("order", notification.orderId) }
+            guard notification.amount == order.amount else {
+                throw TuikeError(.unprocessable, code: "amount_mismatch", "the payment of \(notification.amount) does not match the order's \(order.amount)")
+            }
+            return try await orders.markPaid(order.id, paymentID: notification.paymentId, provider: Self.provider,
+                                             settings: try await program.current(), at: clock.now())
         }
-        return try await orders.markPaid(order.id, paymentID: notification.paymentId, provider: Self.provider,
-                                         settings: try await program.current(), at: clock.now())
     }
 
     @Sendable func page(_ request: Request, context: TuikeRequestContext) async throws -> Response {
