@@ -104,7 +104,7 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
         SandboxPayoutsController(provider: sandboxPayouts).addRoutes(to: api)
     }
     AppealsController(appeals: AppealRepository(database: tuike.database), commissions: commissions, clock: tuike.clock).addRoutes(to: api)
-    ReportsController(reconciliation: ReconciliationQuery(database: tuike.database), commissions: commissions,
+    ReportsController(database: tuike.database, reconciliation: ReconciliationQuery(database: tuike.database), commissions: commissions,
                       settlements: SettlementRepository(database: tuike.database), withdrawals: withdrawals, program: program, clock: tuike.clock)
         .addRoutes(to: api)
 

@@ -31,11 +31,22 @@ public protocol Database: Sendable {
     /// On SQLite it just runs `body`: its reads run in place and its writes go to the one writer.
     func session<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T
 
+    /// Runs `body`, a report whose reads may scan large tables (dashboard, reconciliation, exports,
+    /// trial balance). SQLite's reads run in place on the calling thread, so on SQLite the report
+    /// runs on a thread of its own: a scan of a million rows then holds that thread, not one of the
+    /// few (one per core) that answer every request. Reports queue there, one at a time. Elsewhere
+    /// it just runs `body`: PostgreSQL's reads wait on the network, which holds no thread.
+    func report<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T
+
     func shutdown() async throws
 }
 
 extension Database {
     public func session<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await body()
+    }
+
+    public func report<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
         try await body()
     }
 }

@@ -7,7 +7,7 @@ import Synchronization
 /// One drain task at a time owns the write connection: it takes every write queued while the
 /// previous batch ran, runs them back to back on the connection in place (no statement leaves the
 /// thread: see `SQLiteHandle`), and commits them together. The drain task prefers the writer's own
-/// thread (`WriterThread`), so the bodies run there too and an fsync never holds a thread of the
+/// thread (`ExecutorThread`), so the bodies run there too and an fsync never holds a thread of the
 /// shared pool.
 final class GroupCommitWriter: Sendable {
     /// One queued write: runs its body on the writer's connection and reports how it went, and
@@ -36,9 +36,9 @@ final class GroupCommitWriter: Sendable {
     private let state = Mutex(State())
     /// Every write waits for this thread, so under load the time it waits for a core behind
     /// request handlers (18 % of its time in `bench/orders.sh`) holds up every write: it asks for
-    /// nice -10 (see `WriterThread`). Measured in four interleaved pairs of `bench/orders.sh`:
+    /// nice -10 (see `ExecutorThread`). Measured in four interleaved pairs of `bench/orders.sh`:
     /// 1,558–2,012 paid orders/s against 1,521–1,769 without (median gain 7 %).
-    private let thread = WriterThread(name: "tuike-sqlite-writer", niceness: -10)
+    private let thread = ExecutorThread(name: "tuike-sqlite-writer", niceness: -10)
     /// Bounds how long the first caller of a batch waits behind the others.
     private let maxBatch = 512
     /// How many batches after a replay run each write in a savepoint (see `commit`). Used by the

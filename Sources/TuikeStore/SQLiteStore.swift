@@ -1,5 +1,6 @@
 import Logging
 import SQLKit
+import Synchronization
 
 /// SQLite in WAL mode with `synchronous=FULL`: every acknowledged write is on disk.
 ///
@@ -13,6 +14,8 @@ public final class SQLiteStore: Database {
     private let writer: GroupCommitWriter
     private let readers: SQLiteReaderPool
     private let checkpointer: WALCheckpointer
+    /// Made on the first report: most stores (tests, `tuike migrate`) never run one.
+    private let reportThread = Mutex<ExecutorThread?>(nil)
     private let logger: Logger
 
     /// `walRestartFrames`: the write-ahead log's length (in 4 KiB pages) beyond which the writer
@@ -59,8 +62,19 @@ public final class SQLiteStore: Database {
         try await writer.submit(body)
     }
 
+    public func report<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let thread = reportThread.withLock { thread in
+            if let thread { return thread }
+            let made = ExecutorThread(name: "tuike-sqlite-report")
+            thread = made
+            return made
+        }
+        return try await withTaskExecutorPreference(thread) { try await body() }
+    }
+
     public func shutdown() async throws {
         await writer.close()
+        reportThread.withLock { $0?.stop() }
         readers.close()
         await checkpointer.stop()
     }

@@ -8,7 +8,7 @@ import Synchronization
 /// of writers waited for it; and the pages every commit touches (index ends, the journal) were
 /// copied back once per 1,000 pages. A passive checkpoint never blocks the writer or readers.
 final class WALCheckpointer: Sendable {
-    private let thread = WriterThread(name: "tuike-sqlite-checkpoint")
+    private let thread = ExecutorThread(name: "tuike-sqlite-checkpoint")
     private let task = Mutex<Task<Void, Never>?>(nil)
 
     /// `statement` is the checkpoint; a test gives one that fails.

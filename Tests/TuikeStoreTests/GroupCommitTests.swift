@@ -100,12 +100,12 @@ import TuikeTestSupport
     }
 }
 
-@Suite struct WriterThreadTests {
+@Suite struct ExecutorThreadTests {
     #if os(Linux)
     /// The thread is named for `top -H` and runs at the nice value it asked for. (A positive one
     /// here: lowering a priority needs no privilege, raising one does.)
     @Test func theThreadCarriesItsNameAndNiceness() async throws {
-        let thread = WriterThread(name: "tuike-test-thread-long-name", niceness: 5)
+        let thread = ExecutorThread(name: "tuike-test-thread-long-name", niceness: 5)
         defer { thread.stop() }
         let (name, stat) = try await Task(executorPreference: thread) {
             (try String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8),

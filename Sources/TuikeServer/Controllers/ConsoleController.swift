@@ -203,8 +203,9 @@ struct ConsoleController {
         guard let call = try await call(request, context: context) else { return try await withoutSession(request) }
         let now = clock.now()
         let since = now.adding(seconds: -30 * 86_400)
-        let figures = try await DashboardQuery(database: database).figures(
-            since: since, days: (0..<14).map { now.adding(seconds: -Int64(14 - $0) * 86_400) })
+        let figures = try await database.report { [database] in
+            try await DashboardQuery(database: database).figures(since: since, days: (0..<14).map { now.adding(seconds: -Int64(14 - $0) * 86_400) })
+        }
         let peak = max(1, figures.daily.map(\.1).max() ?? 1)
         let bars = figures.daily.enumerated().map { index, day -> [String: Any] in
             let height = 100 * day.1 / peak

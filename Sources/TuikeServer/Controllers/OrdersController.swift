@@ -207,7 +207,7 @@ struct OrdersController {
 
     @Sendable func trialBalance(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         try context.requireAdmin()
-        let accounts = try await JournalRepository.trialBalance(database: database)
+        let accounts = try await database.report { [database] in try await JournalRepository.trialBalance(database: database) }
         let total = accounts.reduce(0) { $0 + $1.balance }
         return try JSONOutput.response(TrialBalanceView(balanced: total == 0, total: total, accounts: accounts.map { .init(account: $0.account, balance: $0.balance) }))
     }

@@ -4,7 +4,9 @@ import TuikeStore
 
 /// Finance reports (F6): the reconciliation of operational tables against the journal, and CSV
 /// exports of commissions, settlements, statements and withdrawals for Excel (UTF-8 with BOM).
+/// Every report runs through `Database.report`, so on SQLite its scans hold a thread of their own.
 struct ReportsController {
+    let database: any Database
     let reconciliation: ReconciliationQuery
     let commissions: CommissionRepository
     let settlements: SettlementRepository
@@ -33,10 +35,11 @@ struct ReportsController {
                 try context.requireAdmin()
                 if byBatch, let id = request.uri.queryParameters["settlement_id"].map(String.init) {
                     guard try await settlements.find(id) != nil else { throw TuikeError.notFound("settlement", id) }
-                    return Self.csv(Self.statementsCSV(try await settlements.lines(settlementID: id)), filename: "statements-\(id).csv")
+                    let text = try await database.report { [self] in Self.statementsCSV(try await settlements.lines(settlementID: id)) }
+                    return Self.csv(text, filename: "statements-\(id).csv")
                 }
                 let (from, to) = try await range(request)
-                return Self.csv(try await export(name, from: from, to: to), filename: "\(name).csv")
+                return Self.csv(try await database.report { [self] in try await export(name, from: from, to: to) }, filename: "\(name).csv")
             }
         }
     }
@@ -62,7 +65,8 @@ struct ReportsController {
     @Sendable func reconcile(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         try context.requireAdmin()
         let (from, to) = try await range(request)
-        return try JSONOutput.response(ReconciliationView(try await reconciliation.report(from: from, to: to)))
+        let report = try await database.report { [reconciliation] in try await reconciliation.report(from: from, to: to) }
+        return try JSONOutput.response(ReconciliationView(report))
     }
 
     func export(_ name: String, from: Instant, to: Instant) async throws -> String {

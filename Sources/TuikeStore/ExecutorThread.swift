@@ -1,13 +1,14 @@
 import Foundation
 
-/// A thread of its own for the SQLite writer, usable as a task executor.
+/// A thread of its own, usable as a task executor, for SQLite work that blocks its thread: the
+/// writer, the WAL checkpointer and reports.
 ///
-/// The writer runs its statements in place (see `SQLiteHandle`), and a commit waits for fsync. On
-/// the shared concurrency pool (one thread per core) that wait would stall request handling; here
-/// it stalls only the writer, which could not go on before the commit anyway.
+/// SQLite runs its statements in place (see `SQLiteHandle`), and a commit waits for fsync. On
+/// the shared concurrency pool (one thread per core) such a wait, or a long scan, would stall
+/// request handling; here it stalls only the work queued on this thread.
 ///
 /// `@unchecked Sendable`: `jobs` and `stopped` are read and written only while `condition` is held.
-final class WriterThread: TaskExecutor, @unchecked Sendable {
+final class ExecutorThread: TaskExecutor, @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []
     private var stopped = false
