@@ -40,32 +40,61 @@ public struct RankRepository: Sendable {
 
     /// Sets every promoter's rank from its own paid, not fully refunded, non-self-referral orders
     /// of the trailing 30 days. Returns how many promoters changed rank.
+    ///
+    /// The scan runs as a report, outside any write: on SQLite a write holds the one writer, and
+    /// every click and payment would wait for a scan of a month's orders. Only the changes are
+    /// written, each on the condition that the promoter's rank is still the one the scan saw, so a
+    /// rank written in between (by a recompute that overtook this one) stands, and a rank deleted in
+    /// between is given to nobody.
     @discardableResult
     public func recompute(at now: Instant) async throws -> Int {
         let since = now.adding(seconds: -Rank.trailingDays * 86_400)
-        return try await database.write { db in
-            let ranks = try await Self.all(in: db)
-            var metrics: [String: (orders: Int64, gmv: Int64)] = [:]
-            for row in try await db.rows("""
-                SELECT promoter_id, COUNT(*) AS orders, CAST(SUM(amount - refunded) AS BIGINT) AS gmv FROM orders
-                WHERE promoter_id IS NOT NULL AND self_referral = 0 AND status IN ('paid', 'partially_refunded')
-                    AND paid_at >= \(bind: since.milliseconds) AND paid_at <= \(bind: now.milliseconds)
-                GROUP BY promoter_id
-                """) {
-                metrics[try row.decode(column: "promoter_id", as: String.self)] = (try row.decode(column: "orders", as: Int64.self), try row.decode(column: "gmv", as: Int64.self))
-            }
-            var changed = 0
-            for row in try await db.rows("SELECT id, rank_id FROM promoters WHERE status IN ('active', 'suspended')") {
-                let id = try row.decode(column: "id", as: String.self)
-                let current = try row.decode(column: "rank_id", as: String?.self)
-                let stats = metrics[id] ?? (0, 0)
-                let next = Rank.choose(from: ranks, paidOrders: stats.orders, gmv: stats.gmv)?.id
-                guard next != current else { continue }
-                try await db.execute("UPDATE promoters SET rank_id = \(bind: next) WHERE id = \(bind: id)")
-                changed += 1
-            }
-            return changed
+        let changes = try await database.report { [database] in
+            try await database.read { db in try await Self.changes(since: since, until: now, in: db) }
         }
+        guard !changes.isEmpty else { return 0 }
+        return try await database.write { db in try await Self.apply(changes, in: db) }
+    }
+
+    /// Writes the changes whose promoter still holds the rank the scan saw, and whose new rank
+    /// still exists; returns how many it wrote.
+    static func apply(_ changes: [RankChange], in db: any SQLDatabase) async throws -> Int {
+        var changed = 0
+        for change in changes {
+            let current: SQLQueryString = change.from.map { "rank_id = \(bind: $0)" } ?? "rank_id IS NULL"
+            let target: SQLQueryString = change.to.map { "EXISTS (SELECT 1 FROM ranks WHERE id = \(bind: $0))" } ?? "1 = 1"
+            let row = try await db.first("""
+                UPDATE promoters SET rank_id = \(bind: change.to)
+                WHERE id = \(bind: change.id) AND \(current) AND status IN ('active', 'suspended') AND \(target) RETURNING id
+                """)
+            if row != nil { changed += 1 }
+        }
+        return changed
+    }
+
+    struct RankChange: Sendable { let id: String; let from: String?; let to: String? }
+
+    /// The active and suspended promoters whose rank the window's orders move, and where to.
+    static func changes(since: Instant, until: Instant, in db: any SQLDatabase) async throws -> [RankChange] {
+        let ranks = try await Self.all(in: db)
+        var metrics: [String: (orders: Int64, gmv: Int64)] = [:]
+        for row in try await db.rows("""
+            SELECT promoter_id, COUNT(*) AS orders, CAST(SUM(amount - refunded) AS BIGINT) AS gmv FROM orders
+            WHERE promoter_id IS NOT NULL AND self_referral = 0 AND status IN ('paid', 'partially_refunded')
+                AND paid_at >= \(bind: since.milliseconds) AND paid_at <= \(bind: until.milliseconds)
+            GROUP BY promoter_id
+            """) {
+            metrics[try row.decode(column: "promoter_id", as: String.self)] = (try row.decode(column: "orders", as: Int64.self), try row.decode(column: "gmv", as: Int64.self))
+        }
+        var changes: [RankChange] = []
+        for row in try await db.rows("SELECT id, rank_id FROM promoters WHERE status IN ('active', 'suspended')") {
+            let id = try row.decode(column: "id", as: String.self)
+            let current = try row.decode(column: "rank_id", as: String?.self)
+            let stats = metrics[id] ?? (0, 0)
+            let next = Rank.choose(from: ranks, paidOrders: stats.orders, gmv: stats.gmv)?.id
+            if next != current { changes.append(RankChange(id: id, from: current, to: next)) }
+        }
+        return changes
     }
 
     /// The bonus the promoter's current rank adds to level 1, in the caller's transaction.
