@@ -74,13 +74,23 @@ public struct IdempotencyRepository: Sendable {
         }
     }
 
-    /// Forgets keys older than `cutoff`; returns how many.
+    /// Forgets keys older than `cutoff`; returns how many. The oldest `chunk` go in each write, so
+    /// an hour's worth of keys (millions under load) never holds SQLite's one writer for long:
+    /// orders and clicks queued meanwhile commit between the chunks.
     @discardableResult
-    public func purge(olderThan cutoff: Instant) async throws -> Int {
-        try await database.write { db in
-            try await db.rows("""
-                DELETE FROM idempotency_keys WHERE created_at < \(bind: cutoff.milliseconds) RETURNING idem_key
-                """).count
+    public func purge(olderThan cutoff: Instant, chunk: Int = 5_000) async throws -> Int {
+        var purged = 0
+        while true {
+            let deleted = try await database.write { db in
+                try await db.rows("""
+                    DELETE FROM idempotency_keys WHERE (principal, idem_key) IN (
+                        SELECT principal, idem_key FROM idempotency_keys WHERE created_at < \(bind: cutoff.milliseconds)
+                        ORDER BY created_at LIMIT \(bind: chunk))
+                    RETURNING idem_key
+                    """).count
+            }
+            purged += deleted
+            if deleted < chunk { return purged }
         }
     }
 }

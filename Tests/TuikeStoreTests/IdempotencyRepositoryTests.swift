@@ -56,4 +56,24 @@ import TuikeTestSupport
             #expect(try await keys.purge(olderThan: Instant(milliseconds: 50)) == 1)
         }
     }
+
+    /// Old keys go in chunks, oldest first, until none is left; newer keys stay.
+    @Test(arguments: TestDatabase.available)
+    func purgeGoesInChunks(database kind: TestDatabase) async throws {
+        try await kind.withDatabase { database async throws in
+            let keys = IdempotencyRepository(database: database)
+            for index in 0..<12 {
+                _ = try await keys.claim(scope: "admin", key: "old-\(index)", method: "POST", path: "/p", requestHash: "h", at: Instant(milliseconds: Int64(index)))
+            }
+            for scope in ["admin", "promoter:p1"] {
+                _ = try await keys.claim(scope: scope, key: "new", method: "POST", path: "/p", requestHash: "h", at: Instant(milliseconds: 100))
+            }
+            #expect(try await keys.purge(olderThan: Instant(milliseconds: 50), chunk: 5) == 12)
+            #expect(try await keys.purge(olderThan: Instant(milliseconds: 50), chunk: 5) == 0)
+            let left = try await database.read { db in
+                try await db.rows("SELECT principal FROM idempotency_keys ORDER BY principal").map { try $0.decode(column: "principal", as: String.self) }
+            }
+            #expect(left == ["admin", "promoter:p1"])
+        }
+    }
 }
