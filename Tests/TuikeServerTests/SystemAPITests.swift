@@ -43,6 +43,29 @@ import TuikeTestSupport
         }
     }
 
+    /// The document keeps OpenAPI's own spelling (`requestBody`, `securitySchemes`, `$ref` targets
+    /// such as `Error`), and every reference names a component it has. Served through the API's
+    /// snake_case encoder, 145 operations' references dangled and their request bodies were lost to
+    /// tools (schemathesis said so).
+    @Test func everyReferenceOfTheDocumentResolves() async throws {
+        try await withTestApp(.sqlite) { client, _ async throws in
+            let response = try await client.send(.get, "/api/v1/openapi.json", headers: [:])
+            let text = String(decoding: response.body.readableBytesView, as: UTF8.self)
+            let components = try #require((response.json["components"] as? [String: Any])?["schemas"] as? [String: Any])
+            #expect(components["Error"] != nil && components["Order"] != nil)
+            #expect((response.json["components"] as? [String: Any])?["securitySchemes"] != nil)
+            let references = Set(text.matches(of: /"\$ref":"#\/components\/schemas\/([A-Za-z]+)"/).map { String($0.output.1) })
+            #expect(references.count > 20)
+            #expect(references.subtracting(components.keys).isEmpty, "dangling: \(references.subtracting(components.keys).sorted())")
+            let paths = try #require(response.json["paths"] as? [String: [String: Any]])
+            #expect((paths["/api/v1/orders"]?["post"] as? [String: Any])?["requestBody"] != nil)
+            for spelling in ["request_body", "additional_properties", "security_schemes", "one_of", "max_length", "operation_id"] {
+                #expect(!text.contains("\"\(spelling)\":"), "\(spelling)")
+            }
+            #expect(text.contains("\"additionalProperties\":"))
+        }
+    }
+
     @Test(arguments: TestDatabase.available)
     func theTestClockMovesForwardAndRunsDueJobs(database kind: TestDatabase) async throws {
         try await withTestApp(kind) { client, tuike async throws in

@@ -1,5 +1,13 @@
+import TuikeCore
+
 /// A JSON document built in Swift (the OpenAPI document). Keys keep their insertion order so the
 /// served document reads like it was written.
+///
+/// The OpenAPI document is served as the text `json` writes. The API's encoders turn every key
+/// into snake_case: through them `additionalProperties`, `requestBody` and the component a `$ref`
+/// names (`#/components/schemas/Error`) came out as `additional_properties`, `request_body` and
+/// `error`, and the references dangled. Encoding stays for event payloads, whose keys are
+/// snake_case already.
 indirect enum JSONValue: Sendable, Equatable, Encodable,
     ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral {
@@ -63,6 +71,38 @@ indirect enum JSONValue: Sendable, Equatable, Encodable,
         case .object(let pairs):
             var c = encoder.container(keyedBy: CodingName.self)
             for (key, value) in pairs { try c.encode(value, forKey: CodingName(key)) }
+        }
+    }
+
+    /// The document as JSON text, keys as written and in their order.
+    var json: [UInt8] {
+        var output: [UInt8] = []
+        write(to: &output)
+        return output
+    }
+
+    func write(to output: inout [UInt8]) {
+        switch self {
+        case .string(let value): JSONText.appendQuoted(value, to: &output)
+        case .int(let value): output.append(contentsOf: String(value).utf8)
+        case .bool(let value): output.append(contentsOf: (value ? "true" : "false").utf8)
+        case .null: output.append(contentsOf: "null".utf8)
+        case .array(let values):
+            output.append(UInt8(ascii: "["))
+            for (index, value) in values.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                value.write(to: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        case .object(let pairs):
+            output.append(UInt8(ascii: "{"))
+            for (index, (key, value)) in pairs.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                JSONText.appendQuoted(key, to: &output)
+                output.append(UInt8(ascii: ":"))
+                value.write(to: &output)
+            }
+            output.append(UInt8(ascii: "}"))
         }
     }
 }
