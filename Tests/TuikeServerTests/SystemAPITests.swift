@@ -129,6 +129,12 @@ import TuikeTestSupport
             let metrics = try await client.send(.get, "/api/v1/group-campaigns/\(campaign["id"] as! String)/metrics").json
             #expect(metrics["succeeded"] as? Int == 1 && metrics["failed"] as? Int == 1 && metrics["refunds"] as? Int == 2, "\(metrics)")
             try await client.expectBalanced()
+            // Every event the demo wrote is of a type webhooks can subscribe to and the document names.
+            let written = try await tuike.database.read { db in
+                try await db.rows("SELECT DISTINCT type FROM events").map { try $0.decode(column: "type", as: String.self) }
+            }
+            #expect(written.count > 10)
+            #expect(Set(written).subtracting(EventsController.types).isEmpty, "\(Set(written).subtracting(EventsController.types))")
             #expect(try await DemoSchool(app: tuike).loadIfEmpty() == false)
         }
     }

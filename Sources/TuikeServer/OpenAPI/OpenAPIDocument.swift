@@ -41,7 +41,7 @@ enum OpenAPIDocument {
             parameters.insert(["name": .string(name), "in": "path", "required": true, "schema": ["type": "string"]], at: 0)
         }
         if operation.method == .post {
-            parameters.append(["name": "Idempotency-Key", "in": "header", "required": false, "schema": ["type": "string", "maxLength": 255]])
+            parameters.append(["name": "Idempotency-Key", "in": "header", "required": false, "schema": ["type": "string", "minLength": 1, "maxLength": 255]])
         }
         if !parameters.isEmpty { object.set("parameters", .array(parameters)) }
         if let request = operation.request {
@@ -52,7 +52,13 @@ enum OpenAPIDocument {
             if let schema { response.set("content", ["application/json": ["schema": schema]]) }
             return (String(status), response)
         }
-        responses.append(("default", ["description": "An error (RULES.md §10).", "content": ["application/json": ["schema": Schemas.ref("Error")]]]))
+        // Pages answer their own errors as pages; what the middleware refuses first (a bad
+        // Idempotency-Key) is JSON everywhere.
+        let error: JSONValue = ["application/json": ["schema": Schemas.ref("Error")]]
+        responses.append(operation.path.hasPrefix("/api/")
+            ? ("default", ["description": "An error (RULES.md §10).", "content": error])
+            : ("default", ["description": "An error page, or an error (RULES.md §10) the middleware gave.",
+                           "content": ["text/html": ["schema": Schemas.string], "application/json": ["schema": Schemas.ref("Error")]]]))
         object.set("responses", .object(responses))
         return object
     }
