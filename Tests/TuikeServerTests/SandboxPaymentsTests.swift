@@ -30,6 +30,11 @@ import TuikeTestSupport
             expectError(try await Self.callback(client, tuike: tuike, body: body, secret: "wrong"), .badRequest, "invalid_signature")
             expectError(try await Self.callback(client, tuike: tuike, body: body, at: tuike.clock.now().adding(seconds: -301)), .badRequest, "invalid_signature")
             expectError(try await client.send(.post, "/api/v1/payments/sandbox/callback", headers: jsonOnly, body: body), .badRequest, "invalid_signature")
+            // Timestamps at Int64's ends are refused, not trapped on (now - t overflowed and ended the process).
+            for t in [Int64.min, Int64.max, -1] {
+                let forged: HTTPFields = [.contentType: "application/json", Self.signatureHeader: "t=\(t),v1=00"]
+                expectError(try await client.send(.post, "/api/v1/payments/sandbox/callback", headers: forged, body: body), .badRequest, "invalid_signature")
+            }
             expectError(try await Self.callback(client, tuike: tuike, body: #"{"type":"payment.succeeded","order_id":"\#(order)","payment_id":"sbx_1","amount":1}"#),
                         .unprocessableContent, "amount_mismatch")
             #expect(try await client.send(.get, "/api/v1/orders/\(order)").json["status"] as? String == "pending_payment")

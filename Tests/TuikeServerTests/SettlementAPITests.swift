@@ -293,6 +293,11 @@ extension TestClientProtocol {
                         .conflict, "appeal_open")
             let id = try #require(appeal.json["id"] as? String)
             expectError(try await client.send(.post, "/api/v1/appeals/\(id)/answer", headers: token, body: #"{"answer":"ok"}"#), .forbidden, "forbidden")
+            // Int64's ends are refused, not trapped on (abs(Int64.min) ended the process).
+            for extreme in [Int64.min, Int64.max] {
+                expectError(try await client.send(.post, "/api/v1/appeals/\(id)/answer", body: #"{"answer":"x","adjustment":\#(extreme)}"#),
+                            .unprocessableContent, "validation_failed")
+            }
             let answered = try await client.send(.post, "/api/v1/appeals/\(id)/answer", body: #"{"answer":"核实后补发 25.00","adjustment":2500}"#)
             #expect(answered.json["status"] as? String == "answered" && answered.json["adjustment_id"] as? String != nil, "\(answered.text)")
             expectError(try await client.send(.post, "/api/v1/appeals/\(id)/answer", body: #"{"answer":"again"}"#), .conflict, "appeal_answered")

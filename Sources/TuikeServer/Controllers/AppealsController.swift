@@ -107,7 +107,8 @@ struct AppealsController {
     /// Adjustments are corrections, not a second payroll: at most 1,000,000.00 either way.
     static func checkAmount(_ amount: Int64, allowZero: Bool) throws(TuikeError) {
         guard allowZero || amount != 0 else { throw .validation("amount must not be zero") }
-        guard abs(amount) <= 100_000_000 else { throw .validation("an adjustment is at most 100000000 fen either way") }
+        // A range, not abs(): abs(Int64.min) traps, and a request must never end the process.
+        guard (-100_000_000...100_000_000).contains(amount) else { throw .validation("an adjustment is at most 100000000 fen either way") }
     }
 
     static func text(_ raw: String, field: String, limit: Int) throws(TuikeError) -> String {

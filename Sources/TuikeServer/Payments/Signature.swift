@@ -30,7 +30,9 @@ enum Signature {
             if pair[0] == "t" { timestamp = Int64(pair[1]) } else if pair[0] == "v1" { candidates.append(pair[1]) }
         }
         guard let timestamp, !candidates.isEmpty else { throw invalid("the signature header must be t=<unix>,v1=<hex>") }
-        guard abs(now.milliseconds / 1000 - timestamp) <= toleranceSeconds else { throw invalid("the signature is older than \(toleranceSeconds) seconds") }
+        // A range around now, not abs(now - t): t is the caller's, and now - Int64.min traps.
+        let seconds = now.milliseconds / 1000
+        guard (seconds - toleranceSeconds...seconds + toleranceSeconds).contains(timestamp) else { throw invalid("the signature is older than \(toleranceSeconds) seconds") }
         let expected = Array(mac(body: body, secret: secret, timestamp: timestamp).utf8)
         // Compare in constant time so the MAC cannot be guessed byte by byte.
         let matches = candidates.contains { candidate in
