@@ -12,7 +12,7 @@ struct AppealsController {
 
     func addRoutes(to api: APIRoutes) {
         api.add(.post, "/api/v1/appeals", summary: "Dispute a commission or its reversal", tag: "Appeals", access: .adminOrPromoter,
-                request: Schemas.object([("commission_id", Schemas.string), ("message", Schemas.string)], required: ["commission_id", "message"]),
+                request: Schemas.object([("commission_id", Schemas.string), ("message", Schemas.text(1...2_000))], required: ["commission_id", "message"]),
                 responses: [(201, "Open.", Schemas.ref("Appeal")), (409, "appeal_open: this commission has an open appeal.", Schemas.ref("Error"))],
                 handler: create)
         api.add(.get, "/api/v1/appeals", summary: "Appeals, newest first", tag: "Appeals", access: .adminOrPromoter,
@@ -24,13 +24,13 @@ struct AppealsController {
         api.add(.get, "/api/v1/appeals/{id}", summary: "One appeal", tag: "Appeals", access: .adminOrPromoter,
                 responses: [(200, "The appeal.", Schemas.ref("Appeal"))], handler: show)
         api.add(.post, "/api/v1/appeals/{id}/answer", summary: "Answer an appeal, optionally with an adjustment", tag: "Appeals", access: .admin,
-                request: Schemas.object([("answer", Schemas.string),
+                request: Schemas.object([("answer", Schemas.text(1...2_000)),
                                          ("adjustment", Schemas.money("Fen to add to (or, negative, take from) the promoter's available balance."))],
                                         required: ["answer"]),
                 responses: [(200, "Answered.", Schemas.ref("Appeal")), (409, "appeal_answered.", Schemas.ref("Error"))], handler: answer)
         api.add(.post, "/api/v1/adjustments", summary: "Book a manual adjustment to a promoter's available balance", tag: "Appeals",
                 access: .admin, request: Schemas.object([("promoter_id", Schemas.string), ("amount", Schemas.money("Non-zero fen; negative takes.")),
-                                                         ("reason", Schemas.string)], required: ["promoter_id", "amount", "reason"]),
+                                                         ("reason", Schemas.text(1...500))], required: ["promoter_id", "amount", "reason"]),
                 responses: [(201, "Booked.", Schemas.ref("Adjustment"))], handler: adjust)
         api.add(.get, "/api/v1/adjustments", summary: "Manual adjustments, newest first", tag: "Appeals", access: .adminOrPromoter,
                 responses: [(200, "A page of adjustments.", Schemas.page(of: "Adjustment"))],

@@ -17,7 +17,7 @@ struct ApplicationsController {
         api.add(.get, "/api/v1/agreements/current", summary: "The agreement a promoter signs now", tag: "Promoters", access: .publicAccess,
                 responses: [(200, "The current agreement.", Schemas.ref("Agreement"))], handler: current)
         api.add(.post, "/api/v1/agreements", summary: "Publish a new agreement version", tag: "Promoters", access: .admin,
-                request: Schemas.object([("version", Schemas.string), ("text", Schemas.string)], required: ["version", "text"]),
+                request: Schemas.object([("version", Schemas.text(1...40)), ("text", Schemas.string)], required: ["version", "text"]),
                 responses: [(201, "The agreement.", Schemas.ref("Agreement"))], handler: publish)
         api.add(.post, "/api/v1/promoter-applications", summary: "Apply to become a promoter, signing the agreement", tag: "Promoters",
                 access: .publicAccess,

@@ -31,7 +31,7 @@ struct OrdersController {
         api.add(.get, "/api/v1/orders/{id}", summary: "Get an order with items, payments, refunds and flags", tag: "Orders", access: .admin,
                 responses: [(200, "The order.", order)], handler: get)
         api.add(.post, "/api/v1/orders/{id}/paid", summary: "Report a payment (idempotent on payment_id)", tag: "Orders", access: .admin,
-                request: Schemas.object([("payment_id", Schemas.string), ("provider", Schemas.string)], required: ["payment_id"]),
+                request: Schemas.object([("payment_id", Schemas.text(1...128)), ("provider", Schemas.string)], required: ["payment_id"]),
                 responses: [(200, "The paid order.", order)], handler: paid)
         api.add(.post, "/api/v1/orders/{id}/refunds", summary: "Refund part or all of a paid order", tag: "Orders", access: .admin,
                 request: Schemas.object([("amount", Schemas.money("Fen to refund; at most what is left.")), ("reason", Schemas.string),

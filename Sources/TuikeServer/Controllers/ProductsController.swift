@@ -150,15 +150,19 @@ extension ProductsController {
         ("created_at", Schemas.time), ("updated_at", Schemas.time),
     ], required: ["id", "title", "description", "kind", "price", "currency", "stock", "status", "created_at", "updated_at"])
 
-    static let createSchema = Schemas.object([
-        ("title", Schemas.string), ("price", Schemas.money("Price in fen, 0 to 1000000000.")),
-        ("kind", Schemas.enumeration(Product.Kind.allCases.map(\.rawValue))), ("description", Schemas.string),
-        ("stock", Schemas.nullable(Schemas.integer)), ("status", Schemas.enumeration(Product.Status.allCases.map(\.rawValue))),
-    ], required: ["title", "price"])
+    static let priceSchema: JSONValue = ["type": "integer", "format": "int64", "minimum": 0, "maximum": .int(Product.maxPrice),
+                                         "description": "Price in fen."]
 
-    static let patchSchema = Schemas.object([
-        ("title", Schemas.string), ("price", Schemas.money("Price in fen.")),
+    /// What a create sends (title and price required) and a patch may send.
+    static let writableFields: [(String, JSONValue)] = [
+        ("title", Schemas.string), ("price", Self.priceSchema),
         ("kind", Schemas.enumeration(Product.Kind.allCases.map(\.rawValue))), ("description", Schemas.string),
         ("stock", Schemas.nullable(Schemas.integer)), ("status", Schemas.enumeration(Product.Status.allCases.map(\.rawValue))),
-    ])
+    ]
+    static let createSchema = Schemas.object(writableFields, required: ["title", "price"])
+    static let patchSchema: JSONValue = {
+        var schema = Schemas.object(writableFields)
+        schema.set("minProperties", 1)
+        return schema
+    }()
 }

@@ -33,7 +33,7 @@ struct WithdrawalsController {
                 access: .admin, responses: [(200, "paid, or failed (the amount is back in available).", Schemas.ref("Withdrawal")),
                                             (409, "withdrawal_rejected.", Schemas.ref("Error"))], handler: approve)
         api.add(.post, "/api/v1/withdrawals/{id}/reject", summary: "Reject with a reason; the amount returns to available", tag: "Withdrawals",
-                access: .admin, request: Schemas.object([("reason", Schemas.string)], required: ["reason"]),
+                access: .admin, request: Schemas.object([("reason", Schemas.text(1...500))], required: ["reason"]),
                 responses: [(200, "Rejected.", Schemas.ref("Withdrawal")), (409, "withdrawal_not_pending.", Schemas.ref("Error"))], handler: reject)
     }
 

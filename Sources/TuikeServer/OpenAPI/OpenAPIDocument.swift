@@ -54,11 +54,11 @@ enum OpenAPIDocument {
         }
         // Pages answer their own errors as pages; what the middleware refuses first (a bad
         // Idempotency-Key) is JSON everywhere.
-        let error: JSONValue = ["application/json": ["schema": Schemas.ref("Error")]]
+        let error: JSONValue = ["schema": Schemas.ref("Error")]
         responses.append(operation.path.hasPrefix("/api/")
-            ? ("default", ["description": "An error (RULES.md §10).", "content": error])
+            ? ("default", ["description": "An error (RULES.md §10).", "content": ["application/json": error]])
             : ("default", ["description": "An error page, or an error (RULES.md §10) the middleware gave.",
-                           "content": ["text/html": ["schema": Schemas.string], "application/json": ["schema": Schemas.ref("Error")]]]))
+                           "content": ["text/html": ["schema": Schemas.string], "application/json": error]]))
         object.set("responses", .object(responses))
         return object
     }
@@ -74,6 +74,12 @@ enum OpenAPIDocument {
 enum Schemas {
     static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(name)")] }
     static let string: JSONValue = ["type": "string"]
+    /// A text of `range` characters, as the handler checks it (after trimming, where it trims).
+    static func text(_ range: ClosedRange<Int>) -> JSONValue {
+        ["type": "string", "minLength": .int(Int64(range.lowerBound)), "maxLength": .int(Int64(range.upperBound))]
+    }
+    /// A visitor id as `/r/{code}` makes it and integrators may send their own.
+    static let visitorID: JSONValue = ["type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"]
     static let integer: JSONValue = ["type": "integer", "format": "int64"]
     static let boolean: JSONValue = ["type": "boolean"]
     static let time: JSONValue = ["type": "string", "format": "date-time"]
