@@ -79,6 +79,7 @@ public struct IdempotencyRepository: Sendable {
     /// orders and clicks queued meanwhile commit between the chunks.
     @discardableResult
     public func purge(olderThan cutoff: Instant, chunk: Int = 5_000) async throws -> Int {
+        precondition(chunk > 0, "a chunk of no keys would never end")
         var purged = 0
         while true {
             let deleted = try await database.write { db in

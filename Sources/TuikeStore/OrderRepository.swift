@@ -172,8 +172,9 @@ public struct OrderRepository: Sendable {
             return try await write(readAhead, paymentID: paymentID, provider: provider, settings: settings, at: now)
         } catch let error where !(error is TuikeError) {
             // Another order's payment took this payment_id after our check and committed first:
-            // on PostgreSQL the unique key refused our insert. Say what happened.
-            let owner = try await database.read { db in
+            // on PostgreSQL the unique key refused our insert. Say what happened; if even that
+            // cannot be read, the first error is the one to report.
+            let owner = try? await database.read { db in
                 try await db.first("SELECT order_id FROM payments WHERE payment_id = \(bind: paymentID)")?.decode(column: "order_id", as: String.self)
             }
             if let owner, owner != orderID { throw Self.paymentIDUsed(paymentID) }

@@ -74,7 +74,8 @@ public final class SQLiteStore: Database {
 
     public func shutdown() async throws {
         await writer.close()
-        reportThread.withLock { $0?.stop() }
+        // Forgotten, not kept stopped: a report asked for later would wait on a thread that ended.
+        reportThread.withLock { $0?.stop(); $0 = nil }
         readers.close()
         await checkpointer.stop()
     }

@@ -21,6 +21,18 @@ import TuikeTestSupport
         }
     }
 
+    /// A report asked for after the store shut down still runs (on a new thread) rather than
+    /// waiting forever on the stopped one.
+    @Test(.timeLimit(.minutes(1))) func aReportAfterShutdownDoesNotWaitForever() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tuike-report-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try await SQLiteStore.open(path: directory.appendingPathComponent("t.sqlite").path, logger: TestDatabase.logger)
+        #expect(try await store.report { 1 } == 1)
+        try await store.shutdown()
+        #expect(try await store.report { 2 } == 2)
+    }
+
     final class Gate: Sendable {
         let open = Atomic<Bool>(false)
         let started = Atomic<Int>(0)

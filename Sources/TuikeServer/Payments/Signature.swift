@@ -32,7 +32,7 @@ enum Signature {
         guard let timestamp, !candidates.isEmpty else { throw invalid("the signature header must be t=<unix>,v1=<hex>") }
         // A range around now, not abs(now - t): t is the caller's, and now - Int64.min traps.
         let seconds = now.milliseconds / 1000
-        guard (seconds - toleranceSeconds...seconds + toleranceSeconds).contains(timestamp) else { throw invalid("the signature is older than \(toleranceSeconds) seconds") }
+        guard (seconds - toleranceSeconds...seconds + toleranceSeconds).contains(timestamp) else { throw invalid("the signature's time is more than \(toleranceSeconds) seconds from now") }
         let expected = Array(mac(body: body, secret: secret, timestamp: timestamp).utf8)
         // Compare in constant time so the MAC cannot be guessed byte by byte.
         let matches = candidates.contains { candidate in
