@@ -13,6 +13,7 @@ public final class PostgresStore: Database {
     private let client: PostgresClient
     private let runTask: Task<Void, Never>
     private let statements: PreparedStatementNames?
+    private let logger: Logger
 
     /// Returns once the client's `run()` has begun: a lease asked for before that waits, and
     /// PostgresNIO logs a warning for it (hundreds of them in a test run).
@@ -21,7 +22,8 @@ public final class PostgresStore: Database {
         configuration.options.maximumConnections = maxConnections
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let (running, signal) = AsyncStream<Void>.makeStream()
-        let store = PostgresStore(client: client, statements: PostgresURL.usesStatementCache(url) ? PreparedStatementNames() : nil) {
+        let store = PostgresStore(client: client, statements: PostgresURL.usesStatementCache(url) ? PreparedStatementNames() : nil,
+                                  logger: logger) {
             signal.finish()
             await client.run()
         }
@@ -29,7 +31,8 @@ public final class PostgresStore: Database {
         return store
     }
 
-    private init(client: PostgresClient, statements: PreparedStatementNames?, run: @escaping @Sendable () async -> Void) {
+    private init(client: PostgresClient, statements: PreparedStatementNames?, logger: Logger, run: @escaping @Sendable () async -> Void) {
+        self.logger = logger
         self.client = client
         self.statements = statements
         self.runTask = Task { await run() }
@@ -75,30 +78,73 @@ public final class PostgresStore: Database {
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await withConnection(body)
+        try await retrying { try await self.withConnection(body) }
     }
 
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await withConnection { db in
-            try await db.raw("BEGIN").run()
-            do {
-                let value = try await body(db)
-                try await db.raw("COMMIT").run()
-                return value
-            } catch {
-                try? await db.raw("ROLLBACK").run()
-                throw error
+        try await retrying {
+            try await self.withConnection { db in
+                try await db.raw("BEGIN").run()
+                do {
+                    let value = try await body(db)
+                    try await db.raw("COMMIT").run()
+                    return value
+                } catch {
+                    try? await db.raw("ROLLBACK").run()
+                    throw error
+                }
             }
         }
     }
 
     public func writeStatement<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await withConnection(body)
+        try await retrying { try await self.withConnection(body) }
     }
+
+    /// Runs `attempt` again, up to `Self.attempts` times in all, when it failed for a reason that a
+    /// second run clears: a named statement the server forgot or a schema change made stale (its
+    /// name is retired on the first failure, so the next run prepares it afresh), a deadlock, or a
+    /// serialization failure. The failed run was rolled back, and a write's body may run more than
+    /// once (`Database.write`). Anything else is thrown at once.
+    private func retrying<T: Sendable>(_ attempt: @Sendable () async throws -> T) async throws -> T {
+        var run = 1
+        while true {
+            do {
+                return try await attempt()
+            } catch let error as PSQLError {
+                guard run < Self.attempts, let retry = PostgresRetry(error) else { throw error }
+                logger.notice("retrying a PostgreSQL call", metadata: ["sqlstate": "\(retry.state)", "run": "\(run)"])
+                if retry.backs {
+                    // Deadlock victims that start again at the same instant tend to meet again.
+                    try await Task.sleep(for: .milliseconds(Int.random(in: 1...10) * run))
+                }
+                run += 1
+            }
+        }
+    }
+
+    static let attempts = 3
 
     public func shutdown() async throws {
         runTask.cancel()
         await runTask.value
+    }
+}
+
+/// Why a failed PostgreSQL call may simply run again, read from its SQLSTATE.
+struct PostgresRetry {
+    let state: String
+    /// Whether to wait a little first: lock conflicts, not stale statements.
+    let backs: Bool
+
+    init?(_ error: PSQLError) {
+        guard let state = error.serverInfo?[.sqlState] else { return nil }
+        switch state {
+        case "26000", "0A000": backs = false
+        case "40P01", "40001": backs = true
+        default: return nil
+        }
+        self.state = state
     }
 }
 
