@@ -119,6 +119,7 @@ public enum Migrations {
             "ALTER TABLE orders ADD COLUMN expires_at BIGINT",
             "CREATE INDEX orders_awaiting_payment ON orders (expires_at) WHERE status = 'pending_payment'",
         ]),
+        ClickStorageMigration.migration,
     ]
 }
 

@@ -168,3 +168,49 @@ import TuikeTestSupport
         }
     }
 }
+
+/// Migration 11 moves SQLite's clicks into their key's b-tree; the rows and indexes stay.
+@Suite struct ClickStorageMigrationTests {
+    @Test(arguments: TestDatabase.available)
+    func clicksSurviveTheMove(database kind: TestDatabase) async throws {
+        try await kind.withDatabase(migrated: false) { database async throws in
+            let before = Migrations.all.filter { $0.version < ClickStorageMigration.migration.version }
+            try await Migrator(database: database, migrations: before).migrate(now: 1)
+            let clicks = (0..<3).map { (index: Int) -> ClickRecord in
+                let productID: String? = index == 0 ? nil : "prd_1"
+                let ip: String? = index == 1 ? nil : "10.0.0.\(index)"
+                return ClickRecord(id: "clk_\(index)", linkID: "lnk_1", promoterID: "pro_1", productID: productID,
+                                   visitorID: "visitor-\(index)-0123456789", at: Instant(milliseconds: Int64(1_000 + index)),
+                                   ip: ip, userAgent: "推客 UA", referrer: nil, isBot: index == 2)
+            }
+            try await ClickRepository(database: database).insert(clicks)
+            #expect(try await Migrator(database: database).migrate(now: 2) == [ClickStorageMigration.migration.version])
+            let repository = ClickRepository(database: database)
+            let found = try await repository.forAttribution(visitorID: "visitor-1-0123456789", clickID: nil,
+                                                            since: Instant(milliseconds: 0), until: Instant(milliseconds: 5_000))
+            #expect(found.map(\.id) == ["clk_1"])
+            try await repository.insert([ClickRecord(id: "clk_3", linkID: "lnk_1", promoterID: "pro_1", productID: nil, visitorID: "visitor-3-0123456789",
+                                                     at: Instant(milliseconds: 2_000), ip: nil, userAgent: nil, referrer: nil, isBot: false)])
+            let rows = try await database.read { db in
+                try await db.rows("SELECT id, product_id, ip, user_agent, is_bot FROM clicks ORDER BY id")
+            }
+            #expect(try rows.map { try $0.decode(column: "id", as: String.self) } == ["clk_0", "clk_1", "clk_2", "clk_3"])
+            #expect(try rows.map { try $0.decode(column: "product_id", as: String?.self) } == [nil, "prd_1", "prd_1", nil])
+            #expect(try rows.map { try $0.decode(column: "ip", as: String?.self) } == ["10.0.0.0", nil, "10.0.0.2", nil])
+            #expect(try rows.map { try $0.decode(column: "is_bot", as: Int64.self) } == [0, 0, 1, 0])
+            await #expect(throws: (any Error).self) {
+                try await repository.insert([clicks[0]])
+            }
+            if kind == .sqlite {
+                let schema = try await database.read { db in
+                    try await db.rows("SELECT name, sql FROM sqlite_master WHERE tbl_name = 'clicks' ORDER BY name")
+                        .map { try "\($0.decode(column: "name", as: String.self)): \($0.decode(column: "sql", as: String?.self) ?? "")" }
+                }
+                #expect(schema.count == 3)
+                #expect(schema[0].hasPrefix("clicks: ") && schema[0].hasSuffix("WITHOUT ROWID"))
+                #expect(schema[1] == "clicks_by_link: CREATE INDEX clicks_by_link ON clicks (link_id, at)")
+                #expect(schema[2] == "clicks_by_visitor: CREATE INDEX clicks_by_visitor ON clicks (visitor_id, at)")
+            }
+        }
+    }
+}
