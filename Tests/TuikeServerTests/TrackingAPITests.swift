@@ -181,8 +181,9 @@ import TuikeTestSupport
     /// New visitor ids are valid, unique, and sort by the millisecond they were made in (which
     /// keeps a burst of new visitors' clicks together in the visitor index).
     @Test func newVisitorIDsSortByTime() {
-        let early = (0..<100).map { _ in TrackingController.newVisitorID(at: Instant(milliseconds: 1_700_000_000_000)) }
-        let late = TrackingController.newVisitorID(at: Instant(milliseconds: 1_700_000_000_001))
+        var random = BlockRandom()
+        let early = (0..<100).map { _ in TrackingController.newVisitorID(at: Instant(milliseconds: 1_700_000_000_000), using: &random) }
+        let late = TrackingController.newVisitorID(at: Instant(milliseconds: 1_700_000_000_001), using: &random)
         #expect(Set(early).count == 100)
         #expect(early.allSatisfy { $0.count == 32 && TrackingController.isValidVisitor($0) && $0 < late })
         #expect(early.allSatisfy { $0.hasPrefix(String(1_700_000_000_000, radix: 16).leftPadded(to: 12)) })

@@ -149,7 +149,8 @@ struct StorefrontController {
         let language = Language.of(request)
         do {
             _ = try await Forms.verified(request, context: context)
-            let (visitor, isNew) = TrackingController.visitor(request)
+            var random = BlockRandom()
+            let (visitor, isNew) = TrackingController.visitor(request, using: &random)
             let order = try await makeOrder("guest-\(visitor)", visitor)
             var response = Response.redirect(to: "/pay/\(order)", type: .normal)
             if isNew { response.headers[.setCookie] = TrackingController.cookie(visitor) }

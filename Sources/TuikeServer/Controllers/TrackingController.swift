@@ -45,9 +45,10 @@ struct TrackingController {
     @Sendable func redirect(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let code = try context.parameters.require("code")
         guard let link = try await activeLink(code) else { return Self.notFoundPage() }
-        let (visitor, isNew) = Self.visitor(request)
+        var random = BlockRandom()
+        let (visitor, isNew) = Self.visitor(request, using: &random)
         let click = makeClick(link: link, visitor: visitor, ip: context.clientIP(request), userAgent: request.headers[.userAgent],
-                              referrer: request.headers[.referer])
+                              referrer: request.headers[.referer], using: &random)
         try await recorder.record(click)
         var response = Response.redirect(to: Self.destination(link, visitor: visitor, clickID: click.id), type: .found)
         if isNew { response.headers[.setCookie] = Self.cookie(visitor) }
@@ -55,10 +56,11 @@ struct TrackingController {
         return response
     }
 
-    func makeClick(link: Link, visitor: String, ip: String?, userAgent: String?, referrer: String?, isBot: Bool? = nil) -> ClickRecord {
+    func makeClick(link: Link, visitor: String, ip: String?, userAgent: String?, referrer: String?, isBot: Bool? = nil,
+                   using random: inout BlockRandom) -> ClickRecord {
         let now = clock.now()
         return ClickRecord(
-            id: Identifier.make("clk", at: now), linkID: link.id, promoterID: link.promoterID, productID: link.productID,
+            id: Identifier.make("clk", at: now, using: &random), linkID: link.id, promoterID: link.promoterID, productID: link.productID,
             visitorID: visitor, at: now, ip: ip, userAgent: userAgent.map { Self.truncated($0, to: 512) },
             referrer: referrer.map { Self.truncated($0, to: 1_000) }, isBot: isBot ?? BotDetector.isBot(userAgent: userAgent))
     }
@@ -98,8 +100,9 @@ struct TrackingController {
                                              allowedFields: ["code", "visitor_id", "ip", "user_agent", "referrer"])
         guard Self.isValidVisitor(body.visitorId) else { throw TuikeError.validation("visitor_id must be 16 to 64 letters, digits, - or _") }
         guard let link = try await activeLink(body.code) else { throw TuikeError.notFound("link", body.code) }
+        var random = BlockRandom()
         let click = makeClick(link: link, visitor: body.visitorId, ip: body.ip, userAgent: body.userAgent, referrer: body.referrer,
-                              isBot: body.userAgent.map { BotDetector.isBot(userAgent: $0) } ?? false)
+                              isBot: body.userAgent.map { BotDetector.isBot(userAgent: $0) } ?? false, using: &random)
         try await recorder.record(click)
         return try JSONOutput.response(TrackedView(clickId: click.id, bot: click.isBot), status: .created)
     }
@@ -119,8 +122,9 @@ struct TrackingController {
             let body = try await JSONBody.decode(BeaconRequest.self, from: request, context: context, allowedFields: ["code", "visitor_id", "referrer", "url"])
             guard Self.isValidVisitor(body.visitorId) else { throw TuikeError.validation("visitor_id must be 16 to 64 letters, digits, - or _") }
             guard let link = try await activeLink(body.code) else { throw TuikeError.notFound("link", body.code) }
+            var random = BlockRandom()
             try await recorder.record(makeClick(link: link, visitor: body.visitorId, ip: context.clientIP(request),
-                                                userAgent: request.headers[.userAgent], referrer: body.referrer))
+                                                userAgent: request.headers[.userAgent], referrer: body.referrer, using: &random))
             response = Response(status: .noContent)
         } catch {
             response = ErrorResponses.response(for: error, logger: context.logger)
@@ -129,19 +133,20 @@ struct TrackingController {
         return response
     }
 
-    /// The visitor id from the `tk_vid` cookie, or a new one.
-    static func visitor(_ request: Request) -> (id: String, isNew: Bool) {
+    /// The visitor id from the `tk_vid` cookie, or a new one. A click's path draws its random words
+    /// once (`random`) for both the visitor's id and the click's: one call into the kernel, not two.
+    static func visitor(_ request: Request, using random: inout BlockRandom) -> (id: String, isNew: Bool) {
         if let existing = request.cookies[visitorCookie]?.value, isValidVisitor(existing) { return (existing, false) }
-        return (newVisitorID(at: SystemClock().now()), true)
+        return (newVisitorID(at: SystemClock().now(), using: &random), true)
     }
+
 
     /// 32 hex digits: the millisecond (12) and 80 random bits (20). Starting with the time puts a
     /// burst of new visitors' clicks at the end of the `clicks_by_visitor` index instead of all
     /// over it, so a commit writes a few index pages rather than one page per click.
     static let hexDigits = Array("0123456789abcdef".utf8)
 
-    static func newVisitorID(at now: Instant) -> String {
-        var generator = BlockRandom()
+    static func newVisitorID(at now: Instant, using generator: inout BlockRandom) -> String {
         let time = UInt64(max(now.milliseconds, 0))
         let random = (generator.next(), generator.next() >> 48)
         return String(unsafeUninitializedCapacity: 32) { buffer in
@@ -208,9 +213,11 @@ struct RefParameterMiddleware: RouterMiddleware {
         }
         var response = try await next(request, context)
         guard (200..<300).contains(response.status.code), let link = try await tracking.activeLink(code) else { return response }
-        let (visitor, isNew) = TrackingController.visitor(request)
+        var random = BlockRandom()
+        let (visitor, isNew) = TrackingController.visitor(request, using: &random)
         try await tracking.recorder.record(tracking.makeClick(
-            link: link, visitor: visitor, ip: context.clientIP(request), userAgent: request.headers[.userAgent], referrer: request.headers[.referer]))
+            link: link, visitor: visitor, ip: context.clientIP(request), userAgent: request.headers[.userAgent], referrer: request.headers[.referer],
+            using: &random))
         if isNew { response.headers.append(HTTPField(name: .setCookie, value: TrackingController.cookie(visitor))) }
         return response
     }
