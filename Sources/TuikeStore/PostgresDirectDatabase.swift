@@ -30,48 +30,34 @@ struct PostgresDirectDatabase: SQLDatabase {
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
-        let (sql, binds) = serialize(query)
-        guard let statements, Self.isDataStatement(sql), let (bindings, types) = Self.simpleBindings(binds),
-              let name = statements.name(sql: sql, types: types)
-        else {
+        var statement = PostgresStatement()
+        guard statements != nil, statement.append(query, serializedBy: self), Self.isDataStatement(statement.sql) else {
             try await connection.sql().execute(sql: query, onRow)
             return
         }
-        try await run(name: name, sql: sql, bindings: bindings, types: types, onRow)
+        try await run(statement, onRow)
     }
 
     /// Runs an INSERT of whole rows as one statement, its text written here: SQLKit's builder
     /// took 6 % of the process's time in the PostgreSQL orders benchmark.
-    func insertRows(_ statement: RowInsert, rows: some Collection<[RowValue]>) async throws {
-        var sql = statement.postgresPrefix
-        var bindings = PostgresBindings(capacity: rows.count * statement.columns.count)
-        var types: [PostgresDataType] = []
-        types.reserveCapacity(rows.count * statement.columns.count)
-        for (index, row) in rows.enumerated() {
-            sql += index == 0 ? "(" : ", ("
-            for (column, value) in row.enumerated() {
-                if column > 0 { sql += ", " }
-                sql += "$\(types.count + 1)"
-                switch value {
-                case .text(let text): bindings.append(text); types.append(.text)
-                case .int(let number): bindings.append(number); types.append(.int8)
-                case .null: bindings.appendNull(); types.append(.null)
-                }
-            }
-            sql += ")"
-        }
-        guard let name = statements?.name(sql: sql, types: types) else {
-            _ = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).collect()
-            return
-        }
-        try await run(name: name, sql: sql, bindings: bindings, types: types) { _ in }
+    func insertRows(_ insert: RowInsert, rows: some Collection<[RowValue]>) async throws {
+        var statement = PostgresStatement(capacity: rows.count * insert.columns.count)
+        statement.appendRows(insert, rows: rows)
+        try await run(statement) { _ in }
     }
 
-    private func run(name: String, sql: String, bindings: PostgresBindings, types: [PostgresDataType],
-                     _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
+    /// Runs `statement` as a named prepared statement, or unnamed when the cache is off or full.
+    func run(_ statement: PostgresStatement, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
+        let (sql, types) = (statement.sql, statement.types)
+        guard let name = statements?.name(sql: sql, types: types) else {
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: statement.bindings), logger: logger) {
+                onRow(row.sql())
+            }
+            return
+        }
         do {
             try await DynamicStatement.$current.withValue(.init(name: name, sql: sql, types: types)) {
-                for try await row in try await connection.execute(DynamicStatement(bindings: bindings), logger: logger) {
+                for try await row in try await connection.execute(DynamicStatement(bindings: statement.bindings), logger: logger) {
                     onRow(row.sql())
                 }
             }
@@ -90,27 +76,6 @@ struct PostgresDirectDatabase: SQLDatabase {
         sql.hasPrefix("SELECT ") || sql.hasPrefix("INSERT ") || sql.hasPrefix("UPDATE ") || sql.hasPrefix("DELETE ") || sql.hasPrefix("WITH ")
     }
 
-    /// The binds as PostgresNIO would send them unnamed, with their types; nil when one is of a
-    /// type this path leaves to PostgresKit.
-    static func simpleBindings(_ binds: [any Encodable & Sendable]) -> (PostgresBindings, [PostgresDataType])? {
-        var bindings = PostgresBindings(capacity: binds.count)
-        var types: [PostgresDataType] = []
-        types.reserveCapacity(binds.count)
-        for bind in binds {
-            switch bind {
-            case let text as String: bindings.append(text); types.append(.text)
-            case let number as Int64: bindings.append(number); types.append(.int8)
-            case let number as Int: bindings.append(number); types.append(.int8)
-            case let flag as Bool: bindings.append(flag); types.append(.bool)
-            default:
-                guard let optional = bind as? any NilCheckable, optional.isNone else { return nil }
-                bindings.appendNull()
-                types.append(.null)
-            }
-        }
-        return (bindings, types)
-    }
-
     /// Errors PostgresNIO would otherwise repeat for this statement on this connection without
     /// asking the server again: it remembers a failed preparation. A statement first prepared inside
     /// a transaction that had already failed (25P02), before its table existed (42…), or made stale
@@ -118,6 +83,99 @@ struct PostgresDirectDatabase: SQLDatabase {
     static func mustPrepareAgain(_ error: PSQLError) -> Bool {
         guard let state = error.serverInfo?[.sqlState] else { return false }
         return state == "25P02" || state.hasPrefix("42") || state == "0A000" || state == "26000"
+    }
+}
+
+/// A statement's text and binds as PostgreSQL receives them, `$n` numbered in the order the binds
+/// were added, with the types PostgresNIO would send unnamed. One writer for every statement of
+/// this path: an SQLKit query, an INSERT of whole rows (`insertRows`), and a `StatementBatch`,
+/// which writes all of its statements, rows and queries, into one.
+struct PostgresStatement {
+    private(set) var sql = ""
+    private(set) var bindings: PostgresBindings
+    private(set) var types: [PostgresDataType] = []
+
+    init(capacity: Int = 0) {
+        bindings = PostgresBindings(capacity: capacity)
+        types.reserveCapacity(capacity)
+    }
+
+    mutating func append(raw text: String) { sql += text }
+
+    mutating func appendRows(_ insert: RowInsert, rows: some Collection<[RowValue]>) {
+        sql += insert.postgresPrefix
+        for (index, row) in rows.enumerated() {
+            sql += index == 0 ? "(" : ", ("
+            for (column, value) in row.enumerated() {
+                if column > 0 { sql += ", " }
+                sql += "$\(types.count + 1)"
+                switch value {
+                case .text(let text): bindings.append(text); types.append(.text)
+                case .int(let number): bindings.append(number); types.append(.int8)
+                case .null: bindings.appendNull(); types.append(.null)
+                }
+            }
+            sql += ")"
+        }
+    }
+
+    /// Appends an SQLKit query, its placeholders renumbered to follow the binds already here.
+    /// False, with nothing appended, when a bind is of a type this path leaves to PostgresKit
+    /// (anything but texts, integers, booleans and nulls) or the text's placeholders are not
+    /// `$1`, `$2`, … in order, as SQLKit writes them (a `$` in a literal, say).
+    mutating func append(_ query: any SQLExpression, serializedBy database: any SQLDatabase) -> Bool {
+        let (text, binds) = database.serialize(query)
+        guard binds.allSatisfy(Self.isSimple), let renumbered = Self.renumbered(text, after: types.count, binds: binds.count) else {
+            return false
+        }
+        for bind in binds { appendBind(bind) }
+        sql += renumbered
+        return true
+    }
+
+    static func isSimple(_ bind: any Encodable & Sendable) -> Bool {
+        switch bind {
+        case is String, is Int64, is Int, is Bool: true
+        default: (bind as? any NilCheckable)?.isNone == true
+        }
+    }
+
+    /// Appends a text, integer, boolean or null bind; false, with nothing appended, for any other.
+    @discardableResult
+    mutating func appendBind(_ bind: any Encodable & Sendable) -> Bool {
+        switch bind {
+        case let text as String: bindings.append(text); types.append(.text)
+        case let number as Int64: bindings.append(number); types.append(.int8)
+        case let number as Int: bindings.append(number); types.append(.int8)
+        case let flag as Bool: bindings.append(flag); types.append(.bool)
+        default:
+            guard let optional = bind as? any NilCheckable, optional.isNone else { return false }
+            bindings.appendNull()
+            types.append(.null)
+        }
+        return true
+    }
+
+    /// `text` with `$k` written as `$(offset + k)`; nil unless its placeholders are exactly `$1`
+    /// to `$binds`, in order.
+    static func renumbered(_ text: String, after offset: Int, binds: Int) -> String? {
+        var result = ""
+        var expected = 1
+        var rest = Substring(text)
+        while let dollar = rest.utf8.firstIndex(of: UInt8(ascii: "$")) {
+            let digits = rest[rest.index(after: dollar)...].prefix { $0.isASCII && $0.isNumber }
+            guard let number = Int(digits), number == expected else { return nil }
+            if offset > 0 {
+                result += rest[..<dollar]
+                result += "$\(offset + number)"
+            }
+            expected += 1
+            rest = rest[digits.endIndex...]
+        }
+        guard expected - 1 == binds else { return nil }
+        if offset == 0 { return text }
+        result += rest
+        return result
     }
 }
 

@@ -26,22 +26,36 @@ struct StatementBatch {
 
     /// Runs the statements inside the caller's transaction.
     func run(in db: any SQLDatabase) async throws {
-        guard statements.count > 1, db is PostgresDirectDatabase, rowValues <= Self.combinedValueLimit else {
-            for statement in statements {
-                switch statement {
-                case .query(let query): try await db.execute(query)
-                case .rows(let insert, let rows): try await db.insertRows(insert, rows: rows)
-                }
-            }
+        if statements.count > 1, let postgres = db as? PostgresDirectDatabase, rowValues <= Self.combinedValueLimit,
+           let combined = combined(serializedBy: postgres) {
+            try await postgres.run(combined) { _ in }
             return
         }
-        var combined: SQLQueryString = "WITH "
-        for (index, statement) in statements.enumerated() {
-            if index > 0 { combined += ", " }
-            combined += "s\(unsafeRaw: String(index)) AS (\(Self.query(statement)))"
+        for statement in statements {
+            switch statement {
+            case .query(let query): try await db.execute(query)
+            case .rows(let insert, let rows): try await db.insertRows(insert, rows: rows)
+            }
         }
-        combined += " SELECT 1"
-        try await db.execute(combined)
+    }
+
+    /// `WITH s0 AS (…), s1 AS (…) SELECT 1`, or nil when a query's binds or text keep it off the
+    /// direct path (see `PostgresStatement.append`); the batch then runs statement by statement.
+    func combined(serializedBy db: PostgresDirectDatabase) -> PostgresStatement? {
+        var combined = PostgresStatement(capacity: rowValues)
+        combined.append(raw: "WITH ")
+        for (index, statement) in statements.enumerated() {
+            combined.append(raw: index == 0 ? "s0 AS (" : ", s\(index) AS (")
+            switch statement {
+            case .query(let query):
+                guard combined.append(query, serializedBy: db) else { return nil }
+            case .rows(let insert, let rows):
+                combined.appendRows(insert, rows: rows)
+            }
+            combined.append(raw: ")")
+        }
+        combined.append(raw: " SELECT 1")
+        return combined
     }
 
     /// A statement carries at most 65,535 binds (PostgresNIO traps beyond that); a batch whose rows
@@ -54,28 +68,6 @@ struct StatementBatch {
         statements.reduce(0) { total, statement in
             guard case .rows(_, let rows) = statement else { return total }
             return total + rows.reduce(0) { $0 + $1.count }
-        }
-    }
-
-    private static func query(_ statement: Statement) -> SQLQueryString {
-        switch statement {
-        case .query(let query):
-            return query
-        case .rows(let insert, let rows):
-            var query: SQLQueryString = "\(unsafeRaw: insert.postgresPrefix)"
-            for (index, row) in rows.enumerated() {
-                query += index == 0 ? "(" : ", ("
-                for (column, value) in row.enumerated() {
-                    if column > 0 { query += ", " }
-                    switch value {
-                    case .text(let text): query += "\(bind: text)"
-                    case .int(let number): query += "\(bind: number)"
-                    case .null: query += "NULL"
-                    }
-                }
-                query += ")"
-            }
-            return query
         }
     }
 }

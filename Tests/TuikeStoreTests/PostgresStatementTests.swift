@@ -23,13 +23,33 @@ import TuikeTestSupport
         }
     }
 
-    @Test func bindsKeepTheTypesTheUnnamedPathSends() throws {
+    @Test func bindsKeepTheTypesTheUnnamedPathSends() {
         let binds: [any Encodable & Sendable] = ["推客", Int64.min, 7, true, String?.none, Int64?.none, Optional(Int64(3)), Optional("x")]
-        let (bindings, types) = try #require(PostgresDirectDatabase.simpleBindings(binds))
-        #expect(bindings.count == binds.count)
-        #expect(types == [.text, .int8, .int8, .bool, .null, .null, .int8, .text])
-        #expect(PostgresDirectDatabase.simpleBindings([1.5]) == nil)
-        #expect(PostgresDirectDatabase.simpleBindings(["a", Optional(2.5)]) == nil)
+        var statement = PostgresStatement()
+        for bind in binds {
+            let appended = statement.appendBind(bind)
+            #expect(appended)
+        }
+        #expect(statement.bindings.count == binds.count)
+        #expect(statement.types == [.text, .int8, .int8, .bool, .null, .null, .int8, .text])
+        let double = statement.appendBind(1.5)
+        let optionalDouble = statement.appendBind(Optional(2.5))
+        #expect(!double && !optionalDouble && statement.types.count == binds.count)
+    }
+
+    /// A batch's statements share one `$n` sequence: each query's placeholders move up past the
+    /// binds before it. A text whose placeholders are not SQLKit's `$1`, `$2`, … stays off the path.
+    @Test func placeholdersAreRenumberedOnlyWhenTheyAreSQLKits() {
+        #expect(PostgresStatement.renumbered("UPDATE t SET a = $1 WHERE b = $2", after: 3, binds: 2) == "UPDATE t SET a = $4 WHERE b = $5")
+        let ten = (1...10).map { "$\($0)" }.joined(separator: ", ")
+        #expect(PostgresStatement.renumbered("VALUES (\(ten))", after: 95, binds: 10) == "VALUES (" + (96...105).map { "$\($0)" }.joined(separator: ", ") + ")")
+        #expect(PostgresStatement.renumbered("SELECT $1", after: 0, binds: 1) == "SELECT $1")
+        #expect(PostgresStatement.renumbered("SELECT 1", after: 7, binds: 0) == "SELECT 1")
+        #expect(PostgresStatement.renumbered("SELECT '$1'", after: 0, binds: 0) == nil)
+        #expect(PostgresStatement.renumbered("SELECT $2, $1", after: 1, binds: 2) == nil)
+        #expect(PostgresStatement.renumbered("SELECT $1", after: 1, binds: 2) == nil)
+        #expect(PostgresStatement.renumbered("DO $$ BEGIN END $$", after: 0, binds: 0) == nil)
+        #expect(PostgresStatement.renumbered("SELECT $", after: 2, binds: 0) == nil)
     }
 
     @Test func namesFollowTextAndTypesWithinALimit() {

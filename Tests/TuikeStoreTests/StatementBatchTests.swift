@@ -1,3 +1,4 @@
+import PostgresNIO
 import SQLKit
 import Testing
 @testable import TuikeStore
@@ -47,6 +48,25 @@ import TuikeTestSupport
             #expect(try children.map { try $0.decode(column: "parent_id", as: String.self) } == ["a", "b"])
             let tally = try await store.read { db in try await db.first("SELECT n FROM tally")!.decode(column: "n", as: Int64.self) }
             #expect(tally == 2)
+        }
+    }
+
+    /// On PostgreSQL the batch is one statement, its rows and queries numbered in one `$n` sequence.
+    @Test(.enabled(if: TestDatabase.available.contains(.postgres))) func aBatchIsOneStatementOnPostgreSQL() async throws {
+        try await Self.withTables(.postgres) { store in
+            let batch = Self.batch("a", child: 1)
+            let (sql, types) = try await store.write { db in
+                let postgres = try #require(db as? PostgresDirectDatabase)
+                let combined = try #require(batch.combined(serializedBy: postgres))
+                return (combined.sql, combined.types)
+            }
+            #expect(sql == """
+                WITH s0 AS (INSERT INTO parent (id, note) VALUES ($1, $2), ($3, $4)), \
+                s1 AS (INSERT INTO child (id, parent_id) VALUES ($5, $6)), \
+                s2 AS (INSERT INTO tally (id, n) VALUES ($7, $8)
+                ON CONFLICT (id) DO UPDATE SET n = tally.n + excluded.n) SELECT 1
+                """)
+            #expect(types == [.text, .null, .text, .text, .int8, .text, .text, .int8])
         }
     }
 
