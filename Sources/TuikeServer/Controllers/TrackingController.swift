@@ -140,7 +140,6 @@ struct TrackingController {
         return (newVisitorID(at: SystemClock().now(), using: &random), true)
     }
 
-
     /// 32 hex digits: the millisecond (12) and 80 random bits (20). Starting with the time puts a
     /// burst of new visitors' clicks at the end of the `clicks_by_visitor` index instead of all
     /// over it, so a commit writes a few index pages rather than one page per click.
