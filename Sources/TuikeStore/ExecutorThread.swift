@@ -7,11 +7,14 @@ import Foundation
 /// the shared concurrency pool (one thread per core) such a wait, or a long scan, would stall
 /// request handling; here it stalls only the work queued on this thread.
 ///
-/// `@unchecked Sendable`: `jobs` and `stopped` are read and written only while `condition` is held.
+/// `@unchecked Sendable`: `jobs`, `stopped` and `ended` are read and written only while
+/// `condition` is held.
 final class ExecutorThread: TaskExecutor, @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []
     private var stopped = false
+    /// The thread has returned: nothing will run `jobs` any more.
+    private var ended = false
 
     /// `niceness`: the Linux nice value the thread asks for (lower runs sooner); nil keeps the
     /// process's.
@@ -36,15 +39,21 @@ final class ExecutorThread: TaskExecutor, @unchecked Sendable {
         #endif
     }
 
+    /// A job that arrives after the thread ended (a task that prefers this thread and resumes
+    /// late) runs on the shared pool instead of waiting forever: a preference, not a promise.
     func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
         condition.lock()
-        jobs.append(job)
+        if ended {
+            condition.unlock()
+            globalConcurrentExecutor.enqueue(job)
+            return
+        }
+        jobs.append(UnownedJob(job))
         condition.signal()
         condition.unlock()
     }
 
-    /// Lets the thread end once the jobs already queued have run.
+    /// Lets the thread end once the jobs already queued have run; later jobs go to the shared pool.
     func stop() {
         condition.lock()
         stopped = true
@@ -59,6 +68,7 @@ final class ExecutorThread: TaskExecutor, @unchecked Sendable {
             let ready = jobs
             jobs = []
             let done = stopped && ready.isEmpty
+            if done { ended = true }
             condition.unlock()
             if done { return }
             for job in ready { job.runSynchronously(on: asUnownedTaskExecutor()) }

@@ -101,6 +101,16 @@ import TuikeTestSupport
 }
 
 @Suite struct ExecutorThreadTests {
+    /// A task that prefers a thread which has ended still runs (on the shared pool).
+    @Test(.timeLimit(.minutes(1))) func workForAnEndedThreadStillRuns() async throws {
+        let thread = ExecutorThread(name: "tuike-test-ended")
+        #expect(await Task(executorPreference: thread) { 1 }.value == 1)
+        thread.stop()
+        // The thread ends once it sees the stop; a job queued just before that still runs there.
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(await Task(executorPreference: thread) { 2 }.value == 2)
+    }
+
     #if os(Linux)
     /// The thread is named for `top -H` and runs at the nice value it asked for. (A positive one
     /// here: lowering a priority needs no privilege, raising one does.)
