@@ -110,9 +110,9 @@ struct PostgresStatement {
                 if column > 0 { sql += ", " }
                 sql += "$\(types.count + 1)"
                 switch value {
-                case .text(let text): bindings.append(text); types.append(.text)
-                case .int(let number): bindings.append(number); types.append(.int8)
-                case .null: bindings.appendNull(); types.append(.null)
+                case .text(let text): append(.text(text))
+                case .int(let number): append(.int(number))
+                case .null: append(.null)
                 }
             }
             sql += ")"
@@ -125,35 +125,46 @@ struct PostgresStatement {
     /// `$1`, `$2`, … in order, as SQLKit writes them (a `$` in a literal, say).
     mutating func append(_ query: any SQLExpression, serializedBy database: any SQLDatabase) -> Bool {
         let (text, binds) = database.serialize(query)
-        guard binds.allSatisfy(Self.isSimple), let renumbered = Self.renumbered(text, after: types.count, binds: binds.count) else {
+        let values = binds.compactMap(Bind.init)
+        guard values.count == binds.count, let renumbered = Self.renumbered(text, after: types.count, binds: binds.count) else {
             return false
         }
-        for bind in binds { appendBind(bind) }
+        for value in values { append(value) }
         sql += renumbered
         return true
     }
 
-    static func isSimple(_ bind: any Encodable & Sendable) -> Bool {
-        switch bind {
-        case is String, is Int64, is Int, is Bool: true
-        default: (bind as? any NilCheckable)?.isNone == true
+    /// Appends a text, integer, boolean or null bind; false, with nothing appended, for any other.
+    mutating func appendBind(_ bind: any Encodable & Sendable) -> Bool {
+        guard let value = Bind(bind) else { return false }
+        append(value)
+        return true
+    }
+
+    /// A bind of a type this path sends itself.
+    private enum Bind {
+        case text(String), int(Int64), bool(Bool), null
+
+        init?(_ bind: any Encodable & Sendable) {
+            switch bind {
+            case let text as String: self = .text(text)
+            case let number as Int64: self = .int(number)
+            case let number as Int: self = .int(Int64(number))
+            case let flag as Bool: self = .bool(flag)
+            default:
+                guard let optional = bind as? any NilCheckable, optional.isNone else { return nil }
+                self = .null
+            }
         }
     }
 
-    /// Appends a text, integer, boolean or null bind; false, with nothing appended, for any other.
-    @discardableResult
-    mutating func appendBind(_ bind: any Encodable & Sendable) -> Bool {
-        switch bind {
-        case let text as String: bindings.append(text); types.append(.text)
-        case let number as Int64: bindings.append(number); types.append(.int8)
-        case let number as Int: bindings.append(number); types.append(.int8)
-        case let flag as Bool: bindings.append(flag); types.append(.bool)
-        default:
-            guard let optional = bind as? any NilCheckable, optional.isNone else { return false }
-            bindings.appendNull()
-            types.append(.null)
+    private mutating func append(_ value: Bind) {
+        switch value {
+        case .text(let text): bindings.append(text); types.append(.text)
+        case .int(let number): bindings.append(number); types.append(.int8)
+        case .bool(let flag): bindings.append(flag); types.append(.bool)
+        case .null: bindings.appendNull(); types.append(.null)
         }
-        return true
     }
 
     /// `text` with `$k` written as `$(offset + k)`; nil unless its placeholders are exactly `$1`
