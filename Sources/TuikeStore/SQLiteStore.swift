@@ -74,8 +74,8 @@ public final class SQLiteStore: Database {
 
     public func shutdown() async throws {
         await writer.close()
-        // Forgotten, not kept stopped: a report asked for later would wait on a thread that ended.
-        reportThread.withLock { $0?.stop(); $0 = nil }
+        // A report asked for later runs on the shared pool (see `ExecutorThread.enqueue`).
+        reportThread.withLock { $0?.stop() }
         readers.close()
         await checkpointer.stop()
     }

@@ -21,8 +21,8 @@ import TuikeTestSupport
         }
     }
 
-    /// A report asked for after the store shut down still runs (on a new thread) rather than
-    /// waiting forever on the stopped one.
+    /// A report asked for after the store shut down still runs (on the shared pool, once the
+    /// stopped report thread has ended) rather than waiting forever for that thread.
     @Test(.timeLimit(.minutes(1))) func aReportAfterShutdownDoesNotWaitForever() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tuike-report-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
