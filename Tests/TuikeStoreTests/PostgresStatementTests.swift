@@ -219,6 +219,27 @@ import TuikeTestSupport
         }
     }
 
+    /// A call that keeps failing for a reason a second run would clear gives up after three runs
+    /// and throws the last error. Here every run forgets its own statement before running it
+    /// again (26000), so every run fails.
+    @Test(.enabled(if: onPostgres)) func retriesStopAfterThreeRuns() async throws {
+        try await Self.withOneConnection { store in
+            let runs = Atomic<Int>(0)
+            let error = await #expect(throws: PSQLError.self) {
+                try await store.write { db in
+                    runs.add(1, ordering: .relaxed)
+                    _ = try await db.rows("SELECT s FROM p WHERE id = \(bind: Int64(1))")
+                    try await db.execute("DEALLOCATE ALL")
+                    _ = try await db.rows("SELECT s FROM p WHERE id = \(bind: Int64(1))")
+                }
+            }
+            #expect(error?.serverInfo?[.sqlState] == "26000")
+            #expect(runs.load(ordering: .relaxed) == PostgresStore.attempts)
+            let rows = try await store.read { db in try await db.rows("SELECT s FROM p WHERE id = \(bind: Int64(1))") }
+            #expect(rows.isEmpty)
+        }
+    }
+
     /// Two writes that lock the same two rows in opposite orders: PostgreSQL ends one of them with
     /// a deadlock (40P01). The store runs the victim again, so both writes land.
     @Test(.enabled(if: onPostgres)) func aDeadlockVictimRunsAgain() async throws {
