@@ -5,7 +5,7 @@ import TuikeCore
 /// runs and written together by `write` as one `StatementBatch`: one INSERT per table for all of
 /// them, and on PostgreSQL one round trip for all the tables. A payment books two entries, three
 /// events, its payment row, its commissions, the buyer's courses and binding.
-struct Bookings {
+struct Bookings: Sendable {
     private var entries: [(entry: JournalEntry, reference: String)] = []
     private var events: [Outbox.Event] = []
     /// Further writes that nothing in the transaction reads before `write` (see `StatementBatch`).
@@ -19,12 +19,25 @@ struct Bookings {
 
     /// Writes what was gathered, inside the caller's transaction, and starts over.
     mutating func write(at now: Instant, in db: any SQLDatabase) async throws {
-        var batch = statements
-        if !entries.isEmpty { try await JournalRepository.post(entries, at: now, into: &batch, in: db) }
-        Outbox.emit(events, at: now, into: &batch)
-        try await batch.run(in: db)
+        try await batch(at: now, in: db).run(in: db)
         entries = []
         events = []
         statements = StatementBatch()
+    }
+
+    /// Writes what was gathered only if `requirement` returns a row, all of it as one statement on
+    /// PostgreSQL, for `Database.writeStatement` (see `StatementBatch.runAlone`); returns whether it
+    /// wrote. False, with nothing run, when an entry moves an available balance: keeping
+    /// `promoter_balances` in step takes statements of its own.
+    func writeAlone(requiring requirement: SQLQueryString, at now: Instant, in db: any SQLDatabase) async throws -> Bool {
+        guard !entries.contains(where: { JournalRepository.movesAvailableBalance($0.entry) }) else { return false }
+        return try await batch(at: now, in: db).runAlone(requiring: requirement, in: db)
+    }
+
+    private func batch(at now: Instant, in db: any SQLDatabase) async throws -> StatementBatch {
+        var batch = statements
+        if !entries.isEmpty { try await JournalRepository.post(entries, at: now, into: &batch, in: db) }
+        Outbox.emit(events, at: now, into: &batch)
+        return batch
     }
 }

@@ -23,6 +23,11 @@ public enum JournalRepository {
         }
     }
 
+    /// Whether posting `entry` also updates `promoter_balances` (`project`).
+    static func movesAvailableBalance(_ entry: JournalEntry) -> Bool {
+        entry.postings.contains { if case .promoterAvailable = $0.account { true } else { false } }
+    }
+
     private static func project(_ entry: JournalEntry, covering: String?, in db: any SQLDatabase) async throws {
         for posting in entry.postings {
             guard case .promoterAvailable(let promoterID) = posting.account else { continue }

@@ -1,3 +1,4 @@
+import PostgresNIO
 import SQLKit
 
 /// Writes of one transaction that return nothing and do not read each other's rows, sent
@@ -8,7 +9,7 @@ import SQLKit
 /// at the end of the whole statement and do see sibling rows. On SQLite they run one after the
 /// other in the order they were added (a row before the rows that refer to it), as before: its
 /// statements are calls, not round trips.
-struct StatementBatch {
+struct StatementBatch: Sendable {
     private enum Statement {
         case query(SQLQueryString)
         case rows(RowInsert, [[RowValue]])
@@ -39,11 +40,49 @@ struct StatementBatch {
         }
     }
 
+    /// Runs `requirement`, a statement that returns a row when the batch is to be written (a
+    /// conditional UPDATE, an INSERT … ON CONFLICT DO NOTHING, each with RETURNING), and the batch
+    /// only if it did; returns whether it did. Meant for `Database.writeStatement`, where on
+    /// PostgreSQL there is no transaction around the body: there all of it is one statement,
+    /// `WITH r AS (requirement), s0 AS (…) … SELECT 1 / COUNT(*) FROM r`, so when the requirement
+    /// finds no row the division fails and the server undoes the whole statement. Its parts all
+    /// run whatever the others find, so a sibling may fail first on what the requirement would
+    /// have ruled out (a payment_id taken, a line of an order that was not inserted): a unique
+    /// or foreign key violation also means "not written". The caller then goes the long way, in
+    /// a transaction that reads before it writes, and learns there what happened. A batch that
+    /// cannot be one statement (see `combined`) returns false without running anything.
+    /// On SQLite the body is a transaction: they run in order, the batch only after the
+    /// requirement found its row.
+    func runAlone(requiring requirement: SQLQueryString, in db: any SQLDatabase) async throws -> Bool {
+        guard let postgres = db as? PostgresDirectDatabase else {
+            guard try await db.first(requirement) != nil else { return false }
+            try await run(in: db)
+            return true
+        }
+        guard rowValues <= Self.combinedValueLimit, let combined = combined(requiring: requirement, serializedBy: postgres) else { return false }
+        do {
+            try await postgres.run(combined) { _ in }
+            return true
+        } catch let error as PSQLError where Self.unmet.contains(error.serverInfo?[.sqlState] ?? "") {
+            return false
+        }
+    }
+
+    /// division_by_zero (the requirement), unique_violation, foreign_key_violation.
+    private static let unmet: Set<String> = ["22012", "23505", "23503"]
+
     /// `WITH s0 AS (…), s1 AS (…) SELECT 1`, or nil when a query's binds or text keep it off the
     /// direct path (see `PostgresStatement.append`); the batch then runs statement by statement.
-    func combined(serializedBy db: PostgresDirectDatabase) -> PostgresStatement? {
+    /// With a `requirement`, it comes first as `r` and the statement fails unless it returned a row
+    /// (`runAlone`).
+    func combined(requiring requirement: SQLQueryString? = nil, serializedBy db: PostgresDirectDatabase) -> PostgresStatement? {
         var combined = PostgresStatement(capacity: rowValues)
         combined.append(raw: "WITH ")
+        if let requirement {
+            combined.append(raw: "r AS (")
+            guard combined.append(requirement, serializedBy: db) else { return nil }
+            combined.append(raw: statements.isEmpty ? ")" : "), ")
+        }
         for (index, statement) in statements.enumerated() {
             combined.append(raw: index == 0 ? "s0 AS (" : ", s\(index) AS (")
             switch statement {
@@ -54,7 +93,7 @@ struct StatementBatch {
             }
             combined.append(raw: ")")
         }
-        combined.append(raw: " SELECT 1")
+        combined.append(raw: requirement == nil ? " SELECT 1" : " SELECT 1 / COUNT(*) FROM r")
         return combined
     }
 

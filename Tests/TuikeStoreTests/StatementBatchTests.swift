@@ -114,4 +114,72 @@ import TuikeTestSupport
             #expect(!statements.contains { $0.hasPrefix("INSERT INTO") })
         }
     }
+
+    /// The gate: open while `n` is 0; the requirement closes it and returns a row only if it was open.
+    static let closesTheGate: SQLQueryString = "UPDATE tally SET n = n + 1 WHERE id = 'gate' AND n = 0 RETURNING id"
+
+    static func count(_ table: String, in store: any Database) async throws -> Int64 {
+        try await store.read { db in try await db.first("SELECT COUNT(*) AS n FROM \(unsafeRaw: table)")!.decode(column: "n", as: Int64.self) }
+    }
+
+    static func gate(in store: any Database) async throws -> Int64 {
+        try await store.read { db in try await db.first("SELECT n FROM tally WHERE id = 'gate'")!.decode(column: "n", as: Int64.self) }
+    }
+
+    @Test(arguments: TestDatabase.available) func aRequiredBatchIsWrittenOnlyWhenItsRequirementFindsARow(database: TestDatabase) async throws {
+        try await Self.withTables(database) { store in
+            try await store.write { db in try await db.execute("INSERT INTO tally (id, n) VALUES ('gate', 0)") }
+            let (first, second) = (Self.batch("a", child: 1), Self.batch("b", child: 2))
+            #expect(try await store.writeStatement { db in try await first.runAlone(requiring: Self.closesTheGate, in: db) })
+            #expect(try await Self.gate(in: store) == 1)
+            #expect(try await Self.count("parent", in: store) == 2)
+            #expect(try await Self.count("child", in: store) == 1)
+            // The gate is closed: nothing of the second batch is written, and nothing is thrown.
+            #expect(try await !store.writeStatement { db in try await second.runAlone(requiring: Self.closesTheGate, in: db) })
+            // Nor of a batch whose rows exist already: on PostgreSQL its inserts may meet the unique
+            // key before the requirement is found wanting, and that too means "not written".
+            #expect(try await !store.writeStatement { db in try await first.runAlone(requiring: Self.closesTheGate, in: db) })
+            #expect(try await Self.gate(in: store) == 1)
+            #expect(try await Self.count("parent", in: store) == 2)
+            #expect(try await Self.count("child", in: store) == 1)
+            let tally = try await store.read { db in try await db.first("SELECT n FROM tally WHERE id = 'all'")!.decode(column: "n", as: Int64.self) }
+            #expect(tally == 1)
+        }
+    }
+
+    /// The requirement holds but a sibling fails: the requirement's own change is undone too.
+    @Test(arguments: TestDatabase.available) func aFailingPartOfARequiredBatchUndoesTheRequirement(database: TestDatabase) async throws {
+        try await Self.withTables(database) { store in
+            try await store.write { db in try await db.execute("INSERT INTO tally (id, n) VALUES ('gate', 0)") }
+            var batch = Self.batch("a", child: 1)
+            batch.insert(Self.child, rows: [[.int(2), .text("nobody")]])
+            let failing = batch
+            // SQLite throws the foreign key's error; PostgreSQL answers "not written".
+            let wrote = try? await store.writeStatement { db in try await failing.runAlone(requiring: Self.closesTheGate, in: db) }
+            #expect(wrote != true)
+            #expect(try await Self.gate(in: store) == 0)
+            #expect(try await Self.count("parent", in: store) == 0)
+            #expect(try await Self.count("child", in: store) == 0)
+        }
+    }
+
+    /// On PostgreSQL the requirement comes first as `r`, and the statement divides by its row count.
+    @Test(.enabled(if: TestDatabase.available.contains(.postgres))) func aRequiredBatchIsOneStatementOnPostgreSQL() async throws {
+        try await Self.withTables(.postgres) { store in
+            var child = StatementBatch()
+            child.insert(Self.child, rows: [[.int(1), .text("a")]])
+            let batch = child
+            let (sql, types) = try await store.write { db in
+                let postgres = try #require(db as? PostgresDirectDatabase)
+                let combined = try #require(batch.combined(requiring: "UPDATE tally SET n = \(bind: Int64(2)) WHERE id = \(bind: "gate") RETURNING id",
+                                                           serializedBy: postgres))
+                return (combined.sql, combined.types)
+            }
+            #expect(sql == """
+                WITH r AS (UPDATE tally SET n = $1 WHERE id = $2 RETURNING id), \
+                s0 AS (INSERT INTO child (id, parent_id) VALUES ($3, $4)) SELECT 1 / COUNT(*) FROM r
+                """)
+            #expect(types == [.int8, .text, .int8, .text])
+        }
+    }
 }
