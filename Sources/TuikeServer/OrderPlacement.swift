@@ -37,12 +37,14 @@ struct OrderPlacement {
         return try await database.session { [self] in
             if let externalID = request.externalID, let existing = try await orders.find(externalID: externalID) { return (existing, false) }
             let prepared = try await prepare(request, at: now)
-            return try await orders.create(prepared.order, expiresAt: prepared.expiresAt, redeemsCoupon: prepared.redeemsCoupon)
+            return try await orders.create(prepared.order, expiresAt: prepared.expiresAt, redeemsCoupon: prepared.redeemsCoupon,
+                                           stockLimited: prepared.stockLimited)
         }
     }
 
     /// Builds the order without storing it (group orders are stored with their slot).
-    func prepare(_ request: Request, at now: Instant) async throws -> (order: Order, expiresAt: Instant, redeemsCoupon: Bool) {
+    /// `stockLimited`: whether a line's product had a stock limit (see `OrderRepository.create`).
+    func prepare(_ request: Request, at now: Instant) async throws -> (order: Order, expiresAt: Instant, redeemsCoupon: Bool, stockLimited: Bool) {
         guard (1...128).contains(request.buyerID.count) else { throw TuikeError.validation("buyer_id must be 1 to 128 characters") }
         if let visitor = request.visitorID, !TrackingController.isValidVisitor(visitor) {
             throw TuikeError.validation("visitor_id must be 16 to 64 letters, digits, - or _")
@@ -50,11 +52,13 @@ struct OrderPlacement {
         let settings = try await program.current()
         let campaigns = try await campaignRules.active(at: now)
         var items: [Order.Item] = []
+        var stockLimited = false
         for line in request.items {
             guard (1...Order.maxQuantity).contains(line.quantity) else { throw TuikeError.validation("quantity must be between 1 and \(Order.maxQuantity)") }
             guard let (product, productRule) = try await products.findWithRule(line.productID), product.status == .active else {
                 throw TuikeError.validation("product_id \(line.productID) is not an active product")
             }
+            if product.stock != nil { stockLimited = true }
             let resolved = RuleResolution.resolve(productID: product.id, at: now, campaigns: campaigns, productRule: productRule,
                                                   programDefault: .programDefault(settings))
             items.append(Order.Item(
@@ -93,7 +97,7 @@ struct OrderPlacement {
             coupon: request.coupon.map { redeemsCoupon ? Coupon.normalize($0) : $0 },
             levelOne: result.promoters, levelTwo: levelTwo, levelThree: levelThree, attributionRule: result.rule,
             attributionClickID: result.clickID, selfReferral: result.selfReferral, createdAt: now, items: items, groupID: request.groupID)
-        return (order, now.adding(seconds: settings.orderTimeoutSeconds), redeemsCoupon)
+        return (order, now.adding(seconds: settings.orderTimeoutSeconds), redeemsCoupon, stockLimited)
     }
 }
 

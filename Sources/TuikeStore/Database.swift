@@ -58,6 +58,9 @@ public struct Dialect: Sendable, Equatable {
 
     /// Appended to a `SELECT` that a transaction will update. SQLite needs none: one writer at a time.
     public var forUpdate: String { kind == .postgres ? " FOR UPDATE" : "" }
+    /// The same for a join: locks the rows of `table` (its name or alias in the query), not the
+    /// rows joined to them, and PostgreSQL refuses to lock the nullable side of an outer join.
+    public func forUpdate(of table: String) -> String { kind == .postgres ? " FOR UPDATE OF \(table)" : "" }
     /// Appended to a job claim so that concurrent runners skip each other's rows.
     public var forUpdateSkipLocked: String { kind == .postgres ? " FOR UPDATE SKIP LOCKED" : "" }
 

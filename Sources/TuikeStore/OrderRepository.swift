@@ -8,9 +8,10 @@ public struct OrderRepository: Sendable {
 
     public init(database: any Database) { self.database = database }
 
+    /// An order's columns in `find`, where `o` is the order and `i` its line.
     static let columns = """
-        id, buyer_id, external_id, status, currency, amount, discount, refunded, visitor_id, click_id, coupon, level_one, level_two, level_three,
-        attribution_rule, attribution_click_id, self_referral, created_at, paid_at, group_id
+        o.id, o.buyer_id, o.external_id, o.status, o.currency, o.amount, o.discount, o.refunded, o.visitor_id, o.click_id, o.coupon,
+        o.level_one, o.level_two, o.level_three, o.attribution_rule, o.attribution_click_id, o.self_referral, o.created_at, o.paid_at, o.group_id
         """
 
     /// Orders stored before migration 10 were each given a job that cancels them at their timeout.
@@ -19,7 +20,16 @@ public struct OrderRepository: Sendable {
     /// Stores a new order, to be cancelled at `expiresAt` if it is still unpaid then (`expireDue`);
     /// an order with the same `external_id` that exists already is returned instead (the second
     /// create is a retry). Returns the stored order and whether it is new.
-    public func create(_ order: Order, expiresAt: Instant, redeemsCoupon: Bool = false) async throws -> (Order, created: Bool) {
+    ///
+    /// `stockLimited` false (no line's product had a stock limit when the order was priced) and no
+    /// coupon to redeem let the order be stored in one statement (`StatementBatch.runAlone`): on
+    /// PostgreSQL that saves the transaction's round trips and the stock check's. A product given
+    /// a limit between pricing and storing then sells this order as it would have a moment sooner.
+    public func create(_ order: Order, expiresAt: Instant, redeemsCoupon: Bool = false, stockLimited: Bool = true) async throws -> (Order, created: Bool) {
+        if !redeemsCoupon, !stockLimited {
+            let (requirement, lines) = (Self.orderInsert(order, expiresAt: expiresAt), try Self.linesAndEvent(order))
+            if try await database.writeStatement({ db in try await lines.runAlone(requiring: requirement, in: db) }) { return (order, true) }
+        }
         let inserted = try await database.write { db -> Bool in
             try await Self.insert(order, expiresAt: expiresAt, redeemsCoupon: redeemsCoupon, in: db)
         }
@@ -41,17 +51,7 @@ public struct OrderRepository: Sendable {
     /// The same inside a caller's transaction (a group slot is reserved with its order); false
     /// when an order with the same `external_id` exists.
     static func insert(_ order: Order, expiresAt: Instant, redeemsCoupon: Bool, in db: any SQLDatabase) async throws -> Bool {
-        let row = try await db.first("""
-            INSERT INTO orders (id, buyer_id, external_id, status, currency, amount, discount, visitor_id, click_id, coupon, promoter_id,
-                level_one, level_two, level_three, attribution_rule, attribution_click_id, self_referral, created_at, group_id, expires_at)
-            VALUES (\(bind: order.id), \(bind: order.buyerID), \(bind: order.externalID), \(bind: order.status.rawValue), \(bind: order.currency),
-                \(bind: order.amount), \(bind: order.discount), \(bind: order.visitorID), \(bind: order.clickID), \(bind: order.coupon), \(bind: order.promoterID),
-                \(bind: order.levelOne.joined(separator: ",")), \(bind: order.levelTwo), \(bind: order.levelThree),
-                \(bind: order.attributionRule.rawValue), \(bind: order.attributionClickID), \(bind: Int64(order.selfReferral ? 1 : 0)),
-                \(bind: order.createdAt.milliseconds), \(bind: order.groupID), \(bind: expiresAt.milliseconds))
-            ON CONFLICT DO NOTHING RETURNING id
-            """)
-        guard row != nil else { return false }
+        guard try await db.first(orderInsert(order, expiresAt: expiresAt)) != nil else { return false }
         if redeemsCoupon, let coupon = order.coupon { try await CouponRepository.redeem(coupon, in: db) }
         for item in order.items {
             // A product without a stock limit is not written at all: on PostgreSQL an update would
@@ -65,6 +65,26 @@ public struct OrderRepository: Sendable {
                 """)
             if taken == nil { throw TuikeError(.conflict, code: "out_of_stock", "not enough stock of \(item.title)") }
         }
+        try await linesAndEvent(order).run(in: db)
+        return true
+    }
+
+    /// The order's row; returns its id, or nothing when an order with its `external_id` exists.
+    private static func orderInsert(_ order: Order, expiresAt: Instant) -> SQLQueryString {
+        """
+        INSERT INTO orders (id, buyer_id, external_id, status, currency, amount, discount, visitor_id, click_id, coupon, promoter_id,
+            level_one, level_two, level_three, attribution_rule, attribution_click_id, self_referral, created_at, group_id, expires_at)
+        VALUES (\(bind: order.id), \(bind: order.buyerID), \(bind: order.externalID), \(bind: order.status.rawValue), \(bind: order.currency),
+            \(bind: order.amount), \(bind: order.discount), \(bind: order.visitorID), \(bind: order.clickID), \(bind: order.coupon), \(bind: order.promoterID),
+            \(bind: order.levelOne.joined(separator: ",")), \(bind: order.levelTwo), \(bind: order.levelThree),
+            \(bind: order.attributionRule.rawValue), \(bind: order.attributionClickID), \(bind: Int64(order.selfReferral ? 1 : 0)),
+            \(bind: order.createdAt.milliseconds), \(bind: order.groupID), \(bind: expiresAt.milliseconds))
+        ON CONFLICT DO NOTHING RETURNING id
+        """
+    }
+
+    /// The order's lines and its `order.created` event, written after its row.
+    private static func linesAndEvent(_ order: Order) throws -> StatementBatch {
         var batch = StatementBatch()
         batch.insert(
             itemInsert,
@@ -76,8 +96,7 @@ public struct OrderRepository: Sendable {
         Outbox.emit([Outbox.Event("order.created", subject: order.id, payload: [
             "order_id": .string(order.id), "buyer_id": .string(order.buyerID), "amount": .int(order.amount), "promoter_id": Outbox.Value(order.promoterID),
         ])], at: order.createdAt, into: &batch)
-        try await batch.run(in: db)
-        return true
+        return batch
     }
 
     public func find(_ id: String) async throws -> Order? {
@@ -104,17 +123,23 @@ public struct OrderRepository: Sendable {
         }
     }
 
+    /// The order with its lines, in one statement (a row per line). `lock` is
+    /// `Dialect.forUpdate(of: "o")` to lock the order's row.
     static func find(_ id: String, in db: any SQLDatabase, lock: String = "") async throws -> Order? {
-        guard let row = try await db.first("SELECT \(unsafeRaw: columns) FROM orders WHERE id = \(bind: id)\(unsafeRaw: lock)") else { return nil }
-        let items = try await db.rows("""
-            SELECT id, product_id, title, kind, unit_price, quantity, discount, paid, refunded, rule, rule_source
-            FROM order_items WHERE order_id = \(bind: id) ORDER BY position
-            """).map { item in
-            Order.Item(
-                id: try item.decode(column: "id", as: String.self), productID: try item.decode(column: "product_id", as: String.self),
+        let rows = try await db.rows("""
+            SELECT \(unsafeRaw: columns), i.id AS item_id, i.product_id, i.title, i.kind, i.unit_price, i.quantity,
+                i.discount AS item_discount, i.paid, i.refunded AS item_refunded, i.rule, i.rule_source
+            FROM orders o LEFT JOIN order_items i ON i.order_id = o.id WHERE o.id = \(bind: id) ORDER BY i.position\(unsafeRaw: lock)
+            """)
+        guard let row = rows.first else { return nil }
+        let items = try rows.compactMap { item -> Order.Item? in
+            guard let itemID = try item.decode(column: "item_id", as: String?.self) else { return nil }
+            return Order.Item(
+                id: itemID, productID: try item.decode(column: "product_id", as: String.self),
                 title: try item.decode(column: "title", as: String.self), kind: try item.decodeEnum(column: "kind", as: Product.Kind.self),
                 unitPrice: try item.decode(column: "unit_price", as: Int64.self), quantity: try item.decode(column: "quantity", as: Int64.self),
-                discount: try item.decode(column: "discount", as: Int64.self), paid: try item.decode(column: "paid", as: Int64.self), refunded: try item.decode(column: "refunded", as: Int64.self),
+                discount: try item.decode(column: "item_discount", as: Int64.self), paid: try item.decode(column: "paid", as: Int64.self),
+                refunded: try item.decode(column: "item_refunded", as: Int64.self),
                 rule: try StoredJSON.rules.decode(try item.decode(column: "rule", as: String.self)),
                 ruleSource: try item.decode(column: "rule_source", as: String.self))
         }
@@ -169,6 +194,9 @@ public struct OrderRepository: Sendable {
         // reading and locking the order inside the write.
         guard let readAhead = try await find(orderID) else { throw TuikeError.notFound("order", orderID) }
         do {
+            if let recorded = try await writeAhead(readAhead, paymentID: paymentID, provider: provider, settings: settings, at: now) {
+                return recorded
+            }
             return try await write(readAhead, paymentID: paymentID, provider: provider, settings: settings, at: now)
         } catch let error where !(error is TuikeError) {
             // Another order's payment took this payment_id after our check and committed first:
@@ -186,20 +214,43 @@ public struct OrderRepository: Sendable {
         TuikeError(.conflict, code: "payment_id_used", "payment_id \(paymentID) belongs to another order")
     }
 
+    /// The usual payment written in one statement (`Bookings.writeAlone`): an order that was
+    /// pending when read, not a group's, with no tier ladder on its lines (a ladder counts the
+    /// promoter's month under a lock, inside a transaction). Which of its promoters are active, and
+    /// their ranks, are read beforehand; the long way reads them in its transaction without locking
+    /// them, so there too a change committed meanwhile goes unseen. Nil when the order was no longer
+    /// pending or the payment_id was taken: the long way then finds out which.
+    private func writeAhead(_ order: Order, paymentID: String, provider: String, settings: ProgramSettings,
+                            at now: Instant) async throws -> (order: Order, recorded: Payment?)? {
+        guard order.status == .pendingPayment, order.groupID == nil, !order.items.contains(where: { $0.rule.tiers != nil }) else { return nil }
+        let active = try await database.read { db in try await Self.activePromoters(order, in: db) }
+        var bookings = Bookings()
+        let payment = try Self.bookPayment(order, paymentID: paymentID, provider: provider, at: now, into: &bookings)
+        try Self.bookCommissions(order, active: active, monthOrderNumber: 1, settings: settings, at: now, into: &bookings)
+        Self.bookAccessAndBinding(order, settings: settings, at: now, into: &bookings)
+        let (ready, requirement) = (bookings, Self.markPaid(order.id, paymentID: paymentID, at: now))
+        guard try await database.writeStatement({ db in try await ready.writeAlone(requiring: requirement, at: now, in: db) }) else { return nil }
+        return (Self.paid(order, at: now), payment)
+    }
+
+    /// Takes a pending order whose payment_id is unused; returns its id, or nothing.
+    private static func markPaid(_ orderID: String, paymentID: String, at now: Instant) -> SQLQueryString {
+        """
+        UPDATE orders SET status = 'paid', paid_at = \(bind: now.milliseconds)
+        WHERE id = \(bind: orderID) AND status = 'pending_payment'
+            AND NOT EXISTS (SELECT 1 FROM payments WHERE payment_id = \(bind: paymentID)) RETURNING id
+        """
+    }
+
     private func write(_ readAhead: Order, paymentID: String, provider: String, settings: ProgramSettings,
                        at now: Instant) async throws -> (order: Order, recorded: Payment?) {
         let orderID = readAhead.id, dialect = database.dialect
         return try await database.write { db in
             // The payment_id's check rides in the UPDATE: a used one sends the payment the long way.
-            if readAhead.status == .pendingPayment,
-               try await db.first("""
-                   UPDATE orders SET status = 'paid', paid_at = \(bind: now.milliseconds)
-                   WHERE id = \(bind: orderID) AND status = 'pending_payment'
-                       AND NOT EXISTS (SELECT 1 FROM payments WHERE payment_id = \(bind: paymentID)) RETURNING id
-                   """) != nil {
+            if readAhead.status == .pendingPayment, try await db.first(Self.markPaid(orderID, paymentID: paymentID, at: now)) != nil {
                 return try await Self.book(readAhead, paymentID: paymentID, provider: provider, settings: settings, dialect: dialect, at: now, in: db)
             }
-            guard let order = try await Self.find(orderID, in: db, lock: dialect.forUpdate) else { throw TuikeError.notFound("order", orderID) }
+            guard let order = try await Self.find(orderID, in: db, lock: dialect.forUpdate(of: "o")) else { throw TuikeError.notFound("order", orderID) }
             if let existing = try await db.first("SELECT order_id FROM payments WHERE payment_id = \(bind: paymentID)") {
                 guard try existing.decode(column: "order_id", as: String.self) == orderID else { throw Self.paymentIDUsed(paymentID) }
                 return (order, nil)
@@ -221,58 +272,84 @@ public struct OrderRepository: Sendable {
     /// Everything a payment sets off once the order is marked paid, in the caller's transaction.
     private static func book(_ order: Order, paymentID: String, provider: String, settings: ProgramSettings, dialect: Dialect, at now: Instant,
                              in db: any SQLDatabase) async throws -> (order: Order, recorded: Payment?) {
-        let orderID = order.id
         var bookings = Bookings()
-        bookings.statements.insert(paymentInsert, rows: [[
-            .text(Identifier.make("pay", at: now)), .text(orderID), .text(paymentID), .text(provider), .int(order.amount), .int(now.milliseconds),
-        ]])
-        let payment = Payment(paymentID: paymentID, provider: provider, amount: order.amount, createdAt: now)
-        if order.amount > 0 { bookings.post(try .payment(order.amount), reference: orderID) }
-        bookings.emit("order.paid", subject: orderID, payload: [
-            "order_id": .string(orderID), "payment_id": .string(paymentID), "provider": .string(provider), "amount": .int(order.amount),
-        ])
-        var paid = order
-        paid.status = .paid
-        paid.paidAt = now
-        if order.groupID != nil {
+        let payment = try bookPayment(order, paymentID: paymentID, provider: provider, at: now, into: &bookings)
+        if let groupID = order.groupID {
             switch try await GroupRepository.paymentArrived(order, settings: settings, at: now, in: db) {
             case .vanished:
                 try await bookings.write(at: now, in: db)
                 // Refunded in full by a job (a provider call never runs inside a transaction).
-                try await GroupRepository.scheduleRefund(orderID: orderID, reason: "group_closed", at: now, in: db)
-                return (paid, payment)
+                try await GroupRepository.scheduleRefund(orderID: order.id, reason: "group_closed", at: now, in: db)
+                return (paid(order, at: now), payment)
             case .slotted(let succeeded):
                 // Not eligible before the group succeeds; success dates them and grants access.
                 try await bookCommissions(order, settings: settings, dialect: dialect, at: now,
                                           eligibleAt: succeeded ? nil : awaitingGroup, into: &bookings, in: db)
                 try await bookings.write(at: now, in: db)
-                if succeeded { try await GroupRepository.succeed(order.groupID!, settings: settings, at: now, in: db) }
+                if succeeded { try await GroupRepository.succeed(groupID, settings: settings, at: now, in: db) }
             }
         } else {
             try await bookCommissions(order, settings: settings, dialect: dialect, at: now, into: &bookings, in: db)
+        }
+        bookAccessAndBinding(order, settings: settings, at: now, into: &bookings)
+        try await bookings.write(at: now, in: db)
+        return (paid(order, at: now), payment)
+    }
+
+    private static func paid(_ order: Order, at now: Instant) -> Order {
+        var paid = order
+        paid.status = .paid
+        paid.paidAt = now
+        return paid
+    }
+
+    /// The payment's row, its journal entry and its `order.paid` event.
+    private static func bookPayment(_ order: Order, paymentID: String, provider: String, at now: Instant,
+                                    into bookings: inout Bookings) throws -> Payment {
+        bookings.statements.insert(paymentInsert, rows: [[
+            .text(Identifier.make("pay", at: now)), .text(order.id), .text(paymentID), .text(provider), .int(order.amount), .int(now.milliseconds),
+        ]])
+        if order.amount > 0 { bookings.post(try .payment(order.amount), reference: order.id) }
+        bookings.emit("order.paid", subject: order.id, payload: [
+            "order_id": .string(order.id), "payment_id": .string(paymentID), "provider": .string(provider), "amount": .int(order.amount),
+        ])
+        return Payment(paymentID: paymentID, provider: provider, amount: order.amount, createdAt: now)
+    }
+
+    /// The buyer's courses (a group order's come when its group succeeds) and binding to the promoter.
+    private static func bookAccessAndBinding(_ order: Order, settings: ProgramSettings, at now: Instant, into bookings: inout Bookings) {
+        if order.groupID == nil {
             for item in order.items where item.kind == .course {
                 bookings.statements.add("""
                     INSERT INTO entitlements (buyer_id, product_id, order_id, granted_at)
-                    VALUES (\(bind: order.buyerID), \(bind: item.productID), \(bind: orderID), \(bind: now.milliseconds)) ON CONFLICT DO NOTHING
+                    VALUES (\(bind: order.buyerID), \(bind: item.productID), \(bind: order.id), \(bind: now.milliseconds)) ON CONFLICT DO NOTHING
                     """)
             }
         }
         if let promoter = order.promoterID, !order.selfReferral {
             bookings.statements.add(BindingRepository.bindStatement(buyerID: order.buyerID, promoterID: promoter, days: settings.bindingDays, at: now))
         }
-        try await bookings.write(at: now, in: db)
-        return (paid, payment)
     }
 
     /// `eligible_at` of commissions on group orders until their group succeeds (9999-12-31).
     static let awaitingGroup = Instant(milliseconds: 253_402_300_799_000)
 
-    /// Stores the order's commissions and gathers their events and accrual entry into `bookings`.
+    /// Stores the order's commissions and gathers their events and accrual entry into `bookings`,
+    /// reading which of its promoters are active and the month's order count in the caller's
+    /// transaction.
     static func bookCommissions(_ order: Order, settings: ProgramSettings, dialect: Dialect, at now: Instant, eligibleAt: Instant? = nil,
                                 into bookings: inout Bookings, in db: any SQLDatabase) async throws {
-        guard let first = order.promoterID, !order.selfReferral else { return }
+        let active = try await activePromoters(order, in: db)
+        guard let first = order.promoterID, order.levelOne.contains(where: { active[$0] != nil }) else { return }
+        let number = try await monthOrderNumber(order, promoterID: first, settings: settings, dialect: dialect, at: now, in: db)
+        try bookCommissions(order, active: active, monthOrderNumber: number, settings: settings, at: now, eligibleAt: eligibleAt, into: &bookings)
+    }
+
+    /// The rank bonus of each of the order's promoters who is still active, in one statement;
+    /// nobody's when the order pays no commission.
+    static func activePromoters(_ order: Order, in db: any SQLDatabase) async throws -> [String: Int64] {
+        guard order.promoterID != nil, !order.selfReferral else { return [:] }
         let snapshot = order.levelOne + [order.levelTwo, order.levelThree].compactMap { $0 }
-        // Which of them are still active, and the rank bonus of each, in one statement.
         var bonusBps: [String: Int64] = [:]
         for row in try await db.rows("""
             SELECT p.id, r.bonus_bps FROM promoters p LEFT JOIN ranks r ON r.id = p.rank_id
@@ -280,9 +357,15 @@ public struct OrderRepository: Sendable {
             """) {
             bonusBps[try row.decode(column: "id", as: String.self)] = try row.decode(column: "bonus_bps", as: Int64?.self) ?? 0
         }
+        return bonusBps
+    }
+
+    /// The same from what was read: `active` maps each active promoter to its rank bonus.
+    static func bookCommissions(_ order: Order, active bonusBps: [String: Int64], monthOrderNumber number: Int64, settings: ProgramSettings,
+                                at now: Instant, eligibleAt: Instant? = nil, into bookings: inout Bookings) throws {
+        guard order.promoterID != nil, !order.selfReferral else { return }
         let levelOne = order.levelOne.filter { bonusBps[$0] != nil }
         guard !levelOne.isEmpty else { return }
-        let number = try await Self.monthOrderNumber(order, promoterID: first, settings: settings, dialect: dialect, at: now, in: db)
         let beneficiaries = CommissionEngine.Beneficiaries(
             levelOne: levelOne, upline: [order.levelTwo, order.levelThree].map { $0.flatMap { bonusBps[$0] != nil ? $0 : nil } },
             rankBonusBps: bonusBps[levelOne[0]] ?? 0, monthOrderNumber: max(number, 1))

@@ -12,20 +12,21 @@ import TuikeTestSupport
     struct WriteFailed: Error {}
     struct Unreadable: Error {}
 
-    /// The read-ahead of `recordPayment` succeeds; the write and the owner lookup fail.
-    final class FailsAfterOneRead: Database {
+    /// The reads ahead of `recordPayment`'s write succeed; the write, and every read after it, fail.
+    final class FailsOnceWritten: Database {
         let base: any Database
-        let reads = Atomic(0)
+        let wrote = Atomic(false)
         var dialect: Dialect { base.dialect }
 
         init(_ base: any Database) { self.base = base }
 
         func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-            guard reads.add(1, ordering: .relaxed).newValue == 1 else { throw Unreadable() }
+            guard !wrote.load(ordering: .relaxed) else { throw Unreadable() }
             return try await base.read(body)
         }
 
         func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+            wrote.store(true, ordering: .relaxed)
             throw WriteFailed()
         }
 
@@ -41,7 +42,7 @@ import TuikeTestSupport
         try await kind.withDatabase { database async throws in
             try await OrderExpiryTests.stockedProduct(5, in: database)
             let id = try await OrderExpiryTests.order(1, expiresAt: OrderExpiryTests.start.adding(seconds: 1_800), in: database)
-            let failing = OrderRepository(database: FailsAfterOneRead(database))
+            let failing = OrderRepository(database: FailsOnceWritten(database))
             await #expect(throws: WriteFailed.self) {
                 _ = try await failing.recordPayment(id, paymentID: "pay-1", provider: "test", settings: ProgramSettings(), at: OrderExpiryTests.start)
             }
