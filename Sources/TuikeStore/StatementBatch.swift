@@ -44,8 +44,9 @@ struct StatementBatch: Sendable {
     /// conditional UPDATE, an INSERT … ON CONFLICT DO NOTHING, each with RETURNING), and the batch
     /// only if it did; returns whether it did. Meant for `Database.writeStatement`, where on
     /// PostgreSQL there is no transaction around the body: there all of it is one statement,
-    /// `WITH r AS (requirement), s0 AS (…) … SELECT 1 / COUNT(*) FROM r`, so when the requirement
-    /// finds no row the division fails and the server undoes the whole statement. Its parts all
+    /// `WITH r AS (requirement), s0 AS (…) … SELECT CAST(…) FROM r`, whose final cast fails when the
+    /// requirement found no row, so that the server undoes the whole statement (and its log says
+    /// `invalid input syntax for type integer: "tuike: requirement unmet, nothing written"`). Its parts all
     /// run whatever the others find, so a sibling may fail first on what the requirement would
     /// have ruled out (a payment_id taken, a line of an order that was not inserted): a unique
     /// or foreign key violation also means "not written". The caller then goes the long way, in
@@ -68,8 +69,14 @@ struct StatementBatch: Sendable {
         }
     }
 
-    /// division_by_zero (the requirement), unique_violation, foreign_key_violation.
-    private static let unmet: Set<String> = ["22012", "23505", "23503"]
+    /// invalid_text_representation (the requirement's cast), unique_violation, foreign_key_violation.
+    private static let unmet: Set<String> = ["22P02", "23505", "23503"]
+
+    /// Fails at run time unless `r` returned a row. A constant that failed would fail at planning,
+    /// whatever `r` returns: the CASE keeps the text to cast unknown until `r` has run.
+    static let requirementCheck = """
+         SELECT CAST(CASE WHEN COUNT(*) = 0 THEN 'tuike: requirement unmet, nothing written' ELSE '1' END AS INTEGER) FROM r
+        """
 
     /// `WITH s0 AS (…), s1 AS (…) SELECT 1`, or nil when a query's binds or text keep it off the
     /// direct path (see `PostgresStatement.append`); the batch then runs statement by statement.
@@ -93,7 +100,7 @@ struct StatementBatch: Sendable {
             }
             combined.append(raw: ")")
         }
-        combined.append(raw: requirement == nil ? " SELECT 1" : " SELECT 1 / COUNT(*) FROM r")
+        combined.append(raw: requirement == nil ? " SELECT 1" : Self.requirementCheck)
         return combined
     }
 

@@ -140,6 +140,36 @@ import TuikeTestSupport
         }
     }
 
+    /// One external_id sent 20 times at once: one order is stored (the others' single-statement
+    /// writes find the key taken and go the long way), and every answer names it.
+    @Test(arguments: TestDatabase.available)
+    func concurrentCreatesWithOneExternalIDStoreOneOrder(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, tuike async throws in
+            let (product, _, _, visitor) = try await Self.world(client)
+            let body = #"{"buyer_id":"buyer-x","items":[{"product_id":"\#(product)","quantity":1}],"visitor_id":"\#(visitor)","external_id":"shop-race"}"#
+            let answers = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String?).self) { group in
+                for _ in 0..<20 {
+                    group.addTask {
+                        let response = try await client.send(.post, "/api/v1/orders", body: body)
+                        return (response.status, response.json["id"] as? String)
+                    }
+                }
+                return try await group.reduce(into: [(HTTPResponse.Status, String?)]()) { $0.append($1) }
+            }
+            #expect(answers.filter { $0.0 == .created }.count == 1 && answers.filter { $0.0 == .ok }.count == 19, "\(answers)")
+            #expect(Set(answers.map(\.1)).count == 1)
+            let counts = try await tuike.database.read { db in
+                try await db.first("""
+                    SELECT (SELECT COUNT(*) FROM orders) AS o, (SELECT COUNT(*) FROM order_items) AS i,
+                        (SELECT COUNT(*) FROM events WHERE type = 'order.created') AS e
+                    """)!
+            }
+            #expect(try counts.decode(column: "o", as: Int64.self) == 1)
+            #expect(try counts.decode(column: "i", as: Int64.self) == 1)
+            #expect(try counts.decode(column: "e", as: Int64.self) == 1)
+        }
+    }
+
     @Test(arguments: TestDatabase.available)
     func externalIDsCouponsSelfReferralAndProductRules(database kind: TestDatabase) async throws {
         try await withTestApp(kind) { client, _ async throws in
