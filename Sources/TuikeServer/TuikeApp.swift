@@ -34,7 +34,7 @@ public struct TuikeApp: Sendable {
             database: database, orders: OrderRepository(database: database), products: ProductRepository(database: database),
             campaignRules: CampaignRuleRepository(database: database),
             coupons: CouponRepository(database: database),
-            promoters: PromoterRepository(database: database, cipher: cipher), attribution: AttributionQuery(database: database, cipher: cipher),
+            promoters: PromoterRepository(database: database, cipher: cipher), attribution: AttributionQuery(database: database),
             program: ProgramRepository(database: database))
     }
     let linkCache = LinkCache()

@@ -211,25 +211,6 @@ public struct PromoterRepository: Sendable {
         }
     }
 
-    /// Status and buyer account of the given promoters, for attribution, and each one's upline
-    /// (read in the same statement: the order snapshots the chosen promoter's).
-    func candidates(_ ids: Set<String>) async throws -> [String: (candidate: Attribution.Candidate, parent: String?, grandparent: String?)] {
-        guard !ids.isEmpty else { return [:] }
-        return try await database.read { db in
-            var result: [String: (candidate: Attribution.Candidate, parent: String?, grandparent: String?)] = [:]
-            for row in try await db.rows("""
-                SELECT p.id, p.status, p.buyer_id, p.parent_id, q.parent_id AS grandparent_id
-                FROM promoters p LEFT JOIN promoters q ON q.id = p.parent_id WHERE p.id IN (\(SQLList(ids.sorted().map { SQLBind($0) })))
-                """) {
-                result[try row.decode(column: "id", as: String.self)] = (
-                    Attribution.Candidate(status: try row.decodeEnum(column: "status", as: Promoter.Status.self),
-                                          buyerID: try row.decode(column: "buyer_id", as: String?.self)),
-                    try row.decode(column: "parent_id", as: String?.self), try row.decode(column: "grandparent_id", as: String?.self))
-            }
-            return result
-        }
-    }
-
     static func decode(_ row: any SQLRow) throws -> Promoter {
         Promoter(
             id: try row.decode(column: "id", as: String.self),

@@ -45,7 +45,7 @@ struct World {
     func clicksBindingsAndCouponsDecideOnARealDatabase(database kind: TestDatabase) async throws {
         try await kind.withDatabase { database async throws in
             let world = try await World(database)
-            let query = AttributionQuery(database: database, cipher: testCipher)
+            let query = AttributionQuery(database: database)
             let now = World.start.adding(milliseconds: 40 * Self.day)
             var settings = ProgramSettings.defaults
 
