@@ -9,7 +9,6 @@ struct OrderPlacement {
     let database: any Database
     let orders: OrderRepository
     let products: ProductRepository
-    let campaignRules: CampaignRuleRepository
     let coupons: CouponRepository
     let promoters: PromoterRepository
     let attribution: AttributionQuery
@@ -49,8 +48,7 @@ struct OrderPlacement {
         if let visitor = request.visitorID, !TrackingController.isValidVisitor(visitor) {
             throw TuikeError.validation("visitor_id must be 16 to 64 letters, digits, - or _")
         }
-        let settings = try await program.current()
-        let campaigns = try await campaignRules.active(at: now)
+        let (settings, campaigns) = try await program.inForce(at: now)
         var items: [Order.Item] = []
         var stockLimited = false
         for line in request.items {

@@ -32,7 +32,6 @@ public struct TuikeApp: Sendable {
     var orderPlacement: OrderPlacement {
         OrderPlacement(
             database: database, orders: OrderRepository(database: database), products: ProductRepository(database: database),
-            campaignRules: CampaignRuleRepository(database: database),
             coupons: CouponRepository(database: database),
             promoters: PromoterRepository(database: database, cipher: cipher), attribution: AttributionQuery(database: database),
             program: ProgramRepository(database: database))

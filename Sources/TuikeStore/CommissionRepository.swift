@@ -113,7 +113,7 @@ public struct CampaignRuleRepository: Sendable {
 
     /// Campaigns running at `instant`.
     public func active(at instant: Instant) async throws -> [CampaignRule] {
-        try await list(where: "starts_at <= \(bind: instant.milliseconds) AND ends_at > \(bind: instant.milliseconds)")
+        try await list(where: Self.running(at: instant))
     }
 
     /// Campaigns that have not ended by `instant`, soonest start first.
@@ -123,12 +123,21 @@ public struct CampaignRuleRepository: Sendable {
 
     private func list(where condition: SQLQueryString) async throws -> [CampaignRule] {
         try await database.read { db in
-            try await db.rows("SELECT id, product_id, starts_at, ends_at, body FROM campaign_rules WHERE \(condition) ORDER BY starts_at, id").map { row in
-                CampaignRule(
-                    id: try row.decode(column: "id", as: String.self), productID: try row.decode(column: "product_id", as: String?.self),
-                    startsAt: try row.decodeInstant(column: "starts_at"), endsAt: try row.decodeInstant(column: "ends_at"),
-                    rule: try StoredJSON.rules.decode(try row.decode(column: "body", as: String.self)))
-            }
+            try await db.rows("SELECT \(unsafeRaw: Self.columns) FROM campaign_rules WHERE \(condition) ORDER BY starts_at, id").map(Self.decode)
         }
+    }
+
+    static let columns = "id, product_id, starts_at, ends_at, body"
+
+    /// A campaign at `instant`'s: the condition `active` reads them by.
+    static func running(at instant: Instant) -> SQLQueryString {
+        "starts_at <= \(bind: instant.milliseconds) AND ends_at > \(bind: instant.milliseconds)"
+    }
+
+    static func decode(_ row: any SQLRow) throws -> CampaignRule {
+        CampaignRule(
+            id: try row.decode(column: "id", as: String.self), productID: try row.decode(column: "product_id", as: String?.self),
+            startsAt: try row.decodeInstant(column: "starts_at"), endsAt: try row.decodeInstant(column: "ends_at"),
+            rule: try StoredJSON.rules.decode(try row.decode(column: "body", as: String.self)))
     }
 }

@@ -19,6 +19,29 @@ public struct ProgramRepository: Sendable {
         return try StoredJSON.settings.decode(body)
     }
 
+    /// The settings and the campaigns running at `instant` (soonest start first), which pricing an
+    /// order needs together: one statement, the settings' row among the campaigns' with NULLs in
+    /// their columns.
+    public func inForce(at instant: Instant) async throws -> (settings: ProgramSettings, campaigns: [CampaignRule]) {
+        try await database.read { db in
+            var settings = ProgramSettings.defaults
+            var campaigns: [CampaignRule] = []
+            for row in try await db.rows("""
+                SELECT 'settings' AS kind, NULL AS id, NULL AS product_id, NULL AS starts_at, NULL AS ends_at, body FROM program_settings WHERE id = 1
+                UNION ALL SELECT 'campaign', \(unsafeRaw: CampaignRuleRepository.columns) FROM campaign_rules
+                WHERE \(CampaignRuleRepository.running(at: instant))
+                ORDER BY starts_at, id
+                """) {
+                if try row.decode(column: "kind", as: String.self) == "settings" {
+                    settings = try StoredJSON.settings.decode(try row.decode(column: "body", as: String.self))
+                } else {
+                    campaigns.append(try CampaignRuleRepository.decode(row))
+                }
+            }
+            return (settings, campaigns)
+        }
+    }
+
     /// Stores validated settings; the caller has validated them.
     public func save(_ settings: ProgramSettings, at now: Instant) async throws {
         let body = String(decoding: try JSONEncoder().encode(settings), as: UTF8.self)

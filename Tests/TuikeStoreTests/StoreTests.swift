@@ -149,6 +149,35 @@ import TuikeTestSupport
         }
     }
 
+    /// Settings and running campaigns in one statement: defaults and none at first, then the saved
+    /// settings and only the campaigns running at that instant (start inclusive, end exclusive),
+    /// soonest start first.
+    @Test(arguments: TestDatabase.available)
+    func settingsAndRunningCampaignsAreReadTogether(database kind: TestDatabase) async throws {
+        try await kind.withDatabase { database async throws in
+            let program = ProgramRepository(database: database)
+            let now = Instant(milliseconds: 10_000)
+            var inForce = try await program.inForce(at: now)
+            #expect(inForce.settings == .defaults && inForce.campaigns.isEmpty)
+            var settings = ProgramSettings.defaults
+            settings.windowDays = 7
+            try await program.save(settings, at: now)
+            try await ProductRepository(database: database).create(Product(id: "prod_1", title: "课", price: 100, createdAt: now, updatedAt: now))
+            let campaigns = CampaignRuleRepository(database: database)
+            let rule = CommissionRule(type: .percent, levels: [2000])
+            for (id, starts, ends) in [("cmp_late", 9_000, 20_000), ("cmp_ended", 1_000, 10_000), ("cmp_early", 10_000 - 5_000, 10_001),
+                                       ("cmp_future", 10_001, 30_000), ("cmp_now", 10_000, 10_001)] {
+                try await campaigns.create(CampaignRule(id: id, productID: id == "cmp_late" ? "prod_1" : nil, startsAt: Instant(milliseconds: Int64(starts)),
+                                                        endsAt: Instant(milliseconds: Int64(ends)), rule: rule), at: now)
+            }
+            inForce = try await program.inForce(at: now)
+            #expect(inForce.settings == settings)
+            #expect(inForce.campaigns.map(\.id) == ["cmp_early", "cmp_late", "cmp_now"])
+            #expect(inForce.campaigns.map(\.id) == (try await campaigns.active(at: now)).map(\.id))
+            #expect(inForce.campaigns[1].productID == "prod_1" && inForce.campaigns[1].rule == rule)
+        }
+    }
+
     @Test(arguments: TestDatabase.available)
     func tokensResolveToPrincipals(database kind: TestDatabase) async throws {
         try await kind.withDatabase { database async throws in

@@ -265,13 +265,13 @@ struct OrdersController {
         try body.rule.validate(maxTotalBps: try await program.current().maxTotalBps)
         let now = clock.now()
         let campaign = CampaignRule(id: Identifier.make("cmp", at: now), productID: body.productId, startsAt: body.startsAt, endsAt: body.endsAt, rule: body.rule)
-        try await placement.campaignRules.create(campaign, at: now)
+        try await CampaignRuleRepository(database: database).create(campaign, at: now)
         return try JSONOutput.response(CampaignView(campaign), status: .created)
     }
 
     @Sendable func listCampaigns(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         try context.requireAdmin()
-        return try JSONOutput.response(["data": try await placement.campaignRules.current(at: clock.now()).map(CampaignView.init)])
+        return try JSONOutput.response(["data": try await CampaignRuleRepository(database: database).current(at: clock.now()).map(CampaignView.init)])
     }
 
     struct EntitlementView: Encodable { let productId: String; let grantedAt: Instant }
