@@ -2,6 +2,7 @@
 # Paid orders per second through the HTTP API (issue 4): create an attributed order, then pay it,
 # 64 connections; every payment books two commissions and three journal entries durably.
 # Usage: bench/orders.sh [database]   Needs wrk; sqlite3 or psql to count the paid orders.
+# Against pgbench, which uses the Unix socket, give the socket too: postgres://user@/db?host=/tmp&port=5432
 cd "$(dirname "$0")/.."
 source bench/common.sh
 product=$(api -X POST "$base/api/v1/products" -d '{"title":"考研数学全程班","price":50000}' | field id)
