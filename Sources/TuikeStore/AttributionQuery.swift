@@ -62,11 +62,11 @@ public struct AttributionQuery: Sendable {
         var found = Found()
         for row in try await db.rows("""
             WITH c AS (
-                SELECT \(unsafeRaw: ClickRepository.attributionColumns) FROM clicks
+                SELECT \(unsafeRaw: Self.clickColumns) FROM clicks
                 WHERE \(clickFilter) AND at >= \(bind: since.milliseconds) AND at <= \(bind: until.milliseconds) ORDER BY at, id LIMIT 1000),
             b AS (SELECT promoter_id, expires_at FROM bindings WHERE buyer_id = \(bind: request.buyerID)),
             named AS (SELECT promoter_id AS id FROM c UNION SELECT promoter_id FROM b\(coupon))
-            SELECT 'click' AS kind, \(unsafeRaw: ClickRepository.attributionColumns),
+            SELECT 'click' AS kind, \(unsafeRaw: Self.clickColumns),
                 NULL AS status, NULL AS buyer_id, NULL AS parent_id, NULL AS grandparent_id FROM c
             UNION ALL SELECT 'binding', NULL, NULL, promoter_id, NULL, expires_at, NULL, NULL, NULL, NULL, NULL FROM b
             UNION ALL SELECT 'promoter', p.id, NULL, NULL, NULL, NULL, NULL, p.status, p.buyer_id, p.parent_id, q.parent_id
@@ -74,7 +74,7 @@ public struct AttributionQuery: Sendable {
             """) {
             switch try row.decode(column: "kind", as: String.self) {
             case "click":
-                found.clicks.append(try ClickRepository.decodeForAttribution(row))
+                found.clicks.append(try Self.click(row))
             case "binding":
                 found.binding = Attribution.Binding(promoterID: try row.decode(column: "promoter_id", as: String.self),
                                                     expiresAt: try row.decodeOptionalInstant(column: "at"))
@@ -86,5 +86,15 @@ public struct AttributionQuery: Sendable {
             }
         }
         return found
+    }
+
+    /// What attribution reads of a click, in this order.
+    private static let clickColumns = "id, link_id, promoter_id, visitor_id, at, is_bot"
+
+    private static func click(_ row: any SQLRow) throws -> Attribution.Click {
+        Attribution.Click(
+            id: try row.decode(column: "id", as: String.self), linkID: try row.decode(column: "link_id", as: String.self),
+            promoterID: try row.decode(column: "promoter_id", as: String.self), visitorID: try row.decode(column: "visitor_id", as: String.self),
+            at: try row.decodeInstant(column: "at"), isBot: try row.decode(column: "is_bot", as: Int64.self) != 0)
     }
 }

@@ -64,35 +64,6 @@ public struct ClickRepository: Sendable {
             })
     }
 
-    /// The clicks attribution looks at: the visitor's clicks in `[since, until]`, or one explicit click.
-    public func forAttribution(visitorID: String?, clickID: String?, since: Instant, until: Instant) async throws -> [Attribution.Click] {
-        try await database.read { db in
-            let filter: SQLQueryString
-            if let clickID {
-                filter = "id = \(bind: clickID)"
-            } else if let visitorID {
-                filter = "visitor_id = \(bind: visitorID)"
-            } else {
-                return []
-            }
-            return try await db.rows("""
-                SELECT \(unsafeRaw: Self.attributionColumns) FROM clicks
-                WHERE \(filter) AND at >= \(bind: since.milliseconds) AND at <= \(bind: until.milliseconds)
-                ORDER BY at, id LIMIT 1000
-                """).map(Self.decodeForAttribution)
-        }
-    }
-
-    /// What attribution reads of a click (`AttributionQuery.gather` too), in this order.
-    static let attributionColumns = "id, link_id, promoter_id, visitor_id, at, is_bot"
-
-    static func decodeForAttribution(_ row: any SQLRow) throws -> Attribution.Click {
-        Attribution.Click(
-            id: try row.decode(column: "id", as: String.self), linkID: try row.decode(column: "link_id", as: String.self),
-            promoterID: try row.decode(column: "promoter_id", as: String.self), visitorID: try row.decode(column: "visitor_id", as: String.self),
-            at: try row.decodeInstant(column: "at"), isBot: try row.decode(column: "is_bot", as: Int64.self) != 0)
-    }
-
     public func count() async throws -> Int64 {
         try await database.read { db in try await db.first("SELECT COUNT(*) AS n FROM clicks")!.decode(column: "n", as: Int64.self) }
     }

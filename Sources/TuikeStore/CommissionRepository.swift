@@ -111,11 +111,6 @@ public struct CampaignRuleRepository: Sendable {
         }
     }
 
-    /// Campaigns running at `instant`.
-    public func active(at instant: Instant) async throws -> [CampaignRule] {
-        try await list(where: Self.running(at: instant))
-    }
-
     /// Campaigns that have not ended by `instant`, soonest start first.
     public func current(at instant: Instant) async throws -> [CampaignRule] {
         try await list(where: "ends_at > \(bind: instant.milliseconds)")
@@ -129,7 +124,7 @@ public struct CampaignRuleRepository: Sendable {
 
     static let columns = "id, product_id, starts_at, ends_at, body"
 
-    /// A campaign at `instant`'s: the condition `active` reads them by.
+    /// Campaigns running at `instant` (`ProgramRepository.inForce`).
     static func running(at instant: Instant) -> SQLQueryString {
         "starts_at <= \(bind: instant.milliseconds) AND ends_at > \(bind: instant.milliseconds)"
     }

@@ -228,13 +228,13 @@ public struct OrderRepository: Sendable {
         let payment = try Self.bookPayment(order, paymentID: paymentID, provider: provider, at: now, into: &bookings)
         try Self.bookCommissions(order, active: active, monthOrderNumber: 1, settings: settings, at: now, into: &bookings)
         Self.bookAccessAndBinding(order, settings: settings, at: now, into: &bookings)
-        let (ready, requirement) = (bookings, Self.markPaid(order.id, paymentID: paymentID, at: now))
+        let (ready, requirement) = (bookings, Self.paidUpdate(order.id, paymentID: paymentID, at: now))
         guard try await database.writeStatement({ db in try await ready.writeAlone(requiring: requirement, at: now, in: db) }) else { return nil }
         return (Self.paid(order, at: now), payment)
     }
 
     /// Takes a pending order whose payment_id is unused; returns its id, or nothing.
-    private static func markPaid(_ orderID: String, paymentID: String, at now: Instant) -> SQLQueryString {
+    private static func paidUpdate(_ orderID: String, paymentID: String, at now: Instant) -> SQLQueryString {
         """
         UPDATE orders SET status = 'paid', paid_at = \(bind: now.milliseconds)
         WHERE id = \(bind: orderID) AND status = 'pending_payment'
@@ -247,7 +247,7 @@ public struct OrderRepository: Sendable {
         let orderID = readAhead.id, dialect = database.dialect
         return try await database.write { db in
             // The payment_id's check rides in the UPDATE: a used one sends the payment the long way.
-            if readAhead.status == .pendingPayment, try await db.first(Self.markPaid(orderID, paymentID: paymentID, at: now)) != nil {
+            if readAhead.status == .pendingPayment, try await db.first(Self.paidUpdate(orderID, paymentID: paymentID, at: now)) != nil {
                 return try await Self.book(readAhead, paymentID: paymentID, provider: provider, settings: settings, dialect: dialect, at: now, in: db)
             }
             guard let order = try await Self.find(orderID, in: db, lock: dialect.forUpdate(of: "o")) else { throw TuikeError.notFound("order", orderID) }
