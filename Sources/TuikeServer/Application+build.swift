@@ -82,7 +82,7 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     tracking.addRoutes(to: api)
     router.middlewares.add(RefParameterMiddleware(tracking: tracking))
     if let secret = tuike.sandboxPaymentSecret {
-        SandboxPaymentsController(database: tuike.database, orders: OrderRepository(database: tuike.database), program: program, secret: secret, clock: tuike.clock)
+        SandboxPaymentsController(database: tuike.database, orders: OrderRepository(database: tuike.database), secret: secret, clock: tuike.clock)
             .addRoutes(to: api)
     }
     CouponsController(coupons: CouponRepository(database: tuike.database), clock: tuike.clock).addRoutes(to: api)

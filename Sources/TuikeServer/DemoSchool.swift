@@ -66,7 +66,6 @@ struct DemoSchool {
     /// the older ones are out of their 7-day freeze): most paid, some with the NEW20 coupon, two
     /// refunded (one in part), two still at checkout, one bought without a promoter.
     private func loadOrders(productIDs: [String]) async throws {
-        let settings = try await ProgramRepository(database: app.database).current()
         try await CouponRepository(database: app.database).create(
             Coupon(code: "NEW20", kind: .fixed, value: 2_000, minAmount: 10_000, usageLimit: 100), at: app.clock.now())
         let orders = OrderRepository(database: app.database)
@@ -79,7 +78,7 @@ struct DemoSchool {
                 coupon: index % 4 == 1 && index % 5 != 4 ? "NEW20" : nil)
             let (order, _) = try await app.orderPlacement.place(request, at: now)
             guard index % 8 != 6 else { continue }
-            _ = try await orders.markPaid(order.id, paymentID: "demo-pay-\(index + 1)", provider: "demo", settings: settings, at: now)
+            _ = try await orders.markPaid(order.id, paymentID: "demo-pay-\(index + 1)", provider: "demo", at: now)
             if index == 2 { _ = try await refunds.refund(orderID: order.id, amount: order.amount, refundID: nil, reason: "七天无理由退款", at: now) }
             if index == 5 { _ = try await refunds.refund(orderID: order.id, amount: order.amount / 4, refundID: nil, reason: "部分退款：少上一节课", at: now) }
         }
@@ -128,7 +127,6 @@ struct DemoSchool {
     /// ago, one failed six hours ago and was refunded, one is forming with a member still paying,
     /// one lacks a last member. Buyers came through promoters' links, so group orders carry commissions.
     private func loadGroups(productIDs: [String]) async throws {
-        let settings = try await ProgramRepository(database: app.database).current()
         let now = app.clock.now()
         let campaign = GroupCampaign(id: Identifier.make("gcp", at: now.adding(seconds: -3 * 86_400)), productID: productIDs[1], groupPrice: 9_900,
                                      leaderPrice: 8_900, groupSize: 3, startsAt: now.adding(seconds: -3 * 86_400), endsAt: now.adding(seconds: 27 * 86_400))
@@ -157,8 +155,7 @@ struct DemoSchool {
                     _ = try await groups.join(groupID: groupID, order: prepared.order, at: at)
                 }
                 if slot < plan.paying {
-                    _ = try await orders.markPaid(prepared.order.id, paymentID: "demo-group-pay-\(buyer)", provider: "demo", settings: settings,
-                                                  at: at.adding(seconds: 60))
+                    _ = try await orders.markPaid(prepared.order.id, paymentID: "demo-group-pay-\(buyer)", provider: "demo", at: at.adding(seconds: 60))
                 }
             }
         }

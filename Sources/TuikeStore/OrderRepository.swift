@@ -178,23 +178,27 @@ public struct OrderRepository: Sendable {
     /// Records a payment and everything it sets off, in one transaction: the order becomes paid,
     /// the payment and the commissions are booked to the journal, courses are granted, the buyer is
     /// bound. The same `payment_id` again returns the order unchanged; any other payment for an
-    /// order that is no longer awaiting payment is 409.
-    public func markPaid(_ orderID: String, paymentID: String, provider: String, settings: ProgramSettings, at now: Instant) async throws -> Order {
-        try await recordPayment(orderID, paymentID: paymentID, provider: provider, settings: settings, at: now).order
+    /// order that is no longer awaiting payment is 409. The program's settings are read here, as
+    /// they stand at the payment.
+    public func markPaid(_ orderID: String, paymentID: String, provider: String, at now: Instant) async throws -> Order {
+        try await recordPayment(orderID, paymentID: paymentID, provider: provider, at: now).order
     }
 
     /// `markPaid`, also answering with the payment when this call recorded it. The order then has
     /// no other payment and no refund (it was awaiting payment), so a caller can show it whole
     /// without reading them back.
-    public func recordPayment(_ orderID: String, paymentID: String, provider: String, settings: ProgramSettings,
-                              at now: Instant) async throws -> (order: Order, recorded: Payment?) {
+    public func recordPayment(_ orderID: String, paymentID: String, provider: String, at now: Instant) async throws -> (order: Order, recorded: Payment?) {
         // Read ahead, outside the write (on SQLite, off the single writer): a pending order's lines,
         // amount and attribution never change, so this snapshot holds when the write finds the order
         // still pending and takes it in one conditional UPDATE. Anything else goes the long way,
         // reading and locking the order inside the write.
         guard let readAhead = try await find(orderID) else { throw TuikeError.notFound("order", orderID) }
+        let fast = Self.writesAhead(readAhead)
+        let (settings, active) = try await database.read { db in
+            fast ? try await Self.settingsAndActivePromoters(readAhead, in: db) : (try await ProgramRepository.current(in: db), [:])
+        }
         do {
-            if let recorded = try await writeAhead(readAhead, paymentID: paymentID, provider: provider, settings: settings, at: now) {
+            if fast, let recorded = try await writeAhead(readAhead, active: active, paymentID: paymentID, provider: provider, settings: settings, at: now) {
                 return recorded
             }
             return try await write(readAhead, paymentID: paymentID, provider: provider, settings: settings, at: now)
@@ -214,16 +218,20 @@ public struct OrderRepository: Sendable {
         TuikeError(.conflict, code: "payment_id_used", "payment_id \(paymentID) belongs to another order")
     }
 
-    /// The usual payment written in one statement (`Bookings.writeAlone`): an order that was
-    /// pending when read, not a group's, with no tier ladder on its lines (a ladder counts the
-    /// promoter's month under a lock, inside a transaction). Which of its promoters are active, and
-    /// their ranks, are read beforehand; the long way reads them in its transaction without locking
-    /// them, so there too a change committed meanwhile goes unseen. Nil when the order was no longer
-    /// pending or the payment_id was taken: the long way then finds out which.
-    private func writeAhead(_ order: Order, paymentID: String, provider: String, settings: ProgramSettings,
+    /// Whether the payment may be written in one statement (`writeAhead`): the order was pending
+    /// when read, is not a group's, and has no tier ladder on its lines (a ladder counts the
+    /// promoter's month under a lock, inside a transaction).
+    private static func writesAhead(_ order: Order) -> Bool {
+        order.status == .pendingPayment && order.groupID == nil && !order.items.contains { $0.rule.tiers != nil }
+    }
+
+    /// The usual payment written in one statement (`Bookings.writeAlone`). Which of its promoters
+    /// are active, and their ranks (`active`), were read beforehand; the long way reads them in
+    /// its transaction without locking them, so there too a change committed meanwhile goes
+    /// unseen. Nil when the order was no longer pending or the payment_id was taken: the long way
+    /// then finds out which.
+    private func writeAhead(_ order: Order, active: [String: Int64], paymentID: String, provider: String, settings: ProgramSettings,
                             at now: Instant) async throws -> (order: Order, recorded: Payment?)? {
-        guard order.status == .pendingPayment, order.groupID == nil, !order.items.contains(where: { $0.rule.tiers != nil }) else { return nil }
-        let active = try await database.read { db in try await Self.activePromoters(order, in: db) }
         var bookings = Bookings()
         let payment = try Self.bookPayment(order, paymentID: paymentID, provider: provider, at: now, into: &bookings)
         try Self.bookCommissions(order, active: active, monthOrderNumber: 1, settings: settings, at: now, into: &bookings)
@@ -348,16 +356,42 @@ public struct OrderRepository: Sendable {
     /// The rank bonus of each of the order's promoters who is still active, in one statement;
     /// nobody's when the order pays no commission.
     static func activePromoters(_ order: Order, in db: any SQLDatabase) async throws -> [String: Int64] {
-        guard order.promoterID != nil, !order.selfReferral else { return [:] }
-        let snapshot = order.levelOne + [order.levelTwo, order.levelThree].compactMap { $0 }
+        guard let snapshot = commissionedPromoters(order) else { return [:] }
         var bonusBps: [String: Int64] = [:]
-        for row in try await db.rows("""
-            SELECT p.id, r.bonus_bps FROM promoters p LEFT JOIN ranks r ON r.id = p.rank_id
-            WHERE p.id IN (\(SQLList(snapshot.map { SQLBind($0) }))) AND p.status = 'active'
-            """) {
+        for row in try await db.rows("SELECT p.id, r.bonus_bps \(activeAmong(snapshot))") {
             bonusBps[try row.decode(column: "id", as: String.self)] = try row.decode(column: "bonus_bps", as: Int64?.self) ?? 0
         }
         return bonusBps
+    }
+
+    /// The program's settings and `activePromoters`, in one statement: a payment needs both before
+    /// it writes. A `UNION ALL` of the settings' row and the promoters' rows, each kind filling its
+    /// own columns.
+    static func settingsAndActivePromoters(_ order: Order, in db: any SQLDatabase) async throws -> (ProgramSettings, [String: Int64]) {
+        guard let snapshot = commissionedPromoters(order) else { return (try await ProgramRepository.current(in: db), [:]) }
+        var settings = ProgramSettings.defaults
+        var bonusBps: [String: Int64] = [:]
+        for row in try await db.rows("""
+            SELECT 'settings' AS kind, body, NULL AS id, NULL AS bonus_bps FROM program_settings WHERE id = 1
+            UNION ALL SELECT 'promoter', NULL, p.id, r.bonus_bps \(activeAmong(snapshot))
+            """) {
+            if try row.decode(column: "kind", as: String.self) == "settings" {
+                settings = try StoredJSON.settings.decode(try row.decode(column: "body", as: String.self))
+            } else {
+                bonusBps[try row.decode(column: "id", as: String.self)] = try row.decode(column: "bonus_bps", as: Int64?.self) ?? 0
+            }
+        }
+        return (settings, bonusBps)
+    }
+
+    /// The order's snapshot of promoters, levels one to three; nil when it pays no commission.
+    private static func commissionedPromoters(_ order: Order) -> [String]? {
+        guard order.promoterID != nil, !order.selfReferral else { return nil }
+        return order.levelOne + [order.levelTwo, order.levelThree].compactMap { $0 }
+    }
+
+    private static func activeAmong(_ ids: [String]) -> SQLQueryString {
+        "FROM promoters p LEFT JOIN ranks r ON r.id = p.rank_id WHERE p.id IN (\(SQLList(ids.map { SQLBind($0) }))) AND p.status = 'active'"
     }
 
     /// The same from what was read: `active` maps each active promoter to its rank bonus.

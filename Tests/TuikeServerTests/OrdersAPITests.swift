@@ -140,6 +140,34 @@ import TuikeTestSupport
         }
     }
 
+    /// A payment reads the program and its promoters as they stand when it is paid, not when the
+    /// order was placed: settings saved in between (freeze days, no binding) and an upline
+    /// suspended in between decide what it books.
+    @Test(arguments: TestDatabase.available)
+    func aPaymentBooksBySettingsAndPromotersAsTheyStandAtPayment(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, tuike async throws in
+            let (product, a, b, visitor) = try await Self.world(client)
+            let order = try await client.send(.post, "/api/v1/orders",
+                                              body: #"{"buyer_id":"buyer-1","items":[{"product_id":"\#(product)","quantity":1}],"visitor_id":"\#(visitor)"}"#).json["id"] as! String
+            var settings = try await client.send(.get, "/api/v1/program").json
+            settings["freeze_days"] = 3
+            settings["binding_days"] = 0
+            #expect(try await client.send(.put, "/api/v1/program", body: String(decoding: try JSONSerialization.data(withJSONObject: settings), as: UTF8.self)).status == .ok)
+            #expect(try await client.send(.post, "/api/v1/promoters/\(a)/suspend", body: #"{"reason":"test"}"#).status == .ok)
+
+            let paid = try await client.send(.post, "/api/v1/orders/\(order)/paid", body: #"{"payment_id":"pay-now"}"#)
+            #expect(paid.status == .ok, "\(paid.text)")
+            let rows = try #require(try await client.send(.get, "/api/v1/commissions?order_id=\(order)").json["data"] as? [[String: Any]])
+            #expect(rows.count == 1 && rows.first?["promoter_id"] as? String == b && rows.first?["amount"] as? Int == 10_000)
+            let paidAt = try #require((paid.json["paid_at"] as? String).flatMap(Instant.init(rfc3339:)))
+            #expect(rows.first?["eligible_at"] as? String == paidAt.adding(seconds: 3 * 86_400).rfc3339)
+            let bindings = try await tuike.database.read { db in
+                try await db.first("SELECT COUNT(*) AS n FROM bindings")!.decode(column: "n", as: Int64.self)
+            }
+            #expect(bindings == 0)
+        }
+    }
+
     /// One external_id sent 20 times at once: one order is stored (the others' single-statement
     /// writes find the key taken and go the long way), and every answer names it.
     @Test(arguments: TestDatabase.available)

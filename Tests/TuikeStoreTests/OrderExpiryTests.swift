@@ -46,7 +46,7 @@ import TuikeTestSupport
             let alsoEarly = try await Self.order(2, expiresAt: timeout, in: database)
             let later = try await Self.order(3, expiresAt: timeout.adding(milliseconds: 1), in: database)
             let paid = try await Self.order(4, expiresAt: timeout, in: database)
-            _ = try await OrderRepository(database: database).markPaid(paid, paymentID: "pay-4", provider: "test", settings: ProgramSettings(), at: Self.start)
+            _ = try await OrderRepository(database: database).markPaid(paid, paymentID: "pay-4", provider: "test", at: Self.start)
             #expect(try await JobQueue(database: database).counts() == JobQueue.Counts())
             #expect(try await Self.stock(database) == 6)
 

@@ -44,7 +44,7 @@ import TuikeTestSupport
             let id = try await OrderExpiryTests.order(1, expiresAt: OrderExpiryTests.start.adding(seconds: 1_800), in: database)
             let failing = OrderRepository(database: FailsOnceWritten(database))
             await #expect(throws: WriteFailed.self) {
-                _ = try await failing.recordPayment(id, paymentID: "pay-1", provider: "test", settings: ProgramSettings(), at: OrderExpiryTests.start)
+                _ = try await failing.recordPayment(id, paymentID: "pay-1", provider: "test", at: OrderExpiryTests.start)
             }
             #expect(try await OrderRepository(database: database).find(id)?.status == .pendingPayment)
         }

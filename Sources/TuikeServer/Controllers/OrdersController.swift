@@ -123,8 +123,7 @@ struct OrdersController {
         guard (1...128).contains(body.paymentId.count) else { throw TuikeError.validation("payment_id must be 1 to 128 characters") }
         let now = clock.now()
         return try await database.session { [self] in
-            let (order, recorded) = try await orders.recordPayment(id, paymentID: body.paymentId, provider: body.provider ?? "external",
-                                                                   settings: try await program.current(), at: now)
+            let (order, recorded) = try await orders.recordPayment(id, paymentID: body.paymentId, provider: body.provider ?? "external", at: now)
             if let recorded { return try JSONOutput.response(OrderView(order, payments: [recorded], refunds: []), status: .ok) }
             return try await view(order, status: .ok)
         }

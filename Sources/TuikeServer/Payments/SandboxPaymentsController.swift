@@ -10,7 +10,6 @@ import TuikeStore
 struct SandboxPaymentsController {
     let database: any Database
     let orders: OrderRepository
-    let program: ProgramRepository
     let secret: String
     let clock: any TuikeClock
 
@@ -63,8 +62,7 @@ struct SandboxPaymentsController {
             guard notification.amount == order.amount else {
                 throw TuikeError(.unprocessable, code: "amount_mismatch", "the payment of \(notification.amount) does not match the order's \(order.amount)")
             }
-            return try await orders.markPaid(order.id, paymentID: notification.paymentId, provider: Self.provider,
-                                             settings: try await program.current(), at: clock.now())
+            return try await orders.markPaid(order.id, paymentID: notification.paymentId, provider: Self.provider, at: clock.now())
         }
     }
 
