@@ -71,17 +71,23 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
         return String(base.dropLast()) + "." + digits + "Z"
     }
 
-    /// Parses RFC 3339 (`Z` or an offset, optional fraction).
+    /// Parses RFC 3339 (`Z` or an offset, optional fraction; digits past the millisecond are
+    /// dropped). Foundation parses the rest; the fraction is read here, because through a `Date`
+    /// (seconds in a `Double`) `04:09:37.390` came back as 37.389 999… and so as 37.389.
     public init?(rfc3339 text: String) {
-        let fractional = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
-        let whole = Date.ISO8601FormatStyle()
-        if let date = try? whole.parse(text) {
-            self.init(date)
-        } else if let date = try? fractional.parse(text) {
-            self.init(date)
-        } else {
-            return nil
+        var rest = Substring(text)
+        var fraction: Int64 = 0
+        if let time = text.firstIndex(of: "T"), let dot = text[time...].firstIndex(of: ".") {
+            let digits = text[text.index(after: dot)...].prefix { $0 >= "0" && $0 <= "9" }
+            guard !digits.isEmpty else { return nil }
+            for digit in (digits.prefix(3) + String(repeating: "0", count: max(0, 3 - digits.count))).utf8 {
+                fraction = fraction * 10 + Int64(digit - UInt8(ascii: "0"))
+            }
+            rest = text[..<dot] + text[digits.endIndex...]
         }
+        guard let date = try? Date.ISO8601FormatStyle().parse(String(rest)) else { return nil }
+        // Whole seconds, exact in a Double.
+        self.init(milliseconds: Int64(date.timeIntervalSince1970.rounded()) * 1_000 + fraction)
     }
 
     public var description: String { rfc3339 }

@@ -28,7 +28,24 @@ import Testing
             #expect(Instant(rfc3339: Instant(milliseconds: ms).rfc3339) == Instant(milliseconds: ms))
         }
         #expect(Instant(rfc3339: "2026-11-18T19:06:40+08:00") == Instant(milliseconds: 1_795_000_000_000))
-        #expect(Instant(rfc3339: "yesterday") == nil)
+        #expect(Instant(rfc3339: "2026-11-18T19:06:40.5+08:00") == Instant(milliseconds: 1_795_000_000_500))
+        #expect(Instant(rfc3339: "2026-11-18T11:06:40.12399Z") == Instant(milliseconds: 1_795_000_000_123))
+        #expect(Instant(rfc3339: "1969-12-31T23:59:59.250Z") == Instant(milliseconds: -750))
+        for bad in ["yesterday", "2026-11-18T11:06:40.Z", "2026-11-18T11:06:40.12", "2026-11-18T11:06:40.123", "2026-11-18"] {
+            #expect(Instant(rfc3339: bad) == nil, "\(bad)")
+        }
+    }
+
+    /// Every millisecond of a second, and 20,000 random instants, come back exactly: through a
+    /// `Date`, `2026-11-23T04:09:37.390Z` came back as .389.
+    @Test func parsesEveryMillisecondExactly() {
+        #expect(Instant(rfc3339: "2026-11-23T04:09:37.390Z")?.rfc3339 == "2026-11-23T04:09:37.390Z")
+        var instants = (0..<1_000).map { 1_795_000_000_000 + Int64($0) }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 { instants.append(Int64.random(in: -12_212_553_600_000...253_402_300_799_999, using: &generator)) }
+        for ms in instants {
+            #expect(Instant(rfc3339: Instant(milliseconds: ms).rfc3339) == Instant(milliseconds: ms), "\(ms)")
+        }
     }
 }
 
