@@ -21,6 +21,25 @@ import TuikeTestSupport
         return (product, a, b, visitor)
     }
 
+    /// buyer-1's order of one `product`, attributed through `visitor`; its id.
+    static func placeOrder(_ client: any TestClientProtocol, product: String, visitor: String) async throws -> String {
+        try await client.send(.post, "/api/v1/orders",
+                              body: #"{"buyer_id":"buyer-1","items":[{"product_id":"\#(product)","quantity":1}],"visitor_id":"\#(visitor)"}"#).json["id"] as! String
+    }
+
+    /// How many rows `rows` (a table, optionally with a WHERE) has.
+    static func count(_ rows: SQLQueryString, in database: any Database) async throws -> Int64 {
+        try await database.read { db in try await db.first("SELECT COUNT(*) AS n FROM \(rows)")!.decode(column: "n", as: Int64.self) }
+    }
+
+    /// Runs `send(0)` … `send(times - 1)` at once; their results in the order they finished.
+    static func atOnce<T: Sendable>(_ times: Int, _ send: @escaping @Sendable (Int) async throws -> T) async throws -> [T] {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            for n in 0..<times { group.addTask { try await send(n) } }
+            return try await group.reduce(into: [T]()) { $0.append($1) }
+        }
+    }
+
     /// The flow of issue 4 up to payment: click → order → paid → 10000 / 2500 pending → trial balance zero.
     @Test(arguments: TestDatabase.available)
     func clickOrderPayCommissions(database kind: TestDatabase) async throws {
@@ -81,13 +100,9 @@ import TuikeTestSupport
     func concurrentPaymentCallbacksBookOnce(database kind: TestDatabase) async throws {
         try await withTestApp(kind) { client, tuike async throws in
             let (product, _, _, visitor) = try await Self.world(client)
-            let order = try await client.send(.post, "/api/v1/orders",
-                                              body: #"{"buyer_id":"buyer-1","items":[{"product_id":"\#(product)","quantity":1}],"visitor_id":"\#(visitor)"}"#).json["id"] as! String
-            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
-                for _ in 0..<50 {
-                    group.addTask { try await client.send(.post, "/api/v1/orders/\(order)/paid", body: #"{"payment_id":"pay-race"}"#).status }
-                }
-                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            let order = try await Self.placeOrder(client, product: product, visitor: visitor)
+            let statuses = try await Self.atOnce(50) { _ in
+                try await client.send(.post, "/api/v1/orders/\(order)/paid", body: #"{"payment_id":"pay-race"}"#).status
             }
             #expect(statuses.allSatisfy { $0 == .ok })
             let counts = try await tuike.database.read { db in
@@ -103,17 +118,11 @@ import TuikeTestSupport
             let second = try await client.send(.post, "/api/v1/orders",
                                                body: #"{"buyer_id":"buyer-2","items":[{"product_id":"\#(product)","quantity":1}]}"#).json["id"] as! String
             expectError(try await client.send(.post, "/api/v1/orders/\(second)/paid", body: #"{"payment_id":"pay-race"}"#), .conflict, "payment_id_used")
-            let outcomes = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
-                for n in 0..<50 {
-                    group.addTask { try await client.send(.post, "/api/v1/orders/\(second)/paid", body: #"{"payment_id":"pay-\#(n)"}"#).status }
-                }
-                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            let outcomes = try await Self.atOnce(50) { n in
+                try await client.send(.post, "/api/v1/orders/\(second)/paid", body: #"{"payment_id":"pay-\#(n)"}"#).status
             }
             #expect(outcomes.filter { $0 == .ok }.count == 1 && outcomes.filter { $0 == .conflict }.count == 49)
-            let payments = try await tuike.database.read { db in
-                try await db.first("SELECT COUNT(*) AS n FROM payments WHERE order_id = \(bind: second)")!.decode(column: "n", as: Int64.self)
-            }
-            #expect(payments == 1)
+            #expect(try await Self.count("payments WHERE order_id = \(bind: second)", in: tuike.database) == 1)
 
             // One new payment_id sent for 20 different orders at once: one order takes it, the
             // others are told it is used (on PostgreSQL the losers meet the unique key).
@@ -122,21 +131,14 @@ import TuikeTestSupport
                 pending.append(try await client.send(.post, "/api/v1/orders",
                                                      body: #"{"buyer_id":"buyer-r\#(n)","items":[{"product_id":"\#(product)","quantity":1}]}"#).json["id"] as! String)
             }
-            let shared = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String?).self) { group in
-                for order in pending {
-                    group.addTask {
-                        let response = try await client.send(.post, "/api/v1/orders/\(order)/paid", body: #"{"payment_id":"pay-shared"}"#)
-                        return (response.status, response.errorCode)
-                    }
-                }
-                return try await group.reduce(into: [(HTTPResponse.Status, String?)]()) { $0.append($1) }
+            let orders = pending
+            let shared = try await Self.atOnce(orders.count) { n in
+                let response = try await client.send(.post, "/api/v1/orders/\(orders[n])/paid", body: #"{"payment_id":"pay-shared"}"#)
+                return (response.status, response.errorCode)
             }
             #expect(shared.filter { $0.0 == .ok }.count == 1)
             #expect(shared.filter { $0.0 == .conflict && $0.1 == "payment_id_used" }.count == 19, "\(shared)")
-            let sharedPayments = try await tuike.database.read { db in
-                try await db.first("SELECT COUNT(*) AS n FROM payments WHERE payment_id = 'pay-shared'")!.decode(column: "n", as: Int64.self)
-            }
-            #expect(sharedPayments == 1)
+            #expect(try await Self.count("payments WHERE payment_id = 'pay-shared'", in: tuike.database) == 1)
         }
     }
 
@@ -147,8 +149,7 @@ import TuikeTestSupport
     func aPaymentBooksBySettingsAndPromotersAsTheyStandAtPayment(database kind: TestDatabase) async throws {
         try await withTestApp(kind) { client, tuike async throws in
             let (product, a, b, visitor) = try await Self.world(client)
-            let order = try await client.send(.post, "/api/v1/orders",
-                                              body: #"{"buyer_id":"buyer-1","items":[{"product_id":"\#(product)","quantity":1}],"visitor_id":"\#(visitor)"}"#).json["id"] as! String
+            let order = try await Self.placeOrder(client, product: product, visitor: visitor)
             var settings = try await client.send(.get, "/api/v1/program").json
             settings["freeze_days"] = 3
             settings["binding_days"] = 0
@@ -161,10 +162,7 @@ import TuikeTestSupport
             #expect(rows.count == 1 && rows.first?["promoter_id"] as? String == b && rows.first?["amount"] as? Int == 10_000)
             let paidAt = try #require((paid.json["paid_at"] as? String).flatMap(Instant.init(rfc3339:)))
             #expect(rows.first?["eligible_at"] as? String == paidAt.adding(seconds: 3 * 86_400).rfc3339)
-            let bindings = try await tuike.database.read { db in
-                try await db.first("SELECT COUNT(*) AS n FROM bindings")!.decode(column: "n", as: Int64.self)
-            }
-            #expect(bindings == 0)
+            #expect(try await Self.count("bindings", in: tuike.database) == 0)
         }
     }
 
@@ -175,14 +173,9 @@ import TuikeTestSupport
         try await withTestApp(kind) { client, tuike async throws in
             let (product, _, _, visitor) = try await Self.world(client)
             let body = #"{"buyer_id":"buyer-x","items":[{"product_id":"\#(product)","quantity":1}],"visitor_id":"\#(visitor)","external_id":"shop-race"}"#
-            let answers = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String?).self) { group in
-                for _ in 0..<20 {
-                    group.addTask {
-                        let response = try await client.send(.post, "/api/v1/orders", body: body)
-                        return (response.status, response.json["id"] as? String)
-                    }
-                }
-                return try await group.reduce(into: [(HTTPResponse.Status, String?)]()) { $0.append($1) }
+            let answers = try await Self.atOnce(20) { _ in
+                let response = try await client.send(.post, "/api/v1/orders", body: body)
+                return (response.status, response.json["id"] as? String)
             }
             #expect(answers.filter { $0.0 == .created }.count == 1 && answers.filter { $0.0 == .ok }.count == 19, "\(answers)")
             #expect(Set(answers.map(\.1)).count == 1)
