@@ -29,9 +29,17 @@ count_paid() {
         *) sqlite3 "$database" "SELECT COUNT(*) FROM orders WHERE status = 'paid'" ;;
     esac
 }
+source bench/postgres_cpu.sh
 before=$(count_paid)
+database_before=$(postgres_ticks)
 TUIKE_TOKEN=$token TUIKE_PRODUCT=$product TUIKE_VISITORS=$visitors run "create + pay (mixed)" "$base" -s bench/orders.lua
+database_after=$(postgres_ticks)
 after=$(count_paid)
 seconds=${duration%s}
-echo "paid orders: $((after - before)) in ${seconds}s = $(( (after - before) / seconds )) paid orders/s"
+paid=$((after - before))
+echo "paid orders: $paid in ${seconds}s = $(( paid / seconds )) paid orders/s"
+if [[ $database == postgres://* && $database_after -gt $database_before && $paid -gt 0 ]]; then
+    # Compare with bench/pgbench.sh's figure per transaction, measured the same way.
+    echo "PostgreSQL's own CPU (local processes): $(postgres_us_per "$database_before" "$database_after" "$paid") µs per paid order"
+fi
 curl -fsS -H "Authorization: Bearer $token" "$base/api/v1/ledger/trial-balance" | grep -o '"balanced":[a-z]*'
