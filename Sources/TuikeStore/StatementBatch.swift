@@ -44,16 +44,16 @@ struct StatementBatch: Sendable {
     /// conditional UPDATE, an INSERT … ON CONFLICT DO NOTHING, each with RETURNING), and the batch
     /// only if it did; returns whether it did. Meant for `Database.writeStatement`, where on
     /// PostgreSQL there is no transaction around the body: there all of it is one statement,
-    /// `WITH r AS (requirement), s0 AS (…) … SELECT CAST(…) FROM r`, whose final cast fails when the
-    /// requirement found no row, so that the server undoes the whole statement (and its log says
-    /// `invalid input syntax for type integer: "tuike: requirement unmet, nothing written"`). Its parts all
-    /// run whatever the others find, so a sibling may fail first on what the requirement would
-    /// have ruled out (a payment_id taken, a line of an order that was not inserted): a unique
-    /// or foreign key violation also means "not written". The caller then goes the long way, in
-    /// a transaction that reads before it writes, and learns there what happened. A batch that
-    /// cannot be one statement (see `combined`) returns false without running anything.
-    /// On SQLite the body is a transaction: they run in order, the batch only after the
-    /// requirement found its row.
+    /// `WITH r AS (requirement), s0 AS (…) … SELECT CAST(…) FROM r`, whose final cast fails when
+    /// the requirement found no row, so that the server undoes the whole statement (its log says
+    /// `invalid input syntax for type integer: "tuike: requirement unmet, nothing written"`).
+    /// Its parts all run whatever the others find, so a sibling may fail first on what the
+    /// requirement would have ruled out (a payment_id taken, a line of an order that was not
+    /// inserted): a unique or foreign key violation also means "not written". The caller then
+    /// goes the long way, in a transaction that reads before it writes, and learns there what
+    /// happened. A batch that cannot be one statement (see `combined`) returns false without
+    /// running anything. On SQLite the body is a transaction: they run in order, the batch only
+    /// after the requirement found its row.
     func runAlone(requiring requirement: SQLQueryString, in db: any SQLDatabase) async throws -> Bool {
         guard let postgres = db as? PostgresDirectDatabase else {
             guard try await db.first(requirement) != nil else { return false }
