@@ -358,30 +358,22 @@ public struct OrderRepository: Sendable {
     static func activePromoters(_ order: Order, in db: any SQLDatabase) async throws -> [String: Int64] {
         guard let snapshot = commissionedPromoters(order) else { return [:] }
         var bonusBps: [String: Int64] = [:]
-        for row in try await db.rows("SELECT p.id, r.bonus_bps \(activeAmong(snapshot))") {
-            bonusBps[try row.decode(column: "id", as: String.self)] = try row.decode(column: "bonus_bps", as: Int64?.self) ?? 0
-        }
+        for row in try await db.rows("SELECT p.id, r.bonus_bps \(activeAmong(snapshot))") { try addBonus(row, to: &bonusBps) }
         return bonusBps
     }
 
     /// The program's settings and `activePromoters`, in one statement: a payment needs both before
-    /// it writes. A `UNION ALL` of the settings' row and the promoters' rows, each kind filling its
-    /// own columns.
+    /// it writes (`ProgramRepository.current(along:)`).
     static func settingsAndActivePromoters(_ order: Order, in db: any SQLDatabase) async throws -> (ProgramSettings, [String: Int64]) {
         guard let snapshot = commissionedPromoters(order) else { return (try await ProgramRepository.current(in: db), [:]) }
-        var settings = ProgramSettings.defaults
         var bonusBps: [String: Int64] = [:]
-        for row in try await db.rows("""
-            SELECT 'settings' AS kind, body, NULL AS id, NULL AS bonus_bps FROM program_settings WHERE id = 1
-            UNION ALL SELECT 'promoter', NULL, p.id, r.bonus_bps \(activeAmong(snapshot))
-            """) {
-            if try row.decode(column: "kind", as: String.self) == "settings" {
-                settings = try StoredJSON.settings.decode(try row.decode(column: "body", as: String.self))
-            } else {
-                bonusBps[try row.decode(column: "id", as: String.self)] = try row.decode(column: "bonus_bps", as: Int64?.self) ?? 0
-            }
-        }
+        let settings = try await ProgramRepository.current(along: "SELECT 'promoter', p.id, r.bonus_bps, NULL \(activeAmong(snapshot))",
+                                                           columns: "id, bonus_bps, body", in: db) { try addBonus($0, to: &bonusBps) }
         return (settings, bonusBps)
+    }
+
+    private static func addBonus(_ row: any SQLRow, to bonusBps: inout [String: Int64]) throws {
+        bonusBps[try row.decode(column: "id", as: String.self)] = try row.decode(column: "bonus_bps", as: Int64?.self) ?? 0
     }
 
     /// The order's snapshot of promoters, levels one to three; nil when it pays no commission.

@@ -20,26 +20,37 @@ public struct ProgramRepository: Sendable {
     }
 
     /// The settings and the campaigns running at `instant` (soonest start first), which pricing an
-    /// order needs together: one statement, the settings' row among the campaigns' with NULLs in
-    /// their columns.
+    /// order needs together, in one statement (`current(along:)`).
     public func inForce(at instant: Instant) async throws -> (settings: ProgramSettings, campaigns: [CampaignRule]) {
         try await database.read { db in
-            var settings = ProgramSettings.defaults
             var campaigns: [CampaignRule] = []
-            for row in try await db.rows("""
-                SELECT 'settings' AS kind, NULL AS id, NULL AS product_id, NULL AS starts_at, NULL AS ends_at, body FROM program_settings WHERE id = 1
-                UNION ALL SELECT 'campaign', \(unsafeRaw: CampaignRuleRepository.columns) FROM campaign_rules
-                WHERE \(CampaignRuleRepository.running(at: instant))
-                ORDER BY starts_at, id
-                """) {
-                if try row.decode(column: "kind", as: String.self) == "settings" {
-                    settings = try StoredJSON.settings.decode(try row.decode(column: "body", as: String.self))
-                } else {
-                    campaigns.append(try CampaignRuleRepository.decode(row))
-                }
-            }
+            let settings = try await Self.current(along: """
+                SELECT 'campaign', \(unsafeRaw: CampaignRuleRepository.columns) FROM campaign_rules
+                WHERE \(CampaignRuleRepository.running(at: instant)) ORDER BY starts_at, id
+                """, columns: CampaignRuleRepository.columns, in: db) { campaigns.append(try CampaignRuleRepository.decode($0)) }
             return (settings, campaigns)
         }
+    }
+
+    /// The settings and the rows of `others` in one statement, where they were two round trips on
+    /// PostgreSQL: `others` is a SELECT of a label and then `columns` (a column list, which must
+    /// include `body`, NULL where it has none); the settings' row comes first, `'settings'` and
+    /// NULLs but for its `body`. `each` gets every row of `others`.
+    static func current(along others: SQLQueryString, columns: String, in db: any SQLDatabase,
+                        each: (any SQLRow) throws -> Void) async throws -> ProgramSettings {
+        let settingsColumns = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            .map { $0 == "body" ? "body" : "NULL AS \($0)" }.joined(separator: ", ")
+        var settings = ProgramSettings.defaults
+        for row in try await db.rows("""
+            SELECT 'settings' AS kind, \(unsafeRaw: settingsColumns) FROM program_settings WHERE id = 1 UNION ALL \(others)
+            """) {
+            if try row.decode(column: "kind", as: String.self) == "settings" {
+                settings = try StoredJSON.settings.decode(try row.decode(column: "body", as: String.self))
+            } else {
+                try each(row)
+            }
+        }
+        return settings
     }
 
     /// Stores validated settings; the caller has validated them.
