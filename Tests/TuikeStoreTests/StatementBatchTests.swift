@@ -1,6 +1,7 @@
 import PostgresNIO
 import SQLKit
 import Testing
+import TuikeCore
 @testable import TuikeStore
 import TuikeTestSupport
 
@@ -180,6 +181,39 @@ import TuikeTestSupport
                 s0 AS (INSERT INTO child (id, parent_id) VALUES ($3, $4))
                 """ + StatementBatch.requirementCheck)
             #expect(types == [.int8, .text, .int8, .text])
+        }
+    }
+
+    /// A batch whose query keeps it off the one-statement path (a `$` in a literal) is not run
+    /// alone on PostgreSQL: `runAlone` answers "not written" and the caller goes the long way. On
+    /// SQLite, where the body is a transaction, it is written.
+    @Test(arguments: TestDatabase.available) func aBatchThatCannotBeOneStatementIsNotRunAloneOnPostgreSQL(database: TestDatabase) async throws {
+        try await Self.withTables(database) { store in
+            try await store.write { db in try await db.execute("INSERT INTO tally (id, n) VALUES ('gate', 0)") }
+            var batch = StatementBatch()
+            batch.add("INSERT INTO parent (id, note) VALUES (\(bind: "a"), 'costs $5')")
+            let literal = batch
+            let wrote = try await store.writeStatement { db in try await literal.runAlone(requiring: Self.closesTheGate, in: db) }
+            #expect(wrote == (database == .sqlite))
+            #expect(try await Self.gate(in: store) == (database == .sqlite ? 1 : 0))
+            #expect(try await Self.count("parent", in: store) == (database == .sqlite ? 1 : 0))
+        }
+    }
+
+    /// Bookings that move an available balance need statements of their own
+    /// (`promoter_balances`), so they are never written alone: nothing runs, not even the
+    /// requirement.
+    @Test(arguments: TestDatabase.available) func bookingsThatMoveABalanceAreNotWrittenAlone(database: TestDatabase) async throws {
+        try await database.withDatabase { store in
+            var bookings = Bookings()
+            bookings.post(try .clawback(promoterID: "prm_1", amount: 100), reference: "ord_1")
+            let clawback = bookings
+            let wrote = try await store.writeStatement { db in
+                try await clawback.writeAlone(requiring: "SELECT 1 AS one", at: Instant(milliseconds: 1), in: db)
+            }
+            #expect(!wrote)
+            #expect(try await Self.count("journal_entries", in: store) == 0)
+            #expect(try await Self.count("promoter_balances", in: store) == 0)
         }
     }
 }
