@@ -75,6 +75,6 @@ final class InProcessAPI: Sendable {
 
 private final class SharedBuffer: Sendable {
     private let buffer = Mutex(ByteBuffer())
-    func append(_ part: ByteBuffer) { buffer.withLock { $0.writeImmutableBuffer(part) } }
+    func append(_ part: ByteBuffer) { buffer.withLock { _ = $0.writeImmutableBuffer(part) } }
     var contents: ByteBuffer { buffer.withLock { $0 } }
 }
