@@ -29,9 +29,11 @@ public struct Rank: Equatable, Sendable {
             .max { ($0.bonusBps, $0.threshold, $1.name) < ($1.bonusBps, $1.threshold, $0.name) }
     }
 
+    public static let maxNameLength = 40
+
     public func validate(program: ProgramSettings) throws(TuikeError) {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.isEmpty || trimmed.count > 40 { throw .validation("name must be 1 to 40 characters") }
+        if trimmed.isEmpty || trimmed.count > Self.maxNameLength { throw .validation("name must be 1 to \(Self.maxNameLength) characters") }
         if threshold < 0 { throw .validation("threshold must not be negative") }
         if !(0...Money.fullRate).contains(bonusBps) { throw .validation("bonus_bps must be between 0 and 10000") }
         if program.ruleType == .percent, program.levels.reduce(0, +) + bonusBps > program.maxTotalBps {

@@ -21,8 +21,9 @@ struct ApplicationsController {
                 responses: [(201, "The agreement.", Schemas.ref("Agreement"))], handler: publish)
         api.add(.post, "/api/v1/promoter-applications", summary: "Apply to become a promoter, signing the agreement", tag: "Promoters",
                 access: .publicAccess,
-                request: Schemas.object([("name", Schemas.string), ("phone", Schemas.string), ("invite_code", Schemas.string),
-                                         ("agreement_version", Schemas.string), ("signed_name", Schemas.string)],
+                request: Schemas.object([("name", Schemas.name(maxLength: Promoter.maxNameLength)), ("phone", Schemas.phone),
+                                         ("invite_code", Schemas.string), ("agreement_version", Schemas.string),
+                                         ("signed_name", Schemas.name(maxLength: Promoter.maxNameLength))],
                                         required: ["name", "phone", "agreement_version", "signed_name"]),
                 responses: [(201, "The application: status `applied`, or `active` when the program approves automatically.",
                              Schemas.object([("id", Schemas.string), ("status", Schemas.string)]))], handler: apply)

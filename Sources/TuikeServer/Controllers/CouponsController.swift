@@ -11,10 +11,13 @@ struct CouponsController {
     func addRoutes(to api: APIRoutes) {
         api.add(.post, "/api/v1/coupons", summary: "Create a coupon", tag: "Orders", access: .admin,
                 request: Schemas.object([
-                    ("code", Schemas.string), ("type", Schemas.enumeration(Coupon.Kind.allCases.map(\.rawValue))),
-                    ("value", ["type": "integer", "description": "Fen off (fixed) or bps off (percent)."] as JSONValue),
-                    ("promoter_id", Schemas.string), ("min_amount", Schemas.integer), ("starts_at", Schemas.time), ("ends_at", Schemas.time),
-                    ("usage_limit", Schemas.integer),
+                    ("code", ["type": "string", "pattern": "^[A-Za-z0-9_-]{3,32}$"] as JSONValue),
+                    ("type", Schemas.enumeration(Coupon.Kind.allCases.map(\.rawValue))),
+                    ("value", ["type": "integer", "format": "int64", "minimum": 1,
+                               "description": "Fen off (fixed), or bps off (percent: at most 10000)."] as JSONValue),
+                    ("promoter_id", Schemas.string), ("min_amount", ["type": "integer", "format": "int64", "minimum": 0] as JSONValue),
+                    ("starts_at", Schemas.time), ("ends_at", Schemas.time),
+                    ("usage_limit", ["type": "integer", "format": "int64", "minimum": 1] as JSONValue),
                 ], required: ["code", "type", "value"]),
                 responses: [(201, "The coupon.", Schemas.ref("Coupon"))], handler: create)
         api.add(.get, "/api/v1/coupons", summary: "All coupons, newest first", tag: "Orders", access: .admin,

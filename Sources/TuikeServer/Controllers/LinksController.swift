@@ -15,7 +15,7 @@ struct LinksController {
         let link = Schemas.ref("Link")
         api.add(.post, "/api/v1/links", summary: "Create a tracked link", tag: "Links", access: .adminOrPromoter,
                 request: Schemas.object([("promoter_id", Schemas.string), ("product_id", Schemas.string),
-                                         ("to", ["type": "string", "format": "uri", "description": "An http(s) page on the merchant's site."] as JSONValue)],
+                                         ("to", Schemas.webURL("An http(s) page on the merchant's site."))],
                                         required: ["promoter_id"]),
                 responses: [(201, "The link; share `url`.", link)], handler: create)
         api.add(.get, "/api/v1/links", summary: "List links, newest first", tag: "Links", access: .adminOrPromoter,

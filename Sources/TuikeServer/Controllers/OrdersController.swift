@@ -34,7 +34,9 @@ struct OrdersController {
                 request: Schemas.object([("payment_id", Schemas.text(1...128)), ("provider", Schemas.string)], required: ["payment_id"]),
                 responses: [(200, "The paid order.", order)], handler: paid)
         api.add(.post, "/api/v1/orders/{id}/refunds", summary: "Refund part or all of a paid order", tag: "Orders", access: .admin,
-                request: Schemas.object([("amount", Schemas.money("Fen to refund; at most what is left.")), ("reason", Schemas.string),
+                request: Schemas.object([("amount", ["type": "integer", "format": "int64", "minimum": 1,
+                                                     "description": "Fen to refund; at most what is left."] as JSONValue),
+                                         ("reason", Schemas.text(0...500)),
                                          ("refund_id", ["type": "string", "description": "Your refund number; the same one again returns the first refund."] as JSONValue)],
                                         required: ["amount"]),
                 responses: [(201, "The refund, with the order after it.", Schemas.ref("RefundResult"))], handler: refund)
@@ -283,11 +285,18 @@ struct OrdersController {
     }
 
     static let createSchema = Schemas.object([
-        ("buyer_id", Schemas.string),
-        ("items", Schemas.array(Schemas.object([("product_id", Schemas.string), ("quantity", ["type": "integer", "minimum": 1] as JSONValue)],
-                                               required: ["product_id", "quantity"]))),
-        ("visitor_id", Schemas.string), ("click_id", Schemas.string),
+        ("buyer_id", Schemas.text(1...128)),
+        ("items", {
+            var items = Schemas.array(Schemas.object([("product_id", Schemas.string),
+                                                      ("quantity", ["type": "integer", "minimum": 1, "maximum": .int(Order.maxQuantity)] as JSONValue)],
+                                                     required: ["product_id", "quantity"]))
+            items.set("minItems", 1)
+            items.set("maxItems", .int(Int64(Order.maxItems)))
+            return items
+        }()),
+        ("visitor_id", Schemas.visitorID), ("click_id", Schemas.string),
         ("coupon", ["type": "string", "description": "A promoter's invite code: attributes the order to that promoter."] as JSONValue),
-        ("external_id", ["type": "string", "description": "Your order number; a second create with it returns the first order."] as JSONValue),
+        ("external_id", ["type": "string", "minLength": 1, "maxLength": 128,
+                         "description": "Your order number; a second create with it returns the first order."] as JSONValue),
     ], required: ["buyer_id", "items"])
 }

@@ -155,9 +155,11 @@ extension ProductsController {
 
     /// What a create sends (title and price required) and a patch may send.
     static let writableFields: [(String, JSONValue)] = [
-        ("title", Schemas.string), ("price", Self.priceSchema),
-        ("kind", Schemas.enumeration(Product.Kind.allCases.map(\.rawValue))), ("description", Schemas.string),
-        ("stock", Schemas.nullable(Schemas.integer)), ("status", Schemas.enumeration(Product.Status.allCases.map(\.rawValue))),
+        ("title", Schemas.name(maxLength: Product.maxTitleLength)), ("price", Self.priceSchema),
+        ("kind", Schemas.enumeration(Product.Kind.allCases.map(\.rawValue))),
+        ("description", Schemas.text(0...Product.maxDescriptionLength)),
+        ("stock", Schemas.nullable(["type": "integer", "format": "int64", "minimum": 0])),
+        ("status", Schemas.enumeration(Product.Status.allCases.map(\.rawValue))),
     ]
     static let createSchema = Schemas.object(writableFields, required: ["title", "price"])
     static let patchSchema: JSONValue = {

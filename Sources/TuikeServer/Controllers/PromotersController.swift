@@ -16,7 +16,7 @@ struct PromotersController {
     func addRoutes(to api: APIRoutes) {
         let promoter = Schemas.ref("Promoter")
         api.add(.post, "/api/v1/promoters", summary: "Create an active promoter", tag: "Promoters", access: .admin,
-                request: Schemas.object([("name", Schemas.string), ("phone", Schemas.string), ("parent_id", Schemas.string),
+                request: Schemas.object([("name", Schemas.name(maxLength: Promoter.maxNameLength)), ("phone", Schemas.phone), ("parent_id", Schemas.string),
                                          ("invite_code", Schemas.string), ("buyer_id", Schemas.string)], required: ["name"]),
                 responses: [(201, "The promoter.", promoter)], handler: create)
         api.add(.get, "/api/v1/promoters", summary: "List promoters, newest first", tag: "Promoters", access: .admin,

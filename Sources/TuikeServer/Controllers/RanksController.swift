@@ -11,8 +11,10 @@ struct RanksController {
 
     func addRoutes(to api: APIRoutes) {
         api.add(.post, "/api/v1/ranks", summary: "Define a rank", tag: "Promoters", access: .admin,
-                request: Schemas.object([("name", Schemas.string), ("metric", Schemas.enumeration(Rank.Metric.allCases.map(\.rawValue))),
-                                         ("threshold", Schemas.integer), ("bonus_bps", ["type": "integer", "minimum": 0, "maximum": 10_000] as JSONValue)],
+                request: Schemas.object([("name", Schemas.name(maxLength: Rank.maxNameLength)),
+                                         ("metric", Schemas.enumeration(Rank.Metric.allCases.map(\.rawValue))),
+                                         ("threshold", ["type": "integer", "format": "int64", "minimum": 0] as JSONValue),
+                                         ("bonus_bps", ["type": "integer", "minimum": 0, "maximum": 10_000] as JSONValue)],
                                         required: ["name", "metric", "threshold", "bonus_bps"]),
                 responses: [(201, "The rank.", Schemas.ref("Rank"))], handler: create)
         api.add(.get, "/api/v1/ranks", summary: "All ranks, smallest bonus first", tag: "Promoters", access: .admin,

@@ -78,6 +78,21 @@ enum Schemas {
     static func text(_ range: ClosedRange<Int>) -> JSONValue {
         ["type": "string", "minLength": .int(Int64(range.lowerBound)), "maxLength": .int(Int64(range.upperBound))]
     }
+    /// A name or title: at most `maxLength` characters, not only spaces (the handler trims it and
+    /// refuses what is left empty).
+    static func name(maxLength: Int) -> JSONValue {
+        ["type": "string", "minLength": 1, "maxLength": .int(Int64(maxLength)), "pattern": "\\S"]
+    }
+    /// What `Phone.normalize` accepts, as far as a pattern can say it.
+    static let phone: JSONValue = [
+        "type": "string", "pattern": "^[0-9+() -]{8,24}$",
+        "description": "A mainland mobile number (11 digits starting with 1, optionally after +86 or 0086) or an international one (+ and 8 to 15 digits). Spaces, dashes and parentheses are ignored.",
+    ]
+    /// An absolute http(s) URL with a host, as `LinksController.validateTarget` checks it.
+    static func webURL(_ description: String) -> JSONValue {
+        ["type": "string", "format": "uri", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]+", "maxLength": 2_000,
+         "description": .string(description)]
+    }
     /// A visitor id as `/r/{code}` makes it and integrators may send their own.
     static let visitorID: JSONValue = ["type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"]
     static let integer: JSONValue = ["type": "integer", "format": "int64"]
