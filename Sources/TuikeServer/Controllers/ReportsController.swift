@@ -14,9 +14,10 @@ struct ReportsController {
     let program: ProgramRepository
     let clock: any TuikeClock
 
+    static let dayOrTime: JSONValue = ["anyOf": [["type": "string", "format": "date"], Schemas.time]]
     static let rangeParameters: [JSONValue] = [
-        Schemas.query("from", Schemas.string, "A day (yyyy-MM-dd, program time zone) or an RFC 3339 time; default the start of this month."),
-        Schemas.query("to", Schemas.string, "A day (included) or an RFC 3339 time (excluded); default the end of today."),
+        Schemas.query("from", dayOrTime, "A day (yyyy-MM-dd, program time zone) or an RFC 3339 time; default the start of this month."),
+        Schemas.query("to", dayOrTime, "A day (included) or an RFC 3339 time (excluded); default the end of today. After `from`."),
     ]
 
     func addRoutes(to api: APIRoutes) {
