@@ -86,7 +86,8 @@ enum Schemas {
     /// What `Phone.normalize` accepts, as far as a pattern can say it.
     static let phone: JSONValue = [
         "type": "string", "pattern": "^[0-9+() -]{8,24}$",
-        "description": "A mainland mobile number (11 digits starting with 1, optionally after +86 or 0086) or an international one (+ and 8 to 15 digits). Spaces, dashes and parentheses are ignored.",
+        "description": .string("A mainland mobile number (11 digits starting with 1, optionally after +86 or 0086) or an international one"
+            + " (+ and 8 to 15 digits). Spaces, dashes and parentheses are ignored."),
     ]
     /// An absolute http(s) URL with a host, as `LinksController.validateTarget` checks it.
     static func webURL(_ description: String) -> JSONValue {
