@@ -45,6 +45,7 @@ public struct GroupCampaign: Equatable, Sendable {
     public static let sizes: ClosedRange<Int64> = 2...50
     public static let durations: ClosedRange<Int64> = 300...(30 * 86_400)
     public static let paymentTimeouts: ClosedRange<Int64> = 60...86_400
+    public static let perUserLimits: ClosedRange<Int64> = 1...100
 
     /// Every problem at once, as 422 `validation_failed`. The group price must be below the list
     /// price (a group buy that costs more is nonsense) and the leader's price at most the group's.
@@ -54,7 +55,9 @@ public struct GroupCampaign: Equatable, Sendable {
         if let leaderPrice, leaderPrice < 0 || leaderPrice > groupPrice { problems.append("leader_price must be between 0 and group_price") }
         if !Self.sizes.contains(groupSize) { problems.append("group_size must be between \(Self.sizes.lowerBound) and \(Self.sizes.upperBound)") }
         if !Self.durations.contains(durationSeconds) { problems.append("duration_seconds must be between 300 and \(Self.durations.upperBound)") }
-        if perUserLimit < 1 || perUserLimit > 100 { problems.append("per_user_limit must be between 1 and 100") }
+        if !Self.perUserLimits.contains(perUserLimit) {
+            problems.append("per_user_limit must be between \(Self.perUserLimits.lowerBound) and \(Self.perUserLimits.upperBound)")
+        }
         if let maxGroups, maxGroups < 1 { problems.append("max_groups must be at least 1") }
         if maxGroups.map({ $0 < groupsOpened }) == true { problems.append("max_groups is below the \(groupsOpened) groups opened already") }
         if !Self.paymentTimeouts.contains(paymentTimeoutSeconds) { problems.append("payment_timeout_seconds must be between 60 and 86400") }

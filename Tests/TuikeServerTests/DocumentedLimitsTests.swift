@@ -73,6 +73,14 @@ import TuikeTestSupport
             #expect(try await post("/api/v1/orders", line(Int(Order.maxQuantity))) == 201)
             #expect(try await post("/api/v1/orders", line(Int(Order.maxQuantity) + 1)) == 422)
 
+            let size = try field("/api/v1/group-campaigns", "group_size")
+            let largest = try #require(size["maximum"] as? Int)
+            #expect(size["minimum"] as? Int == Int(GroupCampaign.sizes.lowerBound) && largest == Int(GroupCampaign.sizes.upperBound))
+            #expect(try field("/api/v1/group-campaigns", "per_user_limit")["maximum"] as? Int == Int(GroupCampaign.perUserLimits.upperBound))
+            let campaign: (Int) -> [String: Any] = { ["product_id": product, "group_price": 50, "group_size": $0] }
+            #expect(try await post("/api/v1/group-campaigns", campaign(largest)) == 201)
+            #expect(try await post("/api/v1/group-campaigns", campaign(largest + 1)) == 422)
+
             let url = try field("/api/v1/webhook-endpoints", "url")
             #expect(try matches("https://shop.example.com/hooks", url) && !matches("ftp://shop.example.com", url) && !matches("https:///x", url))
             #expect(try await post("/api/v1/webhook-endpoints", ["url": "ftp://shop.example.com"]) == 422)

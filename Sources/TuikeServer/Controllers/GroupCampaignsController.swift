@@ -30,11 +30,13 @@ struct GroupCampaignsController {
 
     static func requestSchema(required: [String]) -> JSONValue {
         Schemas.object([
-            ("product_id", Schemas.string), ("group_price", Schemas.money("Below the list price.")),
-            ("leader_price", Schemas.nullable(Schemas.money("The leader's price (团长价), at most group_price."))),
-            ("group_size", ["type": "integer", "minimum": 2, "maximum": 50] as JSONValue), ("duration_seconds", Schemas.integer),
-            ("per_user_limit", Schemas.integer), ("max_groups", Schemas.nullable(Schemas.integer)), ("virtual_success", Schemas.boolean),
-            ("payment_timeout_seconds", Schemas.integer), ("expiring_soon_seconds", Schemas.integer), ("starts_at", Schemas.time), ("ends_at", Schemas.time),
+            ("product_id", Schemas.string), ("group_price", Schemas.integer(atLeast: 0, "Fen, below the list price.")),
+            ("leader_price", Schemas.nullable(Schemas.integer(atLeast: 0, "The leader's price (团长价) in fen, at most group_price."))),
+            ("group_size", Schemas.integer(in: GroupCampaign.sizes)), ("duration_seconds", Schemas.integer(in: GroupCampaign.durations)),
+            ("per_user_limit", Schemas.integer(in: GroupCampaign.perUserLimits)), ("max_groups", Schemas.nullable(Schemas.integer(atLeast: 1))),
+            ("virtual_success", Schemas.boolean),
+            ("payment_timeout_seconds", Schemas.integer(in: GroupCampaign.paymentTimeouts)),
+            ("expiring_soon_seconds", Schemas.integer(atLeast: 60, "Below duration_seconds.")), ("starts_at", Schemas.time), ("ends_at", Schemas.time),
             ("status", Schemas.enumeration(GroupCampaign.Status.allCases.map(\.rawValue))),
         ], required: required)
     }

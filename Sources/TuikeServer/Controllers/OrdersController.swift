@@ -34,8 +34,7 @@ struct OrdersController {
                 request: Schemas.object([("payment_id", Schemas.text(1...128)), ("provider", Schemas.string)], required: ["payment_id"]),
                 responses: [(200, "The paid order.", order)], handler: paid)
         api.add(.post, "/api/v1/orders/{id}/refunds", summary: "Refund part or all of a paid order", tag: "Orders", access: .admin,
-                request: Schemas.object([("amount", ["type": "integer", "format": "int64", "minimum": 1,
-                                                     "description": "Fen to refund; at most what is left."] as JSONValue),
+                request: Schemas.object([("amount", Schemas.integer(atLeast: 1, "Fen to refund; at most what is left.")),
                                          ("reason", Schemas.text(0...500)),
                                          ("refund_id", ["type": "string", "description": "Your refund number; the same one again returns the first refund."] as JSONValue)],
                                         required: ["amount"]),
@@ -288,7 +287,7 @@ struct OrdersController {
         ("buyer_id", Schemas.text(1...128)),
         ("items", {
             var items = Schemas.array(Schemas.object([("product_id", Schemas.string),
-                                                      ("quantity", ["type": "integer", "minimum": 1, "maximum": .int(Order.maxQuantity)] as JSONValue)],
+                                                      ("quantity", Schemas.integer(in: 1...Order.maxQuantity))],
                                                      required: ["product_id", "quantity"]))
             items.set("minItems", 1)
             items.set("maxItems", .int(Int64(Order.maxItems)))

@@ -13,7 +13,7 @@ struct RanksController {
         api.add(.post, "/api/v1/ranks", summary: "Define a rank", tag: "Promoters", access: .admin,
                 request: Schemas.object([("name", Schemas.name(maxLength: Rank.maxNameLength)),
                                          ("metric", Schemas.enumeration(Rank.Metric.allCases.map(\.rawValue))),
-                                         ("threshold", ["type": "integer", "format": "int64", "minimum": 0] as JSONValue),
+                                         ("threshold", Schemas.integer(atLeast: 0)),
                                          ("bonus_bps", ["type": "integer", "minimum": 0, "maximum": 10_000] as JSONValue)],
                                         required: ["name", "metric", "threshold", "bonus_bps"]),
                 responses: [(201, "The rank.", Schemas.ref("Rank"))], handler: create)

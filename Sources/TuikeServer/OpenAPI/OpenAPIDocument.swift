@@ -97,6 +97,14 @@ enum Schemas {
     /// A visitor id as `/r/{code}` makes it and integrators may send their own.
     static let visitorID: JSONValue = ["type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"]
     static let integer: JSONValue = ["type": "integer", "format": "int64"]
+    static func integer(in range: ClosedRange<Int64>) -> JSONValue {
+        ["type": "integer", "format": "int64", "minimum": .int(range.lowerBound), "maximum": .int(range.upperBound)]
+    }
+    static func integer(atLeast minimum: Int64, _ description: String? = nil) -> JSONValue {
+        var schema: JSONValue = ["type": "integer", "format": "int64", "minimum": .int(minimum)]
+        if let description { schema.set("description", .string(description)) }
+        return schema
+    }
     static let boolean: JSONValue = ["type": "boolean"]
     static let time: JSONValue = ["type": "string", "format": "date-time"]
     static func money(_ description: String) -> JSONValue { ["type": "integer", "format": "int64", "description": .string(description)] }
