@@ -20,12 +20,12 @@ struct TrackingController {
                 access: .publicAccess, responses: [(302, "To the product page or the link's target.", nil), (404, "Unknown or disabled link (an HTML page).", nil)],
                 handler: redirect)
         api.add(.post, "/api/v1/track/click", summary: "Record a click server-side", tag: "Tracking", access: .admin,
-                request: Schemas.object([("code", Schemas.string), ("visitor_id", Schemas.visitorID), ("ip", Schemas.string),
+                request: Schemas.object([("code", Schemas.linkCode), ("visitor_id", Schemas.visitorID), ("ip", Schemas.string),
                                          ("user_agent", Schemas.string), ("referrer", Schemas.string)], required: ["code", "visitor_id"]),
                 responses: [(201, "The click.", Schemas.object([("click_id", Schemas.string), ("bot", Schemas.boolean)]))], handler: trackClick)
         api.add(.post, "/api/v1/track/beacon", summary: "Record a click reported by /tuike.js on the merchant's site", tag: "Tracking",
                 access: .publicAccess,
-                request: Schemas.object([("code", Schemas.string), ("visitor_id", Schemas.visitorID), ("referrer", Schemas.string), ("url", Schemas.string)],
+                request: Schemas.object([("code", Schemas.linkCode), ("visitor_id", Schemas.visitorID), ("referrer", Schemas.string), ("url", Schemas.string)],
                                         required: ["code", "visitor_id"]),
                 responses: [(204, "Recorded.", nil)], handler: beacon)
         api.add(.get, "/tuike.js", summary: "Click-tracking snippet for the merchant's own pages", tag: "Tracking", access: .publicAccess,
