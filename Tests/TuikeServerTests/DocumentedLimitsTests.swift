@@ -44,11 +44,14 @@ import TuikeTestSupport
             let longestName = try #require(name["maxLength"] as? Int)
             #expect(try await post("/api/v1/promoters", ["name": String(repeating: "王", count: longestName)]) == 201)
             #expect(try await post("/api/v1/promoters", ["name": String(repeating: "王", count: longestName + 1)]) == 422)
-            for accepted in ["+86 138-0013-8001", "(0086)13800138002", "+4915112345678"] {
+            for accepted in ["+86 138-0013-8001", "(0086)13800138002", "+4915112345678", "13800138003", "+0086 123456789"] {
                 #expect(try matches(accepted, phone), "\(accepted)")
                 #expect(try await post("/api/v1/promoters", ["name": "P", "phone": accepted]) == 201, "\(accepted)")
             }
-            #expect(try !matches("call me", phone))
+            for refused in ["+86 23456789012", "12345678", "((((((((", "call me"] {
+                #expect(try !matches(refused, phone), "\(refused)")
+                #expect(try await post("/api/v1/promoters", ["name": "P", "phone": refused]) == 422, "\(refused)")
+            }
 
             let rank = try #require(try field("/api/v1/ranks", "name")["maxLength"] as? Int)
             let rankBody: [String: Any] = ["metric": "paid_orders", "threshold": 0, "bonus_bps": 0]

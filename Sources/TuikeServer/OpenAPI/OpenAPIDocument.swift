@@ -83,9 +83,13 @@ enum Schemas {
     static func name(maxLength: Int) -> JSONValue {
         ["type": "string", "minLength": 1, "maxLength": .int(Int64(maxLength)), "pattern": "\\S"]
     }
-    /// What `Phone.normalize` accepts, as far as a pattern can say it.
+    /// What `Phone.normalize` accepts: a mainland number, maybe after +86 or 0086, or + and 8 to 15
+    /// digits not starting with 86; spaces, dashes and parentheses anywhere. (It refuses a few
+    /// odd forms the handler takes, such as a second + after +86.)
     static let phone: JSONValue = [
-        "type": "string", "pattern": "^[0-9+() -]{8,24}$",
+        "type": "string",
+        "pattern": .string(#"^[ ()-]*(?:(?:(?:\+[ ()-]*8[ ()-]*6|0[ ()-]*0[ ()-]*8[ ()-]*6)[ ()-]*)?1(?:[ ()-]*[0-9]){10}"#
+            + #"|\+(?![ ()-]*8[ ()-]*6)(?:[ ()-]*[0-9]){8,15})[ ()-]*$"#),
         "description": .string("A mainland mobile number (11 digits starting with 1, optionally after +86 or 0086) or an international one"
             + " (+ and 8 to 15 digits). Spaces, dashes and parentheses are ignored."),
     ]
