@@ -30,14 +30,15 @@ struct GroupsController {
     }
 
     func addRoutes(to api: APIRoutes) {
-        let buyer = Schemas.object([("campaign_id", Schemas.string), ("buyer_id", Schemas.string), ("visitor_id", Schemas.string), ("click_id", Schemas.string)],
-                                   required: ["campaign_id", "buyer_id"])
+        // The group's order is placed like any order (`OrderPlacement`), so its buyer and visitor ids have the same limits.
+        let buyerFields = [("buyer_id", Schemas.text(1...128)), ("visitor_id", Schemas.visitorID), ("click_id", Schemas.string)]
+        let buyer = Schemas.object([("campaign_id", Schemas.string)] + buyerFields, required: ["campaign_id", "buyer_id"])
         let result = Schemas.object([("group", Schemas.ref("Group")), ("order", Schemas.ref("Order"))])
         api.add(.post, "/api/v1/groups", summary: "Open a group for its leader: the leader's order and slot", tag: "Groups", access: .admin,
                 request: buyer, responses: [(201, "The group (pending until the leader pays) and the order.", result),
                                             (409, "campaign_not_running, campaign_sold_out or per_user_limit.", Schemas.ref("Error"))], handler: open)
         api.add(.post, "/api/v1/groups/{id}/join", summary: "Reserve a slot with an order awaiting payment", tag: "Groups", access: .admin,
-                request: Schemas.object([("buyer_id", Schemas.string), ("visitor_id", Schemas.string), ("click_id", Schemas.string)], required: ["buyer_id"]),
+                request: Schemas.object(buyerFields, required: ["buyer_id"]),
                 responses: [(201, "The group and the order.", result),
                             (409, "group_full, group_not_open, group_closed, already_in_group or per_user_limit.", Schemas.ref("Error"))], handler: join)
         api.add(.get, "/api/v1/groups/{id}", summary: "A group: status, size, members, expiry", tag: "Groups", access: .publicAccess,
