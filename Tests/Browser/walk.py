@@ -17,6 +17,7 @@ import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -52,7 +53,18 @@ def browser(size):
 
 
 def wait(driver, condition, seconds=10):
-    return WebDriverWait(driver, seconds).until(condition)
+    """Waits for `condition`. While a page is being replaced (a form's POST, a redirect),
+    Chromium can refuse to read an element of the page before: "Node with given id does not
+    belong to the document". That is a moment of navigation, not a failure: the wait tries again.
+    CI hit it once, waiting for the checkout to say it was paid, when the page already did."""
+    def settled(d):
+        try:
+            return condition(d)
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return False
+            raise
+    return WebDriverWait(driver, seconds).until(settled)
 
 
 def shot(driver, name, size, full=True):
