@@ -150,8 +150,7 @@ extension ProductsController {
         ("created_at", Schemas.time), ("updated_at", Schemas.time),
     ], required: ["id", "title", "description", "kind", "price", "currency", "stock", "status", "created_at", "updated_at"])
 
-    static let priceSchema: JSONValue = ["type": "integer", "format": "int64", "minimum": 0, "maximum": .int(Product.maxPrice),
-                                         "description": "Price in fen."]
+    static let priceSchema = Schemas.integer(in: 0...Product.maxPrice, "Price in fen.")
 
     /// What a create sends (title and price required) and a patch may send.
     static let writableFields: [(String, JSONValue)] = [

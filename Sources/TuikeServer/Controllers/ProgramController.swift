@@ -54,24 +54,24 @@ struct ProgramController {
     }
 
     static let settingsSchema = Schemas.object([
-        ("levels", ["type": "array", "maxItems": 3, "minItems": 1, "items": ["type": "integer", "minimum": 0],
+        ("levels", ["type": "array", "maxItems": 3, "minItems": 1, "items": Schemas.integer(atLeast: 0),
                     "description": "Rate per level: bps for percent rules, fen per unit for fixed rules. At most 3 levels."] as JSONValue),
         ("rule_type", Schemas.enumeration(ProgramSettings.RuleType.allCases.map(\.rawValue))),
-        ("max_total_bps", ["type": "integer", "minimum": 1, "maximum": 10000] as JSONValue),
+        ("max_total_bps", Schemas.integer(in: 1...Money.fullRate)),
         ("attribution_model", Schemas.enumeration(ProgramSettings.AttributionModel.allCases.map(\.rawValue))),
-        ("window_days", ["type": "integer", "minimum": 1, "maximum": 365] as JSONValue),
-        ("binding_days", ["type": "integer", "minimum": -1, "maximum": 3650, "description": "-1 permanent, 0 no binding."] as JSONValue),
-        ("freeze_days", ["type": "integer", "minimum": 0, "maximum": 365] as JSONValue),
+        ("window_days", Schemas.integer(in: 1...365)),
+        ("binding_days", Schemas.integer(in: -1...3650, "-1 permanent, 0 no binding.")),
+        ("freeze_days", Schemas.integer(in: 0...365)),
         ("settlement_cycle", Schemas.enumeration(ProgramSettings.SettlementCycle.allCases.map(\.rawValue))),
         ("time_zone", ["type": "string", "description": "IANA time zone, e.g. Asia/Shanghai."] as JSONValue),
         ("tax_mode", Schemas.enumeration(ProgramSettings.TaxMode.allCases.map(\.rawValue))),
         ("withdrawal", Schemas.object([
             ("min_amount", Schemas.money("Smallest withdrawal in fen.")),
-            ("fee_bps", ["type": "integer", "minimum": 0, "maximum": 10000] as JSONValue),
+            ("fee_bps", Schemas.integer(in: 0...Money.fullRate)),
             ("channels", ["type": "array", "items": Schemas.enumeration(ProgramSettings.Channel.allCases.map(\.rawValue))] as JSONValue),
         ])),
         ("auto_approve_promoters", Schemas.boolean),
-        ("order_timeout_seconds", ["type": "integer", "minimum": 60, "maximum": 604800, "description": "Unpaid orders are cancelled after this."] as JSONValue),
+        ("order_timeout_seconds", Schemas.integer(in: 60...604_800, "Unpaid orders are cancelled after this.")),
     ], required: ["levels", "rule_type", "max_total_bps", "attribution_model", "window_days", "binding_days", "freeze_days",
                   "settlement_cycle", "time_zone", "tax_mode", "withdrawal", "auto_approve_promoters", "order_timeout_seconds"])
 }

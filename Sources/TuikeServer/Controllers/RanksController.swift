@@ -14,7 +14,7 @@ struct RanksController {
                 request: Schemas.object([("name", Schemas.name(maxLength: Rank.maxNameLength)),
                                          ("metric", Schemas.enumeration(Rank.Metric.allCases.map(\.rawValue))),
                                          ("threshold", Schemas.integer(atLeast: 0)),
-                                         ("bonus_bps", ["type": "integer", "minimum": 0, "maximum": 10_000] as JSONValue)],
+                                         ("bonus_bps", Schemas.integer(in: 0...Money.fullRate))],
                                         required: ["name", "metric", "threshold", "bonus_bps"]),
                 responses: [(201, "The rank.", Schemas.ref("Rank"))], handler: create)
         api.add(.get, "/api/v1/ranks", summary: "All ranks, smallest bonus first", tag: "Promoters", access: .admin,

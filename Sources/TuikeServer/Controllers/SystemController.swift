@@ -30,7 +30,7 @@ struct SystemController {
         if sandboxClock != nil {
             api.add(.post, "/api/v1/sandbox/clock/advance", summary: "Move the test clock forward and run due jobs", tag: "Sandbox",
                     access: .admin,
-                    request: Schemas.object([("seconds", ["type": "integer", "minimum": 0, "maximum": 315_360_000] as JSONValue)], required: ["seconds"]),
+                    request: Schemas.object([("seconds", Schemas.integer(in: 0...Self.maxAdvanceSeconds))], required: ["seconds"]),
                     responses: [(200, "The clock after moving.", Schemas.ref("ClockNow"))], handler: advance)
         }
     }

@@ -103,8 +103,11 @@ enum Schemas {
     /// A visitor id as `/r/{code}` makes it and integrators may send their own.
     static let visitorID: JSONValue = ["type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"]
     static let integer: JSONValue = ["type": "integer", "format": "int64"]
-    static func integer(in range: ClosedRange<Int64>) -> JSONValue {
-        ["type": "integer", "format": "int64", "minimum": .int(range.lowerBound), "maximum": .int(range.upperBound)]
+    /// An integer the handler accepts only within `range` (or from `minimum` up).
+    static func integer(in range: ClosedRange<Int64>, _ description: String? = nil) -> JSONValue {
+        var schema = integer(atLeast: range.lowerBound, description)
+        schema.set("maximum", .int(range.upperBound))
+        return schema
     }
     static func integer(atLeast minimum: Int64, _ description: String? = nil) -> JSONValue {
         var schema: JSONValue = ["type": "integer", "format": "int64", "minimum": .int(minimum)]
