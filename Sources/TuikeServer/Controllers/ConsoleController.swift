@@ -24,8 +24,7 @@ struct ConsoleController {
     func addRoutes(to api: APIRoutes) {
         api.add(.post, "/api/v1/admin-users", summary: "Create a console user", tag: "Console", access: .admin,
                 request: Schemas.object([("username", ["type": "string", "pattern": "^[A-Za-z0-9_-]{3,64}$"]),
-                                         ("password", ["type": "string", "minLength": 8, "maxLength": 72,
-                                                       "description": "8 to 72 bytes in UTF-8 (bcrypt reads no further)."]),
+                                         ("password", Schemas.text(8...72, "8 to 72 bytes in UTF-8 (bcrypt reads no further).")),
                                          ("role", Schemas.enumeration(SessionRepository.roles))], required: ["username", "password", "role"]),
                 responses: [(201, "The user.", Schemas.object([("id", Schemas.string), ("username", Schemas.string), ("role", Schemas.string)])),
                             (409, "username_taken.", Schemas.ref("Error"))], handler: createUser)

@@ -295,7 +295,6 @@ struct OrdersController {
         }()),
         ("visitor_id", Schemas.visitorID), ("click_id", Schemas.string),
         ("coupon", ["type": "string", "description": "A promoter's invite code: attributes the order to that promoter."] as JSONValue),
-        ("external_id", ["type": "string", "minLength": 1, "maxLength": 128,
-                         "description": "Your order number; a second create with it returns the first order."] as JSONValue),
+        ("external_id", Schemas.text(1...128, "Your order number; a second create with it returns the first order.")),
     ], required: ["buyer_id", "items"])
 }

@@ -32,7 +32,7 @@ struct PortalController {
 
     func addRoutes(to api: APIRoutes) {
         api.add(.put, "/api/v1/promoters/{id}/password", summary: "Set the promoter's portal password", tag: "Promoters", access: .adminOrPromoter,
-                request: Schemas.object([("password", ["type": "string", "minLength": 8, "maxLength": 72] as JSONValue)], required: ["password"]),
+                request: Schemas.object([("password", Schemas.text(8...72))], required: ["password"]),
                 responses: [(204, "Set.", nil)], handler: setPassword)
         api.add(.get, "/me/login", summary: "Promoter portal: login form (HTML)", tag: "Pages", access: .publicAccess,
                 responses: [(200, "HTML.", nil)], handler: loginForm)

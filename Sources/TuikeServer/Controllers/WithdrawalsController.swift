@@ -16,7 +16,7 @@ struct WithdrawalsController {
                 request: Schemas.object([
                     ("promoter_id", Schemas.string), ("amount", Schemas.integer(atLeast: 1, "Fen, at least the program's withdrawal.min_amount.")),
                     ("channel", Schemas.enumeration(ProgramSettings.Channel.allCases.map(\.rawValue))),
-                    ("account", ["type": "string", "maxLength": 200, "description": "Where to pay (card, wallet id), shown to finance."] as JSONValue),
+                    ("account", Schemas.text(0...200, "Where to pay (card, wallet id), shown to finance.")),
                 ], required: ["promoter_id", "amount", "channel"]),
                 responses: [(201, "Requested.", Schemas.ref("Withdrawal")),
                             (409, "insufficient_balance (also while available is negative) or promoter_not_active.", Schemas.ref("Error"))],

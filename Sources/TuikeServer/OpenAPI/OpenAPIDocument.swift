@@ -75,8 +75,10 @@ enum Schemas {
     static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(name)")] }
     static let string: JSONValue = ["type": "string"]
     /// A text of `range` characters, as the handler checks it (after trimming, where it trims).
-    static func text(_ range: ClosedRange<Int>) -> JSONValue {
-        ["type": "string", "minLength": .int(Int64(range.lowerBound)), "maxLength": .int(Int64(range.upperBound))]
+    static func text(_ range: ClosedRange<Int>, _ description: String? = nil) -> JSONValue {
+        var schema: JSONValue = ["type": "string", "minLength": .int(Int64(range.lowerBound)), "maxLength": .int(Int64(range.upperBound))]
+        if let description { schema.set("description", .string(description)) }
+        return schema
     }
     /// A name or title: at most `maxLength` characters, not only spaces (the handler trims it and
     /// refuses what is left empty).
