@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import ServiceLifecycle
 import TuikeCore
@@ -34,7 +35,8 @@ public func buildApplication(_ configuration: ServeConfiguration, registry: Prom
         registry: registry, logger: logger)
     var app = Application(
         router: buildRouter(tuike).router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Tuike"),
+        server: httpServer(tuike, logger: logger),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: serverName),
         logger: logger)
     app.addServices(
         DatabaseService(database: database), JobRunnerService(runner: tuike.jobs, logger: logger), tuike.clicks,
@@ -42,6 +44,16 @@ public func buildApplication(_ configuration: ServeConfiguration, registry: Prom
             delivery: WebhookDelivery(events: EventRepository(database: database), sender: URLSessionWebhookSender(), clock: tuike.clock),
             logger: logger))
     return (app, startup)
+}
+
+let serverName = "Tuike"
+
+/// HTTP/1.1 with clicks on cached links answered in the pipeline (`ClickRedirectHandler`).
+func httpServer(_ tuike: TuikeApp, logger: Logger) -> HTTPServerBuilder {
+    let shared = ClickRedirectHandler.Shared(
+        tracking: TrackingController(links: LinkRepository(database: tuike.database), cache: tuike.linkCache, recorder: tuike.clicks, clock: tuike.clock),
+        secureCookies: SecureCookieMiddleware(publicURL: tuike.publicURL), metrics: ClickRedirectMetrics(), serverName: serverName, logger: logger)
+    return .http1(configuration: .init(additionalChannelHandlers: [ClickRedirectHandler(shared: shared)]))
 }
 
 /// The routes of a prepared Tuike, and their documentation.

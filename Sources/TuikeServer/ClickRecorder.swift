@@ -11,7 +11,8 @@ import TuikeStore
 /// A lock-guarded queue rather than an actor: queueing a click runs on the request's own thread,
 /// so a click costs one suspension and one resumption, not an extra hop onto an actor and back.
 public final class ClickRecorder: Service {
-    private typealias Waiting = (click: ClickRecord, continuation: CheckedContinuation<Void, any Error>)
+    typealias Completion = @Sendable ((any Error)?) -> Void
+    private typealias Waiting = (click: ClickRecord, completion: Completion)
     private struct State {
         var pending: [Waiting] = []
         var flushing = false
@@ -28,14 +29,21 @@ public final class ClickRecorder: Service {
 
     /// Returns once the click is committed.
     func record(_ click: ClickRecord) async throws {
-        try await withCheckedThrowingContinuation { continuation in
-            let start = state.withLock { state in
-                state.pending.append((click, continuation))
-                defer { state.flushing = true }
-                return !state.flushing
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            record(click) { error in
+                if let error { continuation.resume(throwing: error) } else { continuation.resume() }
             }
-            if start { Task { await self.flush() } }
         }
+    }
+
+    /// Calls `completion` once the click is committed (nil) or could not be (the error).
+    func record(_ click: ClickRecord, completion: @escaping Completion) {
+        let start = state.withLock { state in
+            state.pending.append((click, completion))
+            defer { state.flushing = true }
+            return !state.flushing
+        }
+        if start { Task { await self.flush() } }
     }
 
     private func flush() async {
@@ -48,16 +56,16 @@ public final class ClickRecorder: Service {
             if batch.isEmpty { return }
             do {
                 try await repository.insert(batch.map(\.click))
-                for entry in batch { entry.continuation.resume() }
+                for entry in batch { entry.completion(nil) }
             } catch {
                 // One bad row must not fail its neighbours: write them one by one.
                 logger.warning("click batch failed, retrying one by one", metadata: ["error": "\(error)", "count": "\(batch.count)"])
                 for entry in batch {
                     do {
                         try await repository.insert([entry.click])
-                        entry.continuation.resume()
+                        entry.completion(nil)
                     } catch {
-                        entry.continuation.resume(throwing: error)
+                        entry.completion(error)
                     }
                 }
             }
@@ -83,13 +91,21 @@ final class LinkCache: Sendable {
 
     func link(code: String, load: () async throws -> Link?) async throws -> Link? {
         let now = ContinuousClock.now
-        if let entry = entries.withLock({ $0[code] }), entry.expires > now { return entry.link }
+        if let entry = fresh(code, at: now) { return entry.link }
         let link = try await load()
         entries.withLock { entries in
             if entries.count > 100_000 { entries.removeAll() }
             entries[code] = Entry(link: link, expires: now.advanced(by: ttl))
         }
         return link
+    }
+
+    /// The link while it is cached and fresh; nil also when it is not cached or known not to exist.
+    func cachedLink(code: String) -> Link? { fresh(code, at: ContinuousClock.now)?.link }
+
+    private func fresh(_ code: String, at now: ContinuousClock.Instant) -> Entry? {
+        guard let entry = entries.withLock({ $0[code] }), entry.expires > now else { return nil }
+        return entry
     }
 
     func forget(code: String) { entries.withLock { $0[code] = nil } }

@@ -42,18 +42,27 @@ struct TrackingController {
         return link?.status == .active ? link : nil
     }
 
+    /// Most clicks never reach this handler: `ClickRedirectHandler` answers them in the channel
+    /// pipeline. It sends here the first click of a code not yet cached, and any click that could
+    /// not keep its place in a pipelined connection; the router's tests come here too.
     @Sendable func redirect(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let code = try context.parameters.require("code")
         guard let link = try await activeLink(code) else { return Self.notFoundPage() }
-        var random = BlockRandom()
-        let (visitor, isNew) = Self.visitor(request, using: &random)
-        let click = makeClick(link: link, visitor: visitor, ip: context.clientIP(request), userAgent: request.headers[.userAgent],
-                              referrer: request.headers[.referer], using: &random)
+        let (click, headers) = follow(link, headers: request.headers, remoteIP: context.remoteIP)
         try await recorder.record(click)
-        var response = Response.redirect(to: Self.destination(link, visitor: visitor, clickID: click.id), type: .found)
-        if isNew { response.headers[.setCookie] = Self.cookie(visitor) }
-        response.headers[.cacheControl] = "no-store"
-        return response
+        return Response(status: .found, headers: headers)
+    }
+
+    /// The click that following `link` makes, and the answer's headers once it is recorded: the
+    /// redirect, the visitor's cookie when it is new, no caching.
+    func follow(_ link: Link, headers: HTTPFields, remoteIP: String?) -> (click: ClickRecord, headers: HTTPFields) {
+        var random = BlockRandom()
+        let (visitor, isNew) = Self.visitor(headers, using: &random)
+        let click = makeClick(link: link, visitor: visitor, ip: TuikeRequestContext.clientIP(remoteIP: remoteIP, headers: headers),
+                              userAgent: headers[.userAgent], referrer: headers[.referer], using: &random)
+        var answer: HTTPFields = [.location: Self.destination(link, visitor: visitor, clickID: click.id), .cacheControl: "no-store"]
+        if isNew { answer[.setCookie] = Self.cookie(visitor) }
+        return (click, answer)
     }
 
     func makeClick(link: Link, visitor: String, ip: String?, userAgent: String?, referrer: String?, isBot: Bool? = nil,
@@ -136,7 +145,11 @@ struct TrackingController {
     /// The visitor id from the `tk_vid` cookie, or a new one. A click's path draws its random words
     /// once (`random`) for both the visitor's id and the click's: one call into the kernel, not two.
     static func visitor(_ request: Request, using random: inout BlockRandom) -> (id: String, isNew: Bool) {
-        if let existing = request.cookies[visitorCookie]?.value, isValidVisitor(existing) { return (existing, false) }
+        visitor(request.headers, using: &random)
+    }
+
+    static func visitor(_ headers: HTTPFields, using random: inout BlockRandom) -> (id: String, isNew: Bool) {
+        if let existing = Cookies(from: headers[values: .cookie])[visitorCookie]?.value, isValidVisitor(existing) { return (existing, false) }
         return (newVisitorID(at: SystemClock().now(), using: &random), true)
     }
 

@@ -18,26 +18,36 @@ enum ErrorResponses {
     }
 
     static func response(for error: any Error, logger: Logger) -> Response {
+        let (status, body) = parts(for: error, logger: logger)
+        return Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: body))
+    }
+
+    static let contentType = "application/json; charset=utf-8"
+
+    /// The status and JSON body of `response(for:)`, for answers written outside the router.
+    static func parts(for error: any Error, logger: Logger) -> (HTTPResponse.Status, ByteBuffer) {
         switch error {
         case let error as TuikeError:
-            return make(status: status(of: error.kind), code: error.code, message: error.message)
+            return body(status: status(of: error.kind), code: error.code, message: error.message)
         case let error as HTTPError:
-            return make(status: error.status, code: code(for: error.status), message: error.body ?? defaultMessage(for: error.status))
+            return body(status: error.status, code: code(for: error.status), message: error.body ?? defaultMessage(for: error.status))
         case let error as any HTTPResponseError:
-            return make(status: error.status, code: code(for: error.status), message: defaultMessage(for: error.status))
+            return body(status: error.status, code: code(for: error.status), message: defaultMessage(for: error.status))
         default:
             logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
-            return make(status: .internalServerError, code: "internal_error", message: "something went wrong on our side; it was logged")
+            return body(status: .internalServerError, code: "internal_error", message: "something went wrong on our side; it was logged")
         }
     }
 
     static func make(status: HTTPResponse.Status, code: String, message: String) -> Response {
+        let (status, body) = body(status: status, code: code, message: message)
+        return Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: body))
+    }
+
+    private static func body(status: HTTPResponse.Status, code: String, message: String) -> (HTTPResponse.Status, ByteBuffer) {
         let body = ErrorBody(error: .init(code: code, message: message))
         let data = (try? JSONEncoder().encode(body)) ?? Data(#"{"error":{"code":"internal_error","message":""}}"#.utf8)
-        return Response(
-            status: status,
-            headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return (status, ByteBuffer(bytes: data))
     }
 
     static func code(for status: HTTPResponse.Status) -> String {

@@ -14,13 +14,18 @@ struct SecureCookieMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
-        guard enabled else { return response }
-        let cookies = response.headers[values: .setCookie]
-        guard !cookies.isEmpty else { return response }
-        response.headers[.setCookie] = nil
-        for cookie in cookies {
-            response.headers.append(HTTPField(name: .setCookie, value: cookie.hasSuffix("; Secure") ? cookie : cookie + "; Secure"))
-        }
+        secure(&response.headers)
         return response
+    }
+
+    /// Also used by `ClickRedirectHandler`, whose answers never pass through the router.
+    func secure(_ headers: inout HTTPFields) {
+        guard enabled else { return }
+        let cookies = headers[values: .setCookie]
+        guard !cookies.isEmpty else { return }
+        headers[.setCookie] = nil
+        for cookie in cookies {
+            headers.append(HTTPField(name: .setCookie, value: cookie.hasSuffix("; Secure") ? cookie : cookie + "; Secure"))
+        }
     }
 }

@@ -21,10 +21,15 @@ public struct TuikeRequestContext: RequestContext {
     /// The client's IP. Forwarding headers are believed only when the peer is on loopback, that is
     /// a reverse proxy on the same machine; anyone else could forge them.
     func clientIP(_ request: Request) -> String? {
-        guard let remoteIP else { return request.headers[.xForwardedFor].flatMap(Self.firstForwarded) }
+        Self.clientIP(remoteIP: remoteIP, headers: request.headers)
+    }
+
+    /// `clientIP(_:)` for a request that never became a `Request` (see `ClickRedirectHandler`).
+    static func clientIP(remoteIP: String?, headers: HTTPFields) -> String? {
+        guard let remoteIP else { return headers[.xForwardedFor].flatMap(firstForwarded) }
         let loopback = remoteIP == "127.0.0.1" || remoteIP == "::1" || remoteIP.hasPrefix("::ffff:127.")
         guard loopback else { return remoteIP }
-        return request.headers[.xRealIP] ?? request.headers[.xForwardedFor].flatMap(Self.firstForwarded) ?? remoteIP
+        return headers[.xRealIP] ?? headers[.xForwardedFor].flatMap(firstForwarded) ?? remoteIP
     }
 
     static func firstForwarded(_ header: String) -> String? {
