@@ -10,6 +10,7 @@ import TuikeStore
 ///
 /// A lock-guarded queue rather than an actor: queueing a click runs on the request's own thread,
 /// so a click costs one suspension and one resumption, not an extra hop onto an actor and back.
+/// `ClickRedirectHandler` waits with a callback instead, and suspends nothing.
 public final class ClickRecorder: Service {
     typealias Completion = @Sendable ((any Error)?) -> Void
     private typealias Waiting = (click: ClickRecord, completion: Completion)

@@ -43,8 +43,8 @@ struct TrackingController {
     }
 
     /// Most clicks never reach this handler: `ClickRedirectHandler` answers them in the channel
-    /// pipeline. It sends here the first click of a code not yet cached, and any click that could
-    /// not keep its place in a pipelined connection; the router's tests come here too.
+    /// pipeline. It sends here the first click of a code not yet cached, unknown and disabled
+    /// codes, and clicks pipelined behind a request the router has not answered yet.
     @Sendable func redirect(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let code = try context.parameters.require("code")
         guard let link = try await activeLink(code) else { return Self.notFoundPage() }
