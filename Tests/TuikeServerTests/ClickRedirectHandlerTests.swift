@@ -17,42 +17,22 @@ import TuikeTestSupport
 @Suite struct ClickRedirectHandlerTests {
     static let browser: HTTPFields = [.userAgent: "Mozilla/5.0 (iPhone) MicroMessenger/8.0"]
 
-    /// Counts the request log lines each side writes: Hummingbird's `LogRequestsMiddleware` logs
-    /// from the module `Hummingbird`, the handler from `TuikeServer`.
-    final class RequestLog: Sendable {
-        let sources = Mutex<[String]>([])
-        var answeredInPipeline: Int { sources.withLock { $0.count { $0 == "TuikeServer" } } }
-
-        var logger: Logger {
-            var logger = Logger(label: "click-redirect-test") { _ in Handler(log: self) }
-            logger.logLevel = .info
-            return logger
-        }
-
-        struct Handler: LogHandler {
-            let log: RequestLog
-            var metadata: Logger.Metadata = [:]
-            var logLevel: Logger.Level = .info
-            subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-                get { metadata[key] }
-                set { metadata[key] = newValue }
-            }
-            func log(event: LogEvent) {
-                if event.message.description == "Request" { log.sources.withLock { $0.append(event.source) } }
-            }
-        }
+    /// Hummingbird's `LogRequestsMiddleware` logs each request from the module `Hummingbird`,
+    /// the handler from `TuikeServer`: how many the handler answered.
+    static func answeredInPipeline(_ log: CapturedLog) -> Int {
+        log.entries.withLock { $0.count { $0.message == "Request" && $0.source == "TuikeServer" } }
     }
 
     /// The real server (`httpServer`) on a free port, on a fresh database.
     static func withLiveApp(
         _ kind: TestDatabase, publicURL: String = "http://localhost:8080",
-        _ body: @escaping @Sendable (any TestClientProtocol, TuikeApp, RequestLog) async throws -> Void
+        _ body: @escaping @Sendable (any TestClientProtocol, TuikeApp, CapturedLog) async throws -> Void
     ) async throws {
         try await kind.withDatabase(migrated: false) { database async throws in
             let (tuike, _) = try await TuikeApp.prepare(
                 database: database, options: .init(sandbox: true, adminToken: adminToken, cipher: testCipher, publicURL: publicURL),
                 logger: TestDatabase.logger)
-            let log = RequestLog()
+            let log = CapturedLog(level: .info)
             let app = Application(router: buildRouter(tuike).router, server: httpServer(tuike, logger: log.logger),
                                   configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: serverName), logger: log.logger)
             try await app.test(.live) { client in try await body(client, tuike, log) }
@@ -82,13 +62,13 @@ import TuikeTestSupport
         try await Self.withLiveApp(kind) { client, tuike, log async throws in
             let (code, product) = try await Self.link(client)
             let first = try await client.send(.get, "/r/\(code)", headers: Self.browser)
-            #expect(first.status == .found && log.answeredInPipeline == 0)
+            #expect(first.status == .found && Self.answeredInPipeline(log) == 0)
 
             var headers = Self.browser
             headers[.referer] = "https://mp.weixin.qq.com/s/abc"
             headers[.xForwardedFor] = "203.0.113.7, 10.0.0.1"
             let second = try await client.send(.get, "/r/\(code)?from=singlemessage", headers: headers)
-            #expect(log.answeredInPipeline == 1)
+            #expect(Self.answeredInPipeline(log) == 1)
             #expect(second.status == .found)
             #expect(second.headers[.location] == "/p/\(product)")
             #expect(second.headers[.cacheControl] == "no-store")
@@ -101,7 +81,7 @@ import TuikeTestSupport
 
             headers[.cookie] = "theme=dark; tk_vid=\(visitor)"
             let third = try await client.send(.get, "/r/\(code)", headers: headers)
-            #expect(third.status == .found && third.headers[.setCookie] == nil && log.answeredInPipeline == 2)
+            #expect(third.status == .found && third.headers[.setCookie] == nil && Self.answeredInPipeline(log) == 2)
 
             let clicks = try await Self.clicks(tuike)
             #expect(clicks.count == 3)
@@ -118,7 +98,7 @@ import TuikeTestSupport
             let (code, _) = try await Self.link(client, to: "https://shop.example.com/course?id=7")
             _ = try await client.send(.get, "/r/\(code)", headers: Self.browser)
             let answer = try await client.send(.get, "/r/\(code)", headers: Self.browser)
-            #expect(log.answeredInPipeline == 1)
+            #expect(Self.answeredInPipeline(log) == 1)
             let location = try #require(answer.headers[.location])
             let visitor = try #require(try await Self.clicks(tuike).last?.visitor)
             #expect(location.hasPrefix("https://shop.example.com/course?id=7&tk_vid=\(visitor)&tk_click=clk_"))
@@ -139,7 +119,7 @@ import TuikeTestSupport
             #expect(try await client.send(.get, "/r/\(code)/extra", headers: Self.browser).status == .notFound)
             #expect(try await client.send(.post, "/r/\(code)", headers: Self.browser).status == .notFound)
             #expect(try await Self.clicks(tuike).count == 1)
-            #expect(log.answeredInPipeline == 0)
+            #expect(Self.answeredInPipeline(log) == 0)
         }
     }
 
@@ -149,7 +129,7 @@ import TuikeTestSupport
             let (code, _) = try await Self.link(client)
             let router = try await client.send(.get, "/r/\(code)", headers: Self.browser)
             let pipeline = try await client.send(.get, "/r/\(code)", headers: Self.browser)
-            #expect(log.answeredInPipeline == 1)
+            #expect(Self.answeredInPipeline(log) == 1)
             #expect(router.headers[.setCookie]?.hasSuffix("; Secure") == true)
             #expect(pipeline.headers[.setCookie]?.hasSuffix("; Secure") == true)
         }
@@ -176,7 +156,7 @@ import TuikeTestSupport
             #expect(try await Self.clicks(tuike).count == 12)
             // The cache is warm from the second round: each of those starts with a click answered
             // in the pipeline, which holds the rest until its commit.
-            #expect(log.answeredInPipeline >= 2)
+            #expect(Self.answeredInPipeline(log) >= 2)
         }
     }
 
@@ -195,7 +175,7 @@ import TuikeTestSupport
             #expect(try await reader.waitFor("event: reserved"))
             try await Task.sleep(for: .milliseconds(300))
             #expect(reader.received.withLock { $0.ranges(of: "HTTP/1.1 302 Found").count } == 1)
-            #expect(log.answeredInPipeline == 1)
+            #expect(Self.answeredInPipeline(log) == 1)
             #expect(try await Self.clicks(tuike).count == clicksBefore + 1)
             reader.stop()
         }
@@ -210,7 +190,7 @@ import TuikeTestSupport
                 port: try #require(client.port), sending: "GET /r/\(code) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
             #expect(try await reader.waitFor("HTTP/1.1 302 Found"))
             #expect(try await reader.waitUntilClosed())
-            #expect(log.answeredInPipeline == 0)
+            #expect(Self.answeredInPipeline(log) == 0)
             #expect(try await Self.clicks(tuike).count == 2)
         }
     }
@@ -223,23 +203,11 @@ import TuikeTestSupport
         try await Self.withLiveApp(kind) { client, tuike, log async throws in
             let (code, _) = try await Self.link(client)
             _ = try await client.send(.get, "/r/\(code)", headers: Self.browser)
-            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
-                for index in 0..<200 {
-                    group.addTask {
-                        let visitor = "visitor-\(String(index).leftPadded(to: 10))"
-                        return try await client.send(.get, "/r/\(code)", headers: [.userAgent: "Mozilla/5.0", .cookie: "tk_vid=\(visitor)"]).status
-                    }
-                }
-                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
-            }
+            let statuses = try await client.clickAtOnce(code, times: 200)
             #expect(statuses.count == 200 && statuses.allSatisfy { $0 == .found })
-            #expect(log.answeredInPipeline > 0)
-            let counts = try await tuike.database.read { db in
-                try await db.first("SELECT COUNT(*) AS n, COUNT(DISTINCT visitor_id) AS v, COUNT(DISTINCT id) AS i FROM clicks")!
-            }
-            #expect(try counts.decode(column: "n", as: Int64.self) == 201)
-            #expect(try counts.decode(column: "v", as: Int64.self) == 201)
-            #expect(try counts.decode(column: "i", as: Int64.self) == 201)
+            #expect(Self.answeredInPipeline(log) > 0)
+            let stored = try await TrackingAPITests.storedClicks(tuike)
+            #expect(stored.rows == 201 && stored.visitors == 201 && stored.ids == 201)
         }
     }
 
@@ -251,7 +219,7 @@ import TuikeTestSupport
             _ = try await client.send(.get, "/r/\(code)", headers: Self.browser)
             try await tuike.database.write { db in try await db.raw("ALTER TABLE clicks RENAME TO clicks_away").run() }
             let failed = try await client.send(.get, "/r/\(code)", headers: Self.browser)
-            #expect(log.answeredInPipeline == 1)
+            #expect(Self.answeredInPipeline(log) == 1)
             expectError(failed, .internalServerError, "internal_error")
             #expect(failed.headers[.location] == nil && failed.headers[.setCookie] == nil)
             try await tuike.database.write { db in try await db.raw("ALTER TABLE clicks_away RENAME TO clicks").run() }

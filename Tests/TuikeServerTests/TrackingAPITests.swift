@@ -13,6 +13,15 @@ import TuikeTestSupport
 
     static func clickCount(_ tuike: TuikeApp) async throws -> Int64 { try await ClickRepository(database: tuike.database).count() }
 
+    /// The clicks stored, their distinct visitors and their distinct ids.
+    static func storedClicks(_ tuike: TuikeApp) async throws -> (rows: Int64, visitors: Int64, ids: Int64) {
+        let counts = try await tuike.database.read { db in
+            try await db.first("SELECT COUNT(*) AS n, COUNT(DISTINCT visitor_id) AS v, COUNT(DISTINCT id) AS i FROM clicks")!
+        }
+        return (try counts.decode(column: "n", as: Int64.self), try counts.decode(column: "v", as: Int64.self),
+                try counts.decode(column: "i", as: Int64.self))
+    }
+
     @Test(arguments: TestDatabase.available)
     func aLinkRedirectsRecordsTheClickAndSetsTheVisitor(database kind: TestDatabase) async throws {
         try await withTestApp(kind) { client, tuike async throws in
@@ -147,22 +156,10 @@ import TuikeTestSupport
         try await withTestApp(kind) { client, tuike async throws in
             let promoter = try await client.createPromoter("A")["id"] as! String
             let code = try await client.createLink(promoter: promoter).json["code"] as! String
-            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
-                for index in 0..<200 {
-                    group.addTask {
-                        let visitor = "visitor-\(String(index).leftPadded(to: 10))"
-                        return try await client.send(.get, "/r/\(code)", headers: [.userAgent: "Mozilla/5.0", .cookie: "tk_vid=\(visitor)"]).status
-                    }
-                }
-                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
-            }
-            #expect(statuses.allSatisfy { $0 == .found })
-            let counts = try await tuike.database.read { db in
-                try await db.first("SELECT COUNT(*) AS n, COUNT(DISTINCT visitor_id) AS v, COUNT(DISTINCT id) AS i FROM clicks")!
-            }
-            #expect(try counts.decode(column: "n", as: Int64.self) == 200)
-            #expect(try counts.decode(column: "v", as: Int64.self) == 200)
-            #expect(try counts.decode(column: "i", as: Int64.self) == 200)
+            let statuses = try await client.clickAtOnce(code, times: 200)
+            #expect(statuses.count == 200 && statuses.allSatisfy { $0 == .found })
+            let stored = try await Self.storedClicks(tuike)
+            #expect(stored.rows == 200 && stored.visitors == 200 && stored.ids == 200)
         }
     }
 
@@ -199,5 +196,20 @@ import TuikeTestSupport
         #expect(TrackingController.truncated(String(repeating: "微", count: 300), to: 512) == String(repeating: "微", count: 300))
         #expect(TrackingController.truncated(String(repeating: "微", count: 600), to: 512) == String(repeating: "微", count: 512))
         #expect(TrackingController.truncated(String(repeating: "a", count: 513), to: 512).count == 512)
+    }
+}
+
+extension TestClientProtocol {
+    /// Follows `code` `times` times at once, each time as another visitor; the answers' statuses.
+    func clickAtOnce(_ code: String, times: Int) async throws -> [HTTPResponse.Status] {
+        try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+            for index in 0..<times {
+                group.addTask {
+                    let visitor = "visitor-\(String(index).leftPadded(to: 10))"
+                    return try await send(.get, "/r/\(code)", headers: [.userAgent: "Mozilla/5.0", .cookie: "tk_vid=\(visitor)"]).status
+                }
+            }
+            return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+        }
     }
 }
