@@ -18,8 +18,7 @@ enum ErrorResponses {
     }
 
     static func response(for error: any Error, logger: Logger) -> Response {
-        let (status, body) = parts(for: error, logger: logger)
-        return Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: body))
+        response(parts(for: error, logger: logger))
     }
 
     static let contentType = "application/json; charset=utf-8"
@@ -40,8 +39,11 @@ enum ErrorResponses {
     }
 
     static func make(status: HTTPResponse.Status, code: String, message: String) -> Response {
-        let (status, body) = body(status: status, code: code, message: message)
-        return Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: body))
+        response(body(status: status, code: code, message: message))
+    }
+
+    private static func response(_ parts: (status: HTTPResponse.Status, body: ByteBuffer)) -> Response {
+        Response(status: parts.status, headers: [.contentType: contentType], body: .init(byteBuffer: parts.body))
     }
 
     private static func body(status: HTTPResponse.Status, code: String, message: String) -> (HTTPResponse.Status, ByteBuffer) {
