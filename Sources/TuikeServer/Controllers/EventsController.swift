@@ -31,11 +31,8 @@ struct EventsController {
                 ])))]))], handler: deliveries)
         api.add(.post, "/api/v1/webhook-endpoints", summary: "Subscribe a URL to events", tag: "Webhooks", access: .admin,
                 request: Schemas.object([("url", Schemas.webURL("Where to POST the signed events.")),
-                                         ("event_types", {
-                                             var list = Schemas.array(Schemas.enumeration(["*"] + Self.types))
-                                             list.set("minItems", 1)
-                                             return list
-                                         }())], required: ["url"]),
+                                         ("event_types", Schemas.array(Schemas.enumeration(["*"] + Self.types), minItems: 1))],
+                                        required: ["url"]),
                 responses: [(201, "The endpoint, with the secret that signs its deliveries.", Schemas.ref("WebhookEndpoint"))], handler: create)
         api.add(.get, "/api/v1/webhook-endpoints", summary: "Webhook endpoints", tag: "Webhooks", access: .admin,
                 responses: [(200, "Endpoints.", Schemas.object([("data", Schemas.array(Schemas.ref("WebhookEndpoint")))]))]) { _, context in

@@ -154,15 +154,12 @@ struct CommissionView: Encodable, Sendable {
 
     static let ruleSchema = Schemas.object([
         ("type", Schemas.enumeration(CommissionRule.Kind.allCases.map(\.rawValue))),
-        ("levels", ["type": "array", "minItems": 1, "maxItems": 3, "items": Schemas.integer(atLeast: 0)] as JSONValue),
-        ("tiers", {
-            var tiers = Schemas.array(Schemas.object([("from", Schemas.integer(atLeast: 1, "The first tier starts from order 1; then increasing.")),
-                                                      ("rate", Schemas.integer(atLeast: 0)),
-                                                      ("type", Schemas.enumeration(CommissionRule.Kind.allCases.map(\.rawValue)))],
-                                                     required: ["from", "rate"]))
-            tiers.set("minItems", 1)
-            return tiers
-        }()),
+        ("levels", Schemas.array(Schemas.integer(atLeast: 0), minItems: 1, maxItems: 3)),
+        ("tiers", Schemas.array(Schemas.object([("from", Schemas.integer(atLeast: 1, "The first tier starts from order 1; then increasing.")),
+                                                ("rate", Schemas.integer(atLeast: 0)),
+                                                ("type", Schemas.enumeration(CommissionRule.Kind.allCases.map(\.rawValue)))],
+                                               required: ["from", "rate"]),
+                                minItems: 1)),
         ("tier_mode", Schemas.enumeration(CommissionRule.TierMode.allCases.map(\.rawValue))),
         ("max_amount", Schemas.integer(atLeast: 0)),
     ], required: ["type", "levels"])

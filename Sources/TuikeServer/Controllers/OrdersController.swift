@@ -285,14 +285,9 @@ struct OrdersController {
 
     static let createSchema = Schemas.object([
         ("buyer_id", Schemas.text(1...128)),
-        ("items", {
-            var items = Schemas.array(Schemas.object([("product_id", Schemas.string),
-                                                      ("quantity", Schemas.integer(in: 1...Order.maxQuantity))],
-                                                     required: ["product_id", "quantity"]))
-            items.set("minItems", 1)
-            items.set("maxItems", .int(Int64(Order.maxItems)))
-            return items
-        }()),
+        ("items", Schemas.array(Schemas.object([("product_id", Schemas.string), ("quantity", Schemas.integer(in: 1...Order.maxQuantity))],
+                                               required: ["product_id", "quantity"]),
+                                minItems: 1, maxItems: Order.maxItems)),
         ("visitor_id", Schemas.visitorID), ("click_id", Schemas.string),
         ("coupon", ["type": "string", "description": "A promoter's invite code: attributes the order to that promoter."] as JSONValue),
         ("external_id", Schemas.text(1...128, "Your order number; a second create with it returns the first order.")),

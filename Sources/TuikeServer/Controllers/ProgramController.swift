@@ -54,8 +54,8 @@ struct ProgramController {
     }
 
     static let settingsSchema = Schemas.object([
-        ("levels", ["type": "array", "maxItems": 3, "minItems": 1, "items": Schemas.integer(atLeast: 0),
-                    "description": "Rate per level: bps for percent rules, fen per unit for fixed rules. At most 3 levels."] as JSONValue),
+        ("levels", Schemas.array(Schemas.integer(atLeast: 0), minItems: 1, maxItems: 3,
+                                 "Rate per level: bps for percent rules, fen per unit for fixed rules. At most 3 levels.")),
         ("rule_type", Schemas.enumeration(ProgramSettings.RuleType.allCases.map(\.rawValue))),
         ("max_total_bps", Schemas.integer(in: 1...Money.fullRate)),
         ("attribution_model", Schemas.enumeration(ProgramSettings.AttributionModel.allCases.map(\.rawValue))),

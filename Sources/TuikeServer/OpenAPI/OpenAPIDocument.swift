@@ -121,7 +121,13 @@ enum Schemas {
     static func money(_ description: String) -> JSONValue { ["type": "integer", "format": "int64", "description": .string(description)] }
     static func enumeration(_ values: [String]) -> JSONValue { ["type": "string", "enum": .array(values.map { .string($0) })] }
     static func nullable(_ schema: JSONValue) -> JSONValue { ["oneOf": [schema, ["type": "null"]]] }
-    static func array(_ items: JSONValue) -> JSONValue { ["type": "array", "items": items] }
+    static func array(_ items: JSONValue, minItems: Int? = nil, maxItems: Int? = nil, _ description: String? = nil) -> JSONValue {
+        var schema: JSONValue = ["type": "array", "items": items]
+        if let minItems { schema.set("minItems", .int(Int64(minItems))) }
+        if let maxItems { schema.set("maxItems", .int(Int64(maxItems))) }
+        if let description { schema.set("description", .string(description)) }
+        return schema
+    }
     static func object(_ properties: [(String, JSONValue)], required: [String] = [], additional: Bool = false) -> JSONValue {
         var schema: JSONValue = ["type": "object", "properties": .object(properties)]
         if !required.isEmpty { schema.set("required", .array(required.map { .string($0) })) }
