@@ -150,7 +150,7 @@ struct StorefrontController {
         do {
             _ = try await Forms.verified(request, context: context)
             var random = BlockRandom()
-            let (visitor, isNew) = TrackingController.visitor(request, using: &random)
+            let (visitor, isNew) = TrackingController.visitor(request.headers, using: &random)
             let order = try await makeOrder("guest-\(visitor)", visitor)
             var response = Response.redirect(to: "/pay/\(order)", type: .normal)
             if isNew { response.headers[.setCookie] = TrackingController.cookie(visitor) }

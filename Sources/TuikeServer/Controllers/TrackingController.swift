@@ -13,6 +13,8 @@ struct TrackingController {
     let clock: any TuikeClock
 
     static let visitorCookie = "tk_vid"
+    /// Codes are 10 characters; a longer one is looked up nowhere, as an unknown link.
+    static let maxCodeLength = 64
     static let oneYear = 365 * 86_400
 
     func addRoutes(to api: APIRoutes) {
@@ -37,7 +39,7 @@ struct TrackingController {
 
     /// The active link for a code, or nil: unknown and disabled links look the same to the public.
     func activeLink(_ code: String) async throws -> Link? {
-        guard code.count <= 64 else { return nil }
+        guard code.count <= Self.maxCodeLength else { return nil }
         let link = try await cache.link(code: code) { try await links.find(code: code) }
         return link?.status == .active ? link : nil
     }
@@ -144,10 +146,6 @@ struct TrackingController {
 
     /// The visitor id from the `tk_vid` cookie, or a new one. A click's path draws its random words
     /// once (`random`) for both the visitor's id and the click's: one call into the kernel, not two.
-    static func visitor(_ request: Request, using random: inout BlockRandom) -> (id: String, isNew: Bool) {
-        visitor(request.headers, using: &random)
-    }
-
     static func visitor(_ headers: HTTPFields, using random: inout BlockRandom) -> (id: String, isNew: Bool) {
         if let existing = Cookies(from: headers[values: .cookie])[visitorCookie]?.value, isValidVisitor(existing) { return (existing, false) }
         return (newVisitorID(at: SystemClock().now(), using: &random), true)
@@ -226,7 +224,7 @@ struct RefParameterMiddleware: RouterMiddleware {
         var response = try await next(request, context)
         guard (200..<300).contains(response.status.code), let link = try await tracking.activeLink(code) else { return response }
         var random = BlockRandom()
-        let (visitor, isNew) = TrackingController.visitor(request, using: &random)
+        let (visitor, isNew) = TrackingController.visitor(request.headers, using: &random)
         try await tracking.recorder.record(tracking.makeClick(
             link: link, visitor: visitor, ip: context.clientIP(request), userAgent: request.headers[.userAgent], referrer: request.headers[.referer],
             using: &random))

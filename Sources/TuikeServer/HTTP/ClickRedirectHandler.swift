@@ -56,11 +56,13 @@ final class ClickRedirectHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private var waitingForCommit = false
     private var held = CircularBuffer<Held>()
     private var readHeld = false
+    /// What arrives now must wait behind a click.
+    private var holding: Bool { waitingForCommit || !held.isEmpty }
 
     init(shared: Shared) { self.shared = shared }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if waitingForCommit || !held.isEmpty {
+        if holding {
             held.append(.part(unwrapInboundIn(data)))
         } else {
             handle(unwrapInboundIn(data), context: context)
@@ -68,7 +70,7 @@ final class ClickRedirectHandler: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if waitingForCommit || !held.isEmpty {
+        if holding {
             held.append(.event(event))
         } else {
             context.fireUserInboundEventTriggered(event)
@@ -83,7 +85,7 @@ final class ClickRedirectHandler: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     func read(context: ChannelHandlerContext) {
-        if waitingForCommit || !held.isEmpty { readHeld = true } else { context.read() }
+        if holding { readHeld = true } else { context.read() }
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -117,7 +119,7 @@ final class ClickRedirectHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private func answerableLink(_ head: HTTPRequest) -> Link? {
         guard head.method == .get, let path = head.path, path.utf8.starts(with: "/r/".utf8) else { return nil }
         let code = path.utf8.dropFirst(3).prefix { $0 != UInt8(ascii: "?") }
-        guard !code.isEmpty, code.count <= 64, code.allSatisfy(\.isASCIIAlphanumeric) else { return nil }
+        guard !code.isEmpty, code.count <= TrackingController.maxCodeLength, code.allSatisfy(\.isASCIIAlphanumeric) else { return nil }
         if let connection = head.headerFields[.connection], connection.lowercased().contains("close") { return nil }
         guard let link = shared.tracking.cache.cachedLink(code: String(Substring(code))), link.status == .active else { return nil }
         return link

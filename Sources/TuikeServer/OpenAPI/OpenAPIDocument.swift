@@ -101,7 +101,7 @@ enum Schemas {
          "description": .string(description)]
     }
     /// A link's code as tracking looks it up: longer codes are unknown links.
-    static let linkCode: JSONValue = ["type": "string", "minLength": 1, "maxLength": 64]
+    static let linkCode: JSONValue = ["type": "string", "minLength": 1, "maxLength": .int(Int64(TrackingController.maxCodeLength))]
     /// A visitor id as `/r/{code}` makes it and integrators may send their own.
     static let visitorID: JSONValue = ["type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"]
     static let integer: JSONValue = ["type": "integer", "format": "int64"]
