@@ -186,6 +186,27 @@ import TuikeTestSupport
         }
     }
 
+    /// A client that stops sending (half-closes) or goes away while its click waits for the
+    /// commit: the click is recorded all the same, and the server goes on serving.
+    @Test(arguments: [false, true])
+    func aClientThatLeavesWhileItsClickWaits(closesEntirely: Bool) async throws {
+        try await Self.withLiveApp(.sqlite) { client, tuike, log async throws in
+            let (code, _) = try await Self.link(client)
+            _ = try await client.send(.get, "/r/\(code)", headers: Self.browser)
+            let reader = try RawStreamReader(port: try #require(client.port), sending: "GET /r/\(code) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            if closesEntirely { reader.stop() } else { reader.finishSending() }
+            #expect(try await reader.waitUntilClosed())
+            let deadline = ContinuousClock.now + .seconds(5)
+            while try await Self.clicks(tuike).count < 2, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(try await Self.clicks(tuike).count == 2)
+            #expect(Self.answeredInPipeline(log) == 1)
+            // A half-closed client still reads: the end of its input waits behind the click, so
+            // it gets its redirect before the server closes the connection.
+            if !closesEntirely { #expect(reader.received.withLock { $0.hasPrefix("HTTP/1.1 302 Found") }) }
+            #expect(try await client.send(.get, "/r/\(code)", headers: Self.browser).status == .found)
+        }
+    }
+
     /// A request that asks to close the connection is left to the router, which closes it.
     @Test func connectionCloseIsTheRoutersToAnswer() async throws {
         try await Self.withLiveApp(.sqlite) { client, tuike, log async throws in

@@ -44,6 +44,9 @@ final class RawStreamReader: Sendable {
         }
     }
 
+    /// Says the client has nothing more to send (a half-close); the reading goes on.
+    func finishSending() { shutdown(fd, Int32(SHUT_WR)) }
+
     /// Ends the reading thread (the server keeps an HTTP/1.1 connection open after the stream).
     func stop() { shutdown(fd, Int32(SHUT_RDWR)) }
 
