@@ -30,13 +30,17 @@ final class SQLiteHandle: @unchecked Sendable {
     }()
 
     /// Writes of a group commit run in savepoints after a failure (see `GroupCommitWriter`), and a
-    /// savepoint's undo pages go to the statement journal. At SQLite's default 64 KiB (16 pages) a
-    /// payment's savepoint spilled it to a temporary file, and from then on the rest of the batch
-    /// paid a `pwrite` for every page it touched: 12 % of the writer thread's time in
-    /// `bench/orders.sh` (when every write had a savepoint). 4 MiB keeps ordinary writes
-    /// in memory; a bulk statement (a settlement's million-row update) still spills. Set once,
-    /// before the first connection opens; if SQLite was initialised already it stays at the default.
-    private static let statementJournalSpill: Int32 = tuike_sqlite_set_statement_journal_spill(4 << 20)
+    /// savepoint's undo pages go to the statement journal, which SQLite keeps in memory up to this
+    /// size (default 64 KiB) and then moves to a temporary file. The size must stay below 128 KiB:
+    /// SQLite moves the journal out in chunks of exactly this size, and its Unix file layer writes
+    /// at most 128 KiB − 1 bytes per call (it masks the length with 0x1ffff), so at 128 KiB or more
+    /// every chunk is written as zero bytes and the statement fails with SQLITE_FULL, "database or
+    /// disk is full", whatever the free space: a settlement of 100,000 commissions did. 120 KiB
+    /// (30 pages) keeps a write's savepoint in memory; a bulk statement (a settlement's update of
+    /// every pending commission) spills, as it must to keep memory bounded. Set once, before the
+    /// first connection opens; if SQLite was initialised already it stays at the default.
+    static let statementJournalSpillBytes: Int32 = 120 << 10
+    private static let statementJournalSpill: Int32 = tuike_sqlite_set_statement_journal_spill(statementJournalSpillBytes)
 
     init(path: String) throws {
         _ = Self.statementJournalSpill
@@ -203,4 +207,6 @@ public struct SQLiteFailure: Error, CustomStringConvertible {
     public let code: Int32
     public let message: String
     public var description: String { "SQLite error \(code): \(message)" }
+    /// SQLITE_FULL, with or without an extended code: the file or the disk could not grow.
+    public var isStorageFull: Bool { code & 0xff == 13 }
 }

@@ -37,4 +37,50 @@ import TuikeTestSupport
             #expect(report.consistent, "\(report.checks)")
         }
     }
+
+    /// A batch of 100,000 commissions settles in one transaction. On SQLite its update outgrows the
+    /// in-memory statement journal and spills to a temporary file; a spill size of 128 KiB or more
+    /// made that spill write nothing and the settlement fail with "database or disk is full".
+    @Test(arguments: TestDatabase.available)
+    func aLargeBatchSettles(database kind: TestDatabase) async throws {
+        try await kind.withDatabase { database in
+            let now = Instant(milliseconds: 1_800_000_000_000)
+            try await BenchmarkSeed.pendingCommissions(promoters: 1_000, commissions: 100_000, eligibleAt: now.adding(seconds: -60),
+                                                       now: now.adding(seconds: -3_600), database: database)
+            let (batch, created) = try await SettlementRepository(database: database)
+                .settle(periodEnd: now.adding(seconds: -1), trigger: .manual, settings: ProgramSettings(), at: now)
+            #expect(created && batch.commissionCount == 100_000 && batch.promoterCount == 1_000)
+            let pending = try await database.read { db in
+                try await db.first("SELECT COUNT(*) AS n FROM commissions WHERE status = 'pending'")?.decode(column: "n", as: Int64.self)
+            }
+            #expect(pending == 0)
+            let report = try await ReconciliationQuery(database: database).report(from: Instant(milliseconds: 0), to: now.adding(seconds: 1))
+            #expect(report.consistent, "\(report.checks)")
+        }
+    }
+
+    /// A batch that fails after it has marked the commissions settled (here: its statement lines
+    /// cannot be written) leaves nothing behind: no batch, every commission still pending, no balance.
+    @Test(arguments: TestDatabase.available)
+    func aFailedBatchChangesNothing(database kind: TestDatabase) async throws {
+        try await kind.withDatabase { database in
+            let now = Instant(milliseconds: 1_800_000_000_000)
+            try await BenchmarkSeed.pendingCommissions(promoters: 20, commissions: 2_000, eligibleAt: now.adding(seconds: -60),
+                                                       now: now.adding(seconds: -3_600), database: database)
+            try await database.write { db in try await db.execute("ALTER TABLE settlement_lines RENAME TO settlement_lines_away") }
+            await #expect(throws: (any Error).self) {
+                try await SettlementRepository(database: database).settle(periodEnd: now.adding(seconds: -1), trigger: .manual,
+                                                                          settings: ProgramSettings(), at: now)
+            }
+            let counts = try await database.read { db in
+                try await db.first("""
+                    SELECT (SELECT COUNT(*) FROM commissions WHERE status = 'pending' AND settlement_id IS NULL) AS pending,
+                           (SELECT COUNT(*) FROM settlements) AS batches, (SELECT COUNT(*) FROM promoter_balances) AS balances
+                    """)
+            }
+            #expect(try counts?.decode(column: "pending", as: Int64.self) == 2_000)
+            #expect(try counts?.decode(column: "batches", as: Int64.self) == 0)
+            #expect(try counts?.decode(column: "balances", as: Int64.self) == 0)
+        }
+    }
 }

@@ -9,7 +9,8 @@
 int tuike_sqlite_enable_qpsg(void *db);
 
 /// Sets how large a statement journal (which also holds each savepoint's undo pages) may grow in
-/// memory before SQLite moves it to a temporary file (SQLITE_CONFIG_STMTJRNL_SPILL, default 64 KiB).
+/// memory before SQLite moves it to a temporary file (SQLITE_CONFIG_STMTJRNL_SPILL, default 64 KiB;
+/// below 128 KiB, see SQLiteHandle).
 /// Process-wide, and only before SQLite is initialised; returns SQLite's result code.
 int tuike_sqlite_set_statement_journal_spill(int bytes);
 
