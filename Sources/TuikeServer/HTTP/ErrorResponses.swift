@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import TuikeCore
+import TuikeStore
 
 /// Turns any error into the JSON error of RULES.md §10. Unknown errors become 500 with a generic
 /// message; their detail goes to the log, never to the client.
@@ -32,6 +33,10 @@ enum ErrorResponses {
             return body(status: error.status, code: code(for: error.status), message: error.body ?? defaultMessage(for: error.status))
         case let error as any HTTPResponseError:
             return body(status: error.status, code: code(for: error.status), message: defaultMessage(for: error.status))
+        case let error where StoreError.isStorageFull(error):
+            logger.critical("the database is full", metadata: ["error": "\(String(reflecting: error))"])
+            return body(status: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), code: "storage_full",
+                        message: "the database could not grow (disk or database full); nothing was changed, try again once space is freed")
         default:
             logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             return body(status: .internalServerError, code: "internal_error", message: "something went wrong on our side; it was logged")
@@ -84,5 +89,15 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             return ErrorResponses.response(for: error, logger: context.logger)
         }
+    }
+}
+
+/// Hummingbird's metrics middleware counts a thrown error under its `HTTPResponseError` status and
+/// anything else as 500; this makes a 404 or a 422 count as what the client got.
+extension TuikeError: HTTPResponseError {
+    public var status: HTTPResponse.Status { ErrorResponses.status(of: kind) }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        ErrorResponses.response(for: self, logger: context.logger)
     }
 }
