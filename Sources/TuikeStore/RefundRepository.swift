@@ -27,7 +27,12 @@ public struct RefundRepository: Sendable {
                 """) {
                 let record = try Self.decode(existing)
                 guard record.orderID == orderID else { throw TuikeError(.conflict, code: "refund_id_used", "refund_id \(refundID) belongs to another order") }
-                return (record, try await OrderRepository.find(orderID, in: db)!)
+                // The same refund_id with another amount is another refund, not a retry: answering
+                // with the first would tell the caller that this amount went back.
+                guard record.amount == amount else {
+                    throw TuikeError(.conflict, code: "refund_id_used", "refund_id \(refundID) was used for a refund of \(record.amount) fen, not \(amount)")
+                }
+                return (record, try await OrderRepository.find(orderID, in: db).required("order", orderID))
             }
             let updated = try await db.first("""
                 UPDATE orders SET refunded = refunded + \(bind: amount),
@@ -36,7 +41,7 @@ public struct RefundRepository: Sendable {
                 RETURNING id
                 """)
             guard updated != nil else { throw try await Self.refusal(orderID: orderID, amount: amount, in: db) }
-            let order = try await OrderRepository.find(orderID, in: db)!
+            let order = try await OrderRepository.find(orderID, in: db).required("order", orderID)
             let record = RefundRecord(id: Identifier.make("rfd", at: now), orderID: orderID, refundID: refundID, amount: amount, reason: reason, createdAt: now)
             try await db.execute("""
                 INSERT INTO refunds (id, order_id, refund_id, amount, reason, created_at)
@@ -56,7 +61,7 @@ public struct RefundRepository: Sendable {
             if order.status == .refunded {
                 try await db.execute("UPDATE entitlements SET revoked_at = \(bind: now.milliseconds) WHERE order_id = \(bind: orderID) AND revoked_at IS NULL")
             }
-            return (record, try await OrderRepository.find(orderID, in: db)!)
+            return (record, try await OrderRepository.find(orderID, in: db).required("order", orderID))
         }
     }
 
