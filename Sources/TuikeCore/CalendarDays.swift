@@ -24,7 +24,7 @@ public enum CalendarDays {
                 throw .validation("a range is at most \(maxDays) days")
             }
             let parts = calendar.dateComponents([.year, .month, .day], from: start)
-            let label = String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+            let label = String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
             days.append(Day(label: label, start: Instant(start), end: Instant(next)))
             start = next
         }
@@ -32,13 +32,18 @@ public enum CalendarDays {
     }
 
     /// Parses `yyyy-MM-dd` as the start of that day in the time zone.
+    /// Strict: exactly `yyyy-MM-dd` with a month and day that exist (`2026-13-01` is nil, not
+    /// 2027-01-01).
     public static func startOfDay(_ text: String, timeZone identifier: String) -> Instant? {
-        let parts = text.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3, let zone = TimeZone(identifier: identifier) else { return nil }
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+              (1...12).contains(month), (1...Int(Instant.daysIn(month: Int64(month), year: Int64(year)))).contains(day),
+              let zone = TimeZone(identifier: identifier) else { return nil }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
-        guard let date = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2])),
-              calendar.component(.day, from: date) == parts[2] else { return nil }
+        guard let date = calendar.date(from: DateComponents(year: year, month: month, day: day)) else { return nil }
         return Instant(date)
     }
 }

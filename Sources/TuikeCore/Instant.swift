@@ -8,13 +8,16 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
     public init(milliseconds: Int64) { self.milliseconds = milliseconds }
 
     public init(_ date: Date) {
-        self.milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        // Held at Int64's bounds: a Date from anywhere (a far year, infinity) must not trap.
+        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded(.down)
+        self.milliseconds = milliseconds.isNaN ? 0 : milliseconds >= 0x1p63 ? .max : milliseconds < -0x1p63 ? .min : Int64(milliseconds)
     }
 
     public var date: Date { Date(timeIntervalSince1970: TimeInterval(milliseconds) / 1000) }
 
-    public func adding(seconds: Int64) -> Instant { Instant(milliseconds: milliseconds + seconds * 1000) }
-    public func adding(milliseconds delta: Int64) -> Instant { Instant(milliseconds: milliseconds + delta) }
+    /// Held at Int64's bounds rather than trapping (no valid input comes near them).
+    public func adding(seconds: Int64) -> Instant { adding(milliseconds: Money.times(seconds, 1_000)) }
+    public func adding(milliseconds delta: Int64) -> Instant { Instant(milliseconds: Money.plus(milliseconds, delta)) }
 
     public static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.milliseconds < rhs.milliseconds }
 
@@ -71,23 +74,72 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
         return String(base.dropLast()) + "." + digits + "Z"
     }
 
-    /// Parses RFC 3339 (`Z` or an offset, optional fraction; digits past the millisecond are
-    /// dropped). Foundation parses the rest; the fraction is read here, because through a `Date`
-    /// (seconds in a `Double`) `04:09:37.390` came back as 37.389 999… and so as 37.389.
+    /// Parses RFC 3339 strictly: `yyyy-MM-ddTHH:mm:ss`, an optional fraction (digits past the
+    /// millisecond are dropped), then `Z` or `±HH:mm`. Every field must be in range: `25:00` or
+    /// `2026-02-30` is nil, never rolled over into the next hour or month. Read by hand, so the
+    /// fraction stays exact (through a `Date`, `37.390` came back as 37.389 999…) and no year can
+    /// overflow: four digits, 0000–9999.
     public init?(rfc3339 text: String) {
-        var rest = Substring(text)
-        var fraction: Int64 = 0
-        if let time = text.firstIndex(of: "T"), let dot = text[time...].firstIndex(of: ".") {
-            let digits = text[text.index(after: dot)...].prefix { $0 >= "0" && $0 <= "9" }
-            guard !digits.isEmpty else { return nil }
-            for digit in (digits.prefix(3) + String(repeating: "0", count: max(0, 3 - digits.count))).utf8 {
-                fraction = fraction * 10 + Int64(digit - UInt8(ascii: "0"))
+        let bytes = Array(text.utf8)
+        func number(_ from: Int, _ count: Int) -> Int64? {
+            guard from >= 0, from + count <= bytes.count else { return nil }
+            var value: Int64 = 0
+            for byte in bytes[from..<(from + count)] {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+                value = value * 10 + Int64(byte - UInt8(ascii: "0"))
             }
-            rest = text[..<dot] + text[digits.endIndex...]
+            return value
         }
-        guard let date = try? Date.ISO8601FormatStyle().parse(String(rest)) else { return nil }
-        // Whole seconds, exact in a Double.
-        self.init(milliseconds: Int64(date.timeIntervalSince1970.rounded()) * 1_000 + fraction)
+        func byte(_ at: Int, is characters: String) -> Bool { at < bytes.count && characters.utf8.contains(bytes[at]) }
+        guard let year = number(0, 4), byte(4, is: "-"), let month = number(5, 2), byte(7, is: "-"), let day = number(8, 2),
+              byte(10, is: "Tt"), let hour = number(11, 2), byte(13, is: ":"), let minute = number(14, 2), byte(16, is: ":"),
+              let second = number(17, 2),
+              (1...12).contains(month), (1...Self.daysIn(month: month, year: year)).contains(day), hour <= 23, minute <= 59, second <= 59
+        else { return nil }
+        var index = 19
+        var fraction: Int64 = 0
+        if byte(index, is: ".") {
+            index += 1
+            let digitsStart = index
+            while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) {
+                if index - digitsStart < 3 { fraction = fraction * 10 + Int64(bytes[index] - UInt8(ascii: "0")) }
+                index += 1
+            }
+            guard index > digitsStart else { return nil }
+            for _ in min(3, index - digitsStart)..<3 { fraction *= 10 }
+        }
+        var offsetMinutes: Int64 = 0
+        if byte(index, is: "Zz") {
+            index += 1
+        } else if byte(index, is: "+-") {
+            guard let hours = number(index + 1, 2), byte(index + 3, is: ":"), let minutes = number(index + 4, 2), hours <= 23, minutes <= 59 else { return nil }
+            offsetMinutes = (hours * 60 + minutes) * (bytes[index] == UInt8(ascii: "-") ? -1 : 1)
+            index += 6
+        } else {
+            return nil
+        }
+        guard index == bytes.count else { return nil }
+        let seconds = Self.days(year: year, month: month, day: day) * 86_400 + hour * 3_600 + minute * 60 + second - offsetMinutes * 60
+        self.init(milliseconds: seconds * 1_000 + fraction)
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+    static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    /// 28 to 31.
+    public static func daysIn(month: Int64, year: Int64) -> Int64 {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
     }
 
     public var description: String { rfc3339 }
