@@ -38,3 +38,12 @@ public struct TuikeError: Error, Equatable, Sendable, CustomStringConvertible {
         TuikeError(.malformed, code: "invalid_request", message)
     }
 }
+
+extension Optional {
+    /// The value, or 404 for `what` `id`: for a row read back that another request may have removed
+    /// in between, where a force unwrap would stop the whole server instead of failing one request.
+    public func required(_ what: String, _ id: String) throws(TuikeError) -> Wrapped {
+        guard let self else { throw .notFound(what, id) }
+        return self
+    }
+}

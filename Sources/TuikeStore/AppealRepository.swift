@@ -45,7 +45,7 @@ public struct AppealRepository: Sendable {
             try await Outbox.emit("appeal.created", subject: id, payload: [
                 "appeal_id": .string(id), "commission_id": .string(commissionID), "promoter_id": .string(promoterID),
             ], at: now, in: db)
-            return try await Self.find(id, in: db)!
+            return try await Self.find(id, in: db).required("appeal", id)
         }
     }
 
@@ -68,7 +68,7 @@ public struct AppealRepository: Sendable {
             try await Outbox.emit("appeal.answered", subject: id, payload: [
                 "appeal_id": .string(id), "promoter_id": .string(appeal.promoterID), "adjustment": booked.map { .int($0.amount) } ?? .null,
             ], at: now, in: db)
-            return (try await Self.find(id, in: db)!, booked)
+            return (try await Self.find(id, in: db).required("appeal", id), booked)
         }
     }
 

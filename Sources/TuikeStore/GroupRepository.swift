@@ -82,7 +82,7 @@ public struct GroupRepository: Sendable {
                 """)
             try await Self.insertMember(order: order, role: "leader", paymentTimeout: campaign.paymentTimeoutSeconds, at: now, in: db)
             try await Self.append("reserved", groupID: groupID, at: now, in: db)
-            return try await Self.find(groupID, in: db)!
+            return try await Self.find(groupID, in: db).required("group", groupID)
         }
     }
 
@@ -105,7 +105,7 @@ public struct GroupRepository: Sendable {
             try await Self.takeSlot(campaignID: campaign.id, buyerID: order.buyerID, limit: campaign.perUserLimit, in: db)
             try await Self.insertMember(order: order, role: "member", paymentTimeout: campaign.paymentTimeoutSeconds, at: now, in: db)
             try await Self.append("reserved", groupID: groupID, at: now, in: db)
-            return try await Self.find(groupID, in: db)!
+            return try await Self.find(groupID, in: db).required("group", groupID)
         }
     }
 

@@ -29,11 +29,11 @@ public enum Outbox {
     /// The output is what `JSONEncoder` with `.sortedKeys, .withoutEscapingSlashes` writes.
     static func json(_ payload: [String: Value]) -> String {
         var out: [UInt8] = [UInt8(ascii: "{")]
-        for (index, key) in payload.keys.sorted(by: JSONText.keyPrecedes).enumerated() {
+        for (index, (key, value)) in payload.sorted(by: { JSONText.keyPrecedes($0.key, $1.key) }).enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             JSONText.appendQuoted(key, to: &out)
             out.append(UInt8(ascii: ":"))
-            switch payload[key]! {
+            switch value {
             case .string(let value): JSONText.appendQuoted(value, to: &out)
             case .int(let value): out.append(contentsOf: String(value).utf8)
             case .null: out.append(contentsOf: "null".utf8)

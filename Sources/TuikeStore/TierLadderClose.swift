@@ -56,8 +56,8 @@ enum TierLadderClose {
                 earned: try row.decode(column: "amount", as: Int64.self) - row.decode(column: "reversed", as: Int64.self))
             let rule = try StoredJSON.rules.decode(try row.decode(column: "rule", as: String.self))
             let promoterID = try row.decode(column: "promoter_id", as: String.self)
-            if let index = groups[promoterID]?.firstIndex(where: { $0.rule == rule }) {
-                groups[promoterID]![index].lines.append(earned)
+            if let index = groups[promoterID, default: []].firstIndex(where: { $0.rule == rule }) {
+                groups[promoterID, default: []][index].lines.append(earned)
             } else {
                 groups[promoterID, default: []].append((rule, [earned]))
             }

@@ -51,7 +51,7 @@ public struct WithdrawalRepository: Sendable {
                         \(bind: requestedBy), \(bind: now.milliseconds))
                 """)
             try await Self.emit("withdrawal.requested", id: id, promoterID: promoterID, amount: amount, status: .requested, at: now, in: db)
-            return try await Self.find(id, in: db)!
+            return try await Self.find(id, in: db).required("withdrawal", id)
         }
     }
 

@@ -19,7 +19,7 @@ import TuikeTestSupport
                 let html = Templates.render(name, title: "T", language: language, context: [:])
                 #expect(html.hasPrefix("<!doctype html>") && html.contains("</html>"), "\(name) \(language)")
                 #expect(html.contains(#"lang="\#(language.htmlTag)""#))
-                #expect(html.contains(language.strings["shop"]!))
+                #expect(html.contains(language.strings["shop"]))
             }
         }
         #expect(Set(Strings.allZh.keys) == Set(Strings.allEn.keys), "both languages are complete")

@@ -141,7 +141,7 @@ extension JSONValue {
 
     private static func from(_ object: Any) -> JSONValue {
         switch object {
-        case let dictionary as [String: Any]: .object(dictionary.keys.sorted().map { ($0, from(dictionary[$0]!)) })
+        case let dictionary as [String: Any]: .object(dictionary.sorted { $0.key < $1.key }.map { ($0.key, from($0.value)) })
         case let array as [Any]: .array(array.map(from))
         case let string as String: .string(string)
         case let number as NSNumber: .int(number.int64Value)

@@ -30,10 +30,10 @@ struct GroupCampaignsController {
 
     static func requestSchema(required: [String]) -> JSONValue {
         Schemas.object([
-            ("product_id", Schemas.string), ("group_price", Schemas.integer(atLeast: 0, "Fen, below the list price.")),
-            ("leader_price", Schemas.nullable(Schemas.integer(atLeast: 0, "The leader's price (团长价) in fen, at most group_price."))),
+            ("product_id", Schemas.string), ("group_price", Schemas.integer(in: 0...Product.maxPrice, "Fen, below the list price.")),
+            ("leader_price", Schemas.nullable(Schemas.integer(in: 0...Product.maxPrice, "The leader's price (团长价) in fen, at most group_price."))),
             ("group_size", Schemas.integer(in: GroupCampaign.sizes)), ("duration_seconds", Schemas.integer(in: GroupCampaign.durations)),
-            ("per_user_limit", Schemas.integer(in: GroupCampaign.perUserLimits)), ("max_groups", Schemas.nullable(Schemas.integer(atLeast: 1))),
+            ("per_user_limit", Schemas.integer(in: GroupCampaign.perUserLimits)), ("max_groups", Schemas.nullable(Schemas.integer(in: 1...GroupCampaign.maxGroupsLimit))),
             ("virtual_success", Schemas.boolean),
             ("payment_timeout_seconds", Schemas.integer(in: GroupCampaign.paymentTimeouts)),
             ("expiring_soon_seconds", Schemas.integer(atLeast: 60, "Below duration_seconds.")), ("starts_at", Schemas.time), ("ends_at", Schemas.time),
@@ -128,7 +128,7 @@ struct GroupCampaignsController {
         guard let product = try await products.find(campaign.productID) else { throw TuikeError.notFound("product", campaign.productID) }
         try campaign.validate(listPrice: product.price)
         try await campaigns.update(campaign, at: clock.now())
-        return try JSONOutput.response(CampaignView(try await campaigns.find(id)!))
+        return try JSONOutput.response(CampaignView(try await campaigns.find(id).required("group campaign", id)))
     }
 
     @Sendable func list(_ request: Request, context: TuikeRequestContext) async throws -> Response {

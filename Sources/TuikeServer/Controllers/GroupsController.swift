@@ -90,7 +90,7 @@ struct GroupsController {
     var groupCheckout: GroupCheckout { GroupCheckout(placement: placement, groups: groups, campaigns: campaigns) }
 
     func respond(_ group: GroupRecord, order orderID: String, admin: Bool) async throws -> Response {
-        let order = try await orders.find(orderID)!
+        let order = try await orders.find(orderID).required("order", orderID)
         let view = OrderView(order, payments: [], refunds: [])
         return try JSONOutput.response(Opened(group: GroupView(group, members: try await groups.members(groupID: group.id), publicURL: publicURL, admin: admin),
                                               order: view), status: .created)
@@ -177,7 +177,7 @@ struct GroupsController {
         }
         let failed = try await groups.find(member.groupID)?.status == .failed
         try await groupRefunds.refund(orderID: orderID, reason: failed ? "group_failed" : "group_closed")
-        return try JSONOutput.response(RefundView(try await groups.member(orderID: orderID)!))
+        return try JSONOutput.response(RefundView(try await groups.member(orderID: orderID).required("group member order", orderID)))
     }
 }
 

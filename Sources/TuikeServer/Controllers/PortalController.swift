@@ -77,7 +77,7 @@ struct PortalController {
 
     static func form(_ request: Request, error: String?, phone: String, status: HTTPResponse.Status) -> Response {
         let strings = Language.of(request).strings
-        return WebSessions.loginPage(request, heading: strings["portal_login"]!, action: "/me/login", field: "phone", fieldLabel: strings["phone"]!,
+        return WebSessions.loginPage(request, heading: strings["portal_login"], action: "/me/login", field: "phone", fieldLabel: strings["phone"],
                                      value: phone, error: error, status: status)
     }
 
@@ -108,7 +108,7 @@ struct PortalController {
         let language = Language.of(request)
         guard let agreement = try await agreements.current() else { throw TuikeError.notFound("agreement", "current") }
         let (csrf, isNew) = Forms.csrfToken(request)
-        var response = Templates.page("apply", title: language.strings["apply_title"]!, language: language, context: [
+        var response = Templates.page("apply", title: language.strings["apply_title"], language: language, context: [
             "csrf": csrf, "error": error ?? "", "form": form,
             "agreement": ["version": agreement.version, "text": agreement.text, "sha256": agreement.sha256],
         ], status: status)
@@ -131,7 +131,7 @@ struct PortalController {
             if promoter.status == .active {
                 return WebSessions.signedIn(token: try await sessions.open(kind: "promoter", subjectID: promoter.id, at: clock.now()), to: "/me")
             }
-            return Templates.message(language.strings["applied"]!, language.strings["applied_message"]!, language: language, status: .ok)
+            return Templates.message(language.strings["applied"], language.strings["applied_message"], language: language, status: .ok)
         } catch let error as TuikeError {
             var form = fields
             form["password"] = nil
@@ -192,7 +192,7 @@ struct PortalController {
         let shown = request.uri.queryParameters["status"].flatMap { CommissionRecord.Status(rawValue: String($0)) }
         let appeals = try await api.call(.get, "/api/v1/appeals?limit=10", as: Self.principal(id), context: requestContext).items.map { appeal in
             var row: [String: Any] = ["created_at": String(ConsoleView.text(appeal["created_at"]).prefix(10)), "message": ConsoleView.text(appeal["message"]),
-                                      "status_label": strings["appeal_\(ConsoleView.text(appeal["status"]))"] ?? ConsoleView.text(appeal["status"])]
+                                      "status_label": strings.lookup("appeal_\(ConsoleView.text(appeal["status"]))") ?? ConsoleView.text(appeal["status"])]
             if let answer = appeal["answer"] as? String { row["answer"] = answer }
             return row
         }
@@ -207,18 +207,18 @@ struct PortalController {
             },
             "commission_filters": ([nil] + [CommissionRecord.Status.pending, .settled, .withdrawn, .reversed]).map { status -> [String: Any] in
                 ["href": status.map { "/me?status=\($0.rawValue)#commissions" } ?? "/me#commissions",
-                 "label": status.map { strings["commission_\($0.rawValue)"]! } ?? strings["all"]!, "current": status == shown]
+                 "label": status.map { strings["commission_\($0.rawValue)"] } ?? strings["all"], "current": status == shown]
             },
             "commissions": try await commissions.list(promoterID: id, orderID: nil, status: shown, limit: 30, before: nil).map {
                 ["id": $0.id, "created_at": String($0.createdAt.rfc3339.prefix(10)), "level": $0.level, "basis": $0.basis, "amount": Money.format($0.amount),
-                 "status_label": strings["commission_\($0.status.rawValue)"] ?? $0.status.rawValue]
+                 "status_label": strings.lookup("commission_\($0.status.rawValue)") ?? $0.status.rawValue]
             },
             "statements": try await settlements.statements(promoterID: id, limit: 10, before: nil).map {
                 ["period_end": String($0.periodEnd.rfc3339.prefix(10)), "gross": Money.format($0.gross), "tax": Money.format($0.tax), "net": Money.format($0.net)]
             },
             "withdrawals": try await withdrawals.list(promoterID: id, status: nil, limit: 10, before: nil).map {
                 ["requested_at": String($0.requestedAt.rfc3339.prefix(10)), "channel": $0.channel, "amount": Money.format($0.amount),
-                 "status": strings["withdrawal_\($0.status.rawValue)"] ?? $0.status.rawValue]
+                 "status": strings.lookup("withdrawal_\($0.status.rawValue)") ?? $0.status.rawValue]
             },
             "team": try await promoters.team(of: id, limit: 20, before: nil).map { ["name": $0.name, "clicks": $0.clicks] },
             "appeals": appeals,

@@ -12,14 +12,17 @@ struct TrafficStats {
     func response(for scope: ClickRepository.Scope, request: Request) async throws -> Response {
         let zone = try await program.current().timeZone
         let query = request.uri.queryParameters
-        let today = try CalendarDays.days(from: clock.now(), to: clock.now(), timeZone: zone)[0]
+        guard let today = try CalendarDays.days(from: clock.now(), to: clock.now(), timeZone: zone).first else { throw TuikeError.validation("no day contains now") }
         let to = try query["to"].map { try Self.day(String($0), zone: zone, field: "to") } ?? today.start
         let from = try query["from"].map { try Self.day(String($0), zone: zone, field: "from") } ?? to.adding(seconds: -29 * 86_400)
         let days = try CalendarDays.days(from: from, to: to, timeZone: zone)
         let daily = try await clicks.daily(scope, days: days.map { .init(label: $0.label, start: $0.start, end: $0.end) })
-        let total = try await clicks.daily(scope, days: [.init(label: "total", start: days.first!.start, end: days.last!.end)])[0]
+        guard let first = days.first, let last = days.last,
+              let total = try await clicks.daily(scope, days: [.init(label: "total", start: first.start, end: last.end)]).first else {
+            throw TuikeError.validation("from must not be after to")
+        }
         return try JSONOutput.response(StatsView(
-            timeZone: zone, from: days.first!.label, to: days.last!.label,
+            timeZone: zone, from: first.label, to: last.label,
             totals: .init(pv: total.pv, uv: total.uv, bots: total.bots),
             days: daily.map { .init(day: $0.day, pv: $0.pv, uv: $0.uv, bots: $0.bots) }))
     }

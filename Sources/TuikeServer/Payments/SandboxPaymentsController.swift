@@ -73,15 +73,15 @@ struct SandboxPaymentsController {
         let strings = language.strings
         let page: [String: Any] = [
             "order_id": order.id, "amount": Money.format(order.amount), "payable": order.status == .pendingPayment, "paid": order.status == .paid,
-            "other_status": [.pendingPayment, .paid].contains(order.status) ? "" : strings["state_\(order.status.rawValue)"] ?? order.status.rawValue,
+            "other_status": [.pendingPayment, .paid].contains(order.status) ? "" : strings.lookup("state_\(order.status.rawValue)") ?? order.status.rawValue,
             "lines": order.items.map { ["title": $0.title, "quantity": "\($0.quantity)", "amount_paid": Money.format($0.paid)] },
             "group_id": order.groupID ?? "",
         ]
-        return Templates.page("checkout", title: strings["checkout"]!, language: language, context: page)
+        return Templates.page("checkout", title: strings["checkout"], language: language, context: page)
     }
 
     static func orderNotFound(_ language: Language) -> Response {
-        Templates.message(language.strings["order_not_found"]!, "", language: language, status: .notFound)
+        Templates.message(language.strings["order_not_found"], "", language: language, status: .notFound)
     }
 
     /// The pay button: the provider signs a notification and delivers it to the callback's own

@@ -23,7 +23,7 @@ struct ConsoleCall {
     let api: InProcessAPI
     let now: Instant
 
-    var t: [String: String] { language.strings }
+    var t: Words { language.strings }
     var principal: Principal { .admin(tokenID: "console:\(user.username)") }
 
     /// Reads the API; a failure is shown to the user as the page's error.

@@ -18,7 +18,21 @@ enum Language: String, Sendable {
 
     var htmlTag: String { self == .zh ? "zh-CN" : "en" }
 
-    var strings: [String: String] { self == .zh ? Strings.allZh : Strings.allEn }
+    /// The words for code (`strings["buy"]`); `table` is the same for templates (`{{t.buy}}`).
+    var strings: Words { Words(table: table) }
+    var table: [String: String] { self == .zh ? Strings.allZh : Strings.allEn }
+}
+
+/// One language's words. A key without an entry shows as the key itself rather than stopping the
+/// server: a missing word is a visible typo, never a crash (a test checks that both languages have
+/// every key the other has).
+struct Words: Sendable {
+    let table: [String: String]
+
+    subscript(key: String) -> String { table[key] ?? key }
+
+    /// The word for `key`, or nil where there is none (for labels built from data, with a fallback).
+    func lookup(_ key: String) -> String? { table[key] }
 }
 
 enum Strings {

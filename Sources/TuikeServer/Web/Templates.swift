@@ -157,8 +157,10 @@ enum Templates {
     static let library: MustacheLibrary = {
         var templates: [String: MustacheTemplate] = [:]
         for (name, source) in sources {
-            // The sources are constants of this file; a syntax error is a bug caught by the page tests.
-            templates[name] = try! MustacheTemplate(string: source)
+            // The sources are constants of this file; a syntax error is a bug caught by the page
+            // tests (`Templates.allParse`). Such a template is left out, its page then renders
+            // empty, rather than stopping the server.
+            templates[name] = try? MustacheTemplate(string: source)
         }
         return MustacheLibrary(templates: templates)
     }()
@@ -168,11 +170,11 @@ enum Templates {
         // Mustache renders a section for any string, even an empty one; dropping empty top-level
         // strings makes `{{#error}}…{{/error}}` mean "when there is an error" (and `{{error}}` still renders nothing).
         var full = context.filter { !(($0.value as? String)?.isEmpty ?? false) }
-        full["t"] = language.strings
+        full["t"] = language.table
         full["title"] = title
         full["lang"] = language.htmlTag
         full["other_lang"] = language == .zh ? "en" : "zh"
-        full["other_lang_label"] = language == .zh ? language.strings["english"]! : language.strings["chinese"]!
+        full["other_lang_label"] = language == .zh ? language.strings["english"] : language.strings["chinese"]
         return library.render(full, withTemplate: name) ?? ""
     }
 
