@@ -117,7 +117,7 @@ public enum Attribution {
     /// Splits `amount` equally over `count` parts; the remainder fen go to the first parts
     /// (the earliest promoters), one each.
     public static func linearSplit(_ amount: Int64, into count: Int) -> [Int64] {
-        precondition(count > 0)
+        guard count > 0 else { return [] }
         let base = amount / Int64(count)
         let remainder = Int(amount % Int64(count))
         return (0..<count).map { base + ($0 < remainder ? 1 : 0) }

@@ -67,7 +67,7 @@ public enum CommissionEngine {
         for (offset, rate) in rule.levels.dropFirst().enumerated() {
             let level = offset + 2
             guard offset < beneficiaries.upline.count, let promoter = beneficiaries.upline[offset] else { continue }
-            let amount = capped(rule.type == .percent ? Money.rate(line.paid, bps: rate) : rate * line.quantity)
+            let amount = capped(rule.type == .percent ? Money.rate(line.paid, bps: rate) : Money.times(rate, line.quantity))
             result.append(Commission(promoterID: promoter, level: level, amount: amount, basis: basis(rule.type, rate, line)))
         }
         return result.filter { $0.amount > 0 }
@@ -79,10 +79,10 @@ public enum CommissionEngine {
         let base = tier?.rate ?? rule.levels.first ?? 0
         switch type {
         case .percent:
-            let rate = base + beneficiaries.rankBonusBps
+            let rate = Money.plus(base, beneficiaries.rankBonusBps)
             return (Money.rate(line.paid, bps: rate), basis(.percent, rate, line))
         case .fixed:
-            return (base * line.quantity, basis(.fixed, base, line))
+            return (Money.times(base, line.quantity), basis(.fixed, base, line))
         }
     }
 
@@ -98,12 +98,12 @@ public enum CommissionEngine {
                                              rankBonusBps: Int64 = 0) -> Int64 {
         let count = monthOrders ?? Int64(orders.count)
         let final = Beneficiaries(levelOne: ["_"], rankBonusBps: rankBonusBps, monthOrderNumber: count)
-        let owed = orders.reduce(Int64(0)) { total, order in
+        let owed = Money.total(orders.map { order in
             let (amount, _) = levelOne(line: order.line, rule: rule, beneficiaries: final)
             let limited = rule.maxAmount.map { min(amount, $0) } ?? amount
-            return total + min(limited, order.line.paid)
-        }
-        return max(0, owed - orders.reduce(0) { $0 + $1.earned })
+            return max(0, min(limited, order.line.paid))
+        })
+        return max(0, Money.minus(owed, Money.total(orders.map(\.earned))))
     }
 
     /// RULES.md §8: after refunds totalling `refunded` of a line that paid `linePaid`, a commission
@@ -111,7 +111,7 @@ public enum CommissionEngine {
     /// refund reverses, given what earlier refunds reversed.
     public static func reversal(amount: Int64, linePaid: Int64, refundedTotal: Int64, reversedBefore: Int64) -> Int64 {
         let cumulative = refundedTotal >= linePaid ? amount : Money.share(amount, part: refundedTotal, whole: linePaid)
-        return cumulative - reversedBefore
+        return Money.minus(cumulative, reversedBefore)
     }
 }
 
@@ -121,14 +121,17 @@ public enum CommissionEngine {
 /// commission reversals then follow each line's cumulative refund, so rounding never drifts.
 public enum RefundAllocation {
     public static func allocate(total: Int64, over paid: [Int64]) -> [Int64] {
-        let whole = paid.reduce(0, +)
+        // Paid amounts are never negative; a negative one (never stored) counts as nothing left.
+        let paid = paid.map { max(0, $0) }
+        let whole = paid.reduce(Int128(0)) { $0 + Int128($1) }
         guard whole > 0, total > 0 else { return paid.map { _ in 0 } }
-        let capped = min(total, whole)
-        let quotas = paid.map { Int128($0) * Int128(capped) }
-        var shares = quotas.map { Int64($0 / Int128(whole)) }
-        var left = capped - shares.reduce(0, +)
-        let byRemainder = quotas.indices.sorted { (quotas[$0] % Int128(whole), -$0) > (quotas[$1] % Int128(whole), -$1) }
-        for index in byRemainder where left > 0 && quotas[index] % Int128(whole) != 0 {
+        let capped = min(Int128(total), whole)
+        // Each quota is at most its line's amount, so the shares and what is left fit in Int64.
+        let quotas = paid.map { Int128($0) * capped }
+        var shares = quotas.map { Int64(clamping: $0 / whole) }
+        var left = Int64(clamping: capped - shares.reduce(Int128(0)) { $0 + Int128($1) })
+        let byRemainder = quotas.indices.sorted { (quotas[$0] % whole, -$0) > (quotas[$1] % whole, -$1) }
+        for index in byRemainder where left > 0 && quotas[index] % whole != 0 {
             shares[index] += 1
             left -= 1
         }

@@ -57,13 +57,20 @@ public struct CommissionRule: Codable, Equatable, Sendable {
         var invalid: [String] = []
         if levels.isEmpty { invalid.append("levels needs at least one level") }
         if levels.contains(where: { $0 < 0 }) { invalid.append("levels must not be negative") }
-        if type == .percent, levels.contains(where: { $0 > Money.fullRate }) { invalid.append("a percent level is at most 10000 bps") }
-        if let maxAmount, maxAmount < 0 { invalid.append("max_amount must not be negative") }
+        if let problem = Self.rateProblem(levels, type: type, what: "level") { invalid.append(problem) }
+        if let maxAmount, !(0...Money.maxAmount).contains(maxAmount) { invalid.append("max_amount must be between 0 and \(Money.maxAmount) fen") }
         if let tiers {
             if tiers.isEmpty { invalid.append("tiers, when given, needs at least one tier") }
+            if tiers.count > Self.maxTiers { invalid.append("at most \(Self.maxTiers) tiers") }
             if tiers.first?.from != 1 { invalid.append("the first tier starts from order 1") }
+            if tiers.contains(where: { $0.from > Self.maxTierFrom }) { invalid.append("a tier starts from order \(Self.maxTierFrom) at the latest") }
             if zip(tiers, tiers.dropFirst()).contains(where: { $0.from >= $1.from }) { invalid.append("tiers must start at increasing order counts") }
             if tiers.contains(where: { $0.rate < 0 }) { invalid.append("tier rates must not be negative") }
+            for kind in Kind.allCases {
+                if let problem = Self.rateProblem(tiers.filter { ($0.type ?? type) == kind }.map(\.rate), type: kind, what: "tier rate") {
+                    invalid.append(problem)
+                }
+            }
             if tierMode == .retroactive, tiers.contains(where: { ($0.type ?? type) != type }) {
                 invalid.append("retroactive tiers must all be of the rule's type")
             }
@@ -72,11 +79,27 @@ public struct CommissionRule: Codable, Equatable, Sendable {
 
         var violations: [String] = []
         if levels.count > ProgramSettings.maxLevels { violations.append("at most \(ProgramSettings.maxLevels) commission levels are allowed, got \(levels.count)") }
-        let upper = levels.dropFirst().reduce(0, +)
+        let upper = Money.total(levels.dropFirst())
         let levelOneRates = [type == .percent ? levels.first ?? 0 : 0] + (tiers ?? []).filter { ($0.type ?? type) == .percent }.map(\.rate)
-        let worst = (levelOneRates.max() ?? 0) + maxRankBonusBps + (type == .percent ? upper : 0)
+        let worst = Money.total([levelOneRates.max() ?? 0, maxRankBonusBps, type == .percent ? upper : 0])
         if worst > maxTotalBps { violations.append("rates can add up to \(worst) bps, above max_total_bps \(maxTotalBps)") }
         if !violations.isEmpty { throw .compliance(violations.joined(separator: "; ")) }
+    }
+
+    /// The most tiers a ladder has, and the latest order count a tier may start from.
+    public static let maxTiers = 20
+    public static let maxTierFrom: Int64 = 1_000_000
+
+    /// Why rates of `type` are out of range, if any is: percent rates are at most 10000 bps, fixed
+    /// ones (fen per unit) at most the highest price a product may have.
+    public static func rateProblem(_ rates: [Int64], type: Kind, what: String) -> String? {
+        switch type {
+        case .percent where rates.contains(where: { $0 > Money.fullRate }):
+            "a percent \(what) is at most \(Money.fullRate) bps"
+        case .fixed where rates.contains(where: { $0 > Product.maxPrice }):
+            "a fixed \(what) is at most \(Product.maxPrice) fen per unit"
+        default: nil
+        }
     }
 
     /// The tier for the `n`-th paid attributed order of the month (1-based).

@@ -27,6 +27,8 @@ public struct Coupon: Equatable, Sendable {
         self.used = used
     }
 
+    public static let maxUsageLimit: Int64 = 1_000_000_000
+
     public static func normalize(_ code: String) -> String { code.trimmingCharacters(in: .whitespaces).uppercased() }
 
     public func validate() throws(TuikeError) {
@@ -34,12 +36,12 @@ public struct Coupon: Equatable, Sendable {
             throw .validation("code must be 3 to 32 letters, digits, - or _")
         }
         switch kind {
-        case .fixed where value < 1: throw .validation("a fixed coupon takes at least 1 fen off")
+        case .fixed where !(1...Money.maxAmount).contains(value): throw .validation("a fixed coupon takes 1 to \(Money.maxAmount) fen off")
         case .percent where !(1...Money.fullRate).contains(value): throw .validation("a percent coupon takes 1 to 10000 bps off")
         default: break
         }
-        if minAmount < 0 { throw .validation("min_amount must not be negative") }
-        if let usageLimit, usageLimit < 1 { throw .validation("usage_limit must be at least 1") }
+        if !(0...Money.maxAmount).contains(minAmount) { throw .validation("min_amount must be between 0 and \(Money.maxAmount) fen") }
+        if let usageLimit, !(1...Self.maxUsageLimit).contains(usageLimit) { throw .validation("usage_limit must be between 1 and \(Self.maxUsageLimit)") }
         if let startsAt, let endsAt, endsAt <= startsAt { throw .validation("ends_at must be after starts_at") }
     }
 

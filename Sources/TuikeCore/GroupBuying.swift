@@ -43,6 +43,7 @@ public struct GroupCampaign: Equatable, Sendable {
     }
 
     public static let sizes: ClosedRange<Int64> = 2...50
+    public static let maxGroupsLimit: Int64 = 1_000_000
     public static let durations: ClosedRange<Int64> = 300...(30 * 86_400)
     public static let paymentTimeouts: ClosedRange<Int64> = 60...86_400
     public static let perUserLimits: ClosedRange<Int64> = 1...100
@@ -58,7 +59,7 @@ public struct GroupCampaign: Equatable, Sendable {
         if !Self.perUserLimits.contains(perUserLimit) {
             problems.append("per_user_limit must be between \(Self.perUserLimits.lowerBound) and \(Self.perUserLimits.upperBound)")
         }
-        if let maxGroups, maxGroups < 1 { problems.append("max_groups must be at least 1") }
+        if let maxGroups, !(1...Self.maxGroupsLimit).contains(maxGroups) { problems.append("max_groups must be between 1 and \(Self.maxGroupsLimit)") }
         if maxGroups.map({ $0 < groupsOpened }) == true { problems.append("max_groups is below the \(groupsOpened) groups opened already") }
         if !Self.paymentTimeouts.contains(paymentTimeoutSeconds) { problems.append("payment_timeout_seconds must be between 60 and 86400") }
         if expiringSoonSeconds < 60 || expiringSoonSeconds >= durationSeconds {

@@ -47,7 +47,7 @@ public struct JournalEntry: Equatable, Sendable {
     public init(kind: String, postings: [Posting]) throws(TuikeError) {
         let meaningful = postings.filter { $0.amount != 0 }
         guard !meaningful.isEmpty else { throw TuikeError(.unprocessable, code: "empty_entry", "a journal entry must move money") }
-        guard meaningful.reduce(0, { $0 + $1.amount }) == 0 else {
+        guard Money.exactTotal(meaningful.map(\.amount)) == 0 else {
             throw TuikeError(.unprocessable, code: "unbalanced_entry", "journal entry \(kind) does not sum to zero")
         }
         self.kind = kind

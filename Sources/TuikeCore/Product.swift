@@ -37,6 +37,7 @@ public struct Product: Codable, Equatable, Sendable {
     public static let maxDescriptionLength = 20_000
     /// 10,000,000.00 yuan: far above any course, low enough that no sum of lines can overflow.
     public static let maxPrice: Int64 = 1_000_000_000
+    public static let maxStock: Int64 = 1_000_000_000
 
     public static func validate(title: String) throws(TuikeError) {
         let trimmed = title.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -55,7 +56,7 @@ public struct Product: Codable, Equatable, Sendable {
     }
 
     public static func validate(stock: Int64?) throws(TuikeError) {
-        if let stock, stock < 0 { throw .validation("stock must not be negative") }
+        if let stock, !(0...maxStock).contains(stock) { throw .validation("stock must be between 0 and \(maxStock)") }
     }
 }
 

@@ -120,9 +120,7 @@ public struct ProgramSettings: Codable, Equatable, Sendable {
         var invalid: [String] = []
         if levels.contains(where: { $0 < 0 }) { invalid.append("levels must not be negative") }
         if levels.isEmpty { invalid.append("levels needs at least one level") }
-        if ruleType == .percent, levels.contains(where: { $0 > Money.fullRate }) {
-            invalid.append("a percent level is at most 10000 bps")
-        }
+        if let problem = CommissionRule.rateProblem(levels, type: ruleType == .percent ? .percent : .fixed, what: "level") { invalid.append(problem) }
         if !(1...Money.fullRate).contains(maxTotalBps) { invalid.append("max_total_bps must be between 1 and 10000") }
         if !(1...365).contains(windowDays) { invalid.append("window_days must be between 1 and 365") }
         if !(bindingDays == -1 || (0...3650).contains(bindingDays)) {
@@ -131,7 +129,7 @@ public struct ProgramSettings: Codable, Equatable, Sendable {
         if !(0...365).contains(freezeDays) { invalid.append("freeze_days must be between 0 and 365") }
         if !(60...604_800).contains(orderTimeoutSeconds) { invalid.append("order_timeout_seconds must be between 60 and 604800") }
         if TimeZone(identifier: timeZone) == nil { invalid.append("time_zone \(timeZone) is not an IANA time zone") }
-        if withdrawal.minAmount < 1 { invalid.append("withdrawal.min_amount must be at least 1") }
+        if !(1...Money.maxAmount).contains(withdrawal.minAmount) { invalid.append("withdrawal.min_amount must be between 1 and \(Money.maxAmount)") }
         if !(0...Money.fullRate).contains(withdrawal.feeBps) { invalid.append("withdrawal.fee_bps must be between 0 and 10000") }
         if withdrawal.channels.isEmpty { invalid.append("withdrawal.channels needs at least one channel") }
         if Set(withdrawal.channels).count != withdrawal.channels.count { invalid.append("withdrawal.channels has duplicates") }
@@ -141,7 +139,7 @@ public struct ProgramSettings: Codable, Equatable, Sendable {
         if levels.count > Self.maxLevels {
             violations.append("at most \(Self.maxLevels) commission levels are allowed, got \(levels.count)")
         }
-        let total = levels.reduce(0, +)
+        let total = Money.total(levels)
         if ruleType == .percent, total > maxTotalBps {
             violations.append("level rates add up to \(total) bps, above max_total_bps \(maxTotalBps)")
         }

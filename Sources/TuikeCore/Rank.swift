@@ -34,10 +34,11 @@ public struct Rank: Equatable, Sendable {
     public func validate(program: ProgramSettings) throws(TuikeError) {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty || trimmed.count > Self.maxNameLength { throw .validation("name must be 1 to \(Self.maxNameLength) characters") }
-        if threshold < 0 { throw .validation("threshold must not be negative") }
+        if !(0...Money.maxAmount).contains(threshold) { throw .validation("threshold must be between 0 and \(Money.maxAmount)") }
         if !(0...Money.fullRate).contains(bonusBps) { throw .validation("bonus_bps must be between 0 and 10000") }
-        if program.ruleType == .percent, program.levels.reduce(0, +) + bonusBps > program.maxTotalBps {
-            throw .compliance("the default levels plus this bonus add up to \(program.levels.reduce(0, +) + bonusBps) bps, above max_total_bps \(program.maxTotalBps)")
+        let total = Money.plus(Money.total(program.levels), bonusBps)
+        if program.ruleType == .percent, total > program.maxTotalBps {
+            throw .compliance("the default levels plus this bonus add up to \(total) bps, above max_total_bps \(program.maxTotalBps)")
         }
     }
 }

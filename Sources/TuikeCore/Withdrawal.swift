@@ -13,6 +13,7 @@ public enum WithdrawalPolicy {
         guard settings.channels.contains(channel) else {
             throw .validation("channel \(channel.rawValue) is not offered; offered: \(settings.channels.map(\.rawValue).joined(separator: ", "))")
         }
+        guard amount <= Money.maxAmount else { throw .validation("amount must be at most \(Money.maxAmount) fen") }
         guard amount >= settings.minAmount else {
             throw .validation("amount must be at least \(settings.minAmount) fen (\(Money.format(settings.minAmount)))")
         }

@@ -13,10 +13,10 @@ struct CouponsController {
                 request: Schemas.object([
                     ("code", ["type": "string", "pattern": "^[A-Za-z0-9_-]{3,32}$"] as JSONValue),
                     ("type", Schemas.enumeration(Coupon.Kind.allCases.map(\.rawValue))),
-                    ("value", Schemas.integer(atLeast: 1, "Fen off (fixed), or bps off (percent: at most 10000).")),
-                    ("promoter_id", Schemas.string), ("min_amount", Schemas.integer(atLeast: 0)),
+                    ("value", Schemas.integer(in: 1...Money.maxAmount, "Fen off (fixed), or bps off (percent: at most 10000).")),
+                    ("promoter_id", Schemas.string), ("min_amount", Schemas.integer(in: 0...Money.maxAmount)),
                     ("starts_at", Schemas.time), ("ends_at", Schemas.time),
-                    ("usage_limit", Schemas.integer(atLeast: 1)),
+                    ("usage_limit", Schemas.integer(in: 1...Coupon.maxUsageLimit)),
                 ], required: ["code", "type", "value"]),
                 responses: [(201, "The coupon.", Schemas.ref("Coupon"))], handler: create)
         api.add(.get, "/api/v1/coupons", summary: "All coupons, newest first", tag: "Orders", access: .admin,

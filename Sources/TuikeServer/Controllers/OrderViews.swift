@@ -154,15 +154,19 @@ struct CommissionView: Encodable, Sendable {
 
     static let ruleSchema = Schemas.object([
         ("type", Schemas.enumeration(CommissionRule.Kind.allCases.map(\.rawValue))),
-        ("levels", Schemas.array(Schemas.integer(atLeast: 0), minItems: 1, maxItems: 3)),
-        ("tiers", Schemas.array(Schemas.object([("from", Schemas.integer(atLeast: 1, "The first tier starts from order 1; then increasing.")),
-                                                ("rate", Schemas.integer(atLeast: 0)),
+        ("levels", Schemas.array(ruleRateSchema, minItems: 1, maxItems: 3)),
+        ("tiers", Schemas.array(Schemas.object([("from", Schemas.integer(in: 1...CommissionRule.maxTierFrom,
+                                                                                 "The first tier starts from order 1; then increasing.")),
+                                                ("rate", ruleRateSchema),
                                                 ("type", Schemas.enumeration(CommissionRule.Kind.allCases.map(\.rawValue)))],
                                                required: ["from", "rate"]),
-                                minItems: 1)),
+                                minItems: 1, maxItems: CommissionRule.maxTiers)),
         ("tier_mode", Schemas.enumeration(CommissionRule.TierMode.allCases.map(\.rawValue))),
-        ("max_amount", Schemas.integer(atLeast: 0)),
+        ("max_amount", Schemas.integer(in: 0...Money.maxAmount, "Cap per line per level, in fen.")),
     ], required: ["type", "levels"])
+
+    /// A rate of a commission rule: bps for percent (at most 10000), fen per unit for fixed.
+    static let ruleRateSchema = Schemas.integer(in: 0...Product.maxPrice, "bps for percent rules (at most 10000), fen per unit for fixed rules.")
 
     static let balanceSchema = Schemas.object([
         ("promoter_id", Schemas.string), ("pending", Schemas.integer), ("available", Schemas.integer),

@@ -34,7 +34,7 @@ struct OrdersController {
                 request: Schemas.object([("payment_id", Schemas.text(1...128)), ("provider", Schemas.string)], required: ["payment_id"]),
                 responses: [(200, "The paid order.", order)], handler: paid)
         api.add(.post, "/api/v1/orders/{id}/refunds", summary: "Refund part or all of a paid order", tag: "Orders", access: .admin,
-                request: Schemas.object([("amount", Schemas.integer(atLeast: 1, "Fen to refund; at most what is left.")),
+                request: Schemas.object([("amount", Schemas.integer(in: 1...Money.maxAmount, "Fen to refund; at most what is left.")),
                                          ("reason", Schemas.text(0...500)),
                                          ("refund_id", ["type": "string", "description": "Your refund number; the same one again returns the first refund."] as JSONValue)],
                                         required: ["amount"]),

@@ -157,7 +157,7 @@ extension ProductsController {
         ("title", Schemas.name(maxLength: Product.maxTitleLength)), ("price", Self.priceSchema),
         ("kind", Schemas.enumeration(Product.Kind.allCases.map(\.rawValue))),
         ("description", Schemas.text(0...Product.maxDescriptionLength)),
-        ("stock", Schemas.nullable(Schemas.integer(atLeast: 0))),
+        ("stock", Schemas.nullable(Schemas.integer(in: 0...Product.maxStock))),
         ("status", Schemas.enumeration(Product.Status.allCases.map(\.rawValue))),
     ]
     static let createSchema = Schemas.object(writableFields, required: ["title", "price"])

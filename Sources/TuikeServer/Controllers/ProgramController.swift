@@ -54,7 +54,7 @@ struct ProgramController {
     }
 
     static let settingsSchema = Schemas.object([
-        ("levels", Schemas.array(Schemas.integer(atLeast: 0), minItems: 1, maxItems: 3,
+        ("levels", Schemas.array(CommissionView.ruleRateSchema, minItems: 1, maxItems: 3,
                                  "Rate per level: bps for percent rules, fen per unit for fixed rules. At most 3 levels.")),
         ("rule_type", Schemas.enumeration(ProgramSettings.RuleType.allCases.map(\.rawValue))),
         ("max_total_bps", Schemas.integer(in: 1...Money.fullRate)),
@@ -66,7 +66,7 @@ struct ProgramController {
         ("time_zone", ["type": "string", "description": "IANA time zone, e.g. Asia/Shanghai."] as JSONValue),
         ("tax_mode", Schemas.enumeration(ProgramSettings.TaxMode.allCases.map(\.rawValue))),
         ("withdrawal", Schemas.object([
-            ("min_amount", Schemas.money("Smallest withdrawal in fen.")),
+            ("min_amount", Schemas.integer(in: 1...Money.maxAmount, "Smallest withdrawal in fen.")),
             ("fee_bps", Schemas.integer(in: 0...Money.fullRate)),
             ("channels", ["type": "array", "items": Schemas.enumeration(ProgramSettings.Channel.allCases.map(\.rawValue))] as JSONValue),
         ])),

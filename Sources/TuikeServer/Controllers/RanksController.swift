@@ -13,7 +13,7 @@ struct RanksController {
         api.add(.post, "/api/v1/ranks", summary: "Define a rank", tag: "Promoters", access: .admin,
                 request: Schemas.object([("name", Schemas.name(maxLength: Rank.maxNameLength)),
                                          ("metric", Schemas.enumeration(Rank.Metric.allCases.map(\.rawValue))),
-                                         ("threshold", Schemas.integer(atLeast: 0)),
+                                         ("threshold", Schemas.integer(in: 0...Money.maxAmount, "Orders, or fen of sales, in the trailing 30 days.")),
                                          ("bonus_bps", Schemas.integer(in: 0...Money.fullRate))],
                                         required: ["name", "metric", "threshold", "bonus_bps"]),
                 responses: [(201, "The rank.", Schemas.ref("Rank"))], handler: create)

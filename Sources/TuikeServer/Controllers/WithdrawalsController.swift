@@ -14,7 +14,7 @@ struct WithdrawalsController {
         api.add(.post, "/api/v1/withdrawals", summary: "Ask for a withdrawal; the amount leaves available at once", tag: "Withdrawals",
                 access: .adminOrPromoter,
                 request: Schemas.object([
-                    ("promoter_id", Schemas.string), ("amount", Schemas.integer(atLeast: 1, "Fen, at least the program's withdrawal.min_amount.")),
+                    ("promoter_id", Schemas.string), ("amount", Schemas.integer(in: 1...Money.maxAmount, "Fen, at least the program's withdrawal.min_amount.")),
                     ("channel", Schemas.enumeration(ProgramSettings.Channel.allCases.map(\.rawValue))),
                     ("account", Schemas.text(0...200, "Where to pay (card, wallet id), shown to finance.")),
                 ], required: ["promoter_id", "amount", "channel"]),
