@@ -43,12 +43,14 @@ public struct Product: Codable, Equatable, Sendable {
         let trimmed = title.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty { throw .validation("title must not be empty") }
         if title.count > maxTitleLength { throw .validation("title is longer than \(maxTitleLength) characters") }
+        try PlainText.check(title, field: "title")
     }
 
     public static func validate(description: String) throws(TuikeError) {
         if description.count > maxDescriptionLength {
             throw .validation("description is longer than \(maxDescriptionLength) characters")
         }
+        try PlainText.check(description, field: "description", multiline: true)
     }
 
     public static func validate(price: Int64) throws(TuikeError) {

@@ -54,6 +54,7 @@ public struct Promoter: Equatable, Sendable {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty { throw .validation("name must not be empty") }
         if trimmed.count > maxNameLength { throw .validation("name is longer than \(maxNameLength) characters") }
+        try PlainText.check(name, field: "name")
     }
 }
 

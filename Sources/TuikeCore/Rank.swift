@@ -34,6 +34,7 @@ public struct Rank: Equatable, Sendable {
     public func validate(program: ProgramSettings) throws(TuikeError) {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty || trimmed.count > Self.maxNameLength { throw .validation("name must be 1 to \(Self.maxNameLength) characters") }
+        try PlainText.check(name, field: "name")
         if !(0...Money.maxAmount).contains(threshold) { throw .validation("threshold must be between 0 and \(Money.maxAmount)") }
         if !(0...Money.fullRate).contains(bonusBps) { throw .validation("bonus_bps must be between 0 and 10000") }
         let total = Money.plus(Money.total(program.levels), bonusBps)

@@ -8,16 +8,20 @@ public struct TuikeError: Error, Equatable, Sendable, CustomStringConvertible {
         case notFound           // 404
         case conflict           // 409
         case unprocessable      // 422
+        case tooManyRequests    // 429, with Retry-After
     }
 
     public let kind: Kind
     public let code: String
     public let message: String
+    /// Seconds after which a 429 may be tried again.
+    public let retryAfter: Int64?
 
-    public init(_ kind: Kind, code: String, _ message: String) {
+    public init(_ kind: Kind, code: String, _ message: String, retryAfter: Int64? = nil) {
         self.kind = kind
         self.code = code
         self.message = message
+        self.retryAfter = retryAfter
     }
 
     public var description: String { "\(code): \(message)" }
@@ -32,6 +36,11 @@ public struct TuikeError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public static func notFound(_ what: String, _ id: String) -> TuikeError {
         TuikeError(.notFound, code: "not_found", "\(what) \(id) does not exist")
+    }
+
+    /// 429 `rate_limited`: try again after `retryAfter` seconds (sent as `Retry-After`).
+    public static func rateLimited(_ message: String, retryAfter: Int64) -> TuikeError {
+        TuikeError(.tooManyRequests, code: "rate_limited", "\(message); try again in \(retryAfter) s", retryAfter: retryAfter)
     }
 
     public static func malformed(_ message: String) -> TuikeError {

@@ -86,8 +86,9 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     let promotersController = PromotersController(
         promoters: promoters, ranks: RankRepository(database: tuike.database), tokens: TokenRepository(database: tuike.database), stats: stats, database: tuike.database, clock: tuike.clock)
     promotersController.addRoutes(to: api)
+    let throttle = LoginThrottle(database: tuike.database)
     let applications = ApplicationsController(promoters: promoters, agreements: AgreementRepository(database: tuike.database), program: program,
-                                              upline: promotersController, clock: tuike.clock)
+                                              upline: promotersController, throttle: throttle, clock: tuike.clock)
     applications.addRoutes(to: api)
     LinksController(links: links, cache: tuike.linkCache, stats: stats, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     let tracking = TrackingController(links: links, cache: tuike.linkCache, recorder: tuike.clicks, clock: tuike.clock)
@@ -127,14 +128,13 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     StorefrontController(products: ProductRepository(database: tuike.database), campaigns: groupCampaigns, groups: groupRepository,
                          placement: tuike.orderPlacement, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     let inProcess = InProcessAPI()
-    let throttle = LoginThrottle(database: tuike.database)
     PortalController(sessions: SessionRepository(database: tuike.database, cipher: tuike.cipher), promoters: promoters, links: links,
                      commissions: commissions, settlements: SettlementRepository(database: tuike.database), withdrawals: withdrawals,
                      clicks: ClickRepository(database: tuike.database), program: program, database: tuike.database, applications: applications,
-                     agreements: AgreementRepository(database: tuike.database), api: inProcess, throttle: throttle, publicURL: tuike.publicURL,
-                     clock: tuike.clock).addRoutes(to: api)
+                     agreements: AgreementRepository(database: tuike.database), api: inProcess, throttle: throttle, passwords: tuike.passwords,
+                     publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     ConsoleController(sessions: SessionRepository(database: tuike.database, cipher: tuike.cipher), withdrawals: withdrawals,
-                      promoters: promoters, database: tuike.database, api: inProcess, throttle: throttle, clock: tuike.clock)
+                      promoters: promoters, database: tuike.database, api: inProcess, throttle: throttle, passwords: tuike.passwords, clock: tuike.clock)
         .addRoutes(to: api)
     GroupsController(groups: groupRepository, campaigns: groupCampaigns, placement: tuike.orderPlacement, orders: OrderRepository(database: tuike.database),
                      refunds: RefundRepository(database: tuike.database), groupRefunds: tuike.groupRefunds,

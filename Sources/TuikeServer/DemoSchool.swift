@@ -198,7 +198,7 @@ struct DemoSchool {
         try await ClickRepository(database: app.database).insert(clicks)
         // Every active demo promoter logs in to /me with its phone and this password.
         let sessions = SessionRepository(database: app.database, cipher: app.cipher)
-        let hash = Bcrypt.hash(Self.password, cost: PortalController.bcryptCost)
+        let hash = Bcrypt.hash(Self.password, cost: PasswordHasher.cost)
         for (id, spec) in zip(ids, Self.promoters) where spec.status == .active {
             try await sessions.setPassword(promoterID: id, hash: hash)
         }

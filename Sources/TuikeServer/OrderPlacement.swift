@@ -45,9 +45,7 @@ struct OrderPlacement {
     /// `stockLimited`: whether a line's product had a stock limit (see `OrderRepository.create`).
     func prepare(_ request: Request, at now: Instant) async throws -> (order: Order, expiresAt: Instant, redeemsCoupon: Bool, stockLimited: Bool) {
         guard (1...128).contains(request.buyerID.count) else { throw TuikeError.validation("buyer_id must be 1 to 128 characters") }
-        if let visitor = request.visitorID, !TrackingController.isValidVisitor(visitor) {
-            throw TuikeError.validation("visitor_id must be 16 to 64 letters, digits, - or _")
-        }
+        if let visitor = request.visitorID { try TrackingController.checkIntegratorVisitor(visitor) }
         let (settings, campaigns) = try await program.inForce(at: now)
         var items: [Order.Item] = []
         var stockLimited = false

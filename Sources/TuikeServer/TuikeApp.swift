@@ -28,6 +28,8 @@ public struct TuikeApp: Sendable {
     /// Full refunds of failed groups and of payments that found no slot.
     let groupRefunds: GroupRefunds
     let tokenCache = TokenCache()
+    /// bcrypt for logins and passwords, on its own thread.
+    let passwords = PasswordHasher()
 
     var orderPlacement: OrderPlacement {
         OrderPlacement(

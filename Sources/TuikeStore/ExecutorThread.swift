@@ -9,7 +9,7 @@ import Foundation
 ///
 /// `@unchecked Sendable`: `jobs`, `stopped` and `ended` are read and written only while
 /// `condition` is held.
-final class ExecutorThread: TaskExecutor, @unchecked Sendable {
+public final class ExecutorThread: TaskExecutor, @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []
     private var stopped = false
@@ -18,7 +18,7 @@ final class ExecutorThread: TaskExecutor, @unchecked Sendable {
 
     /// `niceness`: the Linux nice value the thread asks for (lower runs sooner); nil keeps the
     /// process's.
-    init(name: String, niceness: Int32? = nil) {
+    public init(name: String, niceness: Int32? = nil) {
         let thread = Thread { [self] in
             Self.describeCurrentThread(name: name, niceness: niceness)
             run()
@@ -41,7 +41,7 @@ final class ExecutorThread: TaskExecutor, @unchecked Sendable {
 
     /// A job that arrives after the thread ended (a task that prefers this thread and resumes
     /// late) runs on the shared pool instead of waiting forever: a preference, not a promise.
-    func enqueue(_ job: consuming ExecutorJob) {
+    public func enqueue(_ job: consuming ExecutorJob) {
         condition.lock()
         if ended {
             condition.unlock()
@@ -54,7 +54,7 @@ final class ExecutorThread: TaskExecutor, @unchecked Sendable {
     }
 
     /// Lets the thread end once the jobs already queued have run; later jobs go to the shared pool.
-    func stop() {
+    public func stop() {
         condition.lock()
         stopped = true
         condition.signal()

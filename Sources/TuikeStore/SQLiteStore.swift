@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import SQLKit
 import Synchronization
@@ -23,6 +24,11 @@ public final class SQLiteStore: Database {
     public static func open(path: String, walRestartFrames: Int = 4_096, logger: Logger) async throws -> SQLiteStore {
         // Each connection to ":memory:" would be a database of its own; tests and the demo use files.
         guard path != ":memory:" else { throw StoreError.unsupportedURL(path) }
+        // Readable by the owner alone, like the data key: SQLite gives the -wal and -shm files the
+        // database file's mode, so creating the file first (0600) covers all three.
+        if !path.hasPrefix("file:"), !FileManager.default.fileExists(atPath: path) {
+            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        }
         let writeConnection = try SQLiteHandle(path: path)
         // 64 MiB of page cache on the writer (default 2 MiB): a settlement batch rewrites a
         // million rows and their index entries, which otherwise spill to the WAL mid-transaction.

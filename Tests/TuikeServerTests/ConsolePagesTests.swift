@@ -80,6 +80,18 @@ struct ConsoleBrowser {
         }
     }
 
+    /// Every role that may submit a form may open the page the form goes back to (a finance user
+    /// retrying a group refund once landed on a 403 page).
+    @Test func everyFormGoesBackToAPageItsRolesMayOpen() {
+        for action in ConsoleController.actions {
+            let back = String(action.back.prefix { $0 != "?" })
+            if back == "/admin" { continue }  // the dashboard: every role sees it
+            let page = ConsoleController.pages.first { $0.path == back }
+            #expect(page != nil, "\(action.path) goes back to \(back)")
+            if let page { #expect(action.roles.isSubset(of: page.roles), "\(action.path): \(action.roles.subtracting(page.roles)) may not open \(back)") }
+        }
+    }
+
     /// A console form is the API request it stands for: accepted → back with a notice; refused →
     /// the page again with the API's own message and status, nothing changed; the same form twice
     /// (same nonce) is one change; a form without the CSRF token changes nothing.
@@ -314,6 +326,28 @@ struct ConsoleBrowser {
             #expect(statuses.allSatisfy { $0 == .unauthorized }, "\(statuses)")
             #expect(try await attempt("user-50", from: "198.51.100.7") == .tooManyRequests)
             #expect(try await attempt("user-50", from: "198.51.100.8") == .unauthorized)
+        }
+    }
+
+    /// Guesses at one account from one address are stopped after five, and the account's owner,
+    /// from another address, still logs in: the guesser cannot lock the owner out.
+    @Test(arguments: TestDatabase.available)
+    func guessesDoNotLockTheOwnerOut(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            _ = try await client.send(.post, "/api/v1/admin-users", body: #"{"username":"fin","password":"console-pass","role":"finance"}"#)
+            try await Self.startThrottleWindow(client)
+            let form = try await client.send(.get, "/admin/login", headers: [:])
+            let csrf = try #require(form.headers[values: .setCookie].first { $0.hasPrefix("tk_csrf=") }?.split(separator: ";").first?.dropFirst(8))
+            func attempt(_ password: String, from address: String) async throws -> HTTPResponse.Status {
+                try await client.send(.post, "/admin/login", headers: [.cookie: "tk_csrf=\(csrf)", .contentType: "application/x-www-form-urlencoded",
+                                                                      .xForwardedFor: address],
+                                      body: "_csrf=\(csrf)&username=fin&password=\(password)").status
+            }
+            var statuses: [HTTPResponse.Status] = []
+            for _ in 0..<8 { statuses.append(try await attempt("guess", from: "198.51.100.7")) }
+            #expect(statuses.prefix(5).allSatisfy { $0 == .unauthorized } && statuses.dropFirst(5).allSatisfy { $0 == .tooManyRequests }, "\(statuses)")
+            #expect(try await attempt("console-pass", from: "198.51.100.7") == .tooManyRequests)
+            #expect(try await attempt("console-pass", from: "203.0.113.9") == .seeOther)
         }
     }
 

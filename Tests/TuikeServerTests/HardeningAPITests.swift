@@ -128,4 +128,39 @@ import TuikeTestSupport
         #expect(status.code == 507)
         #expect(String(buffer: body).contains("storage_full"))
     }
+
+    /// Public applications are limited per phone and per address: past the limit 429 with
+    /// Retry-After, and nothing is stored.
+    @Test(arguments: TestDatabase.available)
+    func applicationsAreRateLimited(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, tuike async throws in
+            try await ConsolePagesTests.startThrottleWindow(client)
+            func apply(_ phone: String, from address: String) async throws -> TestResponse {
+                try await client.send(.post, "/api/v1/promoter-applications", headers: [.contentType: "application/json", .xForwardedFor: address],
+                                      body: #"{"name":"A","phone":"\#(phone)","agreement_version":"1","signed_name":"A"}"#)
+            }
+            for _ in 0..<3 { #expect(try await apply("13700000001", from: "198.51.100.1").status == .created) }
+            let refused = try await apply("13700000001", from: "198.51.100.2")
+            expectError(refused, .tooManyRequests, "rate_limited")
+            #expect(Int(refused.headers[.retryAfter] ?? "") ?? 0 > 0)
+            for index in 0..<10 { #expect(try await apply("1370000002\(index)", from: "198.51.100.3").status == .created) }
+            expectError(try await apply("13700000030", from: "198.51.100.3"), .tooManyRequests, "rate_limited")
+            #expect(try await apply("13700000031", from: "198.51.100.4").status == .created)
+            let stored = try await PromoterRepository(database: tuike.database, cipher: testCipher).list(status: nil, parentID: nil, limit: 100, before: nil)
+            #expect(stored.count == 12, "one for 13700000001 (the others found it taken), ten, and one from another address")
+        }
+    }
+
+    /// Names and titles refuse control characters (NUL among them) and text-direction overrides.
+    @Test(arguments: TestDatabase.available)
+    func controlCharactersAreRefused(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            for title in [#"a\u0000b"#, #"invoice\u202Egpj.exe"#, #"tab\there"#, #"line\nbreak"#, #"\u0007bell"#] {
+                expectError(try await client.send(.post, "/api/v1/products", body: #"{"title":"\#(title)","price":100}"#), .unprocessableContent, "validation_failed")
+                expectError(try await client.send(.post, "/api/v1/promoters", body: #"{"name":"\#(title)"}"#), .unprocessableContent, "validation_failed")
+            }
+            let described = try await client.send(.post, "/api/v1/products", body: #"{"title":"课程 · 第一期","price":100,"description":"第一行\n第二行"}"#)
+            #expect(described.status == .created, "\(described.text)")
+        }
+    }
 }

@@ -137,9 +137,15 @@ extension TestClientProtocol {
             }
             #expect(try await PromoterRepository(database: tuike.database, cipher: testCipher).list(status: nil, parentID: nil, limit: 10, before: nil).isEmpty)
             _ = try await client.createPromoter("Zhao", phone: "13700000000")
-            expectError(try await client.send(.post, "/api/v1/promoter-applications", headers: jsonOnly,
-                                              body: #"{"name":"A","phone":"137-0000-0000","agreement_version":"1","signed_name":"A"}"#),
-                        .conflict, "phone_taken")
+            // A taken phone is answered like a free one (nobody can learn whose phone it is), and nothing is stored.
+            let taken = try await client.send(.post, "/api/v1/promoter-applications", headers: jsonOnly,
+                                              body: #"{"name":"A","phone":"137-0000-0000","agreement_version":"1","signed_name":"A"}"#)
+            let free = try await client.send(.post, "/api/v1/promoter-applications", headers: jsonOnly,
+                                             body: #"{"name":"B","phone":"13700000009","agreement_version":"1","signed_name":"B"}"#)
+            #expect(taken.status == .created && free.status == .created)
+            #expect(Set(taken.json.keys) == Set(free.json.keys) && taken.json["status"] as? String == "applied", "\(taken.text)")
+            expectError(try await client.send(.get, "/api/v1/promoters/\(taken.json["id"] as? String ?? "")"), .notFound, "not_found")
+            #expect(try await PromoterRepository(database: tuike.database, cipher: testCipher).list(status: nil, parentID: nil, limit: 10, before: nil).count == 2)
         }
     }
 

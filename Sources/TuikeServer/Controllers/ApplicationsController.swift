@@ -10,6 +10,7 @@ struct ApplicationsController {
     let agreements: AgreementRepository
     let program: ProgramRepository
     let upline: PromotersController
+    let throttle: LoginThrottle
     let clock: any TuikeClock
 
     func addRoutes(to api: APIRoutes) {
@@ -84,25 +85,54 @@ struct ApplicationsController {
 
     @Sendable func apply(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(ApplyRequest.self, from: request, context: context, allowedFields: ApplyRequest.fields)
-        let created = try await submit(name: body.name, phone: body.phone, inviteCode: body.inviteCode, agreementVersion: body.agreementVersion,
-                                       signedName: body.signedName, ip: context.clientIP(request), userAgent: request.headers[.userAgent])
-        return try JSONOutput.response(ApplicationView(id: created.id, status: created.status.rawValue, inviteCode: created.inviteCode), status: .created)
+        let submitted = try await submit(name: body.name, phone: body.phone, inviteCode: body.inviteCode, agreementVersion: body.agreementVersion,
+                                         signedName: body.signedName, ip: context.clientIP(request), userAgent: request.headers[.userAgent])
+        return try JSONOutput.response(ApplicationView(id: submitted.id, status: submitted.status.rawValue, inviteCode: submitted.inviteCode),
+                                       status: .created)
+    }
+
+    /// What an applicant is told. For a phone that is already a promoter's, `promoter` is nil and
+    /// the rest is made up to look like a new application, so that applying cannot be used to
+    /// learn whether a phone number belongs to a promoter; nothing is stored.
+    struct Submitted {
+        let id: String
+        let status: Promoter.Status
+        let inviteCode: String
+        let promoter: Promoter?
+    }
+
+    /// Counts an application for `phone` from `ip`: 429 with Retry-After past the limits (per
+    /// phone and per address). The portal asks before it spends a bcrypt hash on the password.
+    func admit(phone: String, ip: String?) async throws {
+        let now = clock.now()
+        guard try await throttle.allowApplication(phone: phone.filter(\.isNumber), address: ip, at: now) else {
+            throw TuikeError.rateLimited("too many applications from this address or for this phone", retryAfter: throttle.retryAfter(at: now))
+        }
     }
 
     /// An application with its signed agreement evidence, from the API or the portal's form.
+    /// Checked first, then admitted (`admit`, unless the caller did), then stored.
     func submit(name: String, phone: String, inviteCode: String?, agreementVersion: String, signedName: String, ip: String?,
-                userAgent: String?) async throws -> Promoter {
+                userAgent: String?, admitted: Bool = false) async throws -> Submitted {
+        let now = clock.now()
         try Promoter.validate(name: name)
         let signed = signedName.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !signed.isEmpty, signed.count <= Promoter.maxNameLength else { throw TuikeError.validation("signed_name must be your name, as a signature") }
+        try PlainText.check(signed, field: "signed_name")
         guard let currentAgreement = try await agreements.current(), currentAgreement.version == agreementVersion else {
             throw TuikeError.validation("agreement_version must be the current agreement's version")
         }
         let parentID = try await upline.resolveUpline(parentID: nil, inviteCode: inviteCode)
+        if !admitted { try await admit(phone: phone, ip: ip) }
         let autoApprove = try await program.current().autoApprovePromoters
         let acceptance = PromoterRepository.AgreementAcceptance(version: agreementVersion, signedName: signed, ip: ip, userAgent: userAgent)
-        return try await promoters.create(
-            .init(name: name, phone: phone, status: autoApprove ? .active : .applied, parentID: parentID, acceptance: acceptance), at: clock.now())
+        do {
+            let promoter = try await promoters.create(
+                .init(name: name, phone: phone, status: autoApprove ? .active : .applied, parentID: parentID, acceptance: acceptance), at: now)
+            return Submitted(id: promoter.id, status: promoter.status, inviteCode: promoter.inviteCode, promoter: promoter)
+        } catch let error as TuikeError where error.code == "phone_taken" {
+            return Submitted(id: Identifier.make("prm", at: now), status: autoApprove ? .active : .applied, inviteCode: InviteCode.make(), promoter: nil)
+        }
     }
 
     @Sendable func pending(_ request: Request, context: TuikeRequestContext) async throws -> Response {

@@ -16,6 +16,7 @@ struct ConsoleController {
     let database: any Database
     let api: InProcessAPI
     let throttle: LoginThrottle
+    let passwords: PasswordHasher
     let clock: any TuikeClock
 
     static let pages = ConsolePages.all
@@ -64,7 +65,7 @@ struct ConsoleController {
             throw TuikeError.validation("username must be 3 to 64 letters, digits, - or _")
         }
         guard (8...72).contains(body.password.utf8.count) else { throw TuikeError.validation("password must be 8 to 72 bytes") }
-        let user = try await sessions.createAdmin(username: body.username, passwordHash: Bcrypt.hash(body.password, cost: PortalController.bcryptCost),
+        let user = try await sessions.createAdmin(username: body.username, passwordHash: try await passwords.hash(body.password),
                                                   role: body.role, at: clock.now())
         return try JSONOutput.response(["id": user.id, "username": user.username, "role": user.role], status: .created)
     }
@@ -88,13 +89,15 @@ struct ConsoleController {
     @Sendable func login(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let fields = try await Forms.verified(request, context: context)
         let username = fields["username"] ?? ""
-        guard try await throttle.allow(account: "admin:\(username)", address: context.clientIP(request), at: clock.now()) else {
+        let address = context.clientIP(request)
+        guard try await throttle.allow(account: "admin:\(username)", address: address, at: clock.now()) else {
             return form(request, error: Language.of(request).strings["login_throttled"], username: username, status: .tooManyRequests)
         }
-        guard let found = try await sessions.admin(username: username), Bcrypt.verify(fields["password"] ?? "", hash: found.hash) else {
+        let found = try await sessions.admin(username: username)
+        guard try await passwords.verify(fields["password"] ?? "", hash: found?.hash), let found else {
             return form(request, error: Language.of(request).strings["console_login_failed"], username: username, status: .unauthorized)
         }
-        try await throttle.succeeded(account: "admin:\(username)")
+        try await throttle.succeeded(account: "admin:\(username)", address: address)
         return WebSessions.signedIn(token: try await sessions.open(kind: "admin", subjectID: found.user.id, at: clock.now()), to: "/admin")
     }
 

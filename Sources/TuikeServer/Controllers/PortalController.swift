@@ -24,11 +24,10 @@ struct PortalController {
     let agreements: AgreementRepository
     let api: InProcessAPI
     let throttle: LoginThrottle
+    let passwords: PasswordHasher
     let publicURL: String
     let clock: any TuikeClock
 
-    /// Passwords are bcrypt with cost 10: slow for guessing, fine for logins (not measured here yet).
-    static let bcryptCost: UInt8 = 10
 
     func addRoutes(to api: APIRoutes) {
         api.add(.put, "/api/v1/promoters/{id}/password", summary: "Set the promoter's portal password", tag: "Promoters", access: .adminOrPromoter,
@@ -61,7 +60,7 @@ struct PortalController {
         try context.requireSelfOrAdmin(id)
         let body = try await JSONBody.decode(PasswordRequest.self, from: request, context: context, allowedFields: ["password"])
         guard (8...72).contains(body.password.utf8.count) else { throw TuikeError.validation("password must be 8 to 72 bytes") }
-        try await sessions.setPassword(promoterID: id, hash: Bcrypt.hash(body.password, cost: Self.bcryptCost))
+        try await sessions.setPassword(promoterID: id, hash: try await passwords.hash(body.password))
         return Response(status: .noContent)
     }
 
@@ -84,14 +83,16 @@ struct PortalController {
     @Sendable func login(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let fields = try await Forms.verified(request, context: context)
         let phone = fields["phone"] ?? ""
-        guard try await throttle.allow(account: "promoter:\(phone)", address: context.clientIP(request), at: clock.now()) else {
+        let address = context.clientIP(request)
+        guard try await throttle.allow(account: "promoter:\(phone)", address: address, at: clock.now()) else {
             return Self.form(request, error: Language.of(request).strings["login_throttled"], phone: phone, status: .tooManyRequests)
         }
-        guard let found = try await sessions.credentials(phone: phone), found.status == "active",
-              Bcrypt.verify(fields["password"] ?? "", hash: found.hash) else {
+        // An unknown phone costs the same bcrypt check as a known one (`verify` with no hash).
+        let found = try await sessions.credentials(phone: phone)
+        guard try await passwords.verify(fields["password"] ?? "", hash: found?.hash), let found, found.status == "active" else {
             return Self.form(request, error: Language.of(request).strings["login_failed"], phone: phone, status: .unauthorized)
         }
-        try await throttle.succeeded(account: "promoter:\(phone)")
+        try await throttle.succeeded(account: "promoter:\(phone)", address: address)
         return WebSessions.signedIn(token: try await sessions.open(kind: "promoter", subjectID: found.promoterID, at: clock.now()), to: "/me")
     }
 
@@ -123,11 +124,19 @@ struct PortalController {
             let password = fields["password"] ?? ""
             guard (8...72).contains(password.utf8.count) else { throw TuikeError.validation("password must be 8 to 72 bytes") }
             let invite = (fields["invite_code"] ?? "").trimmingCharacters(in: .whitespaces)
-            let promoter = try await applications.submit(
+            // Hashed before the application is taken, so a taken phone (answered like a new
+            // application) costs the same time as a free one.
+            let address = context.clientIP(request)
+            try await applications.admit(phone: fields["phone"] ?? "", ip: address)
+            let hash = try await passwords.hash(password)
+            let submitted = try await applications.submit(
                 name: fields["name"] ?? "", phone: fields["phone"] ?? "", inviteCode: invite.isEmpty ? nil : invite,
                 agreementVersion: fields["agreement_version"] ?? "", signedName: fields["signed_name"] ?? "",
-                ip: context.clientIP(request), userAgent: request.headers[.userAgent])
-            try await sessions.setPassword(promoterID: promoter.id, hash: Bcrypt.hash(password, cost: Self.bcryptCost))
+                ip: address, userAgent: request.headers[.userAgent], admitted: true)
+            guard let promoter = submitted.promoter else {
+                return Templates.message(language.strings["applied"], language.strings["applied_message"], language: language, status: .ok)
+            }
+            try await sessions.setPassword(promoterID: promoter.id, hash: hash)
             if promoter.status == .active {
                 return WebSessions.signedIn(token: try await sessions.open(kind: "promoter", subjectID: promoter.id, at: clock.now()), to: "/me")
             }

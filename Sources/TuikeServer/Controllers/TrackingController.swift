@@ -27,7 +27,7 @@ struct TrackingController {
                 responses: [(201, "The click.", Schemas.object([("click_id", Schemas.string), ("bot", Schemas.boolean)]))], handler: trackClick)
         api.add(.post, "/api/v1/track/beacon", summary: "Record a click reported by /tuike.js on the merchant's site", tag: "Tracking",
                 access: .publicAccess,
-                request: Schemas.object([("code", Schemas.linkCode), ("visitor_id", Schemas.visitorID), ("referrer", Schemas.string), ("url", Schemas.string)],
+                request: Schemas.object([("code", Schemas.linkCode), ("visitor_id", Schemas.browserVisitorID), ("referrer", Schemas.string), ("url", Schemas.string)],
                                         required: ["code", "visitor_id"]),
                 responses: [(204, "Recorded.", nil)], handler: beacon)
         api.add(.get, "/tuike.js", summary: "Click-tracking snippet for the merchant's own pages", tag: "Tracking", access: .publicAccess,
@@ -109,7 +109,7 @@ struct TrackingController {
         try context.requireAdmin()
         let body = try await JSONBody.decode(TrackRequest.self, from: request, context: context,
                                              allowedFields: ["code", "visitor_id", "ip", "user_agent", "referrer"])
-        guard Self.isValidVisitor(body.visitorId) else { throw TuikeError.validation("visitor_id must be 16 to 64 letters, digits, - or _") }
+        try Self.checkIntegratorVisitor(body.visitorId)
         guard let link = try await activeLink(body.code) else { throw TuikeError.notFound("link", body.code) }
         var random = BlockRandom()
         let click = makeClick(link: link, visitor: body.visitorId, ip: body.ip, userAgent: body.userAgent, referrer: body.referrer,
@@ -164,6 +164,17 @@ struct TrackingController {
             for index in 0..<16 { buffer[12 + index] = hexDigits[Int(random.0 >> UInt64(4 * (15 - index)) & 0xF)] }
             for index in 0..<4 { buffer[28 + index] = hexDigits[Int(random.1 >> UInt64(4 * (3 - index)) & 0xF)] }
             return 32
+        }
+    }
+
+    /// A visitor id an integrator sends (server-side clicks, orders, groups) is the integrator's
+    /// own: any 1 to 128 printable ASCII characters. Only ids from a browser (the `tk_vid` cookie,
+    /// `/tuike.js`) must look like the ones Tuike makes.
+    static let maxIntegratorVisitorLength = 128
+
+    static func checkIntegratorVisitor(_ text: String) throws(TuikeError) {
+        guard (1...maxIntegratorVisitorLength).contains(text.utf8.count), text.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) else {
+            throw .validation("visitor_id must be 1 to \(maxIntegratorVisitorLength) printable ASCII characters")
         }
     }
 

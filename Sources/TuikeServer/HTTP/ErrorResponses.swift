@@ -15,11 +15,14 @@ enum ErrorResponses {
         case .notFound: .notFound
         case .conflict: .conflict
         case .unprocessable: .unprocessableContent
+        case .tooManyRequests: .tooManyRequests
         }
     }
 
     static func response(for error: any Error, logger: Logger) -> Response {
-        response(parts(for: error, logger: logger))
+        var response = response(parts(for: error, logger: logger))
+        if let retryAfter = (error as? TuikeError)?.retryAfter { response.headers[.retryAfter] = String(retryAfter) }
+        return response
     }
 
     static let contentType = "application/json; charset=utf-8"

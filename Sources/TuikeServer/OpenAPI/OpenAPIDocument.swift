@@ -103,7 +103,10 @@ enum Schemas {
     /// A link's code as tracking looks it up: longer codes are unknown links.
     static let linkCode: JSONValue = ["type": "string", "minLength": 1, "maxLength": .int(Int64(TrackingController.maxCodeLength))]
     /// A visitor id as `/r/{code}` makes it and integrators may send their own.
-    static let visitorID: JSONValue = ["type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"]
+    /// The integrator's own visitor id: 1 to 128 printable ASCII characters.
+    static let visitorID: JSONValue = ["type": "string", "pattern": "^[ -~]{1,128}$"]
+    /// A visitor id from a browser (`/tuike.js`), as Tuike makes them.
+    static let browserVisitorID: JSONValue = ["type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"]
     static let integer: JSONValue = ["type": "integer", "format": "int64"]
     /// An integer the handler accepts only within `range` (or from `minimum` up).
     static func integer(in range: ClosedRange<Int64>, _ description: String? = nil) -> JSONValue {
