@@ -87,6 +87,7 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
         promoters: promoters, ranks: RankRepository(database: tuike.database), tokens: TokenRepository(database: tuike.database), stats: stats, database: tuike.database, clock: tuike.clock)
     promotersController.addRoutes(to: api)
     let throttle = LoginThrottle(database: tuike.database)
+    let forms = FormReplay(repository: IdempotencyRepository(database: tuike.database), clock: tuike.clock)
     let applications = ApplicationsController(promoters: promoters, agreements: AgreementRepository(database: tuike.database), program: program,
                                               upline: promotersController, throttle: throttle, clock: tuike.clock)
     applications.addRoutes(to: api)
@@ -126,13 +127,13 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     GroupCampaignsController(campaigns: groupCampaigns, groups: groupRepository, products: ProductRepository(database: tuike.database),
                              publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     StorefrontController(products: ProductRepository(database: tuike.database), campaigns: groupCampaigns, groups: groupRepository,
-                         placement: tuike.orderPlacement, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
+                         placement: tuike.orderPlacement, forms: forms, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     let inProcess = InProcessAPI()
     PortalController(sessions: SessionRepository(database: tuike.database, cipher: tuike.cipher), promoters: promoters, links: links,
                      commissions: commissions, settlements: SettlementRepository(database: tuike.database), withdrawals: withdrawals,
                      clicks: ClickRepository(database: tuike.database), program: program, database: tuike.database, applications: applications,
                      agreements: AgreementRepository(database: tuike.database), api: inProcess, throttle: throttle, passwords: tuike.passwords,
-                     publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
+                     forms: forms, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     ConsoleController(sessions: SessionRepository(database: tuike.database, cipher: tuike.cipher), withdrawals: withdrawals,
                       promoters: promoters, database: tuike.database, api: inProcess, throttle: throttle, passwords: tuike.passwords, clock: tuike.clock)
         .addRoutes(to: api)

@@ -120,6 +120,10 @@ public enum Migrations {
             "CREATE INDEX orders_awaiting_payment ON orders (expires_at) WHERE status = 'pending_payment'",
         ]),
         ClickStorageMigration.migration,
+        // Sessions end when access ends (a suspension, a new password): found by their subject.
+        Migration(version: 12, name: "web_sessions_by_subject", statements: [
+            "CREATE INDEX web_sessions_by_subject ON web_sessions (kind, subject_id)",
+        ]),
     ]
 }
 

@@ -147,6 +147,8 @@ public struct PromoterRepository: Sendable {
                 throw TuikeError(.conflict, code: "invalid_transition", "a promoter that is \(current.status.rawValue) cannot become \(next.rawValue)")
             }
             try await AuditLog.append(actor: actor, action: "promoter.\(next.rawValue)", subject: id, detail: reason ?? "", at: now, in: db)
+            // Access ends with the status: the promoter's open portal sessions go with it.
+            if next != .active { try await SessionRepository.revoke(kind: "promoter", subjectID: id, in: db) }
             return try Self.decode(updated)
         }
     }

@@ -25,13 +25,20 @@ public struct SessionRepository: Sendable {
         Digest.sha256Hex(token)
     }
 
-    /// Stores a password hash (made by the caller, bcrypt) for a promoter.
+    /// Stores a password hash (made by the caller, bcrypt) for a promoter and ends every portal
+    /// session it had: whoever knew the old password is signed out.
     public func setPassword(promoterID: String, hash: String) async throws {
         try await database.write { db in
             guard try await db.first("UPDATE promoters SET password_hash = \(bind: hash) WHERE id = \(bind: promoterID) RETURNING id") != nil else {
                 throw TuikeError.notFound("promoter", promoterID)
             }
+            try await Self.revoke(kind: "promoter", subjectID: promoterID, in: db)
         }
+    }
+
+    /// Ends every session of one promoter or console user, inside the caller's transaction.
+    static func revoke(kind: String, subjectID: String, in db: any SQLDatabase) async throws {
+        try await db.execute("DELETE FROM web_sessions WHERE kind = \(bind: kind) AND subject_id = \(bind: subjectID)")
     }
 
     /// The promoter with this phone number and its password hash, if it has set one.

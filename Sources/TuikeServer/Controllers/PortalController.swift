@@ -25,6 +25,7 @@ struct PortalController {
     let api: InProcessAPI
     let throttle: LoginThrottle
     let passwords: PasswordHasher
+    let forms: FormReplay
     let publicURL: String
     let clock: any TuikeClock
 
@@ -152,7 +153,7 @@ struct PortalController {
         let fields = try await Forms.verified(request, context: context)
         guard let id = try await promoterID(request) else { return .redirect(to: "/me/login", type: .normal) }
         let language = Language.of(request)
-        do {
+        return try await forms.once(request, fields: fields) { do {
             guard let amount = Money.parse(fields["amount"] ?? "") else { throw TuikeError.validation("amount must be yuan like 100 or 99.50") }
             let channel = try ProductsController.parse(fields["channel"], as: ProgramSettings.Channel.self, field: "channel") ?? .wallet
             _ = try await withdrawals.request(promoterID: id, amount: amount, channel: channel, account: nil,
@@ -161,16 +162,18 @@ struct PortalController {
         } catch let error as TuikeError {
             return try await page(request, promoterID: id, language: language, error: error.message, status: ErrorResponses.status(of: error.kind),
                                   context: context)
-        }
+        } }
     }
 
     @Sendable func appeal(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let fields = try await Forms.verified(request, context: context)
         guard let id = try await promoterID(request) else { return .redirect(to: "/me/login", type: .normal) }
-        let reply = try await api.call(.post, "/api/v1/appeals", body: ["commission_id": fields["commission_id"] ?? "", "message": fields["message"] ?? ""],
-                                       as: Self.principal(id), context: context)
-        if reply.isSuccess { return .redirect(to: "/me?notice=appeal_sent", type: .normal) }
-        return try await page(request, promoterID: id, language: Language.of(request), error: reply.errorMessage, status: reply.status, context: context)
+        return try await forms.once(request, fields: fields) {
+            let reply = try await api.call(.post, "/api/v1/appeals", body: ["commission_id": fields["commission_id"] ?? "", "message": fields["message"] ?? ""],
+                                           as: Self.principal(id), context: context)
+            if reply.isSuccess { return .redirect(to: "/me?notice=appeal_sent", type: .normal) }
+            return try await page(request, promoterID: id, language: Language.of(request), error: reply.errorMessage, status: reply.status, context: context)
+        }
     }
 
     /// What a portal session is to the API: its promoter.

@@ -13,6 +13,7 @@ struct StorefrontController {
     let campaigns: GroupCampaignRepository
     let groups: GroupRepository
     let placement: OrderPlacement
+    let forms: FormReplay
     let publicURL: String
     let clock: any TuikeClock
 
@@ -147,17 +148,25 @@ struct StorefrontController {
     func checkout(_ request: Request, context: TuikeRequestContext,
                   makeOrder: (_ buyer: String, _ visitor: String) async throws -> String) async throws -> Response {
         let language = Language.of(request)
+        func refusal(_ error: TuikeError) -> Response {
+            Templates.message(language == .zh ? "无法完成" : "Not possible", error.message, language: language, status: ErrorResponses.status(of: error.kind))
+        }
         do {
-            _ = try await Forms.verified(request, context: context)
-            var random = BlockRandom()
-            let (visitor, isNew) = TrackingController.visitor(request.headers, using: &random)
-            let order = try await makeOrder("guest-\(visitor)", visitor)
-            var response = Response.redirect(to: "/pay/\(order)", type: .normal)
-            if isNew { response.headers[.setCookie] = TrackingController.cookie(visitor) }
-            return response
+            let fields = try await Forms.verified(request, context: context)
+            return try await forms.once(request, fields: fields) {
+                do {
+                    var random = BlockRandom()
+                    let (visitor, isNew) = TrackingController.visitor(request.headers, using: &random)
+                    let order = try await makeOrder("guest-\(visitor)", visitor)
+                    var response = Response.redirect(to: "/pay/\(order)", type: .normal)
+                    if isNew { response.headers[.setCookie] = TrackingController.cookie(visitor) }
+                    return response
+                } catch let error as TuikeError {
+                    return refusal(error)
+                }
+            }
         } catch let error as TuikeError {
-            let status = ErrorResponses.status(of: error.kind)
-            return Templates.message(language == .zh ? "无法完成" : "Not possible", error.message, language: language, status: status)
+            return refusal(error)
         }
     }
 

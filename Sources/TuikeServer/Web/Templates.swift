@@ -1,5 +1,6 @@
 import Hummingbird
 import Mustache
+import TuikeCore
 
 /// The page templates (Mustache; `{{x}}` escapes HTML, so every user text is escaped unless a
 /// template says otherwise with `{{{x}}}`, which none does). Compiled once at start.
@@ -23,17 +24,17 @@ enum Templates {
         "product": """
             {{> head}}<div class="card"><h1>{{product.title}}</h1><p>{{product.description}}</p>
             <p><span class="price">¥{{product.price}}</span></p>
-            <form method="post" action="/p/{{product.id}}/buy"><input type="hidden" name="_csrf" value="{{csrf}}">
+            <form method="post" action="/p/{{product.id}}/buy"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="_nonce" value="{{nonce}}">
             <button class="btn" type="submit">{{t.buy}}</button></form></div>
             {{#campaign}}<div class="card" id="group-buy"><h2>{{t.group_buy}} · {{size}}{{t.people_group}}</h2>
             <p><span class="price">¥{{group_price}}</span> <span class="muted strike">{{t.from}} ¥{{list_price}}</span>
             {{#leader_price}} <span class="badge">{{t.leader_price}} ¥{{leader_price}}</span>{{/leader_price}}</p>
-            <form method="post" action="/p/{{product_id}}/group"><input type="hidden" name="_csrf" value="{{csrf}}">
+            <form method="post" action="/p/{{product_id}}/group"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="_nonce" value="{{nonce}}">
             <button class="btn alt" type="submit">{{t.open_group}}</button></form>
             <h3>{{t.forming_groups}}</h3>
             {{#groups}}<div class="row"><span><a href="/g/{{id}}">{{t.members}} {{members}}/{{size}}</a> · {{t.slots_left}} {{left}} {{t.people}}</span>
             <span class="muted">{{t.ends_in}} <span data-countdown="{{expires_at}}"></span></span>
-            <form method="post" action="/g/{{id}}/join"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="btn" type="submit">{{t.join_group}}</button></form></div>
+            <form method="post" action="/g/{{id}}/join"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="_nonce" value="{{nonce}}"><button class="btn" type="submit">{{t.join_group}}</button></form></div>
             {{/groups}}{{^groups}}<p class="muted">{{t.no_groups}}</p>{{/groups}}</div>{{/campaign}}
             <p><a href="/">{{t.courses}}</a></p>{{> foot}}
             """,
@@ -45,7 +46,7 @@ enum Templates {
             <p>{{t.members}} <b data-members>{{group.members}}</b>/{{group.size}} · {{t.slots_left}} <b data-left>{{left}}</b> {{t.people}}
             {{#expires_at}} · {{t.ends_in}} <b data-countdown="{{expires_at}}"></b>{{/expires_at}} <span class="badge">{{t.live}}</span></p>
             <div class="avatars">{{#slots}}<div class="avatar{{^filled}} empty{{/filled}}" title="{{role}}">{{initial}}</div>{{/slots}}</div>
-            {{#joinable}}<form method="post" action="/g/{{group.id}}/join" data-join><input type="hidden" name="_csrf" value="{{csrf}}">
+            {{#joinable}}<form method="post" action="/g/{{group.id}}/join" data-join><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="_nonce" value="{{nonce}}">
             <button class="btn" type="submit">{{t.join_group}} ¥{{group_price}}</button></form>{{/joinable}}
             <h3>{{t.share}}</h3><input class="share" id="share" readonly value="{{share_url}}">
             <p><button class="btn alt" type="button" data-copy="share" data-done="{{t.copied}}">{{t.copy}}</button></p></div>{{> foot}}
@@ -59,7 +60,7 @@ enum Templates {
             """,
         "apply": """
             {{> head}}<div class="card"><h1>{{t.apply_title}}</h1>{{#error}}<p class="status failed">{{error}}</p>{{/error}}
-            <form method="post" action="/me/apply"><input type="hidden" name="_csrf" value="{{csrf}}">
+            <form method="post" action="/me/apply"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="_nonce" value="{{nonce}}">
             <input type="hidden" name="agreement_version" value="{{agreement.version}}">
             <p><label>{{t.name}}<br><input class="share" name="name" required value="{{form.name}}"></label></p>
             <p><label>{{t.phone}}<br><input class="share" name="phone" type="tel" required value="{{form.phone}}"></label></p>
@@ -118,7 +119,7 @@ enum Templates {
             <div><div class="muted">{{t.withdrawn}}</div><div class="price" data-balance="withdrawn">¥{{balance.withdrawn}}</div></div></div>
             <p class="muted">{{t.last_30_days}}: {{t.clicks}} {{stats.pv}} · UV {{stats.uv}} · {{t.orders}} {{stats.orders}} · {{t.conversion}} {{stats.conversion}}</p>
             <form method="post" action="/me/logout"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="btn alt" type="submit">{{t.logout}}</button></form></div>
-            <div class="card"><h2>{{t.withdraw}}</h2><form method="post" action="/me/withdraw"><input type="hidden" name="_csrf" value="{{csrf}}">
+            <div class="card"><h2>{{t.withdraw}}</h2><form method="post" action="/me/withdraw"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="_nonce" value="{{nonce}}">
             <p><label>{{t.amount_yuan}} <input name="amount" inputmode="decimal" required></label>
             <select name="channel">{{#channels}}<option value="{{.}}">{{.}}</option>{{/channels}}</select></p>
             <button class="btn" type="submit">{{t.withdraw}}</button></form></div>
@@ -127,7 +128,7 @@ enum Templates {
             <div class="card" id="commissions"><h2>{{t.commissions}}</h2>
             <p class="tabs">{{#commission_filters}}<a href="{{href}}"{{#current}} class="on"{{/current}}>{{label}}</a>{{/commission_filters}}</p>{{#commissions}}<div class="row" data-commission="{{id}}"><span>{{created_at}} · L{{level}} · {{basis}}</span>
             <span><b>¥{{amount}}</b> <span class="badge">{{status_label}}</span></span></div>
-            <details class="muted"><summary>{{t.appeal}}</summary><form method="post" action="/me/appeals"><input type="hidden" name="_csrf" value="{{csrf}}">
+            <details class="muted"><summary>{{t.appeal}}</summary><form method="post" action="/me/appeals"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="_nonce" value="{{nonce}}">
             <input type="hidden" name="commission_id" value="{{id}}"><input class="share" name="message" placeholder="{{t.appeal_hint}}" required>
             <button class="btn small" type="submit">{{t.appeal_send}}</button></form></details>{{/commissions}}{{^commissions}}<p class="muted">{{t.none}}</p>{{/commissions}}</div>
             <div class="card"><h2>{{t.statements}}</h2>{{#statements}}<div class="row"><span>{{period_end}}</span>
@@ -171,6 +172,8 @@ enum Templates {
         // strings makes `{{#error}}…{{/error}}` mean "when there is an error" (and `{{error}}` still renders nothing).
         var full = context.filter { !(($0.value as? String)?.isEmpty ?? false) }
         full["t"] = language.table
+        // Every page's forms carry a nonce, so a double submit is one change (`FormReplay`).
+        if full["nonce"] == nil { full["nonce"] = Identifier.secret(length: 24) }
         full["title"] = title
         full["lang"] = language.htmlTag
         full["other_lang"] = language == .zh ? "en" : "zh"
