@@ -62,6 +62,7 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
 {
     let router = Router(context: TuikeRequestContext.self)
     router.middlewares.add(SecureCookieMiddleware(publicURL: tuike.publicURL))
+    router.middlewares.add(SecurityHeadersMiddleware())
     router.middlewares.add(ErrorMiddleware())
     router.middlewares.add(LogRequestsMiddleware(.info))
     router.middlewares.add(MetricsMiddleware())

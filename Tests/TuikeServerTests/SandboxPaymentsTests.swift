@@ -57,7 +57,7 @@ import TuikeTestSupport
             #expect(page.status == .ok && page.text.contains("¥500.00") && page.text.contains("<form method=\"post\"") && page.text.contains("收银台"))
             let english = try await client.send(.get, "/pay/\(order)?lang=en", headers: [:])
             #expect(english.text.contains("Checkout") && english.text.contains("Pay (sandbox) ¥500.00"), "\(english.text)")
-            let paid = try await client.send(.post, "/pay/\(order)", headers: [:])
+            let paid = try await client.payInSandbox(order)
             #expect(paid.status == .seeOther && paid.headers[.location] == "/pay/\(order)")
             #expect(try await client.send(.get, "/pay/\(order)", headers: [:]).text.contains("已支付"))
             #expect(try await client.send(.get, "/api/v1/orders/\(order)").json["status"] as? String == "paid")
@@ -86,7 +86,7 @@ import TuikeTestSupport
     func sandboxPaymentsAreRefundedThroughTheProvider(database kind: TestDatabase) async throws {
         try await withTestApp(kind) { client, tuike async throws in
             let order = try await SandboxPaymentsTests.order(client)
-            #expect(try await client.send(.post, "/pay/\(order)", headers: [:]).status == .seeOther)
+            #expect(try await client.payInSandbox(order).status == .seeOther)
             let provider = try #require(tuike.paymentProviders["sandbox"] as? SandboxPaymentProvider)
             provider.refuseRefunds(true)
             expectError(try await client.send(.post, "/api/v1/orders/\(order)/refunds", body: #"{"amount":10000}"#), .conflict, "provider_refused")

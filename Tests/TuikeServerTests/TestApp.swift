@@ -50,3 +50,14 @@ func expectError(_ response: TestResponse, _ status: HTTPResponse.Status, _ code
     #expect(message?.isEmpty == false, sourceLocation: sourceLocation)
     #expect(response.headers[.contentType]?.hasPrefix("application/json") == true, sourceLocation: sourceLocation)
 }
+
+extension TestClientProtocol {
+    /// Presses the sandbox checkout's pay button, as a browser does: the page sets the CSRF cookie
+    /// the form then sends.
+    func payInSandbox(_ order: String) async throws -> TestResponse {
+        let page = try await send(.get, "/pay/\(order)", headers: [:])
+        let csrf = page.headers[values: .setCookie].first { $0.hasPrefix("tk_csrf=") }?.split(separator: ";").first?.dropFirst(8) ?? ""
+        return try await send(.post, "/pay/\(order)", headers: [.cookie: "tk_csrf=\(csrf)", .contentType: "application/x-www-form-urlencoded"],
+                              body: "_csrf=\(csrf)")
+    }
+}

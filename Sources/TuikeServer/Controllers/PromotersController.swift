@@ -29,7 +29,8 @@ struct PromotersController {
         api.add(.get, "/api/v1/promoters/{id}", summary: "Get a promoter", tag: "Promoters", access: .adminOrPromoter,
                 responses: [(200, "The promoter.", promoter)], handler: get)
         api.add(.post, "/api/v1/promoters/{id}/tokens", summary: "Issue an API token for a promoter", tag: "Promoters", access: .admin,
-                responses: [(201, "The token, shown only now.", Schemas.object([("token", Schemas.string), ("promoter_id", Schemas.string)]))],
+                responses: [(201, "The token, shown only now: a replay of the request (Idempotency-Key) answers with token null.",
+                             Schemas.object([("token", Schemas.nullable(Schemas.string)), ("promoter_id", Schemas.string)]))],
                 handler: issueToken)
         let actions: [(String, Set<Promoter.Status>, Promoter.Status, String)] = [
             ("suspend", [.active], .suspended, "Suspend an active promoter"),
@@ -126,7 +127,10 @@ struct PromotersController {
             throw TuikeError(.conflict, code: "promoter_not_active", "promoter \(id) is \(promoter.status.rawValue)")
         }
         let token = try await tokens.issue(role: "promoter", subjectID: id, label: "issued by admin", at: clock.now())
-        return try JSONOutput.response(TokenView(token: token, promoterId: id), status: .created)
+        var response = try JSONOutput.response(TokenView(token: token, promoterId: id), status: .created)
+        // Shown once: a replay of this request answers with `token: null` (see IdempotencyMiddleware).
+        response.headers[IdempotencyMiddleware.secretFieldsHeader] = "token"
+        return response
     }
 
     struct ReasonRequest: Decodable { let reason: String? }

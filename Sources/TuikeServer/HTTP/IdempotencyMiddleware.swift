@@ -14,10 +14,16 @@ struct IdempotencyMiddleware: RouterMiddleware {
     let clock: any TuikeClock
     static let header = HTTPField.Name("Idempotency-Key")!
     static let replayedHeader = HTTPField.Name("Idempotent-Replayed")!
+    /// Set by a handler whose JSON answer holds a secret (a new API token), naming its top-level
+    /// fields: the stored copy has them as null, so the idempotency store never keeps a live
+    /// secret and a replay answers without it. Never sent to the client.
+    static let secretFieldsHeader = HTTPField.Name("Tuike-Secret-Fields")!
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.method == .post, let key = request.headers[Self.header] else {
-            return try await next(request, context)
+            var response = try await next(request, context)
+            response.headers[Self.secretFieldsHeader] = nil
+            return response
         }
         guard (1...255).contains(key.utf8.count) else {
             throw TuikeError.malformed("Idempotency-Key must be 1 to 255 characters")
@@ -45,22 +51,32 @@ struct IdempotencyMiddleware: RouterMiddleware {
             if let contentType { headers[.contentType] = contentType }
             return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: stored)))
         case .proceed:
-            let response: Response
+            var response: Response
             do {
                 response = try await next(request, context)
             } catch {
                 response = ErrorResponses.response(for: error, logger: context.logger)
             }
+            let secretFields = response.headers[Self.secretFieldsHeader].map { $0.split(separator: ",").map(String.init) } ?? []
+            response.headers[Self.secretFieldsHeader] = nil
             let (captured, buffer) = try await Self.capture(response)
             if response.status.code >= 500 {
                 try await repository.release(scope: scope, key: key)
             } else {
                 try await repository.complete(
                     scope: scope, key: key, status: response.status.code, contentType: response.headers[.contentType],
-                    body: String(buffer: buffer), at: clock.now())
+                    body: Self.withoutSecrets(String(buffer: buffer), fields: secretFields), at: clock.now())
             }
             return captured
         }
+    }
+
+    /// `body` (a JSON object) with `fields` set to null; a body that is not one is not stored at all.
+    static func withoutSecrets(_ body: String, fields: [String]) -> String {
+        guard !fields.isEmpty else { return body }
+        guard var object = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] else { return "{}" }
+        for field in fields where object[field] != nil { object[field] = NSNull() }
+        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
     /// Reads a response body into memory so it can be stored and still be sent.

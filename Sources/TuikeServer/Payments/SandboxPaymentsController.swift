@@ -71,13 +71,16 @@ struct SandboxPaymentsController {
         let language = Language.of(request)
         guard let order = try await orders.find(id) else { return Self.orderNotFound(language) }
         let strings = language.strings
+        let (csrf, isNew) = Forms.csrfToken(request)
         let page: [String: Any] = [
-            "order_id": order.id, "amount": Money.format(order.amount), "payable": order.status == .pendingPayment, "paid": order.status == .paid,
+            "csrf": csrf, "order_id": order.id, "amount": Money.format(order.amount), "payable": order.status == .pendingPayment, "paid": order.status == .paid,
             "other_status": [.pendingPayment, .paid].contains(order.status) ? "" : strings.lookup("state_\(order.status.rawValue)") ?? order.status.rawValue,
             "lines": order.items.map { ["title": $0.title, "quantity": "\($0.quantity)", "amount_paid": Money.format($0.paid)] },
             "group_id": order.groupID ?? "",
         ]
-        return Templates.page("checkout", title: strings["checkout"], language: language, context: page)
+        var response = Templates.page("checkout", title: strings["checkout"], language: language, context: page)
+        if isNew { response.headers.append(HTTPField(name: .setCookie, value: Forms.cookie(csrf))) }
+        return response
     }
 
     static func orderNotFound(_ language: Language) -> Response {
@@ -87,6 +90,7 @@ struct SandboxPaymentsController {
     /// The pay button: the provider signs a notification and delivers it to the callback's own
     /// verification path, then the buyer returns to the checkout page.
     @Sendable func pay(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        _ = try await Forms.verified(request, context: context)
         let id = try context.parameters.require("id")
         guard let order = try await orders.find(id) else { return Self.orderNotFound(Language.of(request)) }
         if order.status == .pendingPayment {

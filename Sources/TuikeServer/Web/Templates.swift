@@ -145,7 +145,7 @@ enum Templates {
             {{> head}}<div class="card"><h1>{{t.checkout}}</h1><p class="muted">{{t.checkout_order}} {{order_id}}</p>
             {{#lines}}<div class="row"><span>{{title}} × {{quantity}}</span><b>¥{{amount_paid}}</b></div>{{/lines}}
             <p>{{t.total}} <span class="price">¥{{amount}}</span></p>
-            {{#payable}}<form method="post" action="/pay/{{order_id}}"><button class="btn" type="submit">{{t.pay_sandbox}} ¥{{amount}}</button></form>{{/payable}}
+            {{#payable}}<form method="post" action="/pay/{{order_id}}"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="btn" type="submit">{{t.pay_sandbox}} ¥{{amount}}</button></form>{{/payable}}
             {{#paid}}<p class="status succeeded">{{t.paid_thanks}}</p>{{/paid}}{{#other_status}}<p class="status">{{t.order_status}}: {{other_status}}</p>{{/other_status}}
             {{#group_id}}<p><a class="btn alt" href="/g/{{group_id}}">{{t.see_group}}</a></p>{{/group_id}}
             <p class="muted">{{t.sandbox_payment}}</p></div>{{> foot}}
