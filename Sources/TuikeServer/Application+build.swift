@@ -18,6 +18,8 @@ public struct ServeConfiguration: Sendable {
     public var publicURL: String?
     /// Where the data key lives when `TUIKE_DATA_KEY` is not set; created on first start.
     public var dataKeyFile = "./tuike.key"
+    /// Proxies whose forwarding headers are believed.
+    public var trustedProxies = TrustedProxies.loopback
 
     public init() {}
 }
@@ -31,7 +33,8 @@ public func buildApplication(_ configuration: ServeConfiguration, registry: Prom
     let (tuike, startup) = try await TuikeApp.prepare(
         database: database,
         options: .init(sandbox: configuration.sandbox, adminToken: configuration.adminToken, demo: configuration.demo,
-                       cipher: cipher, publicURL: configuration.publicURL ?? "http://localhost:\(configuration.port)"),
+                       cipher: cipher, publicURL: configuration.publicURL ?? "http://localhost:\(configuration.port)",
+                       trustedProxies: configuration.trustedProxies),
         registry: registry, logger: logger)
     var app = Application(
         router: buildRouter(tuike).router,
@@ -51,7 +54,8 @@ let serverName = "Tuike"
 /// HTTP/1.1 with clicks on cached links answered in the pipeline (`ClickRedirectHandler`).
 func httpServer(_ tuike: TuikeApp, logger: Logger) -> HTTPServerBuilder {
     let shared = ClickRedirectHandler.Shared(
-        tracking: TrackingController(links: LinkRepository(database: tuike.database), cache: tuike.linkCache, recorder: tuike.clicks, clock: tuike.clock),
+        tracking: TrackingController(links: LinkRepository(database: tuike.database), cache: tuike.linkCache, recorder: tuike.clicks,
+                                     trustedProxies: tuike.trustedProxies, clock: tuike.clock),
         secureCookies: SecureCookieMiddleware(publicURL: tuike.publicURL), metrics: ClickRedirectMetrics(), serverName: serverName, logger: logger)
     return .http1(configuration: .init(additionalChannelHandlers: [ClickRedirectHandler(shared: shared)]))
 }
@@ -62,6 +66,7 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
 {
     let router = Router(context: TuikeRequestContext.self)
     router.middlewares.add(SecureCookieMiddleware(publicURL: tuike.publicURL))
+    router.middlewares.add(TrustedProxiesMiddleware(trusted: tuike.trustedProxies))
     router.middlewares.add(SecurityHeadersMiddleware())
     router.middlewares.add(ErrorMiddleware())
     router.middlewares.add(LogRequestsMiddleware(.info))
@@ -93,7 +98,7 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
                                               upline: promotersController, throttle: throttle, clock: tuike.clock)
     applications.addRoutes(to: api)
     LinksController(links: links, cache: tuike.linkCache, stats: stats, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
-    let tracking = TrackingController(links: links, cache: tuike.linkCache, recorder: tuike.clicks, clock: tuike.clock)
+    let tracking = TrackingController(links: links, cache: tuike.linkCache, recorder: tuike.clicks, trustedProxies: tuike.trustedProxies, clock: tuike.clock)
     tracking.addRoutes(to: api)
     router.middlewares.add(RefParameterMiddleware(tracking: tracking))
     if let secret = tuike.sandboxPaymentSecret {

@@ -18,6 +18,8 @@ public struct TuikeApp: Sendable {
     public let cipher: FieldCipher
     /// Where buyers reach this server: the base of link URLs (`https://tk.example.com`).
     public let publicURL: String
+    /// Whose forwarding headers name the client.
+    public let trustedProxies: TrustedProxies
     public let clicks: ClickRecorder
     /// The sandbox payment provider's signing secret (sandbox mode only).
     public let sandboxPaymentSecret: String?
@@ -47,9 +49,12 @@ public struct TuikeApp: Sendable {
         public var baseClock: any TuikeClock
         public var cipher: FieldCipher
         public var publicURL: String
+        /// Whose forwarding headers name the client (see `TrustedProxies`).
+        public var trustedProxies: TrustedProxies
 
         public init(sandbox: Bool = false, adminToken: String? = nil, demo: Bool = false, baseClock: any TuikeClock = SystemClock(),
-                    cipher: FieldCipher, publicURL: String = "http://localhost:8080") {
+                    cipher: FieldCipher, publicURL: String = "http://localhost:8080", trustedProxies: TrustedProxies = .loopback) {
+            self.trustedProxies = trustedProxies
             self.sandbox = sandbox
             self.adminToken = adminToken
             self.demo = demo
@@ -89,7 +94,7 @@ public struct TuikeApp: Sendable {
         let jobs = JobRunner(database: database, clock: clock, handlers: JobHandlers.all(database: database, payouts: payouts, groupRefunds: groupRefunds),
                              sweeps: JobHandlers.sweeps(database: database), logger: logger)
         let app = TuikeApp(database: database, clock: clock, sandboxClock: sandboxClock, jobs: jobs, registry: registry, logger: logger,
-                           cipher: options.cipher, publicURL: options.publicURL,
+                           cipher: options.cipher, publicURL: options.publicURL, trustedProxies: options.trustedProxies,
                            clicks: ClickRecorder(repository: ClickRepository(database: database), logger: logger),
                            sandboxPaymentSecret: sandboxSecret,
                            paymentProviders: paymentProviders, payouts: payouts, groupRefunds: groupRefunds)

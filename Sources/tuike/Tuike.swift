@@ -64,6 +64,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Base URL buyers use to reach this server, for link URLs. Default: $TUIKE_PUBLIC_URL or http://localhost:<port>.")
     var publicURL: String?
 
+    @Option(help: "Reverse proxies whose X-Forwarded-For is believed: addresses or CIDRs, comma-separated ('' for none). Default: $TUIKE_TRUSTED_PROXIES or 127.0.0.0/8,::1.")
+    var trustedProxies: String?
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let logger = store.makeLogger()
@@ -79,6 +82,9 @@ struct Serve: AsyncParsableCommand {
         configuration.demo = demo
         configuration.publicURL = publicURL ?? environment["TUIKE_PUBLIC_URL"]
         configuration.dataKeyFile = store.dataKeyFile
+        if let proxies = trustedProxies ?? environment["TUIKE_TRUSTED_PROXIES"] {
+            configuration.trustedProxies = try TrustedProxies(parsing: proxies)
+        }
 
         let (app, startup) = try await buildApplication(configuration, registry: registry, logger: logger)
         if let token = startup.generatedAdminToken {

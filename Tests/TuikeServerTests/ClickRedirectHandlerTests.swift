@@ -68,7 +68,8 @@ import TuikeTestSupport
 
             var headers = Self.browser
             headers[.referer] = "https://mp.weixin.qq.com/s/abc"
-            headers[.xForwardedFor] = "203.0.113.7, 10.0.0.1"
+            // A client-written first entry is passed over: the proxy on loopback appended the real one.
+            headers[.xForwardedFor] = "198.51.100.66, 203.0.113.7"
             let second = try await client.send(.get, "/r/\(code)?from=singlemessage", headers: headers)
             #expect(Self.answeredInPipeline(log) == 1)
             #expect(second.status == .found)

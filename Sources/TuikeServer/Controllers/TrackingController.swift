@@ -10,6 +10,7 @@ struct TrackingController {
     let links: LinkRepository
     let cache: LinkCache
     let recorder: ClickRecorder
+    let trustedProxies: TrustedProxies
     let clock: any TuikeClock
 
     static let visitorCookie = "tk_vid"
@@ -60,7 +61,7 @@ struct TrackingController {
     func follow(_ link: Link, headers: HTTPFields, remoteIP: String?) -> (click: ClickRecord, headers: HTTPFields) {
         var random = BlockRandom()
         let (visitor, isNew) = Self.visitor(headers, using: &random)
-        let click = makeClick(link: link, visitor: visitor, ip: TuikeRequestContext.clientIP(remoteIP: remoteIP, headers: headers),
+        let click = makeClick(link: link, visitor: visitor, ip: TuikeRequestContext.clientIP(remoteIP: remoteIP, headers: headers, trusted: trustedProxies),
                               userAgent: headers[.userAgent], referrer: headers[.referer], using: &random)
         var answer: HTTPFields = [.location: Self.destination(link, visitor: visitor, clickID: click.id), .cacheControl: "no-store"]
         if isNew { answer[.setCookie] = Self.cookie(visitor) }

@@ -10,30 +10,25 @@ public struct TuikeRequestContext: RequestContext {
     /// A bearer token was sent but is unknown or revoked; kept to tell the caller so on 401.
     var presentedInvalidToken = false
 
-    /// The peer's address; see `clientIP(_:)` for what is believed behind a local proxy.
+    /// The peer's address; see `clientIP(_:)` for what is believed behind a proxy.
     let remoteIP: String?
+    /// Set for every request from the server's configuration (`TrustedProxiesMiddleware`).
+    var trustedProxies = TrustedProxies.loopback
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
         self.remoteIP = source.channel.remoteAddress?.ipAddress
     }
 
-    /// The client's IP. Forwarding headers are believed only when the peer is on loopback, that is
-    /// a reverse proxy on the same machine; anyone else could forge them.
+    /// The client's IP. Forwarding headers are believed only from a trusted proxy (`--trusted-proxies`,
+    /// default loopback), and then the right-most address not a trusted proxy is the client's.
     func clientIP(_ request: Request) -> String? {
-        Self.clientIP(remoteIP: remoteIP, headers: request.headers)
+        Self.clientIP(remoteIP: remoteIP, headers: request.headers, trusted: trustedProxies)
     }
 
     /// `clientIP(_:)` for a request that never became a `Request` (see `ClickRedirectHandler`).
-    static func clientIP(remoteIP: String?, headers: HTTPFields) -> String? {
-        guard let remoteIP else { return headers[.xForwardedFor].flatMap(firstForwarded) }
-        let loopback = remoteIP == "127.0.0.1" || remoteIP == "::1" || remoteIP.hasPrefix("::ffff:127.")
-        guard loopback else { return remoteIP }
-        return headers[.xRealIP] ?? headers[.xForwardedFor].flatMap(firstForwarded) ?? remoteIP
-    }
-
-    static func firstForwarded(_ header: String) -> String? {
-        header.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
+    static func clientIP(remoteIP: String?, headers: HTTPFields, trusted: TrustedProxies) -> String? {
+        trusted.client(peer: remoteIP, forwardedFor: headers[values: .xForwardedFor].joined(separator: ","), realIP: headers[.xRealIP])
     }
 
     /// Admins may act on any promoter; a promoter only on itself (403 otherwise).
@@ -85,4 +80,16 @@ public struct TuikeRequestContext: RequestContext {
 extension HTTPField.Name {
     static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
     static let xRealIP = HTTPField.Name("X-Real-IP")!
+}
+
+/// Tells each request's context which proxies are trusted (the server's `--trusted-proxies`).
+struct TrustedProxiesMiddleware: RouterMiddleware {
+    typealias Context = TuikeRequestContext
+    let trusted: TrustedProxies
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.trustedProxies = trusted
+        return try await next(request, context)
+    }
 }
