@@ -20,6 +20,8 @@ public struct ServeConfiguration: Sendable {
     public var dataKeyFile = "./tuike.key"
     /// Proxies whose forwarding headers are believed.
     public var trustedProxies = TrustedProxies.loopback
+    /// Timeouts and the per-address connection cap.
+    public var connections = ConnectionLimits()
 
     public init() {}
 }
@@ -38,7 +40,7 @@ public func buildApplication(_ configuration: ServeConfiguration, registry: Prom
         registry: registry, logger: logger)
     var app = Application(
         router: buildRouter(tuike).router,
-        server: httpServer(tuike, logger: logger),
+        server: httpServer(tuike, limits: configuration.connections, logger: logger),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: serverName),
         logger: logger)
     app.addServices(
@@ -51,13 +53,17 @@ public func buildApplication(_ configuration: ServeConfiguration, registry: Prom
 
 let serverName = "Tuike"
 
-/// HTTP/1.1 with clicks on cached links answered in the pipeline (`ClickRedirectHandler`).
-func httpServer(_ tuike: TuikeApp, logger: Logger) -> HTTPServerBuilder {
+/// HTTP/1.1 with clicks on cached links answered in the pipeline (`ClickRedirectHandler`), slow
+/// or idle clients closed (`ConnectionGuard`) and connections per address capped (`ConnectionCap`).
+func httpServer(_ tuike: TuikeApp, limits: ConnectionLimits = .init(), logger: Logger) -> HTTPServerBuilder {
+    let perAddress = ConnectionsPerAddress(limit: limits.perAddress, exempt: tuike.trustedProxies)
     let shared = ClickRedirectHandler.Shared(
         tracking: TrackingController(links: LinkRepository(database: tuike.database), cache: tuike.linkCache, recorder: tuike.clicks,
                                      trustedProxies: tuike.trustedProxies, clock: tuike.clock),
         secureCookies: SecureCookieMiddleware(publicURL: tuike.publicURL), metrics: ClickRedirectMetrics(), serverName: serverName, logger: logger)
-    return .http1(configuration: .init(additionalChannelHandlers: [ClickRedirectHandler(shared: shared)]))
+    return .http1(configuration: .init(additionalChannelHandlers: [
+        ConnectionCap(registry: perAddress, logger: logger), ConnectionGuard(limits: limits), ClickRedirectHandler(shared: shared),
+    ]))
 }
 
 /// The routes of a prepared Tuike, and their documentation.

@@ -67,6 +67,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Reverse proxies whose X-Forwarded-For is believed: addresses or CIDRs, comma-separated ('' for none). Default: $TUIKE_TRUSTED_PROXIES or 127.0.0.0/8,::1.")
     var trustedProxies: String?
 
+    @Option(help: "Seconds a kept-alive connection may wait for its next request [60].")
+    var idleTimeout: Int64?
+
+    @Option(help: "Seconds a client may take to send a request's headers [10].")
+    var headerTimeout: Int64?
+
+    @Option(help: "Seconds a request body may pause while the server waits for it [30].")
+    var bodyTimeout: Int64?
+
+    @Option(help: "Open connections one client address may hold (trusted proxies are not counted) [256].")
+    var maxConnectionsPerAddress: Int?
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let logger = store.makeLogger()
@@ -82,6 +94,16 @@ struct Serve: AsyncParsableCommand {
         configuration.demo = demo
         configuration.publicURL = publicURL ?? environment["TUIKE_PUBLIC_URL"]
         configuration.dataKeyFile = store.dataKeyFile
+        for (value, name) in [(idleTimeout, "idle-timeout"), (headerTimeout, "header-timeout"), (bodyTimeout, "body-timeout")] {
+            if let value, !(1...86_400).contains(value) { throw ValidationError("--\(name) is 1 to 86400 seconds") }
+        }
+        if let maxConnectionsPerAddress, !(1...1_000_000).contains(maxConnectionsPerAddress) {
+            throw ValidationError("--max-connections-per-address is 1 to 1000000")
+        }
+        if let idleTimeout { configuration.connections.idleTimeout = .seconds(idleTimeout) }
+        if let headerTimeout { configuration.connections.headerTimeout = .seconds(headerTimeout) }
+        if let bodyTimeout { configuration.connections.bodyTimeout = .seconds(bodyTimeout) }
+        if let maxConnectionsPerAddress { configuration.connections.perAddress = maxConnectionsPerAddress }
         if let proxies = trustedProxies ?? environment["TUIKE_TRUSTED_PROXIES"] {
             configuration.trustedProxies = try TrustedProxies(parsing: proxies)
         }

@@ -28,7 +28,7 @@ final class RawStreamReader: Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { [fd] in connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { close(fd); throw POSIXError(.ECONNREFUSED) }
-        _ = request.withCString { [fd] in send(fd, $0, strlen($0), 0) }
+        _ = request.withCString { [fd] in Glibc.send(fd, $0, strlen($0), 0) }
         Thread.detachNewThread { [self] in
             var buffer = [UInt8](repeating: 0, count: 4_096)
             while true {
@@ -42,6 +42,11 @@ final class RawStreamReader: Sendable {
             }
             close(self.fd)
         }
+    }
+
+    /// Sends more bytes on the same connection.
+    func send(_ text: String) {
+        _ = text.withCString { [fd] in Glibc.send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
     }
 
     /// Says the client has nothing more to send (a half-close); the reading goes on.

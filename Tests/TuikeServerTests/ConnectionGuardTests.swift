@@ -1,0 +1,105 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+import TuikeCore
+@testable import TuikeServer
+import TuikeStore
+import TuikeTestSupport
+
+/// `ConnectionGuard` and `ConnectionCap` on a real socket, with short limits.
+@Suite(.serialized) struct ConnectionGuardTests {
+    static func limits(perAddress: Int = 256) -> ConnectionLimits {
+        var limits = ConnectionLimits()
+        limits.idleTimeout = .milliseconds(800)
+        limits.headerTimeout = .milliseconds(800)
+        limits.bodyTimeout = .milliseconds(800)
+        limits.perAddress = perAddress
+        return limits
+    }
+
+    static func withServer(limits: ConnectionLimits, trusted: TrustedProxies = .none,
+                           _ body: @escaping @Sendable (any TestClientProtocol, Int) async throws -> Void) async throws {
+        try await TestDatabase.sqlite.withDatabase(migrated: false) { database async throws in
+            let (tuike, _) = try await TuikeApp.prepare(
+                database: database, options: .init(sandbox: true, adminToken: adminToken, cipher: testCipher, trustedProxies: trusted),
+                logger: TestDatabase.logger)
+            let app = Application(router: buildRouter(tuike).router, server: httpServer(tuike, limits: limits, logger: TestDatabase.logger),
+                                  configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: TestDatabase.logger)
+            try await app.test(.live) { client in try await body(client, try #require(client.port)) }
+        }
+    }
+
+    /// How long `/healthz` takes on a fresh connection, in seconds.
+    static func healthz(port: Int) async throws -> Double {
+        let start = Date()
+        let reader = try RawStreamReader(port: port, sending: "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        #expect(try await reader.waitFor(#"{"status":"ok"}"#, seconds: 2))
+        reader.stop()
+        return Date().timeIntervalSince(start)
+    }
+
+    /// A kept-alive connection that sends nothing more is closed after the idle timeout, and one
+    /// that never sends a byte likewise; the server answers others quickly meanwhile.
+    @Test func idleConnectionsAreClosed() async throws {
+        try await Self.withServer(limits: Self.limits()) { _, port in
+            let used = try RawStreamReader(port: port, sending: "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            let silent = try RawStreamReader(port: port, sending: "")
+            #expect(try await used.waitFor(#"{"status":"ok"}"#))
+            #expect(try await Self.healthz(port: port) < 0.5)
+            #expect(try await used.waitUntilClosed(seconds: 3))
+            #expect(try await silent.waitUntilClosed(seconds: 3))
+        }
+    }
+
+    /// Headers sent a few bytes at a time never complete in time: the connection is closed after
+    /// the header timeout even though bytes keep coming. A body that stops is closed too.
+    @Test func slowHeadersAndStalledBodiesAreClosed() async throws {
+        try await Self.withServer(limits: Self.limits()) { _, port in
+            let trickle = try RawStreamReader(port: port, sending: "GET /healthz HTTP/1.1\r\n")
+            let stalled = try RawStreamReader(port: port, sending: "POST /api/v1/products HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                                  + "Authorization: Bearer \(adminToken)\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"ti")
+            let started = Date()
+            for index in 0..<40 where !trickle.closed.withLock({ $0 }) {
+                trickle.send("X-Slow-\(index): 1\r\n")
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(try await trickle.waitUntilClosed(seconds: 1))
+            #expect(Date().timeIntervalSince(started) < 2.5, "closed by the header timeout, not after the trickle")
+            #expect(!trickle.received.withLock { $0.contains("200 OK") })
+            #expect(try await stalled.waitUntilClosed(seconds: 3))
+            #expect(try await Self.healthz(port: port) < 0.5)
+        }
+    }
+
+    /// A request being answered is never cut: an event stream outlives every timeout.
+    @Test func aLiveStreamIsNotClosed() async throws {
+        try await Self.withServer(limits: Self.limits()) { client, port in
+            let (campaign, _, _) = try await client.groupCampaign(size: 2)
+            let (group, _) = try await client.openGroup(campaign)
+            let reader = try RawStreamReader(port: port, path: "/api/v1/groups/\(group)/events")
+            #expect(try await reader.waitFor("event: reserved"))
+            try await Task.sleep(for: .seconds(2))
+            #expect(!reader.closed.withLock { $0 })
+            reader.stop()
+        }
+    }
+
+    /// One address holds at most its limit of connections; a further one is closed at once, and
+    /// a place frees when a connection ends.
+    @Test func connectionsPerAddressAreCapped() async throws {
+        try await Self.withServer(limits: Self.limits(perAddress: 3)) { _, port in
+            let held = try (0..<3).map { _ in try RawStreamReader(port: port, sending: "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n") }
+            for reader in held { #expect(try await reader.waitFor(#"{"status":"ok"}"#)) }
+            let refused = try RawStreamReader(port: port, sending: "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            #expect(try await refused.waitUntilClosed(seconds: 2))
+            #expect(!refused.received.withLock { $0.contains("200 OK") })
+            held[0].stop()
+            try await Task.sleep(for: .milliseconds(200))
+            let later = try RawStreamReader(port: port, sending: "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            #expect(try await later.waitFor(#"{"status":"ok"}"#))
+            for reader in held { reader.stop() }
+        }
+    }
+}
