@@ -59,7 +59,7 @@ func httpServer(_ tuike: TuikeApp, limits: ConnectionLimits = .init(), logger: L
     let perAddress = ConnectionsPerAddress(limit: limits.perAddress, exempt: tuike.trustedProxies)
     let shared = ClickRedirectHandler.Shared(
         tracking: TrackingController(links: LinkRepository(database: tuike.database), cache: tuike.linkCache, recorder: tuike.clicks,
-                                     trustedProxies: tuike.trustedProxies, clock: tuike.clock),
+                                     trustedProxies: tuike.trustedProxies, flood: tuike.clickFlood, clock: tuike.clock),
         secureCookies: SecureCookieMiddleware(publicURL: tuike.publicURL), metrics: ClickRedirectMetrics(), serverName: serverName, logger: logger)
     return .http1(configuration: .init(additionalChannelHandlers: [
         ConnectionCap(registry: perAddress, logger: logger), ConnectionGuard(limits: limits), ClickRedirectHandler(shared: shared),
@@ -104,7 +104,7 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
                                               upline: promotersController, throttle: throttle, clock: tuike.clock)
     applications.addRoutes(to: api)
     LinksController(links: links, cache: tuike.linkCache, stats: stats, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
-    let tracking = TrackingController(links: links, cache: tuike.linkCache, recorder: tuike.clicks, trustedProxies: tuike.trustedProxies, clock: tuike.clock)
+    let tracking = TrackingController(links: links, cache: tuike.linkCache, recorder: tuike.clicks, trustedProxies: tuike.trustedProxies, flood: tuike.clickFlood, clock: tuike.clock)
     tracking.addRoutes(to: api)
     router.middlewares.add(RefParameterMiddleware(tracking: tracking))
     if let secret = tuike.sandboxPaymentSecret {

@@ -41,6 +41,8 @@ public struct TuikeApp: Sendable {
             program: ProgramRepository(database: database))
     }
     let linkCache = LinkCache()
+    /// Cookie-less repeat clicks per link, address and user agent (a flood counts once).
+    let clickFlood = ClickFlood()
 
     public struct Options: Sendable {
         public var sandbox: Bool

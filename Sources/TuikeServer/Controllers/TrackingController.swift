@@ -11,6 +11,7 @@ struct TrackingController {
     let cache: LinkCache
     let recorder: ClickRecorder
     let trustedProxies: TrustedProxies
+    let flood: ClickFlood
     let clock: any TuikeClock
 
     static let visitorCookie = "tk_vid"
@@ -61,11 +62,18 @@ struct TrackingController {
     func follow(_ link: Link, headers: HTTPFields, remoteIP: String?) -> (click: ClickRecord, headers: HTTPFields) {
         var random = BlockRandom()
         let (visitor, isNew) = Self.visitor(headers, using: &random)
-        let click = makeClick(link: link, visitor: visitor, ip: TuikeRequestContext.clientIP(remoteIP: remoteIP, headers: headers, trusted: trustedProxies),
-                              userAgent: headers[.userAgent], referrer: headers[.referer], using: &random)
+        let ip = TuikeRequestContext.clientIP(remoteIP: remoteIP, headers: headers, trusted: trustedProxies)
+        let click = makeClick(link: link, visitor: visitor, ip: ip, userAgent: headers[.userAgent], referrer: headers[.referer],
+                              isBot: floodFlag(link: link, isNewVisitor: isNew, ip: ip, userAgent: headers[.userAgent]), using: &random)
         var answer: HTTPFields = [.location: Self.destination(link, visitor: visitor, clickID: click.id), .cacheControl: "no-store"]
         if isNew { answer[.setCookie] = Self.cookie(visitor) }
         return (click, answer)
+    }
+
+    /// True (a bot) for a cookie-less click that repeats one from the same address and user agent
+    /// on the link within the dedupe window (`ClickFlood`); nil to let the user agent decide.
+    func floodFlag(link: Link, isNewVisitor: Bool, ip: String?, userAgent: String?) -> Bool? {
+        isNewVisitor && flood.isRepeat(link: link.id, address: ip, userAgent: userAgent, at: clock.now()) ? true : nil
     }
 
     func makeClick(link: Link, visitor: String, ip: String?, userAgent: String?, referrer: String?, isBot: Bool? = nil,
@@ -237,9 +245,10 @@ struct RefParameterMiddleware: RouterMiddleware {
         guard (200..<300).contains(response.status.code), let link = try await tracking.activeLink(code) else { return response }
         var random = BlockRandom()
         let (visitor, isNew) = TrackingController.visitor(request.headers, using: &random)
+        let ip = context.clientIP(request)
         try await tracking.recorder.record(tracking.makeClick(
-            link: link, visitor: visitor, ip: context.clientIP(request), userAgent: request.headers[.userAgent], referrer: request.headers[.referer],
-            using: &random))
+            link: link, visitor: visitor, ip: ip, userAgent: request.headers[.userAgent], referrer: request.headers[.referer],
+            isBot: tracking.floodFlag(link: link, isNewVisitor: isNew, ip: ip, userAgent: request.headers[.userAgent]), using: &random))
         if isNew { response.headers.append(HTTPField(name: .setCookie, value: TrackingController.cookie(visitor))) }
         return response
     }
