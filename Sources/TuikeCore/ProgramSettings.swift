@@ -40,6 +40,13 @@ public struct ProgramSettings: Codable, Equatable, Sendable {
     public var autoApprovePromoters: Bool
     /// Unpaid orders are cancelled this long after creation (and their stock returned).
     public var orderTimeoutSeconds: Int64
+    /// Hosts a link may send visitors to besides the server's own public host: `shop.example.com`,
+    /// or `*.example.com` for every subdomain. Anything else is refused, so `/r/…` is no open
+    /// redirect on the merchant's domain.
+    public var linkHosts: [String]
+    /// Whether webhook endpoints may be on loopback, private or link-local addresses (a merchant
+    /// whose receiver runs beside Tuike). Off, such an endpoint is refused and not delivered to.
+    public var webhooksAllowPrivate: Bool
 
     public init(
         levels: [Int64] = [2000, 500],
@@ -54,8 +61,12 @@ public struct ProgramSettings: Codable, Equatable, Sendable {
         taxMode: TaxMode = .none,
         withdrawal: Withdrawal = Withdrawal(),
         autoApprovePromoters: Bool = false,
-        orderTimeoutSeconds: Int64 = 1_800
+        orderTimeoutSeconds: Int64 = 1_800,
+        linkHosts: [String] = [],
+        webhooksAllowPrivate: Bool = false
     ) {
+        self.linkHosts = linkHosts
+        self.webhooksAllowPrivate = webhooksAllowPrivate
         self.levels = levels
         self.ruleType = ruleType
         self.maxTotalBps = maxTotalBps
@@ -87,6 +98,8 @@ public struct ProgramSettings: Codable, Equatable, Sendable {
         withdrawal = try c.decode(Withdrawal.self, forKey: .withdrawal)
         autoApprovePromoters = try c.decode(Bool.self, forKey: .autoApprovePromoters)
         orderTimeoutSeconds = try c.decodeIfPresent(Int64.self, forKey: .orderTimeoutSeconds) ?? ProgramSettings.defaults.orderTimeoutSeconds
+        linkHosts = try c.decodeIfPresent([String].self, forKey: .linkHosts) ?? []
+        webhooksAllowPrivate = try c.decodeIfPresent(Bool.self, forKey: .webhooksAllowPrivate) ?? false
     }
 
     public static let defaults = ProgramSettings()
@@ -108,6 +121,21 @@ public struct ProgramSettings: Codable, Equatable, Sendable {
         case withdrawal
         case autoApprovePromoters = "auto_approve_promoters"
         case orderTimeoutSeconds = "order_timeout_seconds"
+        case linkHosts = "link_hosts"
+        case webhooksAllowPrivate = "webhooks_allow_private"
+    }
+
+    public static let maxLinkHosts = 50
+
+    /// Whether a link may send visitors to `host` (lower-cased), given the server's own public host.
+    public func allowsLinkHost(_ host: String, publicHost: String?) -> Bool {
+        let host = host.lowercased()
+        if host == publicHost?.lowercased() { return true }
+        return linkHosts.contains { allowed in
+            let allowed = allowed.lowercased()
+            if allowed.hasPrefix("*.") { return host.hasSuffix(allowed.dropFirst(1)) }
+            return host == allowed
+        }
     }
 
     /// The JSON keys a client may send, for rejecting misspelt fields instead of ignoring them.
@@ -128,6 +156,14 @@ public struct ProgramSettings: Codable, Equatable, Sendable {
         }
         if !(0...365).contains(freezeDays) { invalid.append("freeze_days must be between 0 and 365") }
         if !(60...604_800).contains(orderTimeoutSeconds) { invalid.append("order_timeout_seconds must be between 60 and 604800") }
+        if linkHosts.count > Self.maxLinkHosts { invalid.append("link_hosts has at most \(Self.maxLinkHosts) hosts") }
+        let hostCharacters = Set("abcdefghijklmnopqrstuvwxyz0123456789-.")
+        for host in linkHosts {
+            let name = host.hasPrefix("*.") ? String(host.dropFirst(2)) : host
+            if !(1...253).contains(name.count) || !name.lowercased().allSatisfy(hostCharacters.contains) || name.hasPrefix(".") || name.hasSuffix(".") || !name.contains(".") {
+                invalid.append("link_hosts: \(host) is not a host name like shop.example.com or *.example.com")
+            }
+        }
         if TimeZone(identifier: timeZone) == nil { invalid.append("time_zone \(timeZone) is not an IANA time zone") }
         if !(1...Money.maxAmount).contains(withdrawal.minAmount) { invalid.append("withdrawal.min_amount must be between 1 and \(Money.maxAmount)") }
         if !(0...Money.fullRate).contains(withdrawal.feeBps) { invalid.append("withdrawal.fee_bps must be between 0 and 10000") }

@@ -46,7 +46,12 @@ public func buildApplication(_ configuration: ServeConfiguration, registry: Prom
     app.addServices(
         DatabaseService(database: database), JobRunnerService(runner: tuike.jobs, logger: logger), tuike.clicks,
         WebhookDeliveryService(
-            delivery: WebhookDelivery(events: EventRepository(database: database), sender: URLSessionWebhookSender(), clock: tuike.clock),
+            delivery: WebhookDelivery(
+                events: EventRepository(database: database),
+                sender: GuardedWebhookSender(inner: URLSessionWebhookSender()) {
+                    try await ProgramRepository(database: database).current().webhooksAllowPrivate
+                },
+                clock: tuike.clock),
             logger: logger))
     return (app, startup)
 }
@@ -103,7 +108,7 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     let applications = ApplicationsController(promoters: promoters, agreements: AgreementRepository(database: tuike.database), program: program,
                                               upline: promotersController, throttle: throttle, clock: tuike.clock)
     applications.addRoutes(to: api)
-    LinksController(links: links, cache: tuike.linkCache, stats: stats, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
+    LinksController(links: links, cache: tuike.linkCache, stats: stats, program: program, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     let tracking = TrackingController(links: links, cache: tuike.linkCache, recorder: tuike.clicks, trustedProxies: tuike.trustedProxies, flood: tuike.clickFlood, clock: tuike.clock)
     tracking.addRoutes(to: api)
     router.middlewares.add(RefParameterMiddleware(tracking: tracking))
@@ -112,7 +117,7 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
             .addRoutes(to: api)
     }
     CouponsController(coupons: CouponRepository(database: tuike.database), clock: tuike.clock).addRoutes(to: api)
-    EventsController(events: EventRepository(database: tuike.database), clock: tuike.clock).addRoutes(to: api)
+    EventsController(events: EventRepository(database: tuike.database), program: program, clock: tuike.clock).addRoutes(to: api)
     RanksController(ranks: RankRepository(database: tuike.database), program: program, clock: tuike.clock).addRoutes(to: api)
     OrdersController(
         placement: tuike.orderPlacement, orders: OrderRepository(database: tuike.database), refunds: RefundRepository(database: tuike.database),

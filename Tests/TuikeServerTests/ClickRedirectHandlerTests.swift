@@ -98,6 +98,7 @@ import TuikeTestSupport
     /// A link's target learns the visitor and the click, as through the router.
     @Test func targetsLearnTheVisitorAndTheClick() async throws {
         try await Self.withLiveApp(.sqlite) { client, tuike, log async throws in
+            _ = try await client.send(.put, "/api/v1/program", body: #"{"link_hosts":["shop.example.com"]}"#)
             let (code, _) = try await Self.link(client, to: "https://shop.example.com/course?id=7")
             _ = try await client.send(.get, "/r/\(code)", headers: Self.browser)
             let answer = try await client.send(.get, "/r/\(code)", headers: Self.browser)

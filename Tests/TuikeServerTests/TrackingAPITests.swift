@@ -84,6 +84,19 @@ import TuikeTestSupport
             let promoter = try await client.createPromoter("A")["id"] as! String
             expectError(try await client.createLink(promoter: promoter, to: "javascript:alert(1)"), .unprocessableContent, "validation_failed")
             expectError(try await client.createLink(promoter: promoter, to: "//evil.example"), .unprocessableContent, "validation_failed")
+            // Links stay on the merchant's sites: this server's host and the program's link_hosts.
+            let hostile = ["https://example.com/phish", "http://evil.com#@shop.example.com", #"https://shop.example.com\\@evil.com/"#,
+                           "https://user@shop.example.com/", "https://shop.example.com.evil.com/", "https://shop.example.com /x"]
+            for target in hostile + ["https://shop.example.com/course"] {
+                expectError(try await client.createLink(promoter: promoter, to: target), .unprocessableContent, "validation_failed")
+            }
+            #expect(try await client.createLink(promoter: promoter, to: "http://localhost:8080/p/x").status == .created, "this server's own host")
+            let settings = try await client.send(.put, "/api/v1/program", body: #"{"link_hosts":["shop.example.com","*.cdn.example.net"]}"#)
+            #expect(settings.status == .ok && settings.json["link_hosts"] as? [String] == ["shop.example.com", "*.cdn.example.net"])
+            expectError(try await client.send(.put, "/api/v1/program", body: #"{"link_hosts":["not a host"]}"#), .unprocessableContent, "validation_failed")
+            for target in hostile { expectError(try await client.createLink(promoter: promoter, to: target), .unprocessableContent, "validation_failed") }
+            #expect(try await client.createLink(promoter: promoter, to: "https://img.cdn.example.net/a").status == .created)
+            expectError(try await client.createLink(promoter: promoter, to: "https://cdn.example.net.evil.com/a"), .unprocessableContent, "validation_failed")
             let code = try await client.createLink(promoter: promoter, to: "https://shop.example.com/course?id=7").json["code"] as! String
             let redirect = try await client.send(.get, "/r/\(code)", headers: [.userAgent: "Googlebot/2.1"])
             let location = try #require(redirect.headers[.location])

@@ -6,6 +6,7 @@ import TuikeStore
 /// Events of the outbox and the webhook endpoints that receive them (F12).
 struct EventsController {
     let events: EventRepository
+    let program: ProgramRepository
     let clock: any TuikeClock
 
     /// Every type the outbox writes (a test checks the demo's events against it): webhook
@@ -121,7 +122,10 @@ struct EventsController {
     @Sendable func create(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         try context.requireAdmin()
         let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context, allowedFields: ["url", "event_types"])
-        try LinksController.validateTarget(body.url)
+        let target = try WebTarget(body.url, field: "url")
+        if !(try await program.current().webhooksAllowPrivate), WebhookAddresses.isLocal(host: target.host) {
+            throw TuikeError.validation("url points at a loopback, private or link-local address; the program's webhooks_allow_private allows that")
+        }
         let types = body.eventTypes ?? ["*"]
         guard !types.isEmpty, types.allSatisfy({ $0 == "*" || Self.types.contains($0) }) else {
             throw TuikeError.validation("event_types must be * or some of: \(Self.types.joined(separator: ", "))")

@@ -8,6 +8,7 @@ struct LinksController {
     let links: LinkRepository
     let cache: LinkCache
     let stats: TrafficStats
+    let program: ProgramRepository
     let publicURL: String
     let clock: any TuikeClock
 
@@ -61,7 +62,13 @@ struct LinksController {
         try context.requirePrincipal()
         let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context, allowedFields: ["promoter_id", "product_id", "to"])
         try context.requireSelfOrAdmin(body.promoterId)
-        if let to = body.to { try Self.validateTarget(to) }
+        if let to = body.to {
+            let target = try WebTarget(to, field: "to")
+            let settings = try await program.current()
+            guard settings.allowsLinkHost(target.host, publicHost: WebTarget.host(of: publicURL)) else {
+                throw TuikeError.validation("to must be on this site or a host in the program's link_hosts; \(target.host) is not")
+            }
+        }
         let link = try await links.create(promoterID: body.promoterId, productID: body.productId, targetURL: body.to, at: clock.now())
         return try JSONOutput.response(LinkView(link, publicURL: publicURL), status: .created)
     }
@@ -78,10 +85,4 @@ struct LinksController {
         return try JSONOutput.response(Page(fetched: fetched.map { LinkView($0, publicURL: publicURL) }, limit: page.limit, id: \.id))
     }
 
-    /// A link target must be an absolute http(s) URL: never `javascript:` or a protocol-relative trick.
-    static func validateTarget(_ text: String) throws(TuikeError) {
-        guard text.count <= 2_000, let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(),
-              scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty
-        else { throw .validation("to must be an absolute http(s) URL on the merchant's site") }
-    }
 }

@@ -72,6 +72,10 @@ struct ProgramController {
         ])),
         ("auto_approve_promoters", Schemas.boolean),
         ("order_timeout_seconds", Schemas.integer(in: 60...604_800, "Unpaid orders are cancelled after this.")),
+        ("link_hosts", Schemas.array(Schemas.text(1...255, "A host like shop.example.com, or *.example.com for its subdomains."),
+                                     maxItems: ProgramSettings.maxLinkHosts,
+                                     "Where links may send visitors besides this server's public host; anything else is refused.")),
+        ("webhooks_allow_private", ["type": "boolean", "description": "Allow webhook endpoints on loopback, private or link-local addresses."] as JSONValue),
     ], required: ["levels", "rule_type", "max_total_bps", "attribution_model", "window_days", "binding_days", "freeze_days",
                   "settlement_cycle", "time_zone", "tax_mode", "withdrawal", "auto_approve_promoters", "order_timeout_seconds"])
 }
