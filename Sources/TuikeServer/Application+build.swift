@@ -144,7 +144,7 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     GroupCampaignsController(campaigns: groupCampaigns, groups: groupRepository, products: ProductRepository(database: tuike.database),
                              publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     StorefrontController(products: ProductRepository(database: tuike.database), campaigns: groupCampaigns, groups: groupRepository,
-                         placement: tuike.orderPlacement, forms: forms, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
+                         placement: tuike.orderPlacement, forms: forms, holds: UnpaidHolds(database: tuike.database), program: program, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     let inProcess = InProcessAPI()
     PortalController(sessions: SessionRepository(database: tuike.database, cipher: tuike.cipher), promoters: promoters, links: links,
                      commissions: commissions, settlements: SettlementRepository(database: tuike.database), withdrawals: withdrawals,

@@ -124,6 +124,7 @@ public enum Migrations {
         Migration(version: 12, name: "web_sessions_by_subject", statements: [
             "CREATE INDEX web_sessions_by_subject ON web_sessions (kind, subject_id)",
         ]),
+        UnpaidHolds.migration,
     ]
 }
 

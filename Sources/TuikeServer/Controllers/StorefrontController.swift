@@ -14,6 +14,8 @@ struct StorefrontController {
     let groups: GroupRepository
     let placement: OrderPlacement
     let forms: FormReplay
+    let holds: UnpaidHolds
+    let program: ProgramRepository
     let publicURL: String
     let clock: any TuikeClock
 
@@ -119,14 +121,14 @@ struct StorefrontController {
     }
 
     @Sendable func buy(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        try await checkout(request, context: context) { buyer, visitor in
+        try await checkout(request, context: context, productID: { try context.parameters.require("id") }) { buyer, visitor in
             let id = try context.parameters.require("id")
             return try await placement.place(.init(buyerID: buyer, items: [(id, Int64(1))], visitorID: visitor), at: clock.now()).0.id
         }
     }
 
     @Sendable func openGroup(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        try await checkout(request, context: context) { buyer, visitor in
+        try await checkout(request, context: context, productID: { try context.parameters.require("id") }) { buyer, visitor in
             let id = try context.parameters.require("id")
             let now = clock.now()
             guard let campaign = try await campaign(for: id, at: now) else {
@@ -137,19 +139,31 @@ struct StorefrontController {
     }
 
     @Sendable func join(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        try await checkout(request, context: context) { buyer, visitor in
+        let productID: () async throws -> String = {
+            let id = try context.parameters.require("id")
+            guard let group = try await groups.find(id), let campaign = try await campaigns.find(group.campaignID) else {
+                throw TuikeError.notFound("group", id)
+            }
+            return campaign.productID
+        }
+        return try await checkout(request, context: context, productID: productID, groupID: context.parameters.get("id")) { buyer, visitor in
             let id = try context.parameters.require("id")
             return try await groupCheckout.join(groupID: id, buyerID: buyer, visitorID: visitor, at: clock.now()).order.id
         }
     }
 
     /// A form post that makes an order for the visitor and sends it to the checkout; refusals
-    /// come back as a page with the refusal's status and words.
-    func checkout(_ request: Request, context: TuikeRequestContext,
+    /// come back as a page with the refusal's status and words. The visitor and its address may
+    /// hold only a few unpaid orders (`UnpaidHolds`), so nobody can take all the stock or a
+    /// group's free slots without paying.
+    func checkout(_ request: Request, context: TuikeRequestContext, productID: () async throws -> String, groupID: String? = nil,
                   makeOrder: (_ buyer: String, _ visitor: String) async throws -> String) async throws -> Response {
         let language = Language.of(request)
         func refusal(_ error: TuikeError) -> Response {
-            Templates.message(language == .zh ? "无法完成" : "Not possible", error.message, language: language, status: ErrorResponses.status(of: error.kind))
+            var page = Templates.message(language == .zh ? "无法完成" : "Not possible", error.message, language: language,
+                                         status: ErrorResponses.status(of: error.kind))
+            if let retryAfter = error.retryAfter { page.headers[.retryAfter] = String(retryAfter) }
+            return page
         }
         do {
             let fields = try await Forms.verified(request, context: context)
@@ -157,7 +171,12 @@ struct StorefrontController {
                 do {
                     var random = BlockRandom()
                     let (visitor, isNew) = TrackingController.visitor(request.headers, using: &random)
+                    let address = context.clientIP(request)
+                    try await holds.check(address: address, visitor: visitor, productID: try await productID(), groupID: groupID,
+                                          limits: UnpaidHolds.Limits(),
+                                          retryAfter: try await program.current().orderTimeoutSeconds)
                     let order = try await makeOrder("guest-\(visitor)", visitor)
+                    try await holds.record(orderID: order, address: address)
                     var response = Response.redirect(to: "/pay/\(order)", type: .normal)
                     if isNew { response.headers[.setCookie] = TrackingController.cookie(visitor) }
                     return response
