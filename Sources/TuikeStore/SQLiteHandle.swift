@@ -62,6 +62,10 @@ final class SQLiteHandle: @unchecked Sendable {
         walFrameCount.deallocate()
     }
 
+    /// The raw connection, for SQLite calls this type does not wrap (the online backup); nil once
+    /// closed. Used only by whoever holds the handle, like everything here.
+    var connection: OpaquePointer? { db }
+
     /// From now on `walFrames` follows the write-ahead log after each commit on this connection.
     func trackWALFrames() {
         guard let db else { return }

@@ -12,7 +12,7 @@ struct Tuike: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tuike",
         abstract: "Tuike (推客): distribution and group-buying engine.",
-        subcommands: [Serve.self, Migrate.self, Demo.self, BenchSeed.self, Version.self])
+        subcommands: [Serve.self, Migrate.self, Demo.self, Backup.self, Restore.self, BenchSeed.self, Version.self])
 }
 
 /// Options every command that opens the store shares.
@@ -166,6 +166,33 @@ struct BenchSeed: AsyncParsableCommand {
         try await BenchmarkSeed.pendingCommissions(promoters: promoters, commissions: commissions, eligibleAt: now, now: now, database: database)
         try await database.shutdown()
         say("Seeded \(commissions) pending commissions over \(promoters) promoters.")
+    }
+}
+
+struct Backup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Copy a SQLite database consistently, also while the server runs (PostgreSQL: use pg_dump, see docs/operations.md).")
+    @OptionGroup var store: StoreOptions
+    @Option(help: "Where to write the copy (replaced if it exists).") var to: String
+
+    func run() throws {
+        let source = store.resolvedDatabase
+        guard !source.hasPrefix("postgres") else { throw ValidationError("backup copies SQLite files; for PostgreSQL use pg_dump (docs/operations.md)") }
+        try SQLiteBackup.backup(from: source, to: to)
+        say("Backed up \(source) to \(to).")
+    }
+}
+
+struct Restore: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Replace a SQLite database with a backup; refuses while the database is open.")
+    @OptionGroup var store: StoreOptions
+    @Option(help: "The backup to restore.") var from: String
+
+    func run() throws {
+        let target = store.resolvedDatabase
+        guard !target.hasPrefix("postgres") else { throw ValidationError("restore writes SQLite files; for PostgreSQL use pg_restore (docs/operations.md)") }
+        try SQLiteBackup.restore(from: from, to: target)
+        say("Restored \(from) into \(target).")
     }
 }
 
