@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The click path against the health check, same server, same run (issue 3): GET /r/{code} answers
+# The click path against the health check, same server, same run: GET /r/{code} answers
 # only after the click is committed (SQLite synchronous=FULL, or PostgreSQL), so this measures
 # durable clicks/s. Target: >= 70 % of /healthz requests/s, p99 under 20 ms.
 # Usage: bench/click.sh [database]   ROUNDS=3: health check and clicks alternate, one run of each

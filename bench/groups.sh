@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Group buying under load (issue 6): 1,000 groups of size 3 filled by 64 concurrent clients
+# Group buying under load: 1,000 groups of size 3 filled by 64 concurrent clients
 # (bench/groups.py), then the database is asked whether any group holds more than 3 members.
 # Usage: bench/groups.sh [database]   (GROUPS=, CLIENTS= to change the load)
 cd "$(dirname "$0")/.."

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Paid orders per second through the HTTP API (issue 4): create an attributed order, then pay it,
+# Paid orders per second through the HTTP API: create an attributed order, then pay it,
 # 64 connections; every payment books two commissions and three journal entries durably.
 # Usage: bench/orders.sh [database]   Needs wrk; sqlite3 or psql to count the paid orders.
 # Against pgbench, which uses the Unix socket, give the socket too: postgres://user@/db?host=/tmp&port=5432

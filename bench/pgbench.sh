@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The reference of issue 4's PostgreSQL target: pgbench's TPC-B transactions per second with
+# The reference for PostgreSQL's order throughput: pgbench's TPC-B transactions per second with
 # `-c 16 -j 2`, and PostgreSQL's own CPU per transaction, measured as bench/orders.sh measures it
 # per paid order. Run it just before or after bench/orders.sh on the same server.
 # Usage: bench/pgbench.sh [pgbench connection options…] DBNAME   (initialise once: pgbench -i -s 16 DBNAME)

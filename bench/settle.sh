@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Settlement at scale (issue 5): 1,000,000 pending commissions over 10,000 promoters, settled by
+# Settlement at scale: 1,000,000 pending commissions over 10,000 promoters, settled by
 # one POST /api/v1/settlements (one transaction: statuses, statement lines, 10,000 journal entries,
 # balances). Prints the time and checks that the reconciliation report agrees. Target on SQLite: < 30 s.
 # Usage: bench/settle.sh [database]   (an empty SQLite path or postgres:// URL; default a fresh SQLite file)

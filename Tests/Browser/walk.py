@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The browser test: a real headless Chromium walks the story of issue 7 against a running
+"""The browser test: a real headless Chromium walks the story of a group buy against a running
 `tuike serve --demo --sandbox` (see Tests/Browser/run.sh, which starts one).
 
 A buyer opens a promoter's link and opens a group; a second and a third buyer join from the share

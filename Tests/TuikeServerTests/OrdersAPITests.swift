@@ -40,7 +40,7 @@ import TuikeTestSupport
         }
     }
 
-    /// The flow of issue 4 up to payment: click → order → paid → 10000 / 2500 pending → trial balance zero.
+    /// The order flow up to payment: click → order → paid → 10000 / 2500 pending → trial balance zero.
     @Test(arguments: TestDatabase.available)
     func clickOrderPayCommissions(database kind: TestDatabase) async throws {
         try await withTestApp(kind) { client, tuike async throws in
@@ -264,7 +264,7 @@ import TuikeTestSupport
         return rows?.first
     }
 
-    /// Issue 4's flow to the end: refund 20000 → 6000 / 1500 left → trial balance zero; then the rest.
+    /// The order flow to the end: refund 20000 → 6000 / 1500 left → trial balance zero; then the rest.
     @Test(arguments: TestDatabase.available)
     func partialThenFullRefundReversesCommissions(database kind: TestDatabase) async throws {
         try await withTestApp(kind) { client, _ async throws in

@@ -42,7 +42,7 @@ extension TestClientProtocol {
 }
 
 @Suite struct SettlementAPITests {
-    /// Issue 5's flow under the sandbox clock: paid → 7 days → settlement → available → withdraw →
+    /// Settlement's flow under the sandbox clock: paid → 7 days → settlement → available → withdraw →
     /// approve → paid → trial balance zero, and the reconciliation report agrees.
     @Test(arguments: TestDatabase.available)
     func paidOrderTravelsToThePromotersCard(database kind: TestDatabase) async throws {
