@@ -8,8 +8,12 @@ cd "$(dirname "$0")/.."
 database=${1:-$(mktemp -d)/settle.sqlite}
 promoters=${PROMOTERS:-10000}
 commissions=${COMMISSIONS:-1000000}
-swift build -c release --product tuike >/dev/null
-bin=$(swift build -c release --show-bin-path)/tuike
+if [ -n "${TUIKE_BIN:-}" ]; then
+    bin=$TUIKE_BIN
+else
+    swift build -c release --product tuike >/dev/null
+    bin=$(swift build -c release --show-bin-path)/tuike
+fi
 seed_start=$(date +%s.%N)
 "$bin" bench-seed --database "$database" --promoters "$promoters" --commissions "$commissions" --log-level warning
 echo "seeded in $(awk -v s="$seed_start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }') s"

@@ -10,7 +10,16 @@ import Synchronization
 /// instance) only lets a click count that would otherwise not have.
 public final class ClickFlood: Sendable {
     private struct Key: Hashable { let link: String; let address: String; let userAgent: String }
-    private let firstSeen = Mutex<[Key: Int64]>([:])
+    /// Two generations of first sightings: a key is looked up in both, written to the current one,
+    /// and the current one becomes the previous one every window (or when it is half the
+    /// capacity), so memory stays bounded and no call ever walks the whole map.
+    private struct Generations {
+        var current: [Key: Int64] = [:]
+        var previous: [Key: Int64] = [:]
+        var startedAt: Int64 = .min
+    }
+
+    private let seen = Mutex(Generations())
     private let capacity: Int
     private let window: Int64
 
@@ -21,17 +30,19 @@ public final class ClickFlood: Sendable {
 
     /// Whether a cookie-less click on `link` from `address` with `userAgent` at `now` repeats one
     /// seen within the window (and so is part of a flood). A click with no address is never one.
+    /// IPv6 addresses count by their /64.
     public func isRepeat(link: String, address: String?, userAgent: String?, at now: Instant) -> Bool {
         guard let address else { return false }
-        let key = Key(link: link, address: address, userAgent: userAgent ?? "")
-        return firstSeen.withLock { seen in
-            if let first = seen[key], now.milliseconds - first < window { return true }
-            if seen.count >= capacity {
-                // Forget what has left the window; if everything is recent, start over.
-                seen = seen.filter { now.milliseconds - $0.value < window }
-                if seen.count >= capacity { seen.removeAll(keepingCapacity: true) }
+        let key = Key(link: link, address: AddressRanges.limitKey(address), userAgent: userAgent ?? "")
+        let at = now.milliseconds
+        return seen.withLock { seen in
+            if Money.minus(at, seen.startedAt) >= window || seen.current.count >= capacity / 2 {
+                seen.previous = seen.current
+                seen.current = [:]
+                seen.startedAt = at
             }
-            seen[key] = now.milliseconds
+            if let first = seen.current[key] ?? seen.previous[key], at - first < window { return true }
+            seen.current[key] = at
             return false
         }
     }

@@ -26,14 +26,17 @@ public struct TrustedProxies: Sendable, Equatable {
 
     public func contains(_ address: String) -> Bool { ranges.contains(address) }
 
-    /// The client's address: `peer` itself unless it is a trusted proxy; behind one, the right-most
-    /// `X-Forwarded-For` entry that is not a trusted proxy (all trusted: the left-most), else
-    /// `X-Real-IP`, else the peer. `peer` nil (no socket: an in-process call) believes the headers.
+    /// The client's address: `peer` itself unless it is a trusted proxy. Behind one, `X-Real-IP`
+    /// when the proxy sets it (nginx's usual `proxy_set_header X-Real-IP $remote_addr`: the address
+    /// it saw, which a client cannot choose), else the right-most `X-Forwarded-For` entry that is
+    /// not a trusted proxy (all trusted: the left-most), else the peer. `peer` nil (no socket: an
+    /// in-process call) believes the headers.
     public func client(peer: String?, forwardedFor: String?, realIP: String?) -> String? {
         if let peer, !contains(peer) { return peer }
+        if let realIP = realIP?.trimmedBlanks, !realIP.isEmpty, !contains(realIP) { return realIP }
         let chain = forwardedFor.map { $0.split(separator: ",").map { String($0).trimmedBlanks }.filter { !$0.isEmpty } } ?? []
         if let client = chain.last(where: { !contains($0) }) ?? chain.first { return client }
-        return realIP?.trimmedBlanks ?? peer
+        return peer
     }
 }
 

@@ -64,7 +64,8 @@ func httpServer(_ tuike: TuikeApp, limits: ConnectionLimits = .init(), logger: L
     let perAddress = ConnectionsPerAddress(limit: limits.perAddress, exempt: tuike.trustedProxies)
     let shared = ClickRedirectHandler.Shared(
         tracking: TrackingController(links: LinkRepository(database: tuike.database), cache: tuike.linkCache, recorder: tuike.clicks,
-                                     trustedProxies: tuike.trustedProxies, flood: tuike.clickFlood, clock: tuike.clock),
+                                     trustedProxies: tuike.trustedProxies, flood: tuike.clickFlood,
+                                     program: ProgramRepository(database: tuike.database), publicHost: WebTarget.host(of: tuike.publicURL), clock: tuike.clock),
         secureCookies: SecureCookieMiddleware(publicURL: tuike.publicURL), metrics: ClickRedirectMetrics(), serverName: serverName, logger: logger)
     return .http1(configuration: .init(additionalChannelHandlers: [
         ConnectionCap(registry: perAddress, logger: logger), ConnectionGuard(limits: limits), ClickRedirectHandler(shared: shared),
@@ -109,7 +110,8 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
                                               upline: promotersController, throttle: throttle, clock: tuike.clock)
     applications.addRoutes(to: api)
     LinksController(links: links, cache: tuike.linkCache, stats: stats, program: program, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
-    let tracking = TrackingController(links: links, cache: tuike.linkCache, recorder: tuike.clicks, trustedProxies: tuike.trustedProxies, flood: tuike.clickFlood, clock: tuike.clock)
+    let tracking = TrackingController(links: links, cache: tuike.linkCache, recorder: tuike.clicks, trustedProxies: tuike.trustedProxies, flood: tuike.clickFlood,
+                                     program: ProgramRepository(database: tuike.database), publicHost: WebTarget.host(of: tuike.publicURL), clock: tuike.clock)
     tracking.addRoutes(to: api)
     router.middlewares.add(RefParameterMiddleware(tracking: tracking))
     if let secret = tuike.sandboxPaymentSecret {

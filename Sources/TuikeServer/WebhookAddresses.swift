@@ -17,6 +17,12 @@ enum WebhookAddresses {
         return AddressRanges.local.contains(host)
     }
 
+    /// Whether a resolved address may not be reached: a local one, or one that cannot be read
+    /// (a scoped IPv6 address such as `fe80::1%eth0`).
+    static func isLocalAddress(_ address: String) -> Bool {
+        AddressRanges.bytes(address) == nil || isLocal(host: address)
+    }
+
     /// The addresses `host` resolves to (empty when it does not); getaddrinfo blocks, so it runs
     /// on a Dispatch thread, not on the concurrency pool.
     static func resolve(_ host: String) async -> [String] {
@@ -59,7 +65,9 @@ struct GuardedWebhookSender: WebhookSender {
             }
             if WebhookAddresses.isLocal(host: host) { return (nil, "refused: \(host) is a local address (webhooks_allow_private is off)") }
             let addresses = await resolve(host)
-            if let local = addresses.first(where: { WebhookAddresses.isLocal(host: $0) }) {
+            // Nothing resolved: not sent (the client would resolve it again, perhaps differently).
+            guard !addresses.isEmpty else { return (nil, "refused: \(host) did not resolve") }
+            if let local = addresses.first(where: WebhookAddresses.isLocalAddress) {
                 return (nil, "refused: \(host) resolves to the local address \(local) (webhooks_allow_private is off)")
             }
         }

@@ -13,7 +13,19 @@ protocol WebhookSender: Sendable {
     func send(url: String, body: Data, headers: [String: String]) async -> (status: Int?, error: String?)
 }
 
+/// Posts without following redirects: a 3xx is the endpoint's answer (a failure), never a hop to
+/// another address, which could be one `GuardedWebhookSender` would have refused.
 struct URLSessionWebhookSender: WebhookSender {
+    /// `@unchecked Sendable`: it has no state; URLSession calls it from its delegate queue only.
+    final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+        func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                        newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+            completionHandler(nil)
+        }
+    }
+
+    static let session = URLSession(configuration: .ephemeral, delegate: NoRedirects(), delegateQueue: nil)
+
     func send(url: String, body: Data, headers: [String: String]) async -> (status: Int?, error: String?) {
         guard let target = URL(string: url) else { return (nil, "bad url") }
         var request = URLRequest(url: target, timeoutInterval: 10)
@@ -21,7 +33,7 @@ struct URLSessionWebhookSender: WebhookSender {
         request.httpBody = body
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         do {
-            let (_, response) = try await URLSession.shared.data(for: request)
+            let (_, response) = try await Self.session.data(for: request)
             return ((response as? HTTPURLResponse)?.statusCode, nil)
         } catch {
             return (nil, "\(error)")

@@ -21,10 +21,12 @@ enum LoginThrottleMigration {
 /// under concurrent attempts: each attempt is counted by one upsert that returns the count
 /// *before* the password is checked (or the application is taken), and a success clears it.
 ///
-/// Logins are counted per account *and* address (5 a window), per address (50) and per account
-/// from everywhere (100). Guesses from one address are stopped after five without locking the
-/// account's owner out: the owner logs in from another address, whose pair count is its own.
-/// Only many addresses together (over 100 guesses a window) hold an account back.
+/// Failed logins are counted per account *and* address (5 a window), per address (50) and per
+/// account from everywhere (100), in that order, and an attempt refused by one count is not
+/// counted by the next: guesses from one address stop at five and never reach the account's
+/// count, so they cannot lock the owner out, who logs in from another address with a pair count
+/// of its own. Only guesses from twenty addresses or more hold an account back. IPv6 addresses
+/// count by their /64 (`AddressRanges.limitKey`).
 public struct LoginThrottle: Sendable {
     let database: any Database
     public let perAccountAndAddress: Int64
@@ -49,15 +51,17 @@ public struct LoginThrottle: Sendable {
     /// Counts a login attempt on `account` (e.g. `admin:finance`) from `address`; false when any
     /// count is over its limit in the current window, and then the password must not be checked.
     public func allow(account: String, address: String?, at now: Instant) async throws -> Bool {
-        var limits = [("account:\(account)", perAccount), ("pair:\(account)|\(address ?? "")", perAccountAndAddress)]
+        let address = address.map(AddressRanges.limitKey)
+        var limits = [("pair:\(account)|\(address ?? "")", perAccountAndAddress)]
         if let address { limits.append(("address:\(address)", perAddress)) }
+        limits.append(("account:\(account)", perAccount))
         return try await count(limits, at: now)
     }
 
     /// Counts a public application for `phone` from `address`; false when either is over its limit.
     public func allowApplication(phone: String, address: String?, at now: Instant) async throws -> Bool {
         var limits = [("apply-phone:\(phone)", applicationsPerPhone)]
-        if let address { limits.append(("apply-address:\(address)", applicationsPerAddress)) }
+        if let address { limits.append(("apply-address:\(AddressRanges.limitKey(address))", applicationsPerAddress)) }
         return try await count(limits, at: now)
     }
 
@@ -69,7 +73,6 @@ public struct LoginThrottle: Sendable {
     private func count(_ limits: [(String, Int64)], at now: Instant) async throws -> Bool {
         let windowStart = now.milliseconds - now.milliseconds % (windowSeconds * 1000)
         return try await database.write { db in
-            var allowed = true
             for (subject, limit) in limits {
                 let row = try await db.first("""
                     INSERT INTO login_attempts (subject, window_start, attempts) VALUES (\(bind: Self.digest(subject)), \(bind: windowStart), 1)
@@ -79,17 +82,25 @@ public struct LoginThrottle: Sendable {
                     RETURNING attempts
                     """)
                 let count = try row?.decode(column: "attempts", as: Int64.self) ?? Int64.max
-                allowed = allowed && count <= limit
+                // Refused here: the later counts do not see this attempt.
+                if count > limit { return false }
             }
-            return allowed
+            return true
         }
     }
 
-    /// A successful login from `address`: that pair starts afresh (the account's and the
-    /// address's counts stay, so a success cannot be used to reset someone else's guesses).
+    /// A successful login from `address`: that pair starts afresh, and the attempt is taken back
+    /// from the address's and the account's counts, so that only failures fill them (earlier
+    /// failures stay counted: a success cannot wipe someone else's guesses).
     public func succeeded(account: String, address: String?) async throws {
+        let address = address.map(AddressRanges.limitKey)
         try await database.write { db in
             try await db.execute("DELETE FROM login_attempts WHERE subject = \(bind: Self.digest("pair:\(account)|\(address ?? "")"))")
+            var others = [Self.digest("account:\(account)")]
+            if let address { others.append(Self.digest("address:\(address)")) }
+            try await db.execute("""
+                UPDATE login_attempts SET attempts = attempts - 1 WHERE attempts > 0 AND subject IN (\(SQLList(others.map { SQLBind($0) })))
+                """)
         }
     }
 

@@ -45,10 +45,13 @@ public enum SQLiteBackup {
     /// Whether another process holds `path` open: every SQLite connection in WAL mode keeps a
     /// read lock on byte 128 of the `-shm` file (its "dead man switch") while it is open.
     public static func isOpenElsewhere(_ path: String) -> Bool {
-        let descriptor = open(path + "-shm", O_RDWR)
-        guard descriptor >= 0 else { return false }
+        let descriptor = open(path + "-shm", O_RDONLY)
+        // No -shm file: nobody has the database open in WAL mode. Any other failure to look
+        // counts as "in use": better to refuse a restore than to overwrite a live database.
+        guard descriptor >= 0 else { return errno != ENOENT }
         defer { close(descriptor) }
         var lock = flock()
+        // F_GETLK asks whether a write lock could be taken, whatever this descriptor's mode.
         lock.l_type = Int16(F_WRLCK)
         lock.l_whence = Int16(SEEK_SET)
         lock.l_start = 128
@@ -59,7 +62,9 @@ public enum SQLiteBackup {
 
     static func isTuikeDatabase(_ path: String) throws -> Bool {
         guard FileManager.default.fileExists(atPath: path) else { return false }
-        let handle = try SQLiteHandle(path: path)
+        // Read-only, so checking a backup never writes beside it (and works on read-only media).
+        let encoded = path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "?#"))) ?? path
+        let handle = try SQLiteHandle(path: "file:\(encoded)?mode=ro")
         defer { handle.close() }
         var found = false
         do {
@@ -76,6 +81,8 @@ public enum SQLiteBackup {
     private static func copy(from source: String, to destination: String) throws {
         if !FileManager.default.fileExists(atPath: destination) {
             FileManager.default.createFile(atPath: destination, contents: nil, attributes: [.posixPermissions: 0o600])
+        } else {
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: destination)
         }
         let from = try SQLiteHandle(path: source)
         defer { from.close() }

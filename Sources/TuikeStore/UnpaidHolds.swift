@@ -25,6 +25,7 @@ public struct UnpaidHolds: Sendable {
 
     /// Refuses (429 `too_many_unpaid_orders`) when taking one more would pass a limit.
     public func check(address: String?, visitor: String, productID: String, groupID: String? = nil, limits: Limits, retryAfter: Int64) async throws {
+        let address = address.map(AddressRanges.limitKey)
         let counts = try await database.read { db in
             try await db.first("""
                 SELECT (SELECT COUNT(*) FROM orders WHERE status = 'pending_payment' AND client_ip = \(bind: address)) AS by_address,
@@ -46,9 +47,9 @@ public struct UnpaidHolds: Sendable {
         }
     }
 
-    /// Notes where a storefront order came from, for the limits above.
+    /// Notes where a storefront order came from, for the limits above (IPv6 by its /64).
     public func record(orderID: String, address: String?) async throws {
-        guard let address else { return }
+        guard let address = address.map(AddressRanges.limitKey) else { return }
         try await database.write { db in try await db.execute("UPDATE orders SET client_ip = \(bind: address) WHERE id = \(bind: orderID)") }
     }
 

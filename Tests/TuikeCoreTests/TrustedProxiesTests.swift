@@ -10,6 +10,8 @@ import Testing
         #expect(loopback.client(peer: "::1", forwardedFor: "203.0.113.5", realIP: nil) == "203.0.113.5")
         #expect(loopback.client(peer: "::ffff:127.0.0.1", forwardedFor: nil, realIP: "203.0.113.9") == "203.0.113.9")
         #expect(loopback.client(peer: "127.0.0.1", forwardedFor: nil, realIP: nil) == "127.0.0.1")
+        // nginx with only `X-Real-IP $remote_addr` passes a client's own X-Forwarded-For through.
+        #expect(loopback.client(peer: "127.0.0.1", forwardedFor: "6.6.6.6", realIP: "203.0.113.5") == "203.0.113.5")
         #expect(loopback.client(peer: "198.51.100.1", forwardedFor: "1.1.1.1", realIP: "2.2.2.2") == "198.51.100.1", "not a proxy: headers ignored")
 
         let chain = try TrustedProxies(parsing: "127.0.0.1/8, 10.0.0.0/8,2001:db8::/32")
@@ -24,6 +26,15 @@ import Testing
     @Test(arguments: ["10.0.0.0/33", "nonsense", "1.2.3.4/-1", "::1/129", "10.0.0.0/x"])
     func badListsAreRefused(_ list: String) {
         #expect(throws: TuikeError.self) { try TrustedProxies(parsing: list) }
+    }
+
+    @Test func ipv6AddressesAreLimitedByTheirSlash64() {
+        #expect(AddressRanges.limitKey("2001:db8:1:2:aaaa::1") == "2001:db8:1:2::/64")
+        #expect(AddressRanges.limitKey("2001:db8:1:2:bbbb::9") == AddressRanges.limitKey("2001:db8:1:2:aaaa::1"))
+        #expect(AddressRanges.limitKey("203.0.113.5") == "203.0.113.5")
+        #expect(AddressRanges.limitKey("::ffff:203.0.113.5") == "::ffff:203.0.113.5", "a mapped IPv4 address is not grouped")
+        #expect(throws: TuikeError.self) { try AddressRanges(parsing: "/") }
+        #expect(throws: TuikeError.self) { try AddressRanges(parsing: "10.0.0.0/") }
     }
 
     @Test func prefixesMatchBitByBit() throws {

@@ -81,14 +81,15 @@ struct ApplicationsController {
         static let fields: Set<String> = ["name", "phone", "invite_code", "agreement_version", "signed_name"]
     }
 
-    struct ApplicationView: Encodable { let id: String; let status: String; let inviteCode: String }
+    /// No invite code here: a made-up one (for a taken phone) could be told apart by using it.
+    /// The new promoter finds its code in the portal.
+    struct ApplicationView: Encodable { let id: String; let status: String }
 
     @Sendable func apply(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(ApplyRequest.self, from: request, context: context, allowedFields: ApplyRequest.fields)
         let submitted = try await submit(name: body.name, phone: body.phone, inviteCode: body.inviteCode, agreementVersion: body.agreementVersion,
                                          signedName: body.signedName, ip: context.clientIP(request), userAgent: request.headers[.userAgent])
-        return try JSONOutput.response(ApplicationView(id: submitted.id, status: submitted.status.rawValue, inviteCode: submitted.inviteCode),
-                                       status: .created)
+        return try JSONOutput.response(ApplicationView(id: submitted.id, status: submitted.status.rawValue), status: .created)
     }
 
     /// What an applicant is told. For a phone that is already a promoter's, `promoter` is nil and
@@ -97,7 +98,6 @@ struct ApplicationsController {
     struct Submitted {
         let id: String
         let status: Promoter.Status
-        let inviteCode: String
         let promoter: Promoter?
     }
 
@@ -105,7 +105,7 @@ struct ApplicationsController {
     /// phone and per address). The portal asks before it spends a bcrypt hash on the password.
     func admit(phone: String, ip: String?) async throws {
         let now = clock.now()
-        guard try await throttle.allowApplication(phone: phone.filter(\.isNumber), address: ip, at: now) else {
+        guard try await throttle.allowApplication(phone: Phone.normalize(phone) ?? phone, address: ip, at: now) else {
             throw TuikeError.rateLimited("too many applications from this address or for this phone", retryAfter: throttle.retryAfter(at: now))
         }
     }
@@ -122,16 +122,17 @@ struct ApplicationsController {
         guard let currentAgreement = try await agreements.current(), currentAgreement.version == agreementVersion else {
             throw TuikeError.validation("agreement_version must be the current agreement's version")
         }
-        let parentID = try await upline.resolveUpline(parentID: nil, inviteCode: inviteCode)
+        // Admitted before the invite code is looked up, so codes cannot be tried without limit.
         if !admitted { try await admit(phone: phone, ip: ip) }
+        let parentID = try await upline.resolveUpline(parentID: nil, inviteCode: inviteCode)
         let autoApprove = try await program.current().autoApprovePromoters
         let acceptance = PromoterRepository.AgreementAcceptance(version: agreementVersion, signedName: signed, ip: ip, userAgent: userAgent)
         do {
             let promoter = try await promoters.create(
                 .init(name: name, phone: phone, status: autoApprove ? .active : .applied, parentID: parentID, acceptance: acceptance), at: now)
-            return Submitted(id: promoter.id, status: promoter.status, inviteCode: promoter.inviteCode, promoter: promoter)
+            return Submitted(id: promoter.id, status: promoter.status, promoter: promoter)
         } catch let error as TuikeError where error.code == "phone_taken" {
-            return Submitted(id: Identifier.make("prm", at: now), status: autoApprove ? .active : .applied, inviteCode: InviteCode.make(), promoter: nil)
+            return Submitted(id: Identifier.make("prm", at: now), status: autoApprove ? .active : .applied, promoter: nil)
         }
     }
 

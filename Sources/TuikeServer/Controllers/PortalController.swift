@@ -85,7 +85,9 @@ struct PortalController {
         let fields = try await Forms.verified(request, context: context)
         let phone = fields["phone"] ?? ""
         let address = context.clientIP(request)
-        guard try await throttle.allow(account: "promoter:\(phone)", address: address, at: clock.now()) else {
+        // Counted by the number itself, however it was written ("138 0000 0000", "+86…").
+        let account = "promoter:\(Phone.normalize(phone) ?? phone)"
+        guard try await throttle.allow(account: account, address: address, at: clock.now()) else {
             return Self.form(request, error: Language.of(request).strings["login_throttled"], phone: phone, status: .tooManyRequests)
         }
         // An unknown phone costs the same bcrypt check as a known one (`verify` with no hash).
@@ -93,7 +95,7 @@ struct PortalController {
         guard try await passwords.verify(fields["password"] ?? "", hash: found?.hash), let found, found.status == "active" else {
             return Self.form(request, error: Language.of(request).strings["login_failed"], phone: phone, status: .unauthorized)
         }
-        try await throttle.succeeded(account: "promoter:\(phone)", address: address)
+        try await throttle.succeeded(account: account, address: address)
         return WebSessions.signedIn(token: try await sessions.open(kind: "promoter", subjectID: found.promoterID, at: clock.now()), to: "/me")
     }
 
@@ -134,14 +136,11 @@ struct PortalController {
                 name: fields["name"] ?? "", phone: fields["phone"] ?? "", inviteCode: invite.isEmpty ? nil : invite,
                 agreementVersion: fields["agreement_version"] ?? "", signedName: fields["signed_name"] ?? "",
                 ip: address, userAgent: request.headers[.userAgent], admitted: true)
-            guard let promoter = submitted.promoter else {
-                return Templates.message(language.strings["applied"], language.strings["applied_message"], language: language, status: .ok)
-            }
-            try await sessions.setPassword(promoterID: promoter.id, hash: hash)
-            if promoter.status == .active {
-                return WebSessions.signedIn(token: try await sessions.open(kind: "promoter", subjectID: promoter.id, at: clock.now()), to: "/me")
-            }
-            return Templates.message(language.strings["applied"], language.strings["applied_message"], language: language, status: .ok)
+            if let promoter = submitted.promoter { try await sessions.setPassword(promoterID: promoter.id, hash: hash) }
+            // One answer whether the phone was free or a promoter's already (then nothing was
+            // stored), so the form tells nobody whose number it is; an approved applicant logs in.
+            let message = submitted.status == .active ? "applied_active_message" : "applied_message"
+            return Templates.message(language.strings["applied"], language.strings[message], language: language, status: .ok)
         } catch let error as TuikeError {
             var form = fields
             form["password"] = nil

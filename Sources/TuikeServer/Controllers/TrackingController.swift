@@ -12,6 +12,9 @@ struct TrackingController {
     let recorder: ClickRecorder
     let trustedProxies: TrustedProxies
     let flood: ClickFlood
+    let program: ProgramRepository
+    /// The host of the server's public URL, where links may always send visitors.
+    let publicHost: String?
     let clock: any TuikeClock
 
     static let visitorCookie = "tk_vid"
@@ -42,8 +45,19 @@ struct TrackingController {
     /// The active link for a code, or nil: unknown and disabled links look the same to the public.
     func activeLink(_ code: String) async throws -> Link? {
         guard code.count <= Self.maxCodeLength else { return nil }
-        let link = try await cache.link(code: code) { try await links.find(code: code) }
+        let link = try await cache.link(code: code) { try await links.find(code: code).asyncFlatMap { try await confined($0) } }
         return link?.status == .active ? link : nil
+    }
+
+    /// A link whose target is not on the merchant's sites (made before `link_hosts` existed, or
+    /// its host removed from them since) sends visitors to its product page or the storefront
+    /// instead: `/r/…` never redirects off the merchant's sites. Read when the link is cached.
+    func confined(_ link: Link) async throws -> Link {
+        guard let target = link.targetURL else { return link }
+        let settings = try await program.current()
+        if let parsed = try? WebTarget(target, field: "to"), settings.allowsLinkHost(parsed.host, publicHost: publicHost) { return link }
+        return Link(id: link.id, code: link.code, promoterID: link.promoterID, productID: link.productID, targetURL: nil, status: link.status,
+                    createdAt: link.createdAt)
     }
 
     /// Most clicks never reach this handler: `ClickRedirectHandler` answers them in the channel
@@ -65,7 +79,8 @@ struct TrackingController {
         let ip = TuikeRequestContext.clientIP(remoteIP: remoteIP, headers: headers, trusted: trustedProxies)
         let click = makeClick(link: link, visitor: visitor, ip: ip, userAgent: headers[.userAgent], referrer: headers[.referer],
                               isBot: floodFlag(link: link, isNewVisitor: isNew, ip: ip, userAgent: headers[.userAgent]), using: &random)
-        var answer: HTTPFields = [.location: Self.destination(link, visitor: visitor, clickID: click.id), .cacheControl: "no-store"]
+        var answer: HTTPFields = [.location: Self.destination(link, visitor: visitor, clickID: click.id), .cacheControl: "no-store",
+                                  .xContentTypeOptions: "nosniff"]
         if isNew { answer[.setCookie] = Self.cookie(visitor) }
         return (click, answer)
     }

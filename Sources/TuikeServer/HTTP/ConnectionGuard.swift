@@ -105,14 +105,24 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) {
-            unanswered = max(0, unanswered - 1)
-            if unanswered == 0, phase == .answering {
-                phase = .idle
-                arm(limits.idleTimeout)
-            }
+        guard case .end = unwrapOutboundIn(data) else {
+            context.write(data, promise: promise)
+            return
         }
-        context.write(data, promise: promise)
+        // The answer counts as given once its end has reached the socket, not when it is queued:
+        // a client slowly reading a large answer is still being answered.
+        let written = context.eventLoop.makePromise(of: Void.self)
+        written.futureResult.assumeIsolated().whenComplete { [weak self] _ in self?.answerWritten() }
+        if let promise { written.futureResult.cascade(to: promise) }
+        context.write(data, promise: written)
+    }
+
+    private func answerWritten() {
+        unanswered = max(0, unanswered - 1)
+        if unanswered == 0, phase == .answering {
+            phase = .idle
+            arm(limits.idleTimeout)
+        }
     }
 
     private func expired() {
@@ -199,7 +209,8 @@ final class ConnectionCap: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        if let address = context.channel.remoteAddress?.ipAddress, !registry.exempt.contains(address) {
+        if let ip = context.channel.remoteAddress?.ipAddress, !registry.exempt.contains(ip) {
+            let address = AddressRanges.limitKey(ip)
             guard registry.take(address) else {
                 logger.notice("connection refused: too many from one address", metadata: ["address": "\(address)", "limit": "\(registry.limit)"])
                 context.close(promise: nil)
