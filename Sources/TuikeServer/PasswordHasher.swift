@@ -11,6 +11,9 @@ import TuikeStore
 final class PasswordHasher: Sendable {
     static let cost: UInt8 = 10
     static let maxWaiting = 32
+    /// One per process: the thread lives as long as the process (an app built and dropped, as
+    /// tests do, would otherwise leave its thread behind).
+    static let shared = PasswordHasher()
 
     private let thread = ExecutorThread(name: "tuike-bcrypt")
     private let waiting = Atomic<Int>(0)
@@ -38,5 +41,4 @@ final class PasswordHasher: Sendable {
         return await withTaskExecutorPreference(thread) { work() }
     }
 
-    deinit { thread.stop() }
 }

@@ -31,7 +31,7 @@ public struct TuikeApp: Sendable {
     let groupRefunds: GroupRefunds
     let tokenCache = TokenCache()
     /// bcrypt for logins and passwords, on its own thread.
-    let passwords = PasswordHasher()
+    let passwords = PasswordHasher.shared
 
     var orderPlacement: OrderPlacement {
         OrderPlacement(

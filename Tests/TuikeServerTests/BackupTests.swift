@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Hummingbird
 import HummingbirdTesting
 import SQLKit
@@ -71,25 +74,56 @@ import TuikeTestSupport
             }
             try await database.shutdown()
 
-            // Another process holding the database open (as a running server would).
-            let holder = Process()
-            holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            holder.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('select count(*) from orders').fetchall(); print('open', flush=True); sys.stdin.read()", path]
-            let output = Pipe()
-            let input = Pipe()
-            holder.standardOutput = output
-            holder.standardInput = input
-            try holder.run()
-            // The holder lets go when its input closes (a signal may be blocked under the test runner).
-            defer { try? input.fileHandleForWriting.close() }
-            _ = output.fileHandleForReading.availableData  // "open": the connection holds the database
+            // Another process holding the database open (as a running server would). Spawned and
+            // waited for with plain system calls: Foundation's Process waits on a run loop that
+            // can starve the test runner's threads.
+            let holder = try HeldOpen(path: path)
             #expect(SQLiteBackup.isOpenElsewhere(path))
             #expect(throws: SQLiteBackup.Failure.self) { try SQLiteBackup.restore(from: backups[0], to: path) }
-            try input.fileHandleForWriting.close()
-            holder.waitUntilExit()
+            holder.release()
             #expect(!SQLiteBackup.isOpenElsewhere(path))
             try SQLiteBackup.restore(from: backups[0], to: path)
             #expect(throws: SQLiteBackup.Failure.self) { try SQLiteBackup.restore(from: "/etc/hostname", to: path) }
         }
+    }
+}
+
+/// A python3 process with a SQLite connection open on a database, until `release`.
+final class HeldOpen {
+    private let pid: pid_t
+    private let input: Int32
+
+    init(path: String) throws {
+        var toChild: [Int32] = [0, 0]
+        var fromChild: [Int32] = [0, 0]
+        guard pipe(&toChild) == 0, pipe(&fromChild) == 0 else { throw POSIXError(.EIO) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
+        posix_spawn_file_actions_addclose(&actions, toChild[1])
+        posix_spawn_file_actions_addclose(&actions, fromChild[0])
+        let script = "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('select count(*) from orders').fetchall(); print('open', flush=True); sys.stdin.read()"
+        let arguments = ["/usr/bin/env", "python3", "-c", script, path]
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for argument in argv { free(argument) } }
+        var child: pid_t = 0
+        guard posix_spawn(&child, "/usr/bin/env", &actions, nil, &argv, environ) == 0 else { throw POSIXError(.EIO) }
+        close(toChild[0])
+        close(fromChild[1])
+        pid = child
+        input = toChild[1]
+        // Wait for "open": the connection then holds the database.
+        var byte: UInt8 = 0
+        while read(fromChild[0], &byte, 1) == 1, byte != UInt8(ascii: "\n") {}
+        close(fromChild[0])
+    }
+
+    /// Lets the process end (its input closes) and reaps it.
+    func release() {
+        close(input)
+        var status: Int32 = 0
+        _ = waitpid(pid, &status, 0)
     }
 }

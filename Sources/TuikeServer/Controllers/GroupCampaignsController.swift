@@ -23,7 +23,7 @@ struct GroupCampaignsController {
         api.add(.get, "/api/v1/group-campaigns/{id}/groups", summary: "Groups of a campaign; `status=forming` lists those with a free slot, soonest to expire first",
                 tag: "Groups", access: .publicAccess, responses: [(200, "Groups.", Schemas.object([("data", Schemas.array(Schemas.ref("Group")))]))],
                 parameters: [Schemas.query("status", Schemas.enumeration(GroupStatus.allCases.map(\.rawValue)), "Default forming (joinable); other statuses need an admin token."),
-                             Schemas.query("limit", Schemas.integer, "At most 100, default 20.")], handler: listGroups)
+                             Schemas.query("limit", Schemas.integer(in: 1...100), "At most 100, default 20.")], handler: listGroups)
         api.add(.get, "/api/v1/group-campaigns/{id}/metrics", summary: "Groups opened, success rate, average order value, new buyers, viral coefficient, refunds",
                 tag: "Groups", access: .admin, responses: [(200, "Metrics.", Schemas.ref("GroupCampaignMetrics"))], handler: metrics)
     }
@@ -36,7 +36,7 @@ struct GroupCampaignsController {
             ("per_user_limit", Schemas.integer(in: GroupCampaign.perUserLimits)), ("max_groups", Schemas.nullable(Schemas.integer(in: 1...GroupCampaign.maxGroupsLimit))),
             ("virtual_success", Schemas.boolean),
             ("payment_timeout_seconds", Schemas.integer(in: GroupCampaign.paymentTimeouts)),
-            ("expiring_soon_seconds", Schemas.integer(atLeast: 60, "Below duration_seconds.")), ("starts_at", Schemas.time), ("ends_at", Schemas.time),
+            ("expiring_soon_seconds", Schemas.integer(in: 60...(GroupCampaign.durations.upperBound - 1), "Below duration_seconds.")), ("starts_at", Schemas.time), ("ends_at", Schemas.time),
             ("status", Schemas.enumeration(GroupCampaign.Status.allCases.map(\.rawValue))),
         ], required: required)
     }
