@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "tuike", targets: ["tuike"]),
+        .executable(name: "tuike-bench", targets: ["tuike-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -81,6 +82,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Benchmark data, kept out of the production binary: `tuike-bench` for bench/, the library for tests.
+        .target(
+            name: "TuikeBench",
+            dependencies: ["TuikeStore", "TuikeCore", .product(name: "SQLKit", package: "sql-kit")],
+            path: "bench/Sources/TuikeBench",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "tuike-bench",
+            dependencies: [
+                "TuikeBench", "TuikeStore", "TuikeCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "bench/Sources/tuike-bench",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "TuikeTestSupport",
             dependencies: ["TuikeStore", "TuikeCore", .product(name: "Logging", package: "swift-log"), .product(name: "SQLKit", package: "sql-kit")],
@@ -94,7 +112,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TuikeStoreTests",
-            dependencies: ["TuikeStore", "TuikeCore", "TuikeTestSupport"],
+            dependencies: ["TuikeStore", "TuikeCore", "TuikeTestSupport", "TuikeBench"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -14,8 +14,11 @@ else
     swift build -c release --product tuike >/dev/null
     bin=$(swift build -c release --show-bin-path)/tuike
 fi
+# The seeding tool is not part of the production binary.
+swift build -c release --product tuike-bench >/dev/null
+seed=$(swift build -c release --show-bin-path)/tuike-bench
 seed_start=$(date +%s.%N)
-"$bin" bench-seed --database "$database" --promoters "$promoters" --commissions "$commissions" --log-level warning
+"$seed" seed-commissions --database "$database" --promoters "$promoters" --commissions "$commissions"
 echo "seeded in $(awk -v s="$seed_start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }') s"
 sleep 1
 set -- "$database"

@@ -12,7 +12,7 @@ struct Tuike: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tuike",
         abstract: "Tuike (推客): distribution and group-buying engine.",
-        subcommands: [Serve.self, Migrate.self, Demo.self, Backup.self, Restore.self, BenchSeed.self, Version.self])
+        subcommands: [Serve.self, Migrate.self, Demo.self, Backup.self, Restore.self, Version.self])
 }
 
 /// Options every command that opens the store shares.
@@ -147,25 +147,6 @@ struct Demo: AsyncParsableCommand {
         try await database.shutdown()
         if let token = startup.generatedAdminToken { say("Admin token (shown once, store it now): \(token)") }
         say(startup.loadedDemo ? "Loaded the demo school." : "The database already has data; nothing loaded.")
-    }
-}
-
-struct BenchSeed: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "bench-seed", abstract: "Fill an empty database with pending commissions for bench/settle.sh, all eligible now.")
-    @OptionGroup var store: StoreOptions
-    @Option(help: "Active promoters to create.") var promoters: Int = 10_000
-    @Option(help: "Pending commissions spread over them.") var commissions: Int = 1_000_000
-
-    func run() async throws {
-        guard promoters > 0, commissions >= promoters else { throw ValidationError("need at least one commission per promoter") }
-        let logger = store.makeLogger()
-        let database = try await StoreFactory.open(store.resolvedDatabase, logger: logger)
-        let now = Instant(Date())
-        try await Migrator(database: database).migrate(now: now.milliseconds)
-        try await BenchmarkSeed.pendingCommissions(promoters: promoters, commissions: commissions, eligibleAt: now, now: now, database: database)
-        try await database.shutdown()
-        say("Seeded \(commissions) pending commissions over \(promoters) promoters.")
     }
 }
 

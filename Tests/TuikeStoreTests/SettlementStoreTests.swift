@@ -1,5 +1,6 @@
 import Testing
 import TuikeCore
+import TuikeBench
 import TuikeStore
 import TuikeTestSupport
 

@@ -125,7 +125,7 @@ import TuikeTestSupport
 
     @Test(arguments: TestDatabase.available)
     func theSchemaRefusesNegativePrices(database kind: TestDatabase) async throws {
-        try await kind.withDatabase { database async throws in
+        _ = try await kind.withDatabase { database async throws in
             await #expect(throws: (any Error).self) {
                 try await ProductRepository(database: database).create(
                     Product(id: "prod_x", title: "x", price: -1, createdAt: Instant(milliseconds: 1), updatedAt: Instant(milliseconds: 1)))

@@ -27,7 +27,7 @@ public final class SQLiteStore: Database {
         // Readable by the owner alone, like the data key: SQLite gives the -wal and -shm files the
         // database file's mode, so creating the file first (0600) covers all three.
         if !path.hasPrefix("file:"), !FileManager.default.fileExists(atPath: path) {
-            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
         }
         let writeConnection = try SQLiteHandle(path: path)
         // 64 MiB of page cache on the writer (default 2 MiB): a settlement batch rewrites a

@@ -1,4 +1,5 @@
 import SQLKit
+import TuikeStore
 import TuikeCore
 
 /// Bulk data for `bench/settle.sh` and the settlement race tests: `promoters` active promoters

@@ -80,7 +80,7 @@ public enum SQLiteBackup {
 
     private static func copy(from source: String, to destination: String) throws {
         if !FileManager.default.fileExists(atPath: destination) {
-            FileManager.default.createFile(atPath: destination, contents: nil, attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(atPath: destination, contents: nil, attributes: [.posixPermissions: 0o600])
         } else {
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: destination)
         }
