@@ -44,7 +44,6 @@ struct AppealsController {
     }
 
     @Sendable func create(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        try context.requirePrincipal()
         let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context, allowedFields: ["commission_id", "message"])
         let message = try Self.text(body.message, field: "message", limit: 2_000)
         guard let commission = try await commissions.find(body.commissionId) else { throw TuikeError.notFound("commission", body.commissionId) }
@@ -62,7 +61,6 @@ struct AppealsController {
     }
 
     @Sendable func show(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        try context.requirePrincipal()
         let id = try context.parameters.require("id")
         guard let appeal = try await appeals.find(id) else { throw TuikeError.notFound("appeal", id) }
         try context.requireSelfOrAdmin(appeal.promoterID)

@@ -1,13 +1,18 @@
 import Hummingbird
+import TuikeCore
 
-/// Who may call an operation; becomes the operation's `security` in the OpenAPI document.
-enum Access: Sendable {
-    case publicAccess, admin, adminOrPromoter
+/// Who may call an operation. The router enforces it before the handler runs (`APIRoutes.add`),
+/// and it becomes the operation's `security` in the OpenAPI document; handlers check only what
+/// depends on the resource (whose link, whose commission).
+enum Access: String, Sendable {
+    /// Anyone. `adminOrPromoter`: any valid token; the handler shows a promoter only its own
+    /// resources. `promoterSelf`: an admin, or the promoter whose id is the path's `{id}`.
+    case publicAccess = "public", admin, adminOrPromoter = "admin_or_promoter", promoterSelf = "promoter_self"
 
     var security: JSONValue {
         switch self {
         case .publicAccess: []
-        case .admin, .adminOrPromoter: [["bearer": []]]
+        case .admin, .adminOrPromoter, .promoterSelf: [["bearer": []]]
         }
     }
 
@@ -16,6 +21,20 @@ enum Access: Sendable {
         case .publicAccess: "Public."
         case .admin: "Admin token."
         case .adminOrPromoter: "Admin token, or the token of the promoter it concerns."
+        case .promoterSelf: "Admin token, or the token of the promoter named in the path."
+        }
+    }
+
+    /// Refuses a caller the access does not admit: 401 without a valid token, 403 for a token of
+    /// the wrong kind or of another promoter.
+    func check(_ context: TuikeRequestContext) throws(TuikeError) {
+        switch self {
+        case .publicAccess: return
+        case .admin: try context.requireAdmin()
+        case .adminOrPromoter: try context.requirePrincipal()
+        case .promoterSelf:
+            guard let id = context.parameters.get("id") else { throw TuikeError(.forbidden, code: "forbidden", "this route names no promoter") }
+            try context.requireSelfOrAdmin(id)
         }
     }
 }
@@ -30,6 +49,8 @@ struct APIOperation: Sendable {
     let request: JSONValue?
     let responses: [(Int, String, JSONValue?)]
     let parameters: [JSONValue]
+    /// For console pages and forms: the console roles that may use them (checked by the console).
+    let consoleRoles: Set<String>?
 }
 
 /// Registers routes on the router and records their documentation in the same call, so the
@@ -43,11 +64,14 @@ final class APIRoutes {
     func add(
         _ method: HTTPRequest.Method, _ path: String, summary: String, tag: String, access: Access,
         request: JSONValue? = nil, responses: [(Int, String, JSONValue?)], parameters: [JSONValue] = [],
-        handler: @escaping @Sendable (Request, TuikeRequestContext) async throws -> Response
+        consoleRoles: Set<String>? = nil, handler: @escaping @Sendable (Request, TuikeRequestContext) async throws -> Response
     ) {
-        router.on(RouterPath(path), method: method, use: handler)
+        router.on(RouterPath(path), method: method) { request, context in
+            try access.check(context)
+            return try await handler(request, context)
+        }
         operations.append(APIOperation(
             method: method, path: path, summary: summary, tag: tag, access: access,
-            request: request, responses: responses, parameters: parameters))
+            request: request, responses: responses, parameters: parameters, consoleRoles: consoleRoles))
     }
 }

@@ -35,7 +35,9 @@ enum OpenAPIDocument {
             "description": .string(operation.access.note),
             "tags": [.string(operation.tag)],
             "security": operation.access.security,
+            "x-access": .string(operation.access.rawValue),
         ]
+        if let roles = operation.consoleRoles { object.set("x-console-roles", .array(roles.sorted().map { .string($0) })) }
         var parameters = operation.parameters
         for name in pathParameters(operation.path) {
             parameters.insert(["name": .string(name), "in": "path", "required": true, "schema": ["type": "string"]], at: 0)

@@ -60,7 +60,6 @@ struct ApplicationsController {
     struct PublishRequest: Decodable { let version: String; let text: String }
 
     @Sendable func publish(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        try context.requireAdmin()
         let body = try await JSONBody.decode(PublishRequest.self, from: request, context: context, allowedFields: ["version", "text"])
         let version = body.version.trimmingCharacters(in: .whitespaces)
         guard !version.isEmpty, version.count <= 40 else { throw TuikeError.validation("version must be 1 to 40 characters") }
@@ -137,7 +136,6 @@ struct ApplicationsController {
     }
 
     @Sendable func pending(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        try context.requireAdmin()
         let page = try PageRequest(request)
         let fetched = try await promoters.list(status: .applied, parentID: nil, limit: page.limit + 1, before: page.cursor)
         return try JSONOutput.response(Page(fetched: fetched.map { PromoterView($0) }, limit: page.limit, id: \.id))

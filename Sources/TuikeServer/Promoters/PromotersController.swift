@@ -26,7 +26,7 @@ struct PromotersController {
                     Schemas.query("parent_id", Schemas.string, "Only the direct downline of this promoter."),
                     Schemas.query("ids", Schemas.string, "Only these promoters: ids separated by commas, at most 100."),
                 ], handler: list)
-        api.add(.get, "/api/v1/promoters/{id}", summary: "Get a promoter", tag: "Promoters", access: .adminOrPromoter,
+        api.add(.get, "/api/v1/promoters/{id}", summary: "Get a promoter", tag: "Promoters", access: .promoterSelf,
                 responses: [(200, "The promoter.", promoter)], handler: get)
         api.add(.post, "/api/v1/promoters/{id}/tokens", summary: "Issue an API token for a promoter", tag: "Promoters", access: .admin,
                 responses: [(201, "The token, shown only now: a replay of the request (Idempotency-Key) answers with token null.",
@@ -48,17 +48,16 @@ struct PromotersController {
                 request: Schemas.object([("parent_id", Schemas.nullable(Schemas.string)), ("reason", Schemas.string)], required: ["parent_id", "reason"]),
                 responses: [(200, "The promoter.", promoter)], handler: setParent)
         api.add(.get, "/api/v1/promoters/{id}/team", summary: "The direct downline with their aggregates", tag: "Promoters",
-                access: .adminOrPromoter, responses: [(200, "A page of team members.", Schemas.page(of: "TeamMember"))],
+                access: .promoterSelf, responses: [(200, "A page of team members.", Schemas.page(of: "TeamMember"))],
                 parameters: Schemas.pagination, handler: team)
         api.add(.get, "/api/v1/promoters/{id}/stats", summary: "Clicks (PV), unique visitors (UV) and bot clicks by day", tag: "Promoters",
-                access: .adminOrPromoter, responses: [(200, "Traffic.", Schemas.ref("Stats"))], parameters: TrafficStats.parameters) { request, context in
+                access: .promoterSelf, responses: [(200, "Traffic.", Schemas.ref("Stats"))], parameters: TrafficStats.parameters) { request, context in
             let id = try context.parameters.require("id")
-            try context.requireSelfOrAdmin(id)
             guard try await promoters.find(id) != nil else { throw TuikeError.notFound("promoter", id) }
             return try await stats.response(for: .promoter(id), request: request)
         }
         api.add(.get, "/api/v1/promoters/{id}/agreements", summary: "The promoter's signed agreements (evidence)", tag: "Promoters",
-                access: .adminOrPromoter, responses: [(200, "Acceptances, oldest first.", Schemas.object([("data", Schemas.array(Schemas.ref("AgreementAcceptance")))]))],
+                access: .promoterSelf, responses: [(200, "Acceptances, oldest first.", Schemas.object([("data", Schemas.array(Schemas.ref("AgreementAcceptance")))]))],
                 handler: acceptances)
         api.add(.get, "/api/v1/promoters/{id}/audit", summary: "The audit trail of a promoter", tag: "Promoters", access: .admin,
                 responses: [(200, "Entries, oldest first.", Schemas.object([("data", Schemas.array(Schemas.ref("AuditEntry")))]))], handler: audit)
@@ -75,7 +74,6 @@ struct PromotersController {
     }
 
     @Sendable func create(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        try context.requireAdmin()
         let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context, allowedFields: CreateRequest.fields)
         try Promoter.validate(name: body.name)
         let parentID = try await resolveUpline(parentID: body.parentId, inviteCode: body.inviteCode)
@@ -93,7 +91,6 @@ struct PromotersController {
     }
 
     @Sendable func list(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        try context.requireAdmin()
         let page = try PageRequest(request)
         let status = try ProductsController.parse(request.uri.queryParameters["status"].map(String.init), as: Promoter.Status.self, field: "status")
         let parentID = request.uri.queryParameters["parent_id"].map(String.init)
@@ -112,7 +109,6 @@ struct PromotersController {
 
     @Sendable func get(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        try context.requireSelfOrAdmin(id)
         guard let promoter = try await promoters.find(id) else { throw TuikeError.notFound("promoter", id) }
         return try JSONOutput.response(try await view(promoter))
     }
@@ -120,7 +116,6 @@ struct PromotersController {
     struct TokenView: Encodable { let token: String; let promoterId: String }
 
     @Sendable func issueToken(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        try context.requireAdmin()
         let id = try context.parameters.require("id")
         guard let promoter = try await promoters.find(id) else { throw TuikeError.notFound("promoter", id) }
         guard promoter.status == .active || promoter.status == .suspended else {
@@ -169,7 +164,6 @@ struct PromotersController {
 
     @Sendable func team(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        try context.requireSelfOrAdmin(id)
         let page = try PageRequest(request)
         guard try await promoters.find(id) != nil else { throw TuikeError.notFound("promoter", id) }
         let members = try await promoters.team(of: id, limit: page.limit + 1, before: page.cursor).map {
@@ -190,7 +184,6 @@ struct PromotersController {
 
     @Sendable func acceptances(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        try context.requireSelfOrAdmin(id)
         guard try await promoters.find(id) != nil else { throw TuikeError.notFound("promoter", id) }
         let rows = try await AgreementRepository(database: database).acceptances(promoterID: id).map {
             AcceptanceView(id: $0.id, version: $0.version, sha256: $0.sha256, signedName: $0.signedName, ip: $0.ip, userAgent: $0.userAgent, acceptedAt: $0.acceptedAt)
@@ -201,7 +194,6 @@ struct PromotersController {
     struct AuditView: Encodable, Sendable { let actor: String; let action: String; let detail: String; let at: Instant }
 
     @Sendable func audit(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        try context.requireAdmin()
         let id = try context.parameters.require("id")
         let entries = try await AuditLog.entries(subject: id, database: database).map { AuditView(actor: $0.actor, action: $0.action, detail: $0.detail, at: $0.at) }
         return try JSONOutput.response(["data": entries])

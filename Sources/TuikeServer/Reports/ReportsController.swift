@@ -33,7 +33,6 @@ struct ReportsController {
                         + (byBatch ? [(404, "Unknown settlement_id.", Schemas.ref("Error"))] : []),
                     parameters: Self.rangeParameters
                         + (byBatch ? [Schemas.query("settlement_id", Schemas.string, "Only this batch's statement lines (the range is then ignored).")] : [])) { request, context in
-                try context.requireAdmin()
                 if byBatch, let id = request.uri.queryParameters["settlement_id"].map(String.init) {
                     guard try await settlements.find(id) != nil else { throw TuikeError.notFound("settlement", id) }
                     let text = try await database.report { [self] in Self.statementsCSV(try await settlements.lines(settlementID: id)) }
@@ -64,7 +63,6 @@ struct ReportsController {
     }
 
     @Sendable func reconcile(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        try context.requireAdmin()
         let (from, to) = try await range(request)
         let report = try await database.report { [reconciliation] in try await reconciliation.report(from: from, to: to) }
         return try JSONOutput.response(ReconciliationView(report))

@@ -21,10 +21,10 @@ struct SettlementsController {
         api.add(.get, "/api/v1/settlements/{id}", summary: "One batch with its lines", tag: "Settlement", access: .admin,
                 responses: [(200, "The batch.", Schemas.ref("Settlement"))], handler: show)
         api.add(.get, "/api/v1/promoters/{id}/statements", summary: "The promoter's statements, newest first", tag: "Settlement",
-                access: .adminOrPromoter, responses: [(200, "A page of statements.", Schemas.page(of: "Statement"))],
+                access: .promoterSelf, responses: [(200, "A page of statements.", Schemas.page(of: "Statement"))],
                 parameters: Schemas.pagination, handler: statements)
         api.add(.get, "/api/v1/promoters/{id}/statements/{settlement_id}", summary: "One statement with its commission lines", tag: "Settlement",
-                access: .adminOrPromoter, responses: [(200, "The statement.", Schemas.ref("Statement"))], handler: statement)
+                access: .promoterSelf, responses: [(200, "The statement.", Schemas.ref("Statement"))], handler: statement)
     }
 
     struct SettleRequest: Decodable {
@@ -33,21 +33,18 @@ struct SettlementsController {
     }
 
     @Sendable func settle(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        try context.requireAdmin()
         let body = try await JSONBody.decode(SettleRequest.self, from: request, context: context, allowedFields: ["period_end"])
         let (batch, created) = try await settlements.settle(periodEnd: body.periodEnd, trigger: .manual, settings: try await program.current(), at: clock.now())
         return try JSONOutput.response(BatchView(batch, lines: try await settlements.lines(settlementID: batch.id)), status: created ? .created : .ok)
     }
 
     @Sendable func list(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        try context.requireAdmin()
         let page = try PageRequest(request)
         let fetched = try await settlements.list(limit: page.limit + 1, before: page.cursor)
         return try JSONOutput.response(Page(fetched: fetched.map { BatchView($0, lines: nil) }, limit: page.limit, id: \.id))
     }
 
     @Sendable func show(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        try context.requireAdmin()
         let id = try context.parameters.require("id")
         guard let batch = try await settlements.find(id) else { throw TuikeError.notFound("settlement", id) }
         return try JSONOutput.response(BatchView(batch, lines: try await settlements.lines(settlementID: id)))
@@ -55,7 +52,6 @@ struct SettlementsController {
 
     @Sendable func statements(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        try context.requireSelfOrAdmin(id)
         let page = try PageRequest(request)
         let fetched = try await settlements.statements(promoterID: id, limit: page.limit + 1, before: page.cursor)
         return try JSONOutput.response(Page(fetched: fetched.map { StatementView($0, lines: nil) }, limit: page.limit, id: \.settlementId))
@@ -64,7 +60,6 @@ struct SettlementsController {
     @Sendable func statement(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let settlementID = try context.parameters.require("settlement_id")
-        try context.requireSelfOrAdmin(id)
         guard let statement = try await settlements.statement(settlementID: settlementID, promoterID: id) else {
             throw TuikeError.notFound("statement", "\(settlementID) of promoter \(id)")
         }

@@ -67,7 +67,6 @@ struct WithdrawalsController {
     }
 
     @Sendable func show(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        try context.requirePrincipal()
         let id = try context.parameters.require("id")
         guard let record = try await withdrawals.find(id) else { throw TuikeError.notFound("withdrawal", id) }
         try context.requireSelfOrAdmin(record.promoterID)
@@ -90,74 +89,5 @@ struct WithdrawalsController {
         guard (1...500).contains(reason.count) else { throw TuikeError.validation("reason must be 1 to 500 characters") }
         let record = try await withdrawals.reject(id, reason: reason, by: PromotersController.actor(admin), at: clock.now())
         return try JSONOutput.response(WithdrawalView(record))
-    }
-}
-
-struct WithdrawalView: Encodable, Sendable {
-    let id: String
-    let promoterId: String
-    let amount: Int64
-    let fee: Int64
-    /// What reaches the promoter: `amount − fee`.
-    let payout: Int64
-    let channel: String
-    @ExplicitNull var account: String?
-    let status: String
-    @ExplicitNull var reason: String?
-    @ExplicitNull var provider: String?
-    @ExplicitNull var providerReference: String?
-    let requestedBy: String
-    @ExplicitNull var decidedBy: String?
-    let requestedAt: Instant
-    @ExplicitNull var decidedAt: Instant?
-    @ExplicitNull var completedAt: Instant?
-
-    init(_ record: WithdrawalRecord) {
-        id = record.id
-        promoterId = record.promoterID
-        amount = record.amount
-        fee = record.fee
-        payout = record.amount - record.fee
-        channel = record.channel
-        account = record.account
-        status = record.status.rawValue
-        reason = record.reason
-        provider = record.provider
-        providerReference = record.providerReference
-        requestedBy = record.requestedBy
-        decidedBy = record.decidedBy
-        requestedAt = record.requestedAt
-        decidedAt = record.decidedAt
-        completedAt = record.completedAt
-    }
-
-    static let schema = Schemas.object([
-        ("id", Schemas.string), ("promoter_id", Schemas.string), ("amount", Schemas.integer), ("fee", Schemas.integer),
-        ("payout", Schemas.money("amount − fee: what reaches the promoter.")),
-        ("channel", Schemas.enumeration(ProgramSettings.Channel.allCases.map(\.rawValue))), ("account", Schemas.nullable(Schemas.string)),
-        ("status", Schemas.enumeration(WithdrawalStatus.allCases.map(\.rawValue))),
-        ("reason", Schemas.nullable(Schemas.string)), ("provider", Schemas.nullable(Schemas.string)),
-        ("provider_reference", Schemas.nullable(Schemas.string)), ("requested_by", Schemas.string), ("decided_by", Schemas.nullable(Schemas.string)),
-        ("requested_at", Schemas.time), ("decided_at", Schemas.nullable(Schemas.time)), ("completed_at", Schemas.nullable(Schemas.time)),
-    ], required: ["id", "promoter_id", "amount", "fee", "status"])
-}
-
-/// `--sandbox` only: tell the sandbox payout provider to fail payouts (or to pay again), so the
-/// `failed` path can be driven over HTTP.
-struct SandboxPayoutsController {
-    let provider: SandboxPayoutProvider
-
-    struct ConfigRequest: Decodable { let fail: Bool; let reason: String? }
-    struct ConfigView: Encodable { @ExplicitNull var failing: String? }
-
-    func addRoutes(to api: APIRoutes) {
-        api.add(.post, "/api/v1/sandbox/payouts", summary: "Make the sandbox payout provider fail (or succeed again)", tag: "Sandbox",
-                access: .admin, request: Schemas.object([("fail", Schemas.boolean), ("reason", Schemas.string)], required: ["fail"]),
-                responses: [(200, "The provider's state.", Schemas.object([("failing", Schemas.nullable(Schemas.string))]))]) { request, context in
-            try context.requireAdmin()
-            let body = try await JSONBody.decode(ConfigRequest.self, from: request, context: context, allowedFields: ["fail", "reason"])
-            provider.fail(with: body.fail ? (body.reason ?? "the sandbox payout provider was told to fail") : nil)
-            return try JSONOutput.response(ConfigView(failing: provider.failureReason))
-        }
     }
 }

@@ -59,7 +59,6 @@ struct LinksController {
     }
 
     @Sendable func create(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        try context.requirePrincipal()
         let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context, allowedFields: ["promoter_id", "product_id", "to"])
         try context.requireSelfOrAdmin(body.promoterId)
         if let to = body.to {
@@ -74,7 +73,6 @@ struct LinksController {
     }
 
     @Sendable func list(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        try context.requirePrincipal()
         let page = try PageRequest(request)
         var promoterID = request.uri.queryParameters["promoter_id"].map(String.init)
         if let own = context.ownPromoterID {

@@ -130,7 +130,6 @@ struct TrackingController {
     /// Server-side tracking: the integrator vouches for the visitor, so without a user agent the
     /// click counts as human; with one, the bot rules apply.
     @Sendable func trackClick(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        try context.requireAdmin()
         let body = try await JSONBody.decode(TrackRequest.self, from: request, context: context,
                                              allowedFields: ["code", "visitor_id", "ip", "user_agent", "referrer"])
         try Self.checkIntegratorVisitor(body.visitorId)

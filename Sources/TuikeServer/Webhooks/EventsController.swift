@@ -37,12 +37,10 @@ struct EventsController {
                 responses: [(201, "The endpoint, with the secret that signs its deliveries.", Schemas.ref("WebhookEndpoint"))], handler: create)
         api.add(.get, "/api/v1/webhook-endpoints", summary: "Webhook endpoints", tag: "Webhooks", access: .admin,
                 responses: [(200, "Endpoints.", Schemas.object([("data", Schemas.array(Schemas.ref("WebhookEndpoint")))]))]) { _, context in
-            try context.requireAdmin()
             return try JSONOutput.response(["data": try await events.endpoints().map(EndpointView.init)])
         }
         api.add(.post, "/api/v1/webhook-endpoints/{id}/disable", summary: "Stop delivering to an endpoint", tag: "Webhooks", access: .admin,
                 responses: [(200, "Disabled.", Schemas.object([("id", Schemas.string), ("status", Schemas.string)]))]) { _, context in
-            try context.requireAdmin()
             let id = try context.parameters.require("id")
             guard try await events.disableEndpoint(id) else { throw TuikeError.notFound("webhook endpoint", id) }
             return try JSONOutput.response(["id": id, "status": "disabled"])
@@ -94,7 +92,6 @@ struct EventsController {
     }
 
     @Sendable func list(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        try context.requireAdmin()
         let page = try PageRequest(request)
         let query = request.uri.queryParameters
         let fetched = try await events.list(type: query["type"].map(String.init), subjectID: query["subject_id"].map(String.init),
@@ -105,7 +102,6 @@ struct EventsController {
     struct AttemptView: Encodable { let endpointId: String; let status: String; let attempts: Int64; @ExplicitNull var lastStatus: Int64?; let nextAttemptAt: Instant }
 
     @Sendable func deliveries(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        try context.requireAdmin()
         let id = try context.parameters.require("id")
         let attempts = try await events.deliveries(eventID: id).map {
             AttemptView(endpointId: $0.endpointID, status: $0.status, attempts: $0.attempts, lastStatus: $0.lastStatus, nextAttemptAt: $0.nextAttemptAt)
@@ -120,7 +116,6 @@ struct EventsController {
     }
 
     @Sendable func create(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        try context.requireAdmin()
         let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context, allowedFields: ["url", "event_types"])
         let target = try WebTarget(body.url, field: "url")
         if !(try await program.current().webhooksAllowPrivate), WebhookAddresses.isLocal(host: target.host) {

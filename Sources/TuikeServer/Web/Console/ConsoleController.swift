@@ -39,7 +39,8 @@ struct ConsoleController {
                 responses: [(200, "HTML.", nil), (303, "To the login form without a session.", nil)], handler: dashboard)
         for page in Self.pages {
             api.add(.get, page.path, summary: "Console: \(page.summary) (HTML; \(page.roles.sorted().joined(separator: ", ")))", tag: "Pages",
-                    access: .publicAccess, responses: [(200, "HTML.", nil), (303, "To the login form without a session.", nil), (403, "Not for this role (HTML).", nil)]) {
+                    access: .publicAccess, responses: [(200, "HTML.", nil), (303, "To the login form without a session.", nil), (403, "Not for this role (HTML).", nil)],
+                    consoleRoles: page.roles) {
                 request, context in try await show(page, request, context: context)
             }
         }
@@ -47,18 +48,18 @@ struct ConsoleController {
             api.add(.post, action.path, summary: "Console: \(action.summary) (form; \(action.roles.sorted().joined(separator: ", ")))", tag: "Pages",
                     access: .publicAccess, responses: [(303, "Back to \(action.back) once the API accepted it.", nil),
                                                        (403, "Not for this role, or the form's CSRF token is wrong (HTML).", nil),
-                                                       (422, "The API refused it: the page again with its message (HTML; also 404, 409).", nil)]) {
+                                                       (422, "The API refused it: the page again with its message (HTML; also 404, 409).", nil)],
+                    consoleRoles: action.roles) {
                 request, context in try await perform(action, request, context: context)
             }
         }
         api.add(.get, "/admin/exports/{name}", summary: "Console: download a CSV export (owner, finance)", tag: "Pages", access: .publicAccess,
-                responses: [(200, "text/csv, as GET /api/v1/exports/{name}.", nil), (403, "Not finance (HTML).", nil)], handler: export)
+                responses: [(200, "text/csv, as GET /api/v1/exports/{name}.", nil), (403, "Not finance (HTML).", nil)], consoleRoles: ConsoleRole.money, handler: export)
     }
 
     struct UserRequest: Decodable { let username: String; let password: String; let role: String }
 
     @Sendable func createUser(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        try context.requireAdmin()
         let body = try await JSONBody.decode(UserRequest.self, from: request, context: context, allowedFields: ["username", "password", "role"])
         guard SessionRepository.roles.contains(body.role) else { throw TuikeError.validation("role must be one of: owner, finance, operator") }
         guard (3...64).contains(body.username.count), body.username.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {

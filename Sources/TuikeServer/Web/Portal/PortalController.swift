@@ -31,7 +31,7 @@ struct PortalController {
 
 
     func addRoutes(to api: APIRoutes) {
-        api.add(.put, "/api/v1/promoters/{id}/password", summary: "Set the promoter's portal password", tag: "Promoters", access: .adminOrPromoter,
+        api.add(.put, "/api/v1/promoters/{id}/password", summary: "Set the promoter's portal password", tag: "Promoters", access: .promoterSelf,
                 request: Schemas.object([("password", Schemas.text(8...72))], required: ["password"]),
                 responses: [(204, "Set.", nil)], handler: setPassword)
         api.add(.get, "/me/login", summary: "Promoter portal: login form (HTML)", tag: "Pages", access: .publicAccess,
@@ -58,7 +58,6 @@ struct PortalController {
 
     @Sendable func setPassword(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        try context.requireSelfOrAdmin(id)
         let body = try await JSONBody.decode(PasswordRequest.self, from: request, context: context, allowedFields: ["password"])
         guard (8...72).contains(body.password.utf8.count) else { throw TuikeError.validation("password must be 8 to 72 bytes") }
         try await sessions.setPassword(promoterID: id, hash: try await passwords.hash(body.password))
