@@ -52,8 +52,8 @@ struct ConsoleBrowser {
             ("state", Product.Status.allCases.map(\.rawValue) + Order.Status.allCases.map(\.rawValue) + Promoter.Status.allCases.map(\.rawValue)
                 + GroupStatus.allCases.map(\.rawValue) + GroupCampaign.Status.allCases.map(\.rawValue)),
             ("trigger", SettlementBatch.Trigger.allCases.map(\.rawValue)),
-            ("appeal", AppealRecord.Status.allCases.map(\.rawValue)),
-            ("commission", CommissionRecord.Status.allCases.map(\.rawValue)),
+            ("appeal", Appeal.Status.allCases.map(\.rawValue)),
+            ("commission", Commission.Status.allCases.map(\.rawValue)),
         ]
         for (prefix, values) in labelled {
             for value in values {

@@ -104,8 +104,8 @@ import TuikeCore
         }
         let payments = [OrderRepository.Payment(paymentID: "pay/1", provider: "sandbox", amount: 1, createdAt: Instant(milliseconds: 0)),
                         OrderRepository.Payment(paymentID: "推", provider: "x", amount: -1, createdAt: Instant(milliseconds: 253_402_300_799_999))]
-        let refunds = [RefundRecord(id: "ref_1", orderID: "ord_1", refundID: nil, amount: 5, reason: nil, createdAt: Instant(milliseconds: 86_400_000)),
-                       RefundRecord(id: "ref_2", orderID: "ord_1", refundID: "r\n2", amount: 6, reason: Self.everyEscape, createdAt: Instant(milliseconds: 1))]
+        let refunds = [Refund(id: "ref_1", orderID: "ord_1", refundID: nil, amount: 5, reason: nil, createdAt: Instant(milliseconds: 86_400_000)),
+                       Refund(id: "ref_2", orderID: "ord_1", refundID: "r\n2", amount: 6, reason: Self.everyEscape, createdAt: Instant(milliseconds: 1))]
         for view in [OrderView(order(true), payments: payments, refunds: refunds), OrderView(order(false), payments: [], refunds: [])] {
             var json = JSONWriter(capacity: 0)
             view.writeJSON(to: &json)

@@ -59,15 +59,15 @@ import TuikeTestSupport
 }
 
 @Suite struct GroupEventCacheTests {
-    static func event(_ seq: Int64) -> GroupEventRecord {
-        GroupEventRecord(groupID: "g", seq: seq, type: "joined", members: seq, reserved: 0, size: 3, status: "forming", createdAt: Instant(milliseconds: seq))
+    static func event(_ seq: Int64) -> GroupEvent {
+        GroupEvent(groupID: "g", seq: seq, type: "joined", members: seq, reserved: 0, size: 3, status: "forming", createdAt: Instant(milliseconds: seq))
     }
 
     /// 200 watchers asking at once cost one query; a later ask within `maxAge` costs none; after
     /// it, one more that asks only for what is new.
     @Test func watchersShareOneQuery() async throws {
         let calls = Mutex<[Int64]>([])
-        let stored = Mutex<[GroupEventRecord]>([Self.event(1), Self.event(2)])
+        let stored = Mutex<[GroupEvent]>([Self.event(1), Self.event(2)])
         let now = Mutex(ContinuousClock.now)
         let cache = GroupEventCache(maxAge: .milliseconds(300), clock: { now.withLock { $0 } }) { _, after in
             calls.withLock { $0.append(after) }
@@ -94,7 +94,7 @@ import TuikeTestSupport
         let now = Mutex(ContinuousClock.now)
         let cache = GroupEventCache(maxAge: .milliseconds(100), idle: .seconds(60), clock: { now.withLock { $0 } }) { group, after in
             calls.withLock { $0[group, default: []].append(after) }
-            return [GroupEventRecord(groupID: group, seq: 1, type: "joined", members: 1, reserved: 0, size: 3, status: "forming",
+            return [GroupEvent(groupID: group, seq: 1, type: "joined", members: 1, reserved: 0, size: 3, status: "forming",
                                      createdAt: Instant(milliseconds: 1))]
         }
         for index in 0...1_000 { _ = try await cache.events(groupID: "g\(index)", after: 0) }

@@ -75,10 +75,18 @@ public struct GroupCampaign: Equatable, Sendable {
 
 /// A group's life: `pending` (the leader has not paid) → `forming` → `succeeded` | `failed`;
 /// `pending` → `cancelled` when the leader's payment times out.
-public enum GroupStatus: String, Codable, Sendable, CaseIterable {
+public enum GroupStatus: String, Codable, Sendable, CaseIterable, StatusMachine {
     case pending, forming, succeeded, failed, cancelled
 
-    public var isFinished: Bool { self == .succeeded || self == .failed || self == .cancelled }
+    public var next: Set<GroupStatus> {
+        switch self {
+        case .pending: [.forming, .cancelled]
+        case .forming: [.succeeded, .failed]
+        case .succeeded, .failed, .cancelled: []
+        }
+    }
+
+    public var isFinished: Bool { isFinal }
 
     /// What happens at `expires_at` to a group still forming (RULES.md §9).
     public static func atExpiry(paidMembers: Int64, size: Int64, virtualSuccess: Bool) -> GroupStatus {

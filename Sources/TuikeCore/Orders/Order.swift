@@ -1,8 +1,22 @@
 /// An order (F1) with its attribution snapshot: who brought the buyer and which rule applied,
 /// fixed when the order is created so later binding or rule changes never move its commissions.
 public struct Order: Equatable, Sendable {
-    public enum Status: String, Codable, Sendable, CaseIterable {
+    public enum Status: String, Codable, Sendable, CaseIterable, StatusMachine {
         case pendingPayment = "pending_payment", paid, partiallyRefunded = "partially_refunded", refunded, cancelled
+
+        /// An unpaid order is paid or cancelled at its deadline; a payment that arrives for a
+        /// cancelled order is still booked (the buyer paid). Refunds move a paid order on.
+        public var next: Set<Status> {
+            switch self {
+            case .pendingPayment: [.paid, .cancelled]
+            case .cancelled: [.paid]
+            case .paid, .partiallyRefunded: [.partiallyRefunded, .refunded]
+            case .refunded: []
+            }
+        }
+
+        /// Refunds are taken from paid orders only.
+        public var isRefundable: Bool { self == .paid || self == .partiallyRefunded }
     }
 
     public struct Item: Equatable, Sendable {
@@ -34,6 +48,9 @@ public struct Order: Equatable, Sendable {
             self.rule = rule
             self.ruleSource = ruleSource
         }
+
+        /// What is left to refund on the line.
+        public var refundable: Int64 { paid - refunded }
     }
 
     public let id: String
@@ -89,6 +106,22 @@ public struct Order: Equatable, Sendable {
     }
 
     public var promoterID: String? { levelOne.first }
+
+    /// What is left to refund: what was paid less what went back already.
+    public var refundable: Int64 { amount - refunded }
+
+    /// Why `amount` cannot be refunded from this order now, or nil when it can. The store takes
+    /// the refund in the statement that checks the same bounds, so concurrent refunds agree.
+    public func refundRefusal(_ amount: Int64) -> TuikeError? {
+        switch status {
+        case .pendingPayment, .cancelled:
+            TuikeError(.conflict, code: "not_paid", "order \(id) is \(status.rawValue); only paid orders are refunded")
+        case .refunded:
+            TuikeError(.conflict, code: "already_refunded", "order \(id) is refunded in full")
+        case .paid, .partiallyRefunded:
+            amount > 0 && amount <= refundable ? nil : TuikeError.validation("amount \(amount) exceeds the \(refundable) fen left to refund")
+        }
+    }
 
     public var flags: [String] { selfReferral ? ["self_referral"] : [] }
 

@@ -2,18 +2,17 @@ import Foundation
 
 /// A promoter (推客, 分销员): F3 and RULES.md §2.
 public struct Promoter: Equatable, Sendable {
-    public enum Status: String, Codable, Sendable, CaseIterable {
+    public enum Status: String, Codable, Sendable, CaseIterable, StatusMachine {
         case applied, active, rejected, suspended, terminated
 
-        /// The legal transitions of RULES.md §2: applied → active | rejected; active ↔ suspended;
-        /// any (not already terminated) → terminated.
-        public func canMove(to next: Status) -> Bool {
-            switch (self, next) {
-            case (.applied, .active), (.applied, .rejected): true
-            case (.active, .suspended), (.suspended, .active): true
-            case (.terminated, _): false
-            case (_, .terminated): true
-            default: false
+        /// applied → active | rejected; active ↔ suspended; any (not already terminated) → terminated.
+        public var next: Set<Status> {
+            switch self {
+            case .applied: [.active, .rejected, .terminated]
+            case .active: [.suspended, .terminated]
+            case .suspended: [.active, .terminated]
+            case .rejected: [.terminated]
+            case .terminated: []
             }
         }
     }

@@ -1,9 +1,15 @@
 /// Withdrawals (RULES.md §7): `requested` → `approved` → `paid` | `failed`, or `requested` →
 /// `rejected`. The amount leaves `available` at request; `failed` and `rejected` return it.
-public enum WithdrawalStatus: String, Codable, Sendable, CaseIterable {
+public enum WithdrawalStatus: String, Codable, Sendable, CaseIterable, StatusMachine {
     case requested, approved, paid, failed, rejected
 
-    public var isFinal: Bool { self == .paid || self == .failed || self == .rejected }
+    public var next: Set<WithdrawalStatus> {
+        switch self {
+        case .requested: [.approved, .rejected]
+        case .approved: [.paid, .failed]
+        case .paid, .failed, .rejected: []
+        }
+    }
 }
 
 public enum WithdrawalPolicy {

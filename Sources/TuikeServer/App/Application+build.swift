@@ -125,7 +125,7 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
         placement: tuike.orderPlacement, orders: OrderRepository(database: tuike.database), refunds: RefundRepository(database: tuike.database),
         products: ProductRepository(database: tuike.database), productRules: ProductRuleRepository(database: tuike.database),
         promoters: promoters, program: program, commissions: CommissionRepository(database: tuike.database),
-        database: tuike.database, providers: tuike.paymentProviders, clock: tuike.clock
+        database: tuike.database, refundService: tuike.refundService, clock: tuike.clock
     ).addRoutes(to: api)
 
     let commissions = CommissionRepository(database: tuike.database)

@@ -29,6 +29,7 @@ public struct TuikeApp: Sendable {
     let payouts: PayoutService
     /// Full refunds of failed groups and of payments that found no slot.
     let groupRefunds: GroupRefunds
+    let refundService: RefundService
     let tokenCache = TokenCache()
     /// bcrypt for logins and passwords, on its own thread.
     let passwords = PasswordHasher.shared
@@ -91,15 +92,17 @@ public struct TuikeApp: Sendable {
         let payouts = PayoutService(withdrawals: WithdrawalRepository(database: database),
                                     provider: options.sandbox ? SandboxPayoutProvider() : ManualPayoutProvider(), clock: clock)
         let paymentProviders: [String: any PaymentProvider] = options.sandbox ? [SandboxPaymentsController.provider: SandboxPaymentProvider()] : [:]
+        let refundService = RefundService(orders: OrderRepository(database: database), refunds: RefundRepository(database: database),
+                                          providers: paymentProviders, clock: clock)
         let groupRefunds = GroupRefunds(groups: GroupRepository(database: database), orders: OrderRepository(database: database),
-                                        refunds: RefundRepository(database: database), providers: paymentProviders, clock: clock)
+                                        refunds: RefundRepository(database: database), service: refundService)
         let jobs = JobRunner(database: database, clock: clock, handlers: JobHandlers.all(database: database, payouts: payouts, groupRefunds: groupRefunds),
                              sweeps: JobHandlers.sweeps(database: database), logger: logger)
         let app = TuikeApp(database: database, clock: clock, sandboxClock: sandboxClock, jobs: jobs, registry: registry, logger: logger,
                            cipher: options.cipher, publicURL: options.publicURL, trustedProxies: options.trustedProxies,
                            clicks: ClickRecorder(repository: ClickRepository(database: database), logger: logger),
                            sandboxPaymentSecret: sandboxSecret,
-                           paymentProviders: paymentProviders, payouts: payouts, groupRefunds: groupRefunds)
+                           paymentProviders: paymentProviders, payouts: payouts, groupRefunds: groupRefunds, refundService: refundService)
 
         startup.generatedAdminToken = try await app.ensureAdminToken(options.adminToken)
         try await JobHandlers.scheduleRecurring(database: database, now: clock.now())

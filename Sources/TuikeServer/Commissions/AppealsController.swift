@@ -19,7 +19,7 @@ struct AppealsController {
                 responses: [(200, "A page of appeals.", Schemas.page(of: "Appeal"))],
                 parameters: Schemas.pagination + [
                     Schemas.query("promoter_id", Schemas.string, "Only this promoter's (a promoter token sees only its own)."),
-                    Schemas.query("status", Schemas.enumeration(AppealRecord.Status.allCases.map(\.rawValue)), "Only this status."),
+                    Schemas.query("status", Schemas.enumeration(Appeal.Status.allCases.map(\.rawValue)), "Only this status."),
                 ], handler: list)
         api.add(.get, "/api/v1/appeals/{id}", summary: "One appeal", tag: "Appeals", access: .adminOrPromoter,
                 responses: [(200, "The appeal.", Schemas.ref("Appeal"))], handler: show)
@@ -55,7 +55,7 @@ struct AppealsController {
     @Sendable func list(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let promoterID = try context.promoterScope(asked: request.uri.queryParameters["promoter_id"].map(String.init))
         let page = try PageRequest(request)
-        let status = try ProductsController.parse(request.uri.queryParameters["status"].map(String.init), as: AppealRecord.Status.self, field: "status")
+        let status = try ProductsController.parse(request.uri.queryParameters["status"].map(String.init), as: Appeal.Status.self, field: "status")
         let fetched = try await appeals.list(promoterID: promoterID, status: status, limit: page.limit + 1, before: page.cursor)
         return try JSONOutput.response(Page(fetched: fetched.map(AppealView.init), limit: page.limit, id: \.id))
     }
@@ -127,7 +127,7 @@ struct AppealsController {
         let createdAt: Instant
         @ExplicitNull var answeredAt: Instant?
 
-        init(_ appeal: AppealRecord) {
+        init(_ appeal: Appeal) {
             id = appeal.id
             promoterId = appeal.promoterID
             commissionId = appeal.commissionID
@@ -142,7 +142,7 @@ struct AppealsController {
 
         static let schema = Schemas.object([
             ("id", Schemas.string), ("promoter_id", Schemas.string), ("commission_id", Schemas.string), ("message", Schemas.string),
-            ("status", Schemas.enumeration(AppealRecord.Status.allCases.map(\.rawValue))), ("answer", Schemas.nullable(Schemas.string)),
+            ("status", Schemas.enumeration(Appeal.Status.allCases.map(\.rawValue))), ("answer", Schemas.nullable(Schemas.string)),
             ("answered_by", Schemas.nullable(Schemas.string)), ("adjustment_id", Schemas.nullable(Schemas.string)), ("created_at", Schemas.time),
             ("answered_at", Schemas.nullable(Schemas.time)),
         ])
@@ -157,7 +157,7 @@ struct AppealsController {
         @ExplicitNull var appealId: String?
         let createdAt: Instant
 
-        init(_ record: AdjustmentRecord) {
+        init(_ record: Adjustment) {
             id = record.id
             promoterId = record.promoterID
             amount = record.amount

@@ -150,7 +150,7 @@ struct GroupCampaignsController {
             return value
         } ?? 20
         let status = try ProductsController.parse(query["status"].map(String.init), as: GroupStatus.self, field: "status") ?? .forming
-        let found: [GroupRecord]
+        let found: [Group]
         if status == .forming && query["status"] == nil || !context.isAdmin {
             guard status == .forming else { throw TuikeError(.forbidden, code: "forbidden", "only forming groups are public; other statuses need an admin token") }
             found = try await groups.joinable(campaignID: id, at: clock.now(), limit: limit)

@@ -9,7 +9,7 @@ struct GroupCheckout: Sendable {
     let campaigns: GroupCampaignRepository
 
     func open(_ campaign: GroupCampaign, buyerID: String, visitorID: String?, clickID: String? = nil,
-              at now: Instant) async throws -> (group: GroupRecord, order: Order) {
+              at now: Instant) async throws -> (group: Group, order: Order) {
         let prepared = try await placement.prepare(.init(
             buyerID: buyerID, items: [(campaign.productID, Int64(1))], visitorID: visitorID, clickID: clickID,
             unitPrice: campaign.price(leader: true), groupID: Identifier.make("grp", at: now)), at: now)
@@ -17,7 +17,7 @@ struct GroupCheckout: Sendable {
     }
 
     func join(groupID: String, buyerID: String, visitorID: String?, clickID: String? = nil,
-              at now: Instant) async throws -> (group: GroupRecord, order: Order) {
+              at now: Instant) async throws -> (group: Group, order: Order) {
         guard let group = try await groups.find(groupID), let campaign = try await campaigns.find(group.campaignID) else {
             throw TuikeError.notFound("group", groupID)
         }

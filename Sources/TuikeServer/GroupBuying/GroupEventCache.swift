@@ -1,4 +1,5 @@
 import Synchronization
+import TuikeCore
 import TuikeStore
 
 /// The events of watched groups, shared by every live stream of this instance: however many
@@ -6,11 +7,11 @@ import TuikeStore
 /// `maxAge` (concurrent askers wait for the same query). Streams on other instances have caches
 /// of their own, so the event table stays the one truth across instances.
 final class GroupEventCache: Sendable {
-    typealias Fetch = @Sendable (_ groupID: String, _ after: Int64) async throws -> [GroupEventRecord]
+    typealias Fetch = @Sendable (_ groupID: String, _ after: Int64) async throws -> [GroupEvent]
     typealias Clock = @Sendable () -> ContinuousClock.Instant
 
     private struct Entry {
-        var events: [GroupEventRecord] = []
+        var events: [GroupEvent] = []
         var fetchedAt: ContinuousClock.Instant?
         var refresh: Task<Void, any Error>?
         var usedAt = ContinuousClock.now
@@ -32,7 +33,7 @@ final class GroupEventCache: Sendable {
     }
 
     /// The group's events after `seq`, at most `maxAge` old.
-    func events(groupID: String, after seq: Int64) async throws -> [GroupEventRecord] {
+    func events(groupID: String, after seq: Int64) async throws -> [GroupEvent] {
         let now = clock()
         let pending: Task<Void, any Error>? = entries.withLock { entries in
             if entries.count > 1_000 { entries = entries.filter { now - $0.value.usedAt < idle } }
@@ -58,7 +59,7 @@ final class GroupEventCache: Sendable {
         return entries.withLock { $0[groupID]?.events.filter { $0.seq > seq } ?? [] }
     }
 
-    private func store(_ groupID: String, _ fresh: [GroupEventRecord], fetchedAt: ContinuousClock.Instant?) {
+    private func store(_ groupID: String, _ fresh: [GroupEvent], fetchedAt: ContinuousClock.Instant?) {
         entries.withLock { entries in
             var entry = entries[groupID] ?? Entry()
             let known = entry.events.last?.seq ?? 0

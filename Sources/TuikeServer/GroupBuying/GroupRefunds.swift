@@ -12,8 +12,7 @@ struct GroupRefunds: Sendable {
     let groups: GroupRepository
     let orders: OrderRepository
     let refunds: RefundRepository
-    let providers: [String: any PaymentProvider]
-    let clock: any TuikeClock
+    let service: RefundService
 
     func run(_ execution: JobExecution) async throws {
         let payload = execution.job.payload
@@ -21,20 +20,14 @@ struct GroupRefunds: Sendable {
         try await refund(orderID: String(payload[payload.index(after: colon)...]), reason: String(payload[..<colon]))
     }
 
+    /// Refunds what is left of the order, once: the refund number is derived from the order.
     func refund(orderID: String, reason: String) async throws {
         guard let order = try await orders.find(orderID) else { return }
-        let left = order.amount - order.refunded
         let refundID = "group-\(orderID)"
-        if left > 0, order.status == .paid || order.status == .partiallyRefunded, try await refunds.find(refundID: refundID) == nil {
-            if let payment = try await orders.payments(orderID: orderID).first, let provider = providers[payment.provider] {
-                do {
-                    _ = try await provider.refund(paymentID: payment.paymentID, amount: left, reference: refundID)
-                } catch {
-                    try await groups.recordRefundError(orderID: orderID, message: (error as? TuikeError)?.message ?? "\(error)")
-                    throw error
-                }
+        if order.status.isRefundable, order.refundable > 0, try await refunds.find(refundID: refundID) == nil {
+            _ = try await service.refund(orderID: orderID, amount: order.refundable, refundID: refundID, reason: reason) { [groups] error in
+                try await groups.recordRefundError(orderID: orderID, message: (error as? TuikeError)?.message ?? "\(error)")
             }
-            _ = try await refunds.refund(orderID: orderID, amount: left, refundID: refundID, reason: reason, at: clock.now())
         }
         try await groups.markRefunded(orderID: orderID)
     }

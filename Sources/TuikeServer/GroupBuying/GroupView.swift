@@ -28,7 +28,7 @@ struct GroupView: Encodable, Sendable {
     let shareUrl: String
     let memberList: [Member]?
 
-    init(_ group: GroupRecord, members list: [GroupMemberRecord]?, publicURL: String, admin: Bool = false) {
+    init(_ group: Group, members list: [GroupMember]?, publicURL: String, admin: Bool = false) {
         id = group.id
         campaignId = group.campaignID
         status = group.status.rawValue
@@ -41,7 +41,7 @@ struct GroupView: Encodable, Sendable {
         finishedAt = group.finishedAt
         shareUrl = "\(publicURL)/g/\(group.id)"
         memberList = list?.filter { $0.status != .released }.map { member in
-            Member(role: member.role, status: member.status.rawValue, name: Self.mask(member.buyerID), paidAt: member.paidAt,
+            Member(role: member.role.rawValue, status: member.status.rawValue, name: Self.mask(member.buyerID), paidAt: member.paidAt,
                    buyerId: admin ? member.buyerID : nil, orderId: admin ? member.orderID : nil, refundError: admin ? member.refundError : nil)
         }
     }

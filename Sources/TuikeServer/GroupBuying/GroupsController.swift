@@ -87,7 +87,7 @@ struct GroupsController {
 
     var groupCheckout: GroupCheckout { GroupCheckout(placement: placement, groups: groups, campaigns: campaigns) }
 
-    func respond(_ group: GroupRecord, order orderID: String, admin: Bool) async throws -> Response {
+    func respond(_ group: Group, order orderID: String, admin: Bool) async throws -> Response {
         let order = try await orders.find(orderID).required("order", orderID)
         let view = OrderView(order, payments: [], refunds: [])
         return try JSONOutput.response(Opened(group: GroupView(group, members: try await groups.members(groupID: group.id), publicURL: publicURL, admin: admin),
@@ -136,7 +136,7 @@ struct GroupsController {
                                                HTTPField.Name("X-Accel-Buffering")!: "no"], body: body)
     }
 
-    static func frame(_ event: GroupEventRecord) -> String {
+    static func frame(_ event: GroupEvent) -> String {
         let data = #"{"group_id":"\#(event.groupID)","type":"\#(event.type)","members":\#(event.members),"reserved":\#(event.reserved),"size":\#(event.size),"status":"\#(event.status)","at":"\#(event.createdAt.rfc3339)"}"#
         return "id: \(event.seq)\nevent: \(event.type)\ndata: \(data)\n\n"
     }
@@ -148,7 +148,7 @@ struct GroupsController {
         let status: String
         @ExplicitNull var refundError: String?
 
-        init(_ member: GroupMemberRecord) {
+        init(_ member: GroupMember) {
             groupId = member.groupID
             orderId = member.orderID
             buyerId = member.buyerID

@@ -25,7 +25,7 @@ struct OrderView: Encodable, Sendable {
         @ExplicitNull var reason: String?
         let createdAt: Instant
 
-        init(_ record: RefundRecord) {
+        init(_ record: TuikeCore.Refund) {
             id = record.id
             orderId = record.orderID
             refundId = record.refundID
@@ -66,7 +66,7 @@ struct OrderView: Encodable, Sendable {
     @ExplicitNull var paidAt: Instant?
     @ExplicitNull var groupId: String?
 
-    init(_ order: Order, payments: [OrderRepository.Payment], refunds: [RefundRecord]) {
+    init(_ order: Order, payments: [OrderRepository.Payment], refunds: [TuikeCore.Refund]) {
         id = order.id
         status = order.status.rawValue
         buyerId = order.buyerID
@@ -127,7 +127,7 @@ struct CommissionView: Encodable, Sendable {
     let kind: String
     @ExplicitNull var settlementId: String?
 
-    init(_ record: CommissionRecord) {
+    init(_ record: Commission) {
         id = record.id
         orderId = record.orderID
         promoterId = record.promoterID
@@ -147,7 +147,7 @@ struct CommissionView: Encodable, Sendable {
     static let schema = Schemas.object([
         ("id", Schemas.string), ("order_id", Schemas.string), ("promoter_id", Schemas.string), ("level", Schemas.integer),
         ("amount", Schemas.money("What is left after reversals.")), ("earned", Schemas.integer), ("reversed", Schemas.integer),
-        ("status", Schemas.enumeration(CommissionRecord.Status.allCases.map(\.rawValue))), ("rule_source", Schemas.string),
+        ("status", Schemas.enumeration(Commission.Status.allCases.map(\.rawValue))), ("rule_source", Schemas.string),
         ("basis", Schemas.string), ("eligible_at", Schemas.time), ("created_at", Schemas.time),
         ("kind", Schemas.enumeration(["order", "tier_adjustment"])), ("settlement_id", Schemas.nullable(Schemas.string)),
     ])

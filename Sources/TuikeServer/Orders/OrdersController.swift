@@ -14,7 +14,7 @@ struct OrdersController {
     let program: ProgramRepository
     let commissions: CommissionRepository
     let database: any Database
-    let providers: [String: any PaymentProvider]
+    let refundService: RefundService
     let clock: any TuikeClock
 
     func addRoutes(to api: APIRoutes) {
@@ -44,7 +44,7 @@ struct OrdersController {
                 parameters: Schemas.pagination + [
                     Schemas.query("promoter_id", Schemas.string, "Only this promoter's (a promoter token sees only its own)."),
                     Schemas.query("order_id", Schemas.string, "Only this order's."),
-                    Schemas.query("status", Schemas.enumeration(CommissionRecord.Status.allCases.map(\.rawValue)), "Only this status."),
+                    Schemas.query("status", Schemas.enumeration(Commission.Status.allCases.map(\.rawValue)), "Only this status."),
                     Schemas.query("from", Schemas.time, "Created at or after (RFC 3339)."),
                     Schemas.query("to", Schemas.time, "Created before (RFC 3339)."),
                 ], handler: listCommissions)
@@ -154,14 +154,7 @@ struct OrdersController {
         let id = try context.parameters.require("id")
         let body = try await JSONBody.decode(RefundRequest.self, from: request, context: context, allowedFields: ["amount", "reason", "refund_id"])
         if let reason = body.reason, reason.count > 500 { throw TuikeError.validation("reason is longer than 500 characters") }
-        var refundID = body.refundId
-        let retried = try await refundID.asyncFlatMap { try await refunds.find(refundID: $0) } != nil
-        if !retried, let payment = try await orders.payments(orderID: id).first, let provider = providers[payment.provider],
-           let order = try await orders.find(id), body.amount > 0, body.amount <= order.amount - order.refunded {
-            let providerRefund = try await provider.refund(paymentID: payment.paymentID, amount: body.amount, reference: body.refundId ?? id)
-            refundID = refundID ?? providerRefund
-        }
-        let (record, order) = try await refunds.refund(orderID: id, amount: body.amount, refundID: refundID, reason: body.reason, at: clock.now())
+        let (record, order) = try await refundService.refund(orderID: id, amount: body.amount, refundID: body.refundId, reason: body.reason)
         return try JSONOutput.response(RefundResult(refund: .init(record), order: try await orderView(order)), status: .created)
     }
 
@@ -169,7 +162,7 @@ struct OrdersController {
         let query = request.uri.queryParameters
         let promoterID = try context.promoterScope(asked: query["promoter_id"].map(String.init))
         let page = try PageRequest(request)
-        let status = try ProductsController.parse(query["status"].map(String.init), as: CommissionRecord.Status.self, field: "status")
+        let status = try ProductsController.parse(query["status"].map(String.init), as: Commission.Status.self, field: "status")
         let from = try query["from"].map { try Self.instant(String($0), field: "from") }
         let to = try query["to"].map { try Self.instant(String($0), field: "to") }
         let fetched = try await commissions.list(promoterID: promoterID, orderID: query["order_id"].map(String.init), status: status,

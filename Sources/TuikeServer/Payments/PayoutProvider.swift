@@ -7,7 +7,7 @@ import TuikeStore
 protocol PayoutProvider: Sendable {
     var name: String { get }
     /// Returns the provider's transfer reference, or throws when the transfer failed.
-    func pay(withdrawal: WithdrawalRecord) async throws -> String
+    func pay(withdrawal: Withdrawal) async throws -> String
 }
 
 /// Without `--sandbox` the merchant pays out by hand (线下打款, as most Chinese mall systems do):
@@ -15,7 +15,7 @@ protocol PayoutProvider: Sendable {
 struct ManualPayoutProvider: PayoutProvider {
     let name = "manual"
 
-    func pay(withdrawal: WithdrawalRecord) async throws -> String { "manual:\(withdrawal.id)" }
+    func pay(withdrawal: Withdrawal) async throws -> String { "manual:\(withdrawal.id)" }
 }
 
 /// The sandbox payout provider: pays at once, unless a test or an admin tells it to fail.
@@ -32,7 +32,7 @@ final class SandboxPayoutProvider: PayoutProvider {
 
     var failureReason: String? { state.withLock { $0.failing } }
 
-    func pay(withdrawal: WithdrawalRecord) async throws -> String {
+    func pay(withdrawal: Withdrawal) async throws -> String {
         try state.withLock { state in
             if let reference = state.paid[withdrawal.id] { return reference }
             if let reason = state.failing { throw TuikeError(.conflict, code: "payout_failed", reason) }

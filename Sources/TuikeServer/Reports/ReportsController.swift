@@ -96,7 +96,7 @@ struct ReportsController {
                 header: ["withdrawal_id", "requested_at", "promoter_id", "amount", "fee", "payout", "channel", "account", "status", "reason",
                          "provider", "provider_reference", "decided_by", "completed_at"],
                 rows: rows.map { w in
-                    [.text(w.id), .text(w.requestedAt.rfc3339), .text(w.promoterID), .number(w.amount), .number(w.fee), .number(w.amount - w.fee),
+                    [.text(w.id), .text(w.requestedAt.rfc3339), .text(w.promoterID), .number(w.amount), .number(w.fee), .number(w.payout),
                      .text(w.channel), .text(w.account), .text(w.status.rawValue), .text(w.reason), .text(w.provider), .text(w.providerReference),
                      .text(w.decidedBy), .text(w.completedAt?.rfc3339)]
                 })

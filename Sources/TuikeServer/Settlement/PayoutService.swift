@@ -10,13 +10,13 @@ struct PayoutService: Sendable {
     let provider: any PayoutProvider
     let clock: any TuikeClock
 
-    func approve(_ id: String, by admin: String) async throws -> WithdrawalRecord {
+    func approve(_ id: String, by admin: String) async throws -> Withdrawal {
         let (record, approvedNow) = try await withdrawals.approve(id, by: admin, provider: provider.name, at: clock.now())
         guard approvedNow else { return record }
         return try await payOut(record)
     }
 
-    func payOut(_ record: WithdrawalRecord) async throws -> WithdrawalRecord {
+    func payOut(_ record: Withdrawal) async throws -> Withdrawal {
         let outcome: WithdrawalRepository.Outcome
         do {
             outcome = .paid(reference: try await provider.pay(withdrawal: record))

@@ -21,12 +21,12 @@ struct WithdrawalView: Encodable, Sendable {
     @ExplicitNull var decidedAt: Instant?
     @ExplicitNull var completedAt: Instant?
 
-    init(_ record: WithdrawalRecord) {
+    init(_ record: Withdrawal) {
         id = record.id
         promoterId = record.promoterID
         amount = record.amount
         fee = record.fee
-        payout = record.amount - record.fee
+        payout = record.payout
         channel = record.channel
         account = record.account
         status = record.status.rawValue

@@ -2,34 +2,14 @@ import Foundation
 import SQLKit
 import TuikeCore
 
-/// A commission as listed to admins and promoters; `amount` is what is left after reversals.
-public struct CommissionRecord: Sendable, Equatable {
-    public enum Status: String, Sendable, CaseIterable { case pending, held, settled, withdrawn, reversed, rejected }
-    public let id: String
-    public let orderID: String
-    public let promoterID: String
-    public let level: Int64
-    public let amount: Int64
-    public let earned: Int64
-    public let reversed: Int64
-    public let status: Status
-    public let ruleSource: String
-    public let basis: String
-    public let eligibleAt: Instant
-    public let createdAt: Instant
-    /// `order`, or `tier_adjustment` for a retroactive ladder booked at month close.
-    public let kind: String
-    public let settlementID: String?
-}
-
 public struct CommissionRepository: Sendable {
     let database: any Database
 
     public init(database: any Database) { self.database = database }
 
     /// Newest first; `from` / `to` bound the creation time (`[from, to)`).
-    public func list(promoterID: String?, orderID: String?, status: CommissionRecord.Status?, from: Instant? = nil, to: Instant? = nil,
-                     settlementID: String? = nil, limit: Int?, before: String?) async throws -> [CommissionRecord] {
+    public func list(promoterID: String?, orderID: String?, status: Commission.Status?, from: Instant? = nil, to: Instant? = nil,
+                     settlementID: String? = nil, limit: Int?, before: String?) async throws -> [Commission] {
         try await select(where: .all([
             promoterID.map { "promoter_id = \(bind: $0)" }, orderID.map { "order_id = \(bind: $0)" },
             status.map { "status = \(bind: $0.rawValue)" }, before.map { "id < \(bind: $0)" },
@@ -38,11 +18,11 @@ public struct CommissionRepository: Sendable {
         ]), limit: limit)
     }
 
-    public func find(_ id: String) async throws -> CommissionRecord? {
+    public func find(_ id: String) async throws -> Commission? {
         try await select(where: "id = \(bind: id)", limit: 1).first
     }
 
-    private func select(where condition: SQLQueryString, limit: Int?) async throws -> [CommissionRecord] {
+    private func select(where condition: SQLQueryString, limit: Int?) async throws -> [Commission] {
         try await database.read { db in
             try await db.rows("""
                 SELECT id, order_id, promoter_id, level, amount, reversed, status, rule_source, basis, eligible_at, created_at, kind, settlement_id
@@ -50,11 +30,11 @@ public struct CommissionRepository: Sendable {
                 """).map { row in
                 let earned = try row.decode(column: "amount", as: Int64.self)
                 let reversed = try row.decode(column: "reversed", as: Int64.self)
-                return CommissionRecord(
+                return Commission(
                     id: try row.decode(column: "id", as: String.self), orderID: try row.decode(column: "order_id", as: String.self),
                     promoterID: try row.decode(column: "promoter_id", as: String.self), level: try row.decode(column: "level", as: Int64.self),
                     amount: earned - reversed, earned: earned, reversed: reversed,
-                    status: try row.decodeEnum(column: "status", as: CommissionRecord.Status.self),
+                    status: try row.decodeEnum(column: "status", as: Commission.Status.self),
                     ruleSource: try row.decode(column: "rule_source", as: String.self), basis: try row.decode(column: "basis", as: String.self),
                     eligibleAt: try row.decodeInstant(column: "eligible_at"), createdAt: try row.decodeInstant(column: "created_at"),
                     kind: try row.decode(column: "kind", as: String.self), settlementID: try row.decode(column: "settlement_id", as: String?.self))

@@ -1,55 +1,6 @@
 import SQLKit
 import TuikeCore
 
-public struct GroupRecord: Sendable, Equatable {
-    public let id: String
-    public let campaignID: String
-    public let leaderBuyerID: String
-    public let status: GroupStatus
-    public let size: Int64
-    public let paidMembers: Int64
-    public let reserved: Int64
-    public let expiresAt: Instant?
-    public let createdAt: Instant
-    public let finishedAt: Instant?
-}
-
-public struct GroupMemberRecord: Sendable, Equatable {
-    public enum Status: String, Sendable, CaseIterable { case reserved, paid, released, refunding, refunded }
-    public let id: String
-    public let groupID: String
-    public let buyerID: String
-    public let orderID: String
-    public let role: String
-    public let status: Status
-    public let isNewBuyer: Bool
-    public let refundError: String?
-    public let createdAt: Instant
-    public let paidAt: Instant?
-}
-
-public struct GroupEventRecord: Sendable, Equatable {
-    public let groupID: String
-    public let seq: Int64
-    public let type: String
-    public let members: Int64
-    public let reserved: Int64
-    public let size: Int64
-    public let status: String
-    public let createdAt: Instant
-
-    public init(groupID: String, seq: Int64, type: String, members: Int64, reserved: Int64, size: Int64, status: String, createdAt: Instant) {
-        self.groupID = groupID
-        self.seq = seq
-        self.type = type
-        self.members = members
-        self.reserved = reserved
-        self.size = size
-        self.status = status
-        self.createdAt = createdAt
-    }
-}
-
 /// Groups, slots and their events (RULES.md §9). The capacity rule is enforced by the one
 /// statement that takes a slot (`paid_members + reserved < size` in its WHERE), so concurrent
 /// joins can never overfill a group, on one instance or many; every transition is a conditional
@@ -65,7 +16,7 @@ public struct GroupRepository: Sendable {
 
     /// Opens a group for its leader: takes one of the campaign's groups, the leader's slot and the
     /// leader's order in one transaction.
-    public func open(campaign: GroupCampaign, order: Order, at now: Instant) async throws -> GroupRecord {
+    public func open(campaign: GroupCampaign, order: Order, at now: Instant) async throws -> Group {
         guard let groupID = order.groupID else { preconditionFailure("a group order carries its group id") }
         return try await database.write { db in
             let opened = try await db.first("""
@@ -80,7 +31,7 @@ public struct GroupRepository: Sendable {
                 INSERT INTO groups (id, campaign_id, leader_buyer_id, status, size, paid_members, reserved, created_at)
                 VALUES (\(bind: groupID), \(bind: campaign.id), \(bind: order.buyerID), 'pending', \(bind: campaign.groupSize), 0, 1, \(bind: now.milliseconds))
                 """)
-            try await Self.insertMember(order: order, role: "leader", paymentTimeout: campaign.paymentTimeoutSeconds, at: now, in: db)
+            try await Self.insertMember(order: order, role: .leader, paymentTimeout: campaign.paymentTimeoutSeconds, at: now, in: db)
             try await Self.append("reserved", groupID: groupID, at: now, in: db)
             return try await Self.find(groupID, in: db).required("group", groupID)
         }
@@ -88,7 +39,7 @@ public struct GroupRepository: Sendable {
 
     /// Reserves a slot for a buyer with its order, refused with 409 `group_full` when paid members
     /// and live reservations fill the group.
-    public func join(groupID: String, order: Order, at now: Instant) async throws -> GroupRecord {
+    public func join(groupID: String, order: Order, at now: Instant) async throws -> Group {
         try await database.write { db in
             let taken = try await db.first("""
                 UPDATE groups SET reserved = reserved + 1
@@ -103,19 +54,19 @@ public struct GroupRepository: Sendable {
                 throw TuikeError(.conflict, code: "already_in_group", "buyer \(order.buyerID) already holds a slot in this group")
             }
             try await Self.takeSlot(campaignID: campaign.id, buyerID: order.buyerID, limit: campaign.perUserLimit, in: db)
-            try await Self.insertMember(order: order, role: "member", paymentTimeout: campaign.paymentTimeoutSeconds, at: now, in: db)
+            try await Self.insertMember(order: order, role: .member, paymentTimeout: campaign.paymentTimeoutSeconds, at: now, in: db)
             try await Self.append("reserved", groupID: groupID, at: now, in: db)
             return try await Self.find(groupID, in: db).required("group", groupID)
         }
     }
 
-    static func insertMember(order: Order, role: String, paymentTimeout: Int64, at now: Instant, in db: any SQLDatabase) async throws {
+    static func insertMember(order: Order, role: GroupMember.Role, paymentTimeout: Int64, at now: Instant, in db: any SQLDatabase) async throws {
         guard try await OrderRepository.insert(order, expiresAt: now.adding(seconds: paymentTimeout), redeemsCoupon: false, in: db) else {
             throw TuikeError(.conflict, code: "conflict", "the order could not be stored; try again")
         }
         let member = try await db.first("""
             INSERT INTO group_members (id, group_id, buyer_id, order_id, role, status, created_at)
-            VALUES (\(bind: Identifier.make("gmb", at: now)), \(bind: order.groupID!), \(bind: order.buyerID), \(bind: order.id), \(bind: role),
+            VALUES (\(bind: Identifier.make("gmb", at: now)), \(bind: order.groupID!), \(bind: order.buyerID), \(bind: order.id), \(bind: role.rawValue),
                     'reserved', \(bind: now.milliseconds))
             ON CONFLICT DO NOTHING RETURNING id
             """)
@@ -178,8 +129,8 @@ public struct GroupRepository: Sendable {
         }
         let groupID = try member.decode(column: "group_id", as: String.self)
         let buyerID = try member.decode(column: "buyer_id", as: String.self)
-        let leader = try member.decode(column: "role", as: String.self) == "leader"
-        let status = try member.decodeEnum(column: "status", as: GroupMemberRecord.Status.self)
+        let leader = try member.decodeEnum(column: "role", as: GroupMember.Role.self) == .leader
+        let status = try member.decodeEnum(column: "status", as: GroupMember.Status.self)
         let campaign = try await GroupCampaignRepository.find(
             try db.first("SELECT campaign_id FROM groups WHERE id = \(bind: groupID)")!.decode(column: "campaign_id", as: String.self), in: db)!
 
@@ -323,7 +274,7 @@ public struct GroupRepository: Sendable {
         try await db.execute("UPDATE groups SET reserved = reserved - 1 WHERE id = \(bind: groupID) AND reserved > 0")
         try await giveSlot(groupID: groupID, buyerID: try member.decode(column: "buyer_id", as: String.self), in: db)
         try await append("released", groupID: groupID, at: now, in: db)
-        guard try member.decode(column: "role", as: String.self) == "leader", let cancelled = try await db.first("""
+        guard try member.decodeEnum(column: "role", as: GroupMember.Role.self) == .leader, let cancelled = try await db.first("""
             UPDATE groups SET status = 'cancelled', finished_at = \(bind: now.milliseconds) WHERE id = \(bind: groupID) AND status = 'pending'
             RETURNING campaign_id
             """) else { return }
@@ -372,34 +323,34 @@ public struct GroupRepository: Sendable {
     }
 
     /// Members whose refund has not gone through yet, oldest first.
-    public func pendingRefunds(limit: Int) async throws -> [GroupMemberRecord] {
+    public func pendingRefunds(limit: Int) async throws -> [GroupMember] {
         try await members(where: "status = 'refunding'", order: "id", limit: limit)
     }
 
     // MARK: reads
 
-    public func find(_ id: String) async throws -> GroupRecord? {
+    public func find(_ id: String) async throws -> Group? {
         try await database.read { db in try await Self.find(id, in: db) }
     }
 
-    public func members(groupID: String) async throws -> [GroupMemberRecord] {
+    public func members(groupID: String) async throws -> [GroupMember] {
         try await members(where: "group_id = \(bind: groupID)", order: "created_at, id", limit: 200)
     }
 
-    public func member(orderID: String) async throws -> GroupMemberRecord? {
+    public func member(orderID: String) async throws -> GroupMember? {
         try await members(where: "order_id = \(bind: orderID)", order: "id", limit: 1).first
     }
 
-    private func members(where condition: SQLQueryString, order: String, limit: Int) async throws -> [GroupMemberRecord] {
+    private func members(where condition: SQLQueryString, order: String, limit: Int) async throws -> [GroupMember] {
         try await database.read { db in
             try await db.rows("""
                 SELECT id, group_id, buyer_id, order_id, role, status, is_new_buyer, refund_error, created_at, paid_at FROM group_members
                 WHERE \(condition) ORDER BY \(unsafeRaw: order) LIMIT \(bind: limit)
                 """).map { row in
-                GroupMemberRecord(
+                GroupMember(
                     id: try row.decode(column: "id", as: String.self), groupID: try row.decode(column: "group_id", as: String.self),
                     buyerID: try row.decode(column: "buyer_id", as: String.self), orderID: try row.decode(column: "order_id", as: String.self),
-                    role: try row.decode(column: "role", as: String.self), status: try row.decodeEnum(column: "status", as: GroupMemberRecord.Status.self),
+                    role: try row.decodeEnum(column: "role", as: GroupMember.Role.self), status: try row.decodeEnum(column: "status", as: GroupMember.Status.self),
                     isNewBuyer: try row.decode(column: "is_new_buyer", as: Int64.self) != 0, refundError: try row.decode(column: "refund_error", as: String?.self),
                     createdAt: try row.decodeInstant(column: "created_at"), paidAt: try row.decodeOptionalInstant(column: "paid_at"))
             }
@@ -407,7 +358,7 @@ public struct GroupRepository: Sendable {
     }
 
     /// Forming groups with a free slot, soonest to expire first (凑团).
-    public func joinable(campaignID: String, at now: Instant, limit: Int) async throws -> [GroupRecord] {
+    public func joinable(campaignID: String, at now: Instant, limit: Int) async throws -> [Group] {
         try await database.read { db in
             try await db.rows("""
                 SELECT \(unsafeRaw: Self.columns) FROM groups
@@ -417,7 +368,7 @@ public struct GroupRepository: Sendable {
         }
     }
 
-    public func list(campaignID: String, status: GroupStatus?, limit: Int, before: String?) async throws -> [GroupRecord] {
+    public func list(campaignID: String, status: GroupStatus?, limit: Int, before: String?) async throws -> [Group] {
         try await database.read { db in
             try await db.rows("""
                 SELECT \(unsafeRaw: Self.columns) FROM groups
@@ -427,13 +378,13 @@ public struct GroupRepository: Sendable {
         }
     }
 
-    public func events(groupID: String, after seq: Int64, limit: Int = 100) async throws -> [GroupEventRecord] {
+    public func events(groupID: String, after seq: Int64, limit: Int = 100) async throws -> [GroupEvent] {
         try await database.read { db in
             try await db.rows("""
                 SELECT group_id, seq, type, members, reserved, size, status, created_at FROM group_events
                 WHERE group_id = \(bind: groupID) AND seq > \(bind: seq) ORDER BY seq LIMIT \(bind: limit)
                 """).map { row in
-                GroupEventRecord(
+                GroupEvent(
                     groupID: try row.decode(column: "group_id", as: String.self), seq: try row.decode(column: "seq", as: Int64.self),
                     type: try row.decode(column: "type", as: String.self), members: try row.decode(column: "members", as: Int64.self),
                     reserved: try row.decode(column: "reserved", as: Int64.self), size: try row.decode(column: "size", as: Int64.self),
@@ -470,12 +421,12 @@ public struct GroupRepository: Sendable {
 
     static let columns = "id, campaign_id, leader_buyer_id, status, size, paid_members, reserved, expires_at, created_at, finished_at"
 
-    static func find(_ id: String, in db: any SQLDatabase) async throws -> GroupRecord? {
+    static func find(_ id: String, in db: any SQLDatabase) async throws -> Group? {
         try await db.first("SELECT \(unsafeRaw: columns) FROM groups WHERE id = \(bind: id)").map(decode)
     }
 
-    static func decode(_ row: any SQLRow) throws -> GroupRecord {
-        GroupRecord(
+    static func decode(_ row: any SQLRow) throws -> Group {
+        Group(
             id: try row.decode(column: "id", as: String.self), campaignID: try row.decode(column: "campaign_id", as: String.self),
             leaderBuyerID: try row.decode(column: "leader_buyer_id", as: String.self), status: try row.decodeEnum(column: "status", as: GroupStatus.self),
             size: try row.decode(column: "size", as: Int64.self), paidMembers: try row.decode(column: "paid_members", as: Int64.self),

@@ -1,15 +1,6 @@
 import SQLKit
 import TuikeCore
 
-public struct RefundRecord: Sendable, Equatable {
-    public let id: String
-    public let orderID: String
-    public let refundID: String?
-    public let amount: Int64
-    public let reason: String?
-    public let createdAt: Instant
-}
-
 /// Refunds (RULES.md §8) in one transaction each: the order's refunded total grows in the same
 /// statement that checks it (so concurrent refunds can never exceed what was paid), the refund is
 /// spread over the lines, every commission is reversed to its cumulative share (a clawback if it
@@ -19,7 +10,7 @@ public struct RefundRepository: Sendable {
 
     public init(database: any Database) { self.database = database }
 
-    public func refund(orderID: String, amount: Int64, refundID: String?, reason: String?, at now: Instant) async throws -> (RefundRecord, Order) {
+    public func refund(orderID: String, amount: Int64, refundID: String?, reason: String?, at now: Instant) async throws -> (Refund, Order) {
         guard amount > 0 else { throw TuikeError.validation("amount must be a positive number of fen") }
         return try await database.write { db in
             if let refundID, let existing = try await db.first("""
@@ -42,7 +33,7 @@ public struct RefundRepository: Sendable {
                 """)
             guard updated != nil else { throw try await Self.refusal(orderID: orderID, amount: amount, in: db) }
             let order = try await OrderRepository.find(orderID, in: db).required("order", orderID)
-            let record = RefundRecord(id: Identifier.make("rfd", at: now), orderID: orderID, refundID: refundID, amount: amount, reason: reason, createdAt: now)
+            let record = Refund(id: Identifier.make("rfd", at: now), orderID: orderID, refundID: refundID, amount: amount, reason: reason, createdAt: now)
             try await db.execute("""
                 INSERT INTO refunds (id, order_id, refund_id, amount, reason, created_at)
                 VALUES (\(bind: record.id), \(bind: orderID), \(bind: refundID), \(bind: amount), \(bind: reason), \(bind: now.milliseconds))
@@ -52,7 +43,7 @@ public struct RefundRepository: Sendable {
                 "refund_id": .string(record.id), "order_id": .string(orderID), "amount": .int(amount), "order_status": .string(order.status.rawValue),
             ], at: now, in: db)
 
-            let shares = RefundAllocation.allocate(total: amount, over: order.items.map { $0.paid - $0.refunded })
+            let shares = RefundAllocation.allocate(total: amount, over: order.items.map(\.refundable))
             for (item, share) in zip(order.items, shares) where share > 0 {
                 let lineRefunded = item.refunded + share
                 try await db.execute("UPDATE order_items SET refunded = \(bind: lineRefunded) WHERE id = \(bind: item.id)")
@@ -74,11 +65,11 @@ public struct RefundRepository: Sendable {
             let promoter = try row.decode(column: "promoter_id", as: String.self)
             let earned = try row.decode(column: "amount", as: Int64.self)
             let before = try row.decode(column: "reversed", as: Int64.self)
-            let status = try row.decodeEnum(column: "status", as: CommissionRecord.Status.self)
+            let status = try row.decodeEnum(column: "status", as: Commission.Status.self)
             let delta = CommissionEngine.reversal(amount: earned, linePaid: linePaid, refundedTotal: lineRefunded, reversedBefore: before)
             guard delta > 0, status != .rejected, status != .reversed else { continue }
             let settled = status == .settled || status == .withdrawn
-            let nextStatus = !settled && before + delta == earned ? CommissionRecord.Status.reversed : status
+            let nextStatus = !settled && before + delta == earned ? Commission.Status.reversed : status
             try await db.execute("""
                 UPDATE commissions SET reversed = \(bind: before + delta), status = \(bind: nextStatus.rawValue) WHERE id = \(bind: id)
                 """)
@@ -94,31 +85,24 @@ public struct RefundRepository: Sendable {
     /// Why a refund was refused: unknown order, not paid, nothing left, or more than is left.
     static func refusal(orderID: String, amount: Int64, in db: any SQLDatabase) async throws -> TuikeError {
         guard let order = try await OrderRepository.find(orderID, in: db) else { return .notFound("order", orderID) }
-        switch order.status {
-        case .pendingPayment, .cancelled:
-            return TuikeError(.conflict, code: "not_paid", "order \(orderID) is \(order.status.rawValue); only paid orders are refunded")
-        case .refunded:
-            return TuikeError(.conflict, code: "already_refunded", "order \(orderID) is refunded in full")
-        case .paid, .partiallyRefunded:
-            return TuikeError.validation("amount \(amount) exceeds the \(order.amount - order.refunded) fen left to refund")
-        }
+        return order.refundRefusal(amount) ?? TuikeError(.conflict, code: "conflict", "order \(orderID) changed while refunding; try again")
     }
 
-    public func find(refundID: String) async throws -> RefundRecord? {
+    public func find(refundID: String) async throws -> Refund? {
         try await database.read { db in
             try await db.first("SELECT id, order_id, refund_id, amount, reason, created_at FROM refunds WHERE refund_id = \(bind: refundID)").map(Self.decode)
         }
     }
 
-    public func list(orderID: String) async throws -> [RefundRecord] {
+    public func list(orderID: String) async throws -> [Refund] {
         try await database.read { db in
             try await db.rows("SELECT id, order_id, refund_id, amount, reason, created_at FROM refunds WHERE order_id = \(bind: orderID) ORDER BY id")
                 .map(Self.decode)
         }
     }
 
-    static func decode(_ row: any SQLRow) throws -> RefundRecord {
-        RefundRecord(
+    static func decode(_ row: any SQLRow) throws -> Refund {
+        Refund(
             id: try row.decode(column: "id", as: String.self), orderID: try row.decode(column: "order_id", as: String.self),
             refundID: try row.decode(column: "refund_id", as: String?.self), amount: try row.decode(column: "amount", as: Int64.self),
             reason: try row.decode(column: "reason", as: String?.self), createdAt: try row.decodeInstant(column: "created_at"))

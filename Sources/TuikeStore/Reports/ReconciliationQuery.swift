@@ -62,8 +62,8 @@ public struct ReconciliationQuery: Sendable {
                 WHERE s.created_at >= \(bind: start) AND s.created_at < \(bind: end)
                 """)
             let paidOut: SQLQueryString = "status = 'paid' AND completed_at >= \(bind: start) AND completed_at < \(bind: end)"
-            let payouts = try await sum("SELECT amount - fee AS v FROM withdrawals WHERE \(paidOut)")
             let fees = try await sum("SELECT fee AS v FROM withdrawals WHERE \(paidOut)")
+            let payouts = Withdrawal.payout(amount: try await sum("SELECT amount AS v FROM withdrawals WHERE \(paidOut)"), fee: fees)
             let adjustments = try await sum("SELECT amount AS v FROM adjustments WHERE created_at >= \(bind: start) AND created_at < \(bind: end)")
             let byStatus = try await db.rows("""
                 SELECT status, COUNT(*) AS n, CAST(SUM(amount - reversed) AS BIGINT) AS amount FROM commissions

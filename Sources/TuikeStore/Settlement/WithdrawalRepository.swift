@@ -1,24 +1,6 @@
 import SQLKit
 import TuikeCore
 
-public struct WithdrawalRecord: Sendable, Equatable {
-    public let id: String
-    public let promoterID: String
-    public let amount: Int64
-    public let fee: Int64
-    public let channel: String
-    public let account: String?
-    public let status: WithdrawalStatus
-    public let reason: String?
-    public let provider: String?
-    public let providerReference: String?
-    public let requestedBy: String
-    public let decidedBy: String?
-    public let requestedAt: Instant
-    public let decidedAt: Instant?
-    public let completedAt: Instant?
-}
-
 /// Withdrawals (RULES.md §7). Every transition is one conditional UPDATE on the current status,
 /// so each happens once however many requests race; money moves in the same transaction.
 public struct WithdrawalRepository: Sendable {
@@ -33,7 +15,7 @@ public struct WithdrawalRepository: Sendable {
 
     /// Takes the amount out of `available` in the statement that checks it covers it.
     public func request(promoterID: String, amount: Int64, channel: ProgramSettings.Channel, account: String?,
-                        settings: ProgramSettings.Withdrawal, requestedBy: String, at now: Instant) async throws -> WithdrawalRecord {
+                        settings: ProgramSettings.Withdrawal, requestedBy: String, at now: Instant) async throws -> Withdrawal {
         let fee = try WithdrawalPolicy.fee(amount: amount, channel: channel, settings: settings)
         return try await database.write { db in
             guard let status = try await db.first("SELECT status FROM promoters WHERE id = \(bind: promoterID)")?.decode(column: "status", as: String.self) else {
@@ -58,7 +40,7 @@ public struct WithdrawalRepository: Sendable {
     /// `requested` → `approved`, with a recovery job in case this instance dies before the
     /// provider answers. Returns the withdrawal and whether this call approved it (only that
     /// caller pays it out).
-    public func approve(_ id: String, by admin: String, provider: String, at now: Instant) async throws -> (WithdrawalRecord, approved: Bool) {
+    public func approve(_ id: String, by admin: String, provider: String, at now: Instant) async throws -> (Withdrawal, approved: Bool) {
         try await database.write { db in
             let approved = try await db.first("""
                 UPDATE withdrawals SET status = 'approved', decided_by = \(bind: admin), decided_at = \(bind: now.milliseconds), provider = \(bind: provider)
@@ -83,7 +65,7 @@ public struct WithdrawalRepository: Sendable {
 
     /// `approved` → `paid` (the money leaves through the provider; statements it covers become
     /// `withdrawn`) or `failed` (the amount returns to available). A second call changes nothing.
-    public func complete(_ id: String, outcome: Outcome, at now: Instant) async throws -> WithdrawalRecord {
+    public func complete(_ id: String, outcome: Outcome, at now: Instant) async throws -> Withdrawal {
         try await database.write { db in
             let status: WithdrawalStatus
             let reference: String?
@@ -113,7 +95,7 @@ public struct WithdrawalRepository: Sendable {
 
     /// `requested` → `rejected` with a reason; the amount returns to available. Rejecting a
     /// rejected withdrawal again answers it unchanged.
-    public func reject(_ id: String, reason: String, by admin: String, at now: Instant) async throws -> WithdrawalRecord {
+    public func reject(_ id: String, reason: String, by admin: String, at now: Instant) async throws -> Withdrawal {
         try await database.write { db in
             let rejected = try await db.first("""
                 UPDATE withdrawals SET status = 'rejected', reason = \(bind: reason), decided_by = \(bind: admin), decided_at = \(bind: now.milliseconds),
@@ -160,12 +142,12 @@ public struct WithdrawalRepository: Sendable {
         ], at: now, in: db)
     }
 
-    public func find(_ id: String) async throws -> WithdrawalRecord? {
+    public func find(_ id: String) async throws -> Withdrawal? {
         try await database.read { db in try await Self.find(id, in: db) }
     }
 
     /// Newest first.
-    public func list(promoterID: String?, status: WithdrawalStatus?, from: Instant? = nil, to: Instant? = nil, limit: Int?, before: String?) async throws -> [WithdrawalRecord] {
+    public func list(promoterID: String?, status: WithdrawalStatus?, from: Instant? = nil, to: Instant? = nil, limit: Int?, before: String?) async throws -> [Withdrawal] {
         try await database.read { db in
             let condition = SQLQueryString.all([
                 promoterID.map { "promoter_id = \(bind: $0)" }, status.map { "status = \(bind: $0.rawValue)" }, before.map { "id < \(bind: $0)" },
@@ -191,12 +173,12 @@ public struct WithdrawalRepository: Sendable {
         requested_at, decided_at, completed_at
         """
 
-    static func find(_ id: String, in db: any SQLDatabase) async throws -> WithdrawalRecord? {
+    static func find(_ id: String, in db: any SQLDatabase) async throws -> Withdrawal? {
         try await db.first("SELECT \(unsafeRaw: columns) FROM withdrawals WHERE id = \(bind: id)").map(decode)
     }
 
-    static func decode(_ row: any SQLRow) throws -> WithdrawalRecord {
-        WithdrawalRecord(
+    static func decode(_ row: any SQLRow) throws -> Withdrawal {
+        Withdrawal(
             id: try row.decode(column: "id", as: String.self), promoterID: try row.decode(column: "promoter_id", as: String.self),
             amount: try row.decode(column: "amount", as: Int64.self), fee: try row.decode(column: "fee", as: Int64.self),
             channel: try row.decode(column: "channel", as: String.self), account: try row.decode(column: "account", as: String?.self),

@@ -199,7 +199,7 @@ struct PortalController {
         let conversion = traffic.uv == 0 ? "–" : "\(Money.format(Money.share(10_000, part: orders, whole: traffic.uv)))%"
         let notice = request.uri.queryParameters["notice"].flatMap { strings[String($0)] } ?? ""
         let (csrf, isNew) = Forms.csrfToken(request)
-        let shown = request.uri.queryParameters["status"].flatMap { CommissionRecord.Status(rawValue: String($0)) }
+        let shown = request.uri.queryParameters["status"].flatMap { Commission.Status(rawValue: String($0)) }
         let appeals = try await api.call(.get, "/api/v1/appeals?limit=10", as: Self.principal(id), context: requestContext).items.map { appeal in
             var row: [String: Any] = ["created_at": String(ConsoleView.text(appeal["created_at"]).prefix(10)), "message": ConsoleView.text(appeal["message"]),
                                       "status_label": strings.lookup("appeal_\(ConsoleView.text(appeal["status"]))") ?? ConsoleView.text(appeal["status"])]
@@ -215,7 +215,7 @@ struct PortalController {
             "links": try await links.list(promoterID: id, limit: 20, before: nil).filter { $0.status == .active }.map {
                 ["code": $0.code, "url": "\(publicURL)/r/\($0.code)"]
             },
-            "commission_filters": ([nil] + [CommissionRecord.Status.pending, .settled, .withdrawn, .reversed]).map { status -> [String: Any] in
+            "commission_filters": ([nil] + [Commission.Status.pending, .settled, .withdrawn, .reversed]).map { status -> [String: Any] in
                 ["href": status.map { "/me?status=\($0.rawValue)#commissions" } ?? "/me#commissions",
                  "label": status.map { strings["commission_\($0.rawValue)"] } ?? strings["all"], "current": status == shown]
             },

@@ -102,7 +102,7 @@ struct StorefrontController {
             guard index < members.count else { return ["filled": false, "initial": "?", "role": ""] }
             let member = members[index]
             return ["filled": true, "initial": GroupView.mask(member.buyerID).prefix(1).uppercased(),
-                    "role": member.role == "leader" ? strings["leader"] : ""]
+                    "role": member.role == .leader ? strings["leader"] : ""]
         }
         let page: [String: Any] = [
             "csrf": csrf,

@@ -1,0 +1,34 @@
+import TuikeCore
+import TuikeStore
+
+/// The one way money goes back to a buyer: through the provider that took the payment when Tuike
+/// talks to it (outside any transaction; if it refuses, nothing is booked), then booked in one
+/// transaction (`RefundRepository`: the order's refunded total, the lines, the reversed
+/// commissions, the journal). Payments reported by an integrator are refunded by the integrator,
+/// who reports the refund; then only the booking happens here.
+struct RefundService: Sendable {
+    let orders: OrderRepository
+    let refunds: RefundRepository
+    let providers: [String: any PaymentProvider]
+    let clock: any TuikeClock
+
+    /// Refunds `amount` of the order. A `refundID` already booked is a retry: the provider is
+    /// not asked again and the booking answers with the first refund. `providerRefused` sees a
+    /// provider's refusal before it is thrown.
+    func refund(orderID: String, amount: Int64, refundID: String?, reason: String?,
+                providerRefused: @Sendable (any Error) async throws -> Void = { _ in }) async throws -> (Refund, Order) {
+        var refundID = refundID
+        let retried = try await refundID.asyncFlatMap { try await refunds.find(refundID: $0) } != nil
+        if !retried, let order = try await orders.find(orderID), order.refundRefusal(amount) == nil,
+           let payment = try await orders.payments(orderID: orderID).first, let provider = providers[payment.provider] {
+            do {
+                let providerRefund = try await provider.refund(paymentID: payment.paymentID, amount: amount, reference: refundID ?? orderID)
+                refundID = refundID ?? providerRefund
+            } catch {
+                try await providerRefused(error)
+                throw error
+            }
+        }
+        return try await refunds.refund(orderID: orderID, amount: amount, refundID: refundID, reason: reason, at: clock.now())
+    }
+}
