@@ -46,4 +46,24 @@ import TuikeTestSupport
             #expect(try await client.send(.post, "/api/v1/ranks/recompute").json["changed"] as? Int == 0)
         }
     }
+
+    /// Ranks, tier ladders and the portal count a promoter's orders by one rule: paid and not
+    /// refunded in full (a partial refund still counts), an unpaid one not at all.
+    @Test(arguments: TestDatabase.available)
+    func onlyOrdersNotRefundedInFullCount(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, tuike async throws in
+            let (product, _, b, visitor) = try await OrdersAPITests.world(client)
+            var orders: [String] = []
+            for n in 1...4 {
+                let order = try #require(try await client.send(.post, "/api/v1/orders",
+                                                               body: #"{"buyer_id":"buyer-\#(n)","items":[{"product_id":"\#(product)","quantity":1}],"visitor_id":"\#(visitor)"}"#).json["id"] as? String)
+                if n < 4 { #expect(try await client.send(.post, "/api/v1/orders/\(order)/paid", body: #"{"payment_id":"p-\#(n)"}"#).status == .ok) }
+                orders.append(order)
+            }
+            #expect(try await client.send(.post, "/api/v1/orders/\(orders[0])/refunds", body: #"{"amount":50000}"#).status == .created)
+            #expect(try await client.send(.post, "/api/v1/orders/\(orders[1])/refunds", body: #"{"amount":100}"#).status == .created)
+            let now = tuike.clock.now()
+            #expect(try await CountedOrders.count(promoterID: b, from: now.adding(seconds: -3_600), through: now, database: tuike.database) == 2)
+        }
+    }
 }

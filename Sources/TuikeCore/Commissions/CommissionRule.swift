@@ -24,6 +24,10 @@ public struct CommissionRule: Codable, Equatable, Sendable {
     public var tierMode: TierMode
     public var maxAmount: Int64?
 
+    /// A ladder paid again at month close on every order of the month (its lines are marked so
+    /// when stored).
+    public var paysRetroactively: Bool { tiers != nil && tierMode == .retroactive }
+
     public init(type: Kind, levels: [Int64], tiers: [Tier]? = nil, tierMode: TierMode = .perOrder, maxAmount: Int64? = nil) {
         self.type = type
         self.levels = levels

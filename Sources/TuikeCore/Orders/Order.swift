@@ -107,6 +107,13 @@ public struct Order: Equatable, Sendable {
 
     public var promoterID: String? { levelOne.first }
 
+    /// The statuses of orders that count for their promoter: paid and not refunded in full.
+    public static let countedStatuses: [Status] = [.paid, .partiallyRefunded]
+
+    /// Whether the order counts for its level-1 promoter (ranks, tier ladders, conversion): paid,
+    /// not refunded in full, and not bought by the promoter themself.
+    public var counts: Bool { promoterID != nil && !selfReferral && Self.countedStatuses.contains(status) }
+
     /// What is left to refund: what was paid less what went back already.
     public var refundable: Int64 { amount - refunded }
 

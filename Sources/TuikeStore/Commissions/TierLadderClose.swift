@@ -41,7 +41,7 @@ enum TierLadderClose {
             SELECT c.id, c.order_id, c.promoter_id, c.amount, c.reversed, i.id AS item_id, i.product_id, i.quantity, i.paid, i.refunded, i.rule
             FROM commissions c JOIN order_items i ON i.id = c.order_item_id
             WHERE c.kind = 'order' AND c.level = 1 AND c.created_at >= \(bind: month.milliseconds) AND c.created_at < \(bind: end.milliseconds)
-                AND c.status NOT IN ('reversed', 'rejected') AND i.rule LIKE '%"tier_mode":"retroactive"%'
+                AND c.status NOT IN ('reversed', 'rejected') AND i.retroactive = 1
                 AND (SELECT COUNT(*) FROM commissions s WHERE s.order_item_id = c.order_item_id AND s.level = 1 AND s.kind = 'order') = 1
             ORDER BY c.id
             """)
@@ -64,10 +64,7 @@ enum TierLadderClose {
         }
         let label = try CalendarDays.days(from: month, to: month, timeZone: timeZone).first.map { String($0.label.prefix(7)) } ?? ""
         for (promoterID, byRule) in groups.sorted(by: { $0.key < $1.key }) {
-            let monthOrders = try await db.first("""
-                SELECT COUNT(*) AS n FROM orders WHERE promoter_id = \(bind: promoterID) AND paid_at >= \(bind: month.milliseconds)
-                    AND paid_at < \(bind: end.milliseconds) AND self_referral = 0
-                """)!.decode(column: "n", as: Int64.self)
+            let monthOrders = try await CountedOrders.count(promoterID: promoterID, from: month, through: end.adding(milliseconds: -1), in: db)
             let bonus = try await RankRepository.bonusBps(of: promoterID, in: db)
             for (rule, lines) in byRule {
                 let amount = CommissionEngine.retroactiveAdjustment(rule: rule, orders: lines.map { ($0.line, $0.earned) },

@@ -125,6 +125,7 @@ public enum Migrations {
             "CREATE INDEX web_sessions_by_subject ON web_sessions (kind, subject_id)",
         ]),
         UnpaidHolds.migration,
+        CountedOrders.migration,
     ]
 }
 

@@ -42,7 +42,7 @@ public struct OrderRepository: Sendable {
 
     static let itemInsert = RowInsert(
         into: "order_items",
-        columns: ["id", "order_id", "position", "product_id", "title", "kind", "unit_price", "quantity", "discount", "paid", "rule", "rule_source"])
+        columns: ["id", "order_id", "position", "product_id", "title", "kind", "unit_price", "quantity", "discount", "paid", "rule", "rule_source", "retroactive"])
     static let paymentInsert = RowInsert(into: "payments", columns: ["id", "order_id", "payment_id", "provider", "amount", "created_at"])
     static let commissionInsert = RowInsert(
         into: "commissions",
@@ -91,7 +91,7 @@ public struct OrderRepository: Sendable {
             rows: try order.items.enumerated().map { position, item in
                 [.text(item.id), .text(order.id), .int(Int64(position)), .text(item.productID), .text(item.title), .text(item.kind.rawValue),
                  .int(item.unitPrice), .int(item.quantity), .int(item.discount), .int(item.paid),
-                 .text(try StoredJSON.text(of: item.rule)), .text(item.ruleSource)]
+                 .text(try StoredJSON.text(of: item.rule)), .text(item.ruleSource), .int(item.rule.paysRetroactively ? 1 : 0)]
             })
         Outbox.emit([Outbox.Event("order.created", subject: order.id, payload: [
             "order_id": .string(order.id), "buyer_id": .string(order.buyerID), "amount": .int(order.amount), "promoter_id": Outbox.Value(order.promoterID),
@@ -425,10 +425,7 @@ public struct OrderRepository: Sendable {
         guard order.items.contains(where: { $0.rule.tiers != nil }) else { return 1 }
         if dialect.kind == .postgres { try await db.execute("SELECT pg_advisory_xact_lock(hashtext(\(bind: promoterID)))") }
         let monthStart = try CalendarMonth.start(of: now, timeZone: settings.timeZone)
-        return try await db.first("""
-            SELECT COUNT(*) AS n FROM orders WHERE promoter_id = \(bind: promoterID) AND paid_at >= \(bind: monthStart.milliseconds)
-                AND paid_at <= \(bind: now.milliseconds) AND self_referral = 0
-            """)!.decode(column: "n", as: Int64.self)
+        return try await CountedOrders.count(promoterID: promoterID, from: monthStart, through: now, in: db)
     }
 
     /// Cancels every order still unpaid at its `expires_at` (at most `limit` per round, rounds until

@@ -80,8 +80,7 @@ public struct RankRepository: Sendable {
         var metrics: [String: (orders: Int64, gmv: Int64)] = [:]
         for row in try await db.rows("""
             SELECT promoter_id, COUNT(*) AS orders, CAST(SUM(amount - refunded) AS BIGINT) AS gmv FROM orders
-            WHERE promoter_id IS NOT NULL AND self_referral = 0 AND status IN ('paid', 'partially_refunded')
-                AND paid_at >= \(bind: since.milliseconds) AND paid_at <= \(bind: until.milliseconds)
+            WHERE \(CountedOrders.condition(from: since, through: until))
             GROUP BY promoter_id
             """) {
             metrics[try row.decode(column: "promoter_id", as: String.self)] = (try row.decode(column: "orders", as: Int64.self), try row.decode(column: "gmv", as: Int64.self))

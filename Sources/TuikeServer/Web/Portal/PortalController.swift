@@ -191,11 +191,7 @@ struct PortalController {
         let owed = try await JournalRepository.owed(to: id, database: database)
         let since = now.adding(seconds: -30 * 86_400)
         let traffic = try await clicks.daily(.promoter(id), days: [.init(label: "30d", start: since, end: now.adding(milliseconds: 1))])[0]
-        let orders = try await database.read { db in
-            try await db.first("""
-                SELECT COUNT(*) AS n FROM orders WHERE promoter_id = \(bind: id) AND paid_at >= \(bind: since.milliseconds) AND self_referral = 0
-                """)!.decode(column: "n", as: Int64.self)
-        }
+        let orders = try await CountedOrders.count(promoterID: id, from: since, through: now, database: database)
         let conversion = traffic.uv == 0 ? "–" : "\(Money.format(Money.share(10_000, part: orders, whole: traffic.uv)))%"
         let notice = request.uri.queryParameters["notice"].flatMap { strings[String($0)] } ?? ""
         let (csrf, isNew) = Forms.csrfToken(request)
