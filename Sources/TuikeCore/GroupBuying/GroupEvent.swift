@@ -1,4 +1,10 @@
 public struct GroupEvent: Sendable, Equatable {
+    /// What happened to the group: a slot reserved, released or paid (`joined`), the group's
+    /// outcome, or the warning that it expires soon.
+    public enum Kind: String, Codable, Sendable, CaseIterable {
+        case reserved, joined, succeeded, failed, expiringSoon = "expiring_soon", released, cancelled
+    }
+
     public let groupID: String
     public let seq: Int64
     public let type: String

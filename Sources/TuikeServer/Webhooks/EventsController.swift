@@ -11,13 +11,7 @@ struct EventsController {
 
     /// Every type the outbox writes (a test checks the demo's events against it): webhook
     /// endpoints subscribe to these, and `GET /api/v1/events` filters by them.
-    static let types = [
-        "order.created", "order.paid", "order.cancelled", "refund.created",
-        "commission.created", "commission.reversed", "commission.clawed_back", "adjustment.created", "settlement.created",
-        "withdrawal.requested", "withdrawal.approved", "withdrawal.rejected", "withdrawal.paid", "withdrawal.failed",
-        "appeal.created", "appeal.answered",
-        "group.reserved", "group.joined", "group.succeeded", "group.failed", "group.expiring_soon", "group.released", "group.cancelled",
-    ]
+    static let types = DomainEvent.types
 
     func addRoutes(to api: APIRoutes) {
         api.add(.get, "/api/v1/events", summary: "Events, newest first", tag: "Webhooks", access: .admin,

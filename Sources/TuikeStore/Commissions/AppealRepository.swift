@@ -18,9 +18,7 @@ public struct AppealRepository: Sendable {
                 ON CONFLICT DO NOTHING RETURNING id
                 """) != nil
             guard inserted else { throw TuikeError(.conflict, code: "appeal_open", "commission \(commissionID) already has an open appeal") }
-            try await Outbox.emit("appeal.created", subject: id, payload: [
-                "appeal_id": .string(id), "commission_id": .string(commissionID), "promoter_id": .string(promoterID),
-            ], at: now, in: db)
+            try await Outbox.emit(.appealCreated(appealID: id, commissionID: commissionID, promoterID: promoterID), at: now, in: db)
             return try await Self.find(id, in: db).required("appeal", id)
         }
     }
@@ -41,9 +39,7 @@ public struct AppealRepository: Sendable {
                 WHERE id = \(bind: id) AND status = 'open' RETURNING id
                 """) != nil
             guard updated else { throw TuikeError(.conflict, code: "appeal_answered", "appeal \(id) is answered already") }
-            try await Outbox.emit("appeal.answered", subject: id, payload: [
-                "appeal_id": .string(id), "promoter_id": .string(appeal.promoterID), "adjustment": booked.map { .int($0.amount) } ?? .null,
-            ], at: now, in: db)
+            try await Outbox.emit(.appealAnswered(appealID: id, promoterID: appeal.promoterID, adjustment: booked?.amount), at: now, in: db)
             return (try await Self.find(id, in: db).required("appeal", id), booked)
         }
     }
@@ -64,9 +60,7 @@ public struct AppealRepository: Sendable {
             VALUES (\(bind: record.id), \(bind: promoterID), \(bind: amount), \(bind: reason), \(bind: admin), \(bind: appealID), \(bind: now.milliseconds))
             """)
         try await JournalRepository.post(.adjustment(promoterID: promoterID, amount: amount), reference: record.id, at: now, in: db)
-        try await Outbox.emit("adjustment.created", subject: record.id, payload: [
-            "adjustment_id": .string(record.id), "promoter_id": .string(promoterID), "amount": .int(amount), "reason": .string(reason),
-        ], at: now, in: db)
+        try await Outbox.emit(.adjustmentCreated(adjustmentID: record.id, promoterID: promoterID, amount: amount, reason: reason), at: now, in: db)
         return record
     }
 

@@ -78,10 +78,8 @@ enum TierLadderClose {
                         \(bind: now.milliseconds), 'tier_adjustment')
                     """)
                 try await JournalRepository.post(.accrual([(promoterID, amount)]), reference: id, at: now, in: db)
-                try await Outbox.emit("commission.created", subject: id, payload: [
-                    "commission_id": .string(id), "order_id": .string(last.orderID), "promoter_id": .string(promoterID), "level": 1,
-                    "amount": .int(amount), "status": "pending", "kind": "tier_adjustment",
-                ], at: now, in: db)
+                try await Outbox.emit(.commissionCreated(commissionID: id, orderID: last.orderID, promoterID: promoterID, level: 1, amount: amount,
+                                                         kind: "tier_adjustment"), at: now, in: db)
             }
         }
     }

@@ -32,7 +32,7 @@ public struct GroupRepository: Sendable {
                 VALUES (\(bind: groupID), \(bind: campaign.id), \(bind: order.buyerID), 'pending', \(bind: campaign.groupSize), 0, 1, \(bind: now.milliseconds))
                 """)
             try await Self.insertMember(order: order, role: .leader, paymentTimeout: campaign.paymentTimeoutSeconds, at: now, in: db)
-            try await Self.append("reserved", groupID: groupID, at: now, in: db)
+            try await Self.append(.reserved, groupID: groupID, at: now, in: db)
             return try await Self.find(groupID, in: db).required("group", groupID)
         }
     }
@@ -55,7 +55,7 @@ public struct GroupRepository: Sendable {
             }
             try await Self.takeSlot(campaignID: campaign.id, buyerID: order.buyerID, limit: campaign.perUserLimit, in: db)
             try await Self.insertMember(order: order, role: .member, paymentTimeout: campaign.paymentTimeoutSeconds, at: now, in: db)
-            try await Self.append("reserved", groupID: groupID, at: now, in: db)
+            try await Self.append(.reserved, groupID: groupID, at: now, in: db)
             return try await Self.find(groupID, in: db).required("group", groupID)
         }
     }
@@ -189,7 +189,7 @@ public struct GroupRepository: Sendable {
             UPDATE group_members SET status = 'paid', paid_at = \(bind: now.milliseconds), is_new_buyer = \(bind: Int64(isNew ? 1 : 0))
             WHERE order_id = \(bind: order.id)
             """)
-        try await append("joined", groupID: groupID, at: now, in: db)
+        try await append(.joined, groupID: groupID, at: now, in: db)
         let full = try counted.decode(column: "paid_members", as: Int64.self) >= counted.decode(column: "size", as: Int64.self)
         if full { try await succeed(groupID, settings: settings, at: now, in: db) }
         return .slotted(succeeded: full)
@@ -214,7 +214,7 @@ public struct GroupRepository: Sendable {
                 ELSE \(bind: now.milliseconds) END
             WHERE kind = 'order' AND status = 'pending' AND order_id IN (\(paidOrders))
             """)
-        try await append("succeeded", groupID: groupID, at: now, in: db)
+        try await append(.succeeded, groupID: groupID, at: now, in: db)
     }
 
     /// The expiry job: a group still forming succeeds (full, or virtual success with a paid
@@ -243,7 +243,7 @@ public struct GroupRepository: Sendable {
                         try await Self.giveSlot(groupID: groupID, buyerID: try member.decode(column: "buyer_id", as: String.self), in: db)
                         try await Self.scheduleRefund(orderID: orderID, reason: "group_failed", at: now, in: db)
                     }
-                    try await Self.append("failed", groupID: groupID, at: now, in: db)
+                    try await Self.append(.failed, groupID: groupID, at: now, in: db)
                 }
             }
             try await execution.complete(in: db)
@@ -254,7 +254,7 @@ public struct GroupRepository: Sendable {
     public func expiringSoon(_ execution: JobExecution) async throws {
         try await database.write { db in
             if try await db.first("SELECT id FROM groups WHERE id = \(bind: execution.job.payload) AND status = 'forming'") != nil {
-                try await Self.append("expiring_soon", groupID: execution.job.payload, at: execution.now, in: db)
+                try await Self.append(.expiringSoon, groupID: execution.job.payload, at: execution.now, in: db)
             }
             try await execution.complete(in: db)
         }
@@ -273,7 +273,7 @@ public struct GroupRepository: Sendable {
         let groupID = try member.decode(column: "group_id", as: String.self)
         try await db.execute("UPDATE groups SET reserved = reserved - 1 WHERE id = \(bind: groupID) AND reserved > 0")
         try await giveSlot(groupID: groupID, buyerID: try member.decode(column: "buyer_id", as: String.self), in: db)
-        try await append("released", groupID: groupID, at: now, in: db)
+        try await append(.released, groupID: groupID, at: now, in: db)
         guard try member.decodeEnum(column: "role", as: GroupMember.Role.self) == .leader, let cancelled = try await db.first("""
             UPDATE groups SET status = 'cancelled', finished_at = \(bind: now.milliseconds) WHERE id = \(bind: groupID) AND status = 'pending'
             RETURNING campaign_id
@@ -282,12 +282,12 @@ public struct GroupRepository: Sendable {
             UPDATE group_campaigns SET groups_opened = groups_opened - 1
             WHERE id = \(bind: try cancelled.decode(column: "campaign_id", as: String.self)) AND groups_opened > 0
             """)
-        try await append("cancelled", groupID: groupID, at: now, in: db)
+        try await append(.cancelled, groupID: groupID, at: now, in: db)
     }
 
     /// One event on the group's stream (numbered in commit order: the group's row is locked by
     /// the change it describes) and the same as a webhook event.
-    static func append(_ type: String, groupID: String, at now: Instant, in db: any SQLDatabase) async throws {
+    static func append(_ kind: GroupEvent.Kind, groupID: String, at now: Instant, in db: any SQLDatabase) async throws {
         let row = try await db.first("""
             UPDATE groups SET event_seq = event_seq + 1 WHERE id = \(bind: groupID) RETURNING event_seq, paid_members, reserved, size, status
             """)!
@@ -295,15 +295,12 @@ public struct GroupRepository: Sendable {
         let members = try row.decode(column: "paid_members", as: Int64.self)
         let reserved = try row.decode(column: "reserved", as: Int64.self)
         let size = try row.decode(column: "size", as: Int64.self)
-        let status = try row.decode(column: "status", as: String.self)
+        let status = try row.decodeEnum(column: "status", as: GroupStatus.self)
         try await db.execute("""
             INSERT INTO group_events (group_id, seq, type, members, reserved, size, status, created_at)
-            VALUES (\(bind: groupID), \(bind: seq), \(bind: type), \(bind: members), \(bind: reserved), \(bind: size), \(bind: status), \(bind: now.milliseconds))
+            VALUES (\(bind: groupID), \(bind: seq), \(bind: kind.rawValue), \(bind: members), \(bind: reserved), \(bind: size), \(bind: status.rawValue), \(bind: now.milliseconds))
             """)
-        try await Outbox.emit("group.\(type)", subject: groupID, payload: [
-            "group_id": .string(groupID), "members": .int(members), "reserved": .int(reserved), "size": .int(size), "status": .string(status),
-            "seq": .int(seq),
-        ], at: now, in: db)
+        try await Outbox.emit(.group(kind, groupID: groupID, seq: seq, members: members, reserved: reserved, size: size, status: status), at: now, in: db)
     }
 
     // MARK: refunds of failed groups and late payments

@@ -13,9 +13,7 @@ struct Bookings: Sendable {
 
     mutating func post(_ entry: JournalEntry, reference: String) { entries.append((entry, reference)) }
 
-    mutating func emit(_ type: String, subject: String, payload: [String: Outbox.Value]) {
-        events.append(Outbox.Event(type, subject: subject, payload: payload))
-    }
+    mutating func emit(_ event: DomainEvent) { events.append(Outbox.Event(event)) }
 
     /// Writes what was gathered, inside the caller's transaction, and starts over.
     mutating func write(at now: Instant, in db: any SQLDatabase) async throws {

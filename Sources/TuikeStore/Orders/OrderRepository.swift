@@ -93,9 +93,8 @@ public struct OrderRepository: Sendable {
                  .int(item.unitPrice), .int(item.quantity), .int(item.discount), .int(item.paid),
                  .text(try StoredJSON.text(of: item.rule)), .text(item.ruleSource), .int(item.rule.paysRetroactively ? 1 : 0)]
             })
-        Outbox.emit([Outbox.Event("order.created", subject: order.id, payload: [
-            "order_id": .string(order.id), "buyer_id": .string(order.buyerID), "amount": .int(order.amount), "promoter_id": Outbox.Value(order.promoterID),
-        ])], at: order.createdAt, into: &batch)
+        Outbox.emit([Outbox.Event(.orderCreated(orderID: order.id, buyerID: order.buyerID, amount: order.amount, promoterID: order.promoterID))],
+                    at: order.createdAt, into: &batch)
         return batch
     }
 
@@ -318,9 +317,7 @@ public struct OrderRepository: Sendable {
             .text(Identifier.make("pay", at: now)), .text(order.id), .text(paymentID), .text(provider), .int(order.amount), .int(now.milliseconds),
         ]])
         if order.amount > 0 { bookings.post(try .payment(order.amount), reference: order.id) }
-        bookings.emit("order.paid", subject: order.id, payload: [
-            "order_id": .string(order.id), "payment_id": .string(paymentID), "provider": .string(provider), "amount": .int(order.amount),
-        ])
+        bookings.emit(.orderPaid(orderID: order.id, paymentID: paymentID, provider: provider, amount: order.amount))
         return Payment(paymentID: paymentID, provider: provider, amount: order.amount, createdAt: now)
     }
 
@@ -404,10 +401,8 @@ public struct OrderRepository: Sendable {
                 let commissionID = Identifier.make("com", at: now)
                 rows.append([.text(commissionID), .text(order.id), .text(item.id), .text(commission.promoterID), .int(Int64(commission.level)),
                              .int(commission.amount), .text("pending"), .text(item.ruleSource), .text(commission.basis), .int(eligibleAt.milliseconds), .int(now.milliseconds)])
-                bookings.emit("commission.created", subject: commissionID, payload: [
-                    "commission_id": .string(commissionID), "order_id": .string(order.id), "promoter_id": .string(commission.promoterID),
-                    "level": .int(Int64(commission.level)), "amount": .int(commission.amount), "status": "pending",
-                ])
+                bookings.emit(.commissionCreated(commissionID: commissionID, orderID: order.id, promoterID: commission.promoterID,
+                                                 level: Int64(commission.level), amount: commission.amount, kind: nil))
                 accrued.append((commission.promoterID, commission.amount))
             }
         }
@@ -484,7 +479,7 @@ public struct OrderRepository: Sendable {
         guard let cancelled = try await db.first("""
             UPDATE orders SET status = 'cancelled' WHERE id = \(bind: orderID) AND status = 'pending_payment' RETURNING coupon
             """) else { return false }
-        try await Outbox.emit("order.cancelled", subject: orderID, payload: ["order_id": .string(orderID)], at: now, in: db)
+        try await Outbox.emit(.orderCancelled(orderID: orderID), at: now, in: db)
         try await GroupRepository.released(orderID: orderID, at: now, in: db)
         if let coupon = try cancelled.decode(column: "coupon", as: String?.self) {
             try await CouponRepository.release(coupon, in: db)

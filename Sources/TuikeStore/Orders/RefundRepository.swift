@@ -39,9 +39,7 @@ public struct RefundRepository: Sendable {
                 VALUES (\(bind: record.id), \(bind: orderID), \(bind: refundID), \(bind: amount), \(bind: reason), \(bind: now.milliseconds))
                 """)
             try await JournalRepository.post(.refund(amount), reference: record.id, at: now, in: db)
-            try await Outbox.emit("refund.created", subject: record.id, payload: [
-                "refund_id": .string(record.id), "order_id": .string(orderID), "amount": .int(amount), "order_status": .string(order.status.rawValue),
-            ], at: now, in: db)
+            try await Outbox.emit(.refundCreated(refundID: record.id, orderID: orderID, amount: amount, orderStatus: order.status), at: now, in: db)
 
             let shares = RefundAllocation.allocate(total: amount, over: order.items.map(\.refundable))
             for (item, share) in zip(order.items, shares) where share > 0 {
@@ -75,10 +73,10 @@ public struct RefundRepository: Sendable {
                 """)
             let entry: JournalEntry = settled ? try .clawback(promoterID: promoter, amount: delta) : try .reversal(promoterID: promoter, amount: delta)
             try await JournalRepository.post(entry, reference: reference, at: now, in: db)
-            try await Outbox.emit(settled ? "commission.clawed_back" : "commission.reversed", subject: id, payload: [
-                "commission_id": .string(id), "promoter_id": .string(promoter), "amount": .int(delta), "remaining": .int(earned - before - delta),
-                "status": .string(nextStatus.rawValue),
-            ], at: now, in: db)
+            let remaining = earned - before - delta
+            try await Outbox.emit(settled
+                ? .commissionClawedBack(commissionID: id, promoterID: promoter, amount: delta, remaining: remaining, status: nextStatus)
+                : .commissionReversed(commissionID: id, promoterID: promoter, amount: delta, remaining: remaining, status: nextStatus), at: now, in: db)
         }
     }
 

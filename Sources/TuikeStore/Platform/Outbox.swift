@@ -6,23 +6,7 @@ import TuikeCore
 /// writes an event in the transaction that makes the change, together with one pending delivery
 /// per subscribed endpoint. `WebhookDelivery` sends them afterwards, outside any transaction.
 public enum Outbox {
-    /// A value in an event's payload.
-    public enum Value: Encodable, Sendable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
-        case string(String), int(Int64), null
-
-        public init(stringLiteral value: String) { self = .string(value) }
-        public init(integerLiteral value: Int64) { self = .int(value) }
-        public init(_ value: String?) { self = value.map(Value.string) ?? .null }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            switch self {
-            case .string(let value): try container.encode(value)
-            case .int(let value): try container.encode(value)
-            case .null: try container.encodeNil()
-            }
-        }
-    }
+    public typealias Value = DomainEvent.Value
 
     /// The payload as JSON with sorted keys, written by hand: JSONEncoder was measured at 7 % of
     /// the SQLite writer's time in `bench/orders.sh`, for flat objects of strings and integers.
@@ -51,21 +35,21 @@ public enum Outbox {
         public let subject: String
         public let payload: [String: Value]
 
-        public init(_ type: String, subject: String, payload: [String: Value]) {
-            self.type = type
-            self.subject = subject
-            self.payload = payload
+        init(_ event: DomainEvent) {
+            type = event.type
+            subject = event.subject
+            payload = event.payload
         }
     }
 
-    /// Records `type` for `subject` with `payload` inside the caller's transaction.
-    public static func emit(_ type: String, subject: String, payload: [String: Value], at now: Instant, in db: any SQLDatabase) async throws {
-        try await emit([Event(type, subject: subject, payload: payload)], at: now, in: db)
+    /// Records `event` inside the caller's transaction.
+    static func emit(_ event: DomainEvent, at now: Instant, in db: any SQLDatabase) async throws {
+        try await emit([Event(event)], at: now, in: db)
     }
 
     /// Records `events` inside the caller's transaction in two statements, however many there are
     /// (one on PostgreSQL, where every statement is a round trip).
-    public static func emit(_ events: [Event], at now: Instant, in db: any SQLDatabase) async throws {
+    static func emit(_ events: [Event], at now: Instant, in db: any SQLDatabase) async throws {
         var batch = StatementBatch()
         emit(events, at: now, into: &batch)
         try await batch.run(in: db)

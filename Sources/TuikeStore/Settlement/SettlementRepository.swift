@@ -88,10 +88,8 @@ public struct SettlementRepository: Sendable {
                 SELECT promoter_id, net FROM settlement_lines WHERE settlement_id = \(bind: id)
                 ON CONFLICT (promoter_id) DO UPDATE SET available = promoter_balances.available + excluded.available
                 """)
-            try await Outbox.emit("settlement.created", subject: id, payload: [
-                "settlement_id": .string(id), "period_end": .string(periodEnd.rfc3339), "gross": .int(batch.gross), "tax": .int(batch.tax),
-                "net": .int(batch.net), "promoters": .int(batch.promoterCount), "commissions": .int(batch.commissionCount),
-            ], at: now, in: db)
+            try await Outbox.emit(.settlementCreated(settlementID: id, periodEnd: periodEnd, gross: batch.gross, tax: batch.tax, net: batch.net,
+                                                     promoters: batch.promoterCount, commissions: batch.commissionCount), at: now, in: db)
             return (batch, true)
         }
     }

@@ -32,7 +32,7 @@ public struct WithdrawalRepository: Sendable {
                 VALUES (\(bind: id), \(bind: promoterID), \(bind: amount), \(bind: fee), \(bind: channel.rawValue), \(bind: account), 'requested',
                         \(bind: requestedBy), \(bind: now.milliseconds))
                 """)
-            try await Self.emit("withdrawal.requested", id: id, promoterID: promoterID, amount: amount, status: .requested, at: now, in: db)
+            try await Outbox.emit(.withdrawal(.requested, withdrawalID: id, promoterID: promoterID, amount: amount), at: now, in: db)
             return try await Self.find(id, in: db).required("withdrawal", id)
         }
     }
@@ -53,7 +53,7 @@ public struct WithdrawalRepository: Sendable {
             }
             try await JobQueue.schedule(kind: Self.payoutJob, at: now.adding(seconds: Self.payoutRecoverySeconds), payload: id,
                                         dedupeKey: "\(Self.payoutJob):\(id)", now: now, in: db)
-            try await Self.emit("withdrawal.approved", id: id, promoterID: record.promoterID, amount: record.amount, status: .approved, at: now, in: db)
+            try await Outbox.emit(.withdrawal(.approved, withdrawalID: id, promoterID: record.promoterID, amount: record.amount), at: now, in: db)
             return (record, true)
         }
     }
@@ -88,7 +88,7 @@ public struct WithdrawalRepository: Sendable {
             } else {
                 try await JournalRepository.post(.withdrawalReturned(promoterID: record.promoterID, amount: record.amount), reference: id, at: now, in: db)
             }
-            try await Self.emit("withdrawal.\(status.rawValue)", id: id, promoterID: record.promoterID, amount: record.amount, status: status, at: now, in: db)
+            try await Outbox.emit(.withdrawal(status, withdrawalID: id, promoterID: record.promoterID, amount: record.amount), at: now, in: db)
             return record
         }
     }
@@ -110,7 +110,7 @@ public struct WithdrawalRepository: Sendable {
                 return record
             }
             try await JournalRepository.post(.withdrawalReturned(promoterID: record.promoterID, amount: record.amount), reference: id, at: now, in: db)
-            try await Self.emit("withdrawal.rejected", id: id, promoterID: record.promoterID, amount: record.amount, status: .rejected, at: now, in: db)
+            try await Outbox.emit(.withdrawal(.rejected, withdrawalID: id, promoterID: record.promoterID, amount: record.amount), at: now, in: db)
             return record
         }
     }
@@ -134,12 +134,6 @@ public struct WithdrawalRepository: Sendable {
                 WHERE promoter_id = \(bind: promoterID) AND status = 'settled' AND settlement_id IN (\(SQLList(chunk.map { SQLBind($0) })))
                 """)
         }
-    }
-
-    static func emit(_ type: String, id: String, promoterID: String, amount: Int64, status: WithdrawalStatus, at now: Instant, in db: any SQLDatabase) async throws {
-        try await Outbox.emit(type, subject: id, payload: [
-            "withdrawal_id": .string(id), "promoter_id": .string(promoterID), "amount": .int(amount), "status": .string(status.rawValue),
-        ], at: now, in: db)
     }
 
     public func find(_ id: String) async throws -> Withdrawal? {
