@@ -112,18 +112,11 @@ public struct GroupRepository: Sendable {
         }
     }
 
-    public enum PaymentOutcome: Sendable, Equatable {
-        /// The payment holds a slot; `succeeded` when it was the last one.
-        case slotted(succeeded: Bool)
-        /// No slot for it any more: refund it (`group_closed`).
-        case vanished
-    }
-
     /// A group order's payment, inside the payment's transaction: the reservation becomes a paid
     /// member (the leader's opens the group), the group succeeds with its last member, and a
     /// payment whose slot is gone is marked for refund. A payment that arrives after its
     /// reservation lapsed takes a slot again if the group still has room.
-    static func paymentArrived(_ order: Order, settings: ProgramSettings, at now: Instant, in db: any SQLDatabase) async throws -> PaymentOutcome {
+    static func paymentArrived(_ order: Order, settings: ProgramSettings, at now: Instant, in db: any SQLDatabase) async throws -> PaymentPlan.GroupPayment {
         guard let member = try await db.first("SELECT id, group_id, buyer_id, role, status FROM group_members WHERE order_id = \(bind: order.id)") else {
             return .vanished
         }
@@ -134,7 +127,7 @@ public struct GroupRepository: Sendable {
         let campaign = try await GroupCampaignRepository.find(
             try db.first("SELECT campaign_id FROM groups WHERE id = \(bind: groupID)")!.decode(column: "campaign_id", as: String.self), in: db)!
 
-        func vanish() async throws -> PaymentOutcome {
+        func vanish() async throws -> PaymentPlan.GroupPayment {
             try await db.execute("""
                 UPDATE group_members SET status = 'refunding', paid_at = \(bind: now.milliseconds) WHERE order_id = \(bind: order.id)
                 """)
