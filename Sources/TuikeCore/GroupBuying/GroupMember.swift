@@ -41,4 +41,25 @@ public struct GroupMember: Sendable, Equatable {
         self.createdAt = createdAt
         self.paidAt = paidAt
     }
+
+    /// What a payment does for the slot of the member it pays.
+    public enum PaymentAction: Sendable, Equatable {
+        /// The leader's reservation: the group starts forming, its countdown starts.
+        case openGroup
+        /// A member's live reservation becomes a paid slot, if the group is still forming.
+        case payReservation
+        /// A member whose reservation lapsed takes a slot again, if the group still has room.
+        case retakeSlot
+        /// Nothing to take (a lapsed leader, a slot paid or refunded already): refund the payment.
+        case refund
+    }
+
+    public static func paymentAction(status: Status, role: Role) -> PaymentAction {
+        switch (status, role) {
+        case (.reserved, .leader): .openGroup
+        case (.reserved, .member): .payReservation
+        case (.released, .member): .retakeSlot
+        default: .refund
+        }
+    }
 }

@@ -43,7 +43,7 @@ struct CouponsController {
     @Sendable func create(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context, allowedFields: CreateRequest.fields)
         let coupon = Coupon(
-            code: Coupon.normalize(body.code), kind: try ProductsController.parse(body.type, as: Coupon.Kind.self, field: "type")!, value: body.value,
+            code: Coupon.normalize(body.code), kind: try ProductsController.parse(required: body.type, as: Coupon.Kind.self, field: "type"), value: body.value,
             promoterID: body.promoterId, minAmount: body.minAmount ?? 0, startsAt: body.startsAt, endsAt: body.endsAt, usageLimit: body.usageLimit)
         try coupon.validate()
         try await coupons.create(coupon, at: clock.now())

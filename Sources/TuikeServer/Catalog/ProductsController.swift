@@ -104,6 +104,10 @@ struct ProductsController {
 
     static func parse<E: RawRepresentable & CaseIterable>(_ raw: String?, as type: E.Type, field: String) throws(TuikeError) -> E? where E.RawValue == String {
         guard let raw else { return nil }
+        return try parse(required: raw, as: type, field: field)
+    }
+
+    static func parse<E: RawRepresentable & CaseIterable>(required raw: String, as type: E.Type, field: String) throws(TuikeError) -> E where E.RawValue == String {
         guard let value = E(rawValue: raw) else {
             throw .validation("\(field) must be one of: \(E.allCases.map(\.rawValue).joined(separator: ", "))")
         }

@@ -47,7 +47,7 @@ struct SandboxPaymentsController {
 
     @Sendable func callback(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let body = Data(buffer: try await request.body.collect(upTo: context.maxUploadSize))
-        try Signature.verify(header: request.headers[HTTPField.Name(Signature.header)!], body: body, secret: secret, now: clock.now())
+        try Signature.verify(header: request.headers[Signature.headerName], body: body, secret: secret, now: clock.now())
         let order = try await receive(try JSONBody.decode(Notification.self, from: body, allowedFields: ["type", "order_id", "payment_id", "amount"]))
         return try JSONOutput.response(Received(received: true, orderStatus: order.status.rawValue))
     }

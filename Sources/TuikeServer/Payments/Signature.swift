@@ -1,11 +1,13 @@
 import Crypto
 import Foundation
+import HTTPTypes
 import TuikeCore
 
 /// Stripe-style signatures for callbacks and webhooks: `Tuike-Signature: t=<unix seconds>,v1=<hex
 /// HMAC-SHA256 of "t.body">`, accepted within a tolerance of the receiver's clock.
 enum Signature {
     static let header = "Tuike-Signature"
+    static let headerName = HTTPField.Name("Tuike-Signature")!
     static let toleranceSeconds: Int64 = 300
 
     static func sign(body: Data, secret: String, at now: Instant) -> String {

@@ -43,7 +43,7 @@ struct RanksController {
 
     @Sendable func create(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context, allowedFields: ["name", "metric", "threshold", "bonus_bps"])
-        let metric = try ProductsController.parse(body.metric, as: Rank.Metric.self, field: "metric")!
+        let metric = try ProductsController.parse(required: body.metric, as: Rank.Metric.self, field: "metric")
         let now = clock.now()
         let rank = Rank(id: Identifier.make("rnk", at: now), name: body.name.trimmingCharacters(in: .whitespaces), metric: metric,
                         threshold: body.threshold, bonusBps: body.bonusBps)

@@ -49,7 +49,7 @@ struct WithdrawalsController {
         let principal = try context.requirePrincipal()
         let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context, allowedFields: ["promoter_id", "amount", "channel", "account"])
         try context.requireSelfOrAdmin(body.promoterId)
-        let channel = try ProductsController.parse(body.channel, as: ProgramSettings.Channel.self, field: "channel")!
+        let channel = try ProductsController.parse(required: body.channel, as: ProgramSettings.Channel.self, field: "channel")
         if let account = body.account, account.count > 200 { throw TuikeError.validation("account is longer than 200 characters") }
         let record = try await withdrawals.request(
             promoterID: body.promoterId, amount: body.amount, channel: channel, account: body.account,

@@ -57,7 +57,7 @@ public struct ProductRepository: Sendable {
 
     public func count() async throws -> Int64 {
         try await database.read { db in
-            try await db.first("SELECT COUNT(*) AS n FROM products")!.decode(column: "n", as: Int64.self)
+            try await db.one("SELECT COUNT(*) AS n FROM products").decode(column: "n", as: Int64.self)
         }
     }
 

@@ -81,6 +81,13 @@ extension SQLDatabase {
     public func first(_ query: SQLQueryString) async throws -> (any SQLRow)? {
         try await self.raw(query).first()
     }
+
+    /// The row a statement always returns (an aggregate; a RETURNING of a row the transaction
+    /// holds): none is a store error for the caller, never a trap.
+    public func one(_ query: SQLQueryString) async throws -> any SQLRow {
+        guard let row = try await self.raw(query).first() else { throw StoreError.noRow }
+        return row
+    }
 }
 
 extension SQLQueryString {

@@ -6,11 +6,14 @@ import Synchronization
 public enum StoreError: Error, CustomStringConvertible {
     case closed
     case unsupportedURL(String)
+    /// A statement that always returns a row returned none.
+    case noRow
 
     public var description: String {
         switch self {
         case .closed: "the store is closed"
         case .unsupportedURL(let url): "unsupported database URL \(url): use a file path or postgres://"
+        case .noRow: "a statement that returns a row returned none"
         }
     }
 

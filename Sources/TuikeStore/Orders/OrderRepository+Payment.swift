@@ -141,9 +141,9 @@ extension OrderRepository {
         case .vanished:
             // Refunded in full by a job (a provider call never runs inside a transaction).
             try await GroupRepository.scheduleRefund(orderID: order.id, reason: "group_closed", at: now, in: db)
-        case .slotted(succeeded: true):
-            try await GroupRepository.succeed(order.groupID.required("group", order.id), settings: settings, at: now, in: db)
-        case .none, .slotted(succeeded: false):
+        case .none, .slotted:
+            // A last member's payment completed its group in `paymentArrived`, before the plan:
+            // its commissions are dated from now, like those of a course bought alone.
             break
         }
         return (plan.order, payment)

@@ -53,7 +53,7 @@ public struct TokenRepository: Sendable {
 
     public func activeAdminTokenCount() async throws -> Int64 {
         try await database.read { db in
-            try await db.first("SELECT COUNT(*) AS n FROM api_tokens WHERE role = 'admin' AND revoked_at IS NULL")!
+            try await db.one("SELECT COUNT(*) AS n FROM api_tokens WHERE role = 'admin' AND revoked_at IS NULL")
                 .decode(column: "n", as: Int64.self)
         }
     }

@@ -172,10 +172,10 @@ public struct PromoterRepository: Sendable {
                     if steps > 100_000 { throw TuikeError.validation("the invite tree is corrupt") }
                 }
             }
-            let updated = try await db.first("""
+            let updated = try await db.one("""
                 UPDATE promoters SET parent_id = \(bind: parentID), updated_at = \(bind: now.milliseconds)
                 WHERE id = \(bind: id) RETURNING \(unsafeRaw: Self.columns)
-                """)!
+                """)
             try await AuditLog.append(actor: actor, action: "promoter.reparent", subject: id,
                                       detail: "\(promoter.parentID ?? "none") -> \(parentID ?? "none"): \(reason)", at: now, in: db)
             return try Self.decode(updated)

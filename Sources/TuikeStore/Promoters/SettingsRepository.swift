@@ -21,7 +21,7 @@ public struct SettingsRepository: Sendable {
                 INSERT INTO settings (key, value, updated_at) VALUES (\(bind: key), \(bind: value), \(bind: now.milliseconds))
                 ON CONFLICT (key) DO NOTHING
                 """)
-            return try await db.first("SELECT value FROM settings WHERE key = \(bind: key)")!.decode(column: "value", as: String.self)
+            return try await db.one("SELECT value FROM settings WHERE key = \(bind: key)").decode(column: "value", as: String.self)
         }
     }
 

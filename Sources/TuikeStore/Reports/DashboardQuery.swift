@@ -24,7 +24,7 @@ public struct DashboardQuery: Sendable {
         let from = since.milliseconds
         return try await database.read { db in
             func number(_ query: SQLQueryString) async throws -> Int64 {
-                try await db.first("SELECT CAST(COALESCE((\(query)), 0) AS BIGINT) AS n")!.decode(column: "n", as: Int64.self)
+                try await db.one("SELECT CAST(COALESCE((\(query)), 0) AS BIGINT) AS n").decode(column: "n", as: Int64.self)
             }
             var daily: [(Instant, Int64)] = []
             for start in days {

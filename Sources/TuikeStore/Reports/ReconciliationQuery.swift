@@ -44,7 +44,7 @@ public struct ReconciliationQuery: Sendable {
         let (start, end) = (from.milliseconds, to.milliseconds)
         return try await database.read { db in
             func sum(_ query: SQLQueryString) async throws -> Int64 {
-                try await db.first("SELECT CAST(COALESCE(SUM(v), 0) AS BIGINT) AS total FROM (\(query)) q")!.decode(column: "total", as: Int64.self)
+                try await db.one("SELECT CAST(COALESCE(SUM(v), 0) AS BIGINT) AS total FROM (\(query)) q").decode(column: "total", as: Int64.self)
             }
             func journalFlow(kind: String, account: String, sign: Int64) async throws -> Int64 {
                 try await sign * sum("""

@@ -98,10 +98,10 @@ public enum JournalRepository {
                 SELECT account, CAST(SUM(amount) AS BIGINT) AS balance FROM journal_postings
                 WHERE account IN (\(SQLList(accounts.map { SQLBind($0) }))) GROUP BY account
                 """).reduce(into: [String: Int64]()) { $0[try $1.decode(column: "account", as: String.self)] = try $1.decode(column: "balance", as: Int64.self) }
-            let withdrawn = try await db.first("""
+            let withdrawn = try await db.one("""
                 SELECT CAST(COALESCE(SUM(p.amount), 0) AS BIGINT) AS paid FROM journal_postings p JOIN journal_entries e ON e.id = p.entry_id
                 WHERE p.account = \(bind: accounts[2]) AND e.kind = 'withdrawal_paid'
-                """)!.decode(column: "paid", as: Int64.self)
+                """).decode(column: "paid", as: Int64.self)
             return (-(balances[accounts[0]] ?? 0), -(balances[accounts[1]] ?? 0), -(balances[accounts[2]] ?? 0), withdrawn)
         }
     }

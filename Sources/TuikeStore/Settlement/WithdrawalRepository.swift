@@ -118,9 +118,9 @@ public struct WithdrawalRepository: Sendable {
     /// Statements count as withdrawn, oldest first, once the promoter's paid withdrawals add up
     /// to their nets; their settled commissions become `withdrawn` (RULES.md §5).
     static func markWithdrawn(promoterID: String, in db: any SQLDatabase) async throws {
-        var paid = try await db.first("""
+        var paid = try await db.one("""
             SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS paid FROM withdrawals WHERE promoter_id = \(bind: promoterID) AND status = 'paid'
-            """)!.decode(column: "paid", as: Int64.self)
+            """).decode(column: "paid", as: Int64.self)
         var covered: [String] = []
         for row in try await db.rows("SELECT settlement_id, net FROM settlement_lines WHERE promoter_id = \(bind: promoterID) ORDER BY settlement_id") {
             let net = try row.decode(column: "net", as: Int64.self)
@@ -156,9 +156,9 @@ public struct WithdrawalRepository: Sendable {
     /// What the promoter has been paid out in all.
     public func withdrawn(promoterID: String) async throws -> Int64 {
         try await database.read { db in
-            try await db.first("""
+            try await db.one("""
                 SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS paid FROM withdrawals WHERE promoter_id = \(bind: promoterID) AND status = 'paid'
-                """)!.decode(column: "paid", as: Int64.self)
+                """).decode(column: "paid", as: Int64.self)
         }
     }
 

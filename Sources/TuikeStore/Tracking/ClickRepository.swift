@@ -65,7 +65,7 @@ public struct ClickRepository: Sendable {
     }
 
     public func count() async throws -> Int64 {
-        try await database.read { db in try await db.first("SELECT COUNT(*) AS n FROM clicks")!.decode(column: "n", as: Int64.self) }
+        try await database.read { db in try await db.one("SELECT COUNT(*) AS n FROM clicks").decode(column: "n", as: Int64.self) }
     }
 
     /// One calendar day of the program's time zone, as a UTC range.
