@@ -1,7 +1,7 @@
 import Testing
 @testable import TuikeCore
 
-/// RULES.md §3 at its boundaries.
+/// docs/rules.md §3 at its boundaries.
 @Suite struct AttributionTests {
     static let day: Int64 = 86_400_000
     static let now = Instant(milliseconds: 1_800_000_000_000)

@@ -5,7 +5,7 @@ import Testing
     typealias Engine = CommissionEngine
     static let course = Engine.Line(id: "line", productID: "prod", quantity: 1, paid: 50_000)
 
-    /// RULES.md §4 worked example: levels [2000, 500], a 500.00 course sold by B (parent A).
+    /// docs/rules.md §4 worked example: levels [2000, 500], a 500.00 course sold by B (parent A).
     @Test func theWorkedExampleOfTheRules() {
         let rule = CommissionRule(type: .percent, levels: [2000, 500])
         let result = Engine.commissions(for: Self.course, rule: rule, beneficiaries: .init(levelOne: ["B"], upline: ["A"]))

@@ -7,7 +7,7 @@ import Testing
         #expect(throws: TuikeError.self) { try JournalEntry(kind: "x", postings: [Posting(.merchantRevenue, 0)]) }
     }
 
-    /// The life of one commission, RULES.md §4–§7: paid → partial refund → settled with tax →
+    /// The life of one commission, docs/rules.md §4–§7: paid → partial refund → settled with tax →
     /// refund after settlement (clawback) → withdrawal paid. The trial balance stays zero and the
     /// promoter's buckets read as the rules say.
     @Test func aCommissionsLifeBalancesAtEveryStep() throws {

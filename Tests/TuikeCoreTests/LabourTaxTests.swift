@@ -1,7 +1,7 @@
 import Testing
 @testable import TuikeCore
 
-/// RULES.md §6 at the bracket edges: 800.00, 4,000.00, taxable 20,000.00 and 50,000.00.
+/// docs/rules.md §6 at the bracket edges: 800.00, 4,000.00, taxable 20,000.00 and 50,000.00.
 @Suite struct LabourTaxTests {
     @Test(arguments: [
         (80_000, 0, 0),                  // 800.00: nothing

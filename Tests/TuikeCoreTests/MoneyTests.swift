@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct MoneyTests {
     @Test(arguments: [
-        (50_000, 2_000, 10_000), // RULES.md §4: 500.00 at 20 %
+        (50_000, 2_000, 10_000), // docs/rules.md §4: 500.00 at 20 %
         (50_000, 500, 2_500),
         (1, 5_000, 1),           // 0.5 fen rounds half up
         (1, 4_999, 0),
@@ -25,7 +25,7 @@ import Testing
     }
 
     @Test func shareMatchesTheFormulaOfTheRules() {
-        // RULES.md §4: refunding 20000 of 50000 reverses 4000 of 10000 and 1000 of 2500.
+        // docs/rules.md §4: refunding 20000 of 50000 reverses 4000 of 10000 and 1000 of 2500.
         #expect(Money.share(10_000, part: 20_000, whole: 50_000) == 4_000)
         #expect(Money.share(2_500, part: 20_000, whole: 50_000) == 1_000)
         for total in stride(from: Int64(0), through: 3_000, by: 37) {

@@ -195,7 +195,7 @@ extension TestClientProtocol {
         }
     }
 
-    /// Tax per RULES.md §6 on the statement: 1,000.00 gross → 200.00 taxable → 40.00 withheld.
+    /// Tax per docs/rules.md §6 on the statement: 1,000.00 gross → 200.00 taxable → 40.00 withheld.
     @Test(arguments: TestDatabase.available)
     func labourTaxIsWithheldOnTheStatement(database kind: TestDatabase) async throws {
         try await withTestApp(kind) { client, _ async throws in

@@ -42,7 +42,7 @@ extension TestResponse {
     var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
 }
 
-/// Asserts the error JSON of RULES.md §10.
+/// Asserts the error JSON of docs/rules.md §10.
 func expectError(_ response: TestResponse, _ status: HTTPResponse.Status, _ code: String, sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(response.status == status, "body: \(response.text)", sourceLocation: sourceLocation)
     #expect(response.errorCode == code, "body: \(response.text)", sourceLocation: sourceLocation)

@@ -1,5 +1,5 @@
-/// A coupon (F1): a fixed amount or a percentage off the order, optionally a promoter's, which
-/// then also attributes the order to that promoter (RULES.md §3, rule 2).
+/// A coupon: a fixed amount or a percentage off the order, optionally a promoter's, which
+/// then also attributes the order to that promoter (docs/rules.md §3, rule 2).
 public struct Coupon: Equatable, Sendable {
     public enum Kind: String, Codable, Sendable, CaseIterable { case fixed, percent }
 

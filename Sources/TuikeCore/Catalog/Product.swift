@@ -1,6 +1,6 @@
 import Foundation
 
-/// A thing a merchant sells (F1). Prices are fen; `stock == nil` means unlimited.
+/// A thing a merchant sells. Prices are fen; `stock == nil` means unlimited.
 public struct Product: Codable, Equatable, Sendable {
     public enum Kind: String, Codable, Sendable, CaseIterable { case course, physical, service }
     public enum Status: String, Codable, Sendable, CaseIterable { case active, archived }

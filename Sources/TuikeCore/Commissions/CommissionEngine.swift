@@ -1,4 +1,4 @@
-/// Commissions of one paid order line (RULES.md §4). Pure: the caller supplies the resolved rule,
+/// Commissions of one paid order line (docs/rules.md §4). Pure: the caller supplies the resolved rule,
 /// the attribution snapshot and the promoter's monthly order count.
 public enum CommissionEngine {
     public struct Line: Equatable, Sendable {
@@ -106,7 +106,7 @@ public enum CommissionEngine {
         return max(0, Money.minus(owed, Money.total(orders.map(\.earned))))
     }
 
-    /// RULES.md §8: after refunds totalling `refunded` of a line that paid `linePaid`, a commission
+    /// docs/rules.md §8: after refunds totalling `refunded` of a line that paid `linePaid`, a commission
     /// of `amount` is reversed by `share(amount, refunded, linePaid)` in all; returns what this
     /// refund reverses, given what earlier refunds reversed.
     public static func reversal(amount: Int64, linePaid: Int64, refundedTotal: Int64, reversedBefore: Int64) -> Int64 {
@@ -116,7 +116,7 @@ public enum CommissionEngine {
 }
 
 /// Spreads one order-level refund over the lines in proportion to what each has left to refund
-/// (RULES.md §8): exact quotas rounded down, the fen left over to the largest remainders. Every
+/// (docs/rules.md §8): exact quotas rounded down, the fen left over to the largest remainders. Every
 /// share is between 0 and what its line has left, and the shares add up to the refund. The
 /// commission reversals then follow each line's cumulative refund, so rounding never drifts.
 public enum RefundAllocation {

@@ -1,4 +1,4 @@
-/// A commission rule (RULES.md §4): percent (bps of the line paid) or fixed (fen per unit), a rate
+/// A commission rule (docs/rules.md §4): percent (bps of the line paid) or fixed (fen per unit), a rate
 /// per level, an optional level-1 tier ladder and an optional cap per line per level.
 public struct CommissionRule: Codable, Equatable, Sendable {
     public enum Kind: String, Codable, Sendable, CaseIterable { case percent, fixed }
@@ -146,7 +146,7 @@ public enum RuleSource: Equatable, Sendable {
 }
 
 public enum RuleResolution {
-    /// RULES.md §4: an active campaign rule (one for the product before one for all products, then
+    /// docs/rules.md §4: an active campaign rule (one for the product before one for all products, then
     /// the latest start), else the product's rule, else the program default.
     public static func resolve(productID: String, at instant: Instant, campaigns: [CampaignRule], productRule: CommissionRule?,
                                programDefault: CommissionRule) -> (rule: CommissionRule, source: RuleSource) {

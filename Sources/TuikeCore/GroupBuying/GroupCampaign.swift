@@ -1,4 +1,4 @@
-/// Group buying (拼团, RULES.md §9): a campaign sells a product at a group price to groups of
+/// Group buying (拼团, docs/rules.md §9): a campaign sells a product at a group price to groups of
 /// `groupSize` buyers who must all pay before `expiresAt`.
 public struct GroupCampaign: Equatable, Sendable {
     public enum Status: String, Codable, Sendable, CaseIterable { case active, paused }
@@ -88,14 +88,14 @@ public enum GroupStatus: String, Codable, Sendable, CaseIterable, StatusMachine 
 
     public var isFinished: Bool { isFinal }
 
-    /// What happens at `expires_at` to a group still forming (RULES.md §9).
+    /// What happens at `expires_at` to a group still forming (docs/rules.md §9).
     public static func atExpiry(paidMembers: Int64, size: Int64, virtualSuccess: Bool) -> GroupStatus {
         if paidMembers >= size { return .succeeded }
         return virtualSuccess && paidMembers >= 1 ? .succeeded : .failed
     }
 }
 
-/// How a group campaign did (F7 metrics).
+/// How a group campaign did (metrics).
 public struct GroupCampaignMetrics: Equatable, Sendable {
     public let groupsOpened: Int64
     public let succeeded: Int64

@@ -1,4 +1,4 @@
-/// The double-entry journal (RULES.md §5). Every money movement is one entry whose postings sum to
+/// The double-entry journal (docs/rules.md §5). Every money movement is one entry whose postings sum to
 /// zero; debits are positive, credits negative. Liabilities to promoters therefore carry negative
 /// balances in the journal and are shown negated (what Tuike owes) wherever people read them.
 public enum Account: Hashable, Sendable, CustomStringConvertible {

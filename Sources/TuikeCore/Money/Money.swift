@@ -1,4 +1,4 @@
-/// Money arithmetic of RULES.md §1. Amounts are Int64 minor units (fen), rates are basis points.
+/// Money arithmetic of docs/rules.md §1. Amounts are Int64 minor units (fen), rates are basis points.
 /// Intermediate products use Int128, and nothing here traps on any input: a result beyond Int64
 /// is held at Int64's bounds (`Int64(clamping:)`). The API's maximums keep every value it accepts
 /// far from those bounds, so clamping only ever meets a value stored before a maximum existed,

@@ -1,4 +1,4 @@
-/// An order (F1) with its attribution snapshot: who brought the buyer and which rule applied,
+/// An order with its attribution snapshot: who brought the buyer and which rule applied,
 /// fixed when the order is created so later binding or rule changes never move its commissions.
 public struct Order: Equatable, Sendable {
     public enum Status: String, Codable, Sendable, CaseIterable, StatusMachine {

@@ -1,5 +1,4 @@
-/// Who is calling. Admins see everything; a promoter sees only its own resources (RULES.md,
-/// PRODUCT.md "quality bars").
+/// Who is calling. Admins see everything; a promoter sees only its own resources.
 public enum Principal: Sendable, Equatable {
     case admin(tokenID: String)
     case promoter(promoterID: String, tokenID: String)

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The merchant's program settings (API.md "Program settings"). Defaults are those of RULES.md.
+/// The merchant's program settings (docs/api.md "Program settings"). Defaults are those of docs/rules.md.
 public struct ProgramSettings: Codable, Equatable, Sendable {
     public enum RuleType: String, Codable, Sendable, CaseIterable { case percent, fixed }
     public enum AttributionModel: String, Codable, Sendable, CaseIterable {
@@ -104,7 +104,7 @@ public struct ProgramSettings: Codable, Equatable, Sendable {
 
     public static let defaults = ProgramSettings()
 
-    /// The most levels a program may pay (RULES.md §2, 三级分销 is the legal limit).
+    /// The most levels a program may pay (docs/rules.md §2, 三级分销 is the legal limit).
     public static let maxLevels = 3
 
     enum CodingKeys: String, CodingKey, CaseIterable {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A promoter (推客, 分销员): F3 and RULES.md §2.
+/// A promoter (推客, 分销员): docs/rules.md §2.
 public struct Promoter: Equatable, Sendable {
     public enum Status: String, Codable, Sendable, CaseIterable, StatusMachine {
         case applied, active, rejected, suspended, terminated

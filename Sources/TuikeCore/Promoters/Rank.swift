@@ -1,6 +1,6 @@
 import Foundation
 
-/// A promoter rank (普通 / 银牌 / 金牌, F3): reached by the promoter's own paid orders or GMV over
+/// A promoter rank (普通 / 银牌 / 金牌): reached by the promoter's own paid orders or GMV over
 /// the trailing 30 days (never by its downline's sales: no team-volume pay), and worth `bonusBps`
 /// on level 1 of percent rules.
 public struct Rank: Equatable, Sendable {

@@ -1,4 +1,4 @@
-/// PRC labour-remuneration withholding (劳务报酬预扣, RULES.md §6) on one promoter's gross amount in
+/// PRC labour-remuneration withholding (劳务报酬预扣, docs/rules.md §6) on one promoter's gross amount in
 /// one settlement batch. All amounts in fen, every multiplication rounded half up.
 public enum LabourTax {
     public static func taxable(gross: Int64) -> Int64 {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Settlement periods (RULES.md §1, §5): weeks start Monday 00:00 and months on the 1st 00:00, in
+/// Settlement periods (docs/rules.md §1, §5): weeks start Monday 00:00 and months on the 1st 00:00, in
 /// the program's time zone; a scheduled batch runs at each boundary and settles up to it.
 public enum SettlementPeriod {
     /// The first boundary strictly after `instant`.
@@ -34,7 +34,7 @@ public enum SettlementPeriod {
 }
 
 /// One promoter's line of a settlement batch (its statement): the gross of the commissions it
-/// settles, the tax withheld on that gross (RULES.md §6) and the net credited as available.
+/// settles, the tax withheld on that gross (docs/rules.md §6) and the net credited as available.
 public struct StatementLine: Equatable, Sendable {
     public let promoterID: String
     public let gross: Int64

@@ -1,4 +1,4 @@
-/// Withdrawals (RULES.md §7): `requested` → `approved` → `paid` | `failed`, or `requested` →
+/// Withdrawals (docs/rules.md §7): `requested` → `approved` → `paid` | `failed`, or `requested` →
 /// `rejected`. The amount leaves `available` at request; `failed` and `rejected` return it.
 public enum WithdrawalStatus: String, Codable, Sendable, CaseIterable, StatusMachine {
     case requested, approved, paid, failed, rejected

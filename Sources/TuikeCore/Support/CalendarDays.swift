@@ -1,6 +1,6 @@
 import Foundation
 
-/// Calendar days of the program's time zone as UTC ranges (RULES.md §1: periods use the program's
+/// Calendar days of the program's time zone as UTC ranges (docs/rules.md §1: periods use the program's
 /// time zone). DST days are 23 or 25 hours long; the ranges follow.
 public enum CalendarDays {
     public struct Day: Equatable, Sendable {

@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 
-/// The one source of time (RULES.md §1). Everything that needs "now" receives a clock.
+/// The one source of time (docs/rules.md §1). Everything that needs "now" receives a clock.
 public protocol TuikeClock: Sendable {
     func now() -> Instant
 }

@@ -1,5 +1,5 @@
 /// A failure the caller can act on. Every variant maps to one HTTP status and one
-/// machine-readable `code` (RULES.md §10); the server adds nothing but the status.
+/// machine-readable `code` (docs/rules.md §10); the server adds nothing but the status.
 public struct TuikeError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Kind: String, Sendable {
         case malformed          // 400

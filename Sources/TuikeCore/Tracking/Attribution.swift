@@ -1,4 +1,4 @@
-/// Who brought the buyer: RULES.md §3, as a pure function of what the store found.
+/// Who brought the buyer: docs/rules.md §3, as a pure function of what the store found.
 public enum Attribution {
     public enum Rule: String, Codable, Sendable {
         case binding, coupon, firstClick = "first_click", lastClick = "last_click", linear, none
@@ -123,7 +123,7 @@ public enum Attribution {
         return (0..<count).map { base + ($0 < remainder ? 1 : 0) }
     }
 
-    /// The clicks that count once for attribution (RULES.md §3): from one visitor on one link,
+    /// The clicks that count once for attribution (docs/rules.md §3): from one visitor on one link,
     /// a click within 60 s of the last counted one does not count again. All still count as PV.
     public static func dedupe(_ clicks: [Click]) -> [Click] {
         var lastCounted: [String: Instant] = [:]

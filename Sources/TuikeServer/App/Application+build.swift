@@ -6,7 +6,7 @@ import ServiceLifecycle
 import TuikeCore
 import TuikeStore
 
-/// How `tuike serve` was started (API.md "Starting the server").
+/// How `tuike serve` was started (docs/api.md "Starting the server").
 public struct ServeConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080

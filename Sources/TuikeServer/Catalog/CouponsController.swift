@@ -2,7 +2,7 @@ import Hummingbird
 import TuikeCore
 import TuikeStore
 
-/// Coupons (F1): fixed or percent off, validity, usage limit, min order; a promoter's coupon
+/// Coupons: fixed or percent off, validity, usage limit, min order; a promoter's coupon
 /// also attributes the order to the promoter.
 struct CouponsController {
     let coupons: CouponRepository

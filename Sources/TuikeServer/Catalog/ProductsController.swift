@@ -3,7 +3,7 @@ import Hummingbird
 import TuikeCore
 import TuikeStore
 
-/// Catalog (F1): products of kind course / physical / service.
+/// Catalog: products of kind course / physical / service.
 ///
 /// Reading is public (the storefront and integrators list what is on sale) but shows archived
 /// products to admins only; a public read of an archived product is 404 as if it did not exist.

@@ -3,7 +3,7 @@ import Hummingbird
 import TuikeCore
 import TuikeStore
 
-/// Appeals (申诉) and manual adjustments (F6): a promoter disputes a commission or its reversal;
+/// Appeals (申诉) and manual adjustments: a promoter disputes a commission or its reversal;
 /// an admin answers and may book an adjustment, a journal entry carrying the reason and the admin.
 struct AppealsController {
     let appeals: AppealRepository

@@ -2,7 +2,7 @@ import Hummingbird
 import TuikeCore
 import TuikeStore
 
-/// Group-buy campaigns (拼团活动, F7): create, change, list; the join list (凑团) and metrics.
+/// Group-buy campaigns (拼团活动): create, change, list; the join list (凑团) and metrics.
 struct GroupCampaignsController {
     let campaigns: GroupCampaignRepository
     let groups: GroupRepository

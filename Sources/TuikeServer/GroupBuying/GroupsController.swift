@@ -5,7 +5,7 @@ import ServiceLifecycle
 import TuikeCore
 import TuikeStore
 
-/// Groups (拼团, F7, RULES.md §9): open as leader, join, watch live over SSE, and the refunds of
+/// Groups (拼团, docs/rules.md §9): open as leader, join, watch live over SSE, and the refunds of
 /// failed groups and late payments.
 struct GroupsController {
     let groups: GroupRepository

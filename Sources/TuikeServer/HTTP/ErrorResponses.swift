@@ -4,7 +4,7 @@ import Logging
 import TuikeCore
 import TuikeStore
 
-/// Turns any error into the JSON error of RULES.md §10. Unknown errors become 500 with a generic
+/// Turns any error into the JSON error of docs/rules.md §10. Unknown errors become 500 with a generic
 /// message; their detail goes to the log, never to the client.
 enum ErrorResponses {
     static func status(of kind: TuikeError.Kind) -> HTTPResponse.Status {

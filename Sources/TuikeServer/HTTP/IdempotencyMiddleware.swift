@@ -5,7 +5,7 @@ import Hummingbird
 import TuikeCore
 import TuikeStore
 
-/// `Idempotency-Key` for POSTs (API.md): the first response to a key is stored (statuses below
+/// `Idempotency-Key` for POSTs (docs/api.md): the first response to a key is stored (statuses below
 /// 500) and sent again for a retry with the same method, path and body; a different request with
 /// the same key gets 422. Keys are scoped to the caller and kept for 24 hours.
 struct IdempotencyMiddleware: RouterMiddleware {

@@ -58,8 +58,8 @@ enum OpenAPIDocument {
         // Idempotency-Key) is JSON everywhere.
         let error: JSONValue = ["schema": Schemas.ref("Error")]
         responses.append(operation.path.hasPrefix("/api/")
-            ? ("default", ["description": "An error (RULES.md §10).", "content": ["application/json": error]])
-            : ("default", ["description": "An error page, or an error (RULES.md §10) the middleware gave.",
+            ? ("default", ["description": "An error (docs/rules.md §10).", "content": ["application/json": error]])
+            : ("default", ["description": "An error page, or an error (docs/rules.md §10) the middleware gave.",
                            "content": ["text/html": ["schema": Schemas.string], "application/json": error]]))
         object.set("responses", .object(responses))
         return object

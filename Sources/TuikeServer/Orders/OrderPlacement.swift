@@ -3,7 +3,7 @@ import TuikeStore
 
 /// Turns an order request into a stored order: prices copied from the catalog, a coupon's discount
 /// spread over the lines, the commission rule of each line resolved, the buyer attributed
-/// (RULES.md §3) and the upline snapshotted. Used by
+/// (docs/rules.md §3) and the upline snapshotted. Used by
 /// the API and by the demo, so both place orders the same way.
 struct OrderPlacement {
     let database: any Database

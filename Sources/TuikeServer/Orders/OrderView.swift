@@ -1,7 +1,7 @@
 import TuikeCore
 import TuikeStore
 
-/// An order as the API shows it (API.md: `items`, `payments`, `refunds`, `promoter_id`, `flags`).
+/// An order as the API shows it (docs/api.md: `items`, `payments`, `refunds`, `promoter_id`, `flags`).
 struct OrderView: Encodable, Sendable {
     struct Item: Encodable, Sendable {
         let id: String

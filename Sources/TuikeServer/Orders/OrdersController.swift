@@ -3,7 +3,7 @@ import Hummingbird
 import TuikeCore
 import TuikeStore
 
-/// Orders (F1), integrator-reported payments (F2), commissions (F5), balances and the trial balance.
+/// Orders, integrator-reported payments, commissions, balances and the trial balance.
 struct OrdersController {
     let placement: OrderPlacement
     let orders: OrderRepository

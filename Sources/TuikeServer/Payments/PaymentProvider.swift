@@ -1,7 +1,7 @@
 import Synchronization
 import TuikeCore
 
-/// A payment provider Tuike refunds through (F2). Payments reported by an integrator
+/// A payment provider Tuike refunds through. Payments reported by an integrator
 /// (`provider: external`) were taken outside Tuike, so the integrator refunds them itself and
 /// reports the refund; only providers Tuike talks to are called.
 protocol PaymentProvider: Sendable {

@@ -2,7 +2,7 @@ import Synchronization
 import TuikeCore
 import TuikeStore
 
-/// Sends an approved withdrawal's money to the promoter (F6). Called outside any transaction,
+/// Sends an approved withdrawal's money to the promoter. Called outside any transaction,
 /// with the withdrawal id as idempotency key: asking twice pays once.
 protocol PayoutProvider: Sendable {
     var name: String { get }

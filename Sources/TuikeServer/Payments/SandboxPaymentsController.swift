@@ -4,7 +4,7 @@ import Hummingbird
 import TuikeCore
 import TuikeStore
 
-/// The built-in `sandbox` payment provider (F2), so the whole flow runs offline: a hosted
+/// The built-in `sandbox` payment provider, so the whole flow runs offline: a hosted
 /// checkout page whose pay button makes the "provider" send Tuike a signed callback, exactly as a
 /// real provider would. Only with `--sandbox`.
 struct SandboxPaymentsController {

@@ -3,7 +3,7 @@ import Hummingbird
 import TuikeCore
 import TuikeStore
 
-/// Program settings (API.md). `PUT` takes what `GET` returns; fields left out keep their current
+/// Program settings (docs/api.md). `PUT` takes what `GET` returns; fields left out keep their current
 /// value, so a client may also send only what it changes. Anything invalid or non-compliant is
 /// 422 and the stored settings stay as they were.
 struct ProgramController {

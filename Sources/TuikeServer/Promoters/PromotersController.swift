@@ -3,7 +3,7 @@ import Hummingbird
 import TuikeCore
 import TuikeStore
 
-/// Promoters (F3): created by admins, or applied for by the public and reviewed; their status, their
+/// Promoters: created by admins, or applied for by the public and reviewed; their status, their
 /// tokens, their place in the invite tree, their team and traffic.
 struct PromotersController {
     let promoters: PromoterRepository

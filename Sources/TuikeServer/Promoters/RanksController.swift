@@ -2,7 +2,7 @@ import Hummingbird
 import TuikeCore
 import TuikeStore
 
-/// Ranks (F3): configurable, recomputed hourly by a job and on demand; the rank shows on the
+/// Ranks: configurable, recomputed hourly by a job and on demand; the rank shows on the
 /// promoter and adds its bonus to level 1 of percent rules.
 struct RanksController {
     let ranks: RankRepository

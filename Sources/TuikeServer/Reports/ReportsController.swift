@@ -2,7 +2,7 @@ import Hummingbird
 import TuikeCore
 import TuikeStore
 
-/// Finance reports (F6): the reconciliation of operational tables against the journal, and CSV
+/// Finance reports: the reconciliation of operational tables against the journal, and CSV
 /// exports of commissions, settlements, statements and withdrawals for Excel (UTF-8 with BOM).
 /// Every report runs through `Database.report`, so on SQLite its scans hold a thread of their own.
 struct ReportsController {

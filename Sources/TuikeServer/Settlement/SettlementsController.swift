@@ -2,7 +2,7 @@ import Hummingbird
 import TuikeCore
 import TuikeStore
 
-/// Settlement batches and statements (F6, RULES.md §5–6). Batches are also made by the scheduled
+/// Settlement batches and statements (docs/rules.md §5–6). Batches are also made by the scheduled
 /// job at each period boundary; a period settled twice answers the first batch.
 struct SettlementsController {
     let settlements: SettlementRepository
@@ -105,7 +105,7 @@ struct SettlementsController {
         static let schema = Schemas.object([
             ("id", Schemas.string), ("period_end", Schemas.time), ("trigger", Schemas.enumeration(["manual", "scheduled"])),
             ("tax_mode", Schemas.enumeration(ProgramSettings.TaxMode.allCases.map(\.rawValue))), ("gross", Schemas.integer),
-            ("tax", Schemas.money("Withheld per RULES.md §6.")), ("net", Schemas.integer), ("promoter_count", Schemas.integer),
+            ("tax", Schemas.money("Withheld per docs/rules.md §6.")), ("net", Schemas.integer), ("promoter_count", Schemas.integer),
             ("commission_count", Schemas.integer), ("created_at", Schemas.time),
             ("lines", Schemas.array(Schemas.object([
                 ("promoter_id", Schemas.string), ("gross", Schemas.integer), ("tax", Schemas.integer), ("net", Schemas.integer),

@@ -2,7 +2,7 @@ import Hummingbird
 import TuikeCore
 import TuikeStore
 
-/// Withdrawals (F6, RULES.md §7): a promoter (or an admin for it) asks, an admin approves (and
+/// Withdrawals (docs/rules.md §7): a promoter (or an admin for it) asks, an admin approves (and
 /// the payout provider pays) or rejects with a reason.
 struct WithdrawalsController {
     let withdrawals: WithdrawalRepository

@@ -3,7 +3,7 @@ import Hummingbird
 import TuikeCore
 import TuikeStore
 
-/// Tracked links (F4). Admins manage any promoter's links; a promoter token only its own.
+/// Tracked links. Admins manage any promoter's links; a promoter token only its own.
 struct LinksController {
     let links: LinkRepository
     let cache: LinkCache

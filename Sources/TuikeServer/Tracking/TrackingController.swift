@@ -4,7 +4,7 @@ import Hummingbird
 import TuikeCore
 import TuikeStore
 
-/// Click tracking (F4, RULES.md §3): `/r/{code}` redirects, `?ref=CODE` on pages, server-side
+/// Click tracking (docs/rules.md §3): `/r/{code}` redirects, `?ref=CODE` on pages, server-side
 /// tracking for integrators, and a beacon plus `/tuike.js` for the merchant's own site.
 struct TrackingController {
     let links: LinkRepository

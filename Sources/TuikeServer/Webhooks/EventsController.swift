@@ -3,7 +3,7 @@ import Hummingbird
 import TuikeCore
 import TuikeStore
 
-/// Events of the outbox and the webhook endpoints that receive them (F12).
+/// Events of the outbox and the webhook endpoints that receive them.
 struct EventsController {
     let events: EventRepository
     let program: ProgramRepository

@@ -1,7 +1,7 @@
 import SQLKit
 import TuikeCore
 
-/// Products (F1). Every change is one statement; `update` returns the row it wrote.
+/// Products. Every change is one statement; `update` returns the row it wrote.
 public struct ProductRepository: Sendable {
     let database: any Database
 

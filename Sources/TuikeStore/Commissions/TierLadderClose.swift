@@ -2,7 +2,7 @@ import Foundation
 import SQLKit
 import TuikeCore
 
-/// Month close of retroactive tier ladders (RULES.md §4): once a calendar month has ended, every
+/// Month close of retroactive tier ladders (docs/rules.md §4): once a calendar month has ended, every
 /// level-1 order commission of that month under a `retroactive` rule is repriced at the tier the
 /// promoter reached by month end, and the difference is booked as one `tier_adjustment`
 /// commission per promoter and rule. Decisions: the adjustment is tied to the month's last line

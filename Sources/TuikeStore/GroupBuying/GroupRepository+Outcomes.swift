@@ -82,7 +82,7 @@ extension GroupRepository {
     }
 
     /// Every member gets access; commissions become eligible at the later of payment + freeze
-    /// and now (RULES.md §5).
+    /// and now (docs/rules.md §5).
     static func succeed(_ groupID: String, settings: ProgramSettings, at now: Instant, in db: any SQLDatabase) async throws {
         guard try await db.first("""
             UPDATE groups SET status = 'succeeded', finished_at = \(bind: now.milliseconds) WHERE id = \(bind: groupID) AND status = 'forming' RETURNING id

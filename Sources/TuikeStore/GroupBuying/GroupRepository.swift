@@ -1,7 +1,7 @@
 import SQLKit
 import TuikeCore
 
-/// Groups, slots and their events (RULES.md §9). The capacity rule is enforced by the one
+/// Groups, slots and their events (docs/rules.md §9). The capacity rule is enforced by the one
 /// statement that takes a slot (`paid_members + reserved < size` in its WHERE), so concurrent
 /// joins can never overfill a group, on one instance or many; every transition is a conditional
 /// UPDATE on the current status, so it happens once.

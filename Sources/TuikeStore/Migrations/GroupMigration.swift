@@ -1,4 +1,4 @@
-/// Migration 5: group buying (拼团, F7, RULES.md §9).
+/// Migration 5: group buying (拼团, docs/rules.md §9).
 enum GroupMigration {
     static let migration = Migration(version: 5, name: "group_buying", statements: [
         "ALTER TABLE orders ADD COLUMN group_id TEXT",

@@ -1,4 +1,4 @@
-/// Migration 3: orders, payments, commissions, entitlements, per-product rules and the journal (F1, F2, F5, F6).
+/// Migration 3: orders, payments, commissions, entitlements, per-product rules and the journal.
 enum OrderMigration {
     static let migration = Migration(version: 3, name: "orders_commissions_ledger", statements: [
         """

@@ -1,5 +1,5 @@
 /// Migration 2: promoters, agreements and their evidence, the audit trail, links, clicks and
-/// bindings (F3, F4).
+/// bindings.
 enum PromoterMigration {
     static let immutableTables = ["agreement_acceptances", "agreements", "audit_log"]
 

@@ -1,5 +1,5 @@
 /// Migration 4: settlement batches and statements, the available-balance projection,
-/// withdrawals, appeals and manual adjustments, and month closes of retroactive tier ladders (F6).
+/// withdrawals, appeals and manual adjustments, and month closes of retroactive tier ladders.
 enum SettlementMigration {
     static let migration = Migration(version: 4, name: "settlement_withdrawals", statements: [
         // `kind`: `order` (earned on an order line) or `tier_adjustment` (retroactive ladder at

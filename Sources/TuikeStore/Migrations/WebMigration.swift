@@ -1,4 +1,4 @@
-/// Migration 6: logins for the web (F11): promoters' passwords, console users with roles, and
+/// Migration 6: logins for the web: promoters' passwords, console users with roles, and
 /// browser sessions.
 enum WebMigration {
     static let migration = Migration(version: 6, name: "web_sessions", statements: [

@@ -1,7 +1,7 @@
 import SQLKit
 import TuikeCore
 
-/// Refunds (RULES.md §8) in one transaction each: the order's refunded total grows in the same
+/// Refunds (docs/rules.md §8) in one transaction each: the order's refunded total grows in the same
 /// statement that checks it (so concurrent refunds can never exceed what was paid), the refund is
 /// spread over the lines, every commission is reversed to its cumulative share (a clawback if it
 /// was settled already), the journal records it all, and a full refund revokes course access.

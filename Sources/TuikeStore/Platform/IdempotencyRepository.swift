@@ -1,7 +1,7 @@
 import SQLKit
 import TuikeCore
 
-/// Stored responses for `Idempotency-Key` (API.md). A key is claimed before the handler runs, so
+/// Stored responses for `Idempotency-Key` (docs/api.md). A key is claimed before the handler runs, so
 /// two concurrent requests with one key cannot both act: the second sees `inProgress`.
 public struct IdempotencyRepository: Sendable {
     public enum Claim: Sendable, Equatable {

@@ -2,7 +2,7 @@ import Foundation
 import SQLKit
 import TuikeCore
 
-/// The webhook outbox (F12): every state change of orders, payments, refunds and commissions
+/// The webhook outbox: every state change of orders, payments, refunds and commissions
 /// writes an event in the transaction that makes the change, together with one pending delivery
 /// per subscribed endpoint. `WebhookDelivery` sends them afterwards, outside any transaction.
 public enum Outbox {

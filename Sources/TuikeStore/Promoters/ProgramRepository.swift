@@ -3,7 +3,7 @@ import SQLKit
 import TuikeCore
 
 /// The program settings: one row holding the settings as JSON, so that adding a setting later
-/// needs no migration. Until an admin saves them, the defaults of RULES.md apply.
+/// needs no migration. Until an admin saves them, the defaults of docs/rules.md apply.
 public struct ProgramRepository: Sendable {
     let database: any Database
 

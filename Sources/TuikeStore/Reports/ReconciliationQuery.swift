@@ -1,7 +1,7 @@
 import SQLKit
 import TuikeCore
 
-/// Finance's proof (F6): what moved in a period according to the operational tables, and
+/// Finance's proof: what moved in a period according to the operational tables, and
 /// whether the journal says the same. Flows are compared over `[from, to)`; positions (what is
 /// owed right now) over all time.
 public struct ReconciliationReport: Sendable {

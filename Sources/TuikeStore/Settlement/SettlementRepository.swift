@@ -2,7 +2,7 @@ import Foundation
 import SQLKit
 import TuikeCore
 
-/// A settlement batch (RULES.md §5): every eligible pending commission up to `periodEnd`, per
+/// A settlement batch (docs/rules.md §5): every eligible pending commission up to `periodEnd`, per
 /// promoter gross, tax and net.
 public struct SettlementBatch: Sendable, Equatable {
     public enum Trigger: String, Sendable, CaseIterable { case manual, scheduled }

@@ -1,7 +1,7 @@
 import SQLKit
 import TuikeCore
 
-/// Withdrawals (RULES.md §7). Every transition is one conditional UPDATE on the current status,
+/// Withdrawals (docs/rules.md §7). Every transition is one conditional UPDATE on the current status,
 /// so each happens once however many requests race; money moves in the same transaction.
 public struct WithdrawalRepository: Sendable {
     let database: any Database
@@ -116,7 +116,7 @@ public struct WithdrawalRepository: Sendable {
     }
 
     /// Statements count as withdrawn, oldest first, once the promoter's paid withdrawals add up
-    /// to their nets; their settled commissions become `withdrawn` (RULES.md §5).
+    /// to their nets; their settled commissions become `withdrawn` (docs/rules.md §5).
     static func markWithdrawn(promoterID: String, in db: any SQLDatabase) async throws {
         var paid = try await db.one("""
             SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS paid FROM withdrawals WHERE promoter_id = \(bind: promoterID) AND status = 'paid'

@@ -1,7 +1,7 @@
 import SQLKit
 import TuikeCore
 
-/// Gathers what RULES.md §3 needs from the store and lets `Attribution.decide` choose. Orders
+/// Gathers what docs/rules.md §3 needs from the store and lets `Attribution.decide` choose. Orders
 /// call it at creation and keep the result as their attribution snapshot.
 public struct AttributionQuery: Sendable {
     let database: any Database

@@ -1,7 +1,7 @@
 import SQLKit
 import TuikeCore
 
-/// Buyer bindings (客户关系保护期, RULES.md §3).
+/// Buyer bindings (客户关系保护期, docs/rules.md §3).
 public struct BindingRepository: Sendable {
     let database: any Database
 

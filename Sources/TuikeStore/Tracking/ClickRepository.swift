@@ -1,7 +1,7 @@
 import SQLKit
 import TuikeCore
 
-/// One click as recorded (RULES.md §3).
+/// One click as recorded (docs/rules.md §3).
 public struct ClickRecord: Sendable, Equatable {
     public let id: String
     public let linkID: String

@@ -5,7 +5,7 @@ import HummingbirdBcrypt
 import TuikeCore
 import TuikeStore
 
-/// The admin console (`/admin`, F11). Console users with roles (owner / finance / operator, see
+/// The admin console (`/admin`). Console users with roles (owner / finance / operator, see
 /// `ConsoleRole`) log in with a password; the dashboard shows GMV, paid orders and commission cost
 /// over 30 days with a server-rendered SVG chart, the funnel, the top promoters and the withdrawals
 /// queue. Every other page and form goes through the API in process (`InProcessAPI`).

@@ -5,7 +5,7 @@ import HummingbirdBcrypt
 import TuikeCore
 import TuikeStore
 
-/// The promoter portal (`/me`, F11): phone + password login (bcrypt) into an HttpOnly,
+/// The promoter portal (`/me`): phone + password login (bcrypt) into an HttpOnly,
 /// SameSite=Lax session cookie; a dashboard with balance, traffic, links, commissions with the
 /// rule that applied, statements, withdrawals and the direct team; a withdraw form; appeals
 /// against a commission (through the API in process, as the promoter). A session only ever shows

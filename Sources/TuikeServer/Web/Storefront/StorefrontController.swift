@@ -4,7 +4,7 @@ import Hummingbird
 import TuikeCore
 import TuikeStore
 
-/// The storefront (F11): the course list, a course page with its group-buy box (open a group, or
+/// The storefront: the course list, a course page with its group-buy box (open a group, or
 /// join a forming one with its countdown), and the group page whose progress and countdown update
 /// live over SSE. Buyers are guests known by their `tk_vid` cookie, so a visit through a
 /// promoter's link attributes the order. Forms carry a CSRF token; checkout is the sandbox's.
