@@ -39,6 +39,17 @@ public struct Posting: Equatable, Sendable {
     }
 }
 
+/// A journal entry a plan books, with what it refers to (an order, a refund).
+public struct PlannedEntry: Equatable, Sendable {
+    public let entry: JournalEntry
+    public let reference: String
+
+    public init(entry: JournalEntry, reference: String) {
+        self.entry = entry
+        self.reference = reference
+    }
+}
+
 public struct JournalEntry: Equatable, Sendable {
     public let kind: String
     public let postings: [Posting]

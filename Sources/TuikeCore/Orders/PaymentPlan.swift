@@ -46,11 +46,6 @@ public struct PaymentPlan: Sendable, Equatable {
         public let eligibleAt: Instant
     }
 
-    public struct Entry: Sendable, Equatable {
-        public let entry: JournalEntry
-        public let reference: String
-    }
-
     /// `eligible_at` of commissions on group orders until their group succeeds (9999-12-31).
     public static let awaitingGroup = Instant(milliseconds: 253_402_300_799_000)
 
@@ -58,7 +53,7 @@ public struct PaymentPlan: Sendable, Equatable {
     public let order: Order
     public let paymentRowID: String
     public let commissions: [PlannedCommission]
-    public let entries: [Entry]
+    public let entries: [PlannedEntry]
     public let events: [DomainEvent]
     /// Products whose course the buyer may now open (a group order's come when its group succeeds).
     public let courses: [String]
@@ -74,8 +69,8 @@ public struct PaymentPlan: Sendable, Equatable {
         paid.paidAt = now
         self.order = paid
         paymentRowID = Identifier.make("pay", at: now)
-        var entries: [Entry] = []
-        if order.amount > 0 { entries.append(Entry(entry: try .payment(order.amount), reference: order.id)) }
+        var entries: [PlannedEntry] = []
+        if order.amount > 0 { entries.append(PlannedEntry(entry: try .payment(order.amount), reference: order.id)) }
         var events: [DomainEvent] = [.orderPaid(orderID: order.id, paymentID: snapshot.paymentID, provider: snapshot.provider, amount: order.amount)]
         refundsInFull = snapshot.group == .vanished
         guard !refundsInFull else {
@@ -94,7 +89,7 @@ public struct PaymentPlan: Sendable, Equatable {
                                              level: commission.level, amount: commission.amount, kind: nil))
         }
         if !commissions.isEmpty {
-            entries.append(Entry(entry: try .accrual(commissions.map { ($0.promoterID, $0.amount) }), reference: order.id))
+            entries.append(PlannedEntry(entry: try .accrual(commissions.map { ($0.promoterID, $0.amount) }), reference: order.id))
         }
         self.entries = entries
         self.events = events

@@ -33,50 +33,36 @@ public struct RefundRepository: Sendable {
                 """)
             guard updated != nil else { throw try await Self.refusal(orderID: orderID, amount: amount, in: db) }
             let order = try await OrderRepository.find(orderID, in: db).required("order", orderID)
-            let record = Refund(id: Identifier.make("rfd", at: now), orderID: orderID, refundID: refundID, amount: amount, reason: reason, createdAt: now)
+            let earned = try await db.rows("""
+                SELECT id, order_item_id, promoter_id, amount, reversed, status FROM commissions WHERE order_id = \(bind: orderID) AND kind = 'order' ORDER BY id
+                """).map { row in
+                RefundPlan.Earned(id: try row.decode(column: "id", as: String.self), itemID: try row.decode(column: "order_item_id", as: String.self),
+                                  promoterID: try row.decode(column: "promoter_id", as: String.self), amount: try row.decode(column: "amount", as: Int64.self),
+                                  reversed: try row.decode(column: "reversed", as: Int64.self),
+                                  status: try row.decodeEnum(column: "status", as: Commission.Status.self))
+            }
+            let plan = try RefundPlan(order: order, amount: amount, refundID: refundID, reason: reason, commissions: earned, now: now)
+            let record = plan.refund
             try await db.execute("""
                 INSERT INTO refunds (id, order_id, refund_id, amount, reason, created_at)
                 VALUES (\(bind: record.id), \(bind: orderID), \(bind: refundID), \(bind: amount), \(bind: reason), \(bind: now.milliseconds))
                 """)
-            try await JournalRepository.post(.refund(amount), reference: record.id, at: now, in: db)
-            try await Outbox.emit(.refundCreated(refundID: record.id, orderID: orderID, amount: amount, orderStatus: order.status), at: now, in: db)
-
-            let shares = RefundAllocation.allocate(total: amount, over: order.items.map(\.refundable))
-            for (item, share) in zip(order.items, shares) where share > 0 {
-                let lineRefunded = item.refunded + share
-                try await db.execute("UPDATE order_items SET refunded = \(bind: lineRefunded) WHERE id = \(bind: item.id)")
-                try await Self.reverseCommissions(itemID: item.id, linePaid: item.paid, lineRefunded: lineRefunded, reference: record.id, at: now, in: db)
+            for (itemID, refunded) in plan.lines {
+                try await db.execute("UPDATE order_items SET refunded = \(bind: refunded) WHERE id = \(bind: itemID)")
             }
-            if order.status == .refunded {
+            for reversal in plan.reversals {
+                try await db.execute("""
+                    UPDATE commissions SET reversed = \(bind: reversal.reversed), status = \(bind: reversal.status.rawValue) WHERE id = \(bind: reversal.commissionID)
+                    """)
+            }
+            var bookings = Bookings()
+            for entry in plan.entries { bookings.post(entry.entry, reference: entry.reference) }
+            for event in plan.events { bookings.emit(event) }
+            try await bookings.write(at: now, in: db)
+            if plan.revokesAccess {
                 try await db.execute("UPDATE entitlements SET revoked_at = \(bind: now.milliseconds) WHERE order_id = \(bind: orderID) AND revoked_at IS NULL")
             }
             return (record, try await OrderRepository.find(orderID, in: db).required("order", orderID))
-        }
-    }
-
-    static func reverseCommissions(itemID: String, linePaid: Int64, lineRefunded: Int64, reference: String, at now: Instant, in db: any SQLDatabase) async throws {
-        let commissions = try await db.rows("""
-            SELECT id, promoter_id, amount, reversed, status FROM commissions WHERE order_item_id = \(bind: itemID) AND kind = 'order' ORDER BY id
-            """)
-        for row in commissions {
-            let id = try row.decode(column: "id", as: String.self)
-            let promoter = try row.decode(column: "promoter_id", as: String.self)
-            let earned = try row.decode(column: "amount", as: Int64.self)
-            let before = try row.decode(column: "reversed", as: Int64.self)
-            let status = try row.decodeEnum(column: "status", as: Commission.Status.self)
-            let delta = CommissionEngine.reversal(amount: earned, linePaid: linePaid, refundedTotal: lineRefunded, reversedBefore: before)
-            guard delta > 0, status != .rejected, status != .reversed else { continue }
-            let settled = status == .settled || status == .withdrawn
-            let nextStatus = !settled && before + delta == earned ? Commission.Status.reversed : status
-            try await db.execute("""
-                UPDATE commissions SET reversed = \(bind: before + delta), status = \(bind: nextStatus.rawValue) WHERE id = \(bind: id)
-                """)
-            let entry: JournalEntry = settled ? try .clawback(promoterID: promoter, amount: delta) : try .reversal(promoterID: promoter, amount: delta)
-            try await JournalRepository.post(entry, reference: reference, at: now, in: db)
-            let remaining = earned - before - delta
-            try await Outbox.emit(settled
-                ? .commissionClawedBack(commissionID: id, promoterID: promoter, amount: delta, remaining: remaining, status: nextStatus)
-                : .commissionReversed(commissionID: id, promoterID: promoter, amount: delta, remaining: remaining, status: nextStatus), at: now, in: db)
         }
     }
 
