@@ -61,3 +61,21 @@ import Testing
         #expect(text.contains(#",42,'+86 138"#))
     }
 }
+
+/// A settlement plan's totals are its lines' totals, each line withholds the tax its mode says,
+/// and one entry per promoter moves its gross out of pending.
+@Suite struct SettlementPlanTests {
+    @Test func totalsAndEntriesFollowTheLines() throws {
+        let settled: [(promoterID: String, gross: Int64, commissions: Int64)] = [("prm_a", 100_000, 3), ("prm_b", 50, 1), ("prm_c", 4_000_000, 40)]
+        for mode in ProgramSettings.TaxMode.allCases {
+            let plan = try SettlementPlan(id: "stl_1", periodEnd: Instant(milliseconds: 0), trigger: .manual, taxMode: mode, settled: settled,
+                                          now: Instant(milliseconds: 1))
+            #expect(plan.lines.map(\.promoterID) == ["prm_a", "prm_b", "prm_c"])
+            #expect(plan.batch.gross == 4_100_050 && plan.batch.commissionCount == 44 && plan.batch.promoterCount == 3)
+            #expect(plan.batch.tax == plan.lines.map(\.tax).reduce(0, +) && plan.batch.net == plan.batch.gross - plan.batch.tax)
+            #expect(plan.lines.allSatisfy { $0.tax == LabourTax.withheld(gross: $0.gross, mode: mode) })
+            #expect(plan.entries.count == 3 && plan.entries.allSatisfy { $0.reference == "stl_1" })
+            #expect(plan.event.type == "settlement.created" && plan.event.subject == "stl_1")
+        }
+    }
+}

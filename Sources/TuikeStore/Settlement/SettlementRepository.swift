@@ -2,34 +2,6 @@ import Foundation
 import SQLKit
 import TuikeCore
 
-/// A settlement batch (docs/rules.md §5): every eligible pending commission up to `periodEnd`, per
-/// promoter gross, tax and net.
-public struct SettlementBatch: Sendable, Equatable {
-    public enum Trigger: String, Sendable, CaseIterable { case manual, scheduled }
-    public let id: String
-    public let periodEnd: Instant
-    public let trigger: Trigger
-    public let taxMode: String
-    public let gross: Int64
-    public let tax: Int64
-    public let net: Int64
-    public let promoterCount: Int64
-    public let commissionCount: Int64
-    public let createdAt: Instant
-}
-
-/// One promoter's statement: its line of a batch.
-public struct Statement: Sendable, Equatable {
-    public let settlementID: String
-    public let periodEnd: Instant
-    public let promoterID: String
-    public let gross: Int64
-    public let tax: Int64
-    public let net: Int64
-    public let commissionCount: Int64
-    public let createdAt: Instant
-}
-
 public struct SettlementRepository: Sendable {
     let database: any Database
 
@@ -52,17 +24,13 @@ public struct SettlementRepository: Sendable {
                 UPDATE commissions SET status = 'settled', settlement_id = \(bind: id)
                 WHERE status = 'pending' AND eligible_at <= \(bind: periodEnd.milliseconds)
                 """)
-            let lines = try await db.rows("""
+            let settled = try await db.rows("""
                 SELECT promoter_id, CAST(SUM(amount - reversed) AS BIGINT) AS gross, COUNT(*) AS n FROM commissions
                 WHERE settlement_id = \(bind: id) GROUP BY promoter_id ORDER BY promoter_id
-                """).map {
-                StatementLine(promoterID: try $0.decode(column: "promoter_id", as: String.self), gross: try $0.decode(column: "gross", as: Int64.self),
-                              commissionCount: try $0.decode(column: "n", as: Int64.self), taxMode: settings.taxMode)
-            }
-            let batch = SettlementBatch(
-                id: id, periodEnd: periodEnd, trigger: trigger, taxMode: settings.taxMode.rawValue, gross: lines.reduce(0) { $0 + $1.gross },
-                tax: lines.reduce(0) { $0 + $1.tax }, net: lines.reduce(0) { $0 + $1.net }, promoterCount: Int64(lines.count),
-                commissionCount: lines.reduce(0) { $0 + $1.commissionCount }, createdAt: now)
+                """).map { (promoterID: try $0.decode(column: "promoter_id", as: String.self), gross: try $0.decode(column: "gross", as: Int64.self),
+                            commissions: try $0.decode(column: "n", as: Int64.self)) }
+            let plan = try SettlementPlan(id: id, periodEnd: periodEnd, trigger: trigger, taxMode: settings.taxMode, settled: settled, now: now)
+            let (batch, lines) = (plan.batch, plan.lines)
             try await db.execute("""
                 INSERT INTO settlements (id, period_end, trigger, tax_mode, gross, tax, net, promoter_count, commission_count, created_at)
                 VALUES (\(bind: id), \(bind: periodEnd.milliseconds), \(bind: trigger.rawValue), \(bind: batch.taxMode), \(bind: batch.gross),
@@ -76,10 +44,7 @@ public struct SettlementRepository: Sendable {
                 }
                 try await insert.run()
             }
-            var entries: [(id: String, entry: JournalEntry, reference: String)] = []
-            for line in lines {
-                entries.append((Identifier.make("jrn", at: now), try .settlement(promoterID: line.promoterID, gross: line.gross, tax: line.tax), id))
-            }
+            let entries = plan.entries.map { (id: Identifier.make("jrn", at: now), entry: $0.entry, reference: $0.reference) }
             try await JournalRepository.insert(entries, at: now, in: db)
             // The available-balance projection, for all lines in one statement (`WHERE` lets
             // SQLite parse the upsert after a SELECT).
@@ -88,8 +53,7 @@ public struct SettlementRepository: Sendable {
                 SELECT promoter_id, net FROM settlement_lines WHERE settlement_id = \(bind: id)
                 ON CONFLICT (promoter_id) DO UPDATE SET available = promoter_balances.available + excluded.available
                 """)
-            try await Outbox.emit(.settlementCreated(settlementID: id, periodEnd: periodEnd, gross: batch.gross, tax: batch.tax, net: batch.net,
-                                                     promoters: batch.promoterCount, commissions: batch.commissionCount), at: now, in: db)
+            try await Outbox.emit(plan.event, at: now, in: db)
             return (batch, true)
         }
     }
