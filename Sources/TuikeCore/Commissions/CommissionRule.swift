@@ -36,7 +36,8 @@ public struct CommissionRule: Codable, Equatable, Sendable {
         self.maxAmount = maxAmount
     }
 
-    enum CodingKeys: String, CodingKey {
+    /// The fields of a rule as JSON (a request may send no others).
+    public enum CodingKeys: String, CodingKey, CaseIterable {
         case type, levels, tiers, tierMode = "tier_mode", maxAmount = "max_amount"
     }
 

@@ -42,7 +42,11 @@ struct SystemController {
                         body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
     }
 
-    struct AdvanceRequest: Decodable { let seconds: Int64 }
+    struct AdvanceRequest: RequestBody {
+        let seconds: Int64
+        enum CodingKeys: String, CodingKey, CaseIterable { case seconds }
+        typealias Keys = CodingKeys
+    }
     struct ClockNow: Encodable { let now: Instant; let offsetSeconds: Int64 }
 
     /// Ten years: enough for any test, small enough that no time arithmetic can overflow.
@@ -50,7 +54,7 @@ struct SystemController {
 
     @Sendable func advance(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         guard let sandboxClock else { throw TuikeError.notFound("route", request.uri.path) }
-        let body = try await JSONBody.decode(AdvanceRequest.self, from: request, context: context, allowedFields: ["seconds"])
+        let body = try await JSONBody.decode(AdvanceRequest.self, from: request, context: context)
         guard (0...Self.maxAdvanceSeconds).contains(body.seconds) else {
             throw TuikeError.validation("seconds must be between 0 and \(Self.maxAdvanceSeconds)")
         }

@@ -25,7 +25,7 @@ struct CouponsController {
         }
     }
 
-    struct CreateRequest: Decodable {
+    struct CreateRequest: RequestBody {
         let code: String
         let type: String
         let value: Int64
@@ -34,14 +34,14 @@ struct CouponsController {
         let startsAt: Instant?
         let endsAt: Instant?
         let usageLimit: Int64?
-        enum CodingKeys: String, CodingKey {
+        typealias Keys = CodingKeys
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case code, type, value, promoterId = "promoter_id", minAmount = "min_amount", startsAt = "starts_at", endsAt = "ends_at", usageLimit = "usage_limit"
         }
-        static let fields: Set<String> = ["code", "type", "value", "promoter_id", "min_amount", "starts_at", "ends_at", "usage_limit"]
     }
 
     @Sendable func create(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context, allowedFields: CreateRequest.fields)
+        let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context)
         let coupon = Coupon(
             code: Coupon.normalize(body.code), kind: try ProductsController.parse(required: body.type, as: Coupon.Kind.self, field: "type"), value: body.value,
             promoterID: body.promoterId, minAmount: body.minAmount ?? 0, startsAt: body.startsAt, endsAt: body.endsAt, usageLimit: body.usageLimit)

@@ -24,18 +24,19 @@ struct ProductsController {
                 request: Self.patchSchema, responses: [(200, "The product as stored.", Schemas.ref("Product"))], handler: patch)
     }
 
-    struct CreateRequest: Decodable {
+    struct CreateRequest: RequestBody {
         let title: String
         let price: Int64
         let kind: String?
         let description: String?
         let stock: Int64?
         let status: String?
-        static let fields: Set<String> = ["title", "price", "kind", "description", "stock", "status"]
+        enum CodingKeys: String, CodingKey, CaseIterable { case title, price, kind, description, stock, status }
+        typealias Keys = CodingKeys
     }
 
     @Sendable func create(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context, allowedFields: CreateRequest.fields)
+        let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context)
         try Product.validate(title: body.title)
         try Product.validate(price: body.price)
         try Product.validate(stock: body.stock)
@@ -72,11 +73,10 @@ struct ProductsController {
     }
 
     /// `stock: null` makes stock unlimited again, which is why absent and null differ here.
-    struct PatchRequest: Decodable {
+    struct PatchRequest: RequestBody {
         var changes = ProductChanges()
-        static let fields: Set<String> = ["title", "price", "kind", "description", "stock", "status"]
 
-        enum Keys: String, CodingKey { case title, price, kind, description, stock, status }
+        enum Keys: String, CodingKey, CaseIterable { case title, price, kind, description, stock, status }
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: Keys.self)
@@ -93,8 +93,8 @@ struct ProductsController {
 
     @Sendable func patch(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        let body = try await JSONBody.decode(PatchRequest.self, from: request, context: context, allowedFields: PatchRequest.fields)
-        guard !body.changes.isEmpty else { throw TuikeError.validation("send at least one of: \(PatchRequest.fields.sorted().joined(separator: ", "))") }
+        let body = try await JSONBody.decode(PatchRequest.self, from: request, context: context)
+        guard !body.changes.isEmpty else { throw TuikeError.validation("send at least one of: \(PatchRequest.fieldNames.sorted().joined(separator: ", "))") }
         try body.changes.validate()
         guard let product = try await products.update(id, body.changes, at: clock.now()) else {
             throw TuikeError.notFound("product", id)

@@ -37,14 +37,15 @@ struct AppealsController {
                 parameters: Schemas.pagination + [Schemas.query("promoter_id", Schemas.string, "Only this promoter's.")], handler: listAdjustments)
     }
 
-    struct CreateRequest: Decodable {
+    struct CreateRequest: RequestBody {
         let commissionId: String
         let message: String
-        enum CodingKeys: String, CodingKey { case commissionId = "commission_id", message }
+        typealias Keys = CodingKeys
+        enum CodingKeys: String, CodingKey, CaseIterable { case commissionId = "commission_id", message }
     }
 
     @Sendable func create(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context, allowedFields: ["commission_id", "message"])
+        let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context)
         let message = try Self.text(body.message, field: "message", limit: 2_000)
         guard let commission = try await commissions.find(body.commissionId) else { throw TuikeError.notFound("commission", body.commissionId) }
         try context.requireSelfOrAdmin(commission.promoterID)
@@ -67,28 +68,34 @@ struct AppealsController {
         return try JSONOutput.response(AppealView(appeal))
     }
 
-    struct AnswerRequest: Decodable { let answer: String; let adjustment: Int64? }
+    struct AnswerRequest: RequestBody {
+        let answer: String
+        let adjustment: Int64?
+        enum CodingKeys: String, CodingKey, CaseIterable { case answer, adjustment }
+        typealias Keys = CodingKeys
+    }
 
     @Sendable func answer(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let admin = try context.requireAdmin()
         let id = try context.parameters.require("id")
-        let body = try await JSONBody.decode(AnswerRequest.self, from: request, context: context, allowedFields: ["answer", "adjustment"])
+        let body = try await JSONBody.decode(AnswerRequest.self, from: request, context: context)
         let text = try Self.text(body.answer, field: "answer", limit: 2_000)
         try Self.checkAmount(body.adjustment ?? 0, allowZero: true)
         let (appeal, _) = try await appeals.answer(id, answer: text, adjustment: body.adjustment, by: PromotersController.actor(admin), at: clock.now())
         return try JSONOutput.response(AppealView(appeal))
     }
 
-    struct AdjustRequest: Decodable {
+    struct AdjustRequest: RequestBody {
         let promoterId: String
         let amount: Int64
         let reason: String
-        enum CodingKeys: String, CodingKey { case promoterId = "promoter_id", amount, reason }
+        typealias Keys = CodingKeys
+        enum CodingKeys: String, CodingKey, CaseIterable { case promoterId = "promoter_id", amount, reason }
     }
 
     @Sendable func adjust(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let admin = try context.requireAdmin()
-        let body = try await JSONBody.decode(AdjustRequest.self, from: request, context: context, allowedFields: ["promoter_id", "amount", "reason"])
+        let body = try await JSONBody.decode(AdjustRequest.self, from: request, context: context)
         let reason = try Self.text(body.reason, field: "reason", limit: 500)
         try Self.checkAmount(body.amount, allowZero: false)
         let record = try await appeals.adjust(promoterID: body.promoterId, amount: body.amount, reason: reason, by: PromotersController.actor(admin), at: clock.now())

@@ -42,7 +42,7 @@ struct GroupCampaignsController {
     }
 
     /// Absent keeps a value; `null` clears `leader_price` and `max_groups`.
-    struct Fields: Decodable {
+    struct Fields: RequestBody {
         var productId: String?
         var groupPrice: Int64?
         var leaderPrice: Int64??
@@ -63,8 +63,6 @@ struct GroupCampaignsController {
             case paymentTimeoutSeconds = "payment_timeout_seconds", expiringSoonSeconds = "expiring_soon_seconds", startsAt = "starts_at"
             case endsAt = "ends_at", status
         }
-
-        static let names = Set(Keys.allCases.map(\.rawValue))
 
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: Keys.self)
@@ -100,7 +98,7 @@ struct GroupCampaignsController {
     }
 
     @Sendable func create(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        let body = try await JSONBody.decode(Fields.self, from: request, context: context, allowedFields: Fields.names)
+        let body = try await JSONBody.decode(Fields.self, from: request, context: context)
         guard let productID = body.productId, let groupPrice = body.groupPrice, let groupSize = body.groupSize else {
             throw TuikeError.malformed("product_id, group_price and group_size are required")
         }
@@ -120,7 +118,9 @@ struct GroupCampaignsController {
 
     @Sendable func patch(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        let body = try await JSONBody.decode(Fields.self, from: request, context: context, allowedFields: Fields.names.subtracting(["product_id"]))
+        let body = try await JSONBody.decode(Fields.self, from: request, context: context)
+        // A campaign keeps its product: a change is another campaign.
+        if body.productId != nil { throw TuikeError.validation("unknown field: product_id") }
         guard var campaign = try await campaigns.find(id) else { throw TuikeError.notFound("group campaign", id) }
         try body.apply(to: &campaign)
         guard let product = try await products.find(campaign.productID) else { throw TuikeError.notFound("product", campaign.productID) }

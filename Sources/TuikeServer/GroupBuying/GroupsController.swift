@@ -54,25 +54,27 @@ struct GroupsController {
                 responses: [(200, "Refunded.", Schemas.ref("GroupRefund")), (409, "The provider refused again.", Schemas.ref("Error"))], handler: retryRefund)
     }
 
-    struct OpenRequest: Decodable {
+    struct OpenRequest: RequestBody {
         let campaignId: String
         let buyerId: String
         let visitorId: String?
         let clickId: String?
-        enum CodingKeys: String, CodingKey { case campaignId = "campaign_id", buyerId = "buyer_id", visitorId = "visitor_id", clickId = "click_id" }
+        typealias Keys = CodingKeys
+        enum CodingKeys: String, CodingKey, CaseIterable { case campaignId = "campaign_id", buyerId = "buyer_id", visitorId = "visitor_id", clickId = "click_id" }
     }
 
-    struct JoinRequest: Decodable {
+    struct JoinRequest: RequestBody {
         let buyerId: String
         let visitorId: String?
         let clickId: String?
-        enum CodingKeys: String, CodingKey { case buyerId = "buyer_id", visitorId = "visitor_id", clickId = "click_id" }
+        typealias Keys = CodingKeys
+        enum CodingKeys: String, CodingKey, CaseIterable { case buyerId = "buyer_id", visitorId = "visitor_id", clickId = "click_id" }
     }
 
     struct Opened: Encodable { let group: GroupView; let order: OrderView }
 
     @Sendable func open(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        let body = try await JSONBody.decode(OpenRequest.self, from: request, context: context, allowedFields: ["campaign_id", "buyer_id", "visitor_id", "click_id"])
+        let body = try await JSONBody.decode(OpenRequest.self, from: request, context: context)
         guard let campaign = try await campaigns.find(body.campaignId) else { throw TuikeError.notFound("group campaign", body.campaignId) }
         let (group, order) = try await groupCheckout.open(campaign, buyerID: body.buyerId, visitorID: body.visitorId, clickID: body.clickId, at: clock.now())
         return try await respond(group, order: order.id, admin: true)
@@ -80,7 +82,7 @@ struct GroupsController {
 
     @Sendable func join(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        let body = try await JSONBody.decode(JoinRequest.self, from: request, context: context, allowedFields: ["buyer_id", "visitor_id", "click_id"])
+        let body = try await JSONBody.decode(JoinRequest.self, from: request, context: context)
         let (group, order) = try await groupCheckout.join(groupID: id, buyerID: body.buyerId, visitorID: body.visitorId, clickID: body.clickId, at: clock.now())
         return try await respond(group, order: order.id, admin: true)
     }

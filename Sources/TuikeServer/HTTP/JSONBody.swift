@@ -2,58 +2,107 @@ import Foundation
 import Hummingbird
 import TuikeCore
 
+/// A request body: its `Keys` are every field it accepts, so a misspelt field is refused rather
+/// than silently ignored, and the list of fields is written once.
+protocol RequestBody: Decodable {
+    associatedtype Keys: CodingKey & CaseIterable
+}
+
+extension RequestBody {
+    static var fieldNames: Set<String> { Set(Keys.allCases.map(\.stringValue)) }
+}
+
+extension CommissionRule: RequestBody {
+    typealias Keys = CodingKeys
+}
+
 /// Reading request bodies with errors a client can act on: syntax errors and wrong types are 400
-/// with the field named; misspelt (unknown) fields are 422 rather than silently ignored.
+/// with the field named; unknown fields are 422. The body is parsed once: the fields are checked
+/// on the decoder's own container before the type decodes itself from it.
 enum JSONBody {
-    static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: TuikeRequestContext, allowedFields: Set<String>? = nil) async throws -> T {
+    static func decode<T: RequestBody>(_ type: T.Type, from request: Request, context: TuikeRequestContext) async throws -> T {
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: context.maxUploadSize)
         } catch {
             throw TuikeError(.malformed, code: "payload_too_large", "the request body is larger than \(context.maxUploadSize) bytes")
         }
-        let data = Data(buffer: buffer)
-        return try decode(type, from: data, allowedFields: allowedFields)
+        return try decode(type, from: Data(buffer: buffer))
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, from data: Data, allowedFields: Set<String>? = nil) throws -> T {
-        let object = try jsonObject(data)
-        if let allowedFields {
-            try rejectUnknown(object, allowed: allowedFields, prefix: "")
-        }
+    static func decode<T: RequestBody>(_ type: T.Type, from data: Data) throws -> T {
+        try decode(Checked<T>.self, from: data, with: JSONDecoder()).value
+    }
+
+    /// A body Tuike wrote itself (merged settings): no field check.
+    static func decode<T: Decodable>(trusted type: T.Type, from data: Data) throws -> T {
+        try decode(type, from: data, with: JSONDecoder())
+    }
+
+    private static func decode<T: Decodable>(_ type: T.Type, from data: Data, with decoder: JSONDecoder) throws -> T {
+        guard !data.isEmpty else { throw notAnObject }
         do {
-            return try JSONDecoder().decode(T.self, from: data)
+            return try decoder.decode(T.self, from: data)
         } catch let error as DecodingError {
+            switch error {
+            // Not JSON at all, or (the decoder says the same, with no field named) a number that
+            // is not an integer of the field's range: only then is the body parsed a second time,
+            // to tell the two apart.
+            case .dataCorrupted(let context) where context.codingPath.isEmpty:
+                _ = try jsonObject(data)
+                throw TuikeError(.malformed, code: "invalid_request", "a number in the request body is not an integer, or is out of range")
+            case .typeMismatch(_, let context) where context.codingPath.isEmpty:
+                throw notAnObject
             // A value of the right JSON type that the field does not accept (an unknown enum
             // case, a time that is not RFC 3339) is a validation failure, not a malformed body.
-            if case .dataCorrupted(let context) = error, !context.codingPath.isEmpty {
+            case .dataCorrupted(let context) where !context.codingPath.isEmpty:
                 throw TuikeError.validation(describe(error))
+            default:
+                throw TuikeError(.malformed, code: "invalid_request", describe(error))
             }
-            throw TuikeError(.malformed, code: "invalid_request", describe(error))
         }
     }
 
-    /// Parses the body as a JSON object, or explains why it is not one.
+    static let notAnObject = TuikeError(.malformed, code: "malformed_json", "the request body must be a JSON object")
+
+    /// Parses the body as a JSON object, or explains why it is not one (settings are merged as
+    /// objects before they are decoded).
     static func jsonObject(_ data: Data) throws -> [String: Any] {
-        guard !data.isEmpty else { throw TuikeError(.malformed, code: "malformed_json", "the request body must be a JSON object") }
+        guard !data.isEmpty else { throw notAnObject }
         let parsed: Any
         do {
             parsed = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
         } catch {
             throw TuikeError(.malformed, code: "malformed_json", "the request body is not valid JSON")
         }
-        guard let object = parsed as? [String: Any] else {
-            throw TuikeError(.malformed, code: "malformed_json", "the request body must be a JSON object")
-        }
+        guard let object = parsed as? [String: Any] else { throw notAnObject }
         return object
     }
 
-    static func rejectUnknown(_ object: [String: Any], allowed: Set<String>, prefix: String) throws {
-        let unknown = object.keys.filter { !allowed.contains($0) }.sorted()
+    static func rejectUnknown(_ keys: some Sequence<String>, allowed: Set<String>, prefix: String) throws(TuikeError) {
+        let unknown = keys.filter { !allowed.contains($0) }.sorted()
         guard unknown.isEmpty else {
             let names = unknown.map { "\(prefix)\($0)" }.joined(separator: ", ")
             throw TuikeError.validation("unknown field\(unknown.count > 1 ? "s" : ""): \(names)")
         }
+    }
+
+    /// `T` decoded after its fields were checked, from the same decoder.
+    private struct Checked<T: RequestBody>: Decodable {
+        let value: T
+
+        init(from decoder: any Decoder) throws {
+            let keys = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue)
+            try JSONBody.rejectUnknown(keys, allowed: T.fieldNames, prefix: "")
+            value = try T(from: decoder)
+        }
+    }
+
+    private struct AnyKey: CodingKey {
+        let stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 
     static func describe(_ error: DecodingError) -> String {

@@ -68,7 +68,7 @@ struct OrdersController {
                 handler: entitlements)
     }
 
-    struct CreateRequest: Decodable {
+    struct CreateRequest: RequestBody {
         struct Item: Decodable { let productId: String; let quantity: Int64
             enum CodingKeys: String, CodingKey { case productId = "product_id", quantity } }
         let buyerId: String
@@ -77,14 +77,14 @@ struct OrdersController {
         let clickId: String?
         let coupon: String?
         let externalId: String?
-        enum CodingKeys: String, CodingKey {
+        typealias Keys = CodingKeys
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case buyerId = "buyer_id", items, visitorId = "visitor_id", clickId = "click_id", coupon, externalId = "external_id"
         }
-        static let fields: Set<String> = ["buyer_id", "items", "visitor_id", "click_id", "coupon", "external_id"]
     }
 
     @Sendable func create(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context, allowedFields: CreateRequest.fields)
+        let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context)
         let (order, created) = try await placement.place(
             .init(buyerID: body.buyerId, items: body.items.map { ($0.productId, $0.quantity) }, visitorID: body.visitorId,
                   clickID: body.clickId, coupon: body.coupon, externalID: body.externalId), at: clock.now())
@@ -108,15 +108,16 @@ struct OrdersController {
         return try await view(order, status: .ok)
     }
 
-    struct PaidRequest: Decodable {
+    struct PaidRequest: RequestBody {
         let paymentId: String
         let provider: String?
-        enum CodingKeys: String, CodingKey { case paymentId = "payment_id", provider }
+        typealias Keys = CodingKeys
+        enum CodingKeys: String, CodingKey, CaseIterable { case paymentId = "payment_id", provider }
     }
 
     @Sendable func paid(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        let body = try await JSONBody.decode(PaidRequest.self, from: request, context: context, allowedFields: ["payment_id", "provider"])
+        let body = try await JSONBody.decode(PaidRequest.self, from: request, context: context)
         guard (1...128).contains(body.paymentId.count) else { throw TuikeError.validation("payment_id must be 1 to 128 characters") }
         let now = clock.now()
         return try await database.session { [self] in
@@ -134,11 +135,12 @@ struct OrdersController {
         OrderView(order, payments: try await orders.payments(orderID: order.id), refunds: try await refunds.list(orderID: order.id))
     }
 
-    struct RefundRequest: Decodable {
+    struct RefundRequest: RequestBody {
         let amount: Int64
         let reason: String?
         let refundId: String?
-        enum CodingKeys: String, CodingKey { case amount, reason, refundId = "refund_id" }
+        typealias Keys = CodingKeys
+        enum CodingKeys: String, CodingKey, CaseIterable { case amount, reason, refundId = "refund_id" }
     }
 
     struct RefundResult: Encodable {
@@ -152,7 +154,7 @@ struct OrdersController {
     /// The provider is asked first, outside any transaction; if it refuses, nothing changes.
     @Sendable func refund(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        let body = try await JSONBody.decode(RefundRequest.self, from: request, context: context, allowedFields: ["amount", "reason", "refund_id"])
+        let body = try await JSONBody.decode(RefundRequest.self, from: request, context: context)
         if let reason = body.reason, reason.count > 500 { throw TuikeError.validation("reason is longer than 500 characters") }
         let (record, order) = try await refundService.refund(orderID: id, amount: body.amount, refundID: body.refundId, reason: body.reason)
         return try JSONOutput.response(RefundResult(refund: .init(record), order: try await orderView(order)), status: .created)
@@ -201,8 +203,7 @@ struct OrdersController {
     @Sendable func setRule(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         guard try await products.find(id) != nil else { throw TuikeError.notFound("product", id) }
-        let rule = try await JSONBody.decode(CommissionRule.self, from: request, context: context,
-                                             allowedFields: ["type", "levels", "tiers", "tier_mode", "max_amount"])
+        let rule = try await JSONBody.decode(CommissionRule.self, from: request, context: context)
         try rule.validate(maxTotalBps: try await program.current().maxTotalBps)
         try await productRules.set(rule, productID: id, at: clock.now())
         return try JSONOutput.response(rule)
@@ -214,12 +215,13 @@ struct OrdersController {
         return Response(status: .noContent)
     }
 
-    struct CampaignRequest: Decodable {
+    struct CampaignRequest: RequestBody {
         let productId: String?
         let startsAt: Instant
         let endsAt: Instant
         let rule: CommissionRule
-        enum CodingKeys: String, CodingKey { case productId = "product_id", startsAt = "starts_at", endsAt = "ends_at", rule }
+        typealias Keys = CodingKeys
+        enum CodingKeys: String, CodingKey, CaseIterable { case productId = "product_id", startsAt = "starts_at", endsAt = "ends_at", rule }
     }
 
     struct CampaignView: Encodable, Sendable {
@@ -242,7 +244,7 @@ struct OrdersController {
     }
 
     @Sendable func createCampaign(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        let body = try await JSONBody.decode(CampaignRequest.self, from: request, context: context, allowedFields: ["product_id", "starts_at", "ends_at", "rule"])
+        let body = try await JSONBody.decode(CampaignRequest.self, from: request, context: context)
         guard body.endsAt > body.startsAt else { throw TuikeError.validation("ends_at must be after starts_at") }
         if let productID = body.productId, try await products.find(productID) == nil { throw TuikeError.validation("product_id \(productID) is not a product") }
         try body.rule.validate(maxTotalBps: try await program.current().maxTotalBps)

@@ -35,12 +35,13 @@ struct SandboxPaymentsController {
         }
     }
 
-    struct Notification: Codable {
+    struct Notification: RequestBody, Encodable {
         let type: String
         let orderId: String
         let paymentId: String
         let amount: Int64
-        enum CodingKeys: String, CodingKey { case type, orderId = "order_id", paymentId = "payment_id", amount }
+        typealias Keys = CodingKeys
+        enum CodingKeys: String, CodingKey, CaseIterable { case type, orderId = "order_id", paymentId = "payment_id", amount }
     }
 
     struct Received: Encodable { let received: Bool; let orderStatus: String }
@@ -48,7 +49,7 @@ struct SandboxPaymentsController {
     @Sendable func callback(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let body = Data(buffer: try await request.body.collect(upTo: context.maxUploadSize))
         try Signature.verify(header: request.headers[Signature.headerName], body: body, secret: secret, now: clock.now())
-        let order = try await receive(try JSONBody.decode(Notification.self, from: body, allowedFields: ["type", "order_id", "payment_id", "amount"]))
+        let order = try await receive(try JSONBody.decode(Notification.self, from: body))
         return try JSONOutput.response(Received(received: true, orderStatus: order.status.rawValue))
     }
 

@@ -57,10 +57,15 @@ struct ApplicationsController {
         return try JSONOutput.response(AgreementView(agreement))
     }
 
-    struct PublishRequest: Decodable { let version: String; let text: String }
+    struct PublishRequest: RequestBody {
+        let version: String
+        let text: String
+        enum CodingKeys: String, CodingKey, CaseIterable { case version, text }
+        typealias Keys = CodingKeys
+    }
 
     @Sendable func publish(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        let body = try await JSONBody.decode(PublishRequest.self, from: request, context: context, allowedFields: ["version", "text"])
+        let body = try await JSONBody.decode(PublishRequest.self, from: request, context: context)
         let version = body.version.trimmingCharacters(in: .whitespaces)
         guard !version.isEmpty, version.count <= 40 else { throw TuikeError.validation("version must be 1 to 40 characters") }
         guard !body.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw TuikeError.validation("text must not be empty") }
@@ -68,16 +73,16 @@ struct ApplicationsController {
         return try JSONOutput.response(AgreementView(agreement), status: .created)
     }
 
-    struct ApplyRequest: Decodable {
+    struct ApplyRequest: RequestBody {
         let name: String
         let phone: String
         let inviteCode: String?
         let agreementVersion: String
         let signedName: String
-        enum CodingKeys: String, CodingKey {
+        typealias Keys = CodingKeys
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case name, phone, inviteCode = "invite_code", agreementVersion = "agreement_version", signedName = "signed_name"
         }
-        static let fields: Set<String> = ["name", "phone", "invite_code", "agreement_version", "signed_name"]
     }
 
     /// No invite code here: a made-up one (for a taken phone) could be told apart by using it.
@@ -85,7 +90,7 @@ struct ApplicationsController {
     struct ApplicationView: Encodable { let id: String; let status: String }
 
     @Sendable func apply(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        let body = try await JSONBody.decode(ApplyRequest.self, from: request, context: context, allowedFields: ApplyRequest.fields)
+        let body = try await JSONBody.decode(ApplyRequest.self, from: request, context: context)
         let submitted = try await submit(name: body.name, phone: body.phone, inviteCode: body.inviteCode, agreementVersion: body.agreementVersion,
                                          signedName: body.signedName, ip: context.clientIP(request), userAgent: request.headers[.userAgent])
         return try JSONOutput.response(ApplicationView(id: submitted.id, status: submitted.status.rawValue), status: .created)
@@ -141,12 +146,16 @@ struct ApplicationsController {
         return try JSONOutput.response(Page(fetched: fetched.map { PromoterView($0) }, limit: page.limit, id: \.id))
     }
 
-    struct RejectRequest: Decodable { let reason: String }
+    struct RejectRequest: RequestBody {
+        let reason: String
+        enum CodingKeys: String, CodingKey, CaseIterable { case reason }
+        typealias Keys = CodingKeys
+    }
 
     @Sendable func reject(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let admin = try context.requireAdmin()
         let id = try context.parameters.require("id")
-        let body = try await JSONBody.decode(RejectRequest.self, from: request, context: context, allowedFields: ["reason"])
+        let body = try await JSONBody.decode(RejectRequest.self, from: request, context: context)
         guard !body.reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw TuikeError.validation("reason must not be empty") }
         let promoter = try await promoters.transition(id, from: [.applied], to: .rejected, reason: body.reason, actor: PromotersController.actor(admin), at: clock.now())
         return try JSONOutput.response(try await upline.view(promoter))

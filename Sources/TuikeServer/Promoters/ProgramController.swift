@@ -25,13 +25,13 @@ struct ProgramController {
     @Sendable func put(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
         let body = try JSONBody.jsonObject(Data(buffer: buffer))
-        try JSONBody.rejectUnknown(body, allowed: ProgramSettings.fieldNames, prefix: "")
+        try JSONBody.rejectUnknown(body.keys, allowed: ProgramSettings.fieldNames, prefix: "")
         if let withdrawal = body["withdrawal"] as? [String: Any] {
-            try JSONBody.rejectUnknown(withdrawal, allowed: ProgramSettings.withdrawalFieldNames, prefix: "withdrawal.")
+            try JSONBody.rejectUnknown(withdrawal.keys, allowed: ProgramSettings.withdrawalFieldNames, prefix: "withdrawal.")
         }
         let current = try await program.current()
         let merged = try Self.merge(body, over: current)
-        let settings = try JSONBody.decode(ProgramSettings.self, from: merged)
+        let settings = try JSONBody.decode(trusted: ProgramSettings.self, from: merged)
         try settings.validate()
         try await program.save(settings, at: clock.now())
         return try JSONOutput.response(settings)

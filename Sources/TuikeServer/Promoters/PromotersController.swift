@@ -63,18 +63,18 @@ struct PromotersController {
                 responses: [(200, "Entries, oldest first.", Schemas.object([("data", Schemas.array(Schemas.ref("AuditEntry")))]))], handler: audit)
     }
 
-    struct CreateRequest: Decodable {
+    struct CreateRequest: RequestBody {
         let name: String
         let phone: String?
         let parentId: String?
         let inviteCode: String?
         let buyerId: String?
-        enum CodingKeys: String, CodingKey { case name, phone, parentId = "parent_id", inviteCode = "invite_code", buyerId = "buyer_id" }
-        static let fields: Set<String> = ["name", "phone", "parent_id", "invite_code", "buyer_id"]
+        typealias Keys = CodingKeys
+        enum CodingKeys: String, CodingKey, CaseIterable { case name, phone, parentId = "parent_id", inviteCode = "invite_code", buyerId = "buyer_id" }
     }
 
     @Sendable func create(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context, allowedFields: CreateRequest.fields)
+        let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context)
         try Promoter.validate(name: body.name)
         let parentID = try await resolveUpline(parentID: body.parentId, inviteCode: body.inviteCode)
         let created = try await promoters.create(
@@ -128,26 +128,31 @@ struct PromotersController {
         return response
     }
 
-    struct ReasonRequest: Decodable { let reason: String? }
+    struct ReasonRequest: RequestBody {
+        let reason: String?
+        enum CodingKeys: String, CodingKey, CaseIterable { case reason }
+        typealias Keys = CodingKeys
+    }
 
     func transition(_ request: Request, context: TuikeRequestContext, from: Set<Promoter.Status>, to target: Promoter.Status) async throws -> Response {
         let admin = try context.requireAdmin()
         let id = try context.parameters.require("id")
-        let body = try await Self.optionalBody(ReasonRequest.self, request: request, context: context, fields: ["reason"])
+        let body = try await Self.optionalBody(ReasonRequest.self, request: request, context: context)
         let promoter = try await promoters.transition(id, from: from, to: target, reason: body?.reason, actor: Self.actor(admin), at: clock.now())
         return try JSONOutput.response(try await view(promoter))
     }
 
-    struct ParentRequest: Decodable {
+    struct ParentRequest: RequestBody {
         let parentId: String?
         let reason: String
-        enum CodingKeys: String, CodingKey { case parentId = "parent_id", reason }
+        typealias Keys = CodingKeys
+        enum CodingKeys: String, CodingKey, CaseIterable { case parentId = "parent_id", reason }
     }
 
     @Sendable func setParent(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let admin = try context.requireAdmin()
         let id = try context.parameters.require("id")
-        let body = try await JSONBody.decode(ParentRequest.self, from: request, context: context, allowedFields: ["parent_id", "reason"])
+        let body = try await JSONBody.decode(ParentRequest.self, from: request, context: context)
         guard !body.reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw TuikeError.validation("reason must not be empty") }
         let promoter = try await promoters.setParent(id, to: body.parentId, actor: Self.actor(admin), reason: body.reason, at: clock.now())
         return try JSONOutput.response(try await view(promoter))
@@ -211,10 +216,10 @@ struct PromotersController {
     }
 
     /// Decodes a body that may be absent entirely (actions whose fields are all optional).
-    static func optionalBody<T: Decodable>(_ type: T.Type, request: Request, context: TuikeRequestContext, fields: Set<String>) async throws -> T? {
+    static func optionalBody<T: RequestBody>(_ type: T.Type, request: Request, context: TuikeRequestContext) async throws -> T? {
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
         guard buffer.readableBytes > 0 else { return nil }
-        return try JSONBody.decode(type, from: Data(buffer: buffer), allowedFields: fields)
+        return try JSONBody.decode(type, from: Data(buffer: buffer))
     }
 
     static let teamMemberSchema = Schemas.object([

@@ -33,16 +33,17 @@ struct RanksController {
         }
     }
 
-    struct CreateRequest: Decodable {
+    struct CreateRequest: RequestBody {
         let name: String
         let metric: String
         let threshold: Int64
         let bonusBps: Int64
-        enum CodingKeys: String, CodingKey { case name, metric, threshold, bonusBps = "bonus_bps" }
+        typealias Keys = CodingKeys
+        enum CodingKeys: String, CodingKey, CaseIterable { case name, metric, threshold, bonusBps = "bonus_bps" }
     }
 
     @Sendable func create(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context, allowedFields: ["name", "metric", "threshold", "bonus_bps"])
+        let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context)
         let metric = try ProductsController.parse(required: body.metric, as: Rank.Metric.self, field: "metric")
         let now = clock.now()
         let rank = Rank(id: Identifier.make("rnk", at: now), name: body.name.trimmingCharacters(in: .whitespaces), metric: metric,

@@ -27,13 +27,14 @@ struct SettlementsController {
                 access: .promoterSelf, responses: [(200, "The statement.", Schemas.ref("Statement"))], handler: statement)
     }
 
-    struct SettleRequest: Decodable {
+    struct SettleRequest: RequestBody {
         let periodEnd: Instant
-        enum CodingKeys: String, CodingKey { case periodEnd = "period_end" }
+        typealias Keys = CodingKeys
+        enum CodingKeys: String, CodingKey, CaseIterable { case periodEnd = "period_end" }
     }
 
     @Sendable func settle(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        let body = try await JSONBody.decode(SettleRequest.self, from: request, context: context, allowedFields: ["period_end"])
+        let body = try await JSONBody.decode(SettleRequest.self, from: request, context: context)
         let (batch, created) = try await settlements.settle(periodEnd: body.periodEnd, trigger: .manual, settings: try await program.current(), at: clock.now())
         return try JSONOutput.response(BatchView(batch, lines: try await settlements.lines(settlementID: batch.id)), status: created ? .created : .ok)
     }

@@ -37,17 +37,18 @@ struct WithdrawalsController {
                 responses: [(200, "Rejected.", Schemas.ref("Withdrawal")), (409, "withdrawal_not_pending.", Schemas.ref("Error"))], handler: reject)
     }
 
-    struct CreateRequest: Decodable {
+    struct CreateRequest: RequestBody {
         let promoterId: String
         let amount: Int64
         let channel: String
         let account: String?
-        enum CodingKeys: String, CodingKey { case promoterId = "promoter_id", amount, channel, account }
+        typealias Keys = CodingKeys
+        enum CodingKeys: String, CodingKey, CaseIterable { case promoterId = "promoter_id", amount, channel, account }
     }
 
     @Sendable func create(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context, allowedFields: ["promoter_id", "amount", "channel", "account"])
+        let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context)
         try context.requireSelfOrAdmin(body.promoterId)
         let channel = try ProductsController.parse(required: body.channel, as: ProgramSettings.Channel.self, field: "channel")
         if let account = body.account, account.count > 200 { throw TuikeError.validation("account is longer than 200 characters") }
@@ -79,12 +80,16 @@ struct WithdrawalsController {
         return try JSONOutput.response(WithdrawalView(try await payouts.approve(id, by: PromotersController.actor(admin))))
     }
 
-    struct RejectRequest: Decodable { let reason: String }
+    struct RejectRequest: RequestBody {
+        let reason: String
+        enum CodingKeys: String, CodingKey, CaseIterable { case reason }
+        typealias Keys = CodingKeys
+    }
 
     @Sendable func reject(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let admin = try context.requireAdmin()
         let id = try context.parameters.require("id")
-        let body = try await JSONBody.decode(RejectRequest.self, from: request, context: context, allowedFields: ["reason"])
+        let body = try await JSONBody.decode(RejectRequest.self, from: request, context: context)
         let reason = body.reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...500).contains(reason.count) else { throw TuikeError.validation("reason must be 1 to 500 characters") }
         let record = try await withdrawals.reject(id, reason: reason, by: PromotersController.actor(admin), at: clock.now())

@@ -51,15 +51,16 @@ struct LinksController {
         return link
     }
 
-    struct CreateRequest: Decodable {
+    struct CreateRequest: RequestBody {
         let promoterId: String
         let productId: String?
         let to: String?
-        enum CodingKeys: String, CodingKey { case promoterId = "promoter_id", productId = "product_id", to }
+        typealias Keys = CodingKeys
+        enum CodingKeys: String, CodingKey, CaseIterable { case promoterId = "promoter_id", productId = "product_id", to }
     }
 
     @Sendable func create(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context, allowedFields: ["promoter_id", "product_id", "to"])
+        let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context)
         try context.requireSelfOrAdmin(body.promoterId)
         if let to = body.to {
             let target = try WebTarget(to, field: "to")

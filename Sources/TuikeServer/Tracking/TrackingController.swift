@@ -116,13 +116,14 @@ struct TrackingController {
         return link.productID.map { "/p/\($0)" } ?? "/"
     }
 
-    struct TrackRequest: Decodable {
+    struct TrackRequest: RequestBody {
         let code: String
         let visitorId: String
         let ip: String?
         let userAgent: String?
         let referrer: String?
-        enum CodingKeys: String, CodingKey { case code, visitorId = "visitor_id", ip, userAgent = "user_agent", referrer }
+        typealias Keys = CodingKeys
+        enum CodingKeys: String, CodingKey, CaseIterable { case code, visitorId = "visitor_id", ip, userAgent = "user_agent", referrer }
     }
 
     struct TrackedView: Encodable { let clickId: String; let bot: Bool }
@@ -130,8 +131,7 @@ struct TrackingController {
     /// Server-side tracking: the integrator vouches for the visitor, so without a user agent the
     /// click counts as human; with one, the bot rules apply.
     @Sendable func trackClick(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        let body = try await JSONBody.decode(TrackRequest.self, from: request, context: context,
-                                             allowedFields: ["code", "visitor_id", "ip", "user_agent", "referrer"])
+        let body = try await JSONBody.decode(TrackRequest.self, from: request, context: context)
         try Self.checkIntegratorVisitor(body.visitorId)
         guard let link = try await activeLink(body.code) else { throw TuikeError.notFound("link", body.code) }
         var random = BlockRandom()
@@ -141,19 +141,20 @@ struct TrackingController {
         return try JSONOutput.response(TrackedView(clickId: click.id, bot: click.isBot), status: .created)
     }
 
-    struct BeaconRequest: Decodable {
+    struct BeaconRequest: RequestBody {
         let code: String
         let visitorId: String
         let referrer: String?
         let url: String?
-        enum CodingKeys: String, CodingKey { case code, visitorId = "visitor_id", referrer, url }
+        typealias Keys = CodingKeys
+        enum CodingKeys: String, CodingKey, CaseIterable { case code, visitorId = "visitor_id", referrer, url }
     }
 
     /// Called cross-origin by `/tuike.js` with a text/plain body (no CORS preflight needed).
     @Sendable func beacon(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         var response: Response
         do {
-            let body = try await JSONBody.decode(BeaconRequest.self, from: request, context: context, allowedFields: ["code", "visitor_id", "referrer", "url"])
+            let body = try await JSONBody.decode(BeaconRequest.self, from: request, context: context)
             guard Self.isValidVisitor(body.visitorId) else { throw TuikeError.validation("visitor_id must be 16 to 64 letters, digits, - or _") }
             guard let link = try await activeLink(body.code) else { throw TuikeError.notFound("link", body.code) }
             var random = BlockRandom()

@@ -103,14 +103,15 @@ struct EventsController {
         return try JSONOutput.response(["data": attempts])
     }
 
-    struct CreateRequest: Decodable {
+    struct CreateRequest: RequestBody {
         let url: String
         let eventTypes: [String]?
-        enum CodingKeys: String, CodingKey { case url, eventTypes = "event_types" }
+        typealias Keys = CodingKeys
+        enum CodingKeys: String, CodingKey, CaseIterable { case url, eventTypes = "event_types" }
     }
 
     @Sendable func create(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context, allowedFields: ["url", "event_types"])
+        let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context)
         let target = try WebTarget(body.url, field: "url")
         if !(try await program.current().webhooksAllowPrivate), WebhookAddresses.isLocal(host: target.host) {
             throw TuikeError.validation("url points at a loopback, private or link-local address; the program's webhooks_allow_private allows that")

@@ -57,10 +57,16 @@ struct ConsoleController {
                 responses: [(200, "text/csv, as GET /api/v1/exports/{name}.", nil), (403, "Not finance (HTML).", nil)], consoleRoles: ConsoleRole.money, handler: export)
     }
 
-    struct UserRequest: Decodable { let username: String; let password: String; let role: String }
+    struct UserRequest: RequestBody {
+        let username: String
+        let password: String
+        let role: String
+        enum CodingKeys: String, CodingKey, CaseIterable { case username, password, role }
+        typealias Keys = CodingKeys
+    }
 
     @Sendable func createUser(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        let body = try await JSONBody.decode(UserRequest.self, from: request, context: context, allowedFields: ["username", "password", "role"])
+        let body = try await JSONBody.decode(UserRequest.self, from: request, context: context)
         guard SessionRepository.roles.contains(body.role) else { throw TuikeError.validation("role must be one of: owner, finance, operator") }
         guard (3...64).contains(body.username.count), body.username.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
             throw TuikeError.validation("username must be 3 to 64 letters, digits, - or _")

@@ -54,11 +54,15 @@ struct PortalController {
                 handler: appeal)
     }
 
-    struct PasswordRequest: Decodable { let password: String }
+    struct PasswordRequest: RequestBody {
+        let password: String
+        enum CodingKeys: String, CodingKey, CaseIterable { case password }
+        typealias Keys = CodingKeys
+    }
 
     @Sendable func setPassword(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        let body = try await JSONBody.decode(PasswordRequest.self, from: request, context: context, allowedFields: ["password"])
+        let body = try await JSONBody.decode(PasswordRequest.self, from: request, context: context)
         guard (8...72).contains(body.password.utf8.count) else { throw TuikeError.validation("password must be 8 to 72 bytes") }
         try await sessions.setPassword(promoterID: id, hash: try await passwords.hash(body.password))
         return Response(status: .noContent)
