@@ -54,6 +54,9 @@ struct ConsoleBrowser {
             ("trigger", SettlementBatch.Trigger.allCases.map(\.rawValue)),
             ("appeal", Appeal.Status.allCases.map(\.rawValue)),
             ("commission", Commission.Status.allCases.map(\.rawValue)),
+            ("withdrawal", WithdrawalStatus.allCases.map(\.rawValue)),
+            ("role", SessionRepository.roles),
+            ("status", GroupStatus.allCases.map(\.rawValue)),
         ]
         for (prefix, values) in labelled {
             for value in values {

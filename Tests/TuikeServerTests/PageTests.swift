@@ -19,10 +19,17 @@ import TuikeTestSupport
                 let html = Templates.render(name, title: "T", language: language, context: [:])
                 #expect(html.hasPrefix("<!doctype html>") && html.contains("</html>"), "\(name) \(language)")
                 #expect(html.contains(#"lang="\#(language.htmlTag)""#))
-                #expect(html.contains(language.strings["shop"]))
+                #expect(html.contains(language.strings[.shop]))
             }
         }
         #expect(Set(Strings.allZh.keys) == Set(Strings.allEn.keys), "both languages are complete")
+        #expect(Set(Strings.allZh.keys) == Set(Word.allCases.map(\.rawValue)), "every word is a Word, every Word has its words")
+        // Templates name words as {{t.key}}: each must be a Word.
+        for (name, source) in Templates.sources {
+            for match in source.matches(of: /\{\{[#^\/]?t\.([a-z_0-9]+)\}\}/) {
+                #expect(Word(rawValue: String(match.output.1)) != nil, "\(name): t.\(match.output.1)")
+            }
+        }
         #expect(Strings.allZh.count == Strings.zh.count + Strings.consoleZh.count, "the console's words take none of the pages'")
     }
 

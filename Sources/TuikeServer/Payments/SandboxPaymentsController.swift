@@ -74,17 +74,17 @@ struct SandboxPaymentsController {
         let (csrf, isNew) = Forms.csrfToken(request)
         let page: [String: Any] = [
             "csrf": csrf, "order_id": order.id, "amount": Money.format(order.amount), "payable": order.status == .pendingPayment, "paid": order.status == .paid,
-            "other_status": [.pendingPayment, .paid].contains(order.status) ? "" : strings.lookup("state_\(order.status.rawValue)") ?? order.status.rawValue,
+            "other_status": [.pendingPayment, .paid].contains(order.status) ? "" : strings.label("state", order.status.rawValue),
             "lines": order.items.map { ["title": $0.title, "quantity": "\($0.quantity)", "amount_paid": Money.format($0.paid)] },
             "group_id": order.groupID ?? "",
         ]
-        var response = Templates.page("checkout", title: strings["checkout"], language: language, context: page)
+        var response = Templates.page("checkout", title: strings[.checkout], language: language, context: page)
         if isNew { response.headers.append(HTTPField(name: .setCookie, value: Forms.cookie(csrf))) }
         return response
     }
 
     static func orderNotFound(_ language: Language) -> Response {
-        Templates.message(language.strings["order_not_found"], "", language: language, status: .notFound)
+        Templates.message(language.strings[.orderNotFound], "", language: language, status: .notFound)
     }
 
     /// The pay button: the provider signs a notification and delivers it to the callback's own

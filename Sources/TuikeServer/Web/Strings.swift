@@ -18,7 +18,7 @@ enum Language: String, Sendable {
 
     var htmlTag: String { self == .zh ? "zh-CN" : "en" }
 
-    /// The words for code (`strings["buy"]`); `table` is the same for templates (`{{t.buy}}`).
+    /// The words for code (`strings[.buy]`); `table` is the same for templates (`{{t.buy}}`).
     var strings: Words { Words(table: table) }
     var table: [String: String] { self == .zh ? Strings.allZh : Strings.allEn }
 }
@@ -29,10 +29,14 @@ enum Language: String, Sendable {
 struct Words: Sendable {
     let table: [String: String]
 
-    subscript(key: String) -> String { table[key] ?? key }
+    subscript(word: Word) -> String { table[word.rawValue] ?? word.rawValue }
 
     /// The word for `key`, or nil where there is none (for labels built from data, with a fallback).
     func lookup(_ key: String) -> String? { table[key] }
+
+    /// The label of a value from data (`state_paid`, `kind_course`), else the value itself: a
+    /// test checks that every value of each labelled enum has its words.
+    func label(_ prefix: String, _ value: String) -> String { table["\(prefix)_\(value)"] ?? value }
 }
 
 enum Strings {

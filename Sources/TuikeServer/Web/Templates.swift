@@ -177,7 +177,7 @@ enum Templates {
         full["title"] = title
         full["lang"] = language.htmlTag
         full["other_lang"] = language == .zh ? "en" : "zh"
-        full["other_lang_label"] = language == .zh ? language.strings["english"] : language.strings["chinese"]
+        full["other_lang_label"] = language == .zh ? language.strings[.english] : language.strings[.chinese]
         return library.render(full, withTemplate: name) ?? ""
     }
 

@@ -89,8 +89,8 @@ struct ConsoleController {
 
     func form(_ request: Request, error: String?, username: String, status: HTTPResponse.Status) -> Response {
         let strings = Language.of(request).strings
-        return WebSessions.loginPage(request, heading: strings["console_login"], action: "/admin/login", field: "username",
-                                     fieldLabel: strings["username"], value: username, error: error, status: status)
+        return WebSessions.loginPage(request, heading: strings[.consoleLogin], action: "/admin/login", field: "username",
+                                     fieldLabel: strings[.username], value: username, error: error, status: status)
     }
 
     @Sendable func login(_ request: Request, context: TuikeRequestContext) async throws -> Response {
@@ -98,11 +98,11 @@ struct ConsoleController {
         let username = fields["username"] ?? ""
         let address = context.clientIP(request)
         guard try await throttle.allow(account: "admin:\(username)", address: address, at: clock.now()) else {
-            return form(request, error: Language.of(request).strings["login_throttled"], username: username, status: .tooManyRequests)
+            return form(request, error: Language.of(request).strings[.loginThrottled], username: username, status: .tooManyRequests)
         }
         let found = try await sessions.admin(username: username)
         guard try await passwords.verify(fields["password"] ?? "", hash: found?.hash), let found else {
-            return form(request, error: Language.of(request).strings["console_login_failed"], username: username, status: .unauthorized)
+            return form(request, error: Language.of(request).strings[.consoleLoginFailed], username: username, status: .unauthorized)
         }
         try await throttle.succeeded(account: "admin:\(username)", address: address)
         return WebSessions.signedIn(token: try await sessions.open(kind: "admin", subjectID: found.user.id, at: clock.now()), to: "/admin")
@@ -113,19 +113,19 @@ struct ConsoleController {
     }
 
     func forbidden(_ language: Language) -> Response {
-        Templates.message(language.strings["forbidden"], language.strings["role_forbidden"], language: language, status: .forbidden)
+        Templates.message(language.strings[.forbidden], language.strings[.roleForbidden], language: language, status: .forbidden)
     }
 
     /// The navigation, the CSRF token and a nonce for the page's forms (it becomes their
     /// `Idempotency-Key`, so a double submit is one change), the user, and the notice.
     func chrome(_ call: ConsoleCall, current: String) -> (ConsoleView.Node, newCookie: String?) {
         let (csrf, isNew) = Forms.csrfToken(call.request)
-        let nav = [ConsoleView.link(call.t["nav_dashboard"], "/admin", current: current == "/admin")]
+        let nav = [ConsoleView.link(call.t[.navDashboard], "/admin", current: current == "/admin")]
             + Self.pages.filter { $0.inNavigation && $0.roles.contains(call.user.role) }
             .map { ConsoleView.link(call.t[$0.title], $0.path, current: $0.path == current) }
         var node: ConsoleView.Node = [
             "csrf": csrf, "nonce": Identifier.secret(length: 24), "nav": nav, "wide": true,
-            "user": ["username": call.user.username, "role": call.user.role, "role_label": call.t.lookup("role_\(call.user.role)") ?? call.user.role],
+            "user": ["username": call.user.username, "role": call.user.role, "role_label": call.t.label("role", call.user.role)],
         ]
         if let notice = call.query("notice").flatMap({ call.t.lookup("notice_\($0)") }) { node["notice"] = notice }
         return (node, isNew ? Forms.cookie(csrf) : nil)
@@ -194,14 +194,14 @@ struct ConsoleController {
         guard ConsoleRole.money.contains(call.user.role) else { return forbidden(call.language) }
         let name = try context.parameters.require("name")
         guard ["commissions.csv", "settlements.csv", "statements.csv", "withdrawals.csv"].contains(name) else {
-            return Templates.message(call.t["not_found"], name, language: call.language, status: .notFound)
+            return Templates.message(call.t[.notFound], name, language: call.language, status: .notFound)
         }
         var path = "/api/v1/exports/\(name)"
         let range = ["from", "to", "settlement_id"].compactMap { key in call.query(key).map { "\(key)=\(ConsoleCall.encode($0))" } }
         if !range.isEmpty { path += "?" + range.joined(separator: "&") }
         let reply = try await api.call(.get, path, as: call.principal, context: context)
         guard reply.isSuccess else {
-            return Templates.message(call.t["error"], reply.errorMessage, language: call.language, status: reply.status)
+            return Templates.message(call.t[.error], reply.errorMessage, language: call.language, status: reply.status)
         }
         return Response(status: .ok, headers: reply.headers, body: .init(byteBuffer: reply.body))
     }
@@ -236,7 +236,7 @@ struct ConsoleController {
             "queue": queue.map { ["id": $0.id, "promoter": names[$0.promoterID] ?? $0.promoterID, "channel": $0.channel, "amount": Money.format($0.amount)] },
         ]) { $1 }
         if let error { page["error"] = error }
-        var response = Templates.page("admin", title: call.t["console"], language: call.language, context: page, status: status)
+        var response = Templates.page("admin", title: call.t[.console], language: call.language, context: page, status: status)
         if let cookie { response.headers.append(HTTPField(name: .setCookie, value: cookie)) }
         return response
     }

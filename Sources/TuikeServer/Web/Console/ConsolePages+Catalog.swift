@@ -4,9 +4,9 @@ import TuikeCore
 /// Products and the program settings.
 extension ConsolePages {
     static let catalogPages: [ConsolePage] = [
-        ConsolePage(path: "/admin/products", title: "nav_products", inNavigation: true, summary: "products",
+        ConsolePage(path: "/admin/products", title: .navProducts, inNavigation: true, summary: "products",
                     roles: ConsoleRole.operations, build: products),
-        ConsolePage(path: "/admin/settings", title: "nav_settings", inNavigation: true, summary: "program settings",
+        ConsolePage(path: "/admin/settings", title: .navSettings, inNavigation: true, summary: "program settings",
                     roles: ConsoleRole.owner, build: settings),
     ]
 
@@ -36,21 +36,21 @@ extension ConsolePages {
             let id = V.text(product["id"])
             let active = V.text(product["status"]) == "active"
             return V.row(id, [V.cell(V.text(product["title"]), link: "/p/\(id)"), label(call, "kind", product["kind"]), V.money(product["price"]),
-                              product["stock"] is NSNull ? t["unlimited"] : V.text(product["stock"]), label(call, "state", product["status"]),
+                              product["stock"] is NSNull ? t[.unlimited] : V.text(product["stock"]), label(call, "state", product["status"]),
                               V.time(product["created_at"])],
-                         actions: [V.action(active ? t["archive"] : t["activate"], "/admin/products/\(id)/status",
+                         actions: [V.action(active ? t[.archive] : t[.activate], "/admin/products/\(id)/status",
                                             inputs: [V.input("status", value: active ? "archived" : "active", hidden: true)], secondary: active)])
         }
         return [
-            V.section("new-product", t["new_product"], form: V.form("/admin/products", submit: t["create"], fields: [
-                V.field(t["product_title"], "title", required: true),
-                V.field(t["price_yuan"], "price", hint: "99.00", required: true),
-                V.field(t["kind"], "kind", value: "course", choices: Product.Kind.allCases.map { ($0.rawValue, t["kind_\($0.rawValue)"]) }),
-                V.field(t["stock"], "stock", hint: t["unlimited"]),
-                V.field(t["description"], "description"),
+            V.section("new-product", t[.newProduct], form: V.form("/admin/products", submit: t[.create], fields: [
+                V.field(t[.productTitle], "title", required: true),
+                V.field(t[.priceYuan], "price", hint: "99.00", required: true),
+                V.field(t[.kind], "kind", value: "course", choices: Product.Kind.allCases.map { ($0.rawValue, t.label("kind", $0.rawValue)) }),
+                V.field(t[.stock], "stock", hint: t[.unlimited]),
+                V.field(t[.description], "description"),
             ])),
-            V.section("products", t["nav_products"], table: V.table(
-                [t["product_title"], t["kind"], t["price"], t["stock"], t["status"], t["created"]], rows),
+            V.section("products", t[.navProducts], table: V.table(
+                [t[.productTitle], t[.kind], t[.price], t[.stock], t[.status], t[.created]], rows),
                 links: nextLink(call, reply, path: "/admin/products")),
         ]
     }
@@ -60,30 +60,30 @@ extension ConsolePages {
         let program = try await call.get("/api/v1/program").object
         let withdrawal = program["withdrawal"] as? [String: Any] ?? [:]
         func choices(_ values: [String], _ prefix: String) -> [(value: String, text: String)] {
-            values.map { ($0, t.lookup("\(prefix)_\($0)") ?? $0) }
+            values.map { ($0, t.label(prefix, $0)) }
         }
         let levels = (program["levels"] as? [Any] ?? []).map(V.text).joined(separator: ",")
         let channels = (withdrawal["channels"] as? [Any] ?? []).map(V.text).joined(separator: ",")
-        return [V.section("settings", t["nav_settings"], note: t["settings_note"], form: V.form("/admin/settings", submit: t["save"], fields: [
-            V.field(t["levels"], "levels", value: levels, hint: "2000,500", required: true),
-            V.field(t["rule_type"], "rule_type", value: V.text(program["rule_type"]),
+        return [V.section("settings", t[.navSettings], note: t[.settingsNote], form: V.form("/admin/settings", submit: t[.save], fields: [
+            V.field(t[.levels], "levels", value: levels, hint: "2000,500", required: true),
+            V.field(t[.ruleType], "rule_type", value: V.text(program["rule_type"]),
                     choices: choices(ProgramSettings.RuleType.allCases.map(\.rawValue), "rule")),
-            V.field(t["max_total_bps"], "max_total_bps", value: V.text(program["max_total_bps"]), type: "number", required: true),
-            V.field(t["attribution_model"], "attribution_model", value: V.text(program["attribution_model"]),
+            V.field(t[.maxTotalBps], "max_total_bps", value: V.text(program["max_total_bps"]), type: "number", required: true),
+            V.field(t[.attributionModel], "attribution_model", value: V.text(program["attribution_model"]),
                     choices: choices(ProgramSettings.AttributionModel.allCases.map(\.rawValue), "model")),
-            V.field(t["window_days"], "window_days", value: V.text(program["window_days"]), type: "number", required: true),
-            V.field(t["binding_days"], "binding_days", value: V.text(program["binding_days"]), type: "number", required: true),
-            V.field(t["freeze_days"], "freeze_days", value: V.text(program["freeze_days"]), type: "number", required: true),
-            V.field(t["settlement_cycle"], "settlement_cycle", value: V.text(program["settlement_cycle"]),
+            V.field(t[.windowDays], "window_days", value: V.text(program["window_days"]), type: "number", required: true),
+            V.field(t[.bindingDays], "binding_days", value: V.text(program["binding_days"]), type: "number", required: true),
+            V.field(t[.freezeDays], "freeze_days", value: V.text(program["freeze_days"]), type: "number", required: true),
+            V.field(t[.settlementCycle], "settlement_cycle", value: V.text(program["settlement_cycle"]),
                     choices: choices(ProgramSettings.SettlementCycle.allCases.map(\.rawValue), "cycle")),
-            V.field(t["time_zone"], "time_zone", value: V.text(program["time_zone"]), required: true),
-            V.field(t["tax_mode"], "tax_mode", value: V.text(program["tax_mode"]), choices: choices(ProgramSettings.TaxMode.allCases.map(\.rawValue), "tax")),
-            V.field(t["min_withdrawal"], "min_amount", value: Money.format(V.int(withdrawal["min_amount"]) ?? 0), required: true),
-            V.field(t["fee_bps"], "fee_bps", value: V.text(withdrawal["fee_bps"]), type: "number", required: true),
-            V.field(t["channels"], "channels", value: channels, hint: "wallet,bank,wechat,alipay", required: true),
-            V.field(t["auto_approve"], "auto_approve_promoters", value: (program["auto_approve_promoters"] as? Bool ?? false) ? "true" : "false",
-                    choices: [("false", t["no"]), ("true", t["yes"])]),
-            V.field(t["order_timeout"], "order_timeout_seconds", value: V.text(program["order_timeout_seconds"]), type: "number", required: true),
+            V.field(t[.timeZone], "time_zone", value: V.text(program["time_zone"]), required: true),
+            V.field(t[.taxMode], "tax_mode", value: V.text(program["tax_mode"]), choices: choices(ProgramSettings.TaxMode.allCases.map(\.rawValue), "tax")),
+            V.field(t[.minWithdrawal], "min_amount", value: Money.format(V.int(withdrawal["min_amount"]) ?? 0), required: true),
+            V.field(t[.feeBps], "fee_bps", value: V.text(withdrawal["fee_bps"]), type: "number", required: true),
+            V.field(t[.channels], "channels", value: channels, hint: "wallet,bank,wechat,alipay", required: true),
+            V.field(t[.autoApprove], "auto_approve_promoters", value: (program["auto_approve_promoters"] as? Bool ?? false) ? "true" : "false",
+                    choices: [("false", t[.no]), ("true", t[.yes])]),
+            V.field(t[.orderTimeout], "order_timeout_seconds", value: V.text(program["order_timeout_seconds"]), type: "number", required: true),
         ]))]
     }
 

@@ -4,7 +4,7 @@ import TuikeCore
 /// Group-buy campaigns, their groups and the refunds of failed groups still owed.
 extension ConsolePages {
     static let groupPages: [ConsolePage] = [
-        ConsolePage(path: "/admin/groups", title: "nav_groups", inNavigation: true, summary: "group campaigns and groups",
+        ConsolePage(path: "/admin/groups", title: .navGroups, inNavigation: true, summary: "group campaigns and groups",
                     roles: ConsoleRole.operations.union(ConsoleRole.money), build: groups),
     ]
 
@@ -41,14 +41,14 @@ extension ConsolePages {
         // the operators' to create and pause.
         let operates = ConsoleRole.operations.contains(call.user.role)
         var sections: [V.Node] = !operates ? [] : [
-            V.section("new-campaign", t["new_campaign"], form: V.form("/admin/group-campaigns", submit: t["create"], fields: [
-                V.field(t["product"], "product_id", value: V.text(products.first?["id"]), choices: products.map { (V.text($0["id"]), V.text($0["title"])) }),
-                V.field(t["group_size"], "group_size", value: "3", type: "number", required: true),
-                V.field(t["group_price_yuan"], "group_price", hint: "99.00", required: true),
-                V.field(t["leader_price_yuan"], "leader_price", hint: t["optional"]),
-                V.field(t["duration_hours"], "duration_hours", value: "24", type: "number"),
-                V.field(t["per_user_limit"], "per_user_limit", value: "1", type: "number"),
-                V.field(t["virtual_success"], "virtual_success", value: "false", choices: [("false", t["no"]), ("true", t["yes"])]),
+            V.section("new-campaign", t[.newCampaign], form: V.form("/admin/group-campaigns", submit: t[.create], fields: [
+                V.field(t[.product], "product_id", value: V.text(products.first?["id"]), choices: products.map { (V.text($0["id"]), V.text($0["title"])) }),
+                V.field(t[.groupSize], "group_size", value: "3", type: "number", required: true),
+                V.field(t[.groupPriceYuan], "group_price", hint: "99.00", required: true),
+                V.field(t[.leaderPriceYuan], "leader_price", hint: t[.optional]),
+                V.field(t[.durationHours], "duration_hours", value: "24", type: "number"),
+                V.field(t[.perUserLimit], "per_user_limit", value: "1", type: "number"),
+                V.field(t[.virtualSuccess], "virtual_success", value: "false", choices: [("false", t[.no]), ("true", t[.yes])]),
             ])),
         ]
         for campaign in campaigns {
@@ -63,27 +63,27 @@ extension ConsolePages {
             }
             let active = V.text(campaign["status"]) == "active"
             let note = [
-                "\(t["group_price"]) \(V.money(campaign["group_price"])) · \(V.text(campaign["group_size"]))\(t["people_group"])",
-                "\(t["status"]) \(label(call, "state", campaign["status"]))",
-                "\(t["groups_opened"]) \(V.text(metrics["groups_opened"])) · \(t["success_rate"]) \(V.percent(bps: metrics["success_rate_bps"]))",
-                "\(t["paid_orders"]) \(V.text(metrics["paid_orders"])) · \(t["new_buyers"]) \(V.text(metrics["new_buyers"]))",
-                "\(t["refunds"]) \(V.text(metrics["refunds"])) (\(V.money(metrics["refunded_amount"])))",
+                "\(t[.groupPrice]) \(V.money(campaign["group_price"])) · \(V.text(campaign["group_size"]))\(t[.peopleGroup])",
+                "\(t[.status]) \(label(call, "state", campaign["status"]))",
+                "\(t[.groupsOpened]) \(V.text(metrics["groups_opened"])) · \(t[.successRate]) \(V.percent(bps: metrics["success_rate_bps"]))",
+                "\(t[.paidOrders]) \(V.text(metrics["paid_orders"])) · \(t[.newBuyers]) \(V.text(metrics["new_buyers"]))",
+                "\(t[.refunds]) \(V.text(metrics["refunds"])) (\(V.money(metrics["refunded_amount"])))",
             ].joined(separator: " · ")
             sections.append(V.section("campaign-\(id)", titles[V.text(campaign["product_id"])] ?? V.text(campaign["product_id"]), note: note,
                                       filters: ["forming", "succeeded", "failed", "cancelled"].map {
                                           V.link(label(call, "state", $0), "/admin/groups?status=\($0)", current: $0 == status)
                                       },
-                                      actions: !operates ? [] : [V.action(active ? t["pause"] : t["resume"], "/admin/group-campaigns/\(id)/status",
+                                      actions: !operates ? [] : [V.action(active ? t[.pause] : t[.resume], "/admin/group-campaigns/\(id)/status",
                                                          inputs: [V.input("status", value: active ? "paused" : "active", hidden: true)], secondary: active)],
-                                      table: V.table([t["group"], t["members"], t["reserved"], t["status"], t["created"], t["expires"],
-                                                      t["finished"]], rows)))
+                                      table: V.table([t[.group], t[.members], t[.reserved], t[.status], t[.created], t[.expires],
+                                                      t[.finished]], rows)))
         }
         let pending = try await call.get("/api/v1/group-refunds").items.map { refund -> V.Node in
             let orderID = V.text(refund["order_id"])
             return V.row(orderID, [orderID, V.short(refund["buyer_id"]), V.cell(V.text(refund["group_id"]), link: "/g/\(V.text(refund["group_id"]))"),
-                                   V.text(refund["refund_error"])], actions: [V.action(t["retry"], "/admin/group-refunds/\(orderID)/retry")])
+                                   V.text(refund["refund_error"])], actions: [V.action(t[.retry], "/admin/group-refunds/\(orderID)/retry")])
         }
-        sections.append(V.section("group-refunds", t["group_refunds"], table: V.table([t["order"], t["buyer"], t["group"], t["last_error"]], pending)))
+        sections.append(V.section("group-refunds", t[.groupRefunds], table: V.table([t[.order], t[.buyer], t[.group], t[.lastError]], pending)))
         return sections
     }
 }

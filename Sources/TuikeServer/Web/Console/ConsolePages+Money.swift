@@ -4,15 +4,15 @@ import TuikeCore
 /// Orders with refunds, settlements with their statements, and the reconciliation with its CSV files.
 extension ConsolePages {
     static let moneyPages: [ConsolePage] = [
-        ConsolePage(path: "/admin/orders", title: "nav_orders", inNavigation: true, summary: "orders with the refund action",
+        ConsolePage(path: "/admin/orders", title: .navOrders, inNavigation: true, summary: "orders with the refund action",
                     roles: ConsoleRole.everyone, build: orders),
-        ConsolePage(path: "/admin/settlements", title: "nav_settlements", inNavigation: true, summary: "settlement batches",
+        ConsolePage(path: "/admin/settlements", title: .navSettlements, inNavigation: true, summary: "settlement batches",
                     roles: ConsoleRole.money, build: settlements),
-        ConsolePage(path: "/admin/settlements/{id}", title: "statements", inNavigation: false, summary: "one batch's statements",
+        ConsolePage(path: "/admin/settlements/{id}", title: .statements, inNavigation: false, summary: "one batch's statements",
                     roles: ConsoleRole.money, build: statements),
-        ConsolePage(path: "/admin/appeals", title: "nav_appeals", inNavigation: true, summary: "promoters' appeals to answer",
+        ConsolePage(path: "/admin/appeals", title: .navAppeals, inNavigation: true, summary: "promoters' appeals to answer",
                     roles: ConsoleRole.money, build: appeals),
-        ConsolePage(path: "/admin/reconciliation", title: "nav_reconciliation", inNavigation: true, summary: "reconciliation and CSV downloads",
+        ConsolePage(path: "/admin/reconciliation", title: .navReconciliation, inNavigation: true, summary: "reconciliation and CSV downloads",
                     roles: ConsoleRole.money, build: reconciliation),
     ]
 
@@ -54,18 +54,18 @@ extension ConsolePages {
             let titles = (order["items"] as? [[String: Any]] ?? []).map { V.text($0["title"]) }.joined(separator: "、")
             var actions: [V.Node] = []
             if refunds, status == "paid" || status == "partially_refunded", left > 0 {
-                actions.append(V.action(t["refund"], "/admin/orders/\(id)/refund", inputs: [
-                    V.input("amount", value: Money.format(left), required: true), V.input("reason", hint: t["refund_reason"]),
+                actions.append(V.action(t[.refund], "/admin/orders/\(id)/refund", inputs: [
+                    V.input("amount", value: Money.format(left), required: true), V.input("reason", hint: t[.refundReason]),
                 ], secondary: true))
             }
             let promoter = (order["promoter_id"] as? String).map { names[$0] ?? $0 } ?? "—"
             return V.row(id, [id, titles, V.short(order["buyer_id"]), V.money(order["amount"]), V.money(order["refunded"]),
                               label(call, "state", status), promoter, V.time(order["created_at"])], actions: actions)
         }
-        return [V.section("orders", t["nav_orders"],
+        return [V.section("orders", t[.navOrders],
                           filters: statusFilters(call, path: "/admin/orders", prefix: "state", values: Order.Status.allCases.map(\.rawValue)),
-                          table: V.table([t["order"], t["items"], t["buyer"], t["amount"], t["refunded"], t["status"], t["promoter"],
-                                          t["created"]], rows),
+                          table: V.table([t[.order], t[.items], t[.buyer], t[.amount], t[.refunded], t[.status], t[.promoter],
+                                          t[.created]], rows),
                           links: nextLink(call, reply, path: "/admin/orders"))]
     }
 
@@ -79,11 +79,11 @@ extension ConsolePages {
                               label(call, "trigger", batch["trigger"]), V.time(batch["created_at"])])
         }
         return [
-            V.section("settle", t["run_settlement"], note: t["settlement_note"], form: V.form("/admin/settlements", submit: t["settle"], fields: [
-                V.field(t["period_end"], "period_end", value: call.now.rfc3339, required: true),
+            V.section("settle", t[.runSettlement], note: t[.settlementNote], form: V.form("/admin/settlements", submit: t[.settle], fields: [
+                V.field(t[.periodEnd], "period_end", value: call.now.rfc3339, required: true),
             ])),
-            V.section("settlements", t["nav_settlements"], table: V.table(
-                [t["period_end"], t["promoters"], t["commissions"], t["gross"], t["tax"], t["net"], t["trigger"], t["created"]], rows),
+            V.section("settlements", t[.navSettlements], table: V.table(
+                [t[.periodEnd], t[.promoters], t[.commissions], t[.gross], t[.tax], t[.net], t[.trigger], t[.created]], rows),
                 links: nextLink(call, reply, path: "/admin/settlements")),
         ]
     }
@@ -99,11 +99,11 @@ extension ConsolePages {
             return V.row(promoter, [names[promoter] ?? promoter, V.text(line["commission_count"]), V.money(line["gross"]), V.money(line["tax"]),
                                     V.money(line["net"])])
         }
-        return [V.section("statements", "\(t["period_end"]) \(V.time(batch["period_end"]))",
-                          note: "\(t["gross"]) \(V.money(batch["gross"])) · \(t["tax"]) \(V.money(batch["tax"])) · \(t["net"]) \(V.money(batch["net"]))",
-                          table: V.table([t["promoter"], t["commissions"], t["gross"], t["tax"], t["net"]], rows),
-                          links: [V.link(t["download_statements"], "/admin/exports/statements.csv?settlement_id=\(ConsoleCall.encode(V.text(batch["id"])))"),
-                                  V.link(t["nav_settlements"], "/admin/settlements")])]
+        return [V.section("statements", "\(t[.periodEnd]) \(V.time(batch["period_end"]))",
+                          note: "\(t[.gross]) \(V.money(batch["gross"])) · \(t[.tax]) \(V.money(batch["tax"])) · \(t[.net]) \(V.money(batch["net"]))",
+                          table: V.table([t[.promoter], t[.commissions], t[.gross], t[.tax], t[.net]], rows),
+                          links: [V.link(t[.downloadStatements], "/admin/exports/statements.csv?settlement_id=\(ConsoleCall.encode(V.text(batch["id"])))"),
+                                  V.link(t[.navSettlements], "/admin/settlements")])]
     }
 
     static func appeals(_ call: ConsoleCall) async throws -> [V.Node] {
@@ -117,13 +117,13 @@ extension ConsolePages {
             return V.row(id, [names[V.text(appeal["promoter_id"])] ?? V.text(appeal["promoter_id"]), V.text(appeal["commission_id"]),
                               V.text(appeal["message"]), V.time(appeal["created_at"]), label(call, "appeal", appeal["status"]),
                               appeal["answer"] as? String ?? "—"],
-                         actions: open ? [V.action(t["answer"], "/admin/appeals/\(id)/answer", inputs: [
-                             V.input("answer", hint: t["answer"], required: true), V.input("adjustment", hint: t["adjustment_hint"]),
+                         actions: open ? [V.action(t[.answer], "/admin/appeals/\(id)/answer", inputs: [
+                             V.input("answer", hint: t[.answer], required: true), V.input("adjustment", hint: t[.adjustmentHint]),
                          ])] : [])
         }
-        return [V.section("appeals", t["nav_appeals"], note: t["appeals_note"],
+        return [V.section("appeals", t[.navAppeals], note: t[.appealsNote],
                           filters: ["open", "answered"].map { V.link(label(call, "appeal", $0), "/admin/appeals?status=\($0)", current: $0 == status) },
-                          table: V.table([t["promoter"], t["commission"], t["message"], t["created"], t["status"], t["answer"]], rows),
+                          table: V.table([t[.promoter], t[.commission], t[.message], t[.created], t[.status], t[.answer]], rows),
                           links: nextLink(call, reply, path: "/admin/appeals"))]
     }
 
@@ -134,17 +134,17 @@ extension ConsolePages {
         let suffix = query.isEmpty ? "" : "?" + query.joined(separator: "&")
         let report = try await call.get("/api/v1/reports/reconciliation" + suffix).object
         var figures: [V.Node] = ["revenue", "refunds", "net_revenue", "tax_withheld", "payouts", "payout_fees", "adjustments"].map {
-            V.row($0, [t.lookup("figure_\($0)") ?? $0, V.money(report[$0])])
+            V.row($0, [t.label("figure", $0), V.money(report[$0])])
         }
         for group in report["commissions_by_status"] as? [[String: Any]] ?? [] {
             figures.append(V.row("commissions_\(V.text(group["status"]))", [
-                "\(t["commissions"]) · \(label(call, "commission", group["status"])) (\(V.text(group["count"])))", V.money(group["amount"]),
+                "\(t[.commissions]) · \(label(call, "commission", group["status"])) (\(V.text(group["count"])))", V.money(group["amount"]),
             ]))
         }
         let checks = (report["checks"] as? [[String: Any]] ?? []).map { check -> V.Node in
             let agrees = check["agrees"] as? Bool ?? false
-            return V.row(V.text(check["name"]), [t.lookup("check_\(V.text(check["name"]))") ?? V.text(check["name"]), V.money(check["journal"]),
-                                                 V.money(check["operational"]), agrees ? "✓" : "✗ \(t["mismatch"])"])
+            return V.row(V.text(check["name"]), [t.label("check", V.text(check["name"])), V.money(check["journal"]),
+                                                 V.money(check["operational"]), agrees ? "✓" : "✗ \(t[.mismatch])"])
         }
         // The report's range as the program's calendar days (its `to` is the end of the last day).
         let zone = V.text(try await call.get("/api/v1/program").object["time_zone"])
@@ -155,16 +155,16 @@ extension ConsolePages {
         let from = day("from", back: 0), to = day("to", back: 1)
         let consistent = report["consistent"] as? Bool ?? false
         return [
-            V.section("range", t["nav_reconciliation"], note: consistent ? t["consistent"] : t["inconsistent"],
-                      form: V.form("/admin/reconciliation", submit: t["show"], fields: [
-                          V.field(t["range_from"], "from", value: call.query("from") ?? from, type: "date"),
-                          V.field(t["range_to"], "to", value: call.query("to") ?? to, type: "date"),
+            V.section("range", t[.navReconciliation], note: consistent ? t[.consistent] : t[.inconsistent],
+                      form: V.form("/admin/reconciliation", submit: t[.show], fields: [
+                          V.field(t[.rangeFrom], "from", value: call.query("from") ?? from, type: "date"),
+                          V.field(t[.rangeTo], "to", value: call.query("to") ?? to, type: "date"),
                       ], method: "get")),
-            V.section("figures", t["figures"], table: V.table([t["figure"], t["amount"]], figures)),
-            V.section("checks", t["checks"], table: V.table([t["check"], t["journal"], t["operational"], t["agrees"]], checks)),
-            V.section("downloads", t["downloads"], note: t["downloads_note"],
+            V.section("figures", t[.figures], table: V.table([t[.figure], t[.amount]], figures)),
+            V.section("checks", t[.checks], table: V.table([t[.check], t[.journal], t[.operational], t[.agrees]], checks)),
+            V.section("downloads", t[.downloads], note: t[.downloadsNote],
                       links: ["commissions", "settlements", "statements", "withdrawals"].map {
-                          V.link(t["csv_\($0)"], "/admin/exports/\($0).csv" + suffix)
+                          V.link(t.label("csv", $0), "/admin/exports/\($0).csv" + suffix)
                       }),
         ]
     }

@@ -4,7 +4,7 @@ import TuikeCore
 /// Applications to review and the promoters.
 extension ConsolePages {
     static let peoplePages: [ConsolePage] = [
-        ConsolePage(path: "/admin/promoters", title: "nav_promoters", inNavigation: true, summary: "applications and promoters",
+        ConsolePage(path: "/admin/promoters", title: .navPromoters, inNavigation: true, summary: "applications and promoters",
                     roles: ConsoleRole.operations, build: promoters),
     ]
 
@@ -35,19 +35,19 @@ extension ConsolePages {
         let applicationRows = applications.map { applicant -> V.Node in
             let id = V.text(applicant["id"])
             return V.row(id, [V.text(applicant["name"]), V.text(applicant["phone"]), V.text(applicant["invite_code"]), V.time(applicant["created_at"])],
-                         actions: [V.action(t["approve_application"], "/admin/applications/\(id)/approve"),
-                                   V.action(t["reject"], "/admin/applications/\(id)/reject",
-                                            inputs: [V.input("reason", hint: t["reason"], required: true)], secondary: true)])
+                         actions: [V.action(t[.approveApplication], "/admin/applications/\(id)/approve"),
+                                   V.action(t[.reject], "/admin/applications/\(id)/reject",
+                                            inputs: [V.input("reason", hint: t[.reason], required: true)], secondary: true)])
         }
         let rows = reply.items.map { promoter -> V.Node in
             let id = V.text(promoter["id"])
             let status = V.text(promoter["status"])
             var actions: [V.Node] = []
             if status == "active" {
-                actions.append(V.action(t["suspend"], "/admin/promoters/\(id)/suspend", inputs: [V.input("reason", hint: t["why"], required: true)],
+                actions.append(V.action(t[.suspend], "/admin/promoters/\(id)/suspend", inputs: [V.input("reason", hint: t[.why], required: true)],
                                         secondary: true))
             } else if status == "suspended" {
-                actions.append(V.action(t["reactivate"], "/admin/promoters/\(id)/reactivate"))
+                actions.append(V.action(t[.reactivate], "/admin/promoters/\(id)/reactivate"))
             }
             let rank = (promoter["rank"] as? [String: Any]).map { V.text($0["name"]) } ?? "—"
             let parent = (promoter["parent_id"] as? String).map { parents[$0] ?? $0 } ?? "—"
@@ -55,10 +55,10 @@ extension ConsolePages {
                               V.text(promoter["invite_code"]), V.time(promoter["created_at"])], actions: actions)
         }
         return [
-            V.section("applications", t["applications"], table: V.table([t["name"], t["phone"], t["invite_code"], t["applied_at"]], applicationRows)),
-            V.section("promoters", t["nav_promoters"],
+            V.section("applications", t[.applications], table: V.table([t[.name], t[.phone], t[.inviteCode], t[.appliedAt]], applicationRows)),
+            V.section("promoters", t[.navPromoters],
                       filters: statusFilters(call, path: "/admin/promoters", prefix: "state", values: ["active", "suspended", "rejected", "terminated"]),
-                      table: V.table([t["name"], t["phone"], t["status"], t["rank"], t["upline"], t["invite_code"], t["created"]], rows),
+                      table: V.table([t[.name], t[.phone], t[.status], t[.rank], t[.upline], t[.inviteCode], t[.created]], rows),
                       links: nextLink(call, reply, path: "/admin/promoters")),
         ]
     }

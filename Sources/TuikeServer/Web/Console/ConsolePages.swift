@@ -16,13 +16,13 @@ enum ConsolePages {
     /// Status words the pages show (`status_<value>` in `Strings`), falling back to the value.
     static func label(_ call: ConsoleCall, _ prefix: String, _ value: Any?) -> String {
         let raw = V.text(value)
-        return call.t.lookup("\(prefix)_\(raw)") ?? raw
+        return call.t.label(prefix, raw)
     }
 
     /// Tabs that filter a list by `?status=`, "all" first.
     static func statusFilters(_ call: ConsoleCall, path: String, prefix: String, values: [String]) -> [V.Node] {
         let current = call.query("status")
-        return [V.link(call.t["all"], path, current: current == nil)]
+        return [V.link(call.t[.all], path, current: current == nil)]
             + values.map { V.link(label(call, prefix, $0), "\(path)?status=\($0)", current: current == $0) }
     }
 
@@ -31,7 +31,7 @@ enum ConsolePages {
         guard let cursor = reply.object["next_cursor"] as? String else { return [] }
         var query = ["cursor=\(ConsoleCall.encode(cursor))"]
         if let status = call.query("status") { query.append("status=\(ConsoleCall.encode(status))") }
-        return [V.link(call.t["next_page"], "\(path)?" + query.joined(separator: "&"))]
+        return [V.link(call.t[.nextPage], "\(path)?" + query.joined(separator: "&"))]
     }
 
     static func cursorQuery(_ call: ConsoleCall, limit: Int = 50, extra: [String: String?] = [:]) -> String {

@@ -48,8 +48,8 @@ struct ConsoleCall {
 /// A console page: the sections it shows, built from the API's answers.
 struct ConsolePage: Sendable {
     let path: String
-    /// The `Strings` key of its title, also its name in the navigation.
-    let title: String
+    /// Its title, also its name in the navigation.
+    let title: Word
     let inNavigation: Bool
     let summary: String
     let roles: Set<String>

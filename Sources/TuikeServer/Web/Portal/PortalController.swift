@@ -80,7 +80,7 @@ struct PortalController {
 
     static func form(_ request: Request, error: String?, phone: String, status: HTTPResponse.Status) -> Response {
         let strings = Language.of(request).strings
-        return WebSessions.loginPage(request, heading: strings["portal_login"], action: "/me/login", field: "phone", fieldLabel: strings["phone"],
+        return WebSessions.loginPage(request, heading: strings[.portalLogin], action: "/me/login", field: "phone", fieldLabel: strings[.phone],
                                      value: phone, error: error, status: status)
     }
 
@@ -91,12 +91,12 @@ struct PortalController {
         // Counted by the number itself, however it was written ("138 0000 0000", "+86…").
         let account = "promoter:\(Phone.normalize(phone) ?? phone)"
         guard try await throttle.allow(account: account, address: address, at: clock.now()) else {
-            return Self.form(request, error: Language.of(request).strings["login_throttled"], phone: phone, status: .tooManyRequests)
+            return Self.form(request, error: Language.of(request).strings[.loginThrottled], phone: phone, status: .tooManyRequests)
         }
         // An unknown phone costs the same bcrypt check as a known one (`verify` with no hash).
         let found = try await sessions.credentials(phone: phone)
         guard try await passwords.verify(fields["password"] ?? "", hash: found?.hash), let found, found.status == "active" else {
-            return Self.form(request, error: Language.of(request).strings["login_failed"], phone: phone, status: .unauthorized)
+            return Self.form(request, error: Language.of(request).strings[.loginFailed], phone: phone, status: .unauthorized)
         }
         try await throttle.succeeded(account: account, address: address)
         return WebSessions.signedIn(token: try await sessions.open(kind: "promoter", subjectID: found.promoterID, at: clock.now()), to: "/me")
@@ -115,7 +115,7 @@ struct PortalController {
         let language = Language.of(request)
         guard let agreement = try await agreements.current() else { throw TuikeError.notFound("agreement", "current") }
         let (csrf, isNew) = Forms.csrfToken(request)
-        var response = Templates.page("apply", title: language.strings["apply_title"], language: language, context: [
+        var response = Templates.page("apply", title: language.strings[.applyTitle], language: language, context: [
             "csrf": csrf, "error": error ?? "", "form": form,
             "agreement": ["version": agreement.version, "text": agreement.text, "sha256": agreement.sha256],
         ], status: status)
@@ -142,8 +142,8 @@ struct PortalController {
             if let promoter = submitted.promoter { try await sessions.setPassword(promoterID: promoter.id, hash: hash) }
             // One answer whether the phone was free or a promoter's already (then nothing was
             // stored), so the form tells nobody whose number it is; an approved applicant logs in.
-            let message = submitted.status == .active ? "applied_active_message" : "applied_message"
-            return Templates.message(language.strings["applied"], language.strings[message], language: language, status: .ok)
+            let message: Word = submitted.status == .active ? .appliedActiveMessage : .appliedMessage
+            return Templates.message(language.strings[.applied], language.strings[message], language: language, status: .ok)
         } catch let error as TuikeError {
             var form = fields
             form["password"] = nil
@@ -197,12 +197,12 @@ struct PortalController {
         let traffic = try await clicks.daily(.promoter(id), days: [.init(label: "30d", start: since, end: now.adding(milliseconds: 1))])[0]
         let orders = try await CountedOrders.count(promoterID: id, from: since, through: now, database: database)
         let conversion = traffic.uv == 0 ? "–" : "\(Money.format(Money.share(10_000, part: orders, whole: traffic.uv)))%"
-        let notice = request.uri.queryParameters["notice"].flatMap { strings[String($0)] } ?? ""
+        let notice = request.uri.queryParameters["notice"].flatMap { Word(rawValue: String($0)).map { strings[$0] } } ?? ""
         let (csrf, isNew) = Forms.csrfToken(request)
         let shown = request.uri.queryParameters["status"].flatMap { Commission.Status(rawValue: String($0)) }
         let appeals = try await api.call(.get, "/api/v1/appeals?limit=10", as: Self.principal(id), context: requestContext).items.map { appeal in
             var row: [String: Any] = ["created_at": String(ConsoleView.text(appeal["created_at"]).prefix(10)), "message": ConsoleView.text(appeal["message"]),
-                                      "status_label": strings.lookup("appeal_\(ConsoleView.text(appeal["status"]))") ?? ConsoleView.text(appeal["status"])]
+                                      "status_label": strings.label("appeal", ConsoleView.text(appeal["status"]))]
             if let answer = appeal["answer"] as? String { row["answer"] = answer }
             return row
         }
@@ -217,18 +217,18 @@ struct PortalController {
             },
             "commission_filters": ([nil] + [Commission.Status.pending, .settled, .withdrawn, .reversed]).map { status -> [String: Any] in
                 ["href": status.map { "/me?status=\($0.rawValue)#commissions" } ?? "/me#commissions",
-                 "label": status.map { strings["commission_\($0.rawValue)"] } ?? strings["all"], "current": status == shown]
+                 "label": status.map { strings.label("commission", $0.rawValue) } ?? strings[.all], "current": status == shown]
             },
             "commissions": try await commissions.list(promoterID: id, orderID: nil, status: shown, limit: 30, before: nil).map {
                 ["id": $0.id, "created_at": String($0.createdAt.rfc3339.prefix(10)), "level": $0.level, "basis": $0.basis, "amount": Money.format($0.amount),
-                 "status_label": strings.lookup("commission_\($0.status.rawValue)") ?? $0.status.rawValue]
+                 "status_label": strings.label("commission", $0.status.rawValue)]
             },
             "statements": try await settlements.statements(promoterID: id, limit: 10, before: nil).map {
                 ["period_end": String($0.periodEnd.rfc3339.prefix(10)), "gross": Money.format($0.gross), "tax": Money.format($0.tax), "net": Money.format($0.net)]
             },
             "withdrawals": try await withdrawals.list(promoterID: id, status: nil, limit: 10, before: nil).map {
                 ["requested_at": String($0.requestedAt.rfc3339.prefix(10)), "channel": $0.channel, "amount": Money.format($0.amount),
-                 "status": strings.lookup("withdrawal_\($0.status.rawValue)") ?? $0.status.rawValue]
+                 "status": strings.label("withdrawal", $0.status.rawValue)]
             },
             "team": try await promoters.team(of: id, limit: 20, before: nil).map { ["name": $0.name, "clicks": $0.clicks] },
             "appeals": appeals,

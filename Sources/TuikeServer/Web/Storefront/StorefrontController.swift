@@ -61,7 +61,7 @@ struct StorefrontController {
             if let campaign = running[product.id] { item["group_price"] = Money.format(campaign.groupPrice) }
             return item
         }
-        return Templates.page("index", title: language.strings["courses"], language: language, context: ["products": items])
+        return Templates.page("index", title: language.strings[.courses], language: language, context: ["products": items])
     }
 
     @Sendable func product(_ request: Request, context: TuikeRequestContext) async throws -> Response {
@@ -97,12 +97,12 @@ struct StorefrontController {
         let members = try await groups.members(groupID: id).filter { $0.status == .paid || $0.status == .refunding || $0.status == .refunded }
         let (csrf, newToken) = Forms.csrfToken(request)
         let strings = language.strings
-        let labels = Dictionary(uniqueKeysWithValues: GroupStatus.allCases.map { ($0.rawValue, strings["status_\($0.rawValue)"]) })
+        let labels = Dictionary(uniqueKeysWithValues: GroupStatus.allCases.map { ($0.rawValue, strings.label("status", $0.rawValue)) })
         let slots = (0..<Int(group.size)).map { index -> [String: Any] in
             guard index < members.count else { return ["filled": false, "initial": "?", "role": ""] }
             let member = members[index]
             return ["filled": true, "initial": GroupView.mask(member.buyerID).prefix(1).uppercased(),
-                    "role": member.role == .leader ? strings["leader"] : ""]
+                    "role": member.role == .leader ? strings[.leader] : ""]
         }
         let page: [String: Any] = [
             "csrf": csrf,
@@ -115,7 +115,7 @@ struct StorefrontController {
             "slots": slots, "joinable": group.status == .forming && group.paidMembers + group.reserved < group.size,
             "share_url": "\(publicURL)/g/\(group.id)",
         ]
-        var response = Templates.page("group", title: "\(strings["group"]) · \(product.title)", language: language, context: page)
+        var response = Templates.page("group", title: "\(strings[.group]) · \(product.title)", language: language, context: page)
         if newToken { response.headers.append(HTTPField(name: .setCookie, value: Forms.cookie(csrf))) }
         return response
     }
@@ -190,7 +190,7 @@ struct StorefrontController {
     }
 
     static func notFound(_ language: Language) -> Response {
-        Templates.message(language.strings["not_found"], language == .zh ? "这个页面不存在或已下架。" : "This page does not exist or is no longer offered.",
+        Templates.message(language.strings[.notFound], language == .zh ? "这个页面不存在或已下架。" : "This page does not exist or is no longer offered.",
                           language: language, status: .notFound)
     }
 }
