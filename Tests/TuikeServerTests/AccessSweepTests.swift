@@ -100,11 +100,7 @@ import TuikeTestSupport
     @Test(arguments: TestDatabase.available)
     func everyConsoleRouteEnforcesItsRoles(database kind: TestDatabase) async throws {
         try await withTestApp(kind) { client, _ async throws in
-            let browsers = [
-                "owner": try await ConsoleBrowser.logIn(client, as: "owner"),
-                "finance": try await ConsoleBrowser.logIn(client, as: "finance"),
-                "operator": try await ConsoleBrowser.logIn(client, as: "operator"),
-            ]
+            let browsers = try await ConsoleBrowser.everyRole(client)
             var checked = 0
             for route in try await Self.routes(client) {
                 guard let roles = route.roles else { continue }

@@ -31,6 +31,13 @@ struct ConsoleBrowser {
         return ConsoleBrowser(client: client, cookie: cookie, csrf: csrf)
     }
 
+    /// A logged-in console user of each role, by role.
+    static func everyRole(_ client: any TestClientProtocol) async throws -> [String: ConsoleBrowser] {
+        var browsers: [String: ConsoleBrowser] = [:]
+        for role in SessionRepository.roles { browsers[role] = try await logIn(client, as: role) }
+        return browsers
+    }
+
     func get(_ path: String) async throws -> TestResponse {
         try await client.send(.get, path, headers: [.cookie: cookie])
     }
@@ -70,11 +77,7 @@ struct ConsoleBrowser {
     @Test(arguments: TestDatabase.available)
     func pagesFollowTheRoles(database kind: TestDatabase) async throws {
         try await withTestApp(kind) { client, _ async throws in
-            let browsers = [
-                "owner": try await ConsoleBrowser.logIn(client, as: "owner"),
-                "finance": try await ConsoleBrowser.logIn(client, as: "finance"),
-                "operator": try await ConsoleBrowser.logIn(client, as: "operator"),
-            ]
+            let browsers = try await ConsoleBrowser.everyRole(client)
             for page in ConsoleController.pages where !page.path.contains("{") {
                 #expect(try await client.send(.get, page.path, headers: [:]).headers[.location] == "/admin/login", "\(page.path)")
                 for (role, browser) in browsers {

@@ -4,6 +4,12 @@ import Hummingbird
 import Synchronization
 import TuikeCore
 
+/// A list answer of the API, read by a page.
+struct Listing<Item: Decodable>: Decodable {
+    let data: [Item]
+    let nextCursor: String?
+}
+
 /// The pages as clients of the API, in process: each console page reads the API's JSON and each
 /// console form (and the portal's appeal form) becomes the API request it stands for, run through
 /// the same router, middlewares and handlers. Validation, error codes and audit trails are the
@@ -22,6 +28,22 @@ final class InProcessAPI: Sendable {
         let body: ByteBuffer
 
         var isSuccess: Bool { (200..<300).contains(status.code) }
+
+        /// The body as a page's model: the API's snake_case fields, typed. A body that does not
+        /// fit is the API's bug, shown to the user as an error, never a crash.
+        func decode<T: Decodable>(_ type: T.Type) throws -> T {
+            do {
+                return try Self.decoder.decode(T.self, from: Data(buffer: body))
+            } catch {
+                throw TuikeError(.unprocessable, code: "unexpected_response", "the API answered in an unexpected shape: \(error)")
+            }
+        }
+
+        private static let decoder: JSONDecoder = {
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            return decoder
+        }()
 
         /// The body as a JSON object (empty when it is not one).
         var object: [String: Any] {
@@ -49,7 +71,9 @@ final class InProcessAPI: Sendable {
     func call(_ method: HTTPRequest.Method, _ path: String, body: [String: Any]? = nil, headers: HTTPFields = [:], as principal: Principal,
               context: TuikeRequestContext) async throws -> Reply {
         // Installed before the server accepts connections, so a request always finds it.
-        let responder = responder.withLock { $0 }!
+        guard let responder = responder.withLock({ $0 }) else {
+            throw TuikeError(.tooManyRequests, code: "starting", "the server is still starting; try again")
+        }
         var head = HTTPRequest(method: method, scheme: "http", authority: "localhost", path: path, headerFields: headers)
         var buffer = ByteBuffer()
         if let body {

@@ -31,18 +31,56 @@ extension ConsolePages {
         },
     ]
 
+    /// The groups page's model, as the API lists it.
+    struct ProductRow: Decodable { let id: String; let title: String }
+
+    struct CampaignRow: Decodable {
+        let id: String
+        let productId: String
+        let status: GroupCampaign.Status
+        let groupPrice: Int64
+        let groupSize: Int64
+    }
+
+    struct Metrics: Decodable {
+        let groupsOpened: Int64
+        let successRateBps: Int64
+        let paidOrders: Int64
+        let newBuyers: Int64
+        let refunds: Int64
+        let refundedAmount: Int64
+    }
+
+    struct GroupRow: Decodable {
+        let id: String
+        let members: Int64
+        let size: Int64
+        let reserved: Int64
+        let status: GroupStatus
+        let createdAt: String
+        let expiresAt: String?
+        let finishedAt: String?
+    }
+
+    struct PendingRefund: Decodable {
+        let orderId: String
+        let buyerId: String
+        let groupId: String
+        let refundError: String?
+    }
+
     static func groups(_ call: ConsoleCall) async throws -> [V.Node] {
         let t = call.t
         let status = call.query("status") ?? "forming"
-        let products = try await call.get("/api/v1/products?status=active&limit=100").items
-        let titles = Dictionary(products.map { (V.text($0["id"]), V.text($0["title"])) }, uniquingKeysWith: { first, _ in first })
-        let campaigns = try await call.get("/api/v1/group-campaigns?limit=20").items
+        let products = try await call.get("/api/v1/products?status=active&limit=100", as: Listing<ProductRow>.self).data
+        let titles = Dictionary(products.map { ($0.id, $0.title) }, uniquingKeysWith: { first, _ in first })
+        let campaigns = try await call.get("/api/v1/group-campaigns?limit=20", as: Listing<CampaignRow>.self).data
         // Finance comes here for the group refunds still owed (and may retry them); campaigns are
         // the operators' to create and pause.
         let operates = ConsoleRole.operations.contains(call.user.role)
         var sections: [V.Node] = !operates ? [] : [
             V.section("new-campaign", t[.newCampaign], form: V.form("/admin/group-campaigns", submit: t[.create], fields: [
-                V.field(t[.product], "product_id", value: V.text(products.first?["id"]), choices: products.map { (V.text($0["id"]), V.text($0["title"])) }),
+                V.field(t[.product], "product_id", value: products.first?.id ?? "", choices: products.map { ($0.id, $0.title) }),
                 V.field(t[.groupSize], "group_size", value: "3", type: "number", required: true),
                 V.field(t[.groupPriceYuan], "group_price", hint: "99.00", required: true),
                 V.field(t[.leaderPriceYuan], "leader_price", hint: t[.optional]),
@@ -52,24 +90,22 @@ extension ConsolePages {
             ])),
         ]
         for campaign in campaigns {
-            let id = V.text(campaign["id"])
-            let metrics = try await call.get("/api/v1/group-campaigns/\(id)/metrics").object
-            let groups = try await call.get("/api/v1/group-campaigns/\(id)/groups?limit=50&status=\(ConsoleCall.encode(status))").items
+            let id = campaign.id
+            let metrics = try await call.get("/api/v1/group-campaigns/\(id)/metrics", as: Metrics.self)
+            let groups = try await call.get("/api/v1/group-campaigns/\(id)/groups?limit=50&status=\(ConsoleCall.encode(status))", as: Listing<GroupRow>.self).data
             let rows = groups.map { group -> V.Node in
-                let groupID = V.text(group["id"])
-                return V.row(groupID, [V.cell(groupID, link: "/g/\(groupID)"), "\(V.text(group["members"]))/\(V.text(group["size"]))",
-                                       V.text(group["reserved"]), label(call, "state", group["status"]), V.time(group["created_at"]),
-                                       V.time(group["expires_at"]), V.time(group["finished_at"])])
+                V.row(group.id, [V.cell(group.id, link: "/g/\(group.id)"), "\(group.members)/\(group.size)", "\(group.reserved)",
+                                 t.label("state", group.status.rawValue), V.time(group.createdAt), V.time(group.expiresAt), V.time(group.finishedAt)])
             }
-            let active = V.text(campaign["status"]) == "active"
+            let active = campaign.status == .active
             let note = [
-                "\(t[.groupPrice]) \(V.money(campaign["group_price"])) · \(V.text(campaign["group_size"]))\(t[.peopleGroup])",
-                "\(t[.status]) \(label(call, "state", campaign["status"]))",
-                "\(t[.groupsOpened]) \(V.text(metrics["groups_opened"])) · \(t[.successRate]) \(V.percent(bps: metrics["success_rate_bps"]))",
-                "\(t[.paidOrders]) \(V.text(metrics["paid_orders"])) · \(t[.newBuyers]) \(V.text(metrics["new_buyers"]))",
-                "\(t[.refunds]) \(V.text(metrics["refunds"])) (\(V.money(metrics["refunded_amount"])))",
+                "\(t[.groupPrice]) \(V.money(campaign.groupPrice)) · \(campaign.groupSize)\(t[.peopleGroup])",
+                "\(t[.status]) \(t.label("state", campaign.status.rawValue))",
+                "\(t[.groupsOpened]) \(metrics.groupsOpened) · \(t[.successRate]) \(V.percent(bps: metrics.successRateBps))",
+                "\(t[.paidOrders]) \(metrics.paidOrders) · \(t[.newBuyers]) \(metrics.newBuyers)",
+                "\(t[.refunds]) \(metrics.refunds) (\(V.money(metrics.refundedAmount)))",
             ].joined(separator: " · ")
-            sections.append(V.section("campaign-\(id)", titles[V.text(campaign["product_id"])] ?? V.text(campaign["product_id"]), note: note,
+            sections.append(V.section("campaign-\(id)", titles[campaign.productId] ?? campaign.productId, note: note,
                                       filters: ["forming", "succeeded", "failed", "cancelled"].map {
                                           V.link(label(call, "state", $0), "/admin/groups?status=\($0)", current: $0 == status)
                                       },
@@ -78,10 +114,9 @@ extension ConsolePages {
                                       table: V.table([t[.group], t[.members], t[.reserved], t[.status], t[.created], t[.expires],
                                                       t[.finished]], rows)))
         }
-        let pending = try await call.get("/api/v1/group-refunds").items.map { refund -> V.Node in
-            let orderID = V.text(refund["order_id"])
-            return V.row(orderID, [orderID, V.short(refund["buyer_id"]), V.cell(V.text(refund["group_id"]), link: "/g/\(V.text(refund["group_id"]))"),
-                                   V.text(refund["refund_error"])], actions: [V.action(t[.retry], "/admin/group-refunds/\(orderID)/retry")])
+        let pending = try await call.get("/api/v1/group-refunds", as: Listing<PendingRefund>.self).data.map { refund -> V.Node in
+            V.row(refund.orderId, [refund.orderId, V.short(refund.buyerId), V.cell(refund.groupId, link: "/g/\(refund.groupId)"),
+                                   V.text(refund.refundError)], actions: [V.action(t[.retry], "/admin/group-refunds/\(refund.orderId)/retry")])
         }
         sections.append(V.section("group-refunds", t[.groupRefunds], table: V.table([t[.order], t[.buyer], t[.group], t[.lastError]], pending)))
         return sections

@@ -27,39 +27,56 @@ extension ConsolePages {
         },
     ]
 
+    /// The promoters page's model: applicants and promoters as the API lists them.
+    struct Applicant: Decodable {
+        let id: String
+        let name: String
+        let phone: String?
+        let inviteCode: String?
+        let createdAt: String
+    }
+
+    struct PromoterRow: Decodable {
+        struct RankName: Decodable { let name: String }
+        let id: String
+        let name: String
+        let phone: String?
+        let status: Promoter.Status
+        let rank: RankName?
+        let parentId: String?
+        let inviteCode: String?
+        let createdAt: String
+    }
+
     static func promoters(_ call: ConsoleCall) async throws -> [V.Node] {
         let t = call.t
-        let applications = try await call.get("/api/v1/promoter-applications?limit=100").items
-        let reply = try await call.get("/api/v1/promoters?" + cursorQuery(call, extra: ["status": call.query("status")]))
-        let parents = try await promoterNames(call, reply.items.compactMap { $0["parent_id"] as? String })
+        let applications = try await call.get("/api/v1/promoter-applications?limit=100", as: Listing<Applicant>.self).data
+        let listing = try await call.get("/api/v1/promoters?" + cursorQuery(call, extra: ["status": call.query("status")]), as: Listing<PromoterRow>.self)
+        let parents = try await promoterNames(call, listing.data.compactMap(\.parentId))
         let applicationRows = applications.map { applicant -> V.Node in
-            let id = V.text(applicant["id"])
-            return V.row(id, [V.text(applicant["name"]), V.text(applicant["phone"]), V.text(applicant["invite_code"]), V.time(applicant["created_at"])],
-                         actions: [V.action(t[.approveApplication], "/admin/applications/\(id)/approve"),
-                                   V.action(t[.reject], "/admin/applications/\(id)/reject",
-                                            inputs: [V.input("reason", hint: t[.reason], required: true)], secondary: true)])
+            V.row(applicant.id, [applicant.name, V.text(applicant.phone), V.text(applicant.inviteCode), V.time(applicant.createdAt)],
+                  actions: [V.action(t[.approveApplication], "/admin/applications/\(applicant.id)/approve"),
+                            V.action(t[.reject], "/admin/applications/\(applicant.id)/reject",
+                                     inputs: [V.input("reason", hint: t[.reason], required: true)], secondary: true)])
         }
-        let rows = reply.items.map { promoter -> V.Node in
-            let id = V.text(promoter["id"])
-            let status = V.text(promoter["status"])
+        let rows = listing.data.map { promoter -> V.Node in
             var actions: [V.Node] = []
-            if status == "active" {
-                actions.append(V.action(t[.suspend], "/admin/promoters/\(id)/suspend", inputs: [V.input("reason", hint: t[.why], required: true)],
+            if promoter.status == .active {
+                actions.append(V.action(t[.suspend], "/admin/promoters/\(promoter.id)/suspend", inputs: [V.input("reason", hint: t[.why], required: true)],
                                         secondary: true))
-            } else if status == "suspended" {
-                actions.append(V.action(t[.reactivate], "/admin/promoters/\(id)/reactivate"))
+            } else if promoter.status == .suspended {
+                actions.append(V.action(t[.reactivate], "/admin/promoters/\(promoter.id)/reactivate"))
             }
-            let rank = (promoter["rank"] as? [String: Any]).map { V.text($0["name"]) } ?? "—"
-            let parent = (promoter["parent_id"] as? String).map { parents[$0] ?? $0 } ?? "—"
-            return V.row(id, [V.text(promoter["name"]), V.text(promoter["phone"]), label(call, "state", status), rank, parent,
-                              V.text(promoter["invite_code"]), V.time(promoter["created_at"])], actions: actions)
+            let parent = promoter.parentId.map { parents[$0] ?? $0 } ?? "—"
+            return V.row(promoter.id, [promoter.name, V.text(promoter.phone), t.label("state", promoter.status.rawValue), promoter.rank?.name ?? "—",
+                                       parent, V.text(promoter.inviteCode), V.time(promoter.createdAt)], actions: actions)
         }
         return [
             V.section("applications", t[.applications], table: V.table([t[.name], t[.phone], t[.inviteCode], t[.appliedAt]], applicationRows)),
             V.section("promoters", t[.navPromoters],
                       filters: statusFilters(call, path: "/admin/promoters", prefix: "state", values: ["active", "suspended", "rejected", "terminated"]),
                       table: V.table([t[.name], t[.phone], t[.status], t[.rank], t[.upline], t[.inviteCode], t[.created]], rows),
-                      links: nextLink(call, reply, path: "/admin/promoters")),
+                      links: nextLink(call, cursor: listing.nextCursor, path: "/admin/promoters")),
         ]
     }
 }

@@ -28,7 +28,11 @@ enum ConsolePages {
 
     /// "Next page" for the API's cursor lists.
     static func nextLink(_ call: ConsoleCall, _ reply: InProcessAPI.Reply, path: String) -> [V.Node] {
-        guard let cursor = reply.object["next_cursor"] as? String else { return [] }
+        nextLink(call, cursor: reply.object["next_cursor"] as? String, path: path)
+    }
+
+    static func nextLink(_ call: ConsoleCall, cursor: String?, path: String) -> [V.Node] {
+        guard let cursor else { return [] }
         var query = ["cursor=\(ConsoleCall.encode(cursor))"]
         if let status = call.query("status") { query.append("status=\(ConsoleCall.encode(status))") }
         return [V.link(call.t[.nextPage], "\(path)?" + query.joined(separator: "&"))]
@@ -41,14 +45,16 @@ enum ConsolePages {
         return parts.joined(separator: "&")
     }
 
+    struct PromoterName: Decodable { let id: String; let name: String }
+
     /// Names of promoters by id, for tables that show them: one request per 100 promoters.
     static func promoterNames(_ call: ConsoleCall, _ ids: some Sequence<String>) async throws -> [String: String] {
         let wanted = Set(ids.filter { !$0.isEmpty }).sorted()
         var names: [String: String] = [:]
         for start in stride(from: 0, to: wanted.count, by: PageRequest.maxLimit) {
             let chunk = wanted[start..<min(start + PageRequest.maxLimit, wanted.count)]
-            let reply = try await call.get("/api/v1/promoters?limit=\(PageRequest.maxLimit)&ids=\(ConsoleCall.encode(chunk.joined(separator: ",")))")
-            for promoter in reply.items { if let id = promoter["id"] as? String { names[id] = promoter["name"] as? String ?? id } }
+            let path = "/api/v1/promoters?limit=\(PageRequest.maxLimit)&ids=\(ConsoleCall.encode(chunk.joined(separator: ",")))"
+            for promoter in try await call.get(path, as: Listing<PromoterName>.self).data { names[promoter.id] = promoter.name }
         }
         for id in wanted where names[id] == nil { names[id] = id }
         return names

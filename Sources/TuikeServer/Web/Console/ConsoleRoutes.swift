@@ -33,6 +33,11 @@ struct ConsoleCall {
         return reply
     }
 
+    /// Reads the API as the page's model.
+    func get<T: Decodable>(_ path: String, as type: T.Type) async throws -> T {
+        try await get(path).decode(type)
+    }
+
     func query(_ name: String) -> String? {
         request.uri.queryParameters[name[...]].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
     }

@@ -69,6 +69,16 @@ enum ConsoleView {
         ["label": label, "href": href, "current": current]
     }
 
+    // MARK: Values of the pages' models
+
+    static func money(_ amount: Int64?) -> String { amount.map { "¥" + Money.format($0) } ?? "—" }
+
+    static func text(_ value: String?) -> String { value ?? "—" }
+
+    static func time(_ value: String?) -> String { time(value as Any?) }
+
+    static func percent(bps: Int64?) -> String { percent(bps: bps.map { NSNumber(value: $0) } as Any?) }
+
     // MARK: Values from the API's JSON
 
     static func money(_ value: Any?) -> String {
