@@ -153,6 +153,12 @@ enum JSONOutput {
     }
 
     static func encode(_ value: some Encodable) throws -> [UInt8] {
+        if let writable = value as? any JSONWritable {
+            var json = JSONWriter(capacity: 1_024)
+            writable.writeJSON(to: &json)
+            assert(json.bytes == (try? foundationEncoder.encode(value)).map(Array.init), "\(type(of: value)).writeJSON differs from Foundation")
+            return json.bytes
+        }
         guard let fast = try? FastJSONEncoder.encode(value) else { return Array(try foundationEncoder.encode(value)) }
         assert(fast == (try? foundationEncoder.encode(value)).map(Array.init), "FastJSONEncoder differs from Foundation for \(type(of: value))")
         return fast

@@ -178,3 +178,65 @@ struct CommissionView: Encodable, Sendable {
         ("accounts", Schemas.array(Schemas.object([("account", Schemas.string), ("balance", Schemas.integer)]))),
     ])
 }
+
+extension OrderView: JSONWritable {
+    func writeJSON(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("amount", amount)
+            json.key("attribution")
+            json.object { json in
+                json.field("click_id", attribution.clickId)
+                json.field("level_one", attribution.levelOne)
+                json.field("level_three", attribution.levelThree)
+                json.field("level_two", attribution.levelTwo)
+                json.field("rule", attribution.rule)
+            }
+            json.field("buyer_id", buyerId)
+            json.field("created_at", createdAt)
+            json.field("currency", currency)
+            json.field("discount", discount)
+            json.field("external_id", externalId)
+            json.field("flags", flags)
+            json.field("group_id", groupId)
+            json.field("id", id)
+            json.key("items")
+            json.array(items) { item, json in
+                json.object { json in
+                    json.field("discount", item.discount)
+                    json.field("id", item.id)
+                    json.field("paid", item.paid)
+                    json.field("product_id", item.productId)
+                    json.field("quantity", item.quantity)
+                    json.field("refunded", item.refunded)
+                    json.field("rule_source", item.ruleSource)
+                    json.field("title", item.title)
+                    json.field("unit_price", item.unitPrice)
+                }
+            }
+            json.field("paid_at", paidAt)
+            json.key("payments")
+            json.array(payments) { payment, json in
+                json.object { json in
+                    json.field("amount", payment.amount)
+                    json.field("created_at", payment.createdAt)
+                    json.field("payment_id", payment.paymentId)
+                    json.field("provider", payment.provider)
+                }
+            }
+            json.field("promoter_id", promoterId)
+            json.field("refunded", refunded)
+            json.key("refunds")
+            json.array(refunds) { refund, json in
+                json.object { json in
+                    json.field("amount", refund.amount)
+                    json.field("created_at", refund.createdAt)
+                    json.field("id", refund.id)
+                    json.field("order_id", refund.orderId)
+                    json.field("reason", refund.reason)
+                    json.field("refund_id", refund.refundId)
+                }
+            }
+            json.field("status", status)
+        }
+    }
+}
