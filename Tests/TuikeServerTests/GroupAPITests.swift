@@ -216,6 +216,12 @@ extension TestClientProtocol {
             #expect(patched.status == .ok && patched.json["status"] as? String == "paused", "\(patched.text)")
             expectError(try await client.send(.post, "/api/v1/groups", body: #"{"campaign_id":"\#(campaign)","buyer_id":"second"}"#), .conflict, "campaign_not_running")
             _ = try await client.send(.patch, "/api/v1/group-campaigns/\(campaign)", body: #"{"status":"active"}"#)
+            // A campaign keeps its product: product_id is an unknown field of a change, whatever its value.
+            for body in [#"{"product_id":null}"#, #"{"product_id":5,"status":"paused"}"#] {
+                let refused = try await client.send(.patch, "/api/v1/group-campaigns/\(campaign)", body: body)
+                expectError(refused, .unprocessableContent, "validation_failed")
+                #expect(refused.text.contains("product_id"), "\(refused.text)")
+            }
             expectError(try await client.send(.post, "/api/v1/groups", body: #"{"campaign_id":"\#(campaign)","buyer_id":"first"}"#), .conflict, "per_user_limit")
             expectError(try await client.send(.post, "/api/v1/groups/grp_nothing/join", body: #"{"buyer_id":"x"}"#), .notFound, "not_found")
             expectError(try await client.send(.get, "/api/v1/group-campaigns/\(campaign)/groups?status=failed", headers: [:]), .forbidden, "forbidden")

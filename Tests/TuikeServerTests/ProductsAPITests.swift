@@ -77,6 +77,7 @@ import TuikeTestSupport
                 (#"{"title":"x","price":100"#, .badRequest, "malformed_json"),
                 ("", .badRequest, "malformed_json"),
                 ("[1,2]", .badRequest, "malformed_json"),
+                ("null", .badRequest, "malformed_json"),
                 (#"{"title":"x","price":"100"}"#, .badRequest, "invalid_request"),
                 (#"{"title":"x","price":12.5}"#, .badRequest, "invalid_request"),
                 (#"{"title":"x"}"#, .badRequest, "invalid_request"),

@@ -24,9 +24,9 @@ public struct CommissionRule: Codable, Equatable, Sendable {
     public var tierMode: TierMode
     public var maxAmount: Int64?
 
-    /// A ladder paid again at month close on every order of the month (its lines are marked so
-    /// when stored).
-    public var paysRetroactively: Bool { tiers != nil && tierMode == .retroactive }
+    /// Repriced at month close on every order of the month (its lines are marked so when stored):
+    /// at the ladder's tier reached, and at the rank the promoter holds then.
+    public var paysRetroactively: Bool { tierMode == .retroactive }
 
     public init(type: Kind, levels: [Int64], tiers: [Tier]? = nil, tierMode: TierMode = .perOrder, maxAmount: Int64? = nil) {
         self.type = type

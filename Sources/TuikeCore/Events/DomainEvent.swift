@@ -41,8 +41,9 @@ public enum DomainEvent: Sendable, Equatable {
     public static let types: [String] = [
         "order.created", "order.paid", "order.cancelled", "refund.created",
         "commission.created", "commission.reversed", "commission.clawed_back", "adjustment.created", "settlement.created",
-    ] + WithdrawalStatus.allCases.map { "withdrawal.\($0.rawValue)" }
-        + ["appeal.created", "appeal.answered"] + GroupEvent.Kind.allCases.map { "group.\($0.rawValue)" }
+        "withdrawal.requested", "withdrawal.approved", "withdrawal.rejected", "withdrawal.paid", "withdrawal.failed",
+        "appeal.created", "appeal.answered",
+    ] + GroupEvent.Kind.allCases.map { "group.\($0.rawValue)" }
 
     public var type: String {
         switch self {

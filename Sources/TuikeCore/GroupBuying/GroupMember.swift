@@ -7,7 +7,8 @@ public struct GroupMember: Sendable, Equatable {
 
         public var next: Set<Status> {
             switch self {
-            case .reserved: [.paid, .released]
+            // A reservation paid after its group finished is refunded.
+            case .reserved: [.paid, .released, .refunding]
             case .released: [.paid, .refunding]
             case .paid: [.refunding]
             case .refunding: [.refunded]

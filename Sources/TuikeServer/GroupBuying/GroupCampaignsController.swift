@@ -97,6 +97,15 @@ struct GroupCampaignsController {
         }
     }
 
+    /// A campaign's changes: its fields but its product (a change of product is another campaign).
+    struct ChangedFields: RequestBody {
+        typealias Keys = Fields.Keys
+        static var fieldNames: Set<String> { Fields.fieldNames.subtracting([Fields.Keys.productId.stringValue]) }
+        let fields: Fields
+
+        init(from decoder: any Decoder) throws { fields = try Fields(from: decoder) }
+    }
+
     @Sendable func create(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(Fields.self, from: request, context: context)
         guard let productID = body.productId, let groupPrice = body.groupPrice, let groupSize = body.groupSize else {
@@ -118,9 +127,7 @@ struct GroupCampaignsController {
 
     @Sendable func patch(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        let body = try await JSONBody.decode(Fields.self, from: request, context: context)
-        // A campaign keeps its product: a change is another campaign.
-        if body.productId != nil { throw TuikeError.validation("unknown field: product_id") }
+        let body = try await JSONBody.decode(ChangedFields.self, from: request, context: context).fields
         guard var campaign = try await campaigns.find(id) else { throw TuikeError.notFound("group campaign", id) }
         try body.apply(to: &campaign)
         guard let product = try await products.find(campaign.productID) else { throw TuikeError.notFound("product", campaign.productID) }

@@ -6,6 +6,8 @@ import TuikeCore
 /// than silently ignored, and the list of fields is written once.
 protocol RequestBody: Decodable {
     associatedtype Keys: CodingKey & CaseIterable
+    /// The fields a body may send: its `Keys`, unless an operation accepts fewer.
+    static var fieldNames: Set<String> { get }
 }
 
 extension RequestBody {
@@ -51,7 +53,8 @@ enum JSONBody {
             case .dataCorrupted(let context) where context.codingPath.isEmpty:
                 _ = try jsonObject(data)
                 throw TuikeError(.malformed, code: "invalid_request", "a number in the request body is not an integer, or is out of range")
-            case .typeMismatch(_, let context) where context.codingPath.isEmpty:
+            case .typeMismatch(_, let context) where context.codingPath.isEmpty,
+                 .valueNotFound(_, let context) where context.codingPath.isEmpty:
                 throw notAnObject
             // A value of the right JSON type that the field does not accept (an unknown enum
             // case, a time that is not RFC 3339) is a validation failure, not a malformed body.
