@@ -29,11 +29,12 @@ final class InProcessAPI: Sendable {
 
         var isSuccess: Bool { (200..<300).contains(status.code) }
 
-        /// The body as a page's model: the API's snake_case fields, typed. A body that does not
-        /// fit is the API's bug, shown to the user as an error, never a crash.
-        func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        /// The body as a page's model: the API's snake_case fields, typed (`keysAsSent` for a Core
+        /// type whose keys are spelled as the API spells them). A body that does not fit is the
+        /// API's bug, shown to the user as an error, never a crash.
+        func decode<T: Decodable>(_ type: T.Type, keysAsSent: Bool = false) throws -> T {
             do {
-                return try Self.decoder.decode(T.self, from: Data(buffer: body))
+                return try (keysAsSent ? JSONDecoder() : Self.decoder).decode(T.self, from: Data(buffer: body))
             } catch {
                 throw TuikeError(.unprocessable, code: "unexpected_response", "the API answered in an unexpected shape: \(error)")
             }

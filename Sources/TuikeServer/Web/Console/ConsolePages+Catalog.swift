@@ -57,33 +57,31 @@ extension ConsolePages {
 
     static func settings(_ call: ConsoleCall) async throws -> [V.Node] {
         let t = call.t
-        let program = try await call.get("/api/v1/program").object
-        let withdrawal = program["withdrawal"] as? [String: Any] ?? [:]
+        let program = try await call.get("/api/v1/program").decode(ProgramSettings.self, keysAsSent: true)
         func choices(_ values: [String], _ prefix: String) -> [(value: String, text: String)] {
             values.map { ($0, t.label(prefix, $0)) }
         }
-        let levels = (program["levels"] as? [Any] ?? []).map(V.text).joined(separator: ",")
-        let channels = (withdrawal["channels"] as? [Any] ?? []).map(V.text).joined(separator: ",")
         return [V.section("settings", t[.navSettings], note: t[.settingsNote], form: V.form("/admin/settings", submit: t[.save], fields: [
-            V.field(t[.levels], "levels", value: levels, hint: "2000,500", required: true),
-            V.field(t[.ruleType], "rule_type", value: V.text(program["rule_type"]),
+            V.field(t[.levels], "levels", value: program.levels.map(String.init).joined(separator: ","), hint: "2000,500", required: true),
+            V.field(t[.ruleType], "rule_type", value: program.ruleType.rawValue,
                     choices: choices(ProgramSettings.RuleType.allCases.map(\.rawValue), "rule")),
-            V.field(t[.maxTotalBps], "max_total_bps", value: V.text(program["max_total_bps"]), type: "number", required: true),
-            V.field(t[.attributionModel], "attribution_model", value: V.text(program["attribution_model"]),
+            V.field(t[.maxTotalBps], "max_total_bps", value: String(program.maxTotalBps), type: "number", required: true),
+            V.field(t[.attributionModel], "attribution_model", value: program.attributionModel.rawValue,
                     choices: choices(ProgramSettings.AttributionModel.allCases.map(\.rawValue), "model")),
-            V.field(t[.windowDays], "window_days", value: V.text(program["window_days"]), type: "number", required: true),
-            V.field(t[.bindingDays], "binding_days", value: V.text(program["binding_days"]), type: "number", required: true),
-            V.field(t[.freezeDays], "freeze_days", value: V.text(program["freeze_days"]), type: "number", required: true),
-            V.field(t[.settlementCycle], "settlement_cycle", value: V.text(program["settlement_cycle"]),
+            V.field(t[.windowDays], "window_days", value: String(program.windowDays), type: "number", required: true),
+            V.field(t[.bindingDays], "binding_days", value: String(program.bindingDays), type: "number", required: true),
+            V.field(t[.freezeDays], "freeze_days", value: String(program.freezeDays), type: "number", required: true),
+            V.field(t[.settlementCycle], "settlement_cycle", value: program.settlementCycle.rawValue,
                     choices: choices(ProgramSettings.SettlementCycle.allCases.map(\.rawValue), "cycle")),
-            V.field(t[.timeZone], "time_zone", value: V.text(program["time_zone"]), required: true),
-            V.field(t[.taxMode], "tax_mode", value: V.text(program["tax_mode"]), choices: choices(ProgramSettings.TaxMode.allCases.map(\.rawValue), "tax")),
-            V.field(t[.minWithdrawal], "min_amount", value: Money.format(V.int(withdrawal["min_amount"]) ?? 0), required: true),
-            V.field(t[.feeBps], "fee_bps", value: V.text(withdrawal["fee_bps"]), type: "number", required: true),
-            V.field(t[.channels], "channels", value: channels, hint: "wallet,bank,wechat,alipay", required: true),
-            V.field(t[.autoApprove], "auto_approve_promoters", value: (program["auto_approve_promoters"] as? Bool ?? false) ? "true" : "false",
+            V.field(t[.timeZone], "time_zone", value: program.timeZone, required: true),
+            V.field(t[.taxMode], "tax_mode", value: program.taxMode.rawValue, choices: choices(ProgramSettings.TaxMode.allCases.map(\.rawValue), "tax")),
+            V.field(t[.minWithdrawal], "min_amount", value: Money.format(program.withdrawal.minAmount), required: true),
+            V.field(t[.feeBps], "fee_bps", value: String(program.withdrawal.feeBps), type: "number", required: true),
+            V.field(t[.channels], "channels", value: program.withdrawal.channels.map(\.rawValue).joined(separator: ","),
+                    hint: "wallet,bank,wechat,alipay", required: true),
+            V.field(t[.autoApprove], "auto_approve_promoters", value: program.autoApprovePromoters ? "true" : "false",
                     choices: [("false", t[.no]), ("true", t[.yes])]),
-            V.field(t[.orderTimeout], "order_timeout_seconds", value: V.text(program["order_timeout_seconds"]), type: "number", required: true),
+            V.field(t[.orderTimeout], "order_timeout_seconds", value: String(program.orderTimeoutSeconds), type: "number", required: true),
         ]))]
     }
 

@@ -69,14 +69,36 @@ extension ConsolePages {
                           links: nextLink(call, reply, path: "/admin/orders"))]
     }
 
+    /// The settlement pages' model, as the API lists batches and their lines.
+    struct BatchRow: Decodable {
+        let id: String
+        let periodEnd: String
+        let promoterCount: Int64
+        let commissionCount: Int64
+        let gross: Int64
+        let tax: Int64
+        let net: Int64
+        let trigger: SettlementBatch.Trigger
+        let createdAt: String
+    }
+
+    struct BatchWithLines: Decodable {
+        struct Line: Decodable { let promoterId: String; let commissionCount: Int64; let gross: Int64; let tax: Int64; let net: Int64 }
+        let id: String
+        let periodEnd: String
+        let gross: Int64
+        let tax: Int64
+        let net: Int64
+        let lines: [Line]
+    }
+
     static func settlements(_ call: ConsoleCall) async throws -> [V.Node] {
         let t = call.t
-        let reply = try await call.get("/api/v1/settlements?" + cursorQuery(call))
-        let rows = reply.items.map { batch -> V.Node in
-            let id = V.text(batch["id"])
-            return V.row(id, [V.cell(V.time(batch["period_end"]), link: "/admin/settlements/\(id)"), V.text(batch["promoter_count"]),
-                              V.text(batch["commission_count"]), V.money(batch["gross"]), V.money(batch["tax"]), V.money(batch["net"]),
-                              label(call, "trigger", batch["trigger"]), V.time(batch["created_at"])])
+        let listing = try await call.get("/api/v1/settlements?" + cursorQuery(call), as: Listing<BatchRow>.self)
+        let rows = listing.data.map { batch -> V.Node in
+            V.row(batch.id, [V.cell(V.time(batch.periodEnd), link: "/admin/settlements/\(batch.id)"), "\(batch.promoterCount)",
+                             "\(batch.commissionCount)", V.money(batch.gross), V.money(batch.tax), V.money(batch.net),
+                             t.label("trigger", batch.trigger.rawValue), V.time(batch.createdAt)])
         }
         return [
             V.section("settle", t[.runSettlement], note: t[.settlementNote], form: V.form("/admin/settlements", submit: t[.settle], fields: [
@@ -84,47 +106,52 @@ extension ConsolePages {
             ])),
             V.section("settlements", t[.navSettlements], table: V.table(
                 [t[.periodEnd], t[.promoters], t[.commissions], t[.gross], t[.tax], t[.net], t[.trigger], t[.created]], rows),
-                links: nextLink(call, reply, path: "/admin/settlements")),
+                links: nextLink(call, cursor: listing.nextCursor, path: "/admin/settlements")),
         ]
     }
 
     static func statements(_ call: ConsoleCall) async throws -> [V.Node] {
         let t = call.t
-        let batch = try await call.get("/api/v1/settlements/\(ConsoleCall.encode(try call.parameter("id")))").object
-        let lines = batch["lines"] as? [[String: Any]] ?? []
+        let batch = try await call.get("/api/v1/settlements/\(ConsoleCall.encode(try call.parameter("id")))", as: BatchWithLines.self)
         // A statement page names up to 200 promoters; larger batches are read in the CSV export.
-        let names = try await promoterNames(call, lines.prefix(200).compactMap { $0["promoter_id"] as? String })
-        let rows = lines.map { line -> V.Node in
-            let promoter = V.text(line["promoter_id"])
-            return V.row(promoter, [names[promoter] ?? promoter, V.text(line["commission_count"]), V.money(line["gross"]), V.money(line["tax"]),
-                                    V.money(line["net"])])
+        let names = try await promoterNames(call, batch.lines.prefix(200).map(\.promoterId))
+        let rows = batch.lines.map { line -> V.Node in
+            V.row(line.promoterId, [names[line.promoterId] ?? line.promoterId, "\(line.commissionCount)", V.money(line.gross), V.money(line.tax),
+                                    V.money(line.net)])
         }
-        return [V.section("statements", "\(t[.periodEnd]) \(V.time(batch["period_end"]))",
-                          note: "\(t[.gross]) \(V.money(batch["gross"])) · \(t[.tax]) \(V.money(batch["tax"])) · \(t[.net]) \(V.money(batch["net"]))",
+        return [V.section("statements", "\(t[.periodEnd]) \(V.time(batch.periodEnd))",
+                          note: "\(t[.gross]) \(V.money(batch.gross)) · \(t[.tax]) \(V.money(batch.tax)) · \(t[.net]) \(V.money(batch.net))",
                           table: V.table([t[.promoter], t[.commissions], t[.gross], t[.tax], t[.net]], rows),
-                          links: [V.link(t[.downloadStatements], "/admin/exports/statements.csv?settlement_id=\(ConsoleCall.encode(V.text(batch["id"])))"),
+                          links: [V.link(t[.downloadStatements], "/admin/exports/statements.csv?settlement_id=\(ConsoleCall.encode(batch.id))"),
                                   V.link(t[.navSettlements], "/admin/settlements")])]
+    }
+
+    struct AppealRow: Decodable {
+        let id: String
+        let promoterId: String
+        let commissionId: String
+        let message: String
+        let status: Appeal.Status
+        let answer: String?
+        let createdAt: String
     }
 
     static func appeals(_ call: ConsoleCall) async throws -> [V.Node] {
         let t = call.t
         let status = call.query("status") ?? "open"
-        let reply = try await call.get("/api/v1/appeals?" + cursorQuery(call, extra: ["status": status]))
-        let names = try await promoterNames(call, reply.items.compactMap { $0["promoter_id"] as? String })
-        let rows = reply.items.map { appeal -> V.Node in
-            let id = V.text(appeal["id"])
-            let open = V.text(appeal["status"]) == "open"
-            return V.row(id, [names[V.text(appeal["promoter_id"])] ?? V.text(appeal["promoter_id"]), V.text(appeal["commission_id"]),
-                              V.text(appeal["message"]), V.time(appeal["created_at"]), label(call, "appeal", appeal["status"]),
-                              appeal["answer"] as? String ?? "—"],
-                         actions: open ? [V.action(t[.answer], "/admin/appeals/\(id)/answer", inputs: [
-                             V.input("answer", hint: t[.answer], required: true), V.input("adjustment", hint: t[.adjustmentHint]),
-                         ])] : [])
+        let listing = try await call.get("/api/v1/appeals?" + cursorQuery(call, extra: ["status": status]), as: Listing<AppealRow>.self)
+        let names = try await promoterNames(call, listing.data.map(\.promoterId))
+        let rows = listing.data.map { appeal -> V.Node in
+            V.row(appeal.id, [names[appeal.promoterId] ?? appeal.promoterId, appeal.commissionId, appeal.message, V.time(appeal.createdAt),
+                              t.label("appeal", appeal.status.rawValue), appeal.answer ?? "—"],
+                  actions: appeal.status == .open ? [V.action(t[.answer], "/admin/appeals/\(appeal.id)/answer", inputs: [
+                      V.input("answer", hint: t[.answer], required: true), V.input("adjustment", hint: t[.adjustmentHint]),
+                  ])] : [])
         }
         return [V.section("appeals", t[.navAppeals], note: t[.appealsNote],
                           filters: ["open", "answered"].map { V.link(label(call, "appeal", $0), "/admin/appeals?status=\($0)", current: $0 == status) },
                           table: V.table([t[.promoter], t[.commission], t[.message], t[.created], t[.status], t[.answer]], rows),
-                          links: nextLink(call, reply, path: "/admin/appeals"))]
+                          links: nextLink(call, cursor: listing.nextCursor, path: "/admin/appeals"))]
     }
 
     static func reconciliation(_ call: ConsoleCall) async throws -> [V.Node] {
