@@ -121,12 +121,11 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     CouponsController(coupons: CouponRepository(database: tuike.database), clock: tuike.clock).addRoutes(to: api)
     EventsController(events: EventRepository(database: tuike.database), program: program, clock: tuike.clock).addRoutes(to: api)
     RanksController(ranks: RankRepository(database: tuike.database), program: program, clock: tuike.clock).addRoutes(to: api)
-    OrdersController(
-        placement: tuike.orderPlacement, orders: OrderRepository(database: tuike.database), refunds: RefundRepository(database: tuike.database),
-        products: ProductRepository(database: tuike.database), productRules: ProductRuleRepository(database: tuike.database),
-        promoters: promoters, program: program, commissions: CommissionRepository(database: tuike.database),
-        database: tuike.database, refundService: tuike.refundService, clock: tuike.clock
-    ).addRoutes(to: api)
+    OrdersController(placement: tuike.orderPlacement, orders: OrderRepository(database: tuike.database), refunds: RefundRepository(database: tuike.database),
+                     refundService: tuike.refundService, database: tuike.database, clock: tuike.clock).addRoutes(to: api)
+    CommissionsController(commissions: CommissionRepository(database: tuike.database), promoters: promoters,
+                          products: ProductRepository(database: tuike.database), productRules: ProductRuleRepository(database: tuike.database),
+                          program: program, database: tuike.database, clock: tuike.clock).addRoutes(to: api)
 
     let commissions = CommissionRepository(database: tuike.database)
     let withdrawals = WithdrawalRepository(database: tuike.database)

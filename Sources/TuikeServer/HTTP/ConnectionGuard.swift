@@ -70,6 +70,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Bytes arrived before the decoder: the start of a request when the connection was idle.
     fileprivate func bytesArrived() {
+        readRequested = false
         guard phase == .idle else { return }
         phase = .readingHead
         arm(limits.headerTimeout)
@@ -132,6 +133,11 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             return
         case .readingBody where !readRequested:
             arm(limits.bodyTimeout)
+        // The rest of a head waits in the socket while the server holds back (a pipelining client
+        // whose earlier requests are still being answered): the server keeps it waiting, not the
+        // client.
+        case .readingHead where !readRequested:
+            arm(limits.headerTimeout)
         case .idle, .readingHead, .readingBody:
             context?.close(promise: nil)
         }

@@ -169,7 +169,7 @@ enum Schemas {
         ("Stats", StatsView.schema),
         ("Order", OrderView.schema),
         ("RefundResult", OrdersController.RefundResult.schema),
-        ("CampaignRule", OrdersController.CampaignView.schema),
+        ("CampaignRule", CommissionsController.CampaignView.schema),
         ("Coupon", CouponsController.CouponView.schema),
         ("Event", EventsController.EventView.schema),
         ("EventPage", page(of: "Event")),
