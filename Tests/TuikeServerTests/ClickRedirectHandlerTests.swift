@@ -161,9 +161,10 @@ import TuikeTestSupport
                 reader.stop()
             }
             #expect(try await Self.clicks(tuike).count == 12)
-            // The cache is warm from the second round: each of those starts with a click answered
-            // in the pipeline, which holds the rest until its commit.
-            #expect(Self.answeredInPipeline(log) >= 2)
+            // The cache is warm from the second round: it starts with a click answered in the
+            // pipeline, which holds the rest until its commit. (The cache keeps a link 5 s: on a
+            // loaded machine the third round may find it cold and go through the router.)
+            #expect(Self.answeredInPipeline(log) >= 1)
         }
     }
 

@@ -115,7 +115,10 @@ public struct Order: Equatable, Sendable {
     public var counts: Bool { promoterID != nil && !selfReferral && Self.countedStatuses.contains(status) }
 
     /// What is left to refund: what was paid less what went back already.
-    public var refundable: Int64 { amount - refunded }
+    public var refundable: Int64 { Self.refundable(amount: amount, refunded: refunded) }
+
+    /// The same for an order known by its figures only (a page's row).
+    public static func refundable(amount: Int64, refunded: Int64) -> Int64 { amount - refunded }
 
     /// Why `amount` cannot be refunded from this order now, or nil when it can. The store takes
     /// the refund in the statement that checks the same bounds, so concurrent refunds agree.

@@ -88,75 +88,76 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     router.middlewares.add(LanguageMiddleware())
 
     let api = APIRoutes(router: router)
+    let store = Repositories(tuike)
     let jobs = tuike.jobs
     let documentBox = DocumentBox()
     SystemController(
-        clock: tuike.clock, sandboxClock: tuike.sandboxClock, settings: SettingsRepository(database: tuike.database),
+        clock: tuike.clock, sandboxClock: tuike.sandboxClock, settings: store.settings,
         registry: tuike.registry, runDueJobs: { try await jobs.runDue() }
     ).addRoutes(to: api) { documentBox.value.withLock { $0 } }
-    ProductsController(products: ProductRepository(database: tuike.database), clock: tuike.clock).addRoutes(to: api)
-    ProgramController(program: ProgramRepository(database: tuike.database), clock: tuike.clock).addRoutes(to: api)
+    ProductsController(products: store.products, clock: tuike.clock).addRoutes(to: api)
+    ProgramController(program: store.program, clock: tuike.clock).addRoutes(to: api)
 
-    let program = ProgramRepository(database: tuike.database)
-    let promoters = PromoterRepository(database: tuike.database, cipher: tuike.cipher)
-    let links = LinkRepository(database: tuike.database)
-    let stats = TrafficStats(clicks: ClickRepository(database: tuike.database), program: program, clock: tuike.clock)
+    let program = store.program
+    let promoters = store.promoters
+    let links = store.links
+    let stats = TrafficStats(clicks: store.clicks, program: program, clock: tuike.clock)
     let promotersController = PromotersController(
-        promoters: promoters, ranks: RankRepository(database: tuike.database), tokens: TokenRepository(database: tuike.database), stats: stats, database: tuike.database, clock: tuike.clock)
+        promoters: promoters, ranks: store.ranks, tokens: store.tokens, stats: stats, database: tuike.database, clock: tuike.clock)
     promotersController.addRoutes(to: api)
-    let throttle = LoginThrottle(database: tuike.database)
-    let forms = FormReplay(repository: IdempotencyRepository(database: tuike.database), clock: tuike.clock)
-    let applications = ApplicationsController(promoters: promoters, agreements: AgreementRepository(database: tuike.database), program: program,
+    let throttle = store.loginThrottle
+    let forms = FormReplay(repository: store.idempotency, clock: tuike.clock)
+    let applications = ApplicationsController(promoters: promoters, agreements: store.agreements, program: program,
                                               upline: promotersController, throttle: throttle, clock: tuike.clock)
     applications.addRoutes(to: api)
     LinksController(links: links, cache: tuike.linkCache, stats: stats, program: program, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     let tracking = TrackingController(links: links, cache: tuike.linkCache, recorder: tuike.clicks, trustedProxies: tuike.trustedProxies, flood: tuike.clickFlood,
-                                     program: ProgramRepository(database: tuike.database), publicHost: WebTarget.host(of: tuike.publicURL), clock: tuike.clock)
+                                     program: store.program, publicHost: WebTarget.host(of: tuike.publicURL), clock: tuike.clock)
     tracking.addRoutes(to: api)
     router.middlewares.add(RefParameterMiddleware(tracking: tracking))
     if let secret = tuike.sandboxPaymentSecret {
-        SandboxPaymentsController(database: tuike.database, orders: OrderRepository(database: tuike.database), secret: secret, clock: tuike.clock)
+        SandboxPaymentsController(database: tuike.database, orders: store.orders, secret: secret, clock: tuike.clock)
             .addRoutes(to: api)
     }
-    CouponsController(coupons: CouponRepository(database: tuike.database), clock: tuike.clock).addRoutes(to: api)
-    EventsController(events: EventRepository(database: tuike.database), program: program, clock: tuike.clock).addRoutes(to: api)
-    RanksController(ranks: RankRepository(database: tuike.database), program: program, clock: tuike.clock).addRoutes(to: api)
-    OrdersController(placement: tuike.orderPlacement, orders: OrderRepository(database: tuike.database), refunds: RefundRepository(database: tuike.database),
+    CouponsController(coupons: store.coupons, clock: tuike.clock).addRoutes(to: api)
+    EventsController(events: store.events, program: program, clock: tuike.clock).addRoutes(to: api)
+    RanksController(ranks: store.ranks, program: program, clock: tuike.clock).addRoutes(to: api)
+    OrdersController(placement: tuike.orderPlacement, orders: store.orders, refunds: store.refunds,
                      refundService: tuike.refundService, database: tuike.database, clock: tuike.clock).addRoutes(to: api)
-    CommissionsController(commissions: CommissionRepository(database: tuike.database), promoters: promoters,
-                          products: ProductRepository(database: tuike.database), productRules: ProductRuleRepository(database: tuike.database),
+    CommissionsController(commissions: store.commissions, promoters: promoters,
+                          products: store.products, productRules: store.productRules,
                           program: program, database: tuike.database, clock: tuike.clock).addRoutes(to: api)
 
-    let commissions = CommissionRepository(database: tuike.database)
-    let withdrawals = WithdrawalRepository(database: tuike.database)
-    SettlementsController(settlements: SettlementRepository(database: tuike.database), commissions: commissions, program: program, clock: tuike.clock)
+    let commissions = store.commissions
+    let withdrawals = store.withdrawals
+    SettlementsController(settlements: store.settlements, commissions: commissions, program: program, clock: tuike.clock)
         .addRoutes(to: api)
     WithdrawalsController(withdrawals: withdrawals, payouts: tuike.payouts, program: program, clock: tuike.clock).addRoutes(to: api)
     if let sandboxPayouts = tuike.payouts.provider as? SandboxPayoutProvider {
         SandboxPayoutsController(provider: sandboxPayouts).addRoutes(to: api)
     }
-    AppealsController(appeals: AppealRepository(database: tuike.database), commissions: commissions, clock: tuike.clock).addRoutes(to: api)
-    ReportsController(database: tuike.database, reconciliation: ReconciliationQuery(database: tuike.database), commissions: commissions,
-                      settlements: SettlementRepository(database: tuike.database), withdrawals: withdrawals, program: program, clock: tuike.clock)
+    AppealsController(appeals: store.appeals, commissions: commissions, clock: tuike.clock).addRoutes(to: api)
+    ReportsController(database: tuike.database, reconciliation: store.reconciliation, commissions: commissions,
+                      settlements: store.settlements, withdrawals: withdrawals, program: program, clock: tuike.clock)
         .addRoutes(to: api)
 
-    let groupRepository = GroupRepository(database: tuike.database)
-    let groupCampaigns = GroupCampaignRepository(database: tuike.database)
-    GroupCampaignsController(campaigns: groupCampaigns, groups: groupRepository, products: ProductRepository(database: tuike.database),
+    let groupRepository = store.groups
+    let groupCampaigns = store.groupCampaigns
+    GroupCampaignsController(campaigns: groupCampaigns, groups: groupRepository, products: store.products,
                              publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
-    StorefrontController(products: ProductRepository(database: tuike.database), campaigns: groupCampaigns, groups: groupRepository,
-                         placement: tuike.orderPlacement, forms: forms, holds: UnpaidHolds(database: tuike.database), program: program, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
+    StorefrontController(products: store.products, campaigns: groupCampaigns, groups: groupRepository,
+                         placement: tuike.orderPlacement, forms: forms, holds: store.unpaidHolds, program: program, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     let inProcess = InProcessAPI()
-    PortalController(sessions: SessionRepository(database: tuike.database, cipher: tuike.cipher), promoters: promoters, links: links,
-                     commissions: commissions, settlements: SettlementRepository(database: tuike.database), withdrawals: withdrawals,
-                     clicks: ClickRepository(database: tuike.database), program: program, database: tuike.database, applications: applications,
-                     agreements: AgreementRepository(database: tuike.database), api: inProcess, throttle: throttle, passwords: tuike.passwords,
+    PortalController(sessions: store.sessions, promoters: promoters, links: links,
+                     commissions: commissions, settlements: store.settlements, withdrawals: withdrawals,
+                     clicks: store.clicks, program: program, database: tuike.database, applications: applications,
+                     agreements: store.agreements, api: inProcess, throttle: throttle, passwords: tuike.passwords,
                      forms: forms, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
-    ConsoleController(sessions: SessionRepository(database: tuike.database, cipher: tuike.cipher), withdrawals: withdrawals,
+    ConsoleController(sessions: store.sessions, withdrawals: withdrawals,
                       promoters: promoters, database: tuike.database, api: inProcess, throttle: throttle, passwords: tuike.passwords, clock: tuike.clock)
         .addRoutes(to: api)
-    GroupsController(groups: groupRepository, campaigns: groupCampaigns, placement: tuike.orderPlacement, orders: OrderRepository(database: tuike.database),
-                     refunds: RefundRepository(database: tuike.database), groupRefunds: tuike.groupRefunds,
+    GroupsController(groups: groupRepository, campaigns: groupCampaigns, placement: tuike.orderPlacement, orders: store.orders,
+                     refunds: store.refunds, groupRefunds: tuike.groupRefunds,
                      eventCache: GroupEventCache { id, after in try await groupRepository.events(groupID: id, after: after) },
                      publicURL: tuike.publicURL, clock: tuike.clock, streamTiming: groupStreamTiming).addRoutes(to: api)
 

@@ -117,9 +117,10 @@ struct ReportsController {
                  body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    struct ReconciliationView: Encodable, Sendable {
-        struct StatusLine: Encodable, Sendable { let status: String; let count: Int64; let amount: Int64 }
-        struct CheckLine: Encodable, Sendable { let name: String; let operational: Int64; let journal: Int64; let agrees: Bool }
+    /// Also the reconciliation page's model (the console reads it back from the API).
+    struct ReconciliationView: Codable, Sendable {
+        struct StatusLine: Codable, Sendable { let status: String; let count: Int64; let amount: Int64 }
+        struct CheckLine: Codable, Sendable { let name: String; let operational: Int64; let journal: Int64; let agrees: Bool }
         let from: Instant
         let to: Instant
         let revenue: Int64

@@ -46,25 +46,21 @@ final class InProcessAPI: Sendable {
             return decoder
         }()
 
-        /// The body as a JSON object (empty when it is not one).
-        var object: [String: Any] {
-            (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
-        }
-
-        /// `data` of a list response.
-        var items: [[String: Any]] { object["data"] as? [[String: Any]] ?? [] }
-
         /// The API's refusal as an error of the same kind (so a page shows 404 for an unknown id).
         var error: TuikeError {
             let kinds: [Int: TuikeError.Kind] = [400: .malformed, 401: .unauthorized, 403: .forbidden, 404: .notFound, 409: .conflict]
-            let code = ((object["error"] as? [String: Any])?["code"] as? String) ?? "api_error"
-            return TuikeError(kinds[status.code] ?? .unprocessable, code: code, errorMessage)
+            return TuikeError(kinds[status.code] ?? .unprocessable, code: refusal?.error.code ?? "api_error", errorMessage)
         }
 
         /// The API's error message, for showing on the page.
-        var errorMessage: String {
-            ((object["error"] as? [String: Any])?["message"] as? String) ?? "HTTP \(status.code)"
+        var errorMessage: String { refusal?.error.message ?? "HTTP \(status.code)" }
+
+        private struct Refusal: Decodable {
+            struct Detail: Decodable { let code: String; let message: String }
+            let error: Detail
         }
+
+        private var refusal: Refusal? { try? JSONDecoder().decode(Refusal.self, from: Data(buffer: body)) }
     }
 
     /// Calls the API as `principal`: a console user is `.admin(tokenID: "console:<name>")` (audit

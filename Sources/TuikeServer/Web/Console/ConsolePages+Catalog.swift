@@ -29,16 +29,26 @@ extension ConsolePages {
         },
     ]
 
+    /// The products page's model, as the API lists products.
+    struct ProductRow: Decodable {
+        let id: String
+        let title: String
+        let kind: Product.Kind
+        let price: Int64
+        let stock: Int64?
+        let status: Product.Status
+        let createdAt: String
+    }
+
     static func products(_ call: ConsoleCall) async throws -> [V.Node] {
         let t = call.t
-        let reply = try await call.get("/api/v1/products?" + cursorQuery(call))
-        let rows = reply.items.map { product -> V.Node in
-            let id = V.text(product["id"])
-            let active = V.text(product["status"]) == "active"
-            return V.row(id, [V.cell(V.text(product["title"]), link: "/p/\(id)"), label(call, "kind", product["kind"]), V.money(product["price"]),
-                              product["stock"] is NSNull ? t[.unlimited] : V.text(product["stock"]), label(call, "state", product["status"]),
-                              V.time(product["created_at"])],
-                         actions: [V.action(active ? t[.archive] : t[.activate], "/admin/products/\(id)/status",
+        let listing = try await call.get("/api/v1/products?" + cursorQuery(call), as: Listing<ProductRow>.self)
+        let rows = listing.data.map { product -> V.Node in
+            let active = product.status == .active
+            return V.row(product.id, [V.cell(product.title, link: "/p/\(product.id)"), t.label("kind", product.kind.rawValue), V.money(product.price),
+                                      product.stock.map(String.init) ?? t[.unlimited], t.label("state", product.status.rawValue),
+                                      V.time(product.createdAt)],
+                         actions: [V.action(active ? t[.archive] : t[.activate], "/admin/products/\(product.id)/status",
                                             inputs: [V.input("status", value: active ? "archived" : "active", hidden: true)], secondary: active)])
         }
         return [
@@ -51,7 +61,7 @@ extension ConsolePages {
             ])),
             V.section("products", t[.navProducts], table: V.table(
                 [t[.productTitle], t[.kind], t[.price], t[.stock], t[.status], t[.created]], rows),
-                links: nextLink(call, reply, path: "/admin/products")),
+                links: nextLink(call, cursor: listing.nextCursor, path: "/admin/products")),
         ]
     }
 

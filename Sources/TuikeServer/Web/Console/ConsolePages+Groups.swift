@@ -31,9 +31,7 @@ extension ConsolePages {
         },
     ]
 
-    /// The groups page's model, as the API lists it.
-    struct ProductRow: Decodable { let id: String; let title: String }
-
+    /// The groups page's model, as the API lists it (products as the products page reads them).
     struct CampaignRow: Decodable {
         let id: String
         let productId: String

@@ -42,31 +42,43 @@ extension ConsolePages {
         },
     ]
 
+    /// The orders page's model, as the API lists orders.
+    struct OrderRow: Decodable {
+        struct Item: Decodable { let title: String }
+        let id: String
+        let buyerId: String
+        let amount: Int64
+        let refunded: Int64
+        let status: Order.Status
+        let items: [Item]
+        let promoterId: String?
+        let createdAt: String
+    }
+
     static func orders(_ call: ConsoleCall) async throws -> [V.Node] {
         let t = call.t
-        let reply = try await call.get("/api/v1/orders?" + cursorQuery(call, limit: 30, extra: ["status": call.query("status")]))
-        let names = try await promoterNames(call, reply.items.compactMap { $0["promoter_id"] as? String })
+        let listing = try await call.get("/api/v1/orders?" + cursorQuery(call, limit: 30, extra: ["status": call.query("status")]),
+                                         as: Listing<OrderRow>.self)
+        let names = try await promoterNames(call, listing.data.compactMap(\.promoterId))
         let refunds = ConsoleRole.money.contains(call.user.role)
-        let rows = reply.items.map { order -> V.Node in
-            let id = V.text(order["id"])
-            let left = (V.int(order["amount"]) ?? 0) - (V.int(order["refunded"]) ?? 0)
-            let status = V.text(order["status"])
-            let titles = (order["items"] as? [[String: Any]] ?? []).map { V.text($0["title"]) }.joined(separator: "、")
+        let rows = listing.data.map { order -> V.Node in
+            let left = Order.refundable(amount: order.amount, refunded: order.refunded)
             var actions: [V.Node] = []
-            if refunds, status == "paid" || status == "partially_refunded", left > 0 {
-                actions.append(V.action(t[.refund], "/admin/orders/\(id)/refund", inputs: [
+            if refunds, order.status.isRefundable, left > 0 {
+                actions.append(V.action(t[.refund], "/admin/orders/\(order.id)/refund", inputs: [
                     V.input("amount", value: Money.format(left), required: true), V.input("reason", hint: t[.refundReason]),
                 ], secondary: true))
             }
-            let promoter = (order["promoter_id"] as? String).map { names[$0] ?? $0 } ?? "—"
-            return V.row(id, [id, titles, V.short(order["buyer_id"]), V.money(order["amount"]), V.money(order["refunded"]),
-                              label(call, "state", status), promoter, V.time(order["created_at"])], actions: actions)
+            let promoter = order.promoterId.map { names[$0] ?? $0 } ?? "—"
+            return V.row(order.id, [order.id, order.items.map(\.title).joined(separator: "、"), V.short(order.buyerId), V.money(order.amount),
+                                    V.money(order.refunded), t.label("state", order.status.rawValue), promoter, V.time(order.createdAt)],
+                         actions: actions)
         }
         return [V.section("orders", t[.navOrders],
                           filters: statusFilters(call, path: "/admin/orders", prefix: "state", values: Order.Status.allCases.map(\.rawValue)),
                           table: V.table([t[.order], t[.items], t[.buyer], t[.amount], t[.refunded], t[.status], t[.promoter],
                                           t[.created]], rows),
-                          links: nextLink(call, reply, path: "/admin/orders"))]
+                          links: nextLink(call, cursor: listing.nextCursor, path: "/admin/orders"))]
     }
 
     /// The settlement pages' model, as the API lists batches and their lines.
@@ -159,28 +171,26 @@ extension ConsolePages {
         var query: [String] = []
         for key in ["from", "to"] { if let value = call.query(key) { query.append("\(key)=\(ConsoleCall.encode(value))") } }
         let suffix = query.isEmpty ? "" : "?" + query.joined(separator: "&")
-        let report = try await call.get("/api/v1/reports/reconciliation" + suffix).object
-        var figures: [V.Node] = ["revenue", "refunds", "net_revenue", "tax_withheld", "payouts", "payout_fees", "adjustments"].map {
-            V.row($0, [t.label("figure", $0), V.money(report[$0])])
-        }
-        for group in report["commissions_by_status"] as? [[String: Any]] ?? [] {
-            figures.append(V.row("commissions_\(V.text(group["status"]))", [
-                "\(t[.commissions]) · \(label(call, "commission", group["status"])) (\(V.text(group["count"])))", V.money(group["amount"]),
+        let report = try await call.get("/api/v1/reports/reconciliation" + suffix, as: ReportsController.ReconciliationView.self)
+        let amounts: [(String, Int64)] = [("revenue", report.revenue), ("refunds", report.refunds), ("net_revenue", report.netRevenue),
+                                          ("tax_withheld", report.taxWithheld), ("payouts", report.payouts), ("payout_fees", report.payoutFees),
+                                          ("adjustments", report.adjustments)]
+        var figures: [V.Node] = amounts.map { name, amount in V.row(name, [t.label("figure", name), V.money(amount)]) }
+        for group in report.commissionsByStatus {
+            figures.append(V.row("commissions_\(group.status)", [
+                "\(t[.commissions]) · \(t.label("commission", group.status)) (\(group.count))", V.money(group.amount),
             ]))
         }
-        let checks = (report["checks"] as? [[String: Any]] ?? []).map { check -> V.Node in
-            let agrees = check["agrees"] as? Bool ?? false
-            return V.row(V.text(check["name"]), [t.label("check", V.text(check["name"])), V.money(check["journal"]),
-                                                 V.money(check["operational"]), agrees ? "✓" : "✗ \(t[.mismatch])"])
+        let checks = report.checks.map { check -> V.Node in
+            V.row(check.name, [t.label("check", check.name), V.money(check.journal), V.money(check.operational), check.agrees ? "✓" : "✗ \(t[.mismatch])"])
         }
         // The report's range as the program's calendar days (its `to` is the end of the last day).
-        let zone = V.text(try await call.get("/api/v1/program").object["time_zone"])
-        func day(_ key: String, back: Int64) -> String {
-            guard let instant = Instant(rfc3339: V.text(report[key])) else { return "" }
-            return (try? CalendarDays.days(from: instant.adding(milliseconds: -back), to: instant.adding(milliseconds: -back), timeZone: zone))?.first?.label ?? ""
+        let zone = try await call.get("/api/v1/program").decode(ProgramSettings.self, keysAsSent: true).timeZone
+        func day(_ instant: Instant, back: Int64) -> String {
+            (try? CalendarDays.days(from: instant.adding(milliseconds: -back), to: instant.adding(milliseconds: -back), timeZone: zone))?.first?.label ?? ""
         }
-        let from = day("from", back: 0), to = day("to", back: 1)
-        let consistent = report["consistent"] as? Bool ?? false
+        let from = day(report.from, back: 0), to = day(report.to, back: 1)
+        let consistent = report.consistent
         return [
             V.section("range", t[.navReconciliation], note: consistent ? t[.consistent] : t[.inconsistent],
                       form: V.form("/admin/reconciliation", submit: t[.show], fields: [

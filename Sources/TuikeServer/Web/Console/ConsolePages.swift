@@ -14,9 +14,8 @@ enum ConsolePages {
     }
 
     /// Status words the pages show (`status_<value>` in `Strings`), falling back to the value.
-    static func label(_ call: ConsoleCall, _ prefix: String, _ value: Any?) -> String {
-        let raw = V.text(value)
-        return call.t.label(prefix, raw)
+    static func label(_ call: ConsoleCall, _ prefix: String, _ value: String) -> String {
+        call.t.label(prefix, value)
     }
 
     /// Tabs that filter a list by `?status=`, "all" first.
@@ -27,10 +26,6 @@ enum ConsolePages {
     }
 
     /// "Next page" for the API's cursor lists.
-    static func nextLink(_ call: ConsoleCall, _ reply: InProcessAPI.Reply, path: String) -> [V.Node] {
-        nextLink(call, cursor: reply.object["next_cursor"] as? String, path: path)
-    }
-
     static func nextLink(_ call: ConsoleCall, cursor: String?, path: String) -> [V.Node] {
         guard let cursor else { return [] }
         var query = ["cursor=\(ConsoleCall.encode(cursor))"]

@@ -75,43 +75,20 @@ enum ConsoleView {
 
     static func text(_ value: String?) -> String { value ?? "—" }
 
-    static func time(_ value: String?) -> String { time(value as Any?) }
-
-    static func percent(bps: Int64?) -> String { percent(bps: bps.map { NSNumber(value: $0) } as Any?) }
-
-    // MARK: Values from the API's JSON
-
-    static func money(_ value: Any?) -> String {
-        guard let amount = int(value) else { return "—" }
-        return "¥" + Money.format(amount)
-    }
-
-    static func int(_ value: Any?) -> Int64? {
-        (value as? NSNumber)?.int64Value
-    }
-
-    static func text(_ value: Any?) -> String {
-        switch value {
-        case let string as String: string
-        case let number as NSNumber: number.stringValue
-        default: "—"
-        }
-    }
-
     /// `2026-11-22T04:29:52.986Z` → `2026-11-22 04:29` (UTC, as the API keeps it).
-    static func time(_ value: Any?) -> String {
-        guard let text = value as? String, text.count >= 16 else { return "—" }
+    static func time(_ value: String?) -> String {
+        guard let text = value, text.count >= 16 else { return "—" }
         return String(text.prefix(10)) + " " + String(text.dropFirst(11).prefix(5))
     }
 
     /// Long ids (guest buyers are `guest-` and 32 hex digits) cut to fit a table column.
-    static func short(_ value: Any?, _ length: Int = 16) -> String {
+    static func short(_ value: String?, _ length: Int = 16) -> String {
         let text = text(value)
         return text.count > length ? String(text.prefix(length - 1)) + "…" : text
     }
 
-    static func percent(bps value: Any?) -> String {
-        guard let bps = int(value) else { return "—" }
+    static func percent(bps: Int64?) -> String {
+        guard let bps else { return "—" }
         return "\(bps / 100).\(String(format: "%02d", bps % 100))%"
     }
 }

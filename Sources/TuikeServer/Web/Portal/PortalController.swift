@@ -191,19 +191,28 @@ struct PortalController {
         guard let promoter = try await promoters.find(id) else { return .redirect(to: "/me/login", type: .normal) }
         let strings = language.strings
         let now = clock.now()
-        let settings = try await program.current()
-        let owed = try await JournalRepository.owed(to: id, database: database)
         let since = now.adding(seconds: -30 * 86_400)
-        let traffic = try await clicks.daily(.promoter(id), days: [.init(label: "30d", start: since, end: now.adding(milliseconds: 1))])[0]
-        let orders = try await CountedOrders.count(promoterID: id, from: since, through: now, database: database)
+        let shown = request.uri.queryParameters["status"].flatMap { Commission.Status(rawValue: String($0)) }
+        // The page's reads do not depend on each other: they run together.
+        async let settingsRead = program.current()
+        async let owedRead = JournalRepository.owed(to: id, database: database)
+        async let trafficRead = clicks.daily(.promoter(id), days: [.init(label: "30d", start: since, end: now.adding(milliseconds: 1))])
+        async let ordersRead = CountedOrders.count(promoterID: id, from: since, through: now, database: database)
+        async let linksRead = links.list(promoterID: id, limit: 20, before: nil)
+        async let commissionsRead = commissions.list(promoterID: id, orderID: nil, status: shown, limit: 30, before: nil)
+        async let statementsRead = settlements.statements(promoterID: id, limit: 10, before: nil)
+        async let withdrawalsRead = withdrawals.list(promoterID: id, status: nil, limit: 10, before: nil)
+        async let teamRead = promoters.team(of: id, limit: 20, before: nil)
+        async let appealsRead = api.call(.get, "/api/v1/appeals?limit=10", as: Self.principal(id), context: requestContext)
+        let (settings, owed, orders) = try await (settingsRead, owedRead, ordersRead)
+        let traffic = try await trafficRead[0]
         let conversion = traffic.uv == 0 ? "–" : "\(Money.format(Money.share(10_000, part: orders, whole: traffic.uv)))%"
         let notice = request.uri.queryParameters["notice"].flatMap { Word(rawValue: String($0)).map { strings[$0] } } ?? ""
         let (csrf, isNew) = Forms.csrfToken(request)
-        let shown = request.uri.queryParameters["status"].flatMap { Commission.Status(rawValue: String($0)) }
-        let appeals = try await api.call(.get, "/api/v1/appeals?limit=10", as: Self.principal(id), context: requestContext).items.map { appeal in
-            var row: [String: Any] = ["created_at": String(ConsoleView.text(appeal["created_at"]).prefix(10)), "message": ConsoleView.text(appeal["message"]),
-                                      "status_label": strings.label("appeal", ConsoleView.text(appeal["status"]))]
-            if let answer = appeal["answer"] as? String { row["answer"] = answer }
+        let appeals = try await appealsRead.decode(Listing<ConsolePages.AppealRow>.self).data.map { appeal in
+            var row: [String: Any] = ["created_at": String(appeal.createdAt.prefix(10)), "message": appeal.message,
+                                      "status_label": strings.label("appeal", appeal.status.rawValue)]
+            if let answer = appeal.answer { row["answer"] = answer }
             return row
         }
         let context: [String: Any] = [
@@ -212,25 +221,25 @@ struct PortalController {
             "balance": ["pending": Money.format(owed.pending), "available": Money.format(owed.available), "withdrawn": Money.format(owed.withdrawn)],
             "stats": ["pv": traffic.pv, "uv": traffic.uv, "orders": orders, "conversion": conversion],
             "channels": settings.withdrawal.channels.map(\.rawValue),
-            "links": try await links.list(promoterID: id, limit: 20, before: nil).filter { $0.status == .active }.map {
+            "links": try await linksRead.filter { $0.status == .active }.map {
                 ["code": $0.code, "url": "\(publicURL)/r/\($0.code)"]
             },
             "commission_filters": ([nil] + [Commission.Status.pending, .settled, .withdrawn, .reversed]).map { status -> [String: Any] in
                 ["href": status.map { "/me?status=\($0.rawValue)#commissions" } ?? "/me#commissions",
                  "label": status.map { strings.label("commission", $0.rawValue) } ?? strings[.all], "current": status == shown]
             },
-            "commissions": try await commissions.list(promoterID: id, orderID: nil, status: shown, limit: 30, before: nil).map {
+            "commissions": try await commissionsRead.map {
                 ["id": $0.id, "created_at": String($0.createdAt.rfc3339.prefix(10)), "level": $0.level, "basis": $0.basis, "amount": Money.format($0.amount),
                  "status_label": strings.label("commission", $0.status.rawValue)]
             },
-            "statements": try await settlements.statements(promoterID: id, limit: 10, before: nil).map {
+            "statements": try await statementsRead.map {
                 ["period_end": String($0.periodEnd.rfc3339.prefix(10)), "gross": Money.format($0.gross), "tax": Money.format($0.tax), "net": Money.format($0.net)]
             },
-            "withdrawals": try await withdrawals.list(promoterID: id, status: nil, limit: 10, before: nil).map {
+            "withdrawals": try await withdrawalsRead.map {
                 ["requested_at": String($0.requestedAt.rfc3339.prefix(10)), "channel": $0.channel, "amount": Money.format($0.amount),
                  "status": strings.label("withdrawal", $0.status.rawValue)]
             },
-            "team": try await promoters.team(of: id, limit: 20, before: nil).map { ["name": $0.name, "clicks": $0.clicks] },
+            "team": try await teamRead.map { ["name": $0.name, "clicks": $0.clicks] },
             "appeals": appeals,
         ]
         var response = Templates.page("me", title: promoter.name, language: language, context: context, status: status)
