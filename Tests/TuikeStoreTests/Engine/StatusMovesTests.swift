@@ -41,7 +41,7 @@ import TuikeTestSupport
     }
 
     static var storeSources: [(name: String, text: String)] {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Sources/TuikeStore").standardized
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../Sources/TuikeStore").standardized
         let files = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
         return files.filter { $0.pathExtension == "swift" }.compactMap { url in
             (try? String(contentsOf: url, encoding: .utf8)).map { (url.lastPathComponent, $0) }
