@@ -105,7 +105,7 @@ extension ConsolePages {
             ].joined(separator: " · ")
             sections.append(V.section("campaign-\(id)", titles[campaign.productId] ?? campaign.productId, note: note,
                                       filters: ["forming", "succeeded", "failed", "cancelled"].map {
-                                          V.link(label(call, "state", $0), "/admin/groups?status=\($0)", current: $0 == status)
+                                          V.link(call.t.label("state", $0), "/admin/groups?status=\($0)", current: $0 == status)
                                       },
                                       actions: !operates ? [] : [V.action(active ? t[.pause] : t[.resume], "/admin/group-campaigns/\(id)/status",
                                                          inputs: [V.input("status", value: active ? "paused" : "active", hidden: true)], secondary: active)],

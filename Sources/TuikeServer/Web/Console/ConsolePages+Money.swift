@@ -161,7 +161,7 @@ extension ConsolePages {
                   ])] : [])
         }
         return [V.section("appeals", t[.navAppeals], note: t[.appealsNote],
-                          filters: ["open", "answered"].map { V.link(label(call, "appeal", $0), "/admin/appeals?status=\($0)", current: $0 == status) },
+                          filters: ["open", "answered"].map { V.link(call.t.label("appeal", $0), "/admin/appeals?status=\($0)", current: $0 == status) },
                           table: V.table([t[.promoter], t[.commission], t[.message], t[.created], t[.status], t[.answer]], rows),
                           links: nextLink(call, cursor: listing.nextCursor, path: "/admin/appeals"))]
     }

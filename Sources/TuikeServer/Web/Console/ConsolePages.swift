@@ -13,16 +13,11 @@ enum ConsolePages {
         .init(method: .post, path: path, body: body ?? [:])
     }
 
-    /// Status words the pages show (`status_<value>` in `Strings`), falling back to the value.
-    static func label(_ call: ConsoleCall, _ prefix: String, _ value: String) -> String {
-        call.t.label(prefix, value)
-    }
-
     /// Tabs that filter a list by `?status=`, "all" first.
     static func statusFilters(_ call: ConsoleCall, path: String, prefix: String, values: [String]) -> [V.Node] {
         let current = call.query("status")
         return [V.link(call.t[.all], path, current: current == nil)]
-            + values.map { V.link(label(call, prefix, $0), "\(path)?status=\($0)", current: current == $0) }
+            + values.map { V.link(call.t.label(prefix, $0), "\(path)?status=\($0)", current: current == $0) }
     }
 
     /// "Next page" for the API's cursor lists.
