@@ -1,14 +1,16 @@
 import Foundation
+import Logging
 import TuikeCore
 import TuikeStore
 
-/// The kinds of due work and their handlers: hourly idempotency-key clean-up and rank
-/// recomputation, a settlement batch at each period boundary, and the recovery of payouts an
+/// The kinds of due work and their handlers: hourly idempotency-key clean-up, rank
+/// recomputation and the check of the running balances against the journal, a settlement batch at each period boundary, and the recovery of payouts an
 /// instance did not see through; and the sweep that cancels unpaid orders at their timeout.
 enum JobHandlers {
     static let purgeIdempotencyKeys = "idempotency.purge"
     static let recomputeRanks = "ranks.recompute"
     static let settlePeriod = "settlement.period"
+    static let checkLedger = "ledger.check"
     /// Stored responses are kept this long, like Stripe's 24 hours.
     static let idempotencyRetentionSeconds: Int64 = 86_400
     static let hour: Int64 = 3_600_000
@@ -37,6 +39,14 @@ enum JobHandlers {
                     .settle(periodEnd: execution.job.dueAt, trigger: .scheduled, settings: settings, at: execution.now)
                 try await scheduleSettlement(after: execution.job.dueAt, settings: settings, database: database, now: execution.now)
             },
+            checkLedger: { execution in
+                let check = try await LedgerCheck.run(database: database, at: execution.now)
+                if !check.consistent {
+                    Logger(label: "tuike.ledger").error("running balances differ from the journal",
+                                                        metadata: ["accounts": "\(check.differences.map(\.account).joined(separator: ", "))"])
+                }
+                try await scheduleHourly(checkLedger, after: execution.now, database: database)
+            },
             recomputeRanks: { execution in
                 try await RankRepository(database: database).recompute(at: execution.now)
                 try await scheduleHourly(recomputeRanks, after: execution.now, database: database)
@@ -50,7 +60,7 @@ enum JobHandlers {
 
     /// Idempotent: the dedupe keys name the hour and the period, so every instance may call it at start.
     static func scheduleRecurring(database: any Database, now: Instant) async throws {
-        for kind in [purgeIdempotencyKeys, recomputeRanks] {
+        for kind in [purgeIdempotencyKeys, recomputeRanks, checkLedger] {
             try await scheduleHourly(kind, after: now.adding(milliseconds: -hour), database: database)
         }
         try await scheduleSettlement(after: now, settings: try await ProgramRepository(database: database).current(), database: database, now: now)

@@ -28,6 +28,16 @@ struct CommissionsController {
                 access: .promoterSelf, responses: [(200, "Balance in fen.", Schemas.ref("Balance"))], handler: balance)
         api.add(.get, "/api/v1/ledger/trial-balance", summary: "Every account's balance; they sum to zero", tag: "Ledger", access: .admin,
                 responses: [(200, "The trial balance.", Schemas.ref("TrialBalance"))], handler: trialBalance)
+        api.add(.post, "/api/v1/ledger/checks", summary: "Recompute every account from the journal and compare it with its running balance",
+                tag: "Ledger", access: .admin, responses: [(201, "The check, recorded.", Schemas.ref("LedgerCheck"))]) { _, _ in
+            let check = try await database.report { [database, clock] in try await LedgerCheck.run(database: database, at: clock.now()) }
+            return try JSONOutput.response(LedgerCheckView(check), status: .created)
+        }
+        api.add(.get, "/api/v1/ledger/checks/latest", summary: "The latest check of the running balances (hourly, or on demand)", tag: "Ledger",
+                access: .admin, responses: [(200, "The check.", Schemas.ref("LedgerCheck")), (404, "No check has run yet.", Schemas.ref("Error"))]) { _, _ in
+            guard let check = try await LedgerCheck.latest(database: database) else { throw TuikeError.notFound("ledger check", "latest") }
+            return try JSONOutput.response(LedgerCheckView(check))
+        }
         api.add(.put, "/api/v1/products/{id}/commission", summary: "Set the product's commission rule", tag: "Commissions", access: .admin,
                 request: Schemas.ref("CommissionRule"), responses: [(200, "The rule.", Schemas.ref("CommissionRule"))], handler: setRule)
         api.add(.delete, "/api/v1/products/{id}/commission", summary: "Remove the product's rule (the program default applies)", tag: "Commissions",
@@ -79,6 +89,28 @@ struct CommissionsController {
         let accounts = try await database.report { [database] in try await JournalRepository.trialBalance(database: database) }
         let total = accounts.reduce(0) { $0 + $1.balance }
         return try JSONOutput.response(TrialBalanceView(balanced: total == 0, total: total, accounts: accounts.map { .init(account: $0.account, balance: $0.balance) }))
+    }
+
+    /// Also part of the reconciliation report's model (the console reads it back from the API).
+    struct LedgerCheckView: Codable, Sendable {
+        struct Line: Codable, Sendable { let account: String; let journal: Int64; let running: Int64 }
+        let checkedAt: Instant
+        let accounts: Int64
+        let consistent: Bool
+        let differences: [Line]
+
+        init(_ check: LedgerCheck) {
+            checkedAt = check.checkedAt
+            accounts = check.accounts
+            consistent = check.consistent
+            differences = check.differences.map { .init(account: $0.account, journal: $0.journal, running: $0.running) }
+        }
+
+        static let schema = Schemas.object([
+            ("checked_at", Schemas.time), ("accounts", Schemas.integer), ("consistent", Schemas.boolean),
+            ("differences", Schemas.array(Schemas.object([("account", Schemas.string), ("journal", Schemas.integer), ("running", Schemas.integer)]),
+                                          maxItems: 100, "Accounts whose running balance differs from their postings (debits minus credits), at most 100.")),
+        ], required: ["checked_at", "accounts", "consistent", "differences"])
     }
 
     @Sendable func setRule(_ request: Request, context: TuikeRequestContext) async throws -> Response {

@@ -179,6 +179,7 @@ enum Schemas {
         ("CommissionRule", CommissionView.ruleSchema),
         ("Balance", CommissionView.balanceSchema),
         ("TrialBalance", CommissionView.trialBalanceSchema),
+        ("LedgerCheck", CommissionsController.LedgerCheckView.schema),
         ("Settlement", SettlementsController.BatchView.schema),
         ("SettlementPage", page(of: "Settlement")),
         ("Statement", SettlementsController.StatementView.schema),

@@ -132,7 +132,7 @@ struct ReportsController {
         let payoutFees: Int64
         let adjustments: Int64
         let checks: [CheckLine]
-        let mismatchedBalances: [String]
+        let ledgerCheck: CommissionsController.LedgerCheckView?
         let consistent: Bool
 
         init(_ report: ReconciliationReport) {
@@ -147,7 +147,7 @@ struct ReportsController {
             payoutFees = report.fees
             adjustments = report.adjustments
             checks = report.checks.map { .init(name: $0.name, operational: $0.operational, journal: $0.journal, agrees: $0.agrees) }
-            mismatchedBalances = report.mismatchedBalances
+            ledgerCheck = report.ledgerCheck.map(CommissionsController.LedgerCheckView.init)
             consistent = report.consistent
         }
 
@@ -158,7 +158,7 @@ struct ReportsController {
             ("adjustments", Schemas.integer),
             ("checks", Schemas.array(Schemas.object([("name", Schemas.string), ("operational", Schemas.integer), ("journal", Schemas.integer),
                                                      ("agrees", Schemas.boolean)]))),
-            ("mismatched_balances", Schemas.array(Schemas.string)), ("consistent", Schemas.boolean),
+            ("ledger_check", Schemas.ref("LedgerCheck")), ("consistent", Schemas.boolean),
         ], required: ["revenue", "checks", "consistent"])
     }
 }

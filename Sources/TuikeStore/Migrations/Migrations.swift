@@ -126,6 +126,7 @@ public enum Migrations {
         ]),
         UnpaidHolds.migration,
         CountedOrders.migration,
+        AccountBalances.migration,
     ]
 }
 

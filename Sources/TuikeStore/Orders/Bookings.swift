@@ -17,7 +17,7 @@ struct Bookings: Sendable {
 
     /// Writes what was gathered, inside the caller's transaction, and starts over.
     mutating func write(at now: Instant, in db: any SQLDatabase) async throws {
-        try await batch(at: now, in: db).run(in: db)
+        try await batch(at: now).run(in: db)
         entries = []
         events = []
         statements = StatementBatch()
@@ -25,16 +25,14 @@ struct Bookings: Sendable {
 
     /// Writes what was gathered only if `requirement` returns a row, all of it as one statement on
     /// PostgreSQL, for `Database.writeStatement` (see `StatementBatch.runAlone`); returns whether it
-    /// wrote. False, with nothing run, when an entry moves an available balance: keeping
-    /// `promoter_balances` in step takes statements of its own.
+    /// wrote.
     func writeAlone(requiring requirement: SQLQueryString, at now: Instant, in db: any SQLDatabase) async throws -> Bool {
-        guard !entries.contains(where: { JournalRepository.movesAvailableBalance($0.entry) }) else { return false }
-        return try await batch(at: now, in: db).runAlone(requiring: requirement, in: db)
+        try await batch(at: now).runAlone(requiring: requirement, in: db)
     }
 
-    private func batch(at now: Instant, in db: any SQLDatabase) async throws -> StatementBatch {
+    private func batch(at now: Instant) -> StatementBatch {
         var batch = statements
-        if !entries.isEmpty { try await JournalRepository.post(entries, at: now, into: &batch, in: db) }
+        if !entries.isEmpty { JournalRepository.post(entries, at: now, into: &batch) }
         Outbox.emit(events, at: now, into: &batch)
         return batch
     }

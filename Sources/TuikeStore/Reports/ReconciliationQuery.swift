@@ -28,10 +28,10 @@ public struct ReconciliationReport: Sendable {
     public let fees: Int64
     public let adjustments: Int64
     public let checks: [Check]
-    /// Promoters whose available-balance projection differs from their journal account.
-    public let mismatchedBalances: [String]
+    /// The latest comparison of the running balances with the journal (`LedgerCheck`), if one ran.
+    public let ledgerCheck: LedgerCheck?
 
-    public var consistent: Bool { checks.allSatisfy(\.agrees) && mismatchedBalances.isEmpty }
+    public var consistent: Bool { checks.allSatisfy(\.agrees) && ledgerCheck?.consistent != false }
 }
 
 public struct ReconciliationQuery: Sendable {
@@ -52,8 +52,9 @@ public struct ReconciliationQuery: Sendable {
                     WHERE e.kind = \(bind: kind) AND p.account = \(bind: account) AND e.created_at >= \(bind: start) AND e.created_at < \(bind: end)
                     """)
             }
+            // Positions come from the running balances: one row per account, not per posting.
             func journalPosition(_ pattern: String) async throws -> Int64 {
-                try await -sum("SELECT amount AS v FROM journal_postings WHERE account LIKE \(bind: pattern)")
+                try await -AccountBalances.total(matching: pattern, in: db)
             }
             let revenue = try await sum("SELECT amount AS v FROM payments WHERE created_at >= \(bind: start) AND created_at < \(bind: end)")
             let refunds = try await sum("SELECT amount AS v FROM refunds WHERE created_at >= \(bind: start) AND created_at < \(bind: end)")
@@ -81,21 +82,14 @@ public struct ReconciliationQuery: Sendable {
                 .init(name: "pending_commissions",
                       operational: try await sum("SELECT amount - reversed AS v FROM commissions WHERE status IN ('pending', 'held')"),
                       journal: try await journalPosition("promoter:%:pending")),
-                .init(name: "available_balances", operational: try await sum("SELECT available AS v FROM promoter_balances"),
-                      journal: try await journalPosition("promoter:%:available")),
                 .init(name: "withdrawals_in_flight",
                       operational: try await sum("SELECT amount AS v FROM withdrawals WHERE status IN ('requested', 'approved')"),
                       journal: try await journalPosition("promoter:%:withdrawing")),
                 .init(name: "journal_total", operational: 0, journal: try await journalPosition("%")),
             ]
-            let mismatched = try await db.rows("""
-                SELECT b.promoter_id FROM promoter_balances b
-                LEFT JOIN (SELECT account, SUM(amount) AS balance FROM journal_postings WHERE account LIKE 'promoter:%:available' GROUP BY account) j
-                    ON j.account = 'promoter:' || b.promoter_id || ':available'
-                WHERE b.available <> -COALESCE(j.balance, 0) ORDER BY b.promoter_id LIMIT 100
-                """).map { try $0.decode(column: "promoter_id", as: String.self) }
             return ReconciliationReport(from: from, to: to, revenue: revenue, refunds: refunds, commissionsByStatus: byStatus, taxWithheld: tax,
-                                        payouts: payouts, fees: fees, adjustments: adjustments, checks: checks, mismatchedBalances: mismatched)
+                                        payouts: payouts, fees: fees, adjustments: adjustments, checks: checks,
+                                        ledgerCheck: try await LedgerCheck.latest(in: db))
         }
     }
 }

@@ -46,13 +46,6 @@ public struct SettlementRepository: Sendable {
             }
             let entries = plan.entries.map { (id: Identifier.make("jrn", at: now), entry: $0.entry, reference: $0.reference) }
             try await JournalRepository.insert(entries, at: now, in: db)
-            // The available-balance projection, for all lines in one statement (`WHERE` lets
-            // SQLite parse the upsert after a SELECT).
-            try await db.execute("""
-                INSERT INTO promoter_balances (promoter_id, available)
-                SELECT promoter_id, net FROM settlement_lines WHERE settlement_id = \(bind: id)
-                ON CONFLICT (promoter_id) DO UPDATE SET available = promoter_balances.available + excluded.available
-                """)
             try await Outbox.emit(plan.event, at: now, in: db)
             return (batch, true)
         }

@@ -36,6 +36,9 @@ extension TestClientProtocol {
     func expectBalanced(sourceLocation: SourceLocation = #_sourceLocation) async throws {
         let trial = try await send(.get, "/api/v1/ledger/trial-balance")
         #expect(trial.json["balanced"] as? Bool == true, "\(trial.text)", sourceLocation: sourceLocation)
+        // The running balances the trial balance reads say what the journal says, account by account.
+        let check = try await send(.post, "/api/v1/ledger/checks")
+        #expect(check.status == .created && check.json["consistent"] as? Bool == true, "\(check.text)", sourceLocation: sourceLocation)
         let report = try await send(.get, "/api/v1/reports/reconciliation?from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z")
         #expect(report.json["consistent"] as? Bool == true, "\(report.text)", sourceLocation: sourceLocation)
     }

@@ -200,10 +200,9 @@ import TuikeTestSupport
         }
     }
 
-    /// Bookings that move an available balance need statements of their own
-    /// (`promoter_balances`), so they are never written alone: nothing runs, not even the
-    /// requirement.
-    @Test(arguments: TestDatabase.available) func bookingsThatMoveABalanceAreNotWrittenAlone(database: TestDatabase) async throws {
+    /// A posting moves its account's running balance in the statement that inserts it (a
+    /// trigger), so bookings that move an available balance are written alone like any other.
+    @Test(arguments: TestDatabase.available) func bookingsThatMoveABalanceAreWrittenAloneWithTheirBalance(database: TestDatabase) async throws {
         try await database.withDatabase { store in
             var bookings = Bookings()
             bookings.post(try .clawback(promoterID: "prm_1", amount: 100), reference: "ord_1")
@@ -211,9 +210,10 @@ import TuikeTestSupport
             let wrote = try await store.writeStatement { db in
                 try await clawback.writeAlone(requiring: "SELECT 1 AS one", at: Instant(milliseconds: 1), in: db)
             }
-            #expect(!wrote)
-            #expect(try await Self.count("journal_entries", in: store) == 0)
-            #expect(try await Self.count("promoter_balances", in: store) == 0)
+            #expect(wrote)
+            #expect(try await Self.count("journal_entries", in: store) == 1)
+            let owed = try await JournalRepository.owed(to: "prm_1", database: store)
+            #expect(owed.available == -100 && owed.pending == 0)
         }
     }
 }

@@ -30,7 +30,9 @@ import TuikeTestSupport
             let batch = try #require(try await SettlementRepository(database: instances.last!).find(results[0].0))
             #expect(batch.commissionCount == 2_000 && batch.promoterCount == 50)
             let credited = try await instances.last!.read { db in
-                try await db.first("SELECT CAST(SUM(available) AS BIGINT) AS total, COUNT(*) AS n FROM promoter_balances")!
+                try await db.first("""
+                    SELECT CAST(SUM(credits) - SUM(debits) AS BIGINT) AS total, COUNT(*) AS n FROM account_balances WHERE account LIKE 'promoter:%:available'
+                    """)!
             }
             #expect(try credited.decode(column: "total", as: Int64.self) == batch.net)
             #expect(try credited.decode(column: "n", as: Int64.self) == 50)
@@ -76,7 +78,7 @@ import TuikeTestSupport
             let counts = try await database.read { db in
                 try await db.first("""
                     SELECT (SELECT COUNT(*) FROM commissions WHERE status = 'pending' AND settlement_id IS NULL) AS pending,
-                           (SELECT COUNT(*) FROM settlements) AS batches, (SELECT COUNT(*) FROM promoter_balances) AS balances
+                           (SELECT COUNT(*) FROM settlements) AS batches, (SELECT COUNT(*) FROM account_balances WHERE account LIKE '%:available') AS balances
                     """)
             }
             #expect(try counts?.decode(column: "pending", as: Int64.self) == 2_000)

@@ -1,0 +1,61 @@
+import Foundation
+import SQLKit
+import TuikeCore
+
+/// The proof that the running balances (`AccountBalances`) say what the journal says: every
+/// account recomputed from its postings and compared. It scans the whole journal, on purpose, so
+/// it runs as an hourly job and on demand, and the reconciliation report shows the latest result.
+public struct LedgerCheck: Sendable, Equatable, Codable {
+    public struct Difference: Sendable, Equatable, Codable {
+        public let account: String
+        /// Debits minus credits, summed from the postings.
+        public let journal: Int64
+        /// Debits minus credits, as the running balance holds it.
+        public let running: Int64
+    }
+
+    public let checkedAt: Instant
+    public let accounts: Int64
+    /// At most `listed` of them.
+    public let differences: [Difference]
+    public var consistent: Bool { differences.isEmpty }
+
+    public static let listed = 100
+
+    /// Recomputes and compares, then records the result.
+    public static func run(database: any Database, at now: Instant) async throws -> LedgerCheck {
+        let check = try await database.read { db in
+            let accounts = try await db.one("SELECT COUNT(DISTINCT account) AS n FROM account_balances").decode(column: "n", as: Int64.self)
+            let differences = try await db.rows("""
+                SELECT account, CAST(SUM(j) AS BIGINT) AS journal, CAST(SUM(r) AS BIGINT) AS running FROM (
+                    SELECT account, amount AS j, 0 AS r FROM journal_postings
+                    UNION ALL SELECT account, 0 AS j, debits - credits AS r FROM account_balances
+                ) x GROUP BY account HAVING SUM(j) <> SUM(r) ORDER BY account LIMIT \(bind: Int64(listed))
+                """).map {
+                Difference(account: try $0.decode(column: "account", as: String.self), journal: try $0.decode(column: "journal", as: Int64.self),
+                           running: try $0.decode(column: "running", as: Int64.self))
+            }
+            return LedgerCheck(checkedAt: now, accounts: accounts, differences: differences)
+        }
+        let differences = String(decoding: try JSONEncoder().encode(check.differences), as: UTF8.self)
+        try await database.write { db in
+            try await db.execute("""
+                INSERT INTO ledger_checks (checked_at, accounts, differences) VALUES (\(bind: now.milliseconds), \(bind: check.accounts), \(bind: differences))
+                ON CONFLICT (checked_at) DO NOTHING
+                """)
+        }
+        return check
+    }
+
+    /// The latest recorded check, if any ran.
+    public static func latest(database: any Database) async throws -> LedgerCheck? {
+        try await database.read { db in try await latest(in: db) }
+    }
+
+    static func latest(in db: any SQLDatabase) async throws -> LedgerCheck? {
+        guard let row = try await db.first("SELECT checked_at, accounts, differences FROM ledger_checks ORDER BY checked_at DESC LIMIT 1") else { return nil }
+        let differences = try JSONDecoder().decode([Difference].self, from: Data(try row.decode(column: "differences", as: String.self).utf8))
+        return LedgerCheck(checkedAt: try row.decodeInstant(column: "checked_at"), accounts: try row.decode(column: "accounts", as: Int64.self),
+                           differences: differences)
+    }
+}
