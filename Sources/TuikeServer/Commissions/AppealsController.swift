@@ -25,11 +25,11 @@ struct AppealsController {
                 responses: [(200, "The appeal.", Schemas.ref("Appeal"))], handler: show)
         api.add(.post, "/api/v1/appeals/{id}/answer", summary: "Answer an appeal, optionally with an adjustment", tag: "Appeals", access: .admin,
                 request: Schemas.object([("answer", Schemas.text(1...2_000)),
-                                         ("adjustment", Schemas.money("Fen to add to (or, negative, take from) the promoter's available balance."))],
+                                         ("adjustment", Schemas.integer(in: Self.adjustmentRange, "Fen to add to (or, negative, take from) the promoter's available balance."))],
                                         required: ["answer"]),
                 responses: [(200, "Answered.", Schemas.ref("Appeal")), (409, "appeal_answered.", Schemas.ref("Error"))], handler: answer)
         api.add(.post, "/api/v1/adjustments", summary: "Book a manual adjustment to a promoter's available balance", tag: "Appeals",
-                access: .admin, request: Schemas.object([("promoter_id", Schemas.string), ("amount", Schemas.money("Non-zero fen; negative takes.")),
+                access: .admin, request: Schemas.object([("promoter_id", Schemas.string), ("amount", Schemas.integer(in: Self.adjustmentRange, "Non-zero fen; negative takes.")),
                                                          ("reason", Schemas.text(1...500))], required: ["promoter_id", "amount", "reason"]),
                 responses: [(201, "Booked.", Schemas.ref("Adjustment"))], handler: adjust)
         api.add(.get, "/api/v1/adjustments", summary: "Manual adjustments, newest first", tag: "Appeals", access: .adminOrPromoter,
@@ -110,10 +110,12 @@ struct AppealsController {
     }
 
     /// Adjustments are corrections, not a second payroll: at most 1,000,000.00 either way.
+    static let adjustmentRange: ClosedRange<Int64> = -100_000_000...100_000_000
+
     static func checkAmount(_ amount: Int64, allowZero: Bool) throws(TuikeError) {
         guard allowZero || amount != 0 else { throw .validation("amount must not be zero") }
         // A range, not abs(): abs(Int64.min) traps, and a request must never end the process.
-        guard (-100_000_000...100_000_000).contains(amount) else { throw .validation("an adjustment is at most 100000000 fen either way") }
+        guard adjustmentRange.contains(amount) else { throw .validation("an adjustment is at most \(adjustmentRange.upperBound) fen either way") }
     }
 
     static func text(_ raw: String, field: String, limit: Int) throws(TuikeError) -> String {

@@ -73,6 +73,30 @@ public struct SessionRepository: Sendable {
         return user
     }
 
+    /// Changes a console user's role or password hash (either may be nil), ending every session
+    /// the user has open, so a lowered role or a leaked password stops working at once; nil when
+    /// there is no such user.
+    public func updateAdmin(id: String, role: String?, passwordHash: String?) async throws -> AdminUser? {
+        try await database.write { db in
+            guard let row = try await db.first("""
+                UPDATE admin_users SET role = COALESCE(\(bind: role), role), password_hash = COALESCE(\(bind: passwordHash), password_hash)
+                WHERE id = \(bind: id) RETURNING id, username, role
+                """) else { return nil }
+            try await Self.revoke(kind: "admin", subjectID: id, in: db)
+            return AdminUser(id: try row.decode(column: "id", as: String.self), username: try row.decode(column: "username", as: String.self),
+                             role: try row.decode(column: "role", as: String.self))
+        }
+    }
+
+    /// Removes a console user and its sessions; false when there is no such user. Its username is
+    /// free again afterwards.
+    public func removeAdmin(id: String) async throws -> Bool {
+        try await database.write { db in
+            try await Self.revoke(kind: "admin", subjectID: id, in: db)
+            return try await db.first("DELETE FROM admin_users WHERE id = \(bind: id) RETURNING id") != nil
+        }
+    }
+
     public func admin(username: String) async throws -> (user: AdminUser, hash: String)? {
         try await database.read { db in
             try await db.first("SELECT id, username, role, password_hash FROM admin_users WHERE username = \(bind: username)").map {

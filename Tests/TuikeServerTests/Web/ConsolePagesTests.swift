@@ -312,6 +312,7 @@ struct ConsoleBrowser {
             let right = "_csrf=\(csrf)&username=fin&password=console-pass"
             let refused = try await client.send(.post, "/admin/login", headers: headers, body: right)
             #expect(refused.status == .tooManyRequests && refused.text.contains("15"), "\(refused.text)")
+            #expect((1...900).contains(Int(refused.headers[.retryAfter] ?? "") ?? 0), "a refused login says when to come back")
             let other = try await client.send(.post, "/me/login", headers: headers, body: "_csrf=\(csrf)&phone=13800000000&password=x")
             #expect(other.status == .unauthorized, "another account is not blocked")
             _ = try await client.send(.post, "/api/v1/sandbox/clock/advance", body: #"{"seconds":900}"#)

@@ -257,10 +257,15 @@ import TuikeTestSupport
             let base = "_csrf=\(csrf)&agreement_version=\(version)&name=%E5%B0%8F%E9%99%88&phone=13700137001&invite_code=\(inviter["invite_code"] as! String)"
             let unsigned = try await client.send(.post, "/me/apply", headers: headers, body: base + "&password=secret-123&signed_name=")
             #expect(unsigned.status == .unprocessableContent && unsigned.text.contains("signed_name") && !unsigned.text.contains("secret-123"))
-            let applied = try await client.send(.post, "/me/apply", headers: headers, body: base + "&password=secret-123&signed_name=%E5%B0%8F%E9%99%88")
+            let signed = base + "&password=secret-123&signed_name=%E5%B0%8F%E9%99%88&_nonce=apply-nonce-000000001"
+            let applied = try await client.send(.post, "/me/apply", headers: headers, body: signed)
             #expect(applied.status == .ok && applied.text.contains("申请已提交"), "\(applied.text)")
+            let again = try await client.send(.post, "/me/apply", headers: headers, body: signed)
+            #expect(again.status == .ok && again.text == applied.text, "a double submit gets the first answer")
 
-            let pending = try #require((try await client.send(.get, "/api/v1/promoter-applications").json["data"] as? [[String: Any]])?.first)
+            let applications = try #require(try await client.send(.get, "/api/v1/promoter-applications").json["data"] as? [[String: Any]])
+            #expect(applications.count == 1, "a double submit is one application")
+            let pending = try #require(applications.first)
             #expect(pending["name"] as? String == "小陈" && pending["parent_id"] as? String == inviter["id"] as? String)
             let login = "_csrf=\(csrf)&phone=13700137001&password=secret-123"
             #expect(try await client.send(.post, "/me/login", headers: headers, body: login).status == .unauthorized, "not approved yet")

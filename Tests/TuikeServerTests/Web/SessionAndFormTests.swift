@@ -72,6 +72,44 @@ import TuikeTestSupport
             #expect(try await portal.get("/me").status == .ok)
             #expect(try await client.send(.post, "/api/v1/promoters/\(promoter)/suspend", body: #"{"reason":"review"}"#).status == .ok)
             #expect(try await portal.get("/me").headers[.location] == "/me/login", "suspension signs the promoter out")
+
+            _ = try await client.send(.post, "/api/v1/promoters/\(promoter)/reactivate", body: #"{"reason":"cleared"}"#)
+            portal = try await ConsoleBrowser.portal(client, phone: "13911113333", password: "secret-123")
+            #expect(try await portal.get("/me").status == .ok)
+            #expect(try await client.send(.post, "/api/v1/promoters/\(promoter)/terminate", body: #"{"reason":"left"}"#).status == .ok)
+            #expect(try await portal.get("/me").headers[.location] == "/me/login", "termination signs the promoter out")
+        }
+    }
+
+    /// A console user whose role or password changes, or who is removed, is signed out at once.
+    @Test(arguments: TestDatabase.available)
+    func consoleSessionsEndWhenAccessChanges(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            let created = try await client.send(.post, "/api/v1/admin-users", body: #"{"username":"finance-user","password":"console-pass","role":"finance"}"#)
+            let finance = try #require(created.json["id"] as? String)
+            let (firstCookie, firstCSRF) = try await ConsoleTests.login(client, "finance-user")
+            var console = ConsoleBrowser(client: client, cookie: firstCookie, csrf: firstCSRF)
+            #expect(try await console.get("/admin").status == .ok)
+            let users = try await client.send(.post, "/api/v1/admin-users", body: #"{"username":"other-user","password":"console-pass","role":"operator"}"#)
+            let other = try #require(users.json["id"] as? String)
+
+            let lowered = try await client.send(.patch, "/api/v1/admin-users/\(finance)", body: #"{"role":"operator"}"#)
+            #expect(lowered.status == .ok && lowered.json["role"] as? String == "operator", "\(lowered.text)")
+            #expect(try await console.get("/admin").headers[.location] == "/admin/login", "a changed role signs the user out")
+
+            let (cookie, csrf) = try await ConsoleTests.login(client, "finance-user")
+            console = ConsoleBrowser(client: client, cookie: cookie, csrf: csrf)
+            #expect(try await console.get("/admin").status == .ok)
+            #expect(try await client.send(.patch, "/api/v1/admin-users/\(finance)", body: #"{"password":"another-pass"}"#).status == .ok)
+            #expect(try await console.get("/admin").headers[.location] == "/admin/login", "a new password signs the user out")
+
+            #expect(try await client.send(.delete, "/api/v1/admin-users/\(other)").status == .noContent)
+            #expect(try await client.send(.delete, "/api/v1/admin-users/\(other)").status == .notFound)
+            #expect(try await client.send(.patch, "/api/v1/admin-users/\(other)", body: #"{"role":"owner"}"#).status == .notFound)
+            #expect(try await client.send(.patch, "/api/v1/admin-users/\(finance)", body: #"{"role":"root"}"#).status == .unprocessableContent)
+            #expect(try await client.send(.patch, "/api/v1/admin-users/\(finance)", body: "{}").status == .unprocessableContent)
+            // The username is free again once its user is removed.
+            #expect(try await client.send(.post, "/api/v1/admin-users", body: #"{"username":"other-user","password":"console-pass","role":"operator"}"#).status == .created)
         }
     }
 }

@@ -27,8 +27,19 @@ struct ConsoleController {
                 request: Schemas.object([("username", ["type": "string", "pattern": "^[A-Za-z0-9_-]{3,64}$"]),
                                          ("password", Schemas.text(8...72, "8 to 72 bytes in UTF-8 (bcrypt reads no further).")),
                                          ("role", Schemas.enumeration(SessionRepository.roles))], required: ["username", "password", "role"]),
-                responses: [(201, "The user.", Schemas.object([("id", Schemas.string), ("username", Schemas.string), ("role", Schemas.string)])),
+                responses: [(201, "The user.", Self.userSchema),
                             (409, "username_taken.", Schemas.ref("Error"))], handler: createUser)
+        api.add(.patch, "/api/v1/admin-users/{id}", summary: "Change a console user's role or password; the user's sessions end", tag: "Console",
+                access: .admin,
+                request: Schemas.object([("password", Schemas.text(8...72, "8 to 72 bytes in UTF-8 (bcrypt reads no further).")),
+                                         ("role", Schemas.enumeration(SessionRepository.roles))]),
+                responses: [(200, "The user.", Self.userSchema), (404, "No such user.", Schemas.ref("Error"))], handler: updateUser)
+        api.add(.delete, "/api/v1/admin-users/{id}", summary: "Remove a console user; its sessions end", tag: "Console", access: .admin,
+                responses: [(204, "Removed.", nil), (404, "No such user.", Schemas.ref("Error"))]) { _, context in
+            let id = try context.parameters.require("id")
+            guard try await sessions.removeAdmin(id: id) else { throw TuikeError.notFound("console user", id) }
+            return Response(status: .noContent)
+        }
         api.add(.get, "/admin/login", summary: "Console: login form (HTML)", tag: "Pages", access: .publicAccess,
                 responses: [(200, "HTML.", nil)], handler: loginForm)
         api.add(.post, "/admin/login", summary: "Console: log in", tag: "Pages", access: .publicAccess,
@@ -77,6 +88,27 @@ struct ConsoleController {
         return try JSONOutput.response(["id": user.id, "username": user.username, "role": user.role], status: .created)
     }
 
+    static let userSchema = Schemas.object([("id", Schemas.string), ("username", Schemas.string), ("role", Schemas.string)])
+
+    struct UserChange: RequestBody {
+        let password: String?
+        let role: String?
+        enum CodingKeys: String, CodingKey, CaseIterable { case password, role }
+        typealias Keys = CodingKeys
+    }
+
+    @Sendable func updateUser(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let body = try await JSONBody.decode(UserChange.self, from: request, context: context)
+        if let role = body.role, !SessionRepository.roles.contains(role) { throw TuikeError.validation("role must be one of: owner, finance, operator") }
+        if let password = body.password, !(8...72).contains(password.utf8.count) { throw TuikeError.validation("password must be 8 to 72 bytes") }
+        guard body.role != nil || body.password != nil else { throw TuikeError.validation("give a role, a password or both") }
+        var hash: String?
+        if let password = body.password { hash = try await passwords.hash(password) }
+        guard let user = try await sessions.updateAdmin(id: id, role: body.role, passwordHash: hash) else { throw TuikeError.notFound("console user", id) }
+        return try JSONOutput.response(["id": user.id, "username": user.username, "role": user.role])
+    }
+
     func user(_ request: Request) async throws -> SessionRepository.AdminUser? {
         guard let session = try await WebSessions.session(request, kind: "admin", sessions: sessions, now: clock.now()) else { return nil }
         return try await sessions.admin(id: session.subjectID)
@@ -98,7 +130,9 @@ struct ConsoleController {
         let username = fields["username"] ?? ""
         let address = context.clientIP(request)
         guard try await throttle.allow(account: "admin:\(username)", address: address, at: clock.now()) else {
-            return form(request, error: Language.of(request).strings[.loginThrottled], username: username, status: .tooManyRequests)
+            var refused = form(request, error: Language.of(request).strings[.loginThrottled], username: username, status: .tooManyRequests)
+            refused.headers[.retryAfter] = String(throttle.retryAfter(at: clock.now()))
+            return refused
         }
         let found = try await sessions.admin(username: username)
         guard try await passwords.verify(fields["password"] ?? "", hash: found?.hash), let found else {

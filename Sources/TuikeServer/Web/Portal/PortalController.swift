@@ -91,7 +91,9 @@ struct PortalController {
         // Counted by the number itself, however it was written ("138 0000 0000", "+86…").
         let account = "promoter:\(Phone.normalize(phone) ?? phone)"
         guard try await throttle.allow(account: account, address: address, at: clock.now()) else {
-            return Self.form(request, error: Language.of(request).strings[.loginThrottled], phone: phone, status: .tooManyRequests)
+            var refused = Self.form(request, error: Language.of(request).strings[.loginThrottled], phone: phone, status: .tooManyRequests)
+            refused.headers[.retryAfter] = String(throttle.retryAfter(at: clock.now()))
+            return refused
         }
         // An unknown phone costs the same bcrypt check as a known one (`verify` with no hash).
         let found = try await sessions.credentials(phone: phone)
@@ -126,7 +128,8 @@ struct PortalController {
     @Sendable func apply(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let fields = try await Forms.verified(request, context: context)
         let language = Language.of(request)
-        do {
+        // A double submit is one application (and counts once against the phone's limit).
+        return try await forms.once(request, fields: fields) { do {
             let password = fields["password"] ?? ""
             guard (8...72).contains(password.utf8.count) else { throw TuikeError.validation("password must be 8 to 72 bytes") }
             let invite = (fields["invite_code"] ?? "").trimmingCharacters(in: .whitespaces)
@@ -148,7 +151,7 @@ struct PortalController {
             var form = fields
             form["password"] = nil
             return try await applyPage(request, form: form, error: error.message, status: ErrorResponses.status(of: error.kind))
-        }
+        } }
     }
 
     @Sendable func withdraw(_ request: Request, context: TuikeRequestContext) async throws -> Response {
