@@ -36,6 +36,19 @@ public enum Identifier {
         }
     }
 
+    /// The smallest id of `prefix` made at or after `instant`: every id made earlier sorts below
+    /// it (in binary order), every id made then or later at or above it. A time range of such ids
+    /// is a range of their primary key.
+    public static func lowerBound(_ prefix: String, at instant: Instant) -> String {
+        var time = UInt64(max(instant.milliseconds, 0))
+        var digits = [UInt8](repeating: 0, count: 8)
+        for index in stride(from: 7, through: 0, by: -1) {
+            digits[index] = alphabet[Int(time % 62)]
+            time /= 62
+        }
+        return prefix + "_" + String(decoding: digits, as: UTF8.self)
+    }
+
     /// A random base62 string with `length * log2(62)` bits of entropy (43 characters ≈ 256 bits).
     public static func secret(length: Int) -> String {
         var generator = SystemRandomNumberGenerator()

@@ -101,7 +101,7 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     let program = store.program
     let promoters = store.promoters
     let links = store.links
-    let stats = TrafficStats(clicks: store.clicks, program: program, clock: tuike.clock)
+    let stats = TrafficStats(rollups: DayRollups(database: tuike.database), program: program, clock: tuike.clock)
     let promotersController = PromotersController(
         promoters: promoters, ranks: store.ranks, tokens: store.tokens, stats: stats, database: tuike.database, clock: tuike.clock)
     promotersController.addRoutes(to: api)
@@ -150,11 +150,11 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     let inProcess = InProcessAPI()
     PortalController(sessions: store.sessions, promoters: promoters, links: links,
                      commissions: commissions, settlements: store.settlements, withdrawals: withdrawals,
-                     clicks: store.clicks, program: program, database: tuike.database, applications: applications,
+                     rollups: DayRollups(database: tuike.database), program: program, database: tuike.database, applications: applications,
                      agreements: store.agreements, api: inProcess, throttle: throttle, passwords: tuike.passwords,
                      forms: forms, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     ConsoleController(sessions: store.sessions, withdrawals: withdrawals,
-                      promoters: promoters, database: tuike.database, api: inProcess, throttle: throttle, passwords: tuike.passwords, clock: tuike.clock)
+                      promoters: promoters, program: program, database: tuike.database, api: inProcess, throttle: throttle, passwords: tuike.passwords, clock: tuike.clock)
         .addRoutes(to: api)
     GroupsController(groups: groupRepository, campaigns: groupCampaigns, placement: tuike.orderPlacement, orders: store.orders,
                      refunds: store.refunds, groupRefunds: tuike.groupRefunds,

@@ -55,7 +55,13 @@ enum JobHandlers {
     }
 
     static func sweeps(database: any Database) -> [String: JobRunner.Sweep] {
-        ["orders.expire_due": { now in try await OrderRepository(database: database).expireDue(at: now) }]
+        [
+            "orders.expire_due": { now in try await OrderRepository(database: database).expireDue(at: now) },
+            // Finished days are rolled up within seconds of `DayRollups.lag` after midnight.
+            "rollups.advance": { now in
+                try await DayRollups(database: database).advance(timeZone: try await ProgramRepository(database: database).current().timeZone, now: now)
+            },
+        ]
     }
 
     /// Idempotent: the dedupe keys name the hour and the period, so every instance may call it at start.

@@ -91,7 +91,7 @@ struct LinkView: Encodable, Sendable {
 /// Daily traffic for a promoter or a link.
 struct StatsView: Encodable, Sendable {
     struct Day: Encodable, Sendable { let day: String; let pv: Int64; let uv: Int64; let bots: Int64 }
-    struct Totals: Encodable, Sendable { let pv: Int64; let uv: Int64; let bots: Int64 }
+    struct Totals: Encodable, Sendable { let pv: Int64; let uv: Int64; let uvEstimated: Bool; let bots: Int64 }
     let timeZone: String
     let from: String
     let to: String
@@ -100,7 +100,11 @@ struct StatsView: Encodable, Sendable {
 
     static let schema = Schemas.object([
         ("time_zone", Schemas.string), ("from", Schemas.string), ("to", Schemas.string),
-        ("totals", Schemas.object([("pv", Schemas.integer), ("uv", Schemas.integer), ("bots", Schemas.integer)])),
+        ("totals", Schemas.object([
+            ("pv", Schemas.integer), ("uv", Schemas.integer),
+            ("uv_estimated", ["type": "boolean", "description": "Whether uv over several days is an estimate (HyperLogLog, about 2 % error): exact for one day, and over several while there are at most a few hundred visitors."]),
+            ("bots", Schemas.integer),
+        ])),
         ("days", Schemas.array(Schemas.object([("day", Schemas.string), ("pv", Schemas.integer), ("uv", Schemas.integer), ("bots", Schemas.integer)]))),
     ])
 }

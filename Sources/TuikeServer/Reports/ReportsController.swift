@@ -119,14 +119,14 @@ struct ReportsController {
 
     /// Also the reconciliation page's model (the console reads it back from the API).
     struct ReconciliationView: Codable, Sendable {
-        struct StatusLine: Codable, Sendable { let status: String; let count: Int64; let amount: Int64 }
+        struct CommissionFlows: Codable, Sendable { let earnedCount: Int64; let earned: Int64; let reversed: Int64; let settledCount: Int64; let settled: Int64 }
         struct CheckLine: Codable, Sendable { let name: String; let operational: Int64; let journal: Int64; let agrees: Bool }
         let from: Instant
         let to: Instant
         let revenue: Int64
         let refunds: Int64
         let netRevenue: Int64
-        let commissionsByStatus: [StatusLine]
+        let commissions: CommissionFlows
         let taxWithheld: Int64
         let payouts: Int64
         let payoutFees: Int64
@@ -141,7 +141,8 @@ struct ReportsController {
             revenue = report.revenue
             refunds = report.refunds
             netRevenue = report.revenue - report.refunds
-            commissionsByStatus = report.commissionsByStatus.map { .init(status: $0.status, count: $0.count, amount: $0.amount) }
+            commissions = CommissionFlows(earnedCount: report.flows.earnedCount, earned: report.flows.earned, reversed: report.flows.reversed,
+                                          settledCount: report.flows.settledCount, settled: report.flows.settled)
             taxWithheld = report.taxWithheld
             payouts = report.payouts
             payoutFees = report.fees
@@ -153,7 +154,11 @@ struct ReportsController {
 
         static let schema = Schemas.object([
             ("from", Schemas.time), ("to", Schemas.time), ("revenue", Schemas.integer), ("refunds", Schemas.integer), ("net_revenue", Schemas.integer),
-            ("commissions_by_status", Schemas.array(Schemas.object([("status", Schemas.string), ("count", Schemas.integer), ("amount", Schemas.integer)]))),
+            ("commissions", Schemas.object([
+                ("earned_count", Schemas.integer), ("earned", Schemas.money("Commissions earned (created) in the range.")),
+                ("reversed", Schemas.money("Taken back from earned commissions by refunds in the range.")),
+                ("settled_count", Schemas.integer), ("settled", Schemas.money("Gross of the commissions settled by batches of the range.")),
+            ])),
             ("tax_withheld", Schemas.integer), ("payouts", Schemas.money("Paid out to promoters, fees excluded.")), ("payout_fees", Schemas.integer),
             ("adjustments", Schemas.integer),
             ("checks", Schemas.array(Schemas.object([("name", Schemas.string), ("operational", Schemas.integer), ("journal", Schemas.integer),

@@ -3,9 +3,9 @@ import TuikeCore
 import TuikeStore
 
 /// `?from=yyyy-MM-dd&to=yyyy-MM-dd` (days of the program's time zone, default the last 30 days)
-/// → PV, UV and bot clicks per day and in total.
+/// → PV, UV and bot clicks per day and in total, finished days from the rollups.
 struct TrafficStats {
-    let clicks: ClickRepository
+    let rollups: DayRollups
     let program: ProgramRepository
     let clock: any TuikeClock
 
@@ -16,15 +16,12 @@ struct TrafficStats {
         let to = try query["to"].map { try Self.day(String($0), zone: zone, field: "to") } ?? today.start
         let from = try query["from"].map { try Self.day(String($0), zone: zone, field: "from") } ?? to.adding(seconds: -29 * 86_400)
         let days = try CalendarDays.days(from: from, to: to, timeZone: zone)
-        let daily = try await clicks.daily(scope, days: days.map { .init(label: $0.label, start: $0.start, end: $0.end) })
-        guard let first = days.first, let last = days.last,
-              let total = try await clicks.daily(scope, days: [.init(label: "total", start: first.start, end: last.end)]).first else {
-            throw TuikeError.validation("from must not be after to")
-        }
+        let traffic = try await rollups.traffic(scope, days: days, timeZone: zone)
+        guard let first = days.first, let last = days.last else { throw TuikeError.validation("from must not be after to") }
         return try JSONOutput.response(StatsView(
             timeZone: zone, from: first.label, to: last.label,
-            totals: .init(pv: total.pv, uv: total.uv, bots: total.bots),
-            days: daily.map { .init(day: $0.day, pv: $0.pv, uv: $0.uv, bots: $0.bots) }))
+            totals: .init(pv: traffic.clicks, uv: traffic.visitors, uvEstimated: traffic.visitorsEstimated, bots: traffic.bots),
+            days: traffic.daily.map { .init(day: $0.day, pv: $0.pv, uv: $0.uv, bots: $0.bots) }))
     }
 
     static func day(_ text: String, zone: String, field: String) throws(TuikeError) -> Instant {

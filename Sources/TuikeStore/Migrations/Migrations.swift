@@ -127,6 +127,7 @@ public enum Migrations {
         UnpaidHolds.migration,
         CountedOrders.migration,
         AccountBalances.migration,
+        DayRollups.migration,
     ]
 }
 

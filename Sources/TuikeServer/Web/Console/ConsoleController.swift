@@ -13,6 +13,7 @@ struct ConsoleController {
     let sessions: SessionRepository
     let withdrawals: WithdrawalRepository
     let promoters: PromoterRepository
+    let program: ProgramRepository
     let database: any Database
     let api: InProcessAPI
     let throttle: LoginThrottle
@@ -247,15 +248,14 @@ struct ConsoleController {
     func dashboard(_ request: Request, context: TuikeRequestContext, error: String?, status: HTTPResponse.Status) async throws -> Response {
         guard let call = try await call(request, context: context) else { return try await withoutSession(request) }
         let now = clock.now()
-        let since = now.adding(seconds: -30 * 86_400)
-        let figures = try await database.report { [database] in
-            try await DashboardQuery(database: database).figures(since: since, days: (0..<14).map { now.adding(seconds: -Int64(14 - $0) * 86_400) })
-        }
+        let zone = try await program.current().timeZone
+        let days = try CalendarDays.days(from: now.adding(seconds: -29 * 86_400), to: now, timeZone: zone)
+        let figures = try await database.report { [database] in try await DashboardQuery(database: database).figures(days: days, chartDays: 14) }
         let peak = max(1, figures.daily.map(\.1).max() ?? 1)
         let bars = figures.daily.enumerated().map { index, day -> [String: Any] in
             let height = 100 * day.1 / peak
             return ["x": index * 22 + 2, "y": 110 - height, "w": 18, "h": max(1, height), "value": Money.format(day.1),
-                    "label": String(day.0.rfc3339.prefix(10))]
+                    "label": day.0]
         }
         let queue = try await withdrawals.list(promoterID: nil, status: .requested, limit: 50, before: nil)
         let ids = Set(queue.map(\.promoterID))

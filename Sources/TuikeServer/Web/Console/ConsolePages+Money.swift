@@ -175,12 +175,12 @@ extension ConsolePages {
         let amounts: [(String, Int64)] = [("revenue", report.revenue), ("refunds", report.refunds), ("net_revenue", report.netRevenue),
                                           ("tax_withheld", report.taxWithheld), ("payouts", report.payouts), ("payout_fees", report.payoutFees),
                                           ("adjustments", report.adjustments)]
-        var figures: [V.Node] = amounts.map { name, amount in V.row(name, [t.label("figure", name), V.money(amount)]) }
-        for group in report.commissionsByStatus {
-            figures.append(V.row("commissions_\(group.status)", [
-                "\(t[.commissions]) · \(t.label("commission", group.status)) (\(group.count))", V.money(group.amount),
-            ]))
-        }
+        let commissions = report.commissions
+        let figures: [V.Node] = amounts.map { name, amount in V.row(name, [t.label("figure", name), V.money(amount)]) } + [
+            V.row("commissions_earned", ["\(t.label("figure", "commissions_earned")) (\(commissions.earnedCount))", V.money(commissions.earned)]),
+            V.row("commissions_reversed", [t.label("figure", "commissions_reversed"), V.money(commissions.reversed)]),
+            V.row("commissions_settled", ["\(t.label("figure", "commissions_settled")) (\(commissions.settledCount))", V.money(commissions.settled)]),
+        ]
         let checks = report.checks.map { check -> V.Node in
             V.row(check.name, [t.label("check", check.name), V.money(check.journal), V.money(check.operational), check.agrees ? "✓" : "✗ \(t[.mismatch])"])
         }

@@ -17,7 +17,7 @@ struct PortalController {
     let commissions: CommissionRepository
     let settlements: SettlementRepository
     let withdrawals: WithdrawalRepository
-    let clicks: ClickRepository
+    let rollups: DayRollups
     let program: ProgramRepository
     let database: any Database
     let applications: ApplicationsController
@@ -194,12 +194,15 @@ struct PortalController {
         guard let promoter = try await promoters.find(id) else { return .redirect(to: "/me/login", type: .normal) }
         let strings = language.strings
         let now = clock.now()
-        let since = now.adding(seconds: -30 * 86_400)
+        // The last 30 days of the program's time zone, today included.
+        let zone = try await program.current().timeZone
+        let days = try CalendarDays.days(from: now.adding(seconds: -29 * 86_400), to: now, timeZone: zone)
+        let since = days.first?.start ?? now
         let shown = request.uri.queryParameters["status"].flatMap { Commission.Status(rawValue: String($0)) }
         // The page's reads do not depend on each other: they run together.
         async let settingsRead = program.current()
         async let owedRead = JournalRepository.owed(to: id, database: database)
-        async let trafficRead = clicks.daily(.promoter(id), days: [.init(label: "30d", start: since, end: now.adding(milliseconds: 1))])
+        async let trafficRead = rollups.traffic(.promoter(id), days: days, timeZone: zone)
         async let ordersRead = CountedOrders.count(promoterID: id, from: since, through: now, database: database)
         async let linksRead = links.list(promoterID: id, limit: 20, before: nil)
         async let commissionsRead = commissions.list(promoterID: id, orderID: nil, status: shown, limit: 30, before: nil)
@@ -208,8 +211,8 @@ struct PortalController {
         async let teamRead = promoters.team(of: id, limit: 20, before: nil)
         async let appealsRead = api.call(.get, "/api/v1/appeals?limit=10", as: Self.principal(id), context: requestContext)
         let (settings, owed, orders) = try await (settingsRead, owedRead, ordersRead)
-        let traffic = try await trafficRead[0]
-        let conversion = traffic.uv == 0 ? "–" : "\(Money.format(Money.share(10_000, part: orders, whole: traffic.uv)))%"
+        let traffic = try await trafficRead
+        let conversion = traffic.visitors == 0 ? "–" : "\(Money.format(Money.share(10_000, part: orders, whole: traffic.visitors)))%"
         let notice = request.uri.queryParameters["notice"].flatMap { Word(rawValue: String($0)).map { strings[$0] } } ?? ""
         let (csrf, isNew) = Forms.csrfToken(request)
         let appeals = try await appealsRead.decode(Listing<ConsolePages.AppealRow>.self).data.map { appeal in
@@ -222,7 +225,7 @@ struct PortalController {
             "csrf": csrf, "notice": notice, "error": error ?? "",
             "promoter": ["name": promoter.name, "invite_code": promoter.inviteCode],
             "balance": ["pending": Money.format(owed.pending), "available": Money.format(owed.available), "withdrawn": Money.format(owed.withdrawn)],
-            "stats": ["pv": traffic.pv, "uv": traffic.uv, "orders": orders, "conversion": conversion],
+            "stats": ["pv": traffic.clicks, "uv": traffic.visitors, "orders": orders, "conversion": conversion],
             "channels": settings.withdrawal.channels.map(\.rawValue),
             "links": try await linksRead.filter { $0.status == .active }.map {
                 ["code": $0.code, "url": "\(publicURL)/r/\($0.code)"]

@@ -1,0 +1,88 @@
+import SQLKit
+import TuikeCore
+
+extension DayFigures {
+    /// Counts every scope's figures over `[start, end)` from the rows themselves (see `DayFigures`
+    /// for what each figure means). With `only`, just that scope's (the rows read are the same:
+    /// the span's, through their time-ordered keys). Scopes with nothing in the span are absent.
+    static func count(from start: Instant, to end: Instant, only: Scope? = nil, dialect: Dialect,
+                      in db: any SQLDatabase) async throws -> [Scope: DayFigures] {
+        let within = MadeWithin(start: start, end: end, dialect: dialect)
+        var figures: [Scope: DayFigures] = [:]
+        var visitors: [Scope: Set<String>] = [:]
+        func scopes(link: String?, promoter: String?, product: String?) -> [Scope] {
+            let all: [Scope?] = [.program, link.map(Scope.link), promoter.map(Scope.promoter), product.map(Scope.product)]
+            return all.compactMap { $0 }.filter { only == nil || $0 == only }
+        }
+        func update(_ scopes: [Scope], _ change: (inout DayFigures) -> Void) {
+            for scope in scopes { change(&figures[scope, default: DayFigures()]) }
+        }
+
+        for row in try await db.rows("""
+            SELECT c.link_id, c.promoter_id, c.product_id, c.visitor_id, c.is_bot FROM clicks c WHERE \(within("c", prefix: "clk", column: "at"))
+            """) {
+            let targets = scopes(link: try row.decode(column: "link_id", as: String.self), promoter: try row.decode(column: "promoter_id", as: String.self),
+                                 product: try row.decode(column: "product_id", as: String?.self))
+            if try row.decode(column: "is_bot", as: Int64.self) != 0 {
+                update(targets) { $0.bots &+= 1 }
+            } else {
+                let visitor = try row.decode(column: "visitor_id", as: String.self)
+                update(targets) { $0.clicks &+= 1 }
+                for scope in targets { visitors[scope, default: []].insert(visitor) }
+            }
+        }
+        for (scope, set) in visitors {
+            figures[scope, default: DayFigures()].visitors = Int64(set.count)
+            figures[scope, default: DayFigures()].sketch = VisitorSketch(visitors: set)
+        }
+
+        // Orders, payments and refunds, each with its order's promoter, link and lines.
+        let lines: SQLQueryString = """
+            o.promoter_id, c.link_id, o.amount AS order_amount, i.product_id, i.paid AS line_paid, i.position
+            FROM orders o JOIN order_items i ON i.order_id = o.id LEFT JOIN clicks c ON c.id = o.attribution_click_id
+            """
+        func eachLine(_ query: SQLQueryString, _ body: (_ order: [Scope], _ product: [Scope], _ row: any SQLRow) throws -> Void) async throws {
+            for row in try await db.rows(query) {
+                let promoter = try row.decode(column: "promoter_id", as: String?.self), link = try row.decode(column: "link_id", as: String?.self)
+                // The order counts once, with its first line; each line counts for its product.
+                let first = try row.decode(column: "position", as: Int64.self) == 0
+                let order = first ? scopes(link: link, promoter: promoter, product: nil) : []
+                let product = scopes(link: nil, promoter: nil, product: try row.decode(column: "product_id", as: String.self)).filter { $0 != .program }
+                try body(order, product, row)
+            }
+        }
+        try await eachLine("SELECT \(lines) WHERE \(within("o", prefix: "ord"))") { order, product, _ in
+            update(order + product) { $0.orders &+= 1 }
+        }
+        try await eachLine("SELECT p.amount, \(lines) JOIN payments p ON p.order_id = o.id WHERE \(within("p", prefix: "pay"))") { order, product, row in
+            let amount = try row.decode(column: "amount", as: Int64.self), paid = try row.decode(column: "line_paid", as: Int64.self)
+            update(order) { $0.paidOrders &+= 1; $0.gmv &+= amount }
+            update(product) { $0.paidOrders &+= 1; $0.gmv &+= paid }
+        }
+        try await eachLine("SELECT r.amount, \(lines) JOIN refunds r ON r.order_id = o.id WHERE \(within("r", prefix: "rfd"))") { order, product, row in
+            let amount = try row.decode(column: "amount", as: Int64.self)
+            let share = Money.share(amount, part: try row.decode(column: "line_paid", as: Int64.self), whole: try row.decode(column: "order_amount", as: Int64.self))
+            update(order) { $0.refunds &+= 1; $0.refunded &+= amount }
+            update(product) { $0.refunds &+= 1; $0.refunded &+= share }
+        }
+        for row in try await db.rows("""
+            SELECT m.promoter_id, m.amount, i.product_id, c.link_id FROM commissions m JOIN order_items i ON i.id = m.order_item_id
+            JOIN orders o ON o.id = m.order_id LEFT JOIN clicks c ON c.id = o.attribution_click_id WHERE \(within("m", prefix: "com"))
+            """) {
+            let amount = try row.decode(column: "amount", as: Int64.self)
+            update(scopes(link: try row.decode(column: "link_id", as: String?.self), promoter: try row.decode(column: "promoter_id", as: String.self),
+                          product: try row.decode(column: "product_id", as: String.self))) { $0.commissions &+= amount }
+        }
+        // Reversals and clawbacks debit the promoter's account: a positive posting takes back.
+        for row in try await db.rows("""
+            SELECT p.account, p.amount FROM journal_entries e JOIN journal_postings p ON p.entry_id = e.id
+            WHERE \(within("e", prefix: "jrn")) AND e.kind IN ('commission_reversal', 'commission_clawback') AND p.account LIKE 'promoter:%'
+            """) {
+            let account = try row.decode(column: "account", as: String.self), amount = try row.decode(column: "amount", as: Int64.self)
+            let parts = account.split(separator: ":")
+            guard parts.count == 3 else { continue }
+            update(scopes(link: nil, promoter: String(parts[1]), product: nil)) { $0.reversed &+= amount }
+        }
+        return figures
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import SQLKit
+import TuikeCore
+
+/// Rollups: each finished day of the program's time zone, counted once per link, promoter,
+/// product and the whole program (`DayFigures`), and its money flows (`FinanceFigures`). Reads take
+/// the days rolled up from here and count only the rest (normally today) from the rows, so a
+/// page costs the same after a year of history as after a day.
+///
+/// `advance` rolls up the days that ended at least `lag` ago, oldest first. It runs every second
+/// as a sweep; it counts outside the writer and records a day only if no other instance did
+/// first (`through` moves in the same write), so every day is rolled up exactly once. A row
+/// committed more than `lag` after its day ended (a clock far behind on another instance) is not
+/// in its day's rollup. Changing the time zone starts the rollups again from the beginning.
+public struct DayRollups: Sendable {
+    let database: any Database
+
+    public init(database: any Database) { self.database = database }
+
+    /// How long after a day's end it is rolled up: rows are written within moments of their time.
+    public static let lag: Int64 = 120_000
+    /// Days rolled up per call, so that one call stays short on a database with years to catch up.
+    public static let daysPerCall = 31
+
+    public struct State: Sendable, Equatable {
+        public let timeZone: String
+        /// The end of the last day rolled up: everything before it is in the rollups.
+        public let through: Instant
+    }
+
+    public func state() async throws -> State? {
+        try await database.read { db in try await Self.state(in: db) }
+    }
+
+    static func state(in db: any SQLDatabase) async throws -> State? {
+        try await db.first("SELECT time_zone, through FROM rollup_state WHERE id = 1").map {
+            State(timeZone: try $0.decode(column: "time_zone", as: String.self), through: try $0.decodeInstant(column: "through"))
+        }
+    }
+
+    /// Rolls up the finished days not rolled up yet (at most `daysPerCall`); returns how many.
+    @discardableResult
+    public func advance(timeZone: String, now: Instant) async throws -> Int {
+        let dialect = database.dialect
+        var current = try await state()
+        if current?.timeZone != timeZone {
+            current = try await start(timeZone: timeZone, replacing: current)
+        }
+        guard let current else { return 0 }
+        let finished = now.adding(milliseconds: -Self.lag)
+        guard current.through < finished else { return 0 }
+        let days = try CalendarDays.days(from: current.through, to: finished, timeZone: timeZone)
+            .filter { $0.start >= current.through && $0.end <= finished }.prefix(Self.daysPerCall)
+        var through = current.through
+        for day in days {
+            let (figures, finance) = try await database.read { db in
+                (try await DayFigures.count(from: day.start, to: day.end, dialect: dialect, in: db),
+                 try await FinanceFigures.count(from: day.start, to: day.end, dialect: dialect, in: db))
+            }
+            let previous = through
+            let recorded = try await database.write { db in
+                guard try await db.first("""
+                    UPDATE rollup_state SET through = \(bind: day.end.milliseconds)
+                    WHERE id = 1 AND time_zone = \(bind: timeZone) AND through = \(bind: previous.milliseconds) RETURNING id
+                    """) != nil else { return false }
+                try await Self.record(day, figures: figures, finance: finance, in: db)
+                return true
+            }
+            guard recorded else { break }
+            through = day.end
+        }
+        return days.count
+    }
+
+    /// The first run, or a new time zone: the rollups start again from the day of the oldest
+    /// promoter or product (nothing is counted before both exist).
+    private func start(timeZone: String, replacing old: State?) async throws -> State? {
+        try await database.write { db in
+            if let now = try await Self.state(in: db), now != old { return now }
+            let oldest = try await db.one("""
+                SELECT MIN(t) AS t FROM (SELECT MIN(created_at) AS t FROM promoters UNION ALL SELECT MIN(created_at) AS t FROM products) x
+                """).decode(column: "t", as: Int64?.self)
+            guard let oldest, let first = try CalendarDays.days(from: Instant(milliseconds: oldest), to: Instant(milliseconds: oldest), timeZone: timeZone).first else {
+                return nil
+            }
+            try await db.execute("DELETE FROM day_rollups")
+            try await db.execute("DELETE FROM finance_days")
+            try await db.execute("""
+                INSERT INTO rollup_state (id, time_zone, through) VALUES (1, \(bind: timeZone), \(bind: first.start.milliseconds))
+                ON CONFLICT (id) DO UPDATE SET time_zone = excluded.time_zone, through = excluded.through
+                """)
+            return State(timeZone: timeZone, through: first.start)
+        }
+    }
+
+    static let rollupInsert = RowInsert(into: "day_rollups", columns: [
+        "scope", "day", "starts_at", "ends_at", "clicks", "visitors", "bots", "sketch", "orders", "paid_orders", "gmv", "refunds", "refunded",
+        "commissions", "reversed",
+    ])
+
+    private static func record(_ day: CalendarDays.Day, figures: [DayFigures.Scope: DayFigures], finance: FinanceFigures,
+                               in db: any SQLDatabase) async throws {
+        let rows: [[RowValue]] = figures.sorted { $0.key.key < $1.key.key }.map { scope, f in
+            [.text(scope.key), .text(day.label), .int(day.start.milliseconds), .int(day.end.milliseconds), .int(f.clicks), .int(f.visitors),
+             .int(f.bots), f.sketch.count == 0 ? .null : .text(Data(f.sketch.bytes).base64EncodedString()), .int(f.orders), .int(f.paidOrders),
+             .int(f.gmv), .int(f.refunds), .int(f.refunded), .int(f.commissions), .int(f.reversed)]
+        }
+        for chunk in rows.chunked(by: 200) {
+            var batch = StatementBatch()
+            batch.insert(rollupInsert, rows: Array(chunk))
+            try await batch.run(in: db)
+        }
+        let financeInsert = RowInsert(into: "finance_days", columns: ["day", "starts_at", "ends_at"] + FinanceFigures.columns)
+        try await db.insertRows(financeInsert, rows: [[.text(day.label), .int(day.start.milliseconds), .int(day.end.milliseconds)] + finance.values.map(RowValue.int)])
+    }
+
+    static let migration = Migration(version: 16, name: "day_rollups", statements: [
+        """
+        CREATE TABLE day_rollups (
+            scope TEXT NOT NULL,
+            day TEXT NOT NULL,
+            starts_at BIGINT NOT NULL,
+            ends_at BIGINT NOT NULL,
+            clicks BIGINT NOT NULL,
+            visitors BIGINT NOT NULL,
+            bots BIGINT NOT NULL,
+            sketch TEXT,
+            orders BIGINT NOT NULL,
+            paid_orders BIGINT NOT NULL,
+            gmv BIGINT NOT NULL,
+            refunds BIGINT NOT NULL,
+            refunded BIGINT NOT NULL,
+            commissions BIGINT NOT NULL,
+            reversed BIGINT NOT NULL,
+            PRIMARY KEY (scope, day)
+        )
+        """,
+        // Leaderboards and the dashboard's top promoters read one day range across scopes.
+        "CREATE INDEX day_rollups_by_day ON day_rollups (day, scope)",
+        """
+        CREATE TABLE finance_days (
+            day TEXT PRIMARY KEY,
+            starts_at BIGINT NOT NULL,
+            ends_at BIGINT NOT NULL,
+        """ + FinanceFigures.columns.map { "    \($0) BIGINT NOT NULL" }.joined(separator: ",\n") + "\n)",
+        """
+        CREATE TABLE rollup_state (
+            id BIGINT PRIMARY KEY CHECK (id = 1),
+            time_zone TEXT NOT NULL,
+            through BIGINT NOT NULL
+        )
+        """,
+        // A day's journal entries find their postings, and a day's paid withdrawals are read by
+        // when they were paid.
+        "CREATE INDEX journal_postings_by_entry ON journal_postings (entry_id)",
+        "CREATE INDEX withdrawals_by_completion ON withdrawals (completed_at) WHERE status = 'paid'",
+    ], dialectStatements: [
+        .postgres: [
+            ("clicks", "at"), ("orders", "created_at"), ("payments", "created_at"), ("refunds", "created_at"), ("commissions", "created_at"),
+            ("journal_entries", "created_at"), ("settlements", "created_at"), ("adjustments", "created_at"),
+        ].map { table, column in "CREATE INDEX \(table)_by_time ON \(table) USING brin (\(column))" },
+    ])
+}

@@ -1,0 +1,164 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import SQLKit
+import Testing
+import TuikeCore
+@testable import TuikeServer
+@testable import TuikeStore
+import TuikeTestSupport
+
+/// Day rollups (`DayRollups`) against a recount from the raw rows.
+@Suite struct RollupTests {
+    /// Five days of random traffic and sales over three links of two promoters, with activity
+    /// seconds before and after each midnight of the program's time zone, refunds (some after a
+    /// settlement, so clawbacks) and withdrawals. The sandbox clock's advances run the rollup sweep.
+    /// Every rolled-up day, for every scope, equals a recount from the rows by plain SQL; the
+    /// stats endpoints equal the raw daily counts; the finance flows over the whole range equal
+    /// one raw count; the dashboard and reconciliation agree.
+    @Test(arguments: TestDatabase.available)
+    func rollupsEqualARecount(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, app async throws in
+            let world = try await OrdersAPITests.world(client)
+            let second = try await client.send(.post, "/api/v1/products", body: #"{"title":"Second","price":12345}"#).json["id"] as! String
+            let codes = [
+                try await client.createLink(promoter: world.b, product: world.product).json["code"] as! String,
+                try await client.createLink(promoter: world.a, product: second).json["code"] as! String,
+                try await client.createLink(promoter: world.b).json["code"] as! String,
+            ]
+            let products = [world.product, second]
+            var random = SplitMix(seed: 11)
+            var paid: [String] = []
+            var step = 0
+            func activity() async throws {
+                for _ in 0..<(3 + random.next(below: 6)) {
+                    step += 1
+                    let code = codes[random.next(below: codes.count)], visitor = "rollup-visitor-\(random.next(below: 12))"
+                    let bot = random.next(below: 5) == 0 ? #","user_agent":"Googlebot/2.1""# : ""
+                    _ = try await client.send(.post, "/api/v1/track/click", body: #"{"code":"\#(code)","visitor_id":"\#(visitor)"\#(bot)}"#)
+                    if random.next(below: 3) == 0 {
+                        let product = products[random.next(below: 2)]
+                        let created = try await client.send(.post, "/api/v1/orders", body: """
+                            {"buyer_id":"buyer-\(step)","items":[{"product_id":"\(product)","quantity":\(1 + random.next(below: 2))}],"visitor_id":"\(visitor)"}
+                            """)
+                        guard let order = created.json["id"] as? String else { continue }
+                        if random.next(below: 4) != 0 {
+                            _ = try await client.send(.post, "/api/v1/orders/\(order)/paid", body: #"{"payment_id":"pay-\#(step)"}"#)
+                            paid.append(order)
+                        }
+                    }
+                    if !paid.isEmpty, random.next(below: 6) == 0 {
+                        _ = try await client.send(.post, "/api/v1/orders/\(paid[random.next(below: paid.count)])/refunds",
+                                                  body: #"{"amount":\#(1 + random.next(below: 5_000)),"refund_id":"rf-\#(step)"}"#)
+                    }
+                }
+            }
+            let zone = try await ProgramRepository(database: app.database).current().timeZone
+            for _ in 0..<5 {
+                try await activity()
+                // To 20 seconds before the next midnight, busy on both sides of it.
+                let now = app.clock.now()
+                let midnight = try #require(try CalendarDays.days(from: now, to: now, timeZone: zone).first).end
+                try await client.advance(seconds: (midnight.milliseconds - now.milliseconds) / 1000 - 20)
+                try await activity()
+                try await client.advance(seconds: 30)
+                try await activity()
+                if random.next(below: 2) == 0 {
+                    _ = try await client.send(.post, "/api/v1/withdrawals", body: #"{"promoter_id":"\#(world.b)","amount":10000,"channel":"bank"}"#)
+                }
+                try await client.advance(seconds: 3 * 3_600)
+            }
+            // Eight days on, every day has a settlement behind it and has been rolled up.
+            try await client.advance(seconds: 8 * 86_400)
+            try await client.advance(seconds: 1)
+            let rollups = DayRollups(database: app.database)
+            let state = try #require(try await rollups.state())
+            #expect(state.timeZone == zone)
+
+            let days = try await app.database.read { db in
+                try await db.rows("SELECT DISTINCT day, starts_at, ends_at FROM day_rollups ORDER BY day").map {
+                    (try $0.decode(column: "day", as: String.self), try $0.decode(column: "starts_at", as: Int64.self), try $0.decode(column: "ends_at", as: Int64.self))
+                }
+            }
+            #expect(days.count >= 5, "\(days)")
+            let scopes = [DayFigures.Scope.program, .promoter(world.a), .promoter(world.b), .product(world.product), .product(second)]
+                + (try await Self.linkIDs(app.database)).map(DayFigures.Scope.link)
+            for (day, start, end) in days {
+                for scope in scopes {
+                    let rolled = try await app.database.read { db in
+                        try await db.first("SELECT * FROM day_rollups WHERE scope = \(bind: scope.key) AND day = \(bind: day)").map(DayRollups.decode)
+                    } ?? DayFigures()
+                    let recount = try await Self.recount(scope, from: start, to: end, database: app.database)
+                    #expect(rolled.clicks == recount[0] && rolled.visitors == recount[1] && rolled.bots == recount[2] && rolled.orders == recount[3]
+                            && rolled.paidOrders == recount[4] && rolled.gmv == recount[5] && rolled.refunds == recount[6]
+                            && rolled.commissions == recount[7], "\(scope) on \(day): \(rolled) against \(recount)")
+                }
+            }
+            // The stats pages, rolled-up days and today alike, say what the clicks say.
+            for code in codes {
+                let stats = try await client.send(.get, "/api/v1/links/\(code)/stats?from=\(days[0].0)")
+                let link = try #require(try await LinkRepository(database: app.database).find(code: code))
+                let daily = try await ClickRepository(database: app.database).daily(.link(link.id), days: try CalendarDays.days(
+                    from: Instant(milliseconds: days[0].1), to: app.clock.now(), timeZone: zone).map { .init(label: $0.label, start: $0.start, end: $0.end) })
+                let served = (stats.json["days"] as? [[String: Any]] ?? []).map { [$0["pv"] as? Int, $0["uv"] as? Int, $0["bots"] as? Int] }
+                #expect(served == daily.map { [Int($0.pv), Int($0.uv), Int($0.bots)] }, "\(code): \(stats.text)")
+                let totals = stats.json["totals"] as? [String: Any] ?? [:]
+                #expect(totals["pv"] as? Int == Int(daily.reduce(0) { $0 + $1.pv }) && totals["uv_estimated"] as? Bool == false)
+                let visitors = try await app.database.read { db in
+                    try await db.one("SELECT COUNT(DISTINCT visitor_id) AS n FROM clicks WHERE link_id = \(bind: link.id) AND is_bot = 0").decode(column: "n", as: Int.self)
+                }
+                #expect(totals["uv"] as? Int == visitors, "distinct visitors over the range, not a sum of days")
+            }
+            // Flows over the whole range: the rollups and the edges counted raw equal one raw count.
+            let (from, to) = (Instant(milliseconds: days[0].1 + 3_600_000), app.clock.now())
+            let rolledFlows = try await rollups.finance(from: from, to: to)
+            let rawFlows = try await app.database.read { db in try await FinanceFigures.count(from: from, to: to, dialect: app.database.dialect, in: db) }
+            #expect(rolledFlows == rawFlows)
+            #expect(rolledFlows.reversed > 0 || rolledFlows.refunded == 0)
+            try await client.expectBalanced()
+            #expect(try await client.send(.get, "/admin/login", headers: [:]).status == .ok)
+        }
+    }
+
+    static func linkIDs(_ database: any Database) async throws -> [String] {
+        try await database.read { db in try await db.rows("SELECT id FROM links ORDER BY id").map { try $0.decode(column: "id", as: String.self) } }
+    }
+
+    /// clicks, visitors, bots, orders, paid orders, GMV, refunds, commissions of a scope in
+    /// `[start, end)`, each by its own plain query.
+    static func recount(_ scope: DayFigures.Scope, from start: Int64, to end: Int64, database: any Database) async throws -> [Int64] {
+        let (clickScope, orderScope, commissionScope, lineScope): (SQLQueryString, SQLQueryString, SQLQueryString, SQLQueryString?)
+        switch scope {
+        case .program: (clickScope, orderScope, commissionScope, lineScope) = ("1 = 1", "1 = 1", "1 = 1", nil)
+        case .link(let id):
+            (clickScope, orderScope, commissionScope, lineScope) = ("c.link_id = \(bind: id)",
+                "o.attribution_click_id IN (SELECT id FROM clicks WHERE link_id = \(bind: id))",
+                "m.order_id IN (SELECT o.id FROM orders o WHERE o.attribution_click_id IN (SELECT id FROM clicks WHERE link_id = \(bind: id)))", nil)
+        case .promoter(let id): (clickScope, orderScope, commissionScope, lineScope) = ("c.promoter_id = \(bind: id)", "o.promoter_id = \(bind: id)", "m.promoter_id = \(bind: id)", nil)
+        case .product(let id):
+            (clickScope, orderScope, commissionScope, lineScope) = ("c.product_id = \(bind: id)", "1 = 0",
+                "m.order_item_id IN (SELECT id FROM order_items WHERE product_id = \(bind: id))", "i.product_id = \(bind: id)")
+        }
+        return try await database.read { db in
+            func number(_ query: SQLQueryString) async throws -> Int64 {
+                try await db.one("SELECT CAST(COALESCE((\(query)), 0) AS BIGINT) AS n").decode(column: "n", as: Int64.self)
+            }
+            let clicks: SQLQueryString = "FROM clicks c WHERE \(clickScope) AND c.at >= \(bind: start) AND c.at < \(bind: end)"
+            let lines: SQLQueryString = lineScope.map { "FROM order_items i JOIN orders o ON o.id = i.order_id WHERE \($0)" } ?? "FROM orders o WHERE \(orderScope)"
+            let payments: SQLQueryString = lineScope.map { "FROM payments p JOIN order_items i ON i.order_id = p.order_id WHERE \($0)" }
+                ?? "FROM payments p JOIN orders o ON o.id = p.order_id WHERE \(orderScope)"
+            let refunds: SQLQueryString = lineScope.map { "FROM refunds r JOIN order_items i ON i.order_id = r.order_id WHERE \($0)" }
+                ?? "FROM refunds r JOIN orders o ON o.id = r.order_id WHERE \(orderScope)"
+            return [
+                try await number("SELECT COUNT(*) \(clicks) AND c.is_bot = 0"),
+                try await number("SELECT COUNT(DISTINCT c.visitor_id) \(clicks) AND c.is_bot = 0"),
+                try await number("SELECT COUNT(*) \(clicks) AND c.is_bot = 1"),
+                try await number("SELECT COUNT(*) \(lines) AND o.created_at >= \(bind: start) AND o.created_at < \(bind: end)"),
+                try await number("SELECT COUNT(*) \(payments) AND p.created_at >= \(bind: start) AND p.created_at < \(bind: end)"),
+                try await number("SELECT SUM(\(unsafeRaw: lineScope == nil ? "p.amount" : "i.paid")) \(payments) AND p.created_at >= \(bind: start) AND p.created_at < \(bind: end)"),
+                try await number("SELECT COUNT(*) \(refunds) AND r.created_at >= \(bind: start) AND r.created_at < \(bind: end)"),
+                try await number("SELECT SUM(m.amount) FROM commissions m WHERE \(commissionScope) AND m.created_at >= \(bind: start) AND m.created_at < \(bind: end)"),
+            ]
+        }
+    }
+}
