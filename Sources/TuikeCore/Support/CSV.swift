@@ -10,11 +10,18 @@ public enum CSV {
     public static let byteOrderMark = "\u{FEFF}"
 
     public static func document(header: [String], rows: [[Cell]]) -> String {
-        var output = byteOrderMark + header.map(quoted).joined(separator: ",") + "\r\n"
-        for row in rows {
-            output += row.map(render).joined(separator: ",") + "\r\n"
-        }
+        var output = start(header)
+        for row in rows { output += line(row) }
         return output
+    }
+
+    /// The byte-order mark and the header line: what a streamed document starts with.
+    public static func start(_ header: [String]) -> String {
+        byteOrderMark + header.map(quoted).joined(separator: ",") + "\r\n"
+    }
+
+    public static func line(_ row: [Cell]) -> String {
+        row.map(render).joined(separator: ",") + "\r\n"
     }
 
     static func render(_ cell: Cell) -> String {

@@ -27,7 +27,10 @@ struct CommissionsController {
         api.add(.get, "/api/v1/promoters/{id}/balance", summary: "What the promoter is owed, from the journal", tag: "Commissions",
                 access: .promoterSelf, responses: [(200, "Balance in fen.", Schemas.ref("Balance"))], handler: balance)
         api.add(.get, "/api/v1/ledger/trial-balance", summary: "Every account's balance; they sum to zero", tag: "Ledger", access: .admin,
-                responses: [(200, "The trial balance.", Schemas.ref("TrialBalance"))], handler: trialBalance)
+                responses: [(200, "The trial balance.", Schemas.ref("TrialBalance"))],
+                parameters: [Schemas.query("detail", Schemas.enumeration(["promoters"]),
+                                           "`promoters` lists every promoter's accounts; by default they are summed per kind (`promoter:*:pending`, …).")],
+                handler: trialBalance)
         api.add(.post, "/api/v1/ledger/checks", summary: "Recompute every account from the journal and compare it with its running balance",
                 tag: "Ledger", access: .admin, responses: [(201, "The check, recorded.", Schemas.ref("LedgerCheck"))]) { _, _ in
             let check = try await database.report { [database, clock] in try await LedgerCheck.run(database: database, at: clock.now()) }
@@ -86,7 +89,11 @@ struct CommissionsController {
     }
 
     @Sendable func trialBalance(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        let accounts = try await database.report { [database] in try await JournalRepository.trialBalance(database: database) }
+        let detail = request.uri.queryParameters["detail"].map(String.init)
+        guard detail == nil || detail == "promoters" else { throw TuikeError.validation("detail must be promoters") }
+        let accounts = try await database.report { [database] in
+            try await JournalRepository.trialBalance(everyPromoter: detail == "promoters", database: database)
+        }
         let total = accounts.reduce(0) { $0 + $1.balance }
         return try JSONOutput.response(TrialBalanceView(balanced: total == 0, total: total, accounts: accounts.map { .init(account: $0.account, balance: $0.balance) }))
     }
@@ -94,23 +101,28 @@ struct CommissionsController {
     /// Also part of the reconciliation report's model (the console reads it back from the API).
     struct LedgerCheckView: Codable, Sendable {
         struct Line: Codable, Sendable { let account: String; let journal: Int64; let running: Int64 }
+        struct Position: Codable, Sendable { let name: String; let operational: Int64; let journal: Int64; let agrees: Bool }
         let checkedAt: Instant
         let accounts: Int64
         let consistent: Bool
         let differences: [Line]
+        let positions: [Position]
 
         init(_ check: LedgerCheck) {
             checkedAt = check.checkedAt
             accounts = check.accounts
             consistent = check.consistent
             differences = check.differences.map { .init(account: $0.account, journal: $0.journal, running: $0.running) }
+            positions = check.positions.map { .init(name: $0.name, operational: $0.operational, journal: $0.journal, agrees: $0.agrees) }
         }
 
         static let schema = Schemas.object([
             ("checked_at", Schemas.time), ("accounts", Schemas.integer), ("consistent", Schemas.boolean),
             ("differences", Schemas.array(Schemas.object([("account", Schemas.string), ("journal", Schemas.integer), ("running", Schemas.integer)]),
                                           maxItems: 100, "Accounts whose running balance differs from their postings (debits minus credits), at most 100.")),
-        ], required: ["checked_at", "accounts", "consistent", "differences"])
+            ("positions", Schemas.array(Schemas.object([("name", Schemas.enumeration(["pending_commissions", "withdrawals_in_flight"])),
+                                                        ("operational", Schemas.integer), ("journal", Schemas.integer), ("agrees", Schemas.boolean)]))),
+        ], required: ["checked_at", "accounts", "consistent", "differences", "positions"])
     }
 
     @Sendable func setRule(_ request: Request, context: TuikeRequestContext) async throws -> Response {

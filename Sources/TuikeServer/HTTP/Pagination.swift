@@ -14,9 +14,9 @@ struct PageRequest: Sendable {
         self.cursor = cursor
     }
 
-    init(_ request: Request) throws(TuikeError) {
+    init(_ request: Request, defaultLimit: Int = PageRequest.defaultLimit) throws(TuikeError) {
         let query = request.uri.queryParameters
-        var limit = Self.defaultLimit
+        var limit = defaultLimit
         if let text = query["limit"] {
             guard let value = Int(String(text)) else { throw .malformed("limit must be an integer") }
             guard (1...Self.maxLimit).contains(value) else { throw .validation("limit must be between 1 and \(Self.maxLimit)") }

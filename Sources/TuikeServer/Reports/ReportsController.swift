@@ -35,11 +35,10 @@ struct ReportsController {
                         + (byBatch ? [Schemas.query("settlement_id", Schemas.string, "Only this batch's statement lines (the range is then ignored).")] : [])) { request, context in
                 if byBatch, let id = request.uri.queryParameters["settlement_id"].map(String.init) {
                     guard try await settlements.find(id) != nil else { throw TuikeError.notFound("settlement", id) }
-                    let text = try await database.report { [self] in Self.statementsCSV(try await settlements.lines(settlementID: id)) }
-                    return Self.csv(text, filename: "statements-\(id).csv")
+                    return statementsCSV(from: Instant(milliseconds: 0), to: Instant(milliseconds: 0), settlementID: id, filename: "statements-\(id).csv")
                 }
                 let (from, to) = try await range(request)
-                return Self.csv(try await database.report { [self] in try await export(name, from: from, to: to) }, filename: "\(name).csv")
+                return export(name, from: from, to: to)
             }
         }
     }
@@ -68,34 +67,41 @@ struct ReportsController {
         return try JSONOutput.response(ReconciliationView(report))
     }
 
-    func export(_ name: String, from: Instant, to: Instant) async throws -> String {
+    /// Commissions, batches and withdrawals newest first (as their lists), statements by batch
+    /// and promoter; streamed (`CSVExport`).
+    func export(_ name: String, from: Instant, to: Instant) -> Response {
+        let size = CSVExport.pageSize
         switch name {
         case "commissions":
-            let rows = try await commissions.list(promoterID: nil, orderID: nil, status: nil, from: from, to: to, limit: nil, before: nil).reversed()
-            return CSV.document(
+            return CSVExport.response(
+                filename: "commissions.csv",
                 header: ["commission_id", "created_at", "order_id", "promoter_id", "level", "kind", "earned", "reversed", "amount", "status",
                          "rule_source", "basis", "eligible_at", "settlement_id"],
-                rows: rows.map { c in
+                page: { [commissions] after in
+                    try await commissions.list(promoterID: nil, orderID: nil, status: nil, from: from, to: to, limit: size, before: after?.id)
+                }, cells: { c in
                     [.text(c.id), .text(c.createdAt.rfc3339), .text(c.orderID), .text(c.promoterID), .number(c.level), .text(c.kind), .number(c.earned),
                      .number(c.reversed), .number(c.amount), .text(c.status.rawValue), .text(c.ruleSource), .text(c.basis),
                      .text(c.eligibleAt.rfc3339), .text(c.settlementID)]
                 })
         case "settlements":
-            let batches = try await settlements.list(from: from, to: to, limit: nil, before: nil).reversed()
-            return CSV.document(
+            return CSVExport.response(
+                filename: "settlements.csv",
                 header: ["settlement_id", "period_end", "trigger", "tax_mode", "gross", "tax", "net", "promoters", "commissions", "created_at"],
-                rows: batches.map { b in
+                page: { [settlements] after in try await settlements.list(from: from, to: to, limit: size, before: after?.id) },
+                cells: { b in
                     [.text(b.id), .text(b.periodEnd.rfc3339), .text(b.trigger.rawValue), .text(b.taxMode), .number(b.gross), .number(b.tax),
                      .number(b.net), .number(b.promoterCount), .number(b.commissionCount), .text(b.createdAt.rfc3339)]
                 })
         case "statements":
-            return Self.statementsCSV(try await settlements.statements(from: from, to: to))
+            return statementsCSV(from: from, to: to, settlementID: nil, filename: "statements.csv")
         default:
-            let rows = try await withdrawals.list(promoterID: nil, status: nil, from: from, to: to, limit: nil, before: nil).reversed()
-            return CSV.document(
+            return CSVExport.response(
+                filename: "withdrawals.csv",
                 header: ["withdrawal_id", "requested_at", "promoter_id", "amount", "fee", "payout", "channel", "account", "status", "reason",
                          "provider", "provider_reference", "decided_by", "completed_at"],
-                rows: rows.map { w in
+                page: { [withdrawals] after in try await withdrawals.list(promoterID: nil, status: nil, from: from, to: to, limit: size, before: after?.id) },
+                cells: { w in
                     [.text(w.id), .text(w.requestedAt.rfc3339), .text(w.promoterID), .number(w.amount), .number(w.fee), .number(w.payout),
                      .text(w.channel), .text(w.account), .text(w.status.rawValue), .text(w.reason), .text(w.provider), .text(w.providerReference),
                      .text(w.decidedBy), .text(w.completedAt?.rfc3339)]
@@ -103,18 +109,15 @@ struct ReportsController {
         }
     }
 
-    static func statementsCSV(_ statements: [Statement]) -> String {
-        CSV.document(
-            header: ["settlement_id", "period_end", "promoter_id", "gross", "tax", "net", "commissions", "created_at"],
-            rows: statements.map { s in
+    func statementsCSV(from: Instant, to: Instant, settlementID: String?, filename: String) -> Response {
+        CSVExport.response(
+            filename: filename, header: ["settlement_id", "period_end", "promoter_id", "gross", "tax", "net", "commissions", "created_at"],
+            page: { [settlements] after in
+                try await settlements.statements(from: from, to: to, settlementID: settlementID, after: after, limit: CSVExport.pageSize)
+            }, cells: { s in
                 [.text(s.settlementID), .text(s.periodEnd.rfc3339), .text(s.promoterID), .number(s.gross), .number(s.tax), .number(s.net),
                  .number(s.commissionCount), .text(s.createdAt.rfc3339)]
             })
-    }
-
-    static func csv(_ text: String, filename: String) -> Response {
-        Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(filename)\""],
-                 body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     /// Also the reconciliation page's model (the console reads it back from the API).

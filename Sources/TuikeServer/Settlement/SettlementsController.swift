@@ -18,8 +18,9 @@ struct SettlementsController {
                 handler: settle)
         api.add(.get, "/api/v1/settlements", summary: "Settlement batches, newest first", tag: "Settlement", access: .admin,
                 responses: [(200, "A page of batches (without lines).", Schemas.page(of: "Settlement"))], parameters: Schemas.pagination, handler: list)
-        api.add(.get, "/api/v1/settlements/{id}", summary: "One batch with its lines", tag: "Settlement", access: .admin,
-                responses: [(200, "The batch.", Schemas.ref("Settlement"))], handler: show)
+        api.add(.get, "/api/v1/settlements/{id}", summary: "One batch with a page of its lines, by promoter", tag: "Settlement", access: .admin,
+                responses: [(200, "The batch; `lines_next_cursor` gives the next page of lines.", Schemas.ref("Settlement"))],
+                parameters: Schemas.pagination, handler: show)
         api.add(.get, "/api/v1/promoters/{id}/statements", summary: "The promoter's statements, newest first", tag: "Settlement",
                 access: .promoterSelf, responses: [(200, "A page of statements.", Schemas.page(of: "Statement"))],
                 parameters: Schemas.pagination, handler: statements)
@@ -48,7 +49,12 @@ struct SettlementsController {
     @Sendable func show(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         guard let batch = try await settlements.find(id) else { throw TuikeError.notFound("settlement", id) }
-        return try JSONOutput.response(BatchView(batch, lines: try await settlements.lines(settlementID: id)))
+        // Lines by the page: a batch has one per promoter, ten thousand in a large school.
+        let page = try PageRequest(request, defaultLimit: PageRequest.maxLimit)
+        let lines = try await settlements.lines(settlementID: id, after: page.cursor, limit: page.limit + 1)
+        var view = BatchView(batch, lines: Array(lines.prefix(page.limit)))
+        view.linesNextCursor = lines.count > page.limit ? lines.prefix(page.limit).last?.promoterID : nil
+        return try JSONOutput.response(view)
     }
 
     @Sendable func statements(_ request: Request, context: TuikeRequestContext) async throws -> Response {
@@ -88,6 +94,7 @@ struct SettlementsController {
         let commissionCount: Int64
         let createdAt: Instant
         let lines: [LineView]?
+        var linesNextCursor: String?
 
         init(_ batch: SettlementBatch, lines: [Statement]?) {
             id = batch.id
@@ -112,6 +119,7 @@ struct SettlementsController {
                 ("promoter_id", Schemas.string), ("gross", Schemas.integer), ("tax", Schemas.integer), ("net", Schemas.integer),
                 ("commission_count", Schemas.integer),
             ]))),
+            ("lines_next_cursor", Schemas.nullable(Schemas.string)),
         ], required: ["id", "period_end", "gross", "tax", "net"])
     }
 

@@ -15,6 +15,10 @@ public struct CommissionRepository: Sendable {
             status.map { "status = \(bind: $0.rawValue)" }, before.map { "id < \(bind: $0)" },
             from.map { "created_at >= \(bind: $0.milliseconds)" }, to.map { "created_at < \(bind: $0.milliseconds)" },
             settlementID.map { "settlement_id = \(bind: $0)" },
+            // On SQLite a time range is also a range of the time-ordered key (`MadeWithin`), so
+            // a range of old commissions does not walk every newer one.
+            database.dialect.kind == .sqlite ? from.map { "id >= \(bind: Identifier.lowerBound("com", at: $0))" } : nil,
+            database.dialect.kind == .sqlite ? to.map { "id < \(bind: Identifier.lowerBound("com", at: $0))" } : nil,
         ]), limit: limit)
     }
 

@@ -128,6 +128,7 @@ public enum Migrations {
         CountedOrders.migration,
         AccountBalances.migration,
         DayRollups.migration,
+        LedgerCheck.migration,
     ]
 }
 

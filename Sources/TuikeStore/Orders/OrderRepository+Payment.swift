@@ -12,10 +12,19 @@ extension OrderRepository {
     }
 
     public func payments(orderID: String) async throws -> [Payment] {
-        try await database.read { db in
-            try await db.rows("SELECT payment_id, provider, amount, created_at FROM payments WHERE order_id = \(bind: orderID) ORDER BY id").map {
-                Payment(paymentID: try $0.decode(column: "payment_id", as: String.self), provider: try $0.decode(column: "provider", as: String.self),
-                        amount: try $0.decode(column: "amount", as: Int64.self), createdAt: try $0.decodeInstant(column: "created_at"))
+        try await payments(orderIDs: [orderID])[orderID] ?? []
+    }
+
+    /// The payments of several orders in one statement, by order.
+    public func payments(orderIDs: [String]) async throws -> [String: [Payment]] {
+        guard !orderIDs.isEmpty else { return [:] }
+        return try await database.read { db in
+            try await db.rows("""
+                SELECT order_id, payment_id, provider, amount, created_at FROM payments WHERE order_id IN (\(SQLList(orderIDs.map { SQLBind($0) }))) ORDER BY id
+                """).reduce(into: [String: [Payment]]()) { byOrder, row in
+                byOrder[try row.decode(column: "order_id", as: String.self), default: []].append(
+                    Payment(paymentID: try row.decode(column: "payment_id", as: String.self), provider: try row.decode(column: "provider", as: String.self),
+                            amount: try row.decode(column: "amount", as: Int64.self), createdAt: try row.decodeInstant(column: "created_at")))
             }
         }
     }

@@ -102,16 +102,16 @@ public struct OrderRepository: Sendable {
         try await database.read { db in try await Self.find(id, in: db) }
     }
 
-    /// Orders newest first, optionally of one status or buyer.
+    /// Orders newest first, optionally of one status or buyer: the page's orders and their lines
+    /// in one statement, whatever the page's size.
     public func list(status: Order.Status?, buyerID: String?, limit: Int, before: String?) async throws -> [Order] {
         try await database.read { db in
             let condition = SQLQueryString.all([status.map { "status = \(bind: $0.rawValue)" }, buyerID.map { "buyer_id = \(bind: $0)" },
                                                 before.map { "id < \(bind: $0)" }])
-            var found: [Order] = []
-            for row in try await db.rows("SELECT id FROM orders WHERE \(condition) ORDER BY id DESC LIMIT \(bind: limit)") {
-                if let order = try await Self.find(try row.decode(column: "id", as: String.self), in: db) { found.append(order) }
-            }
-            return found
+            return try Self.decodeOrders(try await db.rows("""
+                SELECT \(unsafeRaw: Self.withLines) WHERE o.id IN (SELECT id FROM orders WHERE \(condition) ORDER BY id DESC LIMIT \(bind: limit))
+                ORDER BY o.id DESC, i.position
+                """))
         }
     }
 
@@ -125,12 +125,32 @@ public struct OrderRepository: Sendable {
     /// The order with its lines, in one statement (a row per line). `lock` is
     /// `Dialect.forUpdate(of: "o")` to lock the order's row.
     static func find(_ id: String, in db: any SQLDatabase, lock: String = "") async throws -> Order? {
-        let rows = try await db.rows("""
-            SELECT \(unsafeRaw: columns), i.id AS item_id, i.product_id, i.title, i.kind, i.unit_price, i.quantity,
-                i.discount AS item_discount, i.paid, i.refunded AS item_refunded, i.rule, i.rule_source
-            FROM orders o LEFT JOIN order_items i ON i.order_id = o.id WHERE o.id = \(bind: id) ORDER BY i.position\(unsafeRaw: lock)
-            """)
-        guard let row = rows.first else { return nil }
+        try decodeOrders(try await db.rows("SELECT \(unsafeRaw: withLines) WHERE o.id = \(bind: id) ORDER BY i.position\(unsafeRaw: lock)")).first
+    }
+
+    /// An order's columns and its lines', a row per line, for `decodeOrders`.
+    static let withLines = """
+        \(columns), i.id AS item_id, i.product_id, i.title, i.kind, i.unit_price, i.quantity,
+            i.discount AS item_discount, i.paid, i.refunded AS item_refunded, i.rule, i.rule_source
+        FROM orders o LEFT JOIN order_items i ON i.order_id = o.id
+        """
+
+    /// Orders from rows of `withLines`, each order's rows together, in the order they come.
+    static func decodeOrders(_ rows: [any SQLRow]) throws -> [Order] {
+        var orders: [Order] = []
+        var start = 0
+        while start < rows.count {
+            let id = try rows[start].decode(column: "id", as: String.self)
+            var end = start + 1
+            while end < rows.count, try rows[end].decode(column: "id", as: String.self) == id { end += 1 }
+            orders.append(try decodeOrder(rows[start..<end]))
+            start = end
+        }
+        return orders
+    }
+
+    private static func decodeOrder(_ rows: ArraySlice<any SQLRow>) throws -> Order {
+        guard let row = rows.first else { throw StoreError.noRow }
         let items = try rows.compactMap { item -> Order.Item? in
             guard let itemID = try item.decode(column: "item_id", as: String?.self) else { return nil }
             return Order.Item(

@@ -79,9 +79,19 @@ public struct RefundRepository: Sendable {
     }
 
     public func list(orderID: String) async throws -> [Refund] {
-        try await database.read { db in
-            try await db.rows("SELECT id, order_id, refund_id, amount, reason, created_at FROM refunds WHERE order_id = \(bind: orderID) ORDER BY id")
-                .map(Self.decode)
+        try await list(orderIDs: [orderID])[orderID] ?? []
+    }
+
+    /// The refunds of several orders in one statement, by order.
+    public func list(orderIDs: [String]) async throws -> [String: [Refund]] {
+        guard !orderIDs.isEmpty else { return [:] }
+        return try await database.read { db in
+            try await db.rows("""
+                SELECT id, order_id, refund_id, amount, reason, created_at FROM refunds WHERE order_id IN (\(SQLList(orderIDs.map { SQLBind($0) }))) ORDER BY id
+                """).reduce(into: [String: [Refund]]()) { byOrder, row in
+                let refund = try Self.decode(row)
+                byOrder[refund.orderID, default: []].append(refund)
+            }
         }
     }
 

@@ -3,7 +3,8 @@ import TuikeCore
 
 /// The console dashboard's figures over some days of the program's time zone: GMV, paid orders,
 /// commission cost (earned less reversed), the funnel, daily GMV for a chart and the top promoters
-/// by commission. Finished days come from the rollups (`DayRollups`), today from the rows.
+/// by commission. Finished days come from the rollups (`DayRollups`); the others (today) are counted
+/// from the rows once, every scope in one pass.
 public struct DashboardQuery: Sendable {
     let database: any Database
 
@@ -21,22 +22,50 @@ public struct DashboardQuery: Sendable {
         public let top: [(name: String, amount: Int64)]
     }
 
-    public func figures(days: [CalendarDays.Day], chartDays: Int) async throws -> Figures {
-        let rollups = DayRollups(database: database)
-        guard let first = days.first, let last = days.last else { throw TuikeError.validation("no days to show") }
-        let total = try await rollups.figures(.program, from: first.start, to: last.end)
-        var daily: [(String, Int64)] = []
-        for day in days.suffix(chartDays) {
-            daily.append((day.label, try await rollups.figures(.program, from: day.start, to: day.end).gmv))
+    public func figures(days: [CalendarDays.Day], timeZone: String, chartDays: Int) async throws -> Figures {
+        let dialect = database.dialect
+        return try await database.read { db in
+            let state = try await DayRollups.state(in: db)
+            let through = state?.timeZone == timeZone ? state?.through : nil
+            let rolled = days.filter { day in through.map { day.end <= $0 } ?? false }
+            var perDay: [String: DayFigures] = [:]
+            var earned: [String: Int64] = [:]
+            if let first = rolled.first, let last = rolled.last {
+                for row in try await db.rows("""
+                    SELECT * FROM day_rollups WHERE scope = 'program' AND day >= \(bind: first.label) AND day <= \(bind: last.label)
+                    """) {
+                    perDay[try row.decode(column: "day", as: String.self)] = try DayRollups.decode(row)
+                }
+                // Through the index by day: the promoters active in the range, not every promoter's year.
+                for row in try await db.rows("""
+                    SELECT scope, CAST(SUM(commissions - reversed) AS BIGINT) AS amount FROM day_rollups
+                    WHERE day >= \(bind: first.label) AND day <= \(bind: last.label) AND scope >= 'promoter:' AND scope < 'promoter;' GROUP BY scope
+                    """) {
+                    earned[String(try row.decode(column: "scope", as: String.self).dropFirst("promoter:".count)), default: 0] &+= try row.decode(column: "amount", as: Int64.self)
+                }
+            }
+            for day in days where !rolled.contains(day) {
+                for (scope, counted) in try await DayFigures.count(from: day.start, to: day.end, dialect: dialect, in: db) {
+                    switch scope {
+                    case .program: perDay[day.label] = counted
+                    case .promoter(let id): earned[id, default: 0] &+= counted.commissions &- counted.reversed
+                    case .link, .product: break
+                    }
+                }
+            }
+            var total = DayFigures()
+            for day in days { if let figures = perDay[day.label] { total.add(figures) } }
+            let top = earned.filter { $0.value != 0 }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(5)
+            var names: [String: String] = [:]
+            if !top.isEmpty {
+                for row in try await db.rows("SELECT id, name FROM promoters WHERE id IN (\(SQLList(top.map { SQLBind($0.key) })))") {
+                    names[try row.decode(column: "id", as: String.self)] = try row.decode(column: "name", as: String.self)
+                }
+            }
+            return Figures(gmv: total.gmv, paidOrders: total.paidOrders, commissionCost: total.commissions &- total.reversed, clicks: total.clicks,
+                           visitors: total.visitors, orders: total.orders,
+                           daily: days.suffix(chartDays).map { ($0.label, perDay[$0.label]?.gmv ?? 0) },
+                           top: top.map { (names[$0.key] ?? $0.key, $0.value) })
         }
-        let top = try await rollups.topPromoters(from: first.start, to: last.end, limit: 5)
-        let names = try await database.read { db in
-            guard !top.isEmpty else { return [String: String]() }
-            return try await db.rows("SELECT id, name FROM promoters WHERE id IN (\(SQLList(top.map { SQLBind($0.promoterID) })))")
-                .reduce(into: [String: String]()) { $0[try $1.decode(column: "id", as: String.self)] = try $1.decode(column: "name", as: String.self) }
-        }
-        return Figures(gmv: total.gmv, paidOrders: total.paidOrders, commissionCost: total.commissions &- total.reversed, clicks: total.clicks,
-                       visitors: total.visitors, orders: total.orders, daily: daily,
-                       top: top.map { (names[$0.promoterID] ?? $0.promoterID, $0.amount) })
     }
 }

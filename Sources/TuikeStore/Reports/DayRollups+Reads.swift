@@ -78,30 +78,6 @@ extension DayRollups {
         }
     }
 
-    /// The promoters who earned the most commission (earned less reversed) over `[from, to)`.
-    public func topPromoters(from: Instant, to: Instant, limit: Int) async throws -> [(promoterID: String, amount: Int64)] {
-        let dialect = database.dialect
-        return try await database.read { db in
-            var earned: [String: Int64] = [:]
-            let (rolled, rest) = try await Self.split(from: from, to: to, in: db)
-            if let rolled {
-                for row in try await db.rows("""
-                    SELECT scope, CAST(SUM(commissions - reversed) AS BIGINT) AS amount FROM day_rollups
-                    WHERE starts_at >= \(bind: rolled.start.milliseconds) AND ends_at <= \(bind: rolled.end.milliseconds)
-                        AND scope >= 'promoter:' AND scope < 'promoter;' GROUP BY scope
-                    """) {
-                    earned[String(try row.decode(column: "scope", as: String.self).dropFirst("promoter:".count)), default: 0] &+= try row.decode(column: "amount", as: Int64.self)
-                }
-            }
-            for span in rest {
-                for (scope, counted) in try await DayFigures.count(from: span.start, to: span.end, dialect: dialect, in: db) {
-                    if case .promoter(let id) = scope { earned[id, default: 0] &+= counted.commissions &- counted.reversed }
-                }
-            }
-            return earned.filter { $0.value != 0 }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(limit).map { ($0.key, $0.value) }
-        }
-    }
-
     /// The money flows of `[from, to)`, like `figures`.
     public func finance(from: Instant, to: Instant) async throws -> FinanceFigures {
         let dialect = database.dialect

@@ -49,7 +49,9 @@ public struct DayRollups: Sendable {
         guard let current else { return 0 }
         let finished = now.adding(milliseconds: -Self.lag)
         guard current.through < finished else { return 0 }
-        let days = try CalendarDays.days(from: current.through, to: finished, timeZone: timeZone)
+        // A call's days only (a range of days is at most a year long, and years may be waiting).
+        let horizon = min(finished, current.through.adding(seconds: Int64(Self.daysPerCall + 1) * 86_400))
+        let days = try CalendarDays.days(from: current.through, to: horizon, timeZone: timeZone)
             .filter { $0.start >= current.through && $0.end <= finished }.prefix(Self.daysPerCall)
         var through = current.through
         for day in days {

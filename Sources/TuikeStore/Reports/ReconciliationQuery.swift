@@ -3,8 +3,8 @@ import TuikeCore
 
 /// Finance's proof: what moved in a period according to the operational tables, and
 /// whether the journal says the same. Flows are compared over `[from, to)`, from the rollups for
-/// finished days (`DayRollups.finance`); positions (what is owed right now) from the running
-/// balances and the open commissions and withdrawals.
+/// finished days (`DayRollups.finance`); open positions (pending commissions, withdrawals in
+/// flight) as the latest ledger check found them, which scans what this report must not.
 public struct ReconciliationReport: Sendable {
     public struct Check: Sendable, Equatable {
         public let name: String
@@ -38,29 +38,18 @@ public struct ReconciliationQuery: Sendable {
         guard from < to else { throw TuikeError.validation("from must be before to") }
         let flows = try await DayRollups(database: database).finance(from: from, to: to)
         return try await database.read { db in
-            func sum(_ query: SQLQueryString) async throws -> Int64 {
-                try await db.one("SELECT CAST(COALESCE(SUM(v), 0) AS BIGINT) AS total FROM (\(query)) q").decode(column: "total", as: Int64.self)
-            }
-            // Positions come from the running balances: one row per account, not per posting.
-            func journalPosition(_ pattern: String) async throws -> Int64 {
-                try await -AccountBalances.total(matching: pattern, in: db)
-            }
+            let ledgerCheck = try await LedgerCheck.latest(in: db)
             let checks: [ReconciliationReport.Check] = [
                 .init(name: "payments", operational: flows.revenue, journal: flows.journalPayments),
                 .init(name: "refunds", operational: flows.refunded, journal: flows.journalRefunds),
                 .init(name: "tax_withheld", operational: flows.tax, journal: flows.journalTax),
                 .init(name: "payouts", operational: flows.payouts, journal: flows.journalPayouts),
                 .init(name: "payout_fees", operational: flows.fees, journal: flows.journalFees),
-                // Open commissions only, through the index of those still pending.
-                .init(name: "pending_commissions",
-                      operational: try await sum("SELECT amount - reversed AS v FROM commissions WHERE status IN ('pending', 'held')"),
-                      journal: try await journalPosition("promoter:%:pending")),
-                .init(name: "withdrawals_in_flight",
-                      operational: try await sum("SELECT amount AS v FROM withdrawals WHERE status IN ('requested', 'approved')"),
-                      journal: try await journalPosition("promoter:%:withdrawing")),
-                .init(name: "journal_total", operational: 0, journal: try await journalPosition("%")),
+            ] + (ledgerCheck?.positions ?? []).map { .init(name: $0.name, operational: $0.operational, journal: $0.journal) } + [
+                // Running balances: one row per account, not per posting.
+                .init(name: "journal_total", operational: 0, journal: -(try await AccountBalances.total(matching: "%", in: db))),
             ]
-            return ReconciliationReport(from: from, to: to, flows: flows, checks: checks, ledgerCheck: try await LedgerCheck.latest(in: db))
+            return ReconciliationReport(from: from, to: to, flows: flows, checks: checks, ledgerCheck: ledgerCheck)
         }
     }
 }

@@ -31,12 +31,19 @@ public enum AccountBalances {
     }
 
     /// Every account with a non-zero balance, by name: one row per account (and shard), however
-    /// many postings it has.
-    static func nonZero(in db: any SQLDatabase) async throws -> [(account: String, balance: Int64)] {
-        try await db.rows("""
-            SELECT account, CAST(SUM(debits) - SUM(credits) AS BIGINT) AS balance FROM account_balances
-            GROUP BY account HAVING SUM(debits) <> SUM(credits) ORDER BY account
-            """).map { (try $0.decode(column: "account", as: String.self), try $0.decode(column: "balance", as: Int64.self)) }
+    /// many postings it has. With `promotersTogether`, the promoters' accounts are summed per kind
+    /// (`promoter:*:pending` and so on), as a trial balance shows a subsidiary ledger by its
+    /// control account: a school with ten thousand promoters has thirty thousand of them.
+    static func nonZero(promotersTogether: Bool, in db: any SQLDatabase) async throws -> [(account: String, balance: Int64)] {
+        let name: SQLQueryString = promotersTogether ? """
+            CASE WHEN account NOT LIKE 'promoter:%' THEN account
+                WHEN account LIKE '%:pending' THEN 'promoter:*:pending' WHEN account LIKE '%:available' THEN 'promoter:*:available'
+                WHEN account LIKE '%:withdrawing' THEN 'promoter:*:withdrawing' ELSE 'promoter:*:other' END
+            """ : "account"
+        return try await db.rows("""
+            SELECT \(name) AS name, CAST(SUM(debits) - SUM(credits) AS BIGINT) AS balance FROM account_balances
+            GROUP BY 1 HAVING SUM(debits) <> SUM(credits) ORDER BY 1
+            """).map { (try $0.decode(column: "name", as: String.self), try $0.decode(column: "balance", as: Int64.self)) }
     }
 
     /// The balance of the accounts whose names match `pattern` (SQL `LIKE`), summed.

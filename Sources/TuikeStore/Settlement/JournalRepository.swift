@@ -60,9 +60,10 @@ public enum JournalRepository {
         return TuikeError(.conflict, code: "insufficient_balance", "\(amount) fen exceeds the available balance of \(available) fen")
     }
 
-    /// Every account with a non-zero balance, by name, from the running balances.
-    public static func trialBalance(database: any Database) async throws -> [(account: String, balance: Int64)] {
-        try await database.read { db in try await AccountBalances.nonZero(in: db) }
+    /// Every account with a non-zero balance, by name, from the running balances; the promoters'
+    /// summed per kind unless `everyPromoter`.
+    public static func trialBalance(everyPromoter: Bool = false, database: any Database) async throws -> [(account: String, balance: Int64)] {
+        try await database.read { db in try await AccountBalances.nonZero(promotersTogether: !everyPromoter, in: db) }
     }
 
     /// What Tuike owes a promoter per bucket (credits shown positive), from the running balances,
@@ -71,8 +72,10 @@ public enum JournalRepository {
         let (pending, available, withdrawing) = (Account.promoterPending(promoterID), Account.promoterAvailable(promoterID), Account.promoterWithdrawing(promoterID))
         return try await database.read { db in
             let balances = try await AccountBalances.balances([pending, available, withdrawing], in: db)
+            // `status || ''` keeps the planner on the promoter's index (a dozen rows a year)
+            // instead of the index of every paid withdrawal.
             let withdrawn = try await db.one("""
-                SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS paid FROM withdrawals WHERE promoter_id = \(bind: promoterID) AND status = 'paid'
+                SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS paid FROM withdrawals WHERE promoter_id = \(bind: promoterID) AND status || '' = 'paid'
                 """).decode(column: "paid", as: Int64.self)
             return (-(balances[pending] ?? 0), -(balances[available] ?? 0), -(balances[withdrawing] ?? 0), withdrawn)
         }

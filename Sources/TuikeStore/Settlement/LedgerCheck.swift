@@ -3,8 +3,10 @@ import SQLKit
 import TuikeCore
 
 /// The proof that the running balances (`AccountBalances`) say what the journal says: every
-/// account recomputed from its postings and compared. It scans the whole journal, on purpose, so
-/// it runs as an hourly job and on demand, and the reconciliation report shows the latest result.
+/// account recomputed from its postings and compared; and that what the operational tables hold
+/// open (pending commissions, withdrawals in flight) is what the journal owes. It scans the whole
+/// journal and every open commission, on purpose, so it runs as an hourly job and on demand, and
+/// the reconciliation report shows the latest result.
 public struct LedgerCheck: Sendable, Equatable, Codable {
     public struct Difference: Sendable, Equatable, Codable {
         public let account: String
@@ -14,11 +16,20 @@ public struct LedgerCheck: Sendable, Equatable, Codable {
         public let running: Int64
     }
 
+    /// An open position as the operational tables and as the journal's accounts hold it.
+    public struct Position: Sendable, Equatable, Codable {
+        public let name: String
+        public let operational: Int64
+        public let journal: Int64
+        public var agrees: Bool { operational == journal }
+    }
+
     public let checkedAt: Instant
     public let accounts: Int64
     /// At most `listed` of them.
     public let differences: [Difference]
-    public var consistent: Bool { differences.isEmpty }
+    public let positions: [Position]
+    public var consistent: Bool { differences.isEmpty && positions.allSatisfy(\.agrees) }
 
     public static let listed = 100
 
@@ -35,12 +46,23 @@ public struct LedgerCheck: Sendable, Equatable, Codable {
                 Difference(account: try $0.decode(column: "account", as: String.self), journal: try $0.decode(column: "journal", as: Int64.self),
                            running: try $0.decode(column: "running", as: Int64.self))
             }
-            return LedgerCheck(checkedAt: now, accounts: accounts, differences: differences)
+            func sum(_ query: SQLQueryString) async throws -> Int64 {
+                try await db.one("SELECT CAST(COALESCE(SUM(v), 0) AS BIGINT) AS total FROM (\(query)) q").decode(column: "total", as: Int64.self)
+            }
+            let positions = [
+                Position(name: "pending_commissions", operational: try await sum("SELECT amount - reversed AS v FROM commissions WHERE status IN ('pending', 'held')"),
+                         journal: -(try await AccountBalances.total(matching: "promoter:%:pending", in: db))),
+                Position(name: "withdrawals_in_flight", operational: try await sum("SELECT amount AS v FROM withdrawals WHERE status IN ('requested', 'approved')"),
+                         journal: -(try await AccountBalances.total(matching: "promoter:%:withdrawing", in: db))),
+            ]
+            return LedgerCheck(checkedAt: now, accounts: accounts, differences: differences, positions: positions)
         }
         let differences = String(decoding: try JSONEncoder().encode(check.differences), as: UTF8.self)
+        let positions = String(decoding: try JSONEncoder().encode(check.positions), as: UTF8.self)
         try await database.write { db in
             try await db.execute("""
-                INSERT INTO ledger_checks (checked_at, accounts, differences) VALUES (\(bind: now.milliseconds), \(bind: check.accounts), \(bind: differences))
+                INSERT INTO ledger_checks (checked_at, accounts, differences, positions)
+                VALUES (\(bind: now.milliseconds), \(bind: check.accounts), \(bind: differences), \(bind: positions))
                 ON CONFLICT (checked_at) DO NOTHING
                 """)
         }
@@ -53,9 +75,17 @@ public struct LedgerCheck: Sendable, Equatable, Codable {
     }
 
     static func latest(in db: any SQLDatabase) async throws -> LedgerCheck? {
-        guard let row = try await db.first("SELECT checked_at, accounts, differences FROM ledger_checks ORDER BY checked_at DESC LIMIT 1") else { return nil }
+        guard let row = try await db.first("SELECT checked_at, accounts, differences, positions FROM ledger_checks ORDER BY checked_at DESC LIMIT 1") else {
+            return nil
+        }
         let differences = try JSONDecoder().decode([Difference].self, from: Data(try row.decode(column: "differences", as: String.self).utf8))
+        let positions = try JSONDecoder().decode([Position].self, from: Data(try row.decode(column: "positions", as: String.self).utf8))
         return LedgerCheck(checkedAt: try row.decodeInstant(column: "checked_at"), accounts: try row.decode(column: "accounts", as: Int64.self),
-                           differences: differences)
+                           differences: differences, positions: positions)
     }
+
+    /// What a check records of the open positions, added after the first checks were kept.
+    static let migration = Migration(version: 17, name: "ledger_check_positions", statements: [
+        "ALTER TABLE ledger_checks ADD COLUMN positions TEXT NOT NULL DEFAULT '[]'",
+    ])
 }

@@ -68,8 +68,10 @@ public struct SettlementRepository: Sendable {
     }
 
     /// A batch's lines, by promoter.
-    public func lines(settlementID: String) async throws -> [Statement] {
-        try await statements(where: "l.settlement_id = \(bind: settlementID)", order: "l.promoter_id", limit: nil)
+    /// A batch's lines by promoter: a page of `limit` after the promoter `after`.
+    public func lines(settlementID: String, after: String? = nil, limit: Int? = nil) async throws -> [Statement] {
+        try await statements(where: .all(["l.settlement_id = \(bind: settlementID)", after.map { "l.promoter_id > \(bind: $0)" }]),
+                             order: "l.promoter_id", limit: limit)
     }
 
     /// A promoter's statements, newest first.
@@ -82,10 +84,14 @@ public struct SettlementRepository: Sendable {
         try await statements(where: "l.settlement_id = \(bind: settlementID) AND l.promoter_id = \(bind: promoterID)", order: "l.promoter_id", limit: 1).first
     }
 
-    /// All statements created in `[from, to)`, oldest first (CSV export).
-    public func statements(from: Instant, to: Instant) async throws -> [Statement] {
-        try await statements(where: "s.created_at >= \(bind: from.milliseconds) AND s.created_at < \(bind: to.milliseconds)",
-                             order: "l.settlement_id, l.promoter_id", limit: nil)
+    /// Statements of batches created in `[from, to)` (or of one batch), oldest batch first, by
+    /// promoter: a page of `limit` after the statement `after` (CSV exports read page by page).
+    public func statements(from: Instant, to: Instant, settlementID: String? = nil, after: Statement?, limit: Int) async throws -> [Statement] {
+        let scope: SQLQueryString = settlementID.map { "l.settlement_id = \(bind: $0)" }
+            ?? "s.created_at >= \(bind: from.milliseconds) AND s.created_at < \(bind: to.milliseconds)"
+        return try await statements(where: .all([
+            scope, after.map { "(l.settlement_id > \(bind: $0.settlementID) OR (l.settlement_id = \(bind: $0.settlementID) AND l.promoter_id > \(bind: $0.promoterID)))" },
+        ]), order: "l.settlement_id, l.promoter_id", limit: limit)
     }
 
     private func statements(where condition: SQLQueryString, order: String, limit: Int?) async throws -> [Statement] {

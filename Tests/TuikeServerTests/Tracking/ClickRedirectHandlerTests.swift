@@ -84,7 +84,9 @@ import TuikeTestSupport
 
             headers[.cookie] = "theme=dark; tk_vid=\(visitor)"
             let third = try await client.send(.get, "/r/\(code)", headers: headers)
-            #expect(third.status == .found && third.headers[.setCookie] == nil && Self.answeredInPipeline(log) == 2)
+            // On a loaded machine the link's cache entry (5 s) may have gone cold since the second
+            // click: the router then answers the third, with the same headers.
+            #expect(third.status == .found && third.headers[.setCookie] == nil && (1...2).contains(Self.answeredInPipeline(log)))
 
             let clicks = try await Self.clicks(tuike)
             #expect(clicks.count == 3)

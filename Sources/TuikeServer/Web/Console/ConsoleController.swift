@@ -250,7 +250,7 @@ struct ConsoleController {
         let now = clock.now()
         let zone = try await program.current().timeZone
         let days = try CalendarDays.days(from: now.adding(seconds: -29 * 86_400), to: now, timeZone: zone)
-        let figures = try await database.report { [database] in try await DashboardQuery(database: database).figures(days: days, chartDays: 14) }
+        let figures = try await database.report { [database] in try await DashboardQuery(database: database).figures(days: days, timeZone: zone, chartDays: 14) }
         let peak = max(1, figures.daily.map(\.1).max() ?? 1)
         let bars = figures.daily.enumerated().map { index, day -> [String: Any] in
             let height = 100 * day.1 / peak

@@ -102,6 +102,7 @@ extension ConsolePages {
         let tax: Int64
         let net: Int64
         let lines: [Line]
+        let linesNextCursor: String?
     }
 
     static func settlements(_ call: ConsoleCall) async throws -> [V.Node] {
@@ -124,9 +125,9 @@ extension ConsolePages {
 
     static func statements(_ call: ConsoleCall) async throws -> [V.Node] {
         let t = call.t
-        let batch = try await call.get("/api/v1/settlements/\(ConsoleCall.encode(try call.parameter("id")))", as: BatchWithLines.self)
-        // A statement page names up to 200 promoters; larger batches are read in the CSV export.
-        let names = try await promoterNames(call, batch.lines.prefix(200).map(\.promoterId))
+        let id = try call.parameter("id")
+        let batch = try await call.get("/api/v1/settlements/\(ConsoleCall.encode(id))?" + cursorQuery(call, limit: 50, extra: [:]), as: BatchWithLines.self)
+        let names = try await promoterNames(call, batch.lines.map(\.promoterId))
         let rows = batch.lines.map { line -> V.Node in
             V.row(line.promoterId, [names[line.promoterId] ?? line.promoterId, "\(line.commissionCount)", V.money(line.gross), V.money(line.tax),
                                     V.money(line.net)])
@@ -134,8 +135,9 @@ extension ConsolePages {
         return [V.section("statements", "\(t[.periodEnd]) \(V.time(batch.periodEnd))",
                           note: "\(t[.gross]) \(V.money(batch.gross)) · \(t[.tax]) \(V.money(batch.tax)) · \(t[.net]) \(V.money(batch.net))",
                           table: V.table([t[.promoter], t[.commissions], t[.gross], t[.tax], t[.net]], rows),
-                          links: [V.link(t[.downloadStatements], "/admin/exports/statements.csv?settlement_id=\(ConsoleCall.encode(batch.id))"),
-                                  V.link(t[.navSettlements], "/admin/settlements")])]
+                          links: nextLink(call, cursor: batch.linesNextCursor, path: "/admin/settlements/\(ConsoleCall.encode(id))")
+                              + [V.link(t[.downloadStatements], "/admin/exports/statements.csv?settlement_id=\(ConsoleCall.encode(batch.id))"),
+                                 V.link(t[.navSettlements], "/admin/settlements")])]
     }
 
     struct AppealRow: Decodable {

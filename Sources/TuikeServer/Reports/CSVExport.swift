@@ -1,0 +1,32 @@
+import Hummingbird
+import TuikeCore
+
+/// A CSV download written page by page as it is read, so an export of a year of commissions holds
+/// one page of rows in memory, not the year. Each page is its own short read (keyset: the next
+/// page starts after the last row written), so a long download never holds SQLite's reader or a
+/// PostgreSQL snapshot. A read that fails halfway ends the download early: the client sees a
+/// cut-off file, not a complete-looking one.
+enum CSVExport {
+    static let pageSize = 1_000
+
+    static func response<Row: Sendable>(filename: String, header: [String], page: @escaping @Sendable (_ after: Row?) async throws -> [Row],
+                                        cells: @escaping @Sendable (Row) -> [CSV.Cell]) -> Response {
+        let body = ResponseBody { writer in
+            try await writer.write(ByteBuffer(string: CSV.start(header)))
+            var after: Row?
+            while true {
+                let rows = try await page(after)
+                if !rows.isEmpty {
+                    var chunk = ""
+                    for row in rows { chunk += CSV.line(cells(row)) }
+                    try await writer.write(ByteBuffer(string: chunk))
+                }
+                guard rows.count == pageSize, let last = rows.last else { break }
+                after = last
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(filename)\""],
+                        body: body)
+    }
+}
