@@ -32,7 +32,8 @@ public struct DashboardQuery: Sendable {
             var earned: [String: Int64] = [:]
             if let first = rolled.first, let last = rolled.last {
                 for row in try await db.rows("""
-                    SELECT * FROM day_rollups WHERE scope = 'program' AND day >= \(bind: first.label) AND day <= \(bind: last.label)
+                    SELECT r.*, s.sketch FROM day_rollups r LEFT JOIN day_sketches s ON s.scope = r.scope AND s.day = r.day
+                    WHERE r.scope = 'program' AND r.day >= \(bind: first.label) AND r.day <= \(bind: last.label)
                     """) {
                     perDay[try row.decode(column: "day", as: String.self)] = try DayRollups.decode(row)
                 }

@@ -28,25 +28,43 @@ extension DayRollups {
             var stats: [String: ClickRepository.DayStats] = [:]
             var sketch = VisitorSketch()
             if let first = rolled.first, let last = rolled.last {
-                for row in try await db.rows("""
-                    SELECT day, clicks, visitors, bots, sketch FROM day_rollups
-                    WHERE scope = \(bind: key) AND day >= \(bind: first.label) AND day <= \(bind: last.label)
-                    """) {
+                let range: SQLQueryString = "scope = \(bind: key) AND day >= \(bind: first.label) AND day <= \(bind: last.label)"
+                for row in try await db.rows("SELECT day, clicks, visitors, bots FROM day_rollups WHERE \(range)") {
                     let day = try row.decode(column: "day", as: String.self)
                     stats[day] = .init(day: day, pv: try row.decode(column: "clicks", as: Int64.self), uv: try row.decode(column: "visitors", as: Int64.self),
                                        bots: try row.decode(column: "bots", as: Int64.self))
-                    if let text = try row.decode(column: "sketch", as: String?.self), let data = Data(base64Encoded: text),
-                       let day = VisitorSketch(bytes: Array(data)) {
-                        sketch.merge(day)
+                }
+                // Visitors over several days only: one day's count is exact in its row.
+                if days.count > 1 {
+                    for row in try await db.rows("SELECT sketch FROM day_sketches WHERE \(range)") {
+                        if let data = Data(base64Encoded: try row.decode(column: "sketch", as: String.self)), let day = VisitorSketch(bytes: Array(data)) {
+                            sketch.merge(day)
+                        }
                     }
                 }
             }
+            // The other days from the clicks, in one pass over the index of the scope's links.
             let open = days.filter { day in !rolled.contains(day) }
-            for day in try await ClickRepository.daily(scope, days: open.map { .init(label: $0.label, start: $0.start, end: $0.end) }, in: db) {
-                stats[day.day] = day
-            }
             if let first = open.first, let last = open.last {
-                for visitor in try await ClickRepository.visitors(scope, from: first.start, to: last.end, in: db) { sketch.add(visitor) }
+                var counts = open.map { _ in (pv: Int64(0), bots: Int64(0), visitors: Set<String>()) }
+                for row in try await db.rows("""
+                    SELECT c.at, c.is_bot, c.visitor_id FROM clicks c
+                    WHERE \(ClickRepository.filter(scope)) AND c.at >= \(bind: first.start.milliseconds) AND c.at < \(bind: last.end.milliseconds)
+                    """) {
+                    let at = Instant(milliseconds: try row.decode(column: "at", as: Int64.self))
+                    guard let index = open.firstIndex(where: { $0.start <= at && at < $0.end }) else { continue }
+                    if try row.decode(column: "is_bot", as: Int64.self) != 0 {
+                        counts[index].bots &+= 1
+                    } else {
+                        let visitor = try row.decode(column: "visitor_id", as: String.self)
+                        counts[index].pv &+= 1
+                        counts[index].visitors.insert(visitor)
+                    }
+                }
+                for (index, day) in open.enumerated() {
+                    stats[day.label] = .init(day: day.label, pv: counts[index].pv, uv: Int64(counts[index].visitors.count), bots: counts[index].bots)
+                    for visitor in counts[index].visitors { sketch.add(visitor) }
+                }
             }
             let daily = days.map { stats[$0.label] ?? .init(day: $0.label, pv: 0, uv: 0, bots: 0) }
             // One day's visitors are exact whatever the sketch says.
@@ -65,8 +83,9 @@ extension DayRollups {
             let (rolled, rest) = try await Self.split(from: from, to: to, in: db)
             if let rolled {
                 for row in try await db.rows("""
-                    SELECT clicks, visitors, bots, sketch, orders, paid_orders, gmv, refunds, refunded, commissions, reversed FROM day_rollups
-                    WHERE scope = \(bind: scope.key) AND starts_at >= \(bind: rolled.start.milliseconds) AND ends_at <= \(bind: rolled.end.milliseconds)
+                    SELECT r.clicks, r.visitors, r.bots, s.sketch, r.orders, r.paid_orders, r.gmv, r.refunds, r.refunded, r.commissions, r.reversed
+                    FROM day_rollups r LEFT JOIN day_sketches s ON s.scope = r.scope AND s.day = r.day
+                    WHERE r.scope = \(bind: scope.key) AND r.starts_at >= \(bind: rolled.start.milliseconds) AND r.ends_at <= \(bind: rolled.end.milliseconds)
                     """) {
                     total.add(try Self.decode(row))
                 }
@@ -116,7 +135,8 @@ extension DayRollups {
         figures.clicks = try row.decode(column: "clicks", as: Int64.self)
         figures.visitors = try row.decode(column: "visitors", as: Int64.self)
         figures.bots = try row.decode(column: "bots", as: Int64.self)
-        if let text = try row.decode(column: "sketch", as: String?.self), let data = Data(base64Encoded: text), let sketch = VisitorSketch(bytes: Array(data)) {
+        if row.contains(column: "sketch"), let text = try row.decode(column: "sketch", as: String?.self), let data = Data(base64Encoded: text),
+           let sketch = VisitorSketch(bytes: Array(data)) {
             figures.sketch = sketch
         }
         figures.orders = try row.decode(column: "orders", as: Int64.self)

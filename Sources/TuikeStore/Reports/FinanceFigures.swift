@@ -65,7 +65,7 @@ public struct FinanceFigures: Sendable, Equatable {
         // Paid withdrawals count when they were paid, which their ids do not tell: read by time.
         let paid = try await sums("""
             SELECT CAST(SUM(w.amount) AS BIGINT) AS a, CAST(SUM(w.fee) AS BIGINT) AS b FROM withdrawals w
-            WHERE w.status = 'paid' AND w.completed_at >= \(bind: start.milliseconds) AND w.completed_at < \(bind: end.milliseconds)
+            WHERE w.completed_at >= \(bind: start.milliseconds) AND w.completed_at < \(bind: end.milliseconds) AND w.status || '' = 'paid'
             """)
         figures.fees = paid.dropFirst().first ?? 0
         figures.payouts = Withdrawal.payout(amount: paid.first ?? 0, fee: figures.fees)

@@ -134,12 +134,4 @@ public struct ClickRepository: Sendable {
             return DayStats(day: day.label, pv: pv, uv: uv, bots: bots)
         }
     }
-
-    /// The distinct human visitors of `[from, to)`.
-    static func visitors(_ scope: Scope, from: Instant, to: Instant, in db: any SQLDatabase) async throws -> [String] {
-        try await db.rows("""
-            SELECT DISTINCT c.visitor_id FROM clicks c
-            WHERE \(filter(scope)) AND c.at >= \(bind: from.milliseconds) AND c.at < \(bind: to.milliseconds) AND c.is_bot = 0
-            """).map { try $0.decode(column: "visitor_id", as: String.self) }
-    }
 }
