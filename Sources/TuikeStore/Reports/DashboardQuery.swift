@@ -4,8 +4,8 @@ import TuikeCore
 
 /// The console dashboard's figures over some days of the program's time zone: GMV, paid orders,
 /// commission cost (earned less reversed), the funnel, daily GMV for a chart and the top promoters
-/// by commission. Finished days come from the rollups (`DayRollups`); the others (today) are counted
-/// from the rows once, every scope in one pass.
+/// by commission. Finished days come from the rollups (`DayRollups`); the others (today) are summed
+/// by the database (`DayFigures.program`).
 public struct DashboardQuery: Sendable {
     let database: any Database
 
@@ -59,13 +59,9 @@ public struct DashboardQuery: Sendable {
                 }
             }
             for day in days where !rolled.contains(day) {
-                for (scope, counted) in try await DayFigures.count(from: day.start, to: day.end, dialect: dialect, in: db) {
-                    switch scope {
-                    case .program: perDay[day.label] = counted
-                    case .promoter(let id): earned[id, default: 0] &+= counted.commissions &- counted.reversed
-                    case .link, .product: break
-                    }
-                }
+                let (figures, promoters) = try await DayFigures.program(from: day.start, to: day.end, dialect: dialect, in: db)
+                perDay[day.label] = figures
+                for (id, amount) in promoters { earned[id, default: 0] &+= amount }
             }
             var total = DayFigures()
             for day in days { if let figures = perDay[day.label] { total.add(figures) } }

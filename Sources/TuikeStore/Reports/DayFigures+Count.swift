@@ -86,3 +86,51 @@ extension DayFigures {
         return figures
     }
 }
+
+extension DayFigures {
+    /// The program's figures over `[start, end)` by aggregates in the database, the same as
+    /// `count(...)[.program]`: the dashboard's today without walking every row of every scope.
+    /// Also each promoter's commission earned less reversed in the span.
+    static func program(from start: Instant, to end: Instant, dialect: Dialect,
+                        in db: any SQLDatabase) async throws -> (figures: DayFigures, earned: [String: Int64]) {
+        let within = MadeWithin(start: start, end: end, dialect: dialect)
+        func numbers(_ query: SQLQueryString) async throws -> [Int64] {
+            guard let row = try await db.first(query) else { return [] }
+            return try row.allColumns.map { try row.decode(column: $0, as: Int64?.self) ?? 0 }
+        }
+        var figures = DayFigures()
+        let clicks = try await numbers("""
+            SELECT COUNT(CASE WHEN c.is_bot = 0 THEN 1 END) AS a, COUNT(CASE WHEN c.is_bot <> 0 THEN 1 END) AS b
+            FROM clicks c WHERE \(within("c", prefix: "clk", column: "at"))
+            """)
+        (figures.clicks, figures.bots) = (clicks.first ?? 0, clicks.dropFirst().first ?? 0)
+        let visitors = try await db.rows("SELECT DISTINCT c.visitor_id FROM clicks c WHERE \(within("c", prefix: "clk", column: "at")) AND c.is_bot = 0")
+        for row in visitors { figures.sketch.add(try row.decode(column: "visitor_id", as: String.self)) }
+        figures.visitors = Int64(visitors.count)
+        figures.orders = try await numbers("SELECT COUNT(*) AS a FROM orders o WHERE \(within("o", prefix: "ord"))").first ?? 0
+        let paid = try await numbers("SELECT COUNT(*) AS a, CAST(SUM(p.amount) AS BIGINT) AS b FROM payments p WHERE \(within("p", prefix: "pay"))")
+        (figures.paidOrders, figures.gmv) = (paid.first ?? 0, paid.dropFirst().first ?? 0)
+        let refunds = try await numbers("SELECT COUNT(*) AS a, CAST(SUM(r.amount) AS BIGINT) AS b FROM refunds r WHERE \(within("r", prefix: "rfd"))")
+        (figures.refunds, figures.refunded) = (refunds.first ?? 0, refunds.dropFirst().first ?? 0)
+        var earned: [String: Int64] = [:]
+        for row in try await db.rows("""
+            SELECT m.promoter_id, CAST(SUM(m.amount) AS BIGINT) AS amount FROM commissions m WHERE \(within("m", prefix: "com")) GROUP BY m.promoter_id
+            """) {
+            let amount = try row.decode(column: "amount", as: Int64.self)
+            figures.commissions &+= amount
+            earned[try row.decode(column: "promoter_id", as: String.self), default: 0] &+= amount
+        }
+        for row in try await db.rows("""
+            SELECT p.account, CAST(SUM(p.amount) AS BIGINT) AS amount FROM journal_entries e JOIN journal_postings p ON p.entry_id = e.id
+            WHERE \(within("e", prefix: "jrn")) AND e.kind IN ('commission_reversal', 'commission_clawback') AND p.account LIKE 'promoter:%'
+            GROUP BY p.account
+            """) {
+            let parts = try row.decode(column: "account", as: String.self).split(separator: ":")
+            guard parts.count == 3 else { continue }
+            let amount = try row.decode(column: "amount", as: Int64.self)
+            figures.reversed &+= amount
+            earned[String(parts[1]), default: 0] &-= amount
+        }
+        return (figures, earned)
+    }
+}

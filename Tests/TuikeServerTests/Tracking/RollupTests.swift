@@ -94,6 +94,19 @@ import TuikeTestSupport
                             && rolled.commissions == recount[7], "\(scope) on \(day): \(rolled) against \(recount)")
                 }
             }
+            // The dashboard's sums for a day not rolled up say what the rollup of that day says.
+            for (_, start, end) in days {
+                let (summed, earned) = try await app.database.read { db in
+                    try await DayFigures.program(from: Instant(milliseconds: start), to: Instant(milliseconds: end), dialect: app.database.dialect, in: db)
+                }
+                let counted = try await app.database.read { db in
+                    try await DayFigures.count(from: Instant(milliseconds: start), to: Instant(milliseconds: end), dialect: app.database.dialect, in: db)
+                }
+                #expect(summed == counted[.program] ?? DayFigures())
+                for (scope, figures) in counted {
+                    if case .promoter(let id) = scope { #expect(earned[id, default: 0] == figures.commissions - figures.reversed) }
+                }
+            }
             // The stats pages, rolled-up days and today alike, say what the clicks say.
             for code in codes {
                 let stats = try await client.send(.get, "/api/v1/links/\(code)/stats?from=\(days[0].0)")
