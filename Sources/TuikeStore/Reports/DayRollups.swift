@@ -164,7 +164,9 @@ public struct DayRollups: Sendable {
         )
         """,
         // A day's journal entries find their postings, and a day's paid withdrawals are read by
-        // when they were paid.
+        // when they were paid. Postings are no longer read by account (balances come from
+        // `account_balances`), so that index gives its place to the one by entry.
+        "DROP INDEX journal_postings_by_account",
         "CREATE INDEX journal_postings_by_entry ON journal_postings (entry_id)",
         "CREATE INDEX withdrawals_by_completion ON withdrawals (completed_at, status)",
         // Today's traffic of a link is read from the index alone, without visiting each click.
