@@ -169,9 +169,6 @@ public struct DayRollups: Sendable {
         "DROP INDEX journal_postings_by_account",
         "CREATE INDEX journal_postings_by_entry ON journal_postings (entry_id)",
         "CREATE INDEX withdrawals_by_completion ON withdrawals (completed_at, status)",
-        // Today's traffic of a link is read from the index alone, without visiting each click.
-        "DROP INDEX clicks_by_link",
-        "CREATE INDEX clicks_by_link ON clicks (link_id, at, is_bot, visitor_id)",
     ], dialectStatements: [
         .postgres: [
             ("clicks", "at"), ("orders", "created_at"), ("payments", "created_at"), ("refunds", "created_at"), ("commissions", "created_at"),

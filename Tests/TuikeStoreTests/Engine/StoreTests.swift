@@ -239,8 +239,7 @@ import TuikeTestSupport
                 }
                 #expect(schema.count == 3)
                 #expect(schema[0].hasPrefix("clicks: ") && schema[0].hasSuffix("WITHOUT ROWID"))
-                // Widened later to cover a day's traffic (`DayRollups.migration`).
-                #expect(schema[1] == "clicks_by_link: CREATE INDEX clicks_by_link ON clicks (link_id, at, is_bot, visitor_id)")
+                #expect(schema[1] == "clicks_by_link: CREATE INDEX clicks_by_link ON clicks (link_id, at)")
                 #expect(schema[2] == "clicks_by_visitor: CREATE INDEX clicks_by_visitor ON clicks (visitor_id, at)")
             }
         }
