@@ -197,9 +197,9 @@ public struct PromoterRepository: Sendable {
             let cursorFilter = SQLQueryString.all([before.map { "p.id < \(bind: $0)" }])
             return try await db.rows("""
                 SELECT p.id, p.name, p.status, p.created_at,
-                    (SELECT COALESCE(SUM(r.clicks), 0) FROM day_rollups r WHERE r.scope = 'promoter:' || p.id)
+                    CAST((SELECT COALESCE(SUM(r.clicks), 0) FROM day_rollups r WHERE r.scope = 'promoter:' || p.id)
                     + (SELECT COUNT(*) FROM clicks c JOIN links l ON l.id = c.link_id WHERE l.promoter_id = p.id AND c.is_bot = 0
-                        AND c.at >= COALESCE((SELECT through FROM rollup_state WHERE id = 1), 0)) AS clicks,
+                        AND c.at >= COALESCE((SELECT through FROM rollup_state WHERE id = 1), 0)) AS BIGINT) AS clicks,
                     (SELECT COUNT(*) FROM promoters q WHERE q.parent_id = p.id) AS team_size
                 FROM promoters p WHERE p.parent_id = \(bind: id) AND \(cursorFilter)
                 ORDER BY p.id DESC LIMIT \(bind: limit)
