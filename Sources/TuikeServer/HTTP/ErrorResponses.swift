@@ -88,6 +88,8 @@ enum ErrorResponses {
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
+            // A NUL in a path or query would reach the database as text, which PostgreSQL refuses.
+            if request.uri.description.contains("%00") { throw TuikeError.malformed("the URL must not contain NUL characters (%00)") }
             return try await next(request, context)
         } catch {
             return ErrorResponses.response(for: error, logger: context.logger)

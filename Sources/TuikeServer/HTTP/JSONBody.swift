@@ -33,7 +33,27 @@ enum JSONBody {
     }
 
     static func decode<T: RequestBody>(_ type: T.Type, from data: Data) throws -> T {
-        try decode(Checked<T>.self, from: data, with: JSONDecoder()).value
+        // PostgreSQL refuses NUL in text (SQLite would store it): refused here for both, 422.
+        guard !containsNUL(data) else { throw TuikeError.validation("text in the request body must not contain NUL characters (\\u0000)") }
+        return try decode(Checked<T>.self, from: data, with: JSONDecoder()).value
+    }
+
+    /// Whether the JSON text escapes a NUL (`\u0000` after an odd run of backslashes; a raw NUL
+    /// byte is not JSON and the decoder refuses it anyway).
+    static func containsNUL(_ data: Data) -> Bool {
+        let bytes = [UInt8](data)
+        let escape: [UInt8] = Array("u0000".utf8)
+        var index = 1
+        while index + escape.count <= bytes.count {
+            if bytes[index] == UInt8(ascii: "u"), bytes[index..<(index + escape.count)].elementsEqual(escape) {
+                var backslashes = 0
+                var back = index - 1
+                while back >= 0, bytes[back] == UInt8(ascii: "\\") { backslashes += 1; back -= 1 }
+                if backslashes % 2 == 1 { return true }
+            }
+            index += 1
+        }
+        return false
     }
 
     /// A body Tuike wrote itself (merged settings): no field check.

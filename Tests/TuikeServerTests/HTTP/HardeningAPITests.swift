@@ -153,6 +153,22 @@ import TuikeTestSupport
         }
     }
 
+    /// A NUL anywhere a client can put text is refused before it reaches the database (PostgreSQL
+    /// refuses it as text and answered 500): in a cursor, a query value, a JSON string.
+    @Test(arguments: TestDatabase.available)
+    func nulCharactersAreRefusedEverywhere(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            let promoter = try await client.createPromoter("P")["id"] as! String
+            expectError(try await client.send(.get, "/api/v1/links?limit=16&cursor=%00ab&promoter_id=\(promoter)"), .badRequest, "invalid_request")
+            expectError(try await client.send(.get, "/api/v1/appeals?status=answered&promoter_id=a%00b"), .badRequest, "invalid_request")
+            expectError(try await client.send(.post, "/api/v1/agreements", body: #"{"version":"v\u0000","text":"协议"}"#),
+                        .unprocessableContent, "validation_failed")
+            // An escaped backslash followed by "u0000" is text, not a NUL.
+            let product = try await client.send(.post, "/api/v1/products", body: #"{"title":"a\\u0000b","price":100}"#)
+            #expect(product.status == .created, "\(product.text)")
+        }
+    }
+
     /// Names and titles refuse control characters (NUL among them) and text-direction overrides.
     @Test(arguments: TestDatabase.available)
     func controlCharactersAreRefused(database kind: TestDatabase) async throws {
