@@ -53,6 +53,9 @@ public final class JobRunner: Sendable {
         for (name, sweep) in sweeps.sorted(by: { $0.key < $1.key }) {
             do {
                 try await sweep(start)
+            } catch is CancellationError {
+                // The server is stopping: not a failure.
+                throw CancellationError()
             } catch {
                 logger.error("sweep failed", metadata: ["sweep": "\(name)", "error": "\(error)"])
             }
@@ -111,6 +114,8 @@ public struct JobRunnerService: Service {
             while !Task.isCancelled {
                 do {
                     try await runner.runDue()
+                } catch is CancellationError {
+                    break
                 } catch {
                     logger.error("job runner pass failed", metadata: ["error": "\(error)"])
                 }
