@@ -8,20 +8,8 @@ import Testing
     static let edges: [Int64] = [.min, .min + 1, -1_000_000_007, -1, 0, 1, 2, 9_999, 10_000, 10_001, 1_000_000_007,
                                  Int64.max / 10_000, Int64.max / 2, .max - 1, .max]
 
-    /// A deterministic generator, so a failure can be replayed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static func values(_ count: Int, seed: UInt64) -> [Int64] {
-        var random = SplitMix(state: seed)
+        var random = SplitMix(seed: seed)
         return edges + (0..<count).map { _ in
             // Mostly across the whole range, sometimes small, so both kinds of result are met.
             random.next() % 4 == 0 ? Int64.random(in: -100_000...100_000, using: &random) : Int64(bitPattern: random.next())
@@ -51,7 +39,7 @@ import Testing
 
     @Test func theEngineNeverTrapsNorPaysMoreThanThePaidLine() {
         let values = Self.values(60, seed: 2)
-        var random = SplitMix(state: 3)
+        var random = SplitMix(seed: 3)
         for rate in values {
             for paid in values where paid > 0 {
                 let quantity = values[Int(random.next() % UInt64(values.count))]

@@ -6,7 +6,7 @@ import Testing
 /// every commission has its event and accrual, and what a group outcome or a self-referral leaves
 /// out is left out.
 @Suite struct PaymentPlanTests {
-    static func order(_ random: inout ExtremeValuesTests.SplitMix, levelOne: [String], selfReferral: Bool, groupID: String?) -> Order {
+    static func order(_ random: inout SplitMix, levelOne: [String], selfReferral: Bool, groupID: String?) -> Order {
         let items = (0..<Int.random(in: 1...4, using: &random)).map { index in
             let rule = CommissionRule(type: Bool.random(using: &random) ? .percent : .fixed,
                                       levels: (0..<Int.random(in: 1...3, using: &random)).map { _ in Int64.random(in: 0...10_000, using: &random) },
@@ -24,7 +24,7 @@ import Testing
     }
 
     @Test func plansKeepTheRulesOverRandomPayments() throws {
-        var random = ExtremeValuesTests.SplitMix(state: 7)
+        var random = SplitMix(seed: 7)
         let everyone = ["prm_a", "prm_b", "prm_c", "prm_l2", "prm_l3"]
         let now = Instant(milliseconds: 86_400_000)
         for _ in 0..<2_000 {

@@ -6,7 +6,7 @@ import Testing
 /// reversed in full (clawed back once settled), and only the full refund revokes access.
 @Suite struct RefundPlanTests {
     @Test func refundsInStepsReverseEverythingOnce() throws {
-        var random = ExtremeValuesTests.SplitMix(state: 11)
+        var random = SplitMix(seed: 11)
         let now = Instant(milliseconds: 1_000_000)
         for _ in 0..<500 {
             var items = (0..<Int.random(in: 1...4, using: &random)).map { index in

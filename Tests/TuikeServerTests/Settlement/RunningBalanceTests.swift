@@ -27,9 +27,9 @@ import TuikeTestSupport
                 }
                 orders += paid
                 // Refunds of earlier orders, partial or whole, and adjustments, at once.
-                let refunded = (0..<4).map { _ in orders[random.next(below: orders.count)] }
-                let amounts = (0..<4).map { _ in Int64(1 + random.next(below: 50_000)) }
-                let adjustments = (0..<3).map { _ in Int64(random.next(below: 20_000)) - 5_000 }
+                let refunded = (0..<4).map { _ in orders[random.next(orders.count)] }
+                let amounts = (0..<4).map { _ in Int64(1 + random.next(50_000)) }
+                let adjustments = (0..<3).map { _ in Int64(random.next(20_000)) - 5_000 }
                 next += 1
                 let tag = next
                 _ = try await OrdersAPITests.atOnce(7) { n in
@@ -99,18 +99,5 @@ import TuikeTestSupport
             }
             return (owed["promoter:\(promoter):pending"] ?? 0, owed["promoter:\(promoter):available"] ?? 0, owed["promoter:\(promoter):withdrawing"] ?? 0)
         }
-    }
-}
-
-/// A small deterministic generator, so a failing sequence can be run again.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next(below bound: Int) -> Int {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Int((z ^ (z >> 31)) % UInt64(max(bound, 1)))
     }
 }

@@ -31,25 +31,25 @@ import TuikeTestSupport
             var paid: [String] = []
             var step = 0
             func activity() async throws {
-                for _ in 0..<(3 + random.next(below: 6)) {
+                for _ in 0..<(3 + random.next(6)) {
                     step += 1
-                    let code = codes[random.next(below: codes.count)], visitor = "rollup-visitor-\(random.next(below: 12))"
-                    let bot = random.next(below: 5) == 0 ? #","user_agent":"Googlebot/2.1""# : ""
+                    let code = codes[random.next(codes.count)], visitor = "rollup-visitor-\(random.next(12))"
+                    let bot = random.next(5) == 0 ? #","user_agent":"Googlebot/2.1""# : ""
                     _ = try await client.send(.post, "/api/v1/track/click", body: #"{"code":"\#(code)","visitor_id":"\#(visitor)"\#(bot)}"#)
-                    if random.next(below: 3) == 0 {
-                        let product = products[random.next(below: 2)]
+                    if random.next(3) == 0 {
+                        let product = products[random.next(2)]
                         let created = try await client.send(.post, "/api/v1/orders", body: """
-                            {"buyer_id":"buyer-\(step)","items":[{"product_id":"\(product)","quantity":\(1 + random.next(below: 2))}],"visitor_id":"\(visitor)"}
+                            {"buyer_id":"buyer-\(step)","items":[{"product_id":"\(product)","quantity":\(1 + random.next(2))}],"visitor_id":"\(visitor)"}
                             """)
                         guard let order = created.json["id"] as? String else { continue }
-                        if random.next(below: 4) != 0 {
+                        if random.next(4) != 0 {
                             _ = try await client.send(.post, "/api/v1/orders/\(order)/paid", body: #"{"payment_id":"pay-\#(step)"}"#)
                             paid.append(order)
                         }
                     }
-                    if !paid.isEmpty, random.next(below: 6) == 0 {
-                        _ = try await client.send(.post, "/api/v1/orders/\(paid[random.next(below: paid.count)])/refunds",
-                                                  body: #"{"amount":\#(1 + random.next(below: 5_000)),"refund_id":"rf-\#(step)"}"#)
+                    if !paid.isEmpty, random.next(6) == 0 {
+                        _ = try await client.send(.post, "/api/v1/orders/\(paid[random.next(paid.count)])/refunds",
+                                                  body: #"{"amount":\#(1 + random.next(5_000)),"refund_id":"rf-\#(step)"}"#)
                     }
                 }
             }
@@ -63,7 +63,7 @@ import TuikeTestSupport
                 try await activity()
                 try await client.advance(seconds: 30)
                 try await activity()
-                if random.next(below: 2) == 0 {
+                if random.next(2) == 0 {
                     _ = try await client.send(.post, "/api/v1/withdrawals", body: #"{"promoter_id":"\#(world.b)","amount":10000,"channel":"bank"}"#)
                 }
                 try await client.advance(seconds: 3 * 3_600)

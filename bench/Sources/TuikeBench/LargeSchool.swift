@@ -119,7 +119,7 @@ public enum LargeSchool {
         }
         guard existing == 0 else { throw SeedError(description: "the database has \(existing) promoters already: seed an empty one") }
         let settings = Self.settings
-        var random = SeededRandom(state: 0x5C4_001)
+        var random = SplitMix(seed: 0x5C4_001)
         let plan = try Plan(promoters: Int64(promoters), clicks: Int64(clicks), orders: Int64(orders), now: now.milliseconds,
                             settings: settings, random: &random)
         // On PostgreSQL a trigger may keep running balances per posting: a million postings to one
@@ -164,7 +164,7 @@ public enum LargeSchool {
         return report
     }
 
-    private static func fill(_ plan: Plan, settings: ProgramSettings, random: inout SeededRandom, database: any Database) async throws -> Report {
+    private static func fill(_ plan: Plan, settings: ProgramSettings, random: inout SplitMix, database: any Database) async throws -> Report {
         var report = Report()
         var started = ContinuousClock.now
         try await ProgramRepository(database: database).save(settings, at: Instant(milliseconds: plan.start - 2 * 86_400_000))
@@ -288,7 +288,7 @@ public enum LargeSchool {
     /// still waiting for approval. Each paid withdrawal takes all that was available, so the
     /// statements it covers are exactly those up to its batch, whose commissions become
     /// `withdrawn` as the product marks them.
-    private static func payOut(_ plan: Plan, settings: ProgramSettings, random: inout SeededRandom, database: any Database) async throws {
+    private static func payOut(_ plan: Plan, settings: ProgramSettings, random: inout SplitMix, database: any Database) async throws {
         guard !plan.batches.isEmpty else { return }
         let lines = try await database.read { db in
             try await db.rows("SELECT settlement_id, promoter_id, net FROM settlement_lines ORDER BY promoter_id, settlement_id").map { row in
@@ -531,18 +531,8 @@ public enum LargeSchool {
     }
 }
 
-/// SplitMix64: the random part of the ids the seed makes in Swift, the same on every run.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// The random part of the ids the seed makes in Swift, the same on every run.
+extension SplitMix {
     mutating func base62(length: Int) -> String {
         let alphabet = Array(LargeSchool.Plan.alphabet)
         return String((0..<length).map { _ in alphabet[Int(next() % 62)] })
@@ -602,7 +592,7 @@ extension LargeSchool {
         let clickCurve: [Segment]
         let orderCurve: [Segment]
 
-        init(promoters: Int64, clicks: Int64, orders: Int64, now: Int64, settings: ProgramSettings, random: inout SeededRandom) throws {
+        init(promoters: Int64, clicks: Int64, orders: Int64, now: Int64, settings: ProgramSettings, random: inout SplitMix) throws {
             precondition(settings.taxMode == .none, "settlement lines are written without tax")
             self.now = now
             let end = now - 600_000
