@@ -2,8 +2,8 @@ import Hummingbird
 import Mustache
 import TuikeCore
 
-/// The page templates (Mustache; `{{x}}` escapes HTML, so every user text is escaped unless a
-/// template says otherwise with `{{{x}}}`, which none does). Compiled once at start.
+/// The page templates (Mustache; `{{x}}` escapes HTML, so every user text is escaped). The one
+/// `{{{x}}}` is the console's body, HTML that `ConsoleHTML` wrote and escaped. Compiled once at start.
 enum Templates {
     static let sources: [String: String] = [
         "head": """
@@ -77,23 +77,10 @@ enum Templates {
             <form method="post" action="/admin/logout" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="link" type="submit">{{t.logout}}</button></form></nav>
             {{#notice}}<p class="status succeeded" data-notice>{{notice}}</p>{{/notice}}{{#error}}<p class="status failed" data-error>{{error}}</p>{{/error}}
             """,
-        "console_action": """
-            <form method="post" action="{{action}}" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="_nonce" value="{{nonce}}">
-            {{#inputs}}<input type="{{type}}" name="{{name}}" value="{{value}}" placeholder="{{hint}}" size="8"{{#required}} required{{/required}}>{{/inputs}}<button class="btn small{{#secondary}} alt{{/secondary}}" type="submit">{{label}}</button></form>
-            """,
+        // The sections are written by `ConsoleHTML`, which escapes every value as `{{x}}` would.
         "console": """
             {{> head}}{{> console_nav}}
-            {{#sections}}<section class="card" id="{{id}}"><h2>{{title}}</h2>{{#note}}<p class="muted">{{note}}</p>{{/note}}
-            {{#filters}}<p class="tabs">{{#items}}<a href="{{href}}"{{#current}} class="on"{{/current}}>{{label}}</a>{{/items}}</p>{{/filters}}
-            {{#form}}<form method="{{method}}" action="{{action}}" class="fields">{{#post}}<input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="_nonce" value="{{nonce}}">{{/post}}
-            {{#fields}}<label>{{label}}{{#select}}<select name="{{name}}">{{#choices}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{text}}</option>{{/choices}}</select>{{/select}}{{^select}}<input name="{{name}}" type="{{type}}" value="{{value}}" placeholder="{{hint}}"{{#required}} required{{/required}}>{{/select}}</label>{{/fields}}
-            <button class="btn" type="submit">{{submit}}</button></form>{{/form}}
-            {{#table}}<div class="scroll"><table><thead><tr>{{#columns}}<th>{{.}}</th>{{/columns}}</tr></thead><tbody>
-            {{#rows}}<tr data-row="{{key}}">{{#cells}}<td data-label="{{label}}">{{#.link}}<a href="{{link}}">{{text}}</a>{{/.link}}{{^.link}}{{text}}{{/.link}}</td>{{/cells}}
-            {{#has_actions}}<td class="actions">{{#actions}}{{> console_action}}{{/actions}}</td>{{/has_actions}}{{^has_actions}}<td></td>{{/has_actions}}</tr>{{/rows}}
-            </tbody></table></div>{{#empty}}<p class="muted">{{t.none}}</p>{{/empty}}{{/table}}
-            {{#has_section_actions}}<p class="actions">{{#section_actions}}{{> console_action}}{{/section_actions}}</p>{{/has_section_actions}}
-            {{#has_links}}<p>{{#links}}<a class="btn alt small" href="{{href}}">{{label}}</a> {{/links}}</p>{{/has_links}}</section>{{/sections}}{{> foot}}
+            {{{body}}}{{> foot}}
             """,
         "admin": """
             {{> head}}{{> console_nav}}<div class="card"><h1>{{t.console}}</h1>

@@ -129,6 +129,8 @@ public enum Migrations {
         AccountBalances.migration,
         DayRollups.migration,
         LedgerCheck.migration,
+        ControlAccounts.migration,
+        ScopeTotals.migration,
     ]
 }
 

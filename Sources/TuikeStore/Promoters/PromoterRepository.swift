@@ -197,7 +197,7 @@ public struct PromoterRepository: Sendable {
             let cursorFilter = SQLQueryString.all([before.map { "p.id < \(bind: $0)" }])
             return try await db.rows("""
                 SELECT p.id, p.name, p.status, p.created_at,
-                    CAST((SELECT COALESCE(SUM(r.clicks), 0) FROM day_rollups r WHERE r.scope = 'promoter:' || p.id)
+                    CAST(COALESCE((SELECT t.clicks FROM scope_totals t WHERE t.scope = 'promoter:' || p.id), 0)
                     + (SELECT COUNT(*) FROM clicks c JOIN links l ON l.id = c.link_id WHERE l.promoter_id = p.id AND c.is_bot = 0
                         AND c.at >= COALESCE((SELECT through FROM rollup_state WHERE id = 1), 0)) AS BIGINT) AS clicks,
                     (SELECT COUNT(*) FROM promoters q WHERE q.parent_id = p.id) AS team_size

@@ -88,6 +88,7 @@ public struct DayRollups: Sendable {
             try await db.execute("DELETE FROM day_rollups")
             try await db.execute("DELETE FROM day_sketches")
             try await db.execute("DELETE FROM finance_days")
+            try await db.execute("DELETE FROM scope_totals")
             try await db.execute("""
                 INSERT INTO rollup_state (id, time_zone, through) VALUES (1, \(bind: timeZone), \(bind: first.start.milliseconds))
                 ON CONFLICT (id) DO UPDATE SET time_zone = excluded.time_zone, through = excluded.through
@@ -116,6 +117,7 @@ public struct DayRollups: Sendable {
         for chunk in sketches.chunked(by: 500) { try await db.insertRows(sketchInsert, rows: Array(chunk)) }
         let financeInsert = RowInsert(into: "finance_days", columns: ["day", "starts_at", "ends_at"] + FinanceFigures.columns)
         try await db.insertRows(financeInsert, rows: [[.text(day.label), .int(day.start.milliseconds), .int(day.end.milliseconds)] + finance.values.map(RowValue.int)])
+        try await ScopeTotals.add(day: day.label, in: db)
     }
 
     static let migration = Migration(version: 16, name: "day_rollups", statements: [

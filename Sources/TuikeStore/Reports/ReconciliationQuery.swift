@@ -46,8 +46,8 @@ public struct ReconciliationQuery: Sendable {
                 .init(name: "payouts", operational: flows.payouts, journal: flows.journalPayouts),
                 .init(name: "payout_fees", operational: flows.fees, journal: flows.journalFees),
             ] + (ledgerCheck?.positions ?? []).map { .init(name: $0.name, operational: $0.operational, journal: $0.journal) } + [
-                // Running balances: one row per account, not per posting.
-                .init(name: "journal_total", operational: 0, journal: -(try await AccountBalances.total(matching: "%", in: db))),
+                // Running balances: a row per account, the promoters' by their control accounts.
+                .init(name: "journal_total", operational: 0, journal: -(try await AccountBalances.journalTotal(in: db))),
             ]
             return ReconciliationReport(from: from, to: to, flows: flows, checks: checks, ledgerCheck: ledgerCheck)
         }

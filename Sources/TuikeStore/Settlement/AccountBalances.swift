@@ -31,26 +31,38 @@ public enum AccountBalances {
     }
 
     /// Every account with a non-zero balance, by name: one row per account (and shard), however
-    /// many postings it has. With `promotersTogether`, the promoters' accounts are summed per kind
-    /// (`promoter:*:pending` and so on), as a trial balance shows a subsidiary ledger by its
-    /// control account: a school with ten thousand promoters has thirty thousand of them.
+    /// many postings it has. With `promotersTogether`, the promoters' accounts are shown by their
+    /// control accounts (`promoter:*:pending` and so on, `ControlAccounts`), as a trial balance
+    /// shows a subsidiary ledger: a school with ten thousand promoters has thirty thousand of them.
     static func nonZero(promotersTogether: Bool, in db: any SQLDatabase) async throws -> [(account: String, balance: Int64)] {
-        let name: SQLQueryString = promotersTogether ? """
-            CASE WHEN account NOT LIKE 'promoter:%' THEN account
-                WHEN account LIKE '%:pending' THEN 'promoter:*:pending' WHEN account LIKE '%:available' THEN 'promoter:*:available'
-                WHEN account LIKE '%:withdrawing' THEN 'promoter:*:withdrawing' ELSE 'promoter:*:other' END
-            """ : "account"
-        return try await db.rows("""
-            SELECT \(name) AS name, CAST(SUM(debits) - SUM(credits) AS BIGINT) AS balance FROM account_balances
-            GROUP BY 1 HAVING SUM(debits) <> SUM(credits) ORDER BY 1
-            """).map { (try $0.decode(column: "name", as: String.self), try $0.decode(column: "balance", as: Int64.self)) }
+        let ranges = promotersTogether ? ControlAccounts.ranges : ["NOT (account >= 'promoter:*:' AND account < 'promoter:*;')"]
+        var result: [(account: String, balance: Int64)] = []
+        for range in ranges {
+            result += try await db.rows("""
+                SELECT account, CAST(SUM(debits) - SUM(credits) AS BIGINT) AS balance FROM account_balances
+                WHERE \(range) GROUP BY account HAVING SUM(debits) <> SUM(credits) ORDER BY account
+                """).map { (try $0.decode(column: "account", as: String.self), try $0.decode(column: "balance", as: Int64.self)) }
+        }
+        return result
     }
 
-    /// The balance of the accounts whose names match `pattern` (SQL `LIKE`), summed.
-    static func total(matching pattern: String, in db: any SQLDatabase) async throws -> Int64 {
+    /// The balance of one account (a control account included) over all its shards.
+    static func total(of account: String, in db: any SQLDatabase) async throws -> Int64 {
         try await db.one("""
-            SELECT CAST(COALESCE(SUM(debits) - SUM(credits), 0) AS BIGINT) AS balance FROM account_balances WHERE account LIKE \(bind: pattern)
+            SELECT CAST(COALESCE(SUM(debits) - SUM(credits), 0) AS BIGINT) AS balance FROM account_balances WHERE account = \(bind: account)
             """).decode(column: "balance", as: Int64.self)
+    }
+
+    /// Debits minus credits of the whole journal (zero when it balances), from the control
+    /// accounts and every account that is not a promoter's.
+    static func journalTotal(in db: any SQLDatabase) async throws -> Int64 {
+        var total: Int64 = 0
+        for range in ControlAccounts.ranges {
+            total &+= try await db.one("""
+                SELECT CAST(COALESCE(SUM(debits) - SUM(credits), 0) AS BIGINT) AS balance FROM account_balances WHERE \(range)
+                """).decode(column: "balance", as: Int64.self)
+        }
+        return total
     }
 
     /// Running balances, computed once from the journal as it stands, then kept by the trigger.

@@ -3,7 +3,7 @@ import SQLKit
 import TuikeCore
 
 /// The proof that the running balances (`AccountBalances`) say what the journal says: every
-/// account recomputed from its postings and compared; and that what the operational tables hold
+/// account and control account (`ControlAccounts`) recomputed from its postings and compared; and that what the operational tables hold
 /// open (pending commissions, withdrawals in flight) is what the journal owes. It scans the whole
 /// journal and every open commission, on purpose, so it runs as an hourly job and on demand, and
 /// the reconciliation report shows the latest result.
@@ -40,6 +40,8 @@ public struct LedgerCheck: Sendable, Equatable, Codable {
             let differences = try await db.rows("""
                 SELECT account, CAST(SUM(j) AS BIGINT) AS journal, CAST(SUM(r) AS BIGINT) AS running FROM (
                     SELECT account, amount AS j, 0 AS r FROM journal_postings
+                    UNION ALL SELECT \(unsafeRaw: ControlAccounts.name(of: "account")) AS account, amount AS j, 0 AS r FROM journal_postings
+                        WHERE account LIKE 'promoter:%'
                     UNION ALL SELECT account, 0 AS j, debits - credits AS r FROM account_balances
                 ) x GROUP BY account HAVING SUM(j) <> SUM(r) ORDER BY account LIMIT \(bind: Int64(listed))
                 """).map {
@@ -51,9 +53,9 @@ public struct LedgerCheck: Sendable, Equatable, Codable {
             }
             let positions = [
                 Position(name: "pending_commissions", operational: try await sum("SELECT amount - reversed AS v FROM commissions WHERE status IN ('pending', 'held')"),
-                         journal: -(try await AccountBalances.total(matching: "promoter:%:pending", in: db))),
+                         journal: -(try await AccountBalances.total(of: ControlAccounts.prefix + "pending", in: db))),
                 Position(name: "withdrawals_in_flight", operational: try await sum("SELECT amount AS v FROM withdrawals WHERE status IN ('requested', 'approved')"),
-                         journal: -(try await AccountBalances.total(matching: "promoter:%:withdrawing", in: db))),
+                         journal: -(try await AccountBalances.total(of: ControlAccounts.prefix + "withdrawing", in: db))),
             ]
             return LedgerCheck(checkedAt: now, accounts: accounts, differences: differences, positions: positions)
         }

@@ -86,6 +86,24 @@ import TuikeTestSupport
             #expect(latest.json["consistent"] as? Bool == false)
             let report = try await client.send(.get, "/api/v1/reports/reconciliation?from=2000-01-01&to=2100-01-01")
             #expect(report.json["consistent"] as? Bool == false, "\(report.text)")
+
+            // Put right, then the control account of every promoter's pending commissions, which
+            // the trial balance shows in their place, is the one found wrong.
+            try await app.database.write { db in
+                try await db.execute("UPDATE account_balances SET credits = credits - 7 WHERE account = \(bind: account)")
+            }
+            #expect(try await client.send(.post, "/api/v1/ledger/checks").json["consistent"] as? Bool == true)
+            let trial = try await client.send(.get, "/api/v1/ledger/trial-balance")
+            #expect(trial.text.contains("promoter:*:pending") && !trial.text.contains(account), "\(trial.text)")
+            let detailed = try await client.send(.get, "/api/v1/ledger/trial-balance?detail=promoters")
+            #expect(detailed.text.contains(account) && !detailed.text.contains("promoter:*:"), "\(detailed.text)")
+            try await app.database.write { db in
+                try await db.execute("UPDATE account_balances SET debits = debits + 5 WHERE account = 'promoter:*:pending'")
+            }
+            let control = try await client.send(.post, "/api/v1/ledger/checks")
+            #expect(control.json["consistent"] as? Bool == false)
+            let named = (control.json["differences"] as? [[String: Any]] ?? []).compactMap { $0["account"] as? String }
+            #expect(named == ["promoter:*:pending"], "\(control.text)")
         }
     }
 

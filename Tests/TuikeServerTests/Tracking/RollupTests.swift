@@ -94,6 +94,30 @@ import TuikeTestSupport
                             && rolled.commissions == recount[7], "\(scope) on \(day): \(rolled) against \(recount)")
                 }
             }
+            // All-time totals: every scope's is the sum of its rolled-up days, and a team member's
+            // clicks (its total, plus the clicks since the rollups' watermark) are all its clicks.
+            let totals = try await app.database.read { db in
+                try await db.one("""
+                    SELECT (SELECT COUNT(DISTINCT scope) FROM day_rollups) AS scopes, (SELECT COUNT(*) FROM scope_totals) AS kept,
+                        (SELECT COUNT(*) FROM scope_totals t JOIN (
+                            SELECT scope, SUM(clicks) AS clicks, SUM(bots) AS bots, SUM(orders) AS orders, SUM(paid_orders) AS paid, SUM(gmv) AS gmv,
+                                SUM(refunds) AS refunds, SUM(refunded) AS refunded, SUM(commissions) AS commissions, SUM(reversed) AS reversed
+                            FROM day_rollups GROUP BY scope) r ON r.scope = t.scope
+                         WHERE t.clicks = r.clicks AND t.bots = r.bots AND t.orders = r.orders AND t.paid_orders = r.paid AND t.gmv = r.gmv
+                            AND t.refunds = r.refunds AND t.refunded = r.refunded AND t.commissions = r.commissions AND t.reversed = r.reversed) AS agree
+                    """)
+            }
+            let (scopeCount, kept, agree) = (try totals.decode(column: "scopes", as: Int.self), try totals.decode(column: "kept", as: Int.self),
+                                             try totals.decode(column: "agree", as: Int.self))
+            #expect(scopeCount > 0 && kept == scopeCount && agree == scopeCount)
+            _ = try await client.send(.post, "/api/v1/track/click", body: #"{"code":"\#(codes[0])","visitor_id":"after-the-watermark"}"#)
+            let team = try await client.send(.get, "/api/v1/promoters/\(world.a)/team")
+            let member = (team.json["data"] as? [[String: Any]] ?? []).first { $0["id"] as? String == world.b }
+            let clicksOfB = try await app.database.read { db in
+                try await db.one("SELECT COUNT(*) AS n FROM clicks c JOIN links l ON l.id = c.link_id WHERE l.promoter_id = \(bind: world.b) AND c.is_bot = 0")
+                    .decode(column: "n", as: Int.self)
+            }
+            #expect(clicksOfB > 1 && member?["clicks"] as? Int == clicksOfB, "\(team.text)")
             // The dashboard's sums for a day not rolled up say what the rollup of that day says.
             for (_, start, end) in days {
                 let (summed, earned) = try await app.database.read { db in

@@ -185,13 +185,14 @@ struct ConsoleController {
         guard page.roles.contains(call.user.role) else { return forbidden(call.language) }
         var (node, cookie) = chrome(call, current: page.path)
         var status = status
+        var sections: [ConsoleView.Node] = []
         do {
-            node["sections"] = try await page.build(call)
+            sections = try await page.build(call)
         } catch let failure as TuikeError {
-            node["sections"] = [ConsoleView.Node]()
             node["error"] = failure.message
             status = ErrorResponses.status(of: failure.kind)
         }
+        node["body"] = ConsoleHTML.sections(sections, csrf: node["csrf"] as? String ?? "", nonce: node["nonce"] as? String ?? "", none: call.t[.none])
         if let error { node["error"] = error }
         let title = call.t[page.title]
         var response = Templates.page("console", title: title, language: call.language, context: node, status: status)
