@@ -55,16 +55,35 @@ struct JSONWriter {
         needsComma = true
     }
 
+    mutating func value(_ flag: Bool) {
+        separate()
+        bytes.append(contentsOf: (flag ? "true" : "false").utf8)
+        needsComma = true
+    }
+
     mutating func value(_ instant: Instant?) { value(instant?.rfc3339) }
 
     mutating func value(_ texts: [String]) { array(texts) { text, json in json.value(text) } }
 
     mutating func field(_ name: StaticString, _ text: String?) { key(name); value(text) }
     mutating func field(_ name: StaticString, _ number: Int64) { key(name); value(number) }
+    mutating func field(_ name: StaticString, _ flag: Bool) { key(name); value(flag) }
     mutating func field(_ name: StaticString, _ instant: Instant?) { key(name); value(instant) }
     mutating func field(_ name: StaticString, _ texts: [String]) { key(name); value(texts) }
 
     private mutating func separate() {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
+    }
+}
+
+/// A page of views that write themselves (an order list) is written the same way.
+extension Page: JSONWritable where Item: JSONWritable {
+    func writeJSON(to json: inout JSONWriter) {
+        json.object { json in
+            json.key("data")
+            json.array(data) { item, json in item.writeJSON(to: &json) }
+            json.field("has_more", hasMore)
+            json.field("next_cursor", nextCursor)
+        }
     }
 }

@@ -2,8 +2,9 @@ import Hummingbird
 import Mustache
 import TuikeCore
 
-/// The page templates (Mustache; `{{x}}` escapes HTML, so every user text is escaped). The one
-/// `{{{x}}}` is the console's body, HTML that `ConsoleHTML` wrote and escaped. Compiled once at start.
+/// The page templates (Mustache; `{{x}}` escapes HTML, so every user text is escaped). The
+/// `{{{body}}}` of the console, its dashboard and the portal is HTML that `ConsoleHTML`,
+/// `DashboardHTML` and `PortalHTML` wrote and escaped. Compiled once at start.
 enum Templates {
     static let sources: [String: String] = [
         "head": """
@@ -82,51 +83,13 @@ enum Templates {
             {{> head}}{{> console_nav}}
             {{{body}}}{{> foot}}
             """,
+        // The dashboard's body is written by `DashboardHTML`, which escapes every value.
         "admin": """
-            {{> head}}{{> console_nav}}<div class="card"><h1>{{t.console}}</h1>
-            <div class="grid"><div><div class="muted">GMV · {{t.last_30_days}}</div><div class="price" data-kpi="gmv">¥{{kpi.gmv}}</div></div>
-            <div><div class="muted">{{t.paid_orders}}</div><div class="price" data-kpi="orders">{{kpi.orders}}</div></div>
-            <div><div class="muted">{{t.commission_cost}}</div><div class="price" data-kpi="commissions">¥{{kpi.commissions}}</div></div></div>
-            <h2>GMV · 14 {{t.days}}</h2><svg viewBox="0 0 {{chart.width}} 120" width="100%" height="120" role="img" aria-label="GMV">
-            {{#chart.bars}}<rect x="{{x}}" y="{{y}}" width="{{w}}" height="{{h}}" fill="#e4393c"><title>{{label}} ¥{{value}}</title></rect>{{/chart.bars}}</svg>
-            <h2>{{t.funnel}}</h2><p>{{t.clicks}} {{funnel.clicks}} → UV {{funnel.uv}} → {{t.orders}} {{funnel.orders}} → {{t.paid_orders}} {{funnel.paid}}</p>
-            <h2>{{t.top_promoters}}</h2>{{#top}}<div class="row"><span>{{name}}</span><b>¥{{amount}}</b></div>{{/top}}</div>
-            <div class="card"><h2>{{t.withdrawals_queue}}</h2>{{#queue}}<div class="row" data-withdrawal="{{id}}"><span>{{promoter}} · {{channel}} · ¥{{amount}}</span>
-            <span><form method="post" action="/admin/withdrawals/{{id}}/approve" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="_nonce" value="{{nonce}}">
-            <button class="btn" type="submit">{{t.approve}}</button></form>
-            <form method="post" action="/admin/withdrawals/{{id}}/reject" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="_nonce" value="{{nonce}}">
-            <input name="reason" placeholder="{{t.reason}}" required><button class="btn alt" type="submit">{{t.reject}}</button></form></span></div>{{/queue}}
-            {{^queue}}<p class="muted">{{t.none}}</p>{{/queue}}</div>{{> foot}}
+            {{> head}}{{> console_nav}}{{{body}}}{{> foot}}
             """,
+        // The portal's body is written by `PortalHTML`, which escapes every value.
         "me": """
-            {{> head}}<div class="card"><h1>{{promoter.name}}</h1><p class="muted">{{t.invite_code}} {{promoter.invite_code}}</p>
-            {{#notice}}<p class="status succeeded">{{notice}}</p>{{/notice}}{{#error}}<p class="status failed">{{error}}</p>{{/error}}
-            <div class="grid"><div><div class="muted">{{t.pending}}</div><div class="price" data-balance="pending">¥{{balance.pending}}</div></div>
-            <div><div class="muted">{{t.available}}</div><div class="price" data-balance="available">¥{{balance.available}}</div></div>
-            <div><div class="muted">{{t.withdrawn}}</div><div class="price" data-balance="withdrawn">¥{{balance.withdrawn}}</div></div></div>
-            <p class="muted">{{t.last_30_days}}: {{t.clicks}} {{stats.pv}} · UV {{stats.uv}} · {{t.orders}} {{stats.orders}} · {{t.conversion}} {{stats.conversion}}</p>
-            <form method="post" action="/me/logout"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="btn alt" type="submit">{{t.logout}}</button></form></div>
-            <div class="card"><h2>{{t.withdraw}}</h2><form method="post" action="/me/withdraw"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="_nonce" value="{{nonce}}">
-            <p><label>{{t.amount_yuan}} <input name="amount" inputmode="decimal" required></label>
-            <select name="channel">{{#channels}}<option value="{{.}}">{{.}}</option>{{/channels}}</select></p>
-            <button class="btn" type="submit">{{t.withdraw}}</button></form></div>
-            <div class="card"><h2>{{t.my_links}}</h2>{{#links}}<div class="row"><input class="share" id="link-{{code}}" readonly value="{{url}}">
-            <button class="btn alt" type="button" data-copy="link-{{code}}" data-done="{{t.copied}}">{{t.copy}}</button></div>{{/links}}</div>
-            <div class="card" id="commissions"><h2>{{t.commissions}}</h2>
-            <p class="tabs">{{#commission_filters}}<a href="{{href}}"{{#current}} class="on"{{/current}}>{{label}}</a>{{/commission_filters}}</p>{{#commissions}}<div class="row" data-commission="{{id}}"><span>{{created_at}} · L{{level}} · {{basis}}</span>
-            <span><b>¥{{amount}}</b> <span class="badge">{{status_label}}</span></span></div>
-            <details class="muted"><summary>{{t.appeal}}</summary><form method="post" action="/me/appeals"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="_nonce" value="{{nonce}}">
-            <input type="hidden" name="commission_id" value="{{id}}"><input class="share" name="message" placeholder="{{t.appeal_hint}}" required>
-            <button class="btn small" type="submit">{{t.appeal_send}}</button></form></details>{{/commissions}}{{^commissions}}<p class="muted">{{t.none}}</p>{{/commissions}}</div>
-            <div class="card"><h2>{{t.statements}}</h2>{{#statements}}<div class="row"><span>{{period_end}}</span>
-            <span>{{t.gross}} ¥{{gross}} · {{t.tax}} ¥{{tax}} · {{t.net}} <b>¥{{net}}</b></span></div>{{/statements}}{{^statements}}<p class="muted">{{t.none}}</p>{{/statements}}</div>
-            <div class="card"><h2>{{t.withdrawals}}</h2>{{#withdrawals}}<div class="row"><span>{{requested_at}} · {{channel}}</span>
-            <span>¥{{amount}} <span class="badge">{{status}}</span></span></div>{{/withdrawals}}{{^withdrawals}}<p class="muted">{{t.none}}</p>{{/withdrawals}}</div>
-            <div class="card"><h2>{{t.appeals}}</h2>{{#appeals}}<div class="row" data-appeal><span>{{created_at}} · {{message}}</span>
-            <span class="badge">{{status_label}}</span></div>{{#answer}}<p class="muted">↳ {{answer}}</p>{{/answer}}{{/appeals}}
-            {{^appeals}}<p class="muted">{{t.none}}</p>{{/appeals}}</div>
-            <div class="card"><h2>{{t.team}}</h2>{{#team}}<div class="row"><span>{{name}}</span><span class="muted">{{t.clicks}} {{clicks}}</span></div>{{/team}}
-            {{^team}}<p class="muted">{{t.none}}</p>{{/team}}</div>{{> foot}}
+            {{> head}}{{{body}}}{{> foot}}
             """,
         "checkout": """
             {{> head}}<div class="card"><h1>{{t.checkout}}</h1><p class="muted">{{t.checkout_order}} {{order_id}}</p>

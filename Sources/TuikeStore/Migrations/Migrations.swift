@@ -131,6 +131,7 @@ public enum Migrations {
         LedgerCheck.migration,
         ControlAccounts.migration,
         ScopeTotals.migration,
+        OpenDay.migration,
     ]
 }
 

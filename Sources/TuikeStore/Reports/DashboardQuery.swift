@@ -4,8 +4,8 @@ import TuikeCore
 
 /// The console dashboard's figures over some days of the program's time zone: GMV, paid orders,
 /// commission cost (earned less reversed), the funnel, daily GMV for a chart and the top promoters
-/// by commission. Finished days come from the rollups (`DayRollups`); the others (today) are summed
-/// by the database (`DayFigures.program`).
+/// by commission. Finished days come from the rollups (`DayRollups`), today up to a minute or two
+/// ago from its running count (`OpenDay`), the rest is summed by the database (`DayFigures.program`).
 public struct DashboardQuery: Sendable {
     let database: any Database
 
@@ -58,8 +58,18 @@ public struct DashboardQuery: Sendable {
                     database.keepRolledEarnings(earned, key: key)
                 }
             }
+            let open = try await OpenDay.read(in: db)
             for day in days where !rolled.contains(day) {
-                let (figures, promoters) = try await DayFigures.program(from: day.start, to: day.end, dialect: dialect, in: db)
+                // Today so far from its row (`OpenDay`), the minutes since from the rows.
+                var start = day.start
+                var figures = DayFigures()
+                if let open, open.covers(start: day.start, end: day.end) {
+                    figures = open.figures
+                    for (id, amount) in open.earned { earned[id, default: 0] &+= amount }
+                    start = open.through
+                }
+                let (counted, promoters) = try await DayFigures.program(from: start, to: day.end, dialect: dialect, in: db)
+                figures.add(counted)
                 perDay[day.label] = figures
                 for (id, amount) in promoters { earned[id, default: 0] &+= amount }
             }

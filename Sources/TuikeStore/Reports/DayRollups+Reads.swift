@@ -111,7 +111,16 @@ extension DayRollups {
                     """)
                 total.add(FinanceFigures(values: try FinanceFigures.columns.map { try row.decode(column: $0, as: Int64.self) }))
             }
-            for span in rest { total.add(try await FinanceFigures.count(from: span.start, to: span.end, dialect: dialect, in: db)) }
+            let open = try await OpenDay.read(in: db)
+            for span in rest {
+                // Today so far from its row, the minutes since from the rows.
+                if let open, open.covers(start: span.start, end: span.end) {
+                    total.add(open.finance)
+                    total.add(try await FinanceFigures.count(from: open.through, to: span.end, dialect: dialect, in: db))
+                } else {
+                    total.add(try await FinanceFigures.count(from: span.start, to: span.end, dialect: dialect, in: db))
+                }
+            }
             return total
         }
     }

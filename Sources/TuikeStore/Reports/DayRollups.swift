@@ -7,7 +7,8 @@ import TuikeCore
 /// the days rolled up from here and count only the rest (normally today) from the rows, so a
 /// page costs the same after a year of history as after a day.
 ///
-/// `advance` rolls up the days that ended at least `lag` ago, oldest first. It runs every second
+/// `advance` rolls up the days that ended at least `lag` ago, oldest first, then recounts today so
+/// far (`OpenDay`) if its count is a minute old. It runs every second
 /// as a sweep; it counts outside the writer and records a day only if no other instance did
 /// first (`through` moves in the same write), so every day is rolled up exactly once. A row
 /// committed more than `lag` after its day ended (a clock far behind on another instance) is not
@@ -48,7 +49,12 @@ public struct DayRollups: Sendable {
         }
         guard let current else { return 0 }
         let finished = now.adding(milliseconds: -Self.lag)
-        guard current.through < finished else { return 0 }
+        guard current.through < finished else {
+            if let today = try CalendarDays.days(from: now, to: now, timeZone: timeZone).first {
+                try await OpenDay.refresh(today, rolledThrough: current.through, now: now, database: database)
+            }
+            return 0
+        }
         // A call's days only (a range of days is at most a year long, and years may be waiting).
         let horizon = min(finished, current.through.adding(seconds: Int64(Self.daysPerCall + 1) * 86_400))
         let days = try CalendarDays.days(from: current.through, to: horizon, timeZone: timeZone)
@@ -68,8 +74,11 @@ public struct DayRollups: Sendable {
                 try await Self.record(day, figures: figures, finance: finance, in: db)
                 return true
             }
-            guard recorded else { break }
+            guard recorded else { return days.count }
             through = day.end
+        }
+        if let today = try CalendarDays.days(from: now, to: now, timeZone: timeZone).first {
+            try await OpenDay.refresh(today, rolledThrough: through, now: now, database: database)
         }
         return days.count
     }
@@ -89,6 +98,7 @@ public struct DayRollups: Sendable {
             try await db.execute("DELETE FROM day_sketches")
             try await db.execute("DELETE FROM finance_days")
             try await db.execute("DELETE FROM scope_totals")
+            try await db.execute("DELETE FROM open_day")
             try await db.execute("""
                 INSERT INTO rollup_state (id, time_zone, through) VALUES (1, \(bind: timeZone), \(bind: first.start.milliseconds))
                 ON CONFLICT (id) DO UPDATE SET time_zone = excluded.time_zone, through = excluded.through

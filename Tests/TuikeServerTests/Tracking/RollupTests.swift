@@ -157,6 +157,64 @@ import TuikeTestSupport
         }
     }
 
+    /// Today so far (`OpenDay`): the dashboard and the reconciliation read its row and count only
+    /// the rows after it, and say what a count of all today's rows says, right after the sweep
+    /// recounted it and after more activity it has not seen.
+    @Test(arguments: TestDatabase.available)
+    func todaySoFarEqualsARecount(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, app async throws in
+            let world = try await OrdersAPITests.world(client)
+            let code = try await client.createLink(promoter: world.b, product: world.product).json["code"] as! String
+            let zone = try await ProgramRepository(database: app.database).current().timeZone
+            // Two hours into the next day: today's count then has rows before and after it.
+            let start = app.clock.now()
+            let next = try #require(try CalendarDays.days(from: start, to: start, timeZone: zone).first).end
+            try await client.advance(seconds: (next.milliseconds - start.milliseconds) / 1000 + 7_200)
+            var step = 0
+            func activity() async throws {
+                for visitor in 0..<4 {
+                    step += 1
+                    _ = try await client.send(.post, "/api/v1/track/click", body: #"{"code":"\#(code)","visitor_id":"today-\#(step)-\#(visitor)"}"#)
+                }
+                let order = try await client.send(.post, "/api/v1/orders", body: """
+                    {"buyer_id":"buyer-\(step)","items":[{"product_id":"\(world.product)","quantity":1}],"visitor_id":"today-\(step)-0"}
+                    """).json["id"] as! String
+                _ = try await client.send(.post, "/api/v1/orders/\(order)/paid", body: #"{"payment_id":"pay-\#(step)"}"#)
+                _ = try await client.send(.post, "/api/v1/orders/\(order)/refunds", body: #"{"amount":1000,"refund_id":"rf-\#(step)"}"#)
+            }
+            func expectAgrees(_ moment: String) async throws {
+                let now = app.clock.now()
+                let today = try #require(try CalendarDays.days(from: now, to: now, timeZone: zone).first)
+                let shown = try await DashboardQuery(database: app.database).figures(days: [today], timeZone: zone, chartDays: 1)
+                let (raw, earned) = try await app.database.read { db in
+                    try await DayFigures.program(from: today.start, to: today.end, dialect: app.database.dialect, in: db)
+                }
+                #expect(shown.gmv == raw.gmv && shown.paidOrders == raw.paidOrders && shown.orders == raw.orders && shown.clicks == raw.clicks
+                        && shown.visitors == raw.visitors && shown.commissionCost == raw.commissions - raw.reversed, "\(moment): \(shown) against \(raw)")
+                #expect(shown.top.map(\.amount) == earned.values.filter { $0 != 0 }.sorted(by: >).prefix(5).map { $0 }, "\(moment)")
+                let flows = try await DayRollups(database: app.database).finance(from: today.start, to: now)
+                let counted = try await app.database.read { db in
+                    try await FinanceFigures.count(from: today.start, to: now, dialect: app.database.dialect, in: db)
+                }
+                #expect(flows == counted, "\(moment)")
+            }
+            try await activity()
+            try await client.advance(seconds: 300)
+            try await activity()
+            try await client.advance(seconds: 200)
+            let kept = try await app.database.read { db in try await OpenDay.read(in: db) }
+            let now = app.clock.now()
+            let today = try #require(try CalendarDays.days(from: now, to: now, timeZone: zone).first)
+            #expect(kept?.day == today.label && kept.map { $0.through > today.start && $0.figures.paidOrders > 0 } == true, "\(String(describing: kept))")
+            try await expectAgrees("just recounted")
+            try await activity()
+            try await expectAgrees("with rows after the count")
+            try await client.advance(seconds: 90)
+            try await activity()
+            try await expectAgrees("recounted again")
+        }
+    }
+
     static func linkIDs(_ database: any Database) async throws -> [String] {
         try await database.read { db in try await db.rows("SELECT id FROM links ORDER BY id").map { try $0.decode(column: "id", as: String.self) } }
     }

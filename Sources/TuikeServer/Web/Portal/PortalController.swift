@@ -221,8 +221,8 @@ struct PortalController {
             if let answer = appeal.answer { row["answer"] = answer }
             return row
         }
-        let context: [String: Any] = [
-            "csrf": csrf, "notice": notice, "error": error ?? "",
+        let model: [String: Any] = [
+            "csrf": csrf, "nonce": Identifier.secret(length: 24), "notice": notice, "error": error ?? "",
             "promoter": ["name": promoter.name, "invite_code": promoter.inviteCode],
             "balance": ["pending": Money.format(owed.pending), "available": Money.format(owed.available), "withdrawn": Money.format(owed.withdrawn)],
             "stats": ["pv": traffic.clicks, "uv": traffic.visitors, "orders": orders, "conversion": conversion],
@@ -248,7 +248,8 @@ struct PortalController {
             "team": try await teamRead.map { ["name": $0.name, "clicks": $0.clicks] },
             "appeals": appeals,
         ]
-        var response = Templates.page("me", title: promoter.name, language: language, context: context, status: status)
+        var response = Templates.page("me", title: promoter.name, language: language,
+                                      context: ["body": PortalHTML.body(model, words: language.table)], status: status)
         if isNew { response.headers.append(HTTPField(name: .setCookie, value: Forms.cookie(csrf))) }
         return response
     }
