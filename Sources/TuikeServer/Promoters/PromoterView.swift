@@ -108,3 +108,34 @@ struct StatsView: Encodable, Sendable {
         ("days", Schemas.array(Schemas.object([("day", Schemas.string), ("pv", Schemas.integer), ("uv", Schemas.integer), ("bots", Schemas.integer)]))),
     ])
 }
+
+/// Promoter lists are what the console's pages read most (names beside orders, batches and
+/// teams): written without the `Encodable` machinery, like orders (`JSONWritable`).
+extension PromoterView: JSONWritable {
+    func writeJSON(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("buyer_id", buyerId)
+            json.field("created_at", createdAt)
+            json.field("id", id)
+            json.field("invite_code", inviteCode)
+            json.field("name", name)
+            json.field("parent_id", parentId)
+            json.field("phone", phone)
+            json.key("rank")
+            if let rank {
+                json.object { json in
+                    json.field("bonus_bps", rank.bonusBps)
+                    json.field("id", rank.id)
+                    json.field("metric", rank.metric)
+                    json.field("name", rank.name)
+                    json.field("threshold", rank.threshold)
+                }
+            } else {
+                json.value(nil as String?)
+            }
+            json.field("rejection_reason", rejectionReason)
+            json.field("status", status)
+            json.field("updated_at", updatedAt)
+        }
+    }
+}

@@ -53,12 +53,15 @@ extension ConsolePages {
         let items: [Item]
         let promoterId: String?
         let createdAt: String
+        enum CodingKeys: String, CodingKey {
+            case id, amount, refunded, status, items, buyerId = "buyer_id", promoterId = "promoter_id", createdAt = "created_at"
+        }
     }
 
     static func orders(_ call: ConsoleCall) async throws -> [V.Node] {
         let t = call.t
         let listing = try await call.get("/api/v1/orders?" + cursorQuery(call, limit: 30, extra: ["status": call.query("status")]),
-                                         as: Listing<OrderRow>.self)
+                                         as: Listing<OrderRow>.self, keysAsSent: true)
         let names = try await promoterNames(call, listing.data.compactMap(\.promoterId))
         let refunds = ConsoleRole.money.contains(call.user.role)
         let rows = listing.data.map { order -> V.Node in
@@ -92,10 +95,21 @@ extension ConsolePages {
         let net: Int64
         let trigger: SettlementBatch.Trigger
         let createdAt: String
+        enum CodingKeys: String, CodingKey {
+            case id, gross, tax, net, trigger, periodEnd = "period_end", promoterCount = "promoter_count", commissionCount = "commission_count",
+                 createdAt = "created_at"
+        }
     }
 
     struct BatchWithLines: Decodable {
-        struct Line: Decodable { let promoterId: String; let commissionCount: Int64; let gross: Int64; let tax: Int64; let net: Int64 }
+        struct Line: Decodable {
+            let promoterId: String
+            let commissionCount: Int64
+            let gross: Int64
+            let tax: Int64
+            let net: Int64
+            enum CodingKeys: String, CodingKey { case gross, tax, net, promoterId = "promoter_id", commissionCount = "commission_count" }
+        }
         let id: String
         let periodEnd: String
         let gross: Int64
@@ -103,11 +117,12 @@ extension ConsolePages {
         let net: Int64
         let lines: [Line]
         let linesNextCursor: String?
+        enum CodingKeys: String, CodingKey { case id, gross, tax, net, lines, periodEnd = "period_end", linesNextCursor = "lines_next_cursor" }
     }
 
     static func settlements(_ call: ConsoleCall) async throws -> [V.Node] {
         let t = call.t
-        let listing = try await call.get("/api/v1/settlements?" + cursorQuery(call), as: Listing<BatchRow>.self)
+        let listing = try await call.get("/api/v1/settlements?" + cursorQuery(call), as: Listing<BatchRow>.self, keysAsSent: true)
         let rows = listing.data.map { batch -> V.Node in
             V.row(batch.id, [V.cell(V.time(batch.periodEnd), link: "/admin/settlements/\(batch.id)"), "\(batch.promoterCount)",
                              "\(batch.commissionCount)", V.money(batch.gross), V.money(batch.tax), V.money(batch.net),
@@ -126,7 +141,7 @@ extension ConsolePages {
     static func statements(_ call: ConsoleCall) async throws -> [V.Node] {
         let t = call.t
         let id = try call.parameter("id")
-        let batch = try await call.get("/api/v1/settlements/\(ConsoleCall.encode(id))?" + cursorQuery(call, limit: 50, extra: [:]), as: BatchWithLines.self)
+        let batch = try await call.get("/api/v1/settlements/\(ConsoleCall.encode(id))?" + cursorQuery(call, limit: 50, extra: [:]), as: BatchWithLines.self, keysAsSent: true)
         let names = try await promoterNames(call, batch.lines.map(\.promoterId))
         let rows = batch.lines.map { line -> V.Node in
             V.row(line.promoterId, [names[line.promoterId] ?? line.promoterId, "\(line.commissionCount)", V.money(line.gross), V.money(line.tax),

@@ -34,6 +34,7 @@ extension ConsolePages {
         let phone: String?
         let inviteCode: String?
         let createdAt: String
+        enum CodingKeys: String, CodingKey { case id, name, phone, inviteCode = "invite_code", createdAt = "created_at" }
     }
 
     struct PromoterRow: Decodable {
@@ -46,12 +47,13 @@ extension ConsolePages {
         let parentId: String?
         let inviteCode: String?
         let createdAt: String
+        enum CodingKeys: String, CodingKey { case id, name, phone, status, rank, parentId = "parent_id", inviteCode = "invite_code", createdAt = "created_at" }
     }
 
     static func promoters(_ call: ConsoleCall) async throws -> [V.Node] {
         let t = call.t
-        let applications = try await call.get("/api/v1/promoter-applications?limit=100", as: Listing<Applicant>.self).data
-        let listing = try await call.get("/api/v1/promoters?" + cursorQuery(call, extra: ["status": call.query("status")]), as: Listing<PromoterRow>.self)
+        let applications = try await call.get("/api/v1/promoter-applications?limit=100", as: Listing<Applicant>.self, keysAsSent: true).data
+        let listing = try await call.get("/api/v1/promoters?" + cursorQuery(call, extra: ["status": call.query("status")]), as: Listing<PromoterRow>.self, keysAsSent: true)
         let parents = try await promoterNames(call, listing.data.compactMap(\.parentId))
         let applicationRows = applications.map { applicant -> V.Node in
             V.row(applicant.id, [applicant.name, V.text(applicant.phone), V.text(applicant.inviteCode), V.time(applicant.createdAt)],

@@ -44,7 +44,7 @@ enum ConsolePages {
         for start in stride(from: 0, to: wanted.count, by: PageRequest.maxLimit) {
             let chunk = wanted[start..<min(start + PageRequest.maxLimit, wanted.count)]
             let path = "/api/v1/promoters?limit=\(PageRequest.maxLimit)&ids=\(ConsoleCall.encode(chunk.joined(separator: ",")))"
-            for promoter in try await call.get(path, as: Listing<PromoterName>.self).data { names[promoter.id] = promoter.name }
+            for promoter in try await call.get(path, as: Listing<PromoterName>.self, keysAsSent: true).data { names[promoter.id] = promoter.name }
         }
         for id in wanted where names[id] == nil { names[id] = id }
         return names

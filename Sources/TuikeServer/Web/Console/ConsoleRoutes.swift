@@ -34,8 +34,8 @@ struct ConsoleCall {
     }
 
     /// Reads the API as the page's model.
-    func get<T: Decodable>(_ path: String, as type: T.Type) async throws -> T {
-        try await get(path).decode(type)
+    func get<T: Decodable>(_ path: String, as type: T.Type, keysAsSent: Bool = false) async throws -> T {
+        try await get(path).decode(type, keysAsSent: keysAsSent)
     }
 
     func query(_ name: String) -> String? {
