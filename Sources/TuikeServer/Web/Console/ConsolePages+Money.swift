@@ -60,7 +60,7 @@ extension ConsolePages {
 
     static func orders(_ call: ConsoleCall) async throws -> [V.Node] {
         let t = call.t
-        let listing = try await call.get("/api/v1/orders?" + cursorQuery(call, limit: 30, extra: ["status": call.query("status")]),
+        let listing = try await call.get("/api/v1/orders?" + cursorQuery(call, extra: ["status": call.query("status")]),
                                          as: Listing<OrderRow>.self, keysAsSent: true)
         let names = try await promoterNames(call, listing.data.compactMap(\.promoterId))
         let refunds = ConsoleRole.money.contains(call.user.role)
@@ -141,7 +141,7 @@ extension ConsolePages {
     static func statements(_ call: ConsoleCall) async throws -> [V.Node] {
         let t = call.t
         let id = try call.parameter("id")
-        let batch = try await call.get("/api/v1/settlements/\(ConsoleCall.encode(id))?" + cursorQuery(call, limit: 50, extra: [:]), as: BatchWithLines.self, keysAsSent: true)
+        let batch = try await call.get("/api/v1/settlements/\(ConsoleCall.encode(id))?" + cursorQuery(call), as: BatchWithLines.self, keysAsSent: true)
         let names = try await promoterNames(call, batch.lines.map(\.promoterId))
         let rows = batch.lines.map { line -> V.Node in
             V.row(line.promoterId, [names[line.promoterId] ?? line.promoterId, "\(line.commissionCount)", V.money(line.gross), V.money(line.tax),
