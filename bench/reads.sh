@@ -142,10 +142,22 @@ read_run "console promoters" "$base/admin/promoters" "${in_console[@]}"
 read_run "console settlements" "$base/admin/settlements" "${in_console[@]}"
 read_run "console settlement" "$base/admin/settlements/$settlement" "${in_console[@]}"
 read_run "console reconciliation" "$base/admin/reconciliation" "${in_console[@]}"
-# Exports answer with whole files (a week of commissions is tens of MB): fewer connections.
+# Exports answer with whole files (a week of commissions is tens of MB): fewer connections for the
+# whole downloads, then the time to their first byte with CONNECTIONS clients at once (each hangs up
+# after the first byte, and the server stops streaming).
 connections=${EXPORT_CONNECTIONS:-2}
-read_run "commissions.csv, $((${EXPORT_DAYS:-7})) days" "$base/api/v1/exports/commissions.csv?from=$export_from&to=$today" "${as_admin[@]}"
-read_run "statements.csv, one batch" "$base/api/v1/exports/statements.csv?settlement_id=$settlement" "${as_admin[@]}"
-read_run "settlements.csv, 1 year" "$base/api/v1/exports/settlements.csv?from=$year_ago&to=$today" "${as_admin[@]}"
-read_run "withdrawals.csv, 1 year" "$base/api/v1/exports/withdrawals.csv?from=$year_ago&to=$today" "${as_admin[@]}"
-read_run "console commissions.csv" "$base/admin/exports/commissions.csv?from=$export_from&to=$today" "${in_console[@]}"
+first_byte() {
+    local name=$1 url=$2 header=$3
+    quiet
+    printf '%-28s %s\n' "$name" "$(python3 bench/first_byte.py "$url" "${duration%s}" "$CONNECTIONS" "$header")"
+}
+export_run() {
+    local name=$1 url=$2 header=$3
+    read_run "$name" "$url" -H "$header"
+    first_byte "$name" "$url" "$header"
+}
+export_run "commissions.csv, $((${EXPORT_DAYS:-7})) days" "$base/api/v1/exports/commissions.csv?from=$export_from&to=$today" "Authorization: Bearer $token"
+export_run "statements.csv, one batch" "$base/api/v1/exports/statements.csv?settlement_id=$settlement" "Authorization: Bearer $token"
+export_run "settlements.csv, 1 year" "$base/api/v1/exports/settlements.csv?from=$year_ago&to=$today" "Authorization: Bearer $token"
+export_run "withdrawals.csv, 1 year" "$base/api/v1/exports/withdrawals.csv?from=$year_ago&to=$today" "Authorization: Bearer $token"
+export_run "console commissions.csv" "$base/admin/exports/commissions.csv?from=$export_from&to=$today" "Cookie: tk_session=$console_session"

@@ -79,6 +79,31 @@ final class InProcessAPI: Sendable {
     /// trails show `admin:console:<name>`), a portal session its promoter.
     func call(_ method: HTTPRequest.Method, _ path: String, body: [String: Any]? = nil, headers: HTTPFields = [:], as principal: Principal,
               context: TuikeRequestContext) async throws -> Reply {
+        let response = try await respond(method, path, body: body, headers: headers, as: principal, context: context)
+        let collector = Collector()
+        try await response.body.write(collector)
+        return Reply(status: response.status, headers: response.headers, body: collector.sink.contents)
+    }
+
+    /// A GET whose answer is passed on as it is written (a CSV export streams its rows to the
+    /// browser without being held in memory); a refusal is read whole, for its message.
+    func stream(_ path: String, as principal: Principal, context: TuikeRequestContext) async throws -> Streamed {
+        let response = try await respond(.get, path, body: nil, headers: [:], as: principal, context: context)
+        guard (200..<300).contains(response.status.code) else {
+            let collector = Collector()
+            try await response.body.write(collector)
+            return .refusal(Reply(status: response.status, headers: response.headers, body: collector.sink.contents))
+        }
+        return .answer(response)
+    }
+
+    enum Streamed {
+        case answer(Response)
+        case refusal(Reply)
+    }
+
+    private func respond(_ method: HTTPRequest.Method, _ path: String, body: [String: Any]?, headers: HTTPFields, as principal: Principal,
+                         context: TuikeRequestContext) async throws -> Response {
         // Installed before the server accepts connections, so a request always finds it.
         guard let responder = responder.withLock({ $0 }) else {
             throw TuikeError(.tooManyRequests, code: "starting", "the server is still starting; try again")
@@ -92,10 +117,7 @@ final class InProcessAPI: Sendable {
         }
         var inner = context
         inner.principal = principal
-        let response = try await responder.respond(to: Request(head: head, body: .init(buffer: buffer)), context: inner)
-        let collector = Collector()
-        try await response.body.write(collector)
-        return Reply(status: response.status, headers: response.headers, body: collector.sink.contents)
+        return try await responder.respond(to: Request(head: head, body: .init(buffer: buffer)), context: inner)
     }
 
     /// `ResponseBody.write` consumes its writer, so the bytes are gathered in a shared box.

@@ -62,6 +62,18 @@ extension TestClientProtocol {
             let byPromoter = Dictionary(uniqueKeysWithValues: lines.map { ($0["promoter_id"] as! String, $0) })
             #expect(byPromoter[world.b]?["gross"] as? Int == 10_000 && byPromoter[world.b]?["tax"] as? Int == 0 && byPromoter[world.b]?["net"] as? Int == 10_000)
             #expect(byPromoter[world.a]?["net"] as? Int == 2_500)
+            // A batch's lines page by promoter: one line a page, then the next, then no cursor.
+            let batchID = try #require(settled.json["id"] as? String)
+            var paged: [String] = []
+            var cursor: String? = nil
+            repeat {
+                let page = try await client.send(.get, "/api/v1/settlements/\(batchID)?limit=1" + (cursor.map { "&cursor=\($0)" } ?? ""))
+                #expect(page.status == .ok && (page.json["lines"] as? [[String: Any]])?.count == 1, "\(page.text)")
+                paged += (page.json["lines"] as? [[String: Any]] ?? []).compactMap { $0["promoter_id"] as? String }
+                cursor = page.json["lines_next_cursor"] as? String
+            } while cursor != nil && paged.count < 5
+            #expect(paged.count == 2 && Set(paged) == Set([world.a, world.b]), "\(paged)")
+            #expect(try await client.send(.get, "/api/v1/settlements/\(batchID)?limit=1&cursor=").status == .badRequest)
             let again = try await client.send(.post, "/api/v1/settlements", body: #"{"period_end":"\#(now)"}"#)
             #expect(again.status == .ok && again.json["id"] as? String == settled.json["id"] as? String, "\(again.text)")
             #expect(try await client.balance(world.b) == ["pending": 0, "available": 10_000, "withdrawing": 0, "withdrawn": 0])

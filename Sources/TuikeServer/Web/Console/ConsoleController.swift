@@ -224,7 +224,7 @@ struct ConsoleController {
         return try await show(page, request, context: context, error: refusal.0, status: refusal.1)
     }
 
-    /// CSV downloads for finance, straight from the API's export.
+    /// CSV downloads for finance, straight from the API's export, streamed as it writes them.
     @Sendable func export(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         guard let call = try await call(request, context: context) else { return try await withoutSession(request) }
         guard ConsoleRole.money.contains(call.user.role) else { return forbidden(call.language) }
@@ -235,11 +235,10 @@ struct ConsoleController {
         var path = "/api/v1/exports/\(name)"
         let range = ["from", "to", "settlement_id"].compactMap { key in call.query(key).map { "\(key)=\(ConsoleCall.encode($0))" } }
         if !range.isEmpty { path += "?" + range.joined(separator: "&") }
-        let reply = try await api.call(.get, path, as: call.principal, context: context)
-        guard reply.isSuccess else {
-            return Templates.message(call.t[.error], reply.errorMessage, language: call.language, status: reply.status)
+        switch try await api.stream(path, as: call.principal, context: context) {
+        case .answer(let response): return response
+        case .refusal(let reply): return Templates.message(call.t[.error], reply.errorMessage, language: call.language, status: reply.status)
         }
-        return Response(status: .ok, headers: reply.headers, body: .init(byteBuffer: reply.body))
     }
 
     @Sendable func dashboard(_ request: Request, context: TuikeRequestContext) async throws -> Response {
