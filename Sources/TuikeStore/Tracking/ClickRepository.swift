@@ -68,19 +68,6 @@ public struct ClickRepository: Sendable {
         try await database.read { db in try await db.one("SELECT COUNT(*) AS n FROM clicks").decode(column: "n", as: Int64.self) }
     }
 
-    /// One calendar day of the program's time zone, as a UTC range.
-    public struct Day: Sendable {
-        public let label: String
-        public let start: Instant
-        public let end: Instant
-
-        public init(label: String, start: Instant, end: Instant) {
-            self.label = label
-            self.start = start
-            self.end = end
-        }
-    }
-
     public struct DayStats: Sendable, Equatable {
         public let day: String
         public let pv: Int64
@@ -93,45 +80,11 @@ public struct ClickRepository: Sendable {
         case link(String)
     }
 
-    /// PV (human clicks), UV (distinct human visitors) and bot clicks per day, days in order,
-    /// counted from the clicks (`DayRollups.traffic` reads finished days from the rollups).
-    public func daily(_ scope: Scope, days: [Day]) async throws -> [DayStats] {
-        try await database.read { db in try await Self.daily(scope, days: days, in: db) }
-    }
-
     static func filter(_ scope: Scope) -> SQLQueryString {
         switch scope {
         // Through the promoter's links: the click table keeps one index fewer on the hot insert path.
         case .promoter(let id): "c.link_id IN (SELECT l.id FROM links l WHERE l.promoter_id = \(bind: id))"
         case .link(let id): "c.link_id = \(bind: id)"
-        }
-    }
-
-    /// The days table is a UNION of bound rows, so days follow any time zone, DST included.
-    static func daily(_ scope: Scope, days: [Day], in db: any SQLDatabase) async throws -> [DayStats] {
-        guard !days.isEmpty else { return [] }
-        let scopeFilter = filter(scope)
-        var table: SQLQueryString = ""
-        for (index, day) in days.enumerated() {
-            if index > 0 { table = table + " UNION ALL " }
-            table = table + "SELECT CAST(\(bind: Int64(index)) AS BIGINT) AS n, CAST(\(bind: day.start.milliseconds) AS BIGINT) AS s, CAST(\(bind: day.end.milliseconds) AS BIGINT) AS e"
-        }
-        let rows = try await db.rows("""
-            SELECT d.n AS n,
-                COUNT(CASE WHEN c.is_bot = 0 THEN 1 END) AS pv,
-                COUNT(DISTINCT CASE WHEN c.is_bot = 0 THEN c.visitor_id END) AS uv,
-                COUNT(CASE WHEN c.is_bot = 1 THEN 1 END) AS bots
-            FROM (\(table)) d JOIN clicks c ON c.at >= d.s AND c.at < d.e AND \(scopeFilter)
-            GROUP BY d.n
-            """)
-        var byIndex: [Int64: (Int64, Int64, Int64)] = [:]
-        for row in rows {
-            byIndex[try row.decode(column: "n", as: Int64.self)] = (
-                try row.decode(column: "pv", as: Int64.self), try row.decode(column: "uv", as: Int64.self), try row.decode(column: "bots", as: Int64.self))
-        }
-        return days.enumerated().map { index, day in
-            let (pv, uv, bots) = byIndex[Int64(index)] ?? (0, 0, 0)
-            return DayStats(day: day.label, pv: pv, uv: uv, bots: bots)
         }
     }
 }

@@ -135,8 +135,8 @@ import TuikeTestSupport
             for code in codes {
                 let stats = try await client.send(.get, "/api/v1/links/\(code)/stats?from=\(days[0].0)")
                 let link = try #require(try await LinkRepository(database: app.database).find(code: code))
-                let daily = try await ClickRepository(database: app.database).daily(.link(link.id), days: try CalendarDays.days(
-                    from: Instant(milliseconds: days[0].1), to: app.clock.now(), timeZone: zone).map { .init(label: $0.label, start: $0.start, end: $0.end) })
+                let daily = try await ClickRecount.daily(.link(link.id), days: try CalendarDays.days(
+                    from: Instant(milliseconds: days[0].1), to: app.clock.now(), timeZone: zone), database: app.database)
                 let served = (stats.json["days"] as? [[String: Any]] ?? []).map { [$0["pv"] as? Int, $0["uv"] as? Int, $0["bots"] as? Int] }
                 #expect(served == daily.map { [Int($0.pv), Int($0.uv), Int($0.bots)] }, "\(code): \(stats.text)")
                 let totals = stats.json["totals"] as? [String: Any] ?? [:]

@@ -210,11 +210,12 @@ struct World {
             _ = try await world.click("A", visitor: "bot0000000000000", at: first.adding(seconds: 30), bot: true)
             _ = try await world.click("A", visitor: "v30000000000000", at: days[1].start)
             _ = try await world.click("B", visitor: "v40000000000000", at: first)
-            let stats = try await world.clicks.daily(.promoter(world.ids["A"]!), days: days.map { .init(label: $0.label, start: $0.start, end: $0.end) })
+            let traffic = DayRollups(database: world.database)
+            let stats = try await traffic.traffic(.promoter(world.ids["A"]!), days: days, timeZone: "Asia/Shanghai").daily
             #expect(stats.map(\.pv) == [3, 1])
             #expect(stats.map(\.uv) == [2, 1])
             #expect(stats.map(\.bots) == [1, 0])
-            let link = try await world.clicks.daily(.link(world.linkIDs["B"]!.id), days: days.map { .init(label: $0.label, start: $0.start, end: $0.end) })
+            let link = try await traffic.traffic(.link(world.linkIDs["B"]!.id), days: days, timeZone: "Asia/Shanghai").daily
             #expect(link.map(\.pv) == [1, 0])
         }
     }
