@@ -13,7 +13,7 @@ import TuikeCore
 /// a control account is spread over eight rows like the merchant's accounts, with the shard of the
 /// transaction: payments already take turns on that shard's merchant rows, so the control rows
 /// add no waiting of their own.
-enum ControlAccounts {
+public enum ControlAccounts {
     static let prefix = "promoter:*:"
 
     /// The control account of the promoter account in `column`, in SQL (the same on both databases).
@@ -46,13 +46,15 @@ enum ControlAccounts {
     /// The promoters' own accounts, without the control accounts.
     static let subsidiary: SQLQueryString = "account >= 'promoter:' AND account < 'promoter;' AND NOT (account >= 'promoter:*:' AND account < 'promoter:*;')"
 
-    static let migration = Migration(version: 18, name: "control_accounts", statements: [
-        """
+    /// Fills the control accounts from the promoters' running balances, once (a migration, or a
+    /// bulk load that computed the running balances itself).
+    public static let fill = """
         INSERT INTO account_balances (account, shard, debits, credits)
         SELECT \(name(of: "account")), 0, CAST(SUM(debits) AS BIGINT), CAST(SUM(credits) AS BIGINT) FROM account_balances
-        WHERE account LIKE 'promoter:%' GROUP BY 1
-        """,
-    ], dialectStatements: [
+        WHERE account LIKE 'promoter:%' AND account NOT LIKE 'promoter:*:%' GROUP BY 1
+        """
+
+    static let migration = Migration(version: 18, name: "control_accounts", statements: [fill], dialectStatements: [
         .sqlite: [
             """
             CREATE TRIGGER journal_postings_control AFTER INSERT ON journal_postings WHEN NEW.account LIKE 'promoter:%' BEGIN

@@ -146,6 +146,7 @@ public enum LargeSchool {
                         CAST(SUM(CASE WHEN amount < 0 THEN 0 - amount ELSE 0 END) AS BIGINT)
                     FROM journal_postings GROUP BY account
                     """,
+                    ControlAccounts.fill,
                 ], on: database)
             }
         }
