@@ -60,6 +60,8 @@ enum JobHandlers {
             // Finished days are rolled up within seconds of `DayRollups.lag` after midnight.
             "rollups.advance": { now in
                 try await DayRollups(database: database).advance(timeZone: try await ProgramRepository(database: database).current().timeZone, now: now)
+                // The control accounts' posting rows (PostgreSQL), folded as they come.
+                try await ControlAccounts.compact(database: database)
             },
         ]
     }

@@ -94,15 +94,25 @@ public struct DayRollups: Sendable {
             guard let oldest, let first = try CalendarDays.days(from: Instant(milliseconds: oldest), to: Instant(milliseconds: oldest), timeZone: timeZone).first else {
                 return nil
             }
-            try await db.execute("DELETE FROM day_rollups")
-            try await db.execute("DELETE FROM day_sketches")
-            try await db.execute("DELETE FROM finance_days")
-            try await db.execute("DELETE FROM scope_totals")
-            try await db.execute("DELETE FROM open_day")
-            try await db.execute("""
-                INSERT INTO rollup_state (id, time_zone, through) VALUES (1, \(bind: timeZone), \(bind: first.start.milliseconds))
-                ON CONFLICT (id) DO UPDATE SET time_zone = excluded.time_zone, through = excluded.through
-                """)
+            // Claim the start first, conditionally: instances that read the same state at once
+            // all get here, and only one may clear the rollups (another may already be rolling up
+            // days from the state the first one made).
+            let claimed: Bool
+            if let old {
+                claimed = try await db.first("""
+                    UPDATE rollup_state SET time_zone = \(bind: timeZone), through = \(bind: first.start.milliseconds)
+                    WHERE id = 1 AND time_zone = \(bind: old.timeZone) AND through = \(bind: old.through.milliseconds) RETURNING id
+                    """) != nil
+            } else {
+                claimed = try await db.first("""
+                    INSERT INTO rollup_state (id, time_zone, through) VALUES (1, \(bind: timeZone), \(bind: first.start.milliseconds))
+                    ON CONFLICT (id) DO NOTHING RETURNING id
+                    """) != nil
+            }
+            guard claimed else { return try await Self.state(in: db) }
+            for table in ["day_rollups", "day_sketches", "finance_days", "scope_totals", "open_day"] {
+                try await db.execute("DELETE FROM \(unsafeRaw: table)")
+            }
             return State(timeZone: timeZone, through: first.start)
         }
     }

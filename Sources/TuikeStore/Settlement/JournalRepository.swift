@@ -46,12 +46,10 @@ public enum JournalRepository {
         batch.insert(entryInsert, rows: entries.map { id, entry, reference in
             [.text(id), .text(entry.kind), .text(reference), .int(now.milliseconds)]
         })
-        // In lock order: each posting locks its account's running balance (and a promoter's its
-        // control account), and transactions that take their locks in one order cannot deadlock.
-        let postings = entries.flatMap { id, entry, _ in
-            entry.postings.map { (id: id, account: $0.account.description, order: ControlAccounts.lockOrder($0.account.description), amount: $0.amount) }
-        }
-        batch.insert(postingInsert, rows: postings.sorted { $0.order < $1.order }.map { [.text($0.id), .text($0.account), .int($0.amount)] })
+        // In account order: each posting locks its account's running balance, and transactions
+        // that take their locks in one order cannot deadlock on them.
+        let postings = entries.flatMap { id, entry, _ in entry.postings.map { (id: id, account: $0.account.description, amount: $0.amount) } }
+        batch.insert(postingInsert, rows: postings.sorted { $0.account < $1.account }.map { [.text($0.id), .text($0.account), .int($0.amount)] })
     }
 
     static func insufficient(available: Int64, amount: Int64) -> TuikeError {
