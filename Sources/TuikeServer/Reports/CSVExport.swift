@@ -8,20 +8,24 @@ import TuikeCore
 /// cut-off file, not a complete-looking one.
 enum CSVExport {
     static let pageSize = 1_000
+    /// The first page is small, so the download starts at once; and a download abandoned at once
+    /// (a person who clicked twice) costs little.
+    static let firstPageSize = 100
 
-    static func response<Row: Sendable>(filename: String, header: [String], page: @escaping @Sendable (_ after: Row?) async throws -> [Row],
+    static func response<Row: Sendable>(filename: String, header: [String], page: @escaping @Sendable (_ after: Row?, _ limit: Int) async throws -> [Row],
                                         cells: @escaping @Sendable (Row) -> [CSV.Cell]) -> Response {
         let body = ResponseBody { writer in
             try await writer.write(ByteBuffer(string: CSV.start(header)))
             var after: Row?
             while true {
-                let rows = try await page(after)
+                let limit = after == nil ? firstPageSize : pageSize
+                let rows = try await page(after, limit)
                 if !rows.isEmpty {
                     var chunk = ""
                     for row in rows { chunk += CSV.line(cells(row)) }
                     try await writer.write(ByteBuffer(string: chunk))
                 }
-                guard rows.count == pageSize, let last = rows.last else { break }
+                guard rows.count == limit, let last = rows.last else { break }
                 after = last
             }
             try await writer.finish(nil)

@@ -70,15 +70,14 @@ struct ReportsController {
     /// Commissions, batches and withdrawals newest first (as their lists), statements by batch
     /// and promoter; streamed (`CSVExport`).
     func export(_ name: String, from: Instant, to: Instant) -> Response {
-        let size = CSVExport.pageSize
         switch name {
         case "commissions":
             return CSVExport.response(
                 filename: "commissions.csv",
                 header: ["commission_id", "created_at", "order_id", "promoter_id", "level", "kind", "earned", "reversed", "amount", "status",
                          "rule_source", "basis", "eligible_at", "settlement_id"],
-                page: { [commissions] after in
-                    try await commissions.list(promoterID: nil, orderID: nil, status: nil, from: from, to: to, limit: size, before: after?.id)
+                page: { [commissions] after, limit in
+                    try await commissions.list(promoterID: nil, orderID: nil, status: nil, from: from, to: to, limit: limit, before: after?.id)
                 }, cells: { c in
                     [.text(c.id), .text(c.createdAt.rfc3339), .text(c.orderID), .text(c.promoterID), .number(c.level), .text(c.kind), .number(c.earned),
                      .number(c.reversed), .number(c.amount), .text(c.status.rawValue), .text(c.ruleSource), .text(c.basis),
@@ -88,7 +87,7 @@ struct ReportsController {
             return CSVExport.response(
                 filename: "settlements.csv",
                 header: ["settlement_id", "period_end", "trigger", "tax_mode", "gross", "tax", "net", "promoters", "commissions", "created_at"],
-                page: { [settlements] after in try await settlements.list(from: from, to: to, limit: size, before: after?.id) },
+                page: { [settlements] after, limit in try await settlements.list(from: from, to: to, limit: limit, before: after?.id) },
                 cells: { b in
                     [.text(b.id), .text(b.periodEnd.rfc3339), .text(b.trigger.rawValue), .text(b.taxMode), .number(b.gross), .number(b.tax),
                      .number(b.net), .number(b.promoterCount), .number(b.commissionCount), .text(b.createdAt.rfc3339)]
@@ -100,7 +99,7 @@ struct ReportsController {
                 filename: "withdrawals.csv",
                 header: ["withdrawal_id", "requested_at", "promoter_id", "amount", "fee", "payout", "channel", "account", "status", "reason",
                          "provider", "provider_reference", "decided_by", "completed_at"],
-                page: { [withdrawals] after in try await withdrawals.list(promoterID: nil, status: nil, from: from, to: to, limit: size, before: after?.id) },
+                page: { [withdrawals] after, limit in try await withdrawals.list(promoterID: nil, status: nil, from: from, to: to, limit: limit, before: after?.id) },
                 cells: { w in
                     [.text(w.id), .text(w.requestedAt.rfc3339), .text(w.promoterID), .number(w.amount), .number(w.fee), .number(w.payout),
                      .text(w.channel), .text(w.account), .text(w.status.rawValue), .text(w.reason), .text(w.provider), .text(w.providerReference),
@@ -112,8 +111,8 @@ struct ReportsController {
     func statementsCSV(from: Instant, to: Instant, settlementID: String?, filename: String) -> Response {
         CSVExport.response(
             filename: filename, header: ["settlement_id", "period_end", "promoter_id", "gross", "tax", "net", "commissions", "created_at"],
-            page: { [settlements] after in
-                try await settlements.statements(from: from, to: to, settlementID: settlementID, after: after, limit: CSVExport.pageSize)
+            page: { [settlements] after, limit in
+                try await settlements.statements(from: from, to: to, settlementID: settlementID, after: after, limit: limit)
             }, cells: { s in
                 [.text(s.settlementID), .text(s.periodEnd.rfc3339), .text(s.promoterID), .number(s.gross), .number(s.tax), .number(s.net),
                  .number(s.commissionCount), .text(s.createdAt.rfc3339)]
