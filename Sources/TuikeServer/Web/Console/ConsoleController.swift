@@ -270,7 +270,7 @@ struct ConsoleController {
             "queue": queue.map { ["id": $0.id, "promoter": names[$0.promoterID] ?? $0.promoterID, "channel": $0.channel, "amount": Money.format($0.amount)] },
         ]) { $1 }
         if let error { page["error"] = error }
-        page["body"] = DashboardHTML.body(page, words: call.language.table)
+        page["body"] = DashboardHTML.body(page, strings: call.language.strings)
         var response = Templates.page("admin", title: call.t[.console], language: call.language, context: page, status: status)
         if let cookie { response.headers.append(HTTPField(name: .setCookie, value: cookie)) }
         return response

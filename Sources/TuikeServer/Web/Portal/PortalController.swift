@@ -249,7 +249,7 @@ struct PortalController {
             "appeals": appeals,
         ]
         var response = Templates.page("me", title: promoter.name, language: language,
-                                      context: ["body": PortalHTML.body(model, words: language.table)], status: status)
+                                      context: ["body": PortalHTML.body(model, strings: language.strings)], status: status)
         if isNew { response.headers.append(HTTPField(name: .setCookie, value: Forms.cookie(csrf))) }
         return response
     }

@@ -2,19 +2,18 @@
 /// balance, traffic, withdrawal form, links, commissions with an appeal form each, statements,
 /// withdrawals, appeals and team (`HTMLWriting`).
 struct PortalHTML: HTMLWriting {
-    let t: [String: String]
+    let strings: Words
     let model: [String: Any]
     var out = ""
 
-    static func body(_ model: [String: Any], words: [String: String]) -> String {
-        var html = PortalHTML(t: words, model: model)
+    static func body(_ model: [String: Any], strings: Words) -> String {
+        var html = PortalHTML(strings: strings, model: model)
         html.out.reserveCapacity(32_768)
         html.write()
         return html.out
     }
 
-    private func word(_ key: String) -> String { t[key] ?? key }
-    private mutating func say(_ key: String) { text(word(key)) }
+    private mutating func say(_ word: Word) { text(strings[word]) }
     private func child(_ key: String) -> [String: Any] { model[key] as? [String: Any] ?? [:] }
 
     private mutating func hidden(nonce: Bool) {
@@ -26,34 +25,34 @@ struct PortalHTML: HTMLWriting {
     private mutating func rows(_ key: String, _ row: (inout PortalHTML, [String: Any]) -> Void) {
         let items = Self.nodes(model, key)
         for item in items { row(&self, item) }
-        if items.isEmpty { raw("<p class=\"muted\">"); say("none"); raw("</p>") }
+        if items.isEmpty { raw("<p class=\"muted\">"); say(.`none`); raw("</p>") }
     }
 
     private mutating func write() {
         let promoter = child("promoter"), balance = child("balance"), stats = child("stats")
-        raw("<div class=\"card\"><h1>"); text(promoter["name"]); raw("</h1><p class=\"muted\">"); say("invite_code"); raw(" "); text(promoter["invite_code"]); raw("</p>\n")
+        raw("<div class=\"card\"><h1>"); text(promoter["name"]); raw("</h1><p class=\"muted\">"); say(.inviteCode); raw(" "); text(promoter["invite_code"]); raw("</p>\n")
         if let notice = model["notice"] as? String, !notice.isEmpty { raw("<p class=\"status succeeded\">"); text(notice); raw("</p>") }
         if let error = model["error"] as? String, !error.isEmpty { raw("<p class=\"status failed\">"); text(error); raw("</p>") }
         raw("\n<div class=\"grid\">")
-        for bucket in ["pending", "available", "withdrawn"] {
-            raw("<div><div class=\"muted\">"); say(bucket); raw("</div><div class=\"price\" data-balance=\"\(bucket)\">¥"); text(balance[bucket]); raw("</div></div>")
+        for (bucket, word) in [("pending", Word.pending), ("available", .available), ("withdrawn", .withdrawn)] {
+            raw("<div><div class=\"muted\">"); say(word); raw("</div><div class=\"price\" data-balance=\"\(bucket)\">¥"); text(balance[bucket]); raw("</div></div>")
         }
-        raw("</div>\n<p class=\"muted\">"); say("last_30_days"); raw(": "); say("clicks"); raw(" "); text(stats["pv"]); raw(" · UV "); text(stats["uv"])
-        raw(" · "); say("orders"); raw(" "); text(stats["orders"]); raw(" · "); say("conversion"); raw(" "); text(stats["conversion"]); raw("</p>\n")
-        raw("<form method=\"post\" action=\"/me/logout\">"); hidden(nonce: false); raw("<button class=\"btn alt\" type=\"submit\">"); say("logout"); raw("</button></form></div>\n")
+        raw("</div>\n<p class=\"muted\">"); say(.last30Days); raw(": "); say(.clicks); raw(" "); text(stats["pv"]); raw(" · UV "); text(stats["uv"])
+        raw(" · "); say(.orders); raw(" "); text(stats["orders"]); raw(" · "); say(.conversion); raw(" "); text(stats["conversion"]); raw("</p>\n")
+        raw("<form method=\"post\" action=\"/me/logout\">"); hidden(nonce: false); raw("<button class=\"btn alt\" type=\"submit\">"); say(.logout); raw("</button></form></div>\n")
 
-        raw("<div class=\"card\"><h2>"); say("withdraw"); raw("</h2><form method=\"post\" action=\"/me/withdraw\">"); hidden(nonce: true)
-        raw("\n<p><label>"); say("amount_yuan"); raw(" <input name=\"amount\" inputmode=\"decimal\" required></label>\n<select name=\"channel\">")
+        raw("<div class=\"card\"><h2>"); say(.withdraw); raw("</h2><form method=\"post\" action=\"/me/withdraw\">"); hidden(nonce: true)
+        raw("\n<p><label>"); say(.amountYuan); raw(" <input name=\"amount\" inputmode=\"decimal\" required></label>\n<select name=\"channel\">")
         for channel in model["channels"] as? [String] ?? [] { raw("<option value=\""); text(channel); raw("\">"); text(channel); raw("</option>") }
-        raw("</select></p>\n<button class=\"btn\" type=\"submit\">"); say("withdraw"); raw("</button></form></div>\n")
+        raw("</select></p>\n<button class=\"btn\" type=\"submit\">"); say(.withdraw); raw("</button></form></div>\n")
 
-        raw("<div class=\"card\"><h2>"); say("my_links"); raw("</h2>")
+        raw("<div class=\"card\"><h2>"); say(.myLinks); raw("</h2>")
         for link in Self.nodes(model, "links") {
             raw("<div class=\"row\"><input class=\"share\" id=\"link-"); text(link["code"]); raw("\" readonly value=\""); text(link["url"]); raw("\">\n")
-            raw("<button class=\"btn alt\" type=\"button\" data-copy=\"link-"); text(link["code"]); raw("\" data-done=\""); say("copied"); raw("\">")
-            say("copy"); raw("</button></div>")
+            raw("<button class=\"btn alt\" type=\"button\" data-copy=\"link-"); text(link["code"]); raw("\" data-done=\""); say(.copied); raw("\">")
+            say(.copy); raw("</button></div>")
         }
-        raw("</div>\n<div class=\"card\" id=\"commissions\"><h2>"); say("commissions"); raw("</h2>\n<p class=\"tabs\">")
+        raw("</div>\n<div class=\"card\" id=\"commissions\"><h2>"); say(.commissions); raw("</h2>\n<p class=\"tabs\">")
         for filter in Self.nodes(model, "commission_filters") {
             raw("<a href=\""); text(filter["href"]); raw("\""); if Self.flag(filter, "current") { raw(" class=\"on\"") }
             raw(">"); text(filter["label"]); raw("</a>")
@@ -63,31 +62,31 @@ struct PortalHTML: HTMLWriting {
             html.raw("<div class=\"row\" data-commission=\""); html.text(row["id"]); html.raw("\"><span>"); html.text(row["created_at"]); html.raw(" · L")
             html.text(row["level"]); html.raw(" · "); html.text(row["basis"]); html.raw("</span>\n<span><b>¥"); html.text(row["amount"])
             html.raw("</b> <span class=\"badge\">"); html.text(row["status_label"]); html.raw("</span></span></div>\n")
-            html.raw("<details class=\"muted\"><summary>"); html.say("appeal"); html.raw("</summary><form method=\"post\" action=\"/me/appeals\">")
+            html.raw("<details class=\"muted\"><summary>"); html.say(.appeal); html.raw("</summary><form method=\"post\" action=\"/me/appeals\">")
             html.hidden(nonce: true)
             html.raw("\n<input type=\"hidden\" name=\"commission_id\" value=\""); html.text(row["id"]); html.raw("\"><input class=\"share\" name=\"message\" placeholder=\"")
-            html.say("appeal_hint"); html.raw("\" required>\n<button class=\"btn small\" type=\"submit\">"); html.say("appeal_send"); html.raw("</button></form></details>")
+            html.say(.appealHint); html.raw("\" required>\n<button class=\"btn small\" type=\"submit\">"); html.say(.appealSend); html.raw("</button></form></details>")
         }
-        raw("</div>\n<div class=\"card\"><h2>"); say("statements"); raw("</h2>")
+        raw("</div>\n<div class=\"card\"><h2>"); say(.statements); raw("</h2>")
         rows("statements") { html, row in
-            html.raw("<div class=\"row\"><span>"); html.text(row["period_end"]); html.raw("</span>\n<span>"); html.say("gross"); html.raw(" ¥"); html.text(row["gross"])
-            html.raw(" · "); html.say("tax"); html.raw(" ¥"); html.text(row["tax"]); html.raw(" · "); html.say("net"); html.raw(" <b>¥"); html.text(row["net"])
+            html.raw("<div class=\"row\"><span>"); html.text(row["period_end"]); html.raw("</span>\n<span>"); html.say(.gross); html.raw(" ¥"); html.text(row["gross"])
+            html.raw(" · "); html.say(.tax); html.raw(" ¥"); html.text(row["tax"]); html.raw(" · "); html.say(.net); html.raw(" <b>¥"); html.text(row["net"])
             html.raw("</b></span></div>")
         }
-        raw("</div>\n<div class=\"card\"><h2>"); say("withdrawals"); raw("</h2>")
+        raw("</div>\n<div class=\"card\"><h2>"); say(.withdrawals); raw("</h2>")
         rows("withdrawals") { html, row in
             html.raw("<div class=\"row\"><span>"); html.text(row["requested_at"]); html.raw(" · "); html.text(row["channel"]); html.raw("</span>\n<span>¥")
             html.text(row["amount"]); html.raw(" <span class=\"badge\">"); html.text(row["status"]); html.raw("</span></span></div>")
         }
-        raw("</div>\n<div class=\"card\"><h2>"); say("appeals"); raw("</h2>")
+        raw("</div>\n<div class=\"card\"><h2>"); say(.appeals); raw("</h2>")
         rows("appeals") { html, row in
             html.raw("<div class=\"row\" data-appeal><span>"); html.text(row["created_at"]); html.raw(" · "); html.text(row["message"])
             html.raw("</span>\n<span class=\"badge\">"); html.text(row["status_label"]); html.raw("</span></div>")
             if let answer = row["answer"] { html.raw("<p class=\"muted\">↳ "); html.text(answer); html.raw("</p>") }
         }
-        raw("</div>\n<div class=\"card\"><h2>"); say("team"); raw("</h2>")
+        raw("</div>\n<div class=\"card\"><h2>"); say(.team); raw("</h2>")
         rows("team") { html, row in
-            html.raw("<div class=\"row\"><span>"); html.text(row["name"]); html.raw("</span><span class=\"muted\">"); html.say("clicks"); html.raw(" ")
+            html.raw("<div class=\"row\"><span>"); html.text(row["name"]); html.raw("</span><span class=\"muted\">"); html.say(.clicks); html.raw(" ")
             html.text(row["clicks"]); html.raw("</span></div>")
         }
         raw("</div>")
