@@ -132,6 +132,7 @@ public enum Migrations {
         ControlAccounts.migration,
         ScopeTotals.migration,
         OpenDay.migration,
+        AccountBalances.statementTrigger,
     ]
 }
 

@@ -105,3 +105,40 @@ public enum ControlAccounts {
         ],
     ])
 }
+
+extension AccountBalances {
+    /// PostgreSQL moves the running balances once per statement instead of once per posting: a
+    /// payment's postings arrive in one INSERT, and a trigger over the statement's new rows upserts
+    /// each account once (in account order, so locks keep their order) and adds one row per
+    /// control account, instead of a trigger call, an upsert and an index lookup per posting. The
+    /// sums are the same; the database's own CPU per paid order is what it saves.
+    static let statementTrigger = Migration(version: 21, name: "running_balances_per_statement", statements: [], dialectStatements: [
+        .postgres: [
+            "LOCK TABLE journal_postings IN SHARE ROW EXCLUSIVE MODE",
+            "DROP TRIGGER journal_postings_balance ON journal_postings",
+            """
+            CREATE FUNCTION tuike_account_balances() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO account_balances (account, shard, debits, credits)
+                SELECT account, CASE WHEN account LIKE 'promoter:%' THEN 0 ELSE txid_current() % 8 END,
+                       CAST(SUM(GREATEST(amount, 0)) AS BIGINT), CAST(SUM(GREATEST(-amount, 0)) AS BIGINT)
+                FROM new_postings GROUP BY account ORDER BY account
+                ON CONFLICT (account, shard) DO UPDATE
+                    SET debits = account_balances.debits + excluded.debits, credits = account_balances.credits + excluded.credits;
+                INSERT INTO account_balances (account, shard, debits, credits)
+                SELECT c.account, nextval('control_account_rows'), c.debits, c.credits FROM (
+                    SELECT \(ControlAccounts.name(of: "account")) AS account,
+                           CAST(SUM(GREATEST(amount, 0)) AS BIGINT) AS debits, CAST(SUM(GREATEST(-amount, 0)) AS BIGINT) AS credits
+                    FROM new_postings WHERE account LIKE 'promoter:%' GROUP BY 1
+                ) c;
+                RETURN NULL;
+            END $$
+            """,
+            """
+            CREATE TRIGGER journal_postings_balance AFTER INSERT ON journal_postings REFERENCING NEW TABLE AS new_postings
+            FOR EACH STATEMENT EXECUTE FUNCTION tuike_account_balances()
+            """,
+            "DROP FUNCTION tuike_account_balance()",
+        ],
+    ])
+}
