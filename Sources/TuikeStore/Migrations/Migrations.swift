@@ -132,7 +132,6 @@ public enum Migrations {
         ControlAccounts.migration,
         ScopeTotals.migration,
         OpenDay.migration,
-        AccountBalances.statementTrigger,
     ]
 }
 
