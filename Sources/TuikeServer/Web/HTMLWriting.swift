@@ -25,3 +25,30 @@ extension HTMLWriting {
     static func flag(_ node: [String: Any], _ key: String) -> Bool { node[key] as? Bool ?? false }
     static func nodes(_ node: [String: Any], _ key: String) -> [[String: Any]] { node[key] as? [[String: Any]] ?? [] }
 }
+
+/// A page body written from a model of text and numbers (`[String: Any]`, as the templates took
+/// it) in the visitor's language: the portal and the console's dashboard.
+protocol ModelHTML: HTMLWriting {
+    var strings: Words { get }
+    var model: [String: Any] { get }
+    init(strings: Words, model: [String: Any])
+    mutating func write()
+}
+
+extension ModelHTML {
+    static func body(_ model: [String: Any], strings: Words) -> String {
+        var html = Self(strings: strings, model: model)
+        html.out.reserveCapacity(32_768)
+        html.write()
+        return html.out
+    }
+
+    mutating func say(_ word: Word) { text(strings[word]) }
+    func child(_ key: String) -> [String: Any] { model[key] as? [String: Any] ?? [:] }
+
+    /// A form's CSRF token and, for a form that changes something, its nonce (`FormReplay`).
+    mutating func hidden(nonce: Bool = true) {
+        raw("<input type=\"hidden\" name=\"_csrf\" value=\""); text(model["csrf"]); raw("\">")
+        if nonce { raw("<input type=\"hidden\" name=\"_nonce\" value=\""); text(model["nonce"]); raw("\">") }
+    }
+}

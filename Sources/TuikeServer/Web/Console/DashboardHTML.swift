@@ -1,27 +1,17 @@
 /// The console's dashboard (`/admin`) below the navigation: the 30 days' figures, the GMV chart,
 /// the funnel, the top promoters and the withdrawals waiting for approval, each with its approve
 /// and reject forms (`HTMLWriting`).
-struct DashboardHTML: HTMLWriting {
+struct DashboardHTML: ModelHTML {
     let strings: Words
     let model: [String: Any]
     var out = ""
 
-    static func body(_ model: [String: Any], strings: Words) -> String {
-        var html = DashboardHTML(strings: strings, model: model)
-        html.out.reserveCapacity(16_384)
-        html.write()
-        return html.out
+    init(strings: Words, model: [String: Any]) {
+        self.strings = strings
+        self.model = model
     }
 
-    private mutating func say(_ word: Word) { text(strings[word]) }
-    private func child(_ key: String) -> [String: Any] { model[key] as? [String: Any] ?? [:] }
-
-    private mutating func hidden() {
-        raw("<input type=\"hidden\" name=\"_csrf\" value=\""); text(model["csrf"])
-        raw("\"><input type=\"hidden\" name=\"_nonce\" value=\""); text(model["nonce"]); raw("\">")
-    }
-
-    private mutating func write() {
+    mutating func write() {
         let kpi = child("kpi"), chart = child("chart"), funnel = child("funnel")
         raw("<div class=\"card\"><h1>"); say(.console); raw("</h1>\n<div class=\"grid\"><div><div class=\"muted\">GMV · "); say(.last30Days)
         raw("</div><div class=\"price\" data-kpi=\"gmv\">¥"); text(kpi["gmv"]); raw("</div></div>\n<div><div class=\"muted\">"); say(.paidOrders)

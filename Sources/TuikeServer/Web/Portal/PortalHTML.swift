@@ -1,24 +1,14 @@
 /// The promoter's portal page (`/me`) as HTML, from the model `PortalController` gathers: its
 /// balance, traffic, withdrawal form, links, commissions with an appeal form each, statements,
 /// withdrawals, appeals and team (`HTMLWriting`).
-struct PortalHTML: HTMLWriting {
+struct PortalHTML: ModelHTML {
     let strings: Words
     let model: [String: Any]
     var out = ""
 
-    static func body(_ model: [String: Any], strings: Words) -> String {
-        var html = PortalHTML(strings: strings, model: model)
-        html.out.reserveCapacity(32_768)
-        html.write()
-        return html.out
-    }
-
-    private mutating func say(_ word: Word) { text(strings[word]) }
-    private func child(_ key: String) -> [String: Any] { model[key] as? [String: Any] ?? [:] }
-
-    private mutating func hidden(nonce: Bool) {
-        raw("<input type=\"hidden\" name=\"_csrf\" value=\""); text(model["csrf"]); raw("\">")
-        if nonce { raw("<input type=\"hidden\" name=\"_nonce\" value=\""); text(model["nonce"]); raw("\">") }
+    init(strings: Words, model: [String: Any]) {
+        self.strings = strings
+        self.model = model
     }
 
     /// A card's rows, or "none" when it has none.
@@ -28,7 +18,7 @@ struct PortalHTML: HTMLWriting {
         if items.isEmpty { raw("<p class=\"muted\">"); say(.`none`); raw("</p>") }
     }
 
-    private mutating func write() {
+    mutating func write() {
         let promoter = child("promoter"), balance = child("balance"), stats = child("stats")
         raw("<div class=\"card\"><h1>"); text(promoter["name"]); raw("</h1><p class=\"muted\">"); say(.inviteCode); raw(" "); text(promoter["invite_code"]); raw("</p>\n")
         if let notice = model["notice"] as? String, !notice.isEmpty { raw("<p class=\"status succeeded\">"); text(notice); raw("</p>") }
@@ -41,7 +31,7 @@ struct PortalHTML: HTMLWriting {
         raw(" · "); say(.orders); raw(" "); text(stats["orders"]); raw(" · "); say(.conversion); raw(" "); text(stats["conversion"]); raw("</p>\n")
         raw("<form method=\"post\" action=\"/me/logout\">"); hidden(nonce: false); raw("<button class=\"btn alt\" type=\"submit\">"); say(.logout); raw("</button></form></div>\n")
 
-        raw("<div class=\"card\"><h2>"); say(.withdraw); raw("</h2><form method=\"post\" action=\"/me/withdraw\">"); hidden(nonce: true)
+        raw("<div class=\"card\"><h2>"); say(.withdraw); raw("</h2><form method=\"post\" action=\"/me/withdraw\">"); hidden()
         raw("\n<p><label>"); say(.amountYuan); raw(" <input name=\"amount\" inputmode=\"decimal\" required></label>\n<select name=\"channel\">")
         for channel in model["channels"] as? [String] ?? [] { raw("<option value=\""); text(channel); raw("\">"); text(channel); raw("</option>") }
         raw("</select></p>\n<button class=\"btn\" type=\"submit\">"); say(.withdraw); raw("</button></form></div>\n")
@@ -63,7 +53,7 @@ struct PortalHTML: HTMLWriting {
             html.text(row["level"]); html.raw(" · "); html.text(row["basis"]); html.raw("</span>\n<span><b>¥"); html.text(row["amount"])
             html.raw("</b> <span class=\"badge\">"); html.text(row["status_label"]); html.raw("</span></span></div>\n")
             html.raw("<details class=\"muted\"><summary>"); html.say(.appeal); html.raw("</summary><form method=\"post\" action=\"/me/appeals\">")
-            html.hidden(nonce: true)
+            html.hidden()
             html.raw("\n<input type=\"hidden\" name=\"commission_id\" value=\""); html.text(row["id"]); html.raw("\"><input class=\"share\" name=\"message\" placeholder=\"")
             html.say(.appealHint); html.raw("\" required>\n<button class=\"btn small\" type=\"submit\">"); html.say(.appealSend); html.raw("</button></form></details>")
         }
