@@ -22,6 +22,12 @@ extension HTMLWriting {
         }
     }
 
+    /// A form's CSRF token and, for a form that changes something, its nonce (`FormReplay`).
+    mutating func hidden(csrf: Any?, nonce: Any?) {
+        raw("<input type=\"hidden\" name=\"_csrf\" value=\""); text(csrf); raw("\">")
+        if let nonce { raw("<input type=\"hidden\" name=\"_nonce\" value=\""); text(nonce); raw("\">") }
+    }
+
     static func flag(_ node: [String: Any], _ key: String) -> Bool { node[key] as? Bool ?? false }
     static func nodes(_ node: [String: Any], _ key: String) -> [[String: Any]] { node[key] as? [[String: Any]] ?? [] }
 }
@@ -46,9 +52,5 @@ extension ModelHTML {
     mutating func say(_ word: Word) { text(strings[word]) }
     func child(_ key: String) -> [String: Any] { model[key] as? [String: Any] ?? [:] }
 
-    /// A form's CSRF token and, for a form that changes something, its nonce (`FormReplay`).
-    mutating func hidden(nonce: Bool = true) {
-        raw("<input type=\"hidden\" name=\"_csrf\" value=\""); text(model["csrf"]); raw("\">")
-        if nonce { raw("<input type=\"hidden\" name=\"_nonce\" value=\""); text(model["nonce"]); raw("\">") }
-    }
+    mutating func hidden(nonce: Bool = true) { hidden(csrf: model["csrf"], nonce: nonce ? model["nonce"] : nil) }
 }

@@ -49,16 +49,12 @@ public struct DayRollups: Sendable {
         }
         guard let current else { return 0 }
         let finished = now.adding(milliseconds: -Self.lag)
-        guard current.through < finished else {
-            if let today = try CalendarDays.days(from: now, to: now, timeZone: timeZone).first {
-                try await OpenDay.refresh(today, rolledThrough: current.through, now: now, database: database)
-            }
-            return 0
-        }
         // A call's days only (a range of days is at most a year long, and years may be waiting).
         let horizon = min(finished, current.through.adding(seconds: Int64(Self.daysPerCall + 1) * 86_400))
-        let days = try CalendarDays.days(from: current.through, to: horizon, timeZone: timeZone)
-            .filter { $0.start >= current.through && $0.end <= finished }.prefix(Self.daysPerCall)
+        let days = current.through < finished
+            ? try CalendarDays.days(from: current.through, to: horizon, timeZone: timeZone)
+                .filter { $0.start >= current.through && $0.end <= finished }.prefix(Self.daysPerCall)
+            : []
         var through = current.through
         for day in days {
             let (figures, finance) = try await database.read { db in
@@ -74,6 +70,7 @@ public struct DayRollups: Sendable {
                 try await Self.record(day, figures: figures, finance: finance, in: db)
                 return true
             }
+            // Another instance recorded it first: it goes on from there.
             guard recorded else { return days.count }
             through = day.end
         }

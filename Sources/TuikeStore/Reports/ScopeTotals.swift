@@ -25,9 +25,6 @@ enum ScopeTotals {
         INSERT INTO scope_totals (scope, \(columns.joined(separator: ", ")))
         SELECT scope, \(columns.map { "CAST(SUM(\($0)) AS BIGINT)" }.joined(separator: ", ")) FROM day_rollups GROUP BY scope
         """,
-        // An order list filtered by status (refunded, cancelled: a few among a million) reads
-        // that status's newest orders instead of walking all of them.
-        "CREATE INDEX orders_by_status ON orders (status, id)",
     ], dialectStatements: [
         .postgres: [#"ALTER TABLE scope_totals ALTER COLUMN scope TYPE TEXT COLLATE "C""#],
     ])

@@ -212,6 +212,16 @@ import TuikeTestSupport
             try await client.advance(seconds: 90)
             try await activity()
             try await expectAgrees("recounted again")
+            // Just past midnight, before yesterday is rolled up: the row still holds yesterday,
+            // and the new day is counted from its rows alone.
+            let late = app.clock.now()
+            let midnight = try #require(try CalendarDays.days(from: late, to: late, timeZone: zone).first).end
+            try await client.advance(seconds: (midnight.milliseconds - late.milliseconds) / 1000 + 30)
+            try await activity()
+            let stale = try await app.database.read { db in try await OpenDay.read(in: db) }
+            let newDay = try CalendarDays.days(from: app.clock.now(), to: app.clock.now(), timeZone: zone).first?.label
+            #expect(stale != nil && stale?.day != newDay, "\(String(describing: stale?.day)) against \(String(describing: newDay))")
+            try await expectAgrees("a new day, the row still yesterday's")
         }
     }
 

@@ -57,14 +57,9 @@ struct ConsoleHTML: HTMLWriting {
         raw(">"); text(item["label"]); raw("</a>")
     }
 
-    private mutating func hiddenFields() {
-        raw("<input type=\"hidden\" name=\"_csrf\" value=\""); text(csrf)
-        raw("\"><input type=\"hidden\" name=\"_nonce\" value=\""); text(nonce); raw("\">")
-    }
-
     private mutating func form(_ form: ConsoleView.Node) {
         raw("<form method=\""); text(form["method"]); raw("\" action=\""); text(form["action"]); raw("\" class=\"fields\">")
-        if Self.flag(form, "post") { hiddenFields() }
+        if Self.flag(form, "post") { hidden(csrf: csrf, nonce: nonce) }
         raw("\n")
         for field in Self.nodes(form, "fields") {
             raw("<label>"); text(field["label"])
@@ -118,7 +113,7 @@ struct ConsoleHTML: HTMLWriting {
 
     private mutating func action(_ action: ConsoleView.Node) {
         raw("<form method=\"post\" action=\""); text(action["action"]); raw("\" class=\"inline\">")
-        hiddenFields()
+        hidden(csrf: csrf, nonce: nonce)
         raw("\n")
         for input in Self.nodes(action, "inputs") {
             raw("<input type=\""); text(input["type"]); raw("\" name=\""); text(input["name"]); raw("\" value=\""); text(input["value"])
