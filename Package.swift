@@ -36,6 +36,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "CTuikeSQLite"),
+        // QR codes, posters and images: Debian's libqrencode, cairo, pango, libturbojpeg, libwebp.
+        .systemLibrary(
+            name: "CTuikeGraphics",
+            pkgConfig: "pangocairo",
+            providers: [.apt(["libqrencode-dev", "libcairo2-dev", "libpango1.0-dev", "libturbojpeg0-dev", "libwebp-dev"])]
+        ),
         .target(
             name: "TuikeStore",
             dependencies: [
@@ -56,6 +62,7 @@ let package = Package(
             dependencies: [
                 "TuikeCore",
                 "TuikeStore",
+                "CTuikeGraphics",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

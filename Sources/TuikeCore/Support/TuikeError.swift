@@ -9,6 +9,9 @@ public struct TuikeError: Error, Equatable, Sendable, CustomStringConvertible {
         case conflict           // 409
         case unprocessable      // 422
         case tooManyRequests    // 429, with Retry-After
+        case tooLarge           // 413
+        case unsupportedType    // 415
+        case unavailable        // 503, with Retry-After
     }
 
     public let kind: Kind
@@ -41,6 +44,21 @@ public struct TuikeError: Error, Equatable, Sendable, CustomStringConvertible {
     /// 429 `rate_limited`: try again after `retryAfter` seconds (sent as `Retry-After`).
     public static func rateLimited(_ message: String, retryAfter: Int64) -> TuikeError {
         TuikeError(.tooManyRequests, code: "rate_limited", "\(message); try again in \(retryAfter) s", retryAfter: retryAfter)
+    }
+
+    /// 413 `payload_too_large`.
+    public static func tooLarge(_ message: String) -> TuikeError {
+        TuikeError(.tooLarge, code: "payload_too_large", message)
+    }
+
+    /// 415 `unsupported_media_type`.
+    public static func unsupportedType(_ message: String) -> TuikeError {
+        TuikeError(.unsupportedType, code: "unsupported_media_type", message)
+    }
+
+    /// 503 `unavailable`: the server is busy or a resource ran out; nothing was changed.
+    public static func unavailable(_ message: String, retryAfter: Int64 = 1) -> TuikeError {
+        TuikeError(.unavailable, code: "unavailable", message, retryAfter: retryAfter)
     }
 
     public static func malformed(_ message: String) -> TuikeError {

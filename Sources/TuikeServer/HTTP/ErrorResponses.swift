@@ -16,6 +16,9 @@ enum ErrorResponses {
         case .conflict: .conflict
         case .unprocessable: .unprocessableContent
         case .tooManyRequests: .tooManyRequests
+        case .tooLarge: .contentTooLarge
+        case .unsupportedType: .unsupportedMediaType
+        case .unavailable: .serviceUnavailable
         }
     }
 

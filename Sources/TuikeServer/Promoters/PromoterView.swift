@@ -90,8 +90,8 @@ struct LinkView: Encodable, Sendable {
 
 /// Daily traffic for a promoter or a link.
 struct StatsView: Encodable, Sendable {
-    struct Day: Encodable, Sendable { let day: String; let pv: Int64; let uv: Int64; let bots: Int64 }
-    struct Totals: Encodable, Sendable { let pv: Int64; let uv: Int64; let uvEstimated: Bool; let bots: Int64 }
+    struct Day: Encodable, Sendable { let day: String; let pv: Int64; let uv: Int64; let bots: Int64; let qr: Int64 }
+    struct Totals: Encodable, Sendable { let pv: Int64; let uv: Int64; let uvEstimated: Bool; let bots: Int64; let qr: Int64 }
     let timeZone: String
     let from: String
     let to: String
@@ -104,8 +104,10 @@ struct StatsView: Encodable, Sendable {
             ("pv", Schemas.integer), ("uv", Schemas.integer),
             ("uv_estimated", ["type": "boolean", "description": "Whether uv over several days is an estimate (HyperLogLog, about 2 % error): exact for one day, and over several while there are at most a few hundred visitors."]),
             ("bots", Schemas.integer),
+            ("qr", ["type": "integer", "description": "Human clicks that were scans of the link's QR code or of a poster (counted in pv too)."]),
         ])),
-        ("days", Schemas.array(Schemas.object([("day", Schemas.string), ("pv", Schemas.integer), ("uv", Schemas.integer), ("bots", Schemas.integer)]))),
+        ("days", Schemas.array(Schemas.object([("day", Schemas.string), ("pv", Schemas.integer), ("uv", Schemas.integer), ("bots", Schemas.integer),
+                                               ("qr", Schemas.integer)]))),
     ])
 }
 

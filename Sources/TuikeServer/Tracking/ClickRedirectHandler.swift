@@ -131,7 +131,8 @@ final class ClickRedirectHandler: ChannelDuplexHandler, RemovableChannelHandler 
         shared.logger.info("Request", metadata: [
             "hb.request.id": .stringConvertible(RequestID()), "hb.request.path": "\(head.path ?? "")", "hb.request.method": "GET",
         ])
-        let (click, headers) = shared.tracking.follow(link, headers: head.headerFields, remoteIP: context.channel.remoteAddress?.ipAddress)
+        let (click, headers) = shared.tracking.follow(link, headers: head.headerFields, remoteIP: context.channel.remoteAddress?.ipAddress,
+                                                      source: head.path.flatMap { MaterialKey.inQuery(of: $0) })
         waitingForCommit = true
         let loop = context.eventLoop
         let bound = NIOLoopBound((self, context), eventLoop: loop)

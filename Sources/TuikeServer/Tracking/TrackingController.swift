@@ -66,19 +66,20 @@ struct TrackingController {
     @Sendable func redirect(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let code = try context.parameters.require("code")
         guard let link = try await activeLink(code) else { return Self.notFoundPage() }
-        let (click, headers) = follow(link, headers: request.headers, remoteIP: context.remoteIP)
+        let (click, headers) = follow(link, headers: request.headers, remoteIP: context.remoteIP, source: MaterialKey.inQuery(of: request.uri.description))
         try await recorder.record(click)
         return Response(status: .found, headers: headers)
     }
 
     /// The click that following `link` makes, and the answer's headers once it is recorded: the
-    /// redirect, the visitor's cookie when it is new, no caching.
-    func follow(_ link: Link, headers: HTTPFields, remoteIP: String?) -> (click: ClickRecord, headers: HTTPFields) {
+    /// redirect, the visitor's cookie when it is new, no caching. `source` is the material the
+    /// URL named (`?s=`), kept with the click.
+    func follow(_ link: Link, headers: HTTPFields, remoteIP: String?, source: MaterialKey?) -> (click: ClickRecord, headers: HTTPFields) {
         var random = BlockRandom()
         let (visitor, isNew) = Self.visitor(headers, using: &random)
         let ip = TuikeRequestContext.clientIP(remoteIP: remoteIP, headers: headers, trusted: trustedProxies)
         let click = makeClick(link: link, visitor: visitor, ip: ip, userAgent: headers[.userAgent], referrer: headers[.referer],
-                              isBot: floodFlag(link: link, isNewVisitor: isNew, ip: ip, userAgent: headers[.userAgent]), using: &random)
+                              isBot: floodFlag(link: link, isNewVisitor: isNew, ip: ip, userAgent: headers[.userAgent]), source: source, using: &random)
         var answer: HTTPFields = [.location: Self.destination(link, visitor: visitor, clickID: click.id), .cacheControl: "no-store",
                                   .xContentTypeOptions: "nosniff"]
         if isNew { answer[.setCookie] = Self.cookie(visitor) }
@@ -92,12 +93,13 @@ struct TrackingController {
     }
 
     func makeClick(link: Link, visitor: String, ip: String?, userAgent: String?, referrer: String?, isBot: Bool? = nil,
-                   using random: inout BlockRandom) -> ClickRecord {
+                   source: MaterialKey? = nil, using random: inout BlockRandom) -> ClickRecord {
         let now = clock.now()
         return ClickRecord(
             id: Identifier.make("clk", at: now, using: &random), linkID: link.id, promoterID: link.promoterID, productID: link.productID,
             visitorID: visitor, at: now, ip: ip, userAgent: userAgent.map { Self.truncated($0, to: 512) },
-            referrer: referrer.map { Self.truncated($0, to: 1_000) }, isBot: isBot ?? BotDetector.isBot(userAgent: userAgent))
+            referrer: referrer.map { Self.truncated($0, to: 1_000) }, isBot: isBot ?? BotDetector.isBot(userAgent: userAgent),
+            source: source?.rawValue)
     }
 
     /// The first `limit` characters. A text of at most `limit` UTF-8 bytes has at most `limit`

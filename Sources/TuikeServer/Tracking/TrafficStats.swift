@@ -20,8 +20,8 @@ struct TrafficStats {
         guard let first = days.first, let last = days.last else { throw TuikeError.validation("from must not be after to") }
         return try JSONOutput.response(StatsView(
             timeZone: zone, from: first.label, to: last.label,
-            totals: .init(pv: traffic.clicks, uv: traffic.visitors, uvEstimated: traffic.visitorsEstimated, bots: traffic.bots),
-            days: traffic.daily.map { .init(day: $0.day, pv: $0.pv, uv: $0.uv, bots: $0.bots) }))
+            totals: .init(pv: traffic.clicks, uv: traffic.visitors, uvEstimated: traffic.visitorsEstimated, bots: traffic.bots, qr: traffic.qr),
+            days: traffic.daily.map { .init(day: $0.day, pv: $0.pv, uv: $0.uv, bots: $0.bots, qr: $0.qr) }))
     }
 
     static func day(_ text: String, zone: String, field: String) throws(TuikeError) -> Instant {

@@ -137,6 +137,7 @@ public enum Migrations {
         Migration(version: 21, name: "orders_by_status", statements: [
             "CREATE INDEX IF NOT EXISTS orders_by_status ON orders (status, id)",
         ]),
+        MaterialsMigration.migration,
     ]
 }
 

@@ -10,24 +10,35 @@ extension DayFigures {
         let within = MadeWithin(start: start, end: end, dialect: dialect)
         var figures: [Scope: DayFigures] = [:]
         var visitors: [Scope: Set<String>] = [:]
-        func scopes(link: String?, promoter: String?, product: String?) -> [Scope] {
-            let all: [Scope?] = [.program, link.map(Scope.link), promoter.map(Scope.promoter), product.map(Scope.product)]
+        func scopes(link: String?, promoter: String?, product: String?, material: Scope? = nil) -> [Scope] {
+            let all: [Scope?] = [.program, link.map(Scope.link), promoter.map(Scope.promoter), product.map(Scope.product), material]
             return all.compactMap { $0 }.filter { only == nil || $0 == only }
         }
         func update(_ scopes: [Scope], _ change: (inout DayFigures) -> Void) {
             for scope in scopes { change(&figures[scope, default: DayFigures()]) }
         }
 
+        /// The material scope of a click: its product's, when the click named a material.
+        func material(product: String?, source: String?) -> Scope? {
+            guard let product, let key = source.flatMap(MaterialKey.init) else { return nil }
+            return .material(productID: product, key: key.rawValue)
+        }
+
         for row in try await db.rows("""
-            SELECT c.link_id, c.promoter_id, c.product_id, c.visitor_id, c.is_bot FROM clicks c WHERE \(within("c", prefix: "clk", column: "at"))
+            SELECT c.link_id, c.promoter_id, c.product_id, c.visitor_id, c.is_bot, c.source FROM clicks c WHERE \(within("c", prefix: "clk", column: "at"))
             """) {
+            let product = try row.decode(column: "product_id", as: String?.self), source = try row.decode(column: "source", as: String?.self)
             let targets = scopes(link: try row.decode(column: "link_id", as: String.self), promoter: try row.decode(column: "promoter_id", as: String.self),
-                                 product: try row.decode(column: "product_id", as: String?.self))
+                                 product: product, material: material(product: product, source: source))
             if try row.decode(column: "is_bot", as: Int64.self) != 0 {
                 update(targets) { $0.bots &+= 1 }
             } else {
                 let visitor = try row.decode(column: "visitor_id", as: String.self)
-                update(targets) { $0.clicks &+= 1 }
+                let scan = source.flatMap(MaterialKey.init)?.isScan == true
+                update(targets) { figures in
+                    figures.clicks &+= 1
+                    if scan { figures.qrClicks &+= 1 }
+                }
                 for scope in targets { visitors[scope, default: []].insert(visitor) }
             }
         }
@@ -38,7 +49,7 @@ extension DayFigures {
 
         // Orders, payments and refunds, each with its order's promoter, link and lines.
         let lines: SQLQueryString = """
-            o.promoter_id, c.link_id, o.amount AS order_amount, i.product_id, i.paid AS line_paid, i.position
+            o.promoter_id, c.link_id, c.product_id AS click_product, c.source, o.amount AS order_amount, i.product_id, i.paid AS line_paid, i.position
             FROM orders o JOIN order_items i ON i.order_id = o.id LEFT JOIN clicks c ON c.id = o.attribution_click_id
             """
         func eachLine(_ query: SQLQueryString, _ body: (_ order: [Scope], _ product: [Scope], _ row: any SQLRow) throws -> Void) async throws {
@@ -46,7 +57,8 @@ extension DayFigures {
                 let promoter = try row.decode(column: "promoter_id", as: String?.self), link = try row.decode(column: "link_id", as: String?.self)
                 // The order counts once, with its first line; each line counts for its product.
                 let first = try row.decode(column: "position", as: Int64.self) == 0
-                let order = first ? scopes(link: link, promoter: promoter, product: nil) : []
+                let shared = material(product: try row.decode(column: "click_product", as: String?.self), source: try row.decode(column: "source", as: String?.self))
+                let order = first ? scopes(link: link, promoter: promoter, product: nil, material: shared) : []
                 let product = scopes(link: nil, promoter: nil, product: try row.decode(column: "product_id", as: String.self)).filter { $0 != .program }
                 try body(order, product, row)
             }

@@ -17,6 +17,8 @@ public struct DayFigures: Sendable, Equatable {
     public var clicks: Int64 = 0
     public var visitors: Int64 = 0
     public var bots: Int64 = 0
+    /// Human clicks that were scans of a QR code (`MaterialKey.isScan`).
+    public var qrClicks: Int64 = 0
     public var orders: Int64 = 0
     public var paidOrders: Int64 = 0
     public var gmv: Int64 = 0
@@ -33,6 +35,7 @@ public struct DayFigures: Sendable, Equatable {
     public mutating func add(_ other: DayFigures) {
         clicks &+= other.clicks
         bots &+= other.bots
+        qrClicks &+= other.qrClicks
         orders &+= other.orders
         paidOrders &+= other.paidOrders
         gmv &+= other.gmv
@@ -51,6 +54,11 @@ public struct DayFigures: Sendable, Equatable {
         case link(String)
         case promoter(String)
         case product(String)
+        /// One material of one product (`MaterialKey`): the clicks that came through its shares
+        /// and the orders those clicks led to.
+        case material(productID: String, key: String)
+
+        public static func materialPrefix(productID: String) -> String { "material:\(productID):" }
 
         public var key: String {
             switch self {
@@ -58,6 +66,7 @@ public struct DayFigures: Sendable, Equatable {
             case .link(let id): "link:\(id)"
             case .promoter(let id): "promoter:\(id)"
             case .product(let id): "product:\(id)"
+            case .material(let product, let key): Self.materialPrefix(productID: product) + key
             }
         }
     }

@@ -12,6 +12,7 @@ extension DayRollups {
         public let clicks: Int64
         public let visitors: Int64
         public let bots: Int64
+        public let qr: Int64
         public let visitorsEstimated: Bool
     }
 
@@ -29,10 +30,10 @@ extension DayRollups {
             var sketch = VisitorSketch()
             if let first = rolled.first, let last = rolled.last {
                 let range: SQLQueryString = "scope = \(bind: key) AND day >= \(bind: first.label) AND day <= \(bind: last.label)"
-                for row in try await db.rows("SELECT day, clicks, visitors, bots FROM day_rollups WHERE \(range)") {
+                for row in try await db.rows("SELECT day, clicks, visitors, bots, qr_clicks FROM day_rollups WHERE \(range)") {
                     let day = try row.decode(column: "day", as: String.self)
                     stats[day] = .init(day: day, pv: try row.decode(column: "clicks", as: Int64.self), uv: try row.decode(column: "visitors", as: Int64.self),
-                                       bots: try row.decode(column: "bots", as: Int64.self))
+                                       bots: try row.decode(column: "bots", as: Int64.self), qr: try row.decode(column: "qr_clicks", as: Int64.self))
                 }
                 // Visitors over several days only: one day's count is exact in its row.
                 if days.count > 1 {
@@ -46,9 +47,9 @@ extension DayRollups {
             // The other days from the clicks, in one pass over the index of the scope's links.
             let open = days.filter { day in !rolled.contains(day) }
             if let first = open.first, let last = open.last {
-                var counts = open.map { _ in (pv: Int64(0), bots: Int64(0), visitors: Set<String>()) }
+                var counts = open.map { _ in (pv: Int64(0), bots: Int64(0), qr: Int64(0), visitors: Set<String>()) }
                 for row in try await db.rows("""
-                    SELECT c.at, c.is_bot, c.visitor_id FROM clicks c
+                    SELECT c.at, c.is_bot, c.visitor_id, c.source FROM clicks c
                     WHERE \(ClickRepository.filter(scope)) AND c.at >= \(bind: first.start.milliseconds) AND c.at < \(bind: last.end.milliseconds)
                     """) {
                     let at = Instant(milliseconds: try row.decode(column: "at", as: Int64.self))
@@ -58,19 +59,21 @@ extension DayRollups {
                     } else {
                         let visitor = try row.decode(column: "visitor_id", as: String.self)
                         counts[index].pv &+= 1
+                        if try row.decode(column: "source", as: String?.self).flatMap(MaterialKey.init)?.isScan == true { counts[index].qr &+= 1 }
                         counts[index].visitors.insert(visitor)
                     }
                 }
                 for (index, day) in open.enumerated() {
-                    stats[day.label] = .init(day: day.label, pv: counts[index].pv, uv: Int64(counts[index].visitors.count), bots: counts[index].bots)
+                    stats[day.label] = .init(day: day.label, pv: counts[index].pv, uv: Int64(counts[index].visitors.count), bots: counts[index].bots,
+                                                qr: counts[index].qr)
                     for visitor in counts[index].visitors { sketch.add(visitor) }
                 }
             }
-            let daily = days.map { stats[$0.label] ?? .init(day: $0.label, pv: 0, uv: 0, bots: 0) }
+            let daily = days.map { stats[$0.label] ?? .init(day: $0.label, pv: 0, uv: 0, bots: 0, qr: 0) }
             // One day's visitors are exact whatever the sketch says.
             let single = daily.count == 1
             return Traffic(daily: daily, clicks: daily.reduce(0) { $0 &+ $1.pv }, visitors: single ? daily[0].uv : sketch.count,
-                           bots: daily.reduce(0) { $0 &+ $1.bots }, visitorsEstimated: !single && !sketch.isExact)
+                           bots: daily.reduce(0) { $0 &+ $1.bots }, qr: daily.reduce(0) { $0 &+ $1.qr }, visitorsEstimated: !single && !sketch.isExact)
         }
     }
 

@@ -13,9 +13,11 @@ public struct ClickRecord: Sendable, Equatable {
     public let userAgent: String?
     public let referrer: String?
     public let isBot: Bool
+    /// The material shared (`MaterialKey`), when the URL followed named one.
+    public let source: String?
 
     public init(id: String, linkID: String, promoterID: String, productID: String?, visitorID: String, at: Instant,
-                ip: String?, userAgent: String?, referrer: String?, isBot: Bool) {
+                ip: String?, userAgent: String?, referrer: String?, isBot: Bool, source: String? = nil) {
         self.id = id
         self.linkID = linkID
         self.promoterID = promoterID
@@ -26,6 +28,7 @@ public struct ClickRecord: Sendable, Equatable {
         self.userAgent = userAgent
         self.referrer = referrer
         self.isBot = isBot
+        self.source = source
     }
 }
 
@@ -53,14 +56,14 @@ public struct ClickRepository: Sendable {
     }
 
     static let insertStatement = RowInsert(
-        into: "clicks", columns: ["id", "link_id", "promoter_id", "product_id", "visitor_id", "at", "ip", "user_agent", "referrer", "is_bot"])
+        into: "clicks", columns: ["id", "link_id", "promoter_id", "product_id", "visitor_id", "at", "ip", "user_agent", "referrer", "is_bot", "source"])
 
     static func insertRows(_ clicks: ArraySlice<ClickRecord>, into db: any SQLDatabase) async throws {
         try await db.insertRows(
             insertStatement,
             rows: clicks.map { click in
                 [.text(click.id), .text(click.linkID), .text(click.promoterID), RowValue(click.productID), .text(click.visitorID),
-                 .int(click.at.milliseconds), RowValue(click.ip), RowValue(click.userAgent), RowValue(click.referrer), .int(click.isBot ? 1 : 0)]
+                 .int(click.at.milliseconds), RowValue(click.ip), RowValue(click.userAgent), RowValue(click.referrer), .int(click.isBot ? 1 : 0), RowValue(click.source)]
             })
     }
 
@@ -73,6 +76,8 @@ public struct ClickRepository: Sendable {
         public let pv: Int64
         public let uv: Int64
         public let bots: Int64
+        /// Human clicks that were scans of a QR code (alone or on a poster).
+        public let qr: Int64
     }
 
     public enum Scope: Sendable {

@@ -243,6 +243,10 @@ import TuikeTestSupport
         case .product(let id):
             (clickScope, orderScope, commissionScope, lineScope) = ("c.product_id = \(bind: id)", "1 = 0",
                 "m.order_item_id IN (SELECT id FROM order_items WHERE product_id = \(bind: id))", "i.product_id = \(bind: id)")
+        case .material(let product, let key):
+            // Clicks through the material, and the orders those clicks led to; no commissions.
+            let through: SQLQueryString = "product_id = \(bind: product) AND source = \(bind: key)"
+            (clickScope, orderScope, commissionScope, lineScope) = ("c.\(through)", "o.attribution_click_id IN (SELECT id FROM clicks WHERE \(through))", "1 = 0", nil)
         }
         return try await database.read { db in
             func number(_ query: SQLQueryString) async throws -> Int64 {
