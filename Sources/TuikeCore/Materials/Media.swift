@@ -29,9 +29,9 @@ public struct Media: Sendable, Equatable {
         text.utf8.count == 36 && text.hasPrefix("med_") && text.utf8.dropFirst(4).allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
     }
 
-    /// Widths of the downscaled copies kept for lists (thumb) and cards: JPEG, made at upload
+    /// Widths of the downscaled copies kept for lists (thumbs), cards and posters: JPEG, made at upload
     /// for images wider than them.
-    public static let renditionWidths = [160, 480]
+    public static let renditionWidths = [160, 480, 960]
 }
 
 /// A downscaled copy of a media image.

@@ -95,7 +95,10 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
         clock: tuike.clock, sandboxClock: tuike.sandboxClock, settings: store.settings,
         registry: tuike.registry, runDueJobs: { try await jobs.runDue() }
     ).addRoutes(to: api) { documentBox.value.withLock { $0 } }
-    ProductsController(products: store.products, clock: tuike.clock).addRoutes(to: api)
+    let materials = MaterialRepository(database: tuike.database), media = MediaRepository(database: tuike.database)
+    ProductsController(products: store.products, materials: materials, media: media, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
+    MediaController(media: media, pool: tuike.renderPool, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
+    MaterialTemplatesController(materials: materials, media: media, products: store.products, clock: tuike.clock).addRoutes(to: api)
     ProgramController(program: store.program, clock: tuike.clock).addRoutes(to: api)
 
     let program = store.program
@@ -114,6 +117,10 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     let tracking = TrackingController(links: links, cache: tuike.linkCache, recorder: tuike.clicks, trustedProxies: tuike.trustedProxies, flood: tuike.clickFlood,
                                      program: store.program, publicHost: WebTarget.host(of: tuike.publicURL), clock: tuike.clock)
     tracking.addRoutes(to: api)
+    let posters = PosterService(materials: materials, media: media, pool: tuike.renderPool, cache: tuike.posterCache, publicURL: tuike.publicURL, clock: tuike.clock)
+    let center = MaterialCenter(products: store.products, links: links, materials: materials, media: media, promoters: promoters,
+                                campaigns: store.groupCampaigns, program: program, posters: posters, publicURL: tuike.publicURL, clock: tuike.clock)
+    MaterialsController(tracking: tracking, posters: posters, center: center, clock: tuike.clock).addRoutes(to: api)
     router.middlewares.add(RefParameterMiddleware(tracking: tracking))
     if let secret = tuike.sandboxPaymentSecret {
         SandboxPaymentsController(database: tuike.database, orders: store.orders, secret: secret, clock: tuike.clock)

@@ -44,6 +44,9 @@ public struct TuikeApp: Sendable {
     let linkCache = LinkCache()
     /// Cookie-less repeat clicks per link, address and user agent (a flood counts once).
     let clickFlood = ClickFlood()
+    /// Image work (uploads, posters, QR codes) a few at a time, and finished posters by content.
+    let renderPool = RenderPool()
+    let posterCache = PosterCache()
 
     public struct Options: Sendable {
         public var sandbox: Bool

@@ -15,8 +15,16 @@ struct ProductView: Encodable, Sendable {
     let status: String
     let createdAt: Instant
     let updatedAt: Instant
+    @ExplicitNull var coverMediaId: String?
+    @ExplicitNull var coverUrl: String?
+    let gallery: [GalleryImage]
+    @ExplicitNull var videoUrl: String?
+    @ExplicitNull var videoCoverMediaId: String?
+    let detail: String
 
-    init(_ product: Product) {
+    struct GalleryImage: Encodable, Sendable { let id: String; let url: String; let thumbUrl: String }
+
+    init(_ product: Product, media: ProductMedia? = nil, publicURL: String = "") {
         id = product.id
         title = product.title
         description = product.description
@@ -27,5 +35,14 @@ struct ProductView: Encodable, Sendable {
         status = product.status.rawValue
         createdAt = product.createdAt
         updatedAt = product.updatedAt
+        let media = media ?? ProductMedia()
+        coverMediaId = media.coverMediaID
+        coverUrl = media.coverMediaID.map { MediaController.url($0, publicURL: publicURL) }
+        gallery = media.gallery.map { id in
+            GalleryImage(id: id, url: MediaController.url(id, publicURL: publicURL), thumbUrl: MediaController.url(id, publicURL: publicURL, width: 480))
+        }
+        videoUrl = media.videoURL
+        videoCoverMediaId = media.videoCoverMediaID
+        detail = media.detail
     }
 }

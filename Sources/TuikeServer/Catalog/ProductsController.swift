@@ -9,7 +9,14 @@ import TuikeStore
 /// products to admins only; a public read of an archived product is 404 as if it did not exist.
 struct ProductsController {
     let products: ProductRepository
+    let materials: MaterialRepository
+    let media: MediaRepository
+    let publicURL: String
     let clock: any TuikeClock
+
+    func view(_ product: Product) async throws -> ProductView {
+        ProductView(product, media: try await materials.productMedia(product.id), publicURL: publicURL)
+    }
 
     func addRoutes(to api: APIRoutes) {
         api.add(.post, "/api/v1/products", summary: "Create a product", tag: "Catalog", access: .admin,
@@ -52,7 +59,7 @@ struct ProductsController {
             status: try Self.parse(body.status, as: Product.Status.self, field: "status") ?? .active,
             createdAt: now, updatedAt: now)
         try await products.create(product)
-        return try JSONOutput.response(ProductView(product), status: .created)
+        return try JSONOutput.response(ProductView(product, publicURL: publicURL), status: .created)
     }
 
     @Sendable func list(_ request: Request, context: TuikeRequestContext) async throws -> Response {
@@ -61,7 +68,8 @@ struct ProductsController {
         if requested == .archived, !context.isAdmin { try context.requireAdmin() }
         let status = context.isAdmin ? requested : .active
         let fetched = try await products.list(status: status, limit: page.limit + 1, before: page.cursor)
-        return try JSONOutput.response(Page(fetched: fetched.map(ProductView.init), limit: page.limit, id: \.id))
+        let media = try await materials.productMedia(fetched.map(\.id))
+        return try JSONOutput.response(Page(fetched: fetched.map { ProductView($0, media: media[$0.id], publicURL: publicURL) }, limit: page.limit, id: \.id))
     }
 
     @Sendable func get(_ request: Request, context: TuikeRequestContext) async throws -> Response {
@@ -69,14 +77,44 @@ struct ProductsController {
         guard let product = try await products.find(id), product.status == .active || context.isAdmin else {
             throw TuikeError.notFound("product", id)
         }
-        return try JSONOutput.response(ProductView(product))
+        return try JSONOutput.response(try await view(product))
     }
 
     /// `stock: null` makes stock unlimited again, which is why absent and null differ here.
     struct PatchRequest: RequestBody {
         var changes = ProductChanges()
+        var media = MediaChanges()
 
-        enum Keys: String, CodingKey, CaseIterable { case title, price, kind, description, stock, status }
+        enum Keys: String, CodingKey, CaseIterable {
+            case title, price, kind, description, stock, status
+            case coverMediaId = "cover_media_id", gallery, videoUrl = "video_url", videoCoverMediaId = "video_cover_media_id", detail
+        }
+
+        /// The product's media fields; nullable ones are doubly optional (absent / null / a value).
+        struct MediaChanges {
+            var coverMediaID: String??
+            var gallery: [String]?
+            var videoURL: String??
+            var videoCoverMediaID: String??
+            var detail: String?
+
+            var isEmpty: Bool { coverMediaID == nil && gallery == nil && videoURL == nil && videoCoverMediaID == nil && detail == nil }
+
+            func applied(to media: ProductMedia) -> ProductMedia {
+                var result = media
+                if let coverMediaID { result.coverMediaID = coverMediaID }
+                if let gallery { result.gallery = gallery }
+                if let videoURL { result.videoURL = videoURL }
+                if let videoCoverMediaID { result.videoCoverMediaID = videoCoverMediaID }
+                if let detail { result.detail = detail }
+                return result
+            }
+        }
+
+        static func nullable(_ container: KeyedDecodingContainer<Keys>, _ key: Keys) throws -> String?? {
+            guard container.contains(key) else { return nil }
+            return .some(try container.decodeNil(forKey: key) ? nil : try container.decode(String.self, forKey: key))
+        }
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: Keys.self)
@@ -88,18 +126,42 @@ struct ProductsController {
             }
             changes.kind = try ProductsController.parse(try container.decodeIfPresent(String.self, forKey: .kind), as: Product.Kind.self, field: "kind")
             changes.status = try ProductsController.parse(try container.decodeIfPresent(String.self, forKey: .status), as: Product.Status.self, field: "status")
+            media.coverMediaID = try Self.nullable(container, .coverMediaId)
+            media.gallery = try container.decodeIfPresent([String].self, forKey: .gallery)
+            media.videoURL = try Self.nullable(container, .videoUrl)
+            media.videoCoverMediaID = try Self.nullable(container, .videoCoverMediaId)
+            media.detail = try container.decodeIfPresent(String.self, forKey: .detail)
         }
     }
 
     @Sendable func patch(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let body = try await JSONBody.decode(PatchRequest.self, from: request, context: context)
-        guard !body.changes.isEmpty else { throw TuikeError.validation("send at least one of: \(PatchRequest.fieldNames.sorted().joined(separator: ", "))") }
-        try body.changes.validate()
-        guard let product = try await products.update(id, body.changes, at: clock.now()) else {
-            throw TuikeError.notFound("product", id)
+        guard !body.changes.isEmpty || !body.media.isEmpty else {
+            throw TuikeError.validation("send at least one of: \(PatchRequest.fieldNames.sorted().joined(separator: ", "))")
         }
-        return try JSONOutput.response(ProductView(product))
+        try body.changes.validate()
+        // Media first: checked in full (ids exist, detail sanitised) before anything is written.
+        var media: ProductMedia?
+        if !body.media.isEmpty {
+            guard try await products.find(id) != nil else { throw TuikeError.notFound("product", id) }
+            var changed = body.media.applied(to: try await materials.productMedia(id) ?? ProductMedia())
+            if body.media.detail != nil { changed.detail = try RichText.sanitize(changed.detail) }
+            try changed.validate()
+            let missing = Set(changed.mediaIDs).subtracting(try await self.media.existing(changed.mediaIDs))
+            if let first = missing.sorted().first { throw TuikeError.validation("media \(first) does not exist; upload it with POST /api/v1/media") }
+            media = changed
+        }
+        let now = clock.now()
+        let product: Product?
+        if body.changes.isEmpty {
+            product = try await products.find(id)
+        } else {
+            product = try await products.update(id, body.changes, at: now)
+        }
+        guard let product else { throw TuikeError.notFound("product", id) }
+        if let media { try await materials.saveProductMedia(id, media, at: now) }
+        return try JSONOutput.response(try await view(product))
     }
 
     static func parse<E: RawRepresentable & CaseIterable>(_ raw: String?, as type: E.Type, field: String) throws(TuikeError) -> E? where E.RawValue == String {
@@ -123,7 +185,12 @@ extension ProductsController {
         ("stock", Schemas.nullable(Schemas.integer)),
         ("status", Schemas.enumeration(Product.Status.allCases.map(\.rawValue))),
         ("created_at", Schemas.time), ("updated_at", Schemas.time),
-    ], required: ["id", "title", "description", "kind", "price", "currency", "stock", "status", "created_at", "updated_at"])
+        ("cover_media_id", Schemas.nullable(Schemas.string)), ("cover_url", Schemas.nullable(Schemas.string)),
+        ("gallery", Schemas.array(Schemas.object([("id", Schemas.string), ("url", Schemas.string), ("thumb_url", Schemas.string)], required: ["id", "url", "thumb_url"]))),
+        ("video_url", Schemas.nullable(Schemas.string)), ("video_cover_media_id", Schemas.nullable(Schemas.string)),
+        ("detail", ["type": "string", "description": "Rich detail: HTML limited to p, br, strong, b, em, i, u, h2–h4, ul, ol, li, blockquote, img (src /media/… or https) and a (rel=nofollow)."]),
+    ], required: ["id", "title", "description", "kind", "price", "currency", "stock", "status", "created_at", "updated_at",
+                  "cover_media_id", "cover_url", "gallery", "video_url", "video_cover_media_id", "detail"])
 
     static let priceSchema = Schemas.integer(in: 0...Product.maxPrice, "Price in fen.")
 
@@ -136,8 +203,15 @@ extension ProductsController {
         ("status", Schemas.enumeration(Product.Status.allCases.map(\.rawValue))),
     ]
     static let createSchema = Schemas.object(writableFields, required: ["title", "price"])
+    static let mediaFields: [(String, JSONValue)] = [
+        ("cover_media_id", Schemas.nullable(Schemas.string)),
+        ("gallery", Schemas.array(Schemas.string, maxItems: ProductMedia.maxGallery, "Media ids, in order.")),
+        ("video_url", Schemas.nullable(Schemas.webURL("The video on its platform (https)."))),
+        ("video_cover_media_id", Schemas.nullable(Schemas.string)),
+        ("detail", Schemas.text(0...RichText.maxLength, "HTML; sanitised to an allowlist on the way in.")),
+    ]
     static let patchSchema: JSONValue = {
-        var schema = Schemas.object(writableFields)
+        var schema = Schemas.object(writableFields + mediaFields)
         schema.set("minProperties", 1)
         return schema
     }()

@@ -20,7 +20,9 @@ struct IdempotencyMiddleware: RouterMiddleware {
     static let secretFieldsHeader = HTTPField.Name("Tuike-Secret-Fields")!
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.method == .post, let key = request.headers[Self.header] else {
+        // An upload is named by its content, so repeating it is harmless by design; its body (up to
+        // 10 MiB) is not read twice or stored.
+        guard request.method == .post, let key = request.headers[Self.header], request.uri.path != MediaController.uploadPath else {
             var response = try await next(request, context)
             response.headers[Self.secretFieldsHeader] = nil
             return response

@@ -174,7 +174,9 @@ public struct MaterialRepository: Sendable {
         public var shares: Int64 = 0
         public var clicks: Int64 = 0
         public var paidOrders: Int64 = 0
-        public init() {}
+        public init(shares: Int64 = 0, clicks: Int64 = 0, paidOrders: Int64 = 0) {
+            (self.shares, self.clicks, self.paidOrders) = (shares, clicks, paidOrders)
+        }
     }
 
     /// Each material of a product, over all promoters and all time: shares, and the human clicks

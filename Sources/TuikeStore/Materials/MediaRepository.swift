@@ -42,6 +42,14 @@ public struct MediaRepository: Sendable {
         try await db.first("SELECT \(unsafeRaw: columns) FROM media WHERE id = \(bind: id)").map(decode)
     }
 
+    public func find(_ ids: [String]) async throws -> [String: Media] {
+        guard !ids.isEmpty else { return [:] }
+        return try await database.read { db in
+            let found = try await db.rows("SELECT \(unsafeRaw: Self.columns) FROM media WHERE id IN (\(SQLList(ids.map { SQLBind($0) })))").map(Self.decode)
+            return Dictionary(found.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
     /// The ones of `ids` that exist.
     public func existing(_ ids: [String]) async throws -> Set<String> {
         guard !ids.isEmpty else { return [] }

@@ -57,6 +57,47 @@ public struct LinkRepository: Sendable {
         }
     }
 
+    /// The promoter's link to each product (its oldest active one without a target), making the
+    /// missing ones: what the material center shares. The promoter's row is locked first, so two
+    /// concurrent calls never make two links for one product.
+    public func productLinks(promoterID: String, productIDs: [String], at now: Instant) async throws -> [String: Link] {
+        guard !productIDs.isEmpty else { return [:] }
+        let dialect = database.dialect
+        return try await database.write { db in
+            guard let promoter = try await db.first("SELECT status FROM promoters WHERE id = \(bind: promoterID)\(unsafeRaw: dialect.forUpdate)") else {
+                throw TuikeError.notFound("promoter", promoterID)
+            }
+            var found: [String: Link] = [:]
+            for row in try await db.rows("""
+                SELECT \(unsafeRaw: Self.columns) FROM links WHERE promoter_id = \(bind: promoterID) AND status = 'active' AND target_url IS NULL
+                    AND product_id IN (\(SQLList(productIDs.map { SQLBind($0) }))) ORDER BY id
+                """) {
+                let link = try Self.decode(row)
+                if let product = link.productID, found[product] == nil { found[product] = link }
+            }
+            let missing = productIDs.filter { found[$0] == nil }
+            guard !missing.isEmpty else { return found }
+            guard try promoter.decode(column: "status", as: String.self) == Promoter.Status.active.rawValue else {
+                throw TuikeError(.conflict, code: "promoter_not_active", "promoter \(promoterID) is not active; only active promoters get links")
+            }
+            for product in missing {
+                for _ in 0..<5 {
+                    let link = Link(id: Identifier.make("lnk", at: now), code: Link.makeCode(), promoterID: promoterID, productID: product,
+                                    targetURL: nil, status: .active, createdAt: now)
+                    if try await db.first("""
+                        INSERT INTO links (id, code, promoter_id, product_id, target_url, status, created_at)
+                        VALUES (\(bind: link.id), \(bind: link.code), \(bind: promoterID), \(bind: product), NULL, 'active', \(bind: now.milliseconds))
+                        ON CONFLICT DO NOTHING RETURNING id
+                        """) != nil {
+                        found[product] = link
+                        break
+                    }
+                }
+            }
+            return found
+        }
+    }
+
     public func find(code: String) async throws -> Link? {
         try await database.read { db in
             try await db.first("SELECT \(unsafeRaw: Self.columns) FROM links WHERE code = \(bind: code)").map(Self.decode)
