@@ -129,6 +129,7 @@ let package = Package(
                 "TuikeStore",
                 "TuikeCore",
                 "TuikeTestSupport",
+                "CTuikeGraphics",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -15,7 +15,8 @@ public enum MaterialKey: Sendable, Equatable, Hashable {
     public init?(_ text: some StringProtocol) {
         let utf8 = text.utf8
         guard (1...Self.maxLength).contains(utf8.count),
-              utf8.allSatisfy({ (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5f || $0 == 0x2e }) else { return nil }
+              utf8.allSatisfy({ (0x61...0x7a).contains($0) || (0x41...0x5a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5f || $0 == 0x2e })
+        else { return nil }
         if text == "qr" {
             self = .qr
             return

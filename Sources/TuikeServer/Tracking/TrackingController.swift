@@ -28,7 +28,10 @@ struct TrackingController {
                 handler: redirect)
         api.add(.post, "/api/v1/track/click", summary: "Record a click server-side", tag: "Tracking", access: .admin,
                 request: Schemas.object([("code", Schemas.linkCode), ("visitor_id", Schemas.visitorID), ("ip", Schemas.string),
-                                         ("user_agent", Schemas.string), ("referrer", Schemas.string)], required: ["code", "visitor_id"]),
+                                         ("user_agent", Schemas.string), ("referrer", Schemas.string),
+                                         ("source", ["type": "string", "pattern": "^(qr|[ptm]\\.[A-Za-z0-9_]{1,46})$",
+                                                     "description": "The material shared: qr, p.<poster template>, t.<copy template>, m.<media>."])],
+                                        required: ["code", "visitor_id"]),
                 responses: [(201, "The click.", Schemas.object([("click_id", Schemas.string), ("bot", Schemas.boolean)]))], handler: trackClick)
         api.add(.post, "/api/v1/track/beacon", summary: "Record a click reported by /tuike.js on the merchant's site", tag: "Tracking",
                 access: .publicAccess,
@@ -124,8 +127,9 @@ struct TrackingController {
         let ip: String?
         let userAgent: String?
         let referrer: String?
+        let source: String?
         typealias Keys = CodingKeys
-        enum CodingKeys: String, CodingKey, CaseIterable { case code, visitorId = "visitor_id", ip, userAgent = "user_agent", referrer }
+        enum CodingKeys: String, CodingKey, CaseIterable { case code, visitorId = "visitor_id", ip, userAgent = "user_agent", referrer, source }
     }
 
     struct TrackedView: Encodable { let clickId: String; let bot: Bool }
@@ -135,10 +139,14 @@ struct TrackingController {
     @Sendable func trackClick(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(TrackRequest.self, from: request, context: context)
         try Self.checkIntegratorVisitor(body.visitorId)
+        let source = try body.source.map { text throws(TuikeError) -> MaterialKey in
+            guard let key = MaterialKey(text) else { throw .validation("source must be a material key: qr, p.<template>, t.<copy>, m.<media>") }
+            return key
+        }
         guard let link = try await activeLink(body.code) else { throw TuikeError.notFound("link", body.code) }
         var random = BlockRandom()
         let click = makeClick(link: link, visitor: body.visitorId, ip: body.ip, userAgent: body.userAgent, referrer: body.referrer,
-                              isBot: body.userAgent.map { BotDetector.isBot(userAgent: $0) } ?? false, using: &random)
+                              isBot: body.userAgent.map { BotDetector.isBot(userAgent: $0) } ?? false, source: source, using: &random)
         try await recorder.record(click)
         return try JSONOutput.response(TrackedView(clickId: click.id, bot: click.isBot), status: .created)
     }

@@ -100,6 +100,9 @@ extension DayFigures {
 }
 
 extension DayFigures {
+    /// `MaterialKey.isScan` in SQL, over a click `c`: the stored sources are always valid keys.
+    static let scanCondition = "(c.source = 'qr' OR c.source LIKE 'p.%')"
+
     /// The program's figures over `[start, end)` by aggregates in the database, the same as
     /// `count(...)[.program]`: the dashboard's today without walking every row of every scope.
     /// Also each promoter's commission earned less reversed in the span.
@@ -112,10 +115,12 @@ extension DayFigures {
         }
         var figures = DayFigures()
         let clicks = try await numbers("""
-            SELECT COUNT(CASE WHEN c.is_bot = 0 THEN 1 END) AS a, COUNT(CASE WHEN c.is_bot <> 0 THEN 1 END) AS b
+            SELECT COUNT(CASE WHEN c.is_bot = 0 THEN 1 END) AS a, COUNT(CASE WHEN c.is_bot <> 0 THEN 1 END) AS b,
+                COUNT(CASE WHEN c.is_bot = 0 AND \(unsafeRaw: Self.scanCondition) THEN 1 END) AS c
             FROM clicks c WHERE \(within("c", prefix: "clk", column: "at"))
             """)
         (figures.clicks, figures.bots) = (clicks.first ?? 0, clicks.dropFirst().first ?? 0)
+        figures.qrClicks = clicks.dropFirst(2).first ?? 0
         let visitors = try await db.rows("SELECT DISTINCT c.visitor_id FROM clicks c WHERE \(within("c", prefix: "clk", column: "at")) AND c.is_bot = 0")
         for row in visitors { figures.sketch.add(try row.decode(column: "visitor_id", as: String.self)) }
         figures.visitors = Int64(visitors.count)

@@ -158,6 +158,7 @@ extension DayRollups {
         figures.refunded = try row.decode(column: "refunded", as: Int64.self)
         figures.commissions = try row.decode(column: "commissions", as: Int64.self)
         figures.reversed = try row.decode(column: "reversed", as: Int64.self)
+        if row.contains(column: "qr_clicks") { figures.qrClicks = try row.decode(column: "qr_clicks", as: Int64.self) }
         return figures
     }
 }

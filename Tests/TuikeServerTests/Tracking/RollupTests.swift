@@ -35,7 +35,9 @@ import TuikeTestSupport
                     step += 1
                     let code = codes[random.next(codes.count)], visitor = "rollup-visitor-\(random.next(12))"
                     let bot = random.next(5) == 0 ? #","user_agent":"Googlebot/2.1""# : ""
-                    _ = try await client.send(.post, "/api/v1/track/click", body: #"{"code":"\#(code)","visitor_id":"\#(visitor)"\#(bot)}"#)
+                    // Some clicks come through shared materials: a QR scan, a poster, a copy text.
+                    let source = [#","source":"qr""#, #","source":"p.portrait""#, #","source":"t.cpy_x""#, "", ""][random.next(5)]
+                    _ = try await client.send(.post, "/api/v1/track/click", body: #"{"code":"\#(code)","visitor_id":"\#(visitor)"\#(bot)\#(source)}"#)
                     if random.next(3) == 0 {
                         let product = products[random.next(2)]
                         let created = try await client.send(.post, "/api/v1/orders", body: """
@@ -81,8 +83,9 @@ import TuikeTestSupport
                 }
             }
             #expect(days.count >= 5, "\(days)")
+            let materials = products.flatMap { product in ["qr", "p.portrait", "t.cpy_x"].map { DayFigures.Scope.material(productID: product, key: $0) } }
             let scopes = [DayFigures.Scope.program, .promoter(world.a), .promoter(world.b), .product(world.product), .product(second)]
-                + (try await Self.linkIDs(app.database)).map(DayFigures.Scope.link)
+                + (try await Self.linkIDs(app.database)).map(DayFigures.Scope.link) + materials
             for (day, start, end) in days {
                 for scope in scopes {
                     let rolled = try await app.database.read { db in
@@ -91,7 +94,7 @@ import TuikeTestSupport
                     let recount = try await Self.recount(scope, from: start, to: end, database: app.database)
                     #expect(rolled.clicks == recount[0] && rolled.visitors == recount[1] && rolled.bots == recount[2] && rolled.orders == recount[3]
                             && rolled.paidOrders == recount[4] && rolled.gmv == recount[5] && rolled.refunds == recount[6]
-                            && rolled.commissions == recount[7], "\(scope) on \(day): \(rolled) against \(recount)")
+                            && rolled.commissions == recount[7] && rolled.qrClicks == recount[8], "\(scope) on \(day): \(rolled) against \(recount)")
                 }
             }
             // All-time totals: every scope's is the sum of its rolled-up days, and a team member's
@@ -267,6 +270,7 @@ import TuikeTestSupport
                 try await number("SELECT SUM(\(unsafeRaw: lineScope == nil ? "p.amount" : "i.paid")) \(payments) AND p.created_at >= \(bind: start) AND p.created_at < \(bind: end)"),
                 try await number("SELECT COUNT(*) \(refunds) AND r.created_at >= \(bind: start) AND r.created_at < \(bind: end)"),
                 try await number("SELECT SUM(m.amount) FROM commissions m WHERE \(commissionScope) AND m.created_at >= \(bind: start) AND m.created_at < \(bind: end)"),
+                try await number("SELECT COUNT(*) \(clicks) AND c.is_bot = 0 AND (c.source = 'qr' OR c.source LIKE 'p.%')"),
             ]
         }
     }
