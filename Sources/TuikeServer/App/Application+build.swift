@@ -97,7 +97,9 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     ).addRoutes(to: api) { documentBox.value.withLock { $0 } }
     let materials = MaterialRepository(database: tuike.database), media = MediaRepository(database: tuike.database)
     ProductsController(products: store.products, materials: materials, media: media, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
-    MediaController(media: media, pool: tuike.renderPool, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
+    let ingest = MediaIngest(media: media, pool: tuike.renderPool, clock: tuike.clock)
+    MediaController(media: media, ingest: ingest, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
+    ConsoleMediaUpload(sessions: store.sessions, ingest: ingest, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     MaterialTemplatesController(materials: materials, media: media, products: store.products, clock: tuike.clock).addRoutes(to: api)
     ProgramController(program: store.program, clock: tuike.clock).addRoutes(to: api)
 
@@ -153,13 +155,16 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     GroupCampaignsController(campaigns: groupCampaigns, groups: groupRepository, products: store.products,
                              publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     StorefrontController(products: store.products, campaigns: groupCampaigns, groups: groupRepository,
-                         placement: tuike.orderPlacement, forms: forms, holds: store.unpaidHolds, program: program, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
+                         placement: tuike.orderPlacement, forms: forms, holds: store.unpaidHolds, program: program, materials: materials,
+                         publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     let inProcess = InProcessAPI()
-    PortalController(sessions: store.sessions, promoters: promoters, links: links,
+    let portal = PortalController(sessions: store.sessions, promoters: promoters, links: links,
                      commissions: commissions, settlements: store.settlements, withdrawals: withdrawals,
                      rollups: DayRollups(database: tuike.database), program: program, database: tuike.database, applications: applications,
                      agreements: store.agreements, api: inProcess, throttle: throttle, passwords: tuike.passwords,
-                     forms: forms, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
+                     forms: forms, publicURL: tuike.publicURL, clock: tuike.clock)
+    portal.addRoutes(to: api)
+    PortalMaterials(portal: portal, center: center).addRoutes(to: api)
     ConsoleController(sessions: store.sessions, withdrawals: withdrawals,
                       promoters: promoters, program: program, database: tuike.database, api: inProcess, throttle: throttle, passwords: tuike.passwords, clock: tuike.clock)
         .addRoutes(to: api)

@@ -36,6 +36,7 @@ struct DemoSchool {
         let products = ProductRepository(database: app.database)
         guard try await products.count() == 0 else { return false }
         var productIDs: [String] = []
+        var created: [Product] = []
         for (offset, course) in Self.courses.enumerated() {
             let now = app.clock.now().adding(milliseconds: Int64(offset))
             let product = Product(
@@ -43,6 +44,7 @@ struct DemoSchool {
                 kind: course.kind, price: course.price, stock: course.stock, createdAt: now, updatedAt: now)
             try await products.create(product)
             productIDs.append(product.id)
+            created.append(product)
         }
         // A school that lets promoters withdraw from 10.00, so every demo promoter with a statement can.
         var settings = ProgramSettings.defaults
@@ -54,7 +56,8 @@ struct DemoSchool {
             try await ranks.create(Rank(id: Identifier.make("rnk", at: app.clock.now()), name: name, metric: metric, threshold: threshold, bonusBps: bonus),
                                    at: app.clock.now())
         }
-        try await loadPromoters(productIDs: productIDs)
+        let materials = try await DemoMaterials(app: app).load(products: created)
+        try await loadPromoters(productIDs: productIDs, sharedTexts: materials.sharedTexts)
         try await loadOrders(productIDs: productIDs)
         try await ranks.recompute(at: app.clock.now())
         try await loadSettlement()
@@ -163,7 +166,11 @@ struct DemoSchool {
         _ = try await app.jobs.runDue()
     }
 
-    private func loadPromoters(productIDs: [String]) async throws {
+    private func loadPromoters(productIDs: [String], sharedTexts: [String]) async throws {
+        // Some visitors came through shared materials: QR codes, posters, copy texts.
+        // Drawn from a generator of their own, so the rest of the school stays as it was.
+        let sources: [MaterialKey?] = [nil, nil, nil, nil, .qr, .poster("portrait"), .poster("square")] + sharedTexts.map { MaterialKey.text($0) }
+        var shared = DemoRandom(seed: 8)
         let repository = PromoterRepository(database: app.database, cipher: app.cipher)
         let links = LinkRepository(database: app.database)
         let now = app.clock.now()
@@ -190,7 +197,7 @@ struct DemoSchool {
                             id: Identifier.make("clk", at: at), linkID: link.id, promoterID: promoter.id, productID: productID,
                             visitorID: visitor, at: at, ip: "203.0.113.\(generator.next(upTo: 250))",
                             userAgent: bot ? "Mozilla/5.0 (compatible; Baiduspider/2.0)" : "Mozilla/5.0 (iPhone) MicroMessenger/8.0.47",
-                            referrer: nil, isBot: bot))
+                            referrer: nil, isBot: bot, source: sources[shared.next(upTo: sources.count)]?.rawValue))
                     }
                 }
             }

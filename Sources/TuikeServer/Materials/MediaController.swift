@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -14,7 +13,7 @@ import TuikeStore
 /// (a truncated or corrupt one is 415) and its renditions are made, and only then is anything stored.
 struct MediaController {
     let media: MediaRepository
-    let pool: RenderPool
+    let ingest: MediaIngest
     let publicURL: String
     let clock: any TuikeClock
 
@@ -75,33 +74,8 @@ struct MediaController {
         } catch {
             throw TuikeError.tooLarge("an image may be at most 10 MiB (\(Media.maxBytes) bytes)")
         }
-        let (stored, created) = try await store(Array(buffer: buffer))
+        let (stored, created) = try await ingest.store(Array(buffer: buffer))
         return try JSONOutput.response(MediaView(stored, publicURL: publicURL), status: created ? .created : .ok)
-    }
-
-    /// Checks, decodes and stores an image (also used by the demo school).
-    func store(_ bytes: [UInt8]) async throws -> (Media, created: Bool) {
-        let probe: ImageProbe
-        do {
-            probe = try ImageProbe.probe(bytes)
-        } catch {
-            throw error.tuikeError
-        }
-        let sha256 = SHA256.hash(data: bytes).map { byte in byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined()
-        let id = Media.id(sha256: sha256)
-        if let existing = try await media.find(id) { return (existing, false) }
-        let renditions = try await pool.run { () throws -> [MediaRendition] in
-            let raster = try ImageDecoder.decode(bytes, as: probe)
-            var renditions: [MediaRendition] = []
-            for width in Media.renditionWidths where width < probe.width {
-                let scaled = try raster.scaled(toWidth: width)
-                renditions.append(MediaRendition(width: Int64(width), height: Int64(scaled.height), mimeType: "image/jpeg", bytes: try scaled.jpeg()))
-            }
-            return renditions
-        }
-        let item = Media(id: id, sha256: sha256, mimeType: probe.mimeType, width: Int64(probe.width), height: Int64(probe.height),
-                         size: Int64(bytes.count), createdAt: clock.now())
-        return try await media.store(item, bytes: bytes, renditions: renditions)
     }
 
     @Sendable func list(_ request: Request, context: TuikeRequestContext) async throws -> Response {

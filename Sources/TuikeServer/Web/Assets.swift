@@ -22,6 +22,13 @@ enum Assets {
         .actions input[type=text]{padding:.3rem;border:1px solid #ddd;border-radius:6px;width:5rem}.btn.small{padding:.3rem .8rem;font-size:.85rem}
         .fields{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:.75rem;align-items:end}.fields label{font-size:.875rem;color:#555}
         .fields input,.fields select{display:block;width:100%;padding:.45rem;border:1px solid #ddd;border-radius:6px;font-size:1rem}
+        .cover{display:block;width:100%;aspect-ratio:3/2;object-fit:cover;border-radius:12px;background:#eee}.card .cover{margin-bottom:.75rem}
+        .gallery{display:flex;gap:.5rem;overflow-x:auto;scroll-snap-type:x mandatory;margin:.75rem 0}.gallery img{flex:0 0 70%;max-width:320px;
+        aspect-ratio:3/2;object-fit:cover;border-radius:8px;scroll-snap-align:start}.detail img{max-width:100%;height:auto;border-radius:8px}
+        .video{position:relative;display:block}.video::after{content:"▶";position:absolute;inset:0;display:flex;align-items:center;justify-content:center;
+        font-size:3rem;color:#fff;text-shadow:0 2px 8px rgba(0,0,0,.4)}
+        .materials{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:.75rem}.materials img{width:100%;border-radius:8px;background:#f3f3f3}
+        .materials figure{margin:0}.row textarea{flex:1}.copytext{white-space:pre-wrap;background:#fafafa;border:1px dashed #ddd;border-radius:8px;padding:.5rem;font-size:.9rem}
         @media (min-width:720px){main{padding:2rem}}
         @media (max-width:600px){.scroll table,.scroll tbody,.scroll tr,.scroll td{display:block}.scroll thead{display:none}
         .scroll tr{padding:.5rem 0;border-bottom:1px solid #eee}.scroll td{display:flex;gap:.75rem;border:0;padding:.15rem 0;white-space:normal;overflow-wrap:anywhere}
@@ -42,6 +49,32 @@ enum Assets {
             });
           }
           tick(); setInterval(tick, 1000);
+          // The console's image upload: the file's bytes as the body, the form's CSRF token in the query.
+          document.querySelectorAll('form[action="/admin/media"]').forEach(function (form) {
+            form.addEventListener('submit', function (event) {
+              event.preventDefault();
+              var input = form.querySelector('input[type=file]'), token = form.querySelector('input[name=_csrf]');
+              if (!input || !input.files[0] || !token) { return; }
+              var file = input.files[0];
+              fetch('/admin/media?_csrf=' + encodeURIComponent(token.value), {method: 'POST', body: file, credentials: 'same-origin',
+                headers: {'Content-Type': file.type || 'application/octet-stream'}}).then(function (reply) {
+                return reply.json().then(function (body) {
+                  if (reply.ok) { location.href = '/admin/materials?notice=done#images'; }
+                  else { window.alert(body.error ? body.error.message : String(reply.status)); }
+                });
+              });
+            });
+          });
+          // A save or copy in the material center counts as a share of that material.
+          var shareToken = document.querySelector('#share-token input[name=_csrf]');
+          document.querySelectorAll('[data-share]').forEach(function (el) {
+            el.addEventListener('click', function () {
+              if (!shareToken) { return; }
+              var body = new URLSearchParams({_csrf: shareToken.value, product_id: el.getAttribute('data-product'), item: el.getAttribute('data-share')});
+              if (navigator.sendBeacon) { navigator.sendBeacon('/me/materials/shares', body); }
+              else { fetch('/me/materials/shares', {method: 'POST', body: body, credentials: 'same-origin'}); }
+            });
+          });
           document.querySelectorAll('[data-copy]').forEach(function (button) {
             button.addEventListener('click', function () {
               var input = document.getElementById(button.getAttribute('data-copy'));

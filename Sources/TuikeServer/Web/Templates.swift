@@ -9,7 +9,10 @@ enum Templates {
     static let sources: [String: String] = [
         "head": """
             <!doctype html><html lang="{{lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-            <title>{{title}} · {{t.shop}}</title><link rel="stylesheet" href="/assets/tuike.css"></head><body>
+            <title>{{title}} · {{t.shop}}</title><link rel="stylesheet" href="/assets/tuike.css">
+            {{#og}}<meta property="og:type" content="website"><meta property="og:site_name" content="{{t.shop}}"><meta property="og:title" content="{{og_title}}">
+            <meta property="og:description" content="{{og_description}}">{{#og_image}}<meta property="og:image" content="{{og_image}}">{{/og_image}}
+            <meta property="og:url" content="{{og_url}}"><meta name="description" content="{{og_description}}">{{/og}}</head><body>
             <header><a href="/"><b>{{t.shop}}</b></a><a href="?lang={{other_lang}}">{{other_lang_label}}</a></header><main{{#wide}} class="wide"{{/wide}}>
             """,
         "foot": """
@@ -18,13 +21,17 @@ enum Templates {
         "index": """
             {{> head}}<h1>{{t.home_title}}</h1><div class="grid">
             {{#products}}<a class="card" href="/p/{{id}}" style="text-decoration:none;color:inherit">
-            <div><b>{{title}}</b></div><div class="muted">{{description}}</div>
+            {{#cover}}<img class="cover" src="{{cover}}" alt="" loading="lazy">{{/cover}}<div><b>{{title}}</b></div><div class="muted">{{description}}</div>
             <div><span class="price">¥{{price}}</span>{{#group_price}} <span class="badge">{{t.group_buy}} ¥{{group_price}}</span>{{/group_price}}</div></a>
             {{/products}}</div>{{> foot}}
             """,
         "product": """
-            {{> head}}<div class="card"><h1>{{product.title}}</h1><p>{{product.description}}</p>
+            {{> head}}<div class="card">{{#media.cover}}<img class="cover" src="{{media.cover}}" alt="{{product.title}}">{{/media.cover}}
+            <h1>{{product.title}}</h1><p>{{product.description}}</p>
             <p><span class="price">¥{{product.price}}</span></p>
+            {{#media.has_gallery}}<div class="gallery">{{#media.gallery}}<a href="{{full}}"><img src="{{thumb}}" alt="" loading="lazy"></a>{{/media.gallery}}</div>{{/media.has_gallery}}
+            {{#media.video}}<p><a class="video" href="{{url}}" rel="noopener" target="_blank">{{#cover}}<img class="cover" src="{{cover}}" alt="">{{/cover}}</a>
+            <a href="{{url}}" rel="noopener" target="_blank">{{t.watch_video}}</a></p>{{/media.video}}
             <form method="post" action="/p/{{product.id}}/buy"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="_nonce" value="{{nonce}}">
             <button class="btn" type="submit">{{t.buy}}</button></form></div>
             {{#campaign}}<div class="card" id="group-buy"><h2>{{t.group_buy}} · {{size}}{{t.people_group}}</h2>
@@ -37,6 +44,7 @@ enum Templates {
             <span class="muted">{{t.ends_in}} <span data-countdown="{{expires_at}}"></span></span>
             <form method="post" action="/g/{{id}}/join"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="_nonce" value="{{nonce}}"><button class="btn" type="submit">{{t.join_group}}</button></form></div>
             {{/groups}}{{^groups}}<p class="muted">{{t.no_groups}}</p>{{/groups}}</div>{{/campaign}}
+            {{#media.detail}}<div class="card detail">{{{media.detail}}}</div>{{/media.detail}}
             <p><a href="/">{{t.courses}}</a></p>{{> foot}}
             """,
         "group": """

@@ -27,6 +27,7 @@ enum Word: String, CaseIterable, Sendable {
     case copy
     case copied
     case leader
+    case watchVideo = "watch_video"
     case notFound = "not_found"
     case back
     case english
@@ -51,6 +52,13 @@ enum Word: String, CaseIterable, Sendable {
     case withdraw
     case amountYuan = "amount_yuan"
     case myLinks = "my_links"
+    case materialCenter = "material_center"
+    case materialHint = "material_hint"
+    case myAccount = "my_account"
+    case saveQR = "save_qr"
+    case savePoster = "save_poster"
+    case saveImage = "save_image"
+    case openMaterials = "open_materials"
     case commissions
     case statements
     case gross
@@ -111,6 +119,29 @@ enum Word: String, CaseIterable, Sendable {
     case orderNotFound = "order_not_found"
     case navDashboard = "nav_dashboard"
     case navProducts = "nav_products"
+    case navMaterials = "nav_materials"
+    case uploadImage = "upload_image"
+    case uploadNote = "upload_note"
+    case upload
+    case imageFile = "image_file"
+    case images
+    case size
+    case productMedia = "product_media"
+    case productMediaNote = "product_media_note"
+    case coverMediaID = "cover_media_id"
+    case galleryIDs = "gallery_ids"
+    case videoURL = "video_url"
+    case posterTemplates = "poster_templates"
+    case posterNote = "poster_note"
+    case layout
+    case brandColour = "brand_colour"
+    case backgroundColour = "background_colour"
+    case backgroundMediaID = "background_media_id"
+    case copyLine = "copy_line"
+    case copyTemplates = "copy_templates"
+    case copyNote = "copy_note"
+    case copyText = "copy_text"
+    case allProducts = "all_products"
     case navSettings = "nav_settings"
     case navPromoters = "nav_promoters"
     case navGroups = "nav_groups"

@@ -1,6 +1,7 @@
 /// The console's words (the storefront's and the portal's are in `Strings`).
 extension Strings {
     static let consoleZh: [String: String] = [
+        "nav_materials": "素材", "upload_image": "上传图片", "upload_note": "PNG、JPEG 或 WebP，最大 10 MiB；按文件内容识别格式，同一张图只存一份。", "upload": "上传", "image_file": "图片文件", "images": "图片库", "size": "尺寸", "product_media": "商品图片与视频", "product_media_note": "封面和图集填图片库里的 ID；视频填视频号等平台的 https 链接。图文详情通过 API 设置（会按白名单净化）。", "cover_media_id": "封面图片 ID", "gallery_ids": "图集（ID，逗号分隔）", "video_url": "视频链接", "poster_templates": "海报模板", "poster_note": "海报由服务器按实时价格和拼团进度生成；改动模板后，新海报立即生效。", "layout": "版式", "brand_colour": "主色", "background_colour": "背景色", "background_media_id": "背景图片 ID", "copy_line": "海报文案", "copy_templates": "推广文案", "copy_note": "可用占位符：{title} {price} {group_price} {link} {promoter} {deadline}；未知占位符保存时会被拒绝。", "copy_text": "文案", "all_products": "全部商品",
         "nav_dashboard": "概览", "nav_products": "商品", "nav_settings": "分销设置", "nav_promoters": "推客", "nav_groups": "拼团",
         "nav_orders": "订单", "nav_settlements": "结算", "nav_reconciliation": "对账", "nav_appeals": "申诉",
         "answer": "答复", "adjustment_hint": "调整金额（元，可为负，选填）", "commission": "佣金", "message": "内容",
@@ -45,6 +46,7 @@ extension Strings {
     ]
 
     static let consoleEn: [String: String] = [
+        "nav_materials": "Materials", "upload_image": "Upload an image", "upload_note": "PNG, JPEG or WebP, up to 10 MiB; the type is read from the file itself, and the same picture is stored once.", "upload": "Upload", "image_file": "Image file", "images": "Images", "size": "Size", "product_media": "Product images and video", "product_media_note": "Cover and gallery take ids from the image library; the video is an https link on its platform. The rich detail is set through the API (sanitised to an allowlist).", "cover_media_id": "Cover image id", "gallery_ids": "Gallery (ids, comma-separated)", "video_url": "Video URL", "poster_templates": "Poster templates", "poster_note": "Posters are drawn by the server from live prices and group progress; a template change shows in new posters at once.", "layout": "Layout", "brand_colour": "Brand colour", "background_colour": "Background colour", "background_media_id": "Background image id", "copy_line": "Line of copy", "copy_templates": "Copy templates", "copy_note": "Placeholders: {title} {price} {group_price} {link} {promoter} {deadline}; unknown ones are refused on save.", "copy_text": "Text", "all_products": "All products",
         "nav_dashboard": "Dashboard", "nav_products": "Products", "nav_settings": "Settings", "nav_promoters": "Promoters", "nav_groups": "Group buys",
         "nav_orders": "Orders", "nav_settlements": "Settlements", "nav_reconciliation": "Reconciliation", "nav_appeals": "Appeals",
         "answer": "Answer", "adjustment_hint": "Adjustment (yuan, may be negative, optional)", "commission": "Commission", "message": "Message",

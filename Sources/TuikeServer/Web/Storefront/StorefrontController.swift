@@ -16,6 +16,7 @@ struct StorefrontController {
     let forms: FormReplay
     let holds: UnpaidHolds
     let program: ProgramRepository
+    let materials: MaterialRepository
     let publicURL: String
     let clock: any TuikeClock
 
@@ -56,9 +57,12 @@ struct StorefrontController {
         let language = Language.of(request)
         let now = clock.now()
         let running = try await campaigns.running(at: now)
-        let items = try await products.list(status: .active, limit: 100, before: nil).map { product -> [String: Any] in
+        let listed = try await products.list(status: .active, limit: 100, before: nil)
+        let media = try await materials.productMedia(listed.map(\.id))
+        let items = listed.map { product -> [String: Any] in
             var item: [String: Any] = ["id": product.id, "title": product.title, "description": product.description, "price": Money.format(product.price)]
             if let campaign = running[product.id] { item["group_price"] = Money.format(campaign.groupPrice) }
+            if let cover = media[product.id]?.coverMediaID { item["cover"] = "/media/\(cover)?w=480" }
             return item
         }
         return Templates.page("index", title: language.strings[.courses], language: language, context: ["products": items])
@@ -69,9 +73,13 @@ struct StorefrontController {
         let id = try context.parameters.require("id")
         guard let product = try await products.find(id), product.status == .active else { return Self.notFound(language) }
         let (csrf, newToken) = Forms.csrfToken(request)
+        let media = try await materials.productMedia(id) ?? ProductMedia()
         var page: [String: Any] = [
             "csrf": csrf,
             "product": ["id": product.id, "title": product.title, "description": product.description, "price": Money.format(product.price)],
+            "media": Self.mediaContext(media),
+            "og": Self.shareCard(title: product.title, description: product.description, cover: media.coverMediaID, url: "\(publicURL)/p/\(product.id)",
+                                 publicURL: publicURL),
         ]
         let now = clock.now()
         if let campaign = try await campaign(for: id, at: now) {
@@ -114,6 +122,9 @@ struct StorefrontController {
             "expires_at": group.status == .forming ? (group.expiresAt?.rfc3339 ?? "") : "",
             "slots": slots, "joinable": group.status == .forming && group.paidMembers + group.reserved < group.size,
             "share_url": "\(publicURL)/g/\(group.id)",
+            "og": Self.shareCard(title: Self.groupCardTitle(group, product: product.title, language: language),
+                                 description: "\(strings[.groupPrice]) ¥\(Money.format(campaign.groupPrice)) · \(group.size)\(strings[.peopleGroup])",
+                                 cover: try await materials.productMedia(product.id)?.coverMediaID, url: "\(publicURL)/g/\(group.id)", publicURL: publicURL),
         ]
         var response = Templates.page("group", title: "\(strings[.group]) · \(product.title)", language: language, context: page)
         if newToken { response.headers.append(HTTPField(name: .setCookie, value: Forms.cookie(csrf))) }
@@ -223,3 +234,41 @@ enum HTML {
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 }
+
+extension StorefrontController {
+    /// What the product page shows of its media: the cover, the gallery (thumbs linking to the
+    /// originals), the video on its platform, and the detail (sanitised when it was saved).
+    static func mediaContext(_ media: ProductMedia) -> [String: Any] {
+        var context: [String: Any] = [
+            "gallery": media.gallery.map { ["thumb": "/media/\($0)?w=480", "full": "/media/\($0)"] },
+            "has_gallery": !media.gallery.isEmpty,
+        ]
+        if let cover = media.coverMediaID { context["cover"] = "/media/\(cover)?w=960" }
+        if let url = media.videoURL {
+            context["video"] = ["url": url, "cover": media.videoCoverMediaID.map { "/media/\($0)?w=960" } ?? ""]
+        }
+        if !media.detail.isEmpty { context["detail"] = media.detail }
+        return context
+    }
+
+    /// OpenGraph tags, so that a chat app shows the shared page as a card: the title, a line, the
+    /// cover (an absolute URL, as crawlers need).
+    static func shareCard(title: String, description: String, cover: String?, url: String, publicURL: String) -> [String: Any] {
+        var card: [String: Any] = ["og_title": title, "og_description": String(description.prefix(120)), "og_url": url]
+        if let cover { card["og_image"] = "\(publicURL)/media/\(cover)?w=960" }
+        return card
+    }
+
+    /// The live state of a group, for its card: "还差 2 人成团 · 课程" while it forms.
+    static func groupCardTitle(_ group: Group, product: String, language: Language) -> String {
+        let missing = max(0, group.size - group.paidMembers)
+        switch (group.status, language) {
+        case (.forming, .zh): return "还差 \(missing) 人成团 · \(product)"
+        case (.forming, .en): return "\(missing) more to complete the group · \(product)"
+        case (.succeeded, .zh): return "已成团 · \(product)"
+        case (.succeeded, .en): return "Group complete · \(product)"
+        default: return product
+        }
+    }
+}
+
