@@ -4,7 +4,8 @@
 
 A buyer opens a promoter's link and opens a group; a second and a third buyer join from the share
 link; the first buyer's group page turns to success without a reload (over Server-Sent Events); the
-promoter logs in and sees the commission; finance settles in the console, the promoter asks for a
+promoter logs in and sees the commission, saves a poster from the material center and copies a
+text (both counted as shares), an operator uploads an image in the console; finance settles in the console, the promoter asks for a
 withdrawal in the portal, and finance approves it in the console.
 
 With SCREENSHOTS=<dir> it also saves the main pages at phone (390 px) and desktop (1280 px) width.
@@ -12,6 +13,7 @@ With SCREENSHOTS=<dir> it also saves the main pages at phone (390 px) and deskto
 import json
 import os
 import sys
+import tempfile
 import time
 import urllib.request
 
@@ -26,6 +28,7 @@ BASE = os.environ.get("TUIKE_URL", "http://127.0.0.1:8097")
 ADMIN_TOKEN = os.environ["TUIKE_ADMIN_TOKEN"]
 SHOTS = os.environ.get("SCREENSHOTS")
 PHONE, DESKTOP = (390, 844), (1280, 900)
+DOWNLOADS = tempfile.mkdtemp(prefix="tuike-walk-")
 PROMOTER_PHONE, PASSWORD = "13800138001", "tuike-demo"  # 张老师 in the demo school
 # Headless Chromium says "HeadlessChrome", which Tuike counts as a bot and never attributes; the
 # buyers here are people in WeChat on a phone, as most buyers are.
@@ -46,7 +49,8 @@ def browser(size):
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                      f"--window-size={size[0]},{size[1]}", f"--user-agent={WECHAT_UA}"):
         options.add_argument(argument)
-    options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
+    options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh", "download.default_directory": DOWNLOADS,
+                                              "download.prompt_for_download": False})
     driver = webdriver.Chrome(service=Service(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")), options=options)
     driver.set_page_load_timeout(20)
     return driver
@@ -158,6 +162,44 @@ def main():
         assert amount in row.text, (amount, row.text)
         step(f"the portal lists commission {commission['id']} of {amount}")
         shot(portal, "portal", PHONE)
+
+        step("the promoter opens the material center, copies a text and saves a poster")
+        click(portal, "a[data-materials]")
+        card = wait(portal, EC.presence_of_element_located((By.CSS_SELECTOR, f"[data-material='{campaign['product_id']}']")))
+        poster = card.find_element(By.CSS_SELECTOR, "figure[data-poster='portrait'] img")
+        portal.execute_script("arguments[0].scrollIntoView({block: 'center'})", poster)  # it loads lazily
+        wait(portal, lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", poster) == 720)
+        text_button = card.find_element(By.CSS_SELECTOR, "button[data-share^='t.']")
+        portal.execute_script("arguments[0].scrollIntoView({block: 'center'})", text_button)
+        text_button.click()
+        save = card.find_element(By.CSS_SELECTOR, "figure[data-poster='portrait'] a[download]")
+        portal.execute_script("arguments[0].scrollIntoView({block: 'center'})", save)
+        save.click()
+        saved = os.path.join(DOWNLOADS, f"poster-{save.get_attribute('download').split('-', 1)[1]}")
+        wait(portal, lambda d: os.path.exists(saved) and os.path.getsize(saved) > 1000, seconds=15)
+        with open(saved, "rb") as file:
+            header = file.read(24)
+        assert header[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(header[16:20], "big") == 720, header
+        def shares(d):
+            center = api("GET", f"/api/v1/promoters/{promoter['id']}/materials")["data"]
+            entry = next(e for e in center if e["product_id"] == campaign["product_id"])
+            return (next(p for p in entry["posters"] if p["template_id"] == "portrait")["effect"]["shares"],
+                    sum(t["effect"]["shares"] for t in entry["texts"]))
+        wait(portal, lambda d: all(count >= 1 for count in shares(d)))
+        step(f"saved {os.path.basename(saved)} (720 px wide); the copy and the save were counted as shares")
+        shot(portal, "material-center", PHONE)
+
+        step("an operator uploads an image in the console")
+        operator = browser(DESKTOP); drivers.append(operator)
+        log_in(operator, "/admin/login", "username", "ops")
+        operator.get(BASE + "/admin/materials")
+        before = len(api("GET", "/api/v1/media?limit=100")["data"])
+        operator.find_element(By.CSS_SELECTOR, "form[action='/admin/media'] input[type=file]").send_keys(saved)
+        click(operator, "form[action='/admin/media'] button[type=submit]")
+        wait(operator, EC.presence_of_element_located((By.CSS_SELECTOR, "[data-notice]")))
+        assert len(api("GET", "/api/v1/media?limit=100")["data"]) == before + 1
+        step("the image is in the library")
+        shot(operator, "console-materials", DESKTOP)
 
         if SHOTS:
             step(f"screenshots into {SHOTS}")
