@@ -40,7 +40,8 @@ let package = Package(
         .systemLibrary(
             name: "CTuikeGraphics",
             pkgConfig: "pangocairo",
-            providers: [.apt(["libqrencode-dev", "libcairo2-dev", "libpango1.0-dev", "libturbojpeg0-dev", "libwebp-dev"])]
+            providers: [.apt(["libqrencode-dev", "libcairo2-dev", "libpango1.0-dev", "libturbojpeg0-dev", "libwebp-dev"]),
+                        .brew(["qrencode", "cairo", "pango", "jpeg-turbo", "webp"])]
         ),
         .target(
             name: "TuikeStore",

@@ -122,7 +122,9 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     let posters = PosterService(materials: materials, media: media, pool: tuike.renderPool, cache: tuike.posterCache, publicURL: tuike.publicURL, clock: tuike.clock)
     let center = MaterialCenter(products: store.products, links: links, materials: materials, media: media, promoters: promoters,
                                 campaigns: store.groupCampaigns, program: program, posters: posters, publicURL: tuike.publicURL, clock: tuike.clock)
-    MaterialsController(tracking: tracking, posters: posters, center: center, clock: tuike.clock).addRoutes(to: api)
+    let materialsController = MaterialsController(tracking: tracking, posters: posters, center: center, clock: tuike.clock)
+    materialsController.addRoutes(to: api)
+    PosterPage(materials: materialsController).addRoutes(to: api)
     router.middlewares.add(RefParameterMiddleware(tracking: tracking))
     if let secret = tuike.sandboxPaymentSecret {
         SandboxPaymentsController(database: tuike.database, orders: store.orders, secret: secret, clock: tuike.clock)

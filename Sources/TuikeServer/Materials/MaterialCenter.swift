@@ -61,7 +61,8 @@ struct MaterialCenter: Sendable {
             }
             let posterItems = templates.map { template in
                 PosterItem(templateId: template.id, name: template.name, layout: template.layout.rawValue,
-                           url: "\(publicURL)/api/v1/links/\(link.code)/poster.png?template=\(template.id)", item: MaterialKey.poster(template.id).rawValue,
+                           url: "\(publicURL)/api/v1/links/\(link.code)/poster.png?template=\(template.id)",
+                           pageUrl: "\(publicURL)/posters/\(link.code)?template=\(template.id)", item: MaterialKey.poster(template.id).rawValue,
                            effect: effect(.poster(template.id)))
             }
             result.append(ProductMaterials(
@@ -150,7 +151,9 @@ struct ProductMaterials: Encodable, Sendable {
     }
 }
 
-struct PosterItem: Encodable, Sendable { let templateId: String; let name: String; let layout: String; let url: String; let item: String; let effect: Effect }
+struct PosterItem: Encodable, Sendable {
+    let templateId: String; let name: String; let layout: String; let url: String; let pageUrl: String; let item: String; let effect: Effect
+}
 struct TextItem: Encodable, Sendable { let id: String; let text: String; let item: String; let effect: Effect }
 struct MediaItem: Encodable, Sendable {
     let id: String; let url: String; let thumbUrl: String; let width: Int64; let height: Int64; let item: String; let shareUrl: String; let effect: Effect
@@ -168,7 +171,8 @@ extension MaterialCenter {
             ("link_code", Schemas.string), ("qr_url", Schemas.string), ("qr_svg_url", Schemas.string), ("poster_url", Schemas.string),
             ("qr_effect", effectSchema),
             ("posters", Schemas.array(Schemas.object([("template_id", Schemas.string), ("name", Schemas.string), ("layout", Schemas.string),
-                                                      ("url", Schemas.string), item, ("effect", effectSchema)]))),
+                                                      ("url", Schemas.string), ("page_url", ["type": "string", "description": "A share page around the poster, with the poster as its OpenGraph image."]),
+                                                      item, ("effect", effectSchema)]))),
             ("texts", Schemas.array(Schemas.object([("id", Schemas.string), ("text", Schemas.string), item, ("effect", effectSchema)]))),
             ("media", Schemas.array(Schemas.object([("id", Schemas.string), ("url", Schemas.string), ("thumb_url", Schemas.string),
                                                     ("width", Schemas.integer), ("height", Schemas.integer), item, ("share_url", Schemas.string),

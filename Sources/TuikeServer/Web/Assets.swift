@@ -28,7 +28,7 @@ enum Assets {
         .video{position:relative;display:block}.video::after{content:"▶";position:absolute;inset:0;display:flex;align-items:center;justify-content:center;
         font-size:3rem;color:#fff;text-shadow:0 2px 8px rgba(0,0,0,.4)}
         .materials{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:.75rem}.materials img{width:100%;border-radius:8px;background:#f3f3f3}
-        .materials figure{margin:0}.row textarea{flex:1}.copytext{white-space:pre-wrap;background:#fafafa;border:1px dashed #ddd;border-radius:8px;padding:.5rem;font-size:.9rem}
+        .materials figure{margin:0}img.poster{display:block;width:100%;max-width:480px;margin:0 auto 1rem;border-radius:12px}.row textarea{flex:1}.copytext{white-space:pre-wrap;background:#fafafa;border:1px dashed #ddd;border-radius:8px;padding:.5rem;font-size:.9rem}
         @media (min-width:720px){main{padding:2rem}}
         @media (max-width:600px){.scroll table,.scroll tbody,.scroll tr,.scroll td{display:block}.scroll thead{display:none}
         .scroll tr{padding:.5rem 0;border-bottom:1px solid #eee}.scroll td{display:flex;gap:.75rem;border:0;padding:.15rem 0;white-space:normal;overflow-wrap:anywhere}

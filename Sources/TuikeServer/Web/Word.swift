@@ -28,6 +28,9 @@ enum Word: String, CaseIterable, Sendable {
     case copied
     case leader
     case watchVideo = "watch_video"
+    case posterHint = "poster_hint"
+    case viewCourse = "view_course"
+    case sharePage = "share_page"
     case notFound = "not_found"
     case back
     case english

@@ -85,6 +85,15 @@ import TuikeTestSupport
             expectError(try await client.send(.get, "/api/v1/links/\(code)/poster.png?template=../x", headers: [:]), .notFound, "not_found")
             let bare = try await client.createLink(promoter: promoter).json["code"] as! String
             expectError(try await client.send(.get, "/api/v1/links/\(bare)/poster.png", headers: [:]), .notFound, "not_found")
+            // Share cards: the poster's page shows the poster as its image; the group's card tells its live state.
+            let page = try await client.send(.get, "/posters/\(code)?template=square", headers: [:]).text
+            #expect(page.contains(#"<meta property="og:image" content="\#(url.replacingOccurrences(of: "/r/", with: "/api/v1/links/"))/poster.png?template=square">"#), "\(page)")
+            #expect(page.contains(#"<meta property="og:title" content="零基础英语口语 30 天">"#))
+            #expect(try await client.send(.get, "/posters/\(bare)", headers: [:]).status == .notFound)
+            let groupPage = try await client.send(.get, "/g/\(group)", headers: [.acceptLanguage: "zh-CN"]).text
+            #expect(groupPage.contains(#"<meta property="og:title" content="还差 1 人成团 · 零基础英语口语 30 天">"#), "\(groupPage)")
+            let productPage = try await client.send(.get, "/p/\(product)", headers: [:]).text
+            #expect(productPage.contains(#"<meta property="og:url" content="http://localhost:8080/p/\#(product)">"#), "\(productPage.prefix(1200))")
         }
     }
 

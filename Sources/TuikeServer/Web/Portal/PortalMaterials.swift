@@ -61,8 +61,8 @@ struct MaterialsHTML: HTMLWriting {
             raw("<h2>"); text(product.productTitle); raw("</h2><p><span class=\"price\">¥"); text(Money.format(product.price)); raw("</span>")
             if let group = product.groupPrice { raw(" <span class=\"badge\">"); say(.groupBuy); raw(" ¥"); text(Money.format(group)); raw("</span>") }
             raw("</p>\n<div class=\"row\"><input class=\"share\" id=\"link-"); text(key); raw("\" readonly value=\""); text(product.link); raw("\">")
-            raw("<button class=\"btn alt small\" type=\"button\" data-copy=\"link-"); text(key); raw("\" data-done=\""); say(.copied); raw("\"")
-            shareAttributes(product.productId, "qr"); raw(">"); say(.copy); raw("</button></div>\n<div class=\"materials\">")
+            raw("<button class=\"btn alt small\" type=\"button\" data-copy=\"link-"); text(key); raw("\" data-done=\""); say(.copied); raw("\">")
+            say(.copy); raw("</button></div>\n<div class=\"materials\">")
             // The QR code, then the posters, each with a save (download) link.
             raw("<figure><img src=\""); text(product.qrUrl); raw("?size=512\" alt=\"QR\" loading=\"lazy\"><figcaption><a download=\"qr-"); text(key)
             raw(".png\" href=\""); text(product.qrUrl); raw("?size=1024\""); shareAttributes(product.productId, "qr"); raw(">"); say(.saveQR); raw("</a></figcaption></figure>")
@@ -70,6 +70,7 @@ struct MaterialsHTML: HTMLWriting {
                 raw("<figure data-poster=\""); text(poster.templateId); raw("\"><img src=\""); text(poster.url); raw("\" alt=\""); text(poster.name)
                 raw("\" loading=\"lazy\"><figcaption>"); text(poster.name); raw(" · <a download=\"poster-"); text(key); raw("-"); text(poster.templateId)
                 raw(".png\" href=\""); text(poster.url); raw("\""); shareAttributes(product.productId, poster.item); raw(">"); say(.savePoster); raw("</a>")
+                raw(" · <a href=\""); text(poster.pageUrl); raw("\""); shareAttributes(product.productId, poster.item); raw(">"); say(.sharePage); raw("</a>")
                 clicks(poster.effect); raw("</figcaption></figure>")
             }
             for image in product.media {
