@@ -145,6 +145,7 @@ enum Word: String, CaseIterable, Sendable {
     case copyNote = "copy_note"
     case copyText = "copy_text"
     case allProducts = "all_products"
+    case templateName = "template_name"
     case navSettings = "nav_settings"
     case navPromoters = "nav_promoters"
     case navGroups = "nav_groups"

@@ -93,11 +93,11 @@ extension ConsolePages {
                 V.field(t[.videoURL], "video_url", hint: "https://…"),
             ]), table: V.table([t[.productTitle], t[.coverMediaID], t[.galleryIDs], t[.videoURL]], productRows)),
             V.section("posters", t[.posterTemplates], note: t[.posterNote], form: V.form("/admin/materials/posters", submit: t[.create], fields: [
-                V.field("ID", "id", hint: "moments_red", required: true), V.field(t[.name], "name", required: true),
+                V.field("ID", "id", hint: "moments_red", required: true), V.field(t[.templateName], "name", required: true),
                 V.field(t[.layout], "layout", value: "portrait", choices: PosterTemplate.Layout.allCases.map { ($0.rawValue, $0.rawValue) }),
                 V.field(t[.brandColour], "brand_colour", value: "#e8523f"), V.field(t[.backgroundColour], "background_colour", value: "#ffffff"),
                 V.field(t[.backgroundMediaID], "background_media_id", hint: t[.optional]), V.field(t[.copyLine], "copy_line", value: "扫码了解详情"),
-            ]), table: V.table(["ID", t[.name], t[.layout], t[.brandColour], t[.copyLine], t[.status]], posterRows)),
+            ]), table: V.table(["ID", t[.templateName], t[.layout], t[.brandColour], t[.copyLine], t[.status]], posterRows)),
             V.section("texts", t[.copyTemplates], note: t[.copyNote], form: V.form("/admin/materials/texts", submit: t[.create], fields: [
                 V.field(t[.productTitle], "product_id", value: "", choices: [(value: "", text: t[.allProducts])] + productChoices),
                 V.field(t[.copyText], "text", hint: "{title} {price} {link}", required: true),
