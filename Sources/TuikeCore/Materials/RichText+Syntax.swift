@@ -128,18 +128,5 @@ extension RichText {
         (1...4).contains(value.unicodeScalars.count) && value.unicodeScalars.allSatisfy { (0x30...0x39).contains($0.value) }
     }
 
-    static func escapedAttribute(_ value: String) -> String {
-        var result = ""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
-    }
+    static func escapedAttribute(_ value: String) -> String { HTMLText.escape(value) }
 }

@@ -68,13 +68,7 @@ struct MediaController {
     }
 
     @Sendable func upload(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: Media.maxBytes)
-        } catch {
-            throw TuikeError.tooLarge("an image may be at most 10 MiB (\(Media.maxBytes) bytes)")
-        }
-        let (stored, created) = try await ingest.store(Array(buffer: buffer))
+        let (stored, created) = try await ingest.store(try await MediaIngest.body(of: request))
         return try JSONOutput.response(MediaView(stored, publicURL: publicURL), status: created ? .created : .ok)
     }
 

@@ -1,5 +1,4 @@
 import CTuikeGraphics
-import Crypto
 import Foundation
 import TuikeCore
 
@@ -37,12 +36,7 @@ struct PosterContent: Sendable, Hashable {
             template.copyLine, programName, title, String(price), promoterName, copyLine, coverSHA256 ?? "-", backgroundSHA256 ?? "-", qrText,
         ]
         if let group { parts += [String(group.price), String(group.size), group.missing.map(String.init) ?? "-"] }
-        // Lengths first, so no two different field lists encode the same.
-        let encoded = parts.map { "\($0.utf8.count):\($0)" }.joined(separator: "|")
-        return SHA256.hash(data: Data(encoded.utf8)).map { byte in
-            let text = String(byte, radix: 16)
-            return byte < 16 ? "0" + text : text
-        }.joined()
+        return PosterService.digest(parts)
     }
 
     static func yuan(_ amount: Int64) -> String { "¥" + Money.format(amount) }

@@ -86,8 +86,8 @@ struct PosterService: Sendable {
     }
 
     static func digest(_ parts: [String]) -> String {
-        let encoded = parts.map { "\($0.utf8.count):\($0)" }.joined(separator: "|")
-        return SHA256.hash(data: Data(encoded.utf8)).map { byte in byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined()
+        // Lengths first, so no two different lists of parts encode the same.
+        MediaIngest.sha256(Data(parts.map { "\($0.utf8.count):\($0)" }.joined(separator: "|").utf8))
     }
 }
 

@@ -33,6 +33,21 @@ struct QRCode: Sendable, Equatable {
 
     func isDark(x: Int, y: Int) -> Bool { dark[y * width + x] }
 
+    /// The dark modules as horizontal runs, row by row: one rectangle per run when drawn.
+    var darkRuns: [(row: Int, start: Int, length: Int)] {
+        var runs: [(row: Int, start: Int, length: Int)] = []
+        for y in 0..<width {
+            var x = 0
+            while x < width {
+                guard isDark(x: x, y: y) else { x += 1; continue }
+                let start = x
+                while x < width, isDark(x: x, y: y) { x += 1 }
+                runs.append((y, start, x - start))
+            }
+        }
+        return runs
+    }
+
     /// Modules with the quiet zone on both sides.
     var sideWithQuietZone: Int { width + 2 * Self.quietZone }
 
@@ -45,14 +60,8 @@ struct QRCode: Sendable, Equatable {
         let side = sideWithQuietZone
         var path = ""
         path.reserveCapacity(width * width * 4)
-        for y in 0..<width {
-            var x = 0
-            while x < width {
-                guard isDark(x: x, y: y) else { x += 1; continue }
-                let start = x
-                while x < width, isDark(x: x, y: y) { x += 1 }
-                path += "M\(start + Self.quietZone) \(y + Self.quietZone)h\(x - start)v1h-\(x - start)z"
-            }
+        for run in darkRuns {
+            path += "M\(run.start + Self.quietZone) \(run.row + Self.quietZone)h\(run.length)v1h-\(run.length)z"
         }
         var svg = """
             <svg xmlns="http://www.w3.org/2000/svg" width="\(size)" height="\(size)" viewBox="0 0 \(side) \(side)" shape-rendering="crispEdges">\

@@ -32,14 +32,8 @@ extension QRCode {
         cairo_rectangle(cr, x, y, size, size)
         cairo_fill(cr)
         cairo_set_source_rgb(cr, 0, 0, 0)
-        for row in 0..<width {
-            var column = 0
-            while column < width {
-                guard isDark(x: column, y: row) else { column += 1; continue }
-                let start = column
-                while column < width, isDark(x: column, y: row) { column += 1 }
-                cairo_rectangle(cr, offsetX + Double(start) * module, offsetY + Double(row) * module, Double(column - start) * module, module)
-            }
+        for run in darkRuns {
+            cairo_rectangle(cr, offsetX + Double(run.start) * module, offsetY + Double(run.row) * module, Double(run.length) * module, module)
         }
         cairo_fill(cr)
         cairo_restore(cr)

@@ -27,13 +27,7 @@ struct ConsoleMediaUpload {
               let user = try await sessions.admin(id: session.subjectID), ConsoleRole.operations.contains(user.role) else {
             throw TuikeError(.forbidden, code: "forbidden", "uploading images needs a console session of an owner or operator")
         }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: Media.maxBytes)
-        } catch {
-            throw TuikeError.tooLarge("an image may be at most 10 MiB (\(Media.maxBytes) bytes)")
-        }
-        let (stored, created) = try await ingest.store(Array(buffer: buffer))
+        let (stored, created) = try await ingest.store(try await MediaIngest.body(of: request))
         return try JSONOutput.response(MediaController.MediaView(stored, publicURL: publicURL), status: created ? .created : .ok)
     }
 }
