@@ -120,7 +120,15 @@ extension RichText {
         let url = normalizedURL(raw)
         let scalars = Array(url.unicodeScalars)
         if hasPrefix(scalars, https) { return url }
-        if !mediaPrefix.isEmpty, hasPrefix(scalars, mediaPrefix) { return url }
+        // A local image is exactly one media (and rendition): a browser would resolve
+        // `/media/../r/abc` and fetch any path of the site on every view of the page.
+        if !mediaPrefix.isEmpty, hasPrefix(scalars, mediaPrefix) {
+            let rest = String(String.UnicodeScalarView(scalars.dropFirst(mediaPrefix.count)))
+            let parts = rest.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let id = parts.first, Media.isID(String(id)) else { return nil }
+            guard parts.count == 1 || Media.renditionWidths.map({ "w=\($0)" }).contains(String(parts[1])) else { return nil }
+            return url
+        }
         return nil
     }
 

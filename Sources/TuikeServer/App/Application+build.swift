@@ -97,7 +97,7 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     ).addRoutes(to: api) { documentBox.value.withLock { $0 } }
     let materials = MaterialRepository(database: tuike.database), media = MediaRepository(database: tuike.database)
     ProductsController(products: store.products, materials: materials, media: media, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
-    let ingest = MediaIngest(media: media, pool: tuike.renderPool, clock: tuike.clock)
+    let ingest = MediaIngest(media: media, pool: tuike.uploadPool, clock: tuike.clock)
     MediaController(media: media, ingest: ingest, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     ConsoleMediaUpload(sessions: store.sessions, ingest: ingest, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     MaterialTemplatesController(materials: materials, media: media, products: store.products, clock: tuike.clock).addRoutes(to: api)

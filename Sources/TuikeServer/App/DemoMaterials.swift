@@ -24,7 +24,7 @@ struct DemoMaterials {
     func load(products: [Product]) async throws -> Loaded {
         let media = MediaRepository(database: app.database)
         let materials = MaterialRepository(database: app.database)
-        let ingest = MediaIngest(media: media, pool: app.renderPool, clock: app.clock)
+        let ingest = MediaIngest(media: media, pool: app.uploadPool, clock: app.clock)
         let now = app.clock.now()
         for (index, product) in products.enumerated() {
             var ids: [String] = []

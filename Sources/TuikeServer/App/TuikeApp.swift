@@ -46,6 +46,8 @@ public struct TuikeApp: Sendable {
     let clickFlood = ClickFlood()
     /// Image work (uploads, posters, QR codes) a few at a time, and finished posters by content.
     let renderPool = RenderPool()
+    /// Uploads decode on a pool of their own, so a burst of public posters never blocks the merchant's uploads.
+    let uploadPool = RenderPool(limit: 1, maxWaiting: 16)
     let posterCache = PosterCache()
 
     public struct Options: Sendable {

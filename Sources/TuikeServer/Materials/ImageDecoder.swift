@@ -52,7 +52,8 @@ enum ImageDecoder {
         var source = bytes
         let result = source.withUnsafeMutableBufferPointer { buffer in
             tjDecompress2(handle, buffer.baseAddress, UInt(buffer.count), pixels, Int32(probe.width), Int32(raster.stride), Int32(probe.height),
-                          Int32(TJPF_BGRX.rawValue), Int32(TJFLAG_ACCURATEDCT))
+                          // A progressive JPEG of thousands of tiny scans would hold a render slot for long.
+                          Int32(TJPF_BGRX.rawValue), Int32(TJFLAG_ACCURATEDCT | TJFLAG_LIMITSCANS | TJFLAG_STOPONWARNING))
         }
         // libjpeg only warns about a truncated file ("premature end of data") and pads it with grey;
         // a warning is refused like an error, so a broken upload is never stored.

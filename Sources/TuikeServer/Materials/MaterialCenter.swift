@@ -35,11 +35,12 @@ struct MaterialCenter: Sendable {
         let running = try await campaigns.running(productIDs: ids, at: now)
         let zone = try await program.current().timeZone
         let images = try await media.find(Array(Set(productMedia.values.flatMap(\.mediaIDs))))
+        let allEffects = try await materials.effects(productIDs: ids)
         var result: [ProductMaterials] = []
         for product in onSale {
             guard let link = productLinks[product.id] else { continue }
             let url = posters.linkURL(link)
-            let effects = try await materials.effects(productID: product.id)
+            let effects = allEffects[product.id] ?? [:]
             func effect(_ key: MaterialKey) -> Effect { Effect(effects[key.rawValue] ?? .init()) }
             let campaign = running[product.id]
             let values: [CopyTemplate.Placeholder: String] = [
@@ -94,10 +95,21 @@ struct MaterialCenter: Sendable {
         guard let promoter = try await promoters.find(promoterID) else { throw TuikeError.notFound("promoter", promoterID) }
         guard promoter.status == .active else { throw TuikeError(.conflict, code: "promoter_not_active", "promoter \(promoterID) is not active") }
         guard let product = try await products.find(productID), product.status == .active else { throw TuikeError.notFound("product", productID) }
+        // Only a material of this product counts: a made-up key would rank nothing.
+        let known: Bool
+        switch key {
+        case .qr: known = true
+        case .poster(let id): known = try await materials.posterTemplate(id)?.status == .active
+        case .text(let id):
+            let copy = try await materials.copyTemplate(id)
+            known = copy?.status == .active && (copy?.productID == nil || copy?.productID == product.id)
+        case .media(let id): known = try await materials.productMedia(product.id)?.mediaIDs.contains(id) == true
+        }
+        guard known else { throw TuikeError.validation("\(key.rawValue) is not a material of product \(product.id)") }
         let zone = try await program.current().timeZone
         guard let day = try CalendarDays.days(from: clock.now(), to: clock.now(), timeZone: zone).first else { throw TuikeError.validation("no day contains now") }
         try await materials.recordShare(promoterID: promoterID, productID: product.id, item: key.rawValue, day: day.label)
-        return try await materials.effects(productID: product.id)[key.rawValue]?.shares ?? 1
+        return try await materials.effects(productIDs: [product.id])[product.id]?[key.rawValue]?.shares ?? 1
     }
 
     /// "12月31日 23:59" in the program's time zone: when a group-buy ends, for copy texts.

@@ -102,6 +102,8 @@ final class Raster {
         copy.draw { cr in
             cairo_scale(cr, Double(newWidth) / Double(width), Double(newHeight) / Double(height))
             cairo_set_source_surface(cr, surface, 0, 0)
+            // Edge pixels repeat outward, so the filter never blends in a dark border.
+            cairo_pattern_set_extend(cairo_get_source(cr), CAIRO_EXTEND_PAD)
             cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD)
             cairo_paint(cr)
         }
@@ -118,6 +120,7 @@ final class Raster {
         cairo_translate(cr, x + (w - Double(width) * scale) / 2, y + (h - Double(height) * scale) / 2)
         cairo_scale(cr, scale, scale)
         cairo_set_source_surface(cr, surface, 0, 0)
+        cairo_pattern_set_extend(cairo_get_source(cr), CAIRO_EXTEND_PAD)
         cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD)
         cairo_paint(cr)
         cairo_restore(cr)

@@ -159,6 +159,10 @@ public struct MaterialRepository: Sendable {
 
     // MARK: Shares and effects
 
+    /// At most this many shares of one item by one promoter count in a day: shares only order the
+    /// material center, and a script tapping "copy" must not reorder it for everyone.
+    public static let maxSharesPerDay: Int64 = 20
+
     /// Counts one share of `item` (a material key: `qr`, `p.<template>`, `t.<copy>`, `m.<media>`).
     public func recordShare(promoterID: String, productID: String, item: String, day: String) async throws {
         try await database.write { db in
@@ -166,6 +170,7 @@ public struct MaterialRepository: Sendable {
                 INSERT INTO material_shares (promoter_id, product_id, item, day, shares)
                 VALUES (\(bind: promoterID), \(bind: productID), \(bind: item), \(bind: day), 1)
                 ON CONFLICT (product_id, item, promoter_id, day) DO UPDATE SET shares = material_shares.shares + 1
+                WHERE material_shares.shares < \(bind: Self.maxSharesPerDay)
                 """)
         }
     }
@@ -179,23 +184,30 @@ public struct MaterialRepository: Sendable {
         }
     }
 
-    /// Each material of a product, over all promoters and all time: shares, and the human clicks
-    /// and paid orders that came through it, from the rolled-up days (`DayFigures.Scope.material`).
-    public func effects(productID: String) async throws -> [String: Effect] {
-        try await database.read { db in
-            var result: [String: Effect] = [:]
-            let prefix = DayFigures.Scope.materialPrefix(productID: productID)
+    /// Each material of each product, over all promoters and all time: shares, and the human
+    /// clicks and paid orders that came through it, from the rolled-up days
+    /// (`DayFigures.Scope.material`). Two reads for any number of products.
+    public func effects(productIDs: [String]) async throws -> [String: [String: Effect]] {
+        guard !productIDs.isEmpty else { return [:] }
+        let wanted = Set(productIDs)
+        return try await database.read { db in
+            var result: [String: [String: Effect]] = [:]
+            let prefix = "material:"
             for row in try await db.rows("""
-                SELECT scope, clicks, paid_orders FROM scope_totals WHERE scope >= \(bind: prefix) AND scope < \(bind: prefix + "\u{7f}")
+                SELECT scope, clicks, paid_orders FROM scope_totals WHERE scope >= \(bind: prefix) AND scope < \(bind: "material;")
                 """) {
-                let item = String(try row.decode(column: "scope", as: String.self).dropFirst(prefix.count))
-                result[item, default: Effect()].clicks = try row.decode(column: "clicks", as: Int64.self)
-                result[item, default: Effect()].paidOrders = try row.decode(column: "paid_orders", as: Int64.self)
+                let parts = try row.decode(column: "scope", as: String.self).dropFirst(prefix.count).split(separator: ":", maxSplits: 1)
+                guard parts.count == 2, wanted.contains(String(parts[0])) else { continue }
+                let (product, item) = (String(parts[0]), String(parts[1]))
+                result[product, default: [:]][item, default: Effect()].clicks = try row.decode(column: "clicks", as: Int64.self)
+                result[product, default: [:]][item, default: Effect()].paidOrders = try row.decode(column: "paid_orders", as: Int64.self)
             }
             for row in try await db.rows("""
-                SELECT item, CAST(SUM(shares) AS BIGINT) AS n FROM material_shares WHERE product_id = \(bind: productID) GROUP BY item
+                SELECT product_id, item, CAST(SUM(shares) AS BIGINT) AS n FROM material_shares
+                WHERE product_id IN (\(SQLList(productIDs.map { SQLBind($0) }))) GROUP BY product_id, item
                 """) {
-                result[try row.decode(column: "item", as: String.self), default: Effect()].shares = try row.decode(column: "n", as: Int64.self)
+                let product = try row.decode(column: "product_id", as: String.self), item = try row.decode(column: "item", as: String.self)
+                result[product, default: [:]][item, default: Effect()].shares = try row.decode(column: "n", as: Int64.self)
             }
             return result
         }

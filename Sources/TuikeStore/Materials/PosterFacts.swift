@@ -43,7 +43,7 @@ extension MaterialRepository {
                     SELECT x.id FROM group_campaigns x WHERE x.product_id = p.id AND x.status = 'active'
                         AND x.starts_at <= \(bind: now.milliseconds) AND x.ends_at > \(bind: now.milliseconds)
                     ORDER BY x.id DESC LIMIT 1)
-                LEFT JOIN groups g ON g.campaign_id = c.id AND g.status = 'forming' AND g.id = COALESCE(\(bind: groupID), (
+                LEFT JOIN groups g ON g.campaign_id = c.id AND g.status = 'forming' AND g.expires_at > \(bind: now.milliseconds) AND g.id = COALESCE(\(bind: groupID), (
                     SELECT y.id FROM groups y WHERE y.campaign_id = c.id AND y.status = 'forming' AND y.expires_at > \(bind: now.milliseconds)
                         AND y.paid_members + y.reserved < y.size
                     ORDER BY y.expires_at, y.id LIMIT 1))

@@ -18,19 +18,23 @@ extension DayFigures {
             for scope in scopes { change(&figures[scope, default: DayFigures()]) }
         }
 
+        // Only materials that exist get a scope: `?s=` is whatever a visitor typed, and a made-up
+        // key must not make rows of its own.
+        let known = try await Self.materialKeys(in: db)
         /// The material scope of a click: its product's, when the click named a material.
         func material(product: String?, source: String?) -> Scope? {
-            guard let product, let key = source.flatMap(MaterialKey.init) else { return nil }
-            return .material(productID: product, key: key.rawValue)
+            guard let product, let source, known.contains(source) else { return nil }
+            return .material(productID: product, key: source)
         }
 
         for row in try await db.rows("""
             SELECT c.link_id, c.promoter_id, c.product_id, c.visitor_id, c.is_bot, c.source FROM clicks c WHERE \(within("c", prefix: "clk", column: "at"))
             """) {
             let product = try row.decode(column: "product_id", as: String?.self), source = try row.decode(column: "source", as: String?.self)
+            let bot = try row.decode(column: "is_bot", as: Int64.self) != 0
             let targets = scopes(link: try row.decode(column: "link_id", as: String.self), promoter: try row.decode(column: "promoter_id", as: String.self),
-                                 product: product, material: material(product: product, source: source))
-            if try row.decode(column: "is_bot", as: Int64.self) != 0 {
+                                 product: product, material: bot ? nil : material(product: product, source: source))
+            if bot {
                 update(targets) { $0.bots &+= 1 }
             } else {
                 let visitor = try row.decode(column: "visitor_id", as: String.self)
@@ -100,6 +104,17 @@ extension DayFigures {
 }
 
 extension DayFigures {
+    /// The keys of every material that exists: `qr`, and each poster template, copy template and image.
+    static func materialKeys(in db: any SQLDatabase) async throws -> Set<String> {
+        var keys: Set<String> = [MaterialKey.qr.rawValue]
+        for row in try await db.rows("""
+            SELECT 'p.' || id AS k FROM poster_templates UNION ALL SELECT 't.' || id FROM copy_templates UNION ALL SELECT 'm.' || id FROM media
+            """) {
+            keys.insert(try row.decode(column: "k", as: String.self))
+        }
+        return keys
+    }
+
     /// `MaterialKey.isScan` in SQL, over a click `c`: the stored sources are always valid keys.
     static let scanCondition = "(c.source = 'qr' OR c.source LIKE 'p.%')"
 

@@ -62,19 +62,15 @@ public struct LinkRepository: Sendable {
     /// concurrent calls never make two links for one product.
     public func productLinks(promoterID: String, productIDs: [String], at now: Instant) async throws -> [String: Link] {
         guard !productIDs.isEmpty else { return [:] }
+        // Nearly always every link exists: a read, without taking the writer.
+        let existing = try await database.read { db in try await Self.productLinks(promoterID: promoterID, productIDs: productIDs, in: db) }
+        if productIDs.allSatisfy({ existing[$0] != nil }) { return existing }
         let dialect = database.dialect
         return try await database.write { db in
             guard let promoter = try await db.first("SELECT status FROM promoters WHERE id = \(bind: promoterID)\(unsafeRaw: dialect.forUpdate)") else {
                 throw TuikeError.notFound("promoter", promoterID)
             }
-            var found: [String: Link] = [:]
-            for row in try await db.rows("""
-                SELECT \(unsafeRaw: Self.columns) FROM links WHERE promoter_id = \(bind: promoterID) AND status = 'active' AND target_url IS NULL
-                    AND product_id IN (\(SQLList(productIDs.map { SQLBind($0) }))) ORDER BY id
-                """) {
-                let link = try Self.decode(row)
-                if let product = link.productID, found[product] == nil { found[product] = link }
-            }
+            var found = try await Self.productLinks(promoterID: promoterID, productIDs: productIDs, in: db)
             let missing = productIDs.filter { found[$0] == nil }
             guard !missing.isEmpty else { return found }
             guard try promoter.decode(column: "status", as: String.self) == Promoter.Status.active.rawValue else {
@@ -96,6 +92,18 @@ public struct LinkRepository: Sendable {
             }
             return found
         }
+    }
+
+    static func productLinks(promoterID: String, productIDs: [String], in db: any SQLDatabase) async throws -> [String: Link] {
+        var found: [String: Link] = [:]
+        for row in try await db.rows("""
+            SELECT \(unsafeRaw: Self.columns) FROM links WHERE promoter_id = \(bind: promoterID) AND status = 'active' AND target_url IS NULL
+                AND product_id IN (\(SQLList(productIDs.map { SQLBind($0) }))) ORDER BY id
+            """) {
+            let link = try Self.decode(row)
+            if let product = link.productID, found[product] == nil { found[product] = link }
+        }
+        return found
     }
 
     public func find(code: String) async throws -> Link? {

@@ -161,7 +161,12 @@ import TuikeTestSupport
             #expect(share.status == .ok && share.json["shares"] as? Int == 1, "\(share.text)")
             expectError(try await client.send(.post, "/api/v1/promoters/\(promoter)/materials/shares", headers: token,
                                               body: #"{"product_id":"\#(product)","item":"<script>"}"#), .unprocessableContent, "validation_failed")
+            expectError(try await client.send(.post, "/api/v1/promoters/\(promoter)/materials/shares", headers: token,
+                                              body: #"{"product_id":"\#(product)","item":"m.med_00000000000000000000000000000000"}"#),
+                        .unprocessableContent, "validation_failed")
             let code = String(link.split(separator: "/").last ?? "")
+            // A made-up key on the link counts as a click but gets no material of its own.
+            _ = try await client.send(.post, "/api/v1/track/click", body: #"{"code":"\#(code)","visitor_id":"made-up","source":"t.cpy_nothing"}"#)
             for visitor in 0..<3 {
                 _ = try await client.send(.post, "/api/v1/track/click", body: #"{"code":"\#(code)","visitor_id":"text-\#(visitor)","source":"t.\#(two)"}"#)
             }
@@ -172,6 +177,13 @@ import TuikeTestSupport
             #expect(order == [two, one], "\(after)")
             let effect = (after["texts"] as? [[String: Any]])?.first?["effect"] as? [String: Any]
             #expect(effect?["clicks"] as? Int == 3 && effect?["shares"] as? Int == 1, "\(String(describing: effect))")
+            #expect(try await OrdersAPITests.count("scope_totals WHERE scope LIKE '%cpy_nothing'", in: app.database) == 0)
+            // A promoter's shares of one item count at most 20 a day.
+            for _ in 0..<25 {
+                _ = try await client.send(.post, "/api/v1/promoters/\(promoter)/materials/shares", headers: token, body: #"{"product_id":"\#(product)","item":"qr"}"#)
+            }
+            let capped = try await client.send(.post, "/api/v1/promoters/\(promoter)/materials/shares", headers: token, body: #"{"product_id":"\#(product)","item":"qr"}"#)
+            #expect(capped.json["shares"] as? Int == Int(MaterialRepository.maxSharesPerDay))
             // Archived texts leave the center; the link stays the same.
             _ = try await client.send(.patch, "/api/v1/copy-templates/\(one)", body: #"{"status":"archived"}"#)
             let last = try await client.send(.get, "/api/v1/promoters/\(promoter)/materials", headers: token).json

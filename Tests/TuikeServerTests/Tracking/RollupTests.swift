@@ -83,7 +83,9 @@ import TuikeTestSupport
                 }
             }
             #expect(days.count >= 5, "\(days)")
-            let materials = products.flatMap { product in ["qr", "p.portrait", "t.cpy_x"].map { DayFigures.Scope.material(productID: product, key: $0) } }
+            // `t.cpy_x` names no copy template: its clicks count, but it gets no scope of its own.
+            let materials = products.flatMap { product in ["qr", "p.portrait"].map { DayFigures.Scope.material(productID: product, key: $0) } }
+            #expect(try await OrdersAPITests.count("day_rollups WHERE scope LIKE '%t.cpy_x'", in: app.database) == 0)
             let scopes = [DayFigures.Scope.program, .promoter(world.a), .promoter(world.b), .product(world.product), .product(second)]
                 + (try await Self.linkIDs(app.database)).map(DayFigures.Scope.link) + materials
             for (day, start, end) in days {
@@ -247,9 +249,10 @@ import TuikeTestSupport
             (clickScope, orderScope, commissionScope, lineScope) = ("c.product_id = \(bind: id)", "1 = 0",
                 "m.order_item_id IN (SELECT id FROM order_items WHERE product_id = \(bind: id))", "i.product_id = \(bind: id)")
         case .material(let product, let key):
-            // Clicks through the material, and the orders those clicks led to; no commissions.
+            // Human clicks through the material, and the orders those clicks led to; no commissions.
             let through: SQLQueryString = "product_id = \(bind: product) AND source = \(bind: key)"
-            (clickScope, orderScope, commissionScope, lineScope) = ("c.\(through)", "o.attribution_click_id IN (SELECT id FROM clicks WHERE \(through))", "1 = 0", nil)
+            // Bot clicks count for no material.
+            (clickScope, orderScope, commissionScope, lineScope) = ("c.\(through) AND c.is_bot = 0", "o.attribution_click_id IN (SELECT id FROM clicks WHERE \(through))", "1 = 0", nil)
         }
         return try await database.read { db in
             func number(_ query: SQLQueryString) async throws -> Int64 {

@@ -12,11 +12,17 @@ extension ConsolePages {
     static let materialActions: [ConsoleAction] = [
         ConsoleAction(path: "/admin/materials/product", summary: "set a product's cover, gallery and video", roles: ConsoleRole.operations,
                       back: "/admin/materials") { fields, _ in
+            // Only what was filled in changes: an empty field leaves the product's value alone ("-" clears it).
             let product = try fields.required("product_id")
-            let gallery = (fields.text("gallery") ?? "").split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
-            return .init(method: .patch, path: "/api/v1/products/\(ConsoleCall.encode(product))", body: [
-                "cover_media_id": fields.text("cover_media_id") ?? NSNull(), "gallery": gallery, "video_url": fields.text("video_url") ?? NSNull(),
-            ])
+            var body: [String: Any] = [:]
+            for name in ["cover_media_id", "video_url"] {
+                if let value = fields.text(name) { body[name] = value == "-" ? NSNull() : value }
+            }
+            if let gallery = fields.text("gallery") {
+                body["gallery"] = gallery == "-" ? [] : gallery.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
+            }
+            guard !body.isEmpty else { throw TuikeError.validation("fill in a cover, a gallery or a video (\"-\" clears one)") }
+            return .init(method: .patch, path: "/api/v1/products/\(ConsoleCall.encode(product))", body: body)
         },
         ConsoleAction(path: "/admin/materials/posters", summary: "add a poster template", roles: ConsoleRole.operations, back: "/admin/materials") { fields, _ in
             post("/api/v1/poster-templates", try posterBody(fields, includeID: true))
@@ -35,7 +41,9 @@ extension ConsolePages {
     ]
 
     static func posterBody(_ fields: ConsoleFields, includeID: Bool) throws -> [String: Any] {
-        var body: [String: Any] = ["background_media_id": fields.text("background_media_id") ?? NSNull()]
+        // A form without the background field (a row's quick edit) leaves the background alone.
+        var body: [String: Any] = [:]
+        if fields.values["background_media_id"] != nil { body["background_media_id"] = fields.text("background_media_id") ?? NSNull() }
         for name in ["name", "layout", "brand_colour", "background_colour", "copy_line", "status"] {
             if let value = fields.text(name) { body[name] = value }
         }
