@@ -74,7 +74,7 @@ enum PosterRenderer {
         coverBlock(content, cover: cover, brand: brand, x: margin, y: 100, w: inner, h: inner, cr: cr)
         var y = 770.0
         y += Canvas.text(content.title, x: margin, y: y, width: inner, style: .init(size: 40, bold: true, colour: ink, maxLines: 2), on: cr) + 16
-        priceRow(content, brand: brand, x: margin, y: y, width: inner, size: 48, cr: cr)
+        offerLine(content, brand: brand, x: margin, y: y, width: inner, size: 48, cr: cr)
         // The card at the bottom.
         let cardY = 1_010.0, cardH = 230.0
         Canvas.fill(cr, white)
@@ -97,7 +97,7 @@ enum PosterRenderer {
         qr.draw(on: cr, x: 800 - margin - qrSize, y: 800 - margin - qrSize, size: qrSize, logo: nil)
         var y = 448.0
         y += Canvas.text(content.title, x: margin, y: y, width: textWidth, style: .init(size: 34, bold: true, colour: ink, maxLines: 2), on: cr) + 12
-        priceRow(content, brand: brand, x: margin, y: y, width: textWidth, size: 40, cr: cr)
+        offerLine(content, brand: brand, x: margin, y: y, width: textWidth, size: 40, cr: cr)
         Canvas.initialAvatar(content.promoterName, centreX: margin + 26, centreY: 718, radius: 26, colour: brand, on: cr)
         Canvas.text(content.promoterName + " 推荐", x: margin + 64, y: 702, width: textWidth - 64, style: .init(size: 24, bold: true, colour: ink), on: cr)
         Canvas.text(content.copyLine, x: margin, y: 750, width: textWidth, style: .init(size: 20, colour: muted), on: cr)
@@ -119,7 +119,7 @@ enum PosterRenderer {
 
     /// "¥199.00", or for a group-buy "3人团 ¥99.00", the usual price struck through and
     /// "还差 N 人" on a pill when a group is open.
-    private static func priceRow(_ content: PosterContent, brand: RGB, x: Double, y: Double, width: Double, size: Double, cr: OpaquePointer) {
+    private static func offerLine(_ content: PosterContent, brand: RGB, x: Double, y: Double, width: Double, size: Double, cr: OpaquePointer) {
         guard let group = content.group else {
             Canvas.text(PosterContent.yuan(content.price), x: x, y: y, width: width, style: .init(size: size, bold: true, colour: brand), on: cr)
             return
