@@ -135,11 +135,12 @@ public struct CampaignRule: Equatable, Sendable {
 }
 
 public enum RuleSource: Equatable, Sendable {
-    case campaign(String), product, program
+    case campaign(String), sku, product, program
 
     public var label: String {
         switch self {
         case .campaign(let id): "campaign:\(id)"
+        case .sku: "sku"
         case .product: "product"
         case .program: "program"
         }
@@ -148,12 +149,14 @@ public enum RuleSource: Equatable, Sendable {
 
 public enum RuleResolution {
     /// docs/rules.md §4: an active campaign rule (one for the product before one for all products, then
-    /// the latest start), else the product's rule, else the program default.
-    public static func resolve(productID: String, at instant: Instant, campaigns: [CampaignRule], productRule: CommissionRule?,
-                               programDefault: CommissionRule) -> (rule: CommissionRule, source: RuleSource) {
+    /// the latest start), else the rule of the variant (SKU) bought, else the product's rule, else the
+    /// program default.
+    public static func resolve(productID: String, at instant: Instant, campaigns: [CampaignRule], skuRule: CommissionRule? = nil,
+                               productRule: CommissionRule?, programDefault: CommissionRule) -> (rule: CommissionRule, source: RuleSource) {
         let active = campaigns.filter { $0.applies(to: productID, at: instant) }
             .sorted { ($0.productID != nil ? 1 : 0, $0.startsAt, $0.id) > ($1.productID != nil ? 1 : 0, $1.startsAt, $1.id) }
         if let campaign = active.first { return (campaign.rule, .campaign(campaign.id)) }
+        if let skuRule { return (skuRule, .sku) }
         if let productRule { return (productRule, .product) }
         return (programDefault, .program)
     }

@@ -18,6 +18,12 @@ public enum DomainEvent: Sendable, Equatable {
     case appealAnswered(appealID: String, promoterID: String, adjustment: Int64?)
     /// A change on a group's live stream, with the group's counts after it.
     case group(GroupEvent.Kind, groupID: String, seq: Int64, members: Int64, reserved: Int64, size: Int64, status: GroupStatus)
+    /// A parcel of a physical order left the warehouse.
+    case orderShipped(orderID: String, buyerID: String, carrier: String, trackingNumber: String)
+    /// The buyer confirmed receipt, or `automatic` after `auto_receive_days`.
+    case orderReceived(orderID: String, buyerID: String, automatic: Bool)
+    /// An after-sale entered `status`.
+    case afterSale(AfterSale.Status, afterSaleID: String, orderID: String, buyerID: String, amount: Int64)
 
     /// A value in an event's payload.
     public enum Value: Encodable, Sendable, Equatable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
@@ -42,8 +48,8 @@ public enum DomainEvent: Sendable, Equatable {
         "order.created", "order.paid", "order.cancelled", "refund.created",
         "commission.created", "commission.reversed", "commission.clawed_back", "adjustment.created", "settlement.created",
         "withdrawal.requested", "withdrawal.approved", "withdrawal.rejected", "withdrawal.paid", "withdrawal.failed",
-        "appeal.created", "appeal.answered",
-    ] + GroupEvent.Kind.allCases.map { "group.\($0.rawValue)" }
+        "appeal.created", "appeal.answered", "order.shipped", "order.received",
+    ] + GroupEvent.Kind.allCases.map { "group.\($0.rawValue)" } + AfterSale.Status.allCases.map { "after_sale.\($0.rawValue)" }
 
     public var type: String {
         switch self {
@@ -60,6 +66,9 @@ public enum DomainEvent: Sendable, Equatable {
         case .appealCreated: "appeal.created"
         case .appealAnswered: "appeal.answered"
         case .group(let kind, _, _, _, _, _, _): "group.\(kind.rawValue)"
+        case .orderShipped: "order.shipped"
+        case .orderReceived: "order.received"
+        case .afterSale(let status, _, _, _, _): "after_sale.\(status.rawValue)"
         }
     }
 
@@ -74,6 +83,8 @@ public enum DomainEvent: Sendable, Equatable {
         case .withdrawal(_, let id, _, _): id
         case .appealCreated(let id, _, _), .appealAnswered(let id, _, _): id
         case .group(_, let id, _, _, _, _, _): id
+        case .orderShipped(let id, _, _, _), .orderReceived(let id, _, _): id
+        case .afterSale(_, let id, _, _, _): id
         }
     }
 
@@ -108,6 +119,13 @@ public enum DomainEvent: Sendable, Equatable {
         case let .group(_, groupID, seq, members, reserved, size, status):
             ["group_id": .string(groupID), "members": .int(members), "reserved": .int(reserved), "size": .int(size), "status": .string(status.rawValue),
              "seq": .int(seq)]
+        case let .orderShipped(orderID, buyerID, carrier, trackingNumber):
+            ["order_id": .string(orderID), "buyer_id": .string(buyerID), "carrier": .string(carrier), "tracking_number": .string(trackingNumber)]
+        case let .orderReceived(orderID, buyerID, automatic):
+            ["order_id": .string(orderID), "buyer_id": .string(buyerID), "automatic": .int(automatic ? 1 : 0)]
+        case let .afterSale(status, afterSaleID, orderID, buyerID, amount):
+            ["after_sale_id": .string(afterSaleID), "order_id": .string(orderID), "buyer_id": .string(buyerID), "amount": .int(amount),
+             "status": .string(status.rawValue)]
         }
     }
 }

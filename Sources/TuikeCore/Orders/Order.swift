@@ -33,9 +33,14 @@ public struct Order: Equatable, Sendable {
         public var refunded: Int64
         public let rule: CommissionRule
         public let ruleSource: String
+        /// The variant bought (its code, and its row's id for the stock), for products with SKUs.
+        public let sku: String?
+        public let skuID: String?
 
         public init(id: String, productID: String, title: String, kind: Product.Kind, unitPrice: Int64, quantity: Int64, discount: Int64 = 0,
-                    paid: Int64, refunded: Int64 = 0, rule: CommissionRule, ruleSource: String) {
+                    paid: Int64, refunded: Int64 = 0, rule: CommissionRule, ruleSource: String, sku: String? = nil, skuID: String? = nil) {
+            self.sku = sku
+            self.skuID = skuID
             self.id = id
             self.productID = productID
             self.title = title
@@ -77,12 +82,21 @@ public struct Order: Equatable, Sendable {
     public var items: [Item]
     /// The group (拼团) this order holds a slot in, if any.
     public var groupID: String?
+    /// Where physical lines go; required when the order has any.
+    public var shippingAddress: ShippingAddress?
+    /// Set when the order has physical lines.
+    public var fulfilment: FulfilmentStatus?
+    public var receivedAt: Instant?
 
     public init(id: String, buyerID: String, externalID: String?, status: Status, currency: String = "CNY", amount: Int64, discount: Int64 = 0, refunded: Int64 = 0,
                 visitorID: String?, clickID: String?, coupon: String?, levelOne: [String], levelTwo: String?, levelThree: String?,
                 attributionRule: Attribution.Rule, attributionClickID: String?, selfReferral: Bool, createdAt: Instant, paidAt: Instant? = nil,
-                items: [Item], groupID: String? = nil) {
+                items: [Item], groupID: String? = nil, shippingAddress: ShippingAddress? = nil, fulfilment: FulfilmentStatus? = nil,
+                receivedAt: Instant? = nil) {
         self.groupID = groupID
+        self.shippingAddress = shippingAddress
+        self.fulfilment = fulfilment
+        self.receivedAt = receivedAt
         self.id = id
         self.buyerID = buyerID
         self.externalID = externalID
@@ -106,6 +120,9 @@ public struct Order: Equatable, Sendable {
     }
 
     public var promoterID: String? { levelOne.first }
+
+    /// Whether any line is a physical good (shipped, received, with after-sales).
+    public var hasPhysicalLines: Bool { items.contains { $0.kind == .physical } }
 
     /// The statuses of orders that count for their promoter: paid and not refunded in full.
     public static let countedStatuses: [Status] = [.paid, .partiallyRefunded]

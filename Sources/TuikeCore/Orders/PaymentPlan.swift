@@ -108,7 +108,8 @@ public struct PaymentPlan: Sendable, Equatable {
     public static func needsMonthOrderNumber(_ order: Order) -> Bool { order.items.contains { $0.rule.tiers != nil } }
 
     /// Level 1 goes to the snapshot's level-1 promoters still active; levels 2 and 3 to the
-    /// upline still active (an inactive one's share is not passed on).
+    /// upline still active (an inactive one's share is not passed on). A physical line's
+    /// commissions wait for the goods to be received (`GoodsFreeze`).
     static func commissions(_ order: Order, active: [String: Int64], monthOrderNumber: Int64, eligibleAt: Instant, now: Instant) -> [PlannedCommission] {
         guard order.promoterID != nil, !order.selfReferral else { return [] }
         let levelOne = order.levelOne.filter { active[$0] != nil }
@@ -120,7 +121,8 @@ public struct PaymentPlan: Sendable, Equatable {
             CommissionEngine.commissions(for: .init(id: item.id, productID: item.productID, quantity: item.quantity, paid: item.paid),
                                          rule: item.rule, beneficiaries: beneficiaries).map { commission in
                 PlannedCommission(id: Identifier.make("com", at: now), itemID: item.id, promoterID: commission.promoterID, level: Int64(commission.level),
-                                  amount: commission.amount, ruleSource: item.ruleSource, basis: commission.basis, eligibleAt: eligibleAt)
+                                  amount: commission.amount, ruleSource: item.ruleSource, basis: commission.basis,
+                                  eligibleAt: item.kind == .physical ? GoodsFreeze.awaiting : eligibleAt)
             }
         }
     }

@@ -38,13 +38,23 @@ public struct RefundPlan: Sendable, Equatable {
     /// Refunded in full: the buyer's courses from this order close.
     public let revokesAccess: Bool
 
-    public init(order: Order, amount: Int64, refundID: String?, reason: String?, commissions: [Earned], now: Instant) throws(TuikeError) {
+    /// `itemID` takes the whole refund from that line (an after-sale); otherwise it is spread
+    /// over the lines in proportion to what is left on each.
+    public init(order: Order, amount: Int64, refundID: String?, reason: String?, commissions: [Earned], itemID: String? = nil,
+                now: Instant) throws(TuikeError) {
         refund = Refund(id: Identifier.make("rfd", at: now), orderID: order.id, refundID: refundID, amount: amount, reason: reason, createdAt: now)
         var entries = [PlannedEntry(entry: try .refund(amount), reference: refund.id)]
         var events: [DomainEvent] = [.refundCreated(refundID: refund.id, orderID: order.id, amount: amount, orderStatus: order.status)]
         var lines: [(String, Int64)] = []
         var reversals: [Reversal] = []
-        let shares = RefundAllocation.allocate(total: amount, over: order.items.map(\.refundable))
+        let shares: [Int64]
+        if let itemID {
+            guard let line = order.items.first(where: { $0.id == itemID }) else { throw .notFound("order line", itemID) }
+            guard amount <= line.refundable else { throw .validation("amount \(amount) exceeds the \(line.refundable) fen left to refund on the line") }
+            shares = order.items.map { $0.id == itemID ? amount : 0 }
+        } else {
+            shares = RefundAllocation.allocate(total: amount, over: order.items.map(\.refundable))
+        }
         for (item, share) in zip(order.items, shares) where share > 0 {
             let lineRefunded = item.refunded + share
             lines.append((item.id, lineRefunded))

@@ -47,6 +47,10 @@ public struct ProgramSettings: Codable, Equatable, Sendable {
     /// Whether webhook endpoints may be on loopback, private or link-local addresses (a merchant
     /// whose receiver runs beside Tuike). Off, such an endpoint is refused and not delivered to.
     public var webhooksAllowPrivate: Bool
+    /// A shipped order counts as received this many days after its last parcel (自动确认收货).
+    public var autoReceiveDays: Int64
+    /// The after-sale window after receipt; a physical line's commission waits for it to close.
+    public var afterSaleDays: Int64
 
     public init(
         levels: [Int64] = [2000, 500],
@@ -63,8 +67,12 @@ public struct ProgramSettings: Codable, Equatable, Sendable {
         autoApprovePromoters: Bool = false,
         orderTimeoutSeconds: Int64 = 1_800,
         linkHosts: [String] = [],
-        webhooksAllowPrivate: Bool = false
+        webhooksAllowPrivate: Bool = false,
+        autoReceiveDays: Int64 = 10,
+        afterSaleDays: Int64 = 7
     ) {
+        self.autoReceiveDays = autoReceiveDays
+        self.afterSaleDays = afterSaleDays
         self.linkHosts = linkHosts
         self.webhooksAllowPrivate = webhooksAllowPrivate
         self.levels = levels
@@ -100,6 +108,8 @@ public struct ProgramSettings: Codable, Equatable, Sendable {
         orderTimeoutSeconds = try c.decodeIfPresent(Int64.self, forKey: .orderTimeoutSeconds) ?? ProgramSettings.defaults.orderTimeoutSeconds
         linkHosts = try c.decodeIfPresent([String].self, forKey: .linkHosts) ?? []
         webhooksAllowPrivate = try c.decodeIfPresent(Bool.self, forKey: .webhooksAllowPrivate) ?? false
+        autoReceiveDays = try c.decodeIfPresent(Int64.self, forKey: .autoReceiveDays) ?? ProgramSettings.defaults.autoReceiveDays
+        afterSaleDays = try c.decodeIfPresent(Int64.self, forKey: .afterSaleDays) ?? ProgramSettings.defaults.afterSaleDays
     }
 
     public static let defaults = ProgramSettings()
@@ -123,6 +133,8 @@ public struct ProgramSettings: Codable, Equatable, Sendable {
         case orderTimeoutSeconds = "order_timeout_seconds"
         case linkHosts = "link_hosts"
         case webhooksAllowPrivate = "webhooks_allow_private"
+        case autoReceiveDays = "auto_receive_days"
+        case afterSaleDays = "after_sale_days"
     }
 
     public static let maxLinkHosts = 50
@@ -155,6 +167,8 @@ public struct ProgramSettings: Codable, Equatable, Sendable {
             invalid.append("binding_days must be -1 (permanent), 0 (none) or up to 3650")
         }
         if !(0...365).contains(freezeDays) { invalid.append("freeze_days must be between 0 and 365") }
+        if !(1...60).contains(autoReceiveDays) { invalid.append("auto_receive_days must be between 1 and 60") }
+        if !(0...90).contains(afterSaleDays) { invalid.append("after_sale_days must be between 0 and 90") }
         if !(60...604_800).contains(orderTimeoutSeconds) { invalid.append("order_timeout_seconds must be between 60 and 604800") }
         if linkHosts.count > Self.maxLinkHosts { invalid.append("link_hosts has at most \(Self.maxLinkHosts) hosts") }
         let hostCharacters = Set("abcdefghijklmnopqrstuvwxyz0123456789-.")

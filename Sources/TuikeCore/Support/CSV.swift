@@ -47,3 +47,42 @@ public enum CSV {
         return escaped + "\""
     }
 }
+
+extension CSV {
+    /// Rows of an RFC 4180 document (a byte-order mark, CRLF or LF line ends, quoted fields with
+    /// doubled quotes); blank lines are skipped. A leading apostrophe that `neutralised` added is
+    /// kept: callers compare what they expect.
+    public static func parse(_ text: String) -> [[String]] {
+        var rows: [[String]] = []
+        var row: [String] = []
+        var field = ""
+        var quoted = false
+        var characters = text.hasPrefix(byteOrderMark) ? Substring(text.dropFirst()) : Substring(text)
+        func endRow() {
+            row.append(field)
+            if !(row.count == 1 && row[0].isEmpty) { rows.append(row) }
+            row = []
+            field = ""
+        }
+        while let character = characters.popFirst() {
+            if quoted {
+                if character == "\"" {
+                    if characters.first == "\"" { field.append("\""); characters.removeFirst() } else { quoted = false }
+                } else {
+                    field.append(character)
+                }
+            } else if character == "\"" && field.isEmpty {
+                quoted = true
+            } else if character == "," {
+                row.append(field)
+                field = ""
+            } else if character == "\r\n" || character == "\n" || character == "\r" {
+                endRow()
+            } else {
+                field.append(character)
+            }
+        }
+        if !field.isEmpty || !row.isEmpty { endRow() }
+        return rows
+    }
+}

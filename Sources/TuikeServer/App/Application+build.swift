@@ -96,12 +96,13 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
         registry: tuike.registry, runDueJobs: { try await jobs.runDue() }
     ).addRoutes(to: api) { documentBox.value.withLock { $0 } }
     let materials = MaterialRepository(database: tuike.database), media = MediaRepository(database: tuike.database)
-    ProductsController(products: store.products, materials: materials, media: media, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
+    ProductsController(products: store.products, skus: store.skus, program: store.program, materials: materials, media: media, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     let ingest = MediaIngest(media: media, pool: tuike.uploadPool, clock: tuike.clock)
     MediaController(media: media, ingest: ingest, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     ConsoleMediaUpload(sessions: store.sessions, ingest: ingest, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     MaterialTemplatesController(materials: materials, media: media, products: store.products, clock: tuike.clock).addRoutes(to: api)
     ProgramController(program: store.program, clock: tuike.clock).addRoutes(to: api)
+    SkusController(products: store.products, skus: store.skus, program: store.program, clock: tuike.clock).addRoutes(to: api)
 
     let program = store.program
     let promoters = store.promoters
@@ -133,8 +134,12 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     CouponsController(coupons: store.coupons, clock: tuike.clock).addRoutes(to: api)
     EventsController(events: store.events, program: program, clock: tuike.clock).addRoutes(to: api)
     RanksController(ranks: store.ranks, program: program, clock: tuike.clock).addRoutes(to: api)
-    OrdersController(placement: tuike.orderPlacement, orders: store.orders, refunds: store.refunds,
-                     refundService: tuike.refundService, database: tuike.database, clock: tuike.clock).addRoutes(to: api)
+    let ordersController = OrdersController(placement: tuike.orderPlacement, orders: store.orders, refunds: store.refunds,
+                                            refundService: tuike.refundService, fulfilment: store.fulfilment, database: tuike.database,
+                                            clock: tuike.clock)
+    ordersController.addRoutes(to: api)
+    FulfilmentController(fulfilment: store.fulfilment, orders: ordersController, program: program, clock: tuike.clock).addRoutes(to: api)
+    AfterSalesController(afterSales: store.afterSales, refundService: tuike.refundService, program: program, clock: tuike.clock).addRoutes(to: api)
     CommissionsController(commissions: store.commissions, promoters: promoters,
                           products: store.products, productRules: store.productRules,
                           program: program, database: tuike.database, clock: tuike.clock).addRoutes(to: api)

@@ -77,7 +77,7 @@ struct DemoSchool {
             let now = app.clock.now().adding(seconds: -Int64(15 - index) * 64_800)
             let visitor = index == 15 ? nil : "demo-visitor-\(String(index * 23 % 400).leftPadded(to: 6))"
             let request = OrderPlacement.Request(
-                buyerID: "demo-buyer-\(index + 1)", items: [(productIDs[index % 5], 1 + Int64(index % 7 == 3 ? 1 : 0))], visitorID: visitor,
+                buyerID: "demo-buyer-\(index + 1)", items: [.init(productID: productIDs[index % 5], quantity: 1 + Int64(index % 7 == 3 ? 1 : 0))], visitorID: visitor,
                 coupon: index % 4 == 1 && index % 5 != 4 ? "NEW20" : nil)
             let (order, _) = try await app.orderPlacement.place(request, at: now)
             guard index % 8 != 6 else { continue }
@@ -149,7 +149,7 @@ struct DemoSchool {
                 let at = slot < plan.paying ? opened.adding(seconds: Int64(slot) * 1_200) : now.adding(seconds: -300)
                 let id = slot == 0 ? Identifier.make("grp", at: at) : groupID
                 let prepared = try await app.orderPlacement.prepare(.init(
-                    buyerID: "demo-buyer-\(buyer)", items: [(campaign.productID, Int64(1))],
+                    buyerID: "demo-buyer-\(buyer)", items: [.init(productID: campaign.productID, quantity: 1)],
                     visitorID: "demo-visitor-\(String(buyer * 7 % 400).leftPadded(to: 6))",
                     unitPrice: campaign.price(leader: slot == 0), groupID: id), at: at)
                 if slot == 0 {

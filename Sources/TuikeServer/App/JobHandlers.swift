@@ -57,6 +57,10 @@ enum JobHandlers {
     static func sweeps(database: any Database) -> [String: JobRunner.Sweep] {
         [
             "orders.expire_due": { now in try await OrderRepository(database: database).expireDue(at: now) },
+            // Shipped orders the buyer never confirmed count as received `auto_receive_days` after their last parcel.
+            "orders.auto_receive": { now in
+                try await FulfilmentRepository(database: database).receiveDue(settings: try await ProgramRepository(database: database).current(), at: now)
+            },
             // Finished days are rolled up within seconds of `DayRollups.lag` after midnight.
             "rollups.advance": { now in
                 try await DayRollups(database: database).advance(timeZone: try await ProgramRepository(database: database).current().timeZone, now: now)

@@ -4,12 +4,14 @@ import TuikeStore
 /// Every repository the routes use, made once over the app's database (repositories hold no
 /// state but the database, so one of each serves every route).
 struct Repositories: Sendable {
+    let afterSales: AfterSaleRepository
     let agreements: AgreementRepository
     let appeals: AppealRepository
     let clicks: ClickRepository
     let commissions: CommissionRepository
     let coupons: CouponRepository
     let events: EventRepository
+    let fulfilment: FulfilmentRepository
     let groupCampaigns: GroupCampaignRepository
     let groups: GroupRepository
     let idempotency: IdempotencyRepository
@@ -26,18 +28,21 @@ struct Repositories: Sendable {
     let sessions: SessionRepository
     let settings: SettingsRepository
     let settlements: SettlementRepository
+    let skus: SkuRepository
     let tokens: TokenRepository
     let unpaidHolds: UnpaidHolds
     let withdrawals: WithdrawalRepository
 
     init(_ tuike: TuikeApp) {
         let database = tuike.database
+        afterSales = AfterSaleRepository(database: database)
         agreements = AgreementRepository(database: database)
         appeals = AppealRepository(database: database)
         clicks = ClickRepository(database: database)
         commissions = CommissionRepository(database: database)
         coupons = CouponRepository(database: database)
         events = EventRepository(database: database)
+        fulfilment = FulfilmentRepository(database: database)
         groupCampaigns = GroupCampaignRepository(database: database)
         groups = GroupRepository(database: database)
         idempotency = IdempotencyRepository(database: database)
@@ -54,6 +59,7 @@ struct Repositories: Sendable {
         sessions = SessionRepository(database: database, cipher: tuike.cipher)
         settings = SettingsRepository(database: database)
         settlements = SettlementRepository(database: database)
+        skus = SkuRepository(database: database)
         tokens = TokenRepository(database: database)
         unpaidHolds = UnpaidHolds(database: database)
         withdrawals = WithdrawalRepository(database: database)

@@ -37,7 +37,7 @@ public struct TuikeApp: Sendable {
     var orderPlacement: OrderPlacement {
         OrderPlacement(
             database: database, orders: OrderRepository(database: database), products: ProductRepository(database: database),
-            coupons: CouponRepository(database: database),
+            skus: SkuRepository(database: database), coupons: CouponRepository(database: database),
             promoters: PromoterRepository(database: database, cipher: cipher), attribution: AttributionQuery(database: database),
             program: ProgramRepository(database: database))
     }

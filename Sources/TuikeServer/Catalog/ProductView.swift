@@ -21,10 +21,30 @@ struct ProductView: Encodable, Sendable {
     @ExplicitNull var videoUrl: String?
     @ExplicitNull var videoCoverMediaId: String?
     let detail: String
+    let skus: [SkuView]
+
+    struct SkuView: Encodable, Sendable {
+        let code: String
+        let attributes: [String: String]
+        let label: String
+        let price: Int64
+        let stock: Int64
+        @ExplicitNull var commission: CommissionRule?
+
+        init(_ sku: Sku) {
+            code = sku.code
+            attributes = sku.attributes
+            label = sku.label
+            price = sku.price
+            stock = sku.stock
+            commission = sku.rule
+        }
+    }
 
     struct GalleryImage: Encodable, Sendable { let id: String; let url: String; let thumbUrl: String }
 
-    init(_ product: Product, media: ProductMedia? = nil, publicURL: String = "") {
+    init(_ product: Product, media: ProductMedia? = nil, skus: [Sku] = [], publicURL: String = "") {
+        self.skus = skus.map(SkuView.init)
         id = product.id
         title = product.title
         description = product.description

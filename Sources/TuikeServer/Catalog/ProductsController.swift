@@ -9,13 +9,15 @@ import TuikeStore
 /// products to admins only; a public read of an archived product is 404 as if it did not exist.
 struct ProductsController {
     let products: ProductRepository
+    let skus: SkuRepository
+    let program: ProgramRepository
     let materials: MaterialRepository
     let media: MediaRepository
     let publicURL: String
     let clock: any TuikeClock
 
     func view(_ product: Product) async throws -> ProductView {
-        ProductView(product, media: try await materials.productMedia(product.id), publicURL: publicURL)
+        ProductView(product, media: try await materials.productMedia(product.id), skus: try await skus.list(productID: product.id), publicURL: publicURL)
     }
 
     func addRoutes(to api: APIRoutes) {
@@ -38,7 +40,8 @@ struct ProductsController {
         let description: String?
         let stock: Int64?
         let status: String?
-        enum CodingKeys: String, CodingKey, CaseIterable { case title, price, kind, description, stock, status }
+        let skus: [SkuInput]?
+        enum CodingKeys: String, CodingKey, CaseIterable { case title, price, kind, description, stock, status, skus }
         typealias Keys = CodingKeys
     }
 
@@ -58,8 +61,18 @@ struct ProductsController {
             stock: body.stock,
             status: try Self.parse(body.status, as: Product.Status.self, field: "status") ?? .active,
             createdAt: now, updatedAt: now)
-        try await products.create(product)
-        return try JSONOutput.response(ProductView(product, publicURL: publicURL), status: .created)
+        guard let inputs = body.skus, !inputs.isEmpty else {
+            try await products.create(product)
+            return try JSONOutput.response(ProductView(product, publicURL: publicURL), status: .created)
+        }
+        guard product.kind == .physical else { throw TuikeError.validation("skus are for products of kind physical") }
+        guard body.stock == nil else { throw TuikeError.validation("a product with skus keeps its stock per sku; leave stock out") }
+        let variants = try inputs.enumerated().map { index, input in try input.sku(productID: product.id, position: Int64(index), at: now) }
+        try Sku.validate(variants)
+        let maxTotalBps = try await program.current().maxTotalBps
+        for variant in variants { try variant.rule?.validate(maxTotalBps: maxTotalBps) }
+        try await skus.create(product, skus: variants, at: now)
+        return try JSONOutput.response(ProductView(product, skus: variants, publicURL: publicURL), status: .created)
     }
 
     @Sendable func list(_ request: Request, context: TuikeRequestContext) async throws -> Response {
@@ -69,7 +82,9 @@ struct ProductsController {
         let status = context.isAdmin ? requested : .active
         let fetched = try await products.list(status: status, limit: page.limit + 1, before: page.cursor)
         let media = try await materials.productMedia(fetched.map(\.id))
-        return try JSONOutput.response(Page(fetched: fetched.map { ProductView($0, media: media[$0.id], publicURL: publicURL) }, limit: page.limit, id: \.id))
+        let variants = try await skus.list(productIDs: fetched.filter { $0.kind == .physical }.map(\.id))
+        return try JSONOutput.response(Page(fetched: fetched.map { ProductView($0, media: media[$0.id], skus: variants[$0.id] ?? [], publicURL: publicURL) },
+                                            limit: page.limit, id: \.id))
     }
 
     @Sendable func get(_ request: Request, context: TuikeRequestContext) async throws -> Response {
@@ -189,8 +204,9 @@ extension ProductsController {
         ("gallery", Schemas.array(Schemas.object([("id", Schemas.string), ("url", Schemas.string), ("thumb_url", Schemas.string)], required: ["id", "url", "thumb_url"]))),
         ("video_url", Schemas.nullable(Schemas.string)), ("video_cover_media_id", Schemas.nullable(Schemas.string)),
         ("detail", ["type": "string", "description": "Rich detail: HTML limited to p, br, strong, b, em, i, u, h2–h4, ul, ol, li, blockquote, img (src /media/… or https) and a (rel=nofollow)."]),
+        ("skus", Schemas.array(SkusController.skuSchema, "The variants of a physical product; empty for others.")),
     ], required: ["id", "title", "description", "kind", "price", "currency", "stock", "status", "created_at", "updated_at",
-                  "cover_media_id", "cover_url", "gallery", "video_url", "video_cover_media_id", "detail"])
+                  "cover_media_id", "cover_url", "gallery", "video_url", "video_cover_media_id", "detail", "skus"])
 
     static let priceSchema = Schemas.integer(in: 0...Product.maxPrice, "Price in fen.")
 
@@ -202,7 +218,9 @@ extension ProductsController {
         ("stock", Schemas.nullable(Schemas.integer(in: 0...Product.maxStock))),
         ("status", Schemas.enumeration(Product.Status.allCases.map(\.rawValue))),
     ]
-    static let createSchema = Schemas.object(writableFields, required: ["title", "price"])
+    static let createSchema = Schemas.object(writableFields + [
+        ("skus", Schemas.array(SkusController.inputSchema, maxItems: Sku.maxPerProduct, "Variants of a physical product, each with its own price and stock.")),
+    ], required: ["title", "price"])
     static let mediaFields: [(String, JSONValue)] = [
         ("cover_media_id", Schemas.nullable(Schemas.string)),
         ("gallery", Schemas.array(Schemas.string, maxItems: ProductMedia.maxGallery, "Media ids, in order.")),

@@ -11,7 +11,7 @@ struct GroupCheckout: Sendable {
     func open(_ campaign: GroupCampaign, buyerID: String, visitorID: String?, clickID: String? = nil,
               at now: Instant) async throws -> (group: Group, order: Order) {
         let prepared = try await placement.prepare(.init(
-            buyerID: buyerID, items: [(campaign.productID, Int64(1))], visitorID: visitorID, clickID: clickID,
+            buyerID: buyerID, items: [.init(productID: campaign.productID, quantity: 1)], visitorID: visitorID, clickID: clickID,
             unitPrice: campaign.price(leader: true), groupID: Identifier.make("grp", at: now)), at: now)
         return (try await groups.open(campaign: campaign, order: prepared.order, at: now), prepared.order)
     }
@@ -22,7 +22,7 @@ struct GroupCheckout: Sendable {
             throw TuikeError.notFound("group", groupID)
         }
         let prepared = try await placement.prepare(.init(
-            buyerID: buyerID, items: [(campaign.productID, Int64(1))], visitorID: visitorID, clickID: clickID,
+            buyerID: buyerID, items: [.init(productID: campaign.productID, quantity: 1)], visitorID: visitorID, clickID: clickID,
             unitPrice: campaign.price(leader: false), groupID: groupID), at: now)
         return (try await groups.join(groupID: groupID, order: prepared.order, at: now), prepared.order)
     }

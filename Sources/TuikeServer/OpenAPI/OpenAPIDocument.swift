@@ -174,6 +174,7 @@ enum Schemas {
         ("Materials", MaterialCenter.schema),
         ("Order", OrderView.schema),
         ("RefundResult", OrdersController.RefundResult.schema),
+        ("AfterSale", AfterSaleView.schema),
         ("CampaignRule", CommissionsController.CampaignView.schema),
         ("Coupon", CouponsController.CouponView.schema),
         ("Event", EventsController.EventView.schema),

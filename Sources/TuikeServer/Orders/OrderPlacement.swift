@@ -9,14 +9,24 @@ struct OrderPlacement {
     let database: any Database
     let orders: OrderRepository
     let products: ProductRepository
+    let skus: SkuRepository
     let coupons: CouponRepository
     let promoters: PromoterRepository
     let attribution: AttributionQuery
     let program: ProgramRepository
 
+    struct Line: Sendable {
+        var productID: String
+        var quantity: Int64
+        /// The variant's code, for a product with SKUs.
+        var sku: String? = nil
+    }
+
     struct Request: Sendable {
         var buyerID: String
-        var items: [(productID: String, quantity: Int64)]
+        var items: [Line]
+        /// Required when a line is a physical good.
+        var shippingAddress: ShippingAddress? = nil
         var visitorID: String? = nil
         var clickID: String? = nil
         var coupon: String? = nil
@@ -55,11 +65,15 @@ struct OrderPlacement {
                 throw TuikeError.validation("product_id \(line.productID) is not an active product")
             }
             if product.stock != nil { stockLimited = true }
-            let resolved = RuleResolution.resolve(productID: product.id, at: now, campaigns: campaigns, productRule: productRule,
+            let sku = try await variant(of: product, code: line.sku)
+            if sku != nil { stockLimited = true }
+            let resolved = RuleResolution.resolve(productID: product.id, at: now, campaigns: campaigns, skuRule: sku?.rule, productRule: productRule,
                                                   programDefault: .programDefault(settings))
+            let unitPrice = request.unitPrice ?? sku?.price ?? product.price
             items.append(Order.Item(
-                id: Identifier.make("itm", at: now), productID: product.id, title: product.title, kind: product.kind, unitPrice: request.unitPrice ?? product.price,
-                quantity: line.quantity, paid: (request.unitPrice ?? product.price) * line.quantity, rule: resolved.rule, ruleSource: resolved.source.label))
+                id: Identifier.make("itm", at: now), productID: product.id, title: product.title, kind: product.kind, unitPrice: unitPrice,
+                quantity: line.quantity, paid: Money.times(unitPrice, line.quantity), rule: resolved.rule, ruleSource: resolved.source.label,
+                sku: sku?.code, skuID: sku?.id))
         }
         // A coupon is a merchant or promoter coupon (a discount, and the promoter's attribution),
         // or else a promoter's invite code (attribution only).
@@ -76,7 +90,8 @@ struct OrderPlacement {
                 let shares = RefundAllocation.allocate(total: discount, over: items.map(\.paid))
                 items = zip(items, shares).map { item, share in
                     Order.Item(id: item.id, productID: item.productID, title: item.title, kind: item.kind, unitPrice: item.unitPrice,
-                               quantity: item.quantity, discount: share, paid: item.paid - share, rule: item.rule, ruleSource: item.ruleSource)
+                               quantity: item.quantity, discount: share, paid: item.paid - share, rule: item.rule, ruleSource: item.ruleSource,
+                               sku: item.sku, skuID: item.skuID)
                 }
             } else if let owner = try await promoters.find(inviteCode: code) {
                 couponPromoter = owner.id
@@ -84,6 +99,11 @@ struct OrderPlacement {
                 throw TuikeError.validation("coupon \(code) is not valid")
             }
         }
+        let physical = items.contains { $0.kind == .physical }
+        guard !physical || request.shippingAddress != nil else {
+            throw TuikeError.validation("an order with physical goods needs shipping_address {\(ShippingAddress.fieldNames.joined(separator: ", "))}")
+        }
+        let address = try request.shippingAddress.map { address throws(TuikeError) in try address.validated() }
         let (result, levelTwo, levelThree) = try await attribution.attributeWithUpline(
             .init(buyerID: request.buyerID, visitorID: request.visitorID, clickID: request.clickID, couponPromoterID: couponPromoter),
             settings: settings, now: now)
@@ -92,8 +112,25 @@ struct OrderPlacement {
             amount: items.reduce(0) { $0 + $1.paid }, discount: discount, visitorID: request.visitorID, clickID: request.clickID,
             coupon: request.coupon.map { redeemsCoupon ? Coupon.normalize($0) : $0 },
             levelOne: result.promoters, levelTwo: levelTwo, levelThree: levelThree, attributionRule: result.rule,
-            attributionClickID: result.clickID, selfReferral: result.selfReferral, createdAt: now, items: items, groupID: request.groupID)
+            attributionClickID: result.clickID, selfReferral: result.selfReferral, createdAt: now, items: items, groupID: request.groupID,
+            shippingAddress: physical ? address : nil, fulfilment: physical ? .unfulfilled : nil)
         return (order, now.adding(seconds: settings.orderTimeoutSeconds), redeemsCoupon, stockLimited)
+    }
+}
+
+extension OrderPlacement {
+    /// The variant a line names: required for a product with SKUs, refused for one without.
+    func variant(of product: Product, code: String?) async throws -> Sku? {
+        guard let code else {
+            if product.kind == .physical, try await !skus.list(productID: product.id).isEmpty {
+                throw TuikeError.validation("product \(product.id) has variants; name one with sku")
+            }
+            return nil
+        }
+        guard let sku = try await skus.find(productID: product.id, code: code) else {
+            throw TuikeError.validation("sku \(code) is not a variant of product \(product.id)")
+        }
+        return sku
     }
 }
 

@@ -13,6 +13,15 @@ struct OrderView: Encodable, Sendable {
         let paid: Int64
         let refunded: Int64
         let ruleSource: String
+        let kind: String
+        @ExplicitNull var sku: String?
+    }
+
+    struct ShipmentView: Encodable, Sendable {
+        let carrier: String
+        let trackingNumber: String
+        let createdAt: Instant
+        static let schema = Schemas.object([("carrier", Schemas.string), ("tracking_number", Schemas.string), ("created_at", Schemas.time)])
     }
 
     struct Payment: Encodable, Sendable { let paymentId: String; let provider: String; let amount: Int64; let createdAt: Instant }
@@ -65,8 +74,12 @@ struct OrderView: Encodable, Sendable {
     let createdAt: Instant
     @ExplicitNull var paidAt: Instant?
     @ExplicitNull var groupId: String?
+    @ExplicitNull var fulfilmentStatus: String?
+    @ExplicitNull var shippingAddress: ShippingAddress?
+    let shipments: [ShipmentView]
+    @ExplicitNull var receivedAt: Instant?
 
-    init(_ order: Order, payments: [OrderRepository.Payment], refunds: [TuikeCore.Refund]) {
+    init(_ order: Order, payments: [OrderRepository.Payment], refunds: [TuikeCore.Refund], shipments: [Shipment] = []) {
         id = order.id
         status = order.status.rawValue
         buyerId = order.buyerID
@@ -81,8 +94,12 @@ struct OrderView: Encodable, Sendable {
         flags = order.flags
         items = order.items.map {
             Item(id: $0.id, productId: $0.productID, title: $0.title, unitPrice: $0.unitPrice, quantity: $0.quantity, discount: $0.discount, paid: $0.paid,
-                 refunded: $0.refunded, ruleSource: $0.ruleSource)
+                 refunded: $0.refunded, ruleSource: $0.ruleSource, kind: $0.kind.rawValue, sku: $0.sku)
         }
+        fulfilmentStatus = order.fulfilment?.rawValue
+        shippingAddress = order.shippingAddress
+        self.shipments = shipments.map { ShipmentView(carrier: $0.carrier, trackingNumber: $0.trackingNumber, createdAt: $0.createdAt) }
+        receivedAt = order.receivedAt
         self.payments = payments.map { Payment(paymentId: $0.paymentID, provider: $0.provider, amount: $0.amount, createdAt: $0.createdAt) }
         self.refunds = refunds.map(Refund.init)
         createdAt = order.createdAt
@@ -103,12 +120,20 @@ struct OrderView: Encodable, Sendable {
         ("items", Schemas.array(Schemas.object([
             ("id", Schemas.string), ("product_id", Schemas.string), ("title", Schemas.string), ("unit_price", Schemas.integer),
             ("quantity", Schemas.integer), ("discount", Schemas.integer), ("paid", Schemas.integer), ("refunded", Schemas.integer), ("rule_source", Schemas.string),
+            ("kind", Schemas.enumeration(Product.Kind.allCases.map(\.rawValue))), ("sku", Schemas.nullable(Schemas.string)),
         ]))),
         ("payments", Schemas.array(Schemas.object([("payment_id", Schemas.string), ("provider", Schemas.string), ("amount", Schemas.integer), ("created_at", Schemas.time)]))),
         ("refunds", Schemas.array(Refund.schema)),
         ("created_at", Schemas.time), ("paid_at", Schemas.nullable(Schemas.time)),
         ("group_id", Schemas.nullable(Schemas.string)),
+        ("fulfilment_status", Schemas.nullable(Schemas.enumeration(FulfilmentStatus.allCases.map(\.rawValue)))),
+        ("shipping_address", Schemas.nullable(OrderView.addressSchema)),
+        ("shipments", Schemas.array(ShipmentView.schema)),
+        ("received_at", Schemas.nullable(Schemas.time)),
     ])
+
+    static let addressSchema = Schemas.object(ShippingAddress.fieldNames.map { ($0, $0 == "line" ? Schemas.text(1...ShippingAddress.maxLineLength) : Schemas.text(1...ShippingAddress.maxFieldLength)) },
+                                             required: ShippingAddress.fieldNames)
 }
 
 struct CommissionView: Encodable, Sendable {
@@ -197,6 +222,7 @@ extension OrderView: JSONWritable {
             json.field("discount", discount)
             json.field("external_id", externalId)
             json.field("flags", flags)
+            json.field("fulfilment_status", fulfilmentStatus)
             json.field("group_id", groupId)
             json.field("id", id)
             json.key("items")
@@ -204,11 +230,13 @@ extension OrderView: JSONWritable {
                 json.object { json in
                     json.field("discount", item.discount)
                     json.field("id", item.id)
+                    json.field("kind", item.kind)
                     json.field("paid", item.paid)
                     json.field("product_id", item.productId)
                     json.field("quantity", item.quantity)
                     json.field("refunded", item.refunded)
                     json.field("rule_source", item.ruleSource)
+                    json.field("sku", item.sku)
                     json.field("title", item.title)
                     json.field("unit_price", item.unitPrice)
                 }
@@ -224,6 +252,7 @@ extension OrderView: JSONWritable {
                 }
             }
             json.field("promoter_id", promoterId)
+            json.field("received_at", receivedAt)
             json.field("refunded", refunded)
             json.key("refunds")
             json.array(refunds) { refund, json in
@@ -235,6 +264,27 @@ extension OrderView: JSONWritable {
                     json.field("reason", refund.reason)
                     json.field("refund_id", refund.refundId)
                 }
+            }
+            json.key("shipments")
+            json.array(shipments) { shipment, json in
+                json.object { json in
+                    json.field("carrier", shipment.carrier)
+                    json.field("created_at", shipment.createdAt)
+                    json.field("tracking_number", shipment.trackingNumber)
+                }
+            }
+            json.key("shipping_address")
+            if let address = shippingAddress {
+                json.object { json in
+                    json.field("city", address.city)
+                    json.field("district", address.district)
+                    json.field("line", address.line)
+                    json.field("name", address.name)
+                    json.field("phone", address.phone)
+                    json.field("province", address.province)
+                }
+            } else {
+                json.value(nil as String?)
             }
             json.field("status", status)
         }

@@ -9,6 +9,7 @@ struct OrdersController {
     let orders: OrderRepository
     let refunds: RefundRepository
     let refundService: RefundService
+    let fulfilment: FulfilmentRepository
     /// A payment's reads and write share one PostgreSQL connection (`Database.session`).
     let database: any Database
     let clock: any TuikeClock
@@ -41,9 +42,10 @@ struct OrdersController {
     }
 
     struct CreateRequest: RequestBody {
-        struct Item: Decodable { let productId: String; let quantity: Int64
-            enum CodingKeys: String, CodingKey { case productId = "product_id", quantity } }
+        struct Item: Decodable { let productId: String; let quantity: Int64; let sku: String?
+            enum CodingKeys: String, CodingKey { case productId = "product_id", quantity, sku } }
         let buyerId: String
+        let shippingAddress: AddressInput?
         let items: [Item]
         let visitorId: String?
         let clickId: String?
@@ -52,13 +54,15 @@ struct OrdersController {
         typealias Keys = CodingKeys
         enum CodingKeys: String, CodingKey, CaseIterable {
             case buyerId = "buyer_id", items, visitorId = "visitor_id", clickId = "click_id", coupon, externalId = "external_id"
+            case shippingAddress = "shipping_address"
         }
     }
 
     @Sendable func create(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context)
         let (order, created) = try await placement.place(
-            .init(buyerID: body.buyerId, items: body.items.map { ($0.productId, $0.quantity) }, visitorID: body.visitorId,
+            .init(buyerID: body.buyerId, items: body.items.map { .init(productID: $0.productId, quantity: $0.quantity, sku: $0.sku) },
+                  shippingAddress: body.shippingAddress?.address, visitorID: body.visitorId,
                   clickID: body.clickId, coupon: body.coupon, externalID: body.externalId), at: clock.now())
         // A new order has no payments or refunds to read back.
         return created ? try JSONOutput.response(OrderView(order, payments: [], refunds: []), status: .created) : try await view(order, status: .ok)
@@ -72,7 +76,8 @@ struct OrdersController {
         // A page's payments and refunds in one statement each, not two per order.
         let ids = fetched.map(\.id)
         let (payments, refunded) = (try await orders.payments(orderIDs: ids), try await refunds.list(orderIDs: ids))
-        let views = fetched.map { OrderView($0, payments: payments[$0.id] ?? [], refunds: refunded[$0.id] ?? []) }
+        let parcels = try await fulfilment.shipments(orderIDs: fetched.filter { $0.fulfilment != nil }.map(\.id))
+        let views = fetched.map { OrderView($0, payments: payments[$0.id] ?? [], refunds: refunded[$0.id] ?? [], shipments: parcels[$0.id] ?? []) }
         return try JSONOutput.response(Page(fetched: views, limit: page.limit, id: \.id))
     }
 
@@ -106,7 +111,8 @@ struct OrdersController {
     }
 
     func orderView(_ order: Order) async throws -> OrderView {
-        OrderView(order, payments: try await orders.payments(orderID: order.id), refunds: try await refunds.list(orderID: order.id))
+        OrderView(order, payments: try await orders.payments(orderID: order.id), refunds: try await refunds.list(orderID: order.id),
+                  shipments: order.fulfilment == nil ? [] : try await fulfilment.shipments(orderIDs: [order.id])[order.id] ?? [])
     }
 
     struct RefundRequest: RequestBody {
@@ -144,11 +150,22 @@ struct OrdersController {
 
     static let createSchema = Schemas.object([
         ("buyer_id", Schemas.text(1...128)),
-        ("items", Schemas.array(Schemas.object([("product_id", Schemas.string), ("quantity", Schemas.integer(in: 1...Order.maxQuantity))],
+        ("items", Schemas.array(Schemas.object([("product_id", Schemas.string), ("quantity", Schemas.integer(in: 1...Order.maxQuantity)),
+                                                ("sku", Schemas.text(1...Sku.maxCodeLength, "The variant's code, for a product with SKUs."))],
                                                required: ["product_id", "quantity"]),
                                 minItems: 1, maxItems: Order.maxItems)),
         ("visitor_id", Schemas.visitorID), ("click_id", Schemas.string),
         ("coupon", ["type": "string", "description": "A promoter's invite code: attributes the order to that promoter."] as JSONValue),
         ("external_id", Schemas.text(1...128, "Your order number; a second create with it returns the first order.")),
+        ("shipping_address", OrderView.addressSchema),
     ], required: ["buyer_id", "items"])
+}
+
+/// An address as sent: missing fields arrive empty, so the check names every one that is missing.
+struct AddressInput: Decodable, Sendable {
+    let name, phone, province, city, district, line: String?
+
+    var address: ShippingAddress {
+        ShippingAddress(name: name ?? "", phone: phone ?? "", province: province ?? "", city: city ?? "", district: district ?? "", line: line ?? "")
+    }
 }

@@ -15,7 +15,9 @@ struct RefundService: Sendable {
     /// Refunds `amount` of the order. A `refundID` already booked is a retry: the provider is
     /// not asked again and the booking answers with the first refund. `providerRefused` sees a
     /// provider's refusal before it is thrown.
-    func refund(orderID: String, amount: Int64, refundID: String?, reason: String?,
+    /// `afterSale` takes the refund from its line and completes it (docs/rules.md §13); its id is
+    /// the refund number, so approving it twice pays once.
+    func refund(orderID: String, amount: Int64, refundID: String?, reason: String?, afterSale: AfterSale? = nil, settings: ProgramSettings? = nil,
                 providerRefused: @Sendable (any Error) async throws -> Void = { _ in }) async throws -> (Refund, Order) {
         var refundID = refundID
         let retried = try await refundID.asyncFlatMap { try await refunds.find(refundID: $0) } != nil
@@ -29,6 +31,7 @@ struct RefundService: Sendable {
                 throw error
             }
         }
-        return try await refunds.refund(orderID: orderID, amount: amount, refundID: refundID, reason: reason, at: clock.now())
+        return try await refunds.refund(orderID: orderID, amount: amount, refundID: refundID, reason: reason, afterSale: afterSale, settings: settings,
+                                        at: clock.now())
     }
 }

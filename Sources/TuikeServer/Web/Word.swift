@@ -215,6 +215,8 @@ enum Word: String, CaseIterable, Sendable {
     case channels
     case autoApprove = "auto_approve"
     case orderTimeout = "order_timeout"
+    case autoReceiveDays = "auto_receive_days"
+    case afterSaleDays = "after_sale_days"
     case applications
     case appliedAt = "applied_at"
     case approveApplication = "approve_application"

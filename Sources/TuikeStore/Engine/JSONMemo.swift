@@ -38,4 +38,15 @@ enum StoredJSON {
         lastRule.withLock { $0 = (rule, text) }
         return text
     }
+
+    /// A value's stored text (keys sorted, so equal values store equal texts).
+    static func encode(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<Value: Decodable>(_ type: Value.Type, _ text: String) throws -> Value {
+        try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
 }

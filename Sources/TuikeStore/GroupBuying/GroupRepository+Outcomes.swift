@@ -82,7 +82,7 @@ extension GroupRepository {
     }
 
     /// Every member gets access; commissions become eligible at the later of payment + freeze
-    /// and now (docs/rules.md §5).
+    /// and now (docs/rules.md §5); those on goods wait for receipt.
     static func succeed(_ groupID: String, settings: ProgramSettings, at now: Instant, in db: any SQLDatabase) async throws {
         guard try await db.first("""
             UPDATE groups SET status = 'succeeded', finished_at = \(bind: now.milliseconds) WHERE id = \(bind: groupID) AND status = 'forming' RETURNING id
@@ -99,6 +99,7 @@ extension GroupRepository {
             UPDATE commissions SET eligible_at = CASE WHEN created_at + \(bind: freeze) > \(bind: now.milliseconds) THEN created_at + \(bind: freeze)
                 ELSE \(bind: now.milliseconds) END
             WHERE kind = 'order' AND status = 'pending' AND order_id IN (\(paidOrders))
+                AND order_item_id IN (SELECT id FROM order_items WHERE order_id IN (\(paidOrders)) AND kind <> 'physical')
             """)
         try await append(.succeeded, groupID: groupID, at: now, in: db)
     }

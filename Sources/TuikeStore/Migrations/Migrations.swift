@@ -138,6 +138,7 @@ public enum Migrations {
             "CREATE INDEX IF NOT EXISTS orders_by_status ON orders (status, id)",
         ]),
         MaterialsMigration.migration,
+        FulfilmentMigration.migration,
     ]
 }
 

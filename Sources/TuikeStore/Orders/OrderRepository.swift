@@ -11,7 +11,8 @@ public struct OrderRepository: Sendable {
     /// An order's columns in `find`, where `o` is the order and `i` its line.
     static let columns = """
         o.id, o.buyer_id, o.external_id, o.status, o.currency, o.amount, o.discount, o.refunded, o.visitor_id, o.click_id, o.coupon,
-        o.level_one, o.level_two, o.level_three, o.attribution_rule, o.attribution_click_id, o.self_referral, o.created_at, o.paid_at, o.group_id
+        o.level_one, o.level_two, o.level_three, o.attribution_rule, o.attribution_click_id, o.self_referral, o.created_at, o.paid_at, o.group_id,
+        o.shipping_address, o.fulfilment_status, o.received_at
         """
 
     /// Orders stored before migration 10 were each given a job that cancels them at their timeout.
@@ -27,7 +28,7 @@ public struct OrderRepository: Sendable {
     /// a limit between pricing and storing then sells this order as it would have a moment sooner.
     public func create(_ order: Order, expiresAt: Instant, redeemsCoupon: Bool = false, stockLimited: Bool = true) async throws -> (Order, created: Bool) {
         if !redeemsCoupon, !stockLimited {
-            let (requirement, lines) = (Self.orderInsert(order, expiresAt: expiresAt), try Self.linesAndEvent(order))
+            let (requirement, lines) = (try Self.orderInsert(order, expiresAt: expiresAt), try Self.linesAndEvent(order))
             if try await database.writeStatement({ db in try await lines.runAlone(requiring: requirement, in: db) }) { return (order, true) }
         }
         let inserted = try await database.write { db -> Bool in
@@ -42,7 +43,8 @@ public struct OrderRepository: Sendable {
 
     static let itemInsert = RowInsert(
         into: "order_items",
-        columns: ["id", "order_id", "position", "product_id", "title", "kind", "unit_price", "quantity", "discount", "paid", "rule", "rule_source", "retroactive"])
+        columns: ["id", "order_id", "position", "product_id", "title", "kind", "unit_price", "quantity", "discount", "paid", "rule", "rule_source", "retroactive",
+                  "sku", "sku_id"])
     static let paymentInsert = RowInsert(into: "payments", columns: ["id", "order_id", "payment_id", "provider", "amount", "created_at"])
     static let commissionInsert = RowInsert(
         into: "commissions",
@@ -51,12 +53,20 @@ public struct OrderRepository: Sendable {
     /// The same inside a caller's transaction (a group slot is reserved with its order); false
     /// when an order with the same `external_id` exists.
     static func insert(_ order: Order, expiresAt: Instant, redeemsCoupon: Bool, in db: any SQLDatabase) async throws -> Bool {
-        guard try await db.first(orderInsert(order, expiresAt: expiresAt)) != nil else { return false }
+        guard try await db.first(try orderInsert(order, expiresAt: expiresAt)) != nil else { return false }
         if redeemsCoupon, let coupon = order.coupon { try await CouponRepository.redeem(coupon, in: db) }
         for item in order.items {
             // A product without a stock limit is not written at all: on PostgreSQL an update would
             // lock its row until commit and make every order of a bestseller wait for the one before.
             // Limited stock is taken in the statement that checks it, so it never goes below zero.
+            if let skuID = item.skuID {
+                guard try await db.first("""
+                    UPDATE product_skus SET stock = stock - \(bind: item.quantity) WHERE id = \(bind: skuID) AND stock >= \(bind: item.quantity) RETURNING id
+                    """) != nil else {
+                    throw TuikeError(.conflict, code: "out_of_stock", "not enough stock of \(item.title) \(item.sku ?? "")")
+                }
+                continue
+            }
             let stock = try await db.first("SELECT stock FROM products WHERE id = \(bind: item.productID)")
             if let stock, try stock.decodeNil(column: "stock") { continue }
             let taken = try await db.first("""
@@ -70,15 +80,17 @@ public struct OrderRepository: Sendable {
     }
 
     /// The order's row; returns its id, or nothing when an order with its `external_id` exists.
-    private static func orderInsert(_ order: Order, expiresAt: Instant) -> SQLQueryString {
+    private static func orderInsert(_ order: Order, expiresAt: Instant) throws -> SQLQueryString {
         """
         INSERT INTO orders (id, buyer_id, external_id, status, currency, amount, discount, visitor_id, click_id, coupon, promoter_id,
-            level_one, level_two, level_three, attribution_rule, attribution_click_id, self_referral, created_at, group_id, expires_at)
+            level_one, level_two, level_three, attribution_rule, attribution_click_id, self_referral, created_at, group_id, expires_at,
+            shipping_address, fulfilment_status)
         VALUES (\(bind: order.id), \(bind: order.buyerID), \(bind: order.externalID), \(bind: order.status.rawValue), \(bind: order.currency),
             \(bind: order.amount), \(bind: order.discount), \(bind: order.visitorID), \(bind: order.clickID), \(bind: order.coupon), \(bind: order.promoterID),
             \(bind: order.levelOne.joined(separator: ",")), \(bind: order.levelTwo), \(bind: order.levelThree),
             \(bind: order.attributionRule.rawValue), \(bind: order.attributionClickID), \(bind: Int64(order.selfReferral ? 1 : 0)),
-            \(bind: order.createdAt.milliseconds), \(bind: order.groupID), \(bind: expiresAt.milliseconds))
+            \(bind: order.createdAt.milliseconds), \(bind: order.groupID), \(bind: expiresAt.milliseconds),
+            \(bind: try order.shippingAddress.map(StoredJSON.encode)), \(bind: order.fulfilment?.rawValue))
         ON CONFLICT DO NOTHING RETURNING id
         """
     }
@@ -91,7 +103,8 @@ public struct OrderRepository: Sendable {
             rows: try order.items.enumerated().map { position, item in
                 [.text(item.id), .text(order.id), .int(Int64(position)), .text(item.productID), .text(item.title), .text(item.kind.rawValue),
                  .int(item.unitPrice), .int(item.quantity), .int(item.discount), .int(item.paid),
-                 .text(try StoredJSON.text(of: item.rule)), .text(item.ruleSource), .int(item.rule.paysRetroactively ? 1 : 0)]
+                 .text(try StoredJSON.text(of: item.rule)), .text(item.ruleSource), .int(item.rule.paysRetroactively ? 1 : 0),
+                 RowValue(item.sku), RowValue(item.skuID)]
             })
         Outbox.emit([Outbox.Event(.orderCreated(orderID: order.id, buyerID: order.buyerID, amount: order.amount, promoterID: order.promoterID))],
                     at: order.createdAt, into: &batch)
@@ -131,7 +144,7 @@ public struct OrderRepository: Sendable {
     /// An order's columns and its lines', a row per line, for `decodeOrders`.
     static let withLines = """
         \(columns), i.id AS item_id, i.product_id, i.title, i.kind, i.unit_price, i.quantity,
-            i.discount AS item_discount, i.paid, i.refunded AS item_refunded, i.rule, i.rule_source
+            i.discount AS item_discount, i.paid, i.refunded AS item_refunded, i.rule, i.rule_source, i.sku, i.sku_id
         FROM orders o LEFT JOIN order_items i ON i.order_id = o.id
         """
 
@@ -160,7 +173,8 @@ public struct OrderRepository: Sendable {
                 discount: try item.decode(column: "item_discount", as: Int64.self), paid: try item.decode(column: "paid", as: Int64.self),
                 refunded: try item.decode(column: "item_refunded", as: Int64.self),
                 rule: try StoredJSON.rules.decode(try item.decode(column: "rule", as: String.self)),
-                ruleSource: try item.decode(column: "rule_source", as: String.self))
+                ruleSource: try item.decode(column: "rule_source", as: String.self),
+                sku: try item.decode(column: "sku", as: String?.self), skuID: try item.decode(column: "sku_id", as: String?.self))
         }
         let levelOne = try row.decode(column: "level_one", as: String.self)
         return Order(
@@ -175,7 +189,10 @@ public struct OrderRepository: Sendable {
             attributionRule: try row.decodeEnum(column: "attribution_rule", as: Attribution.Rule.self),
             attributionClickID: try row.decode(column: "attribution_click_id", as: String?.self),
             selfReferral: try row.decode(column: "self_referral", as: Int64.self) != 0, createdAt: try row.decodeInstant(column: "created_at"),
-            paidAt: try row.decodeOptionalInstant(column: "paid_at"), items: items, groupID: try row.decode(column: "group_id", as: String?.self))
+            paidAt: try row.decodeOptionalInstant(column: "paid_at"), items: items, groupID: try row.decode(column: "group_id", as: String?.self),
+            shippingAddress: try row.decode(column: "shipping_address", as: String?.self).map { try StoredJSON.decode(ShippingAddress.self, $0) },
+            fulfilment: try row.decode(column: "fulfilment_status", as: String?.self).flatMap(FulfilmentStatus.init(rawValue:)),
+            receivedAt: try row.decodeOptionalInstant(column: "received_at"))
     }
 
     /// Cancels every order still unpaid at its `expires_at` (at most `limit` per round, rounds until
@@ -239,7 +256,11 @@ public struct OrderRepository: Sendable {
         if let coupon = try cancelled.decode(column: "coupon", as: String?.self) {
             try await CouponRepository.release(coupon, in: db)
         }
-        for row in try await db.rows("SELECT product_id, quantity FROM order_items WHERE order_id = \(bind: orderID)") {
+        for row in try await db.rows("SELECT product_id, sku_id, quantity FROM order_items WHERE order_id = \(bind: orderID)") {
+            if let skuID = try row.decode(column: "sku_id", as: String?.self) {
+                try await db.execute("UPDATE product_skus SET stock = stock + \(bind: try row.decode(column: "quantity", as: Int64.self)) WHERE id = \(bind: skuID)")
+                continue
+            }
             try await db.execute("""
                 UPDATE products SET stock = stock + \(bind: try row.decode(column: "quantity", as: Int64.self))
                 WHERE id = \(bind: try row.decode(column: "product_id", as: String.self)) AND stock IS NOT NULL

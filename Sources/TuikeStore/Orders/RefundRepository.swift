@@ -10,7 +10,10 @@ public struct RefundRepository: Sendable {
 
     public init(database: any Database) { self.database = database }
 
-    public func refund(orderID: String, amount: Int64, refundID: String?, reason: String?, at now: Instant) async throws -> (Refund, Order) {
+    /// `afterSale` takes the refund from its line and completes it in the same transaction
+    /// (restocking a return); its id is the refund number, so a second approval is a retry.
+    public func refund(orderID: String, amount: Int64, refundID: String?, reason: String?, afterSale: AfterSale? = nil,
+                       settings: ProgramSettings? = nil, at now: Instant) async throws -> (Refund, Order) {
         guard amount > 0 else { throw TuikeError.validation("amount must be a positive number of fen") }
         return try await database.write { db in
             if let refundID, let existing = try await db.first("""
@@ -41,7 +44,8 @@ public struct RefundRepository: Sendable {
                                   reversed: try row.decode(column: "reversed", as: Int64.self),
                                   status: try row.decodeEnum(column: "status", as: Commission.Status.self))
             }
-            let plan = try RefundPlan(order: order, amount: amount, refundID: refundID, reason: reason, commissions: earned, now: now)
+            let plan = try RefundPlan(order: order, amount: amount, refundID: refundID, reason: reason, commissions: earned,
+                                      itemID: afterSale?.itemID, now: now)
             let record = plan.refund
             try await db.execute("""
                 INSERT INTO refunds (id, order_id, refund_id, amount, reason, created_at)
@@ -59,6 +63,9 @@ public struct RefundRepository: Sendable {
             for entry in plan.entries { bookings.post(entry.entry, reference: entry.reference) }
             for event in plan.events { bookings.emit(event) }
             try await bookings.write(at: now, in: db)
+            if let afterSale {
+                try await AfterSaleRepository.completed(afterSale, refundID: record.id, settings: settings ?? .defaults, at: now, in: db)
+            }
             if plan.revokesAccess {
                 try await db.execute("UPDATE entitlements SET revoked_at = \(bind: now.milliseconds) WHERE order_id = \(bind: orderID) AND revoked_at IS NULL")
             }

@@ -16,7 +16,9 @@ import TuikeCore
         .settlementCreated(settlementID: "stl_1", periodEnd: Instant(milliseconds: 0), gross: 1, tax: 0, net: 1, promoters: 1, commissions: 1),
         .appealCreated(appealID: "apl_1", commissionID: "com_1", promoterID: "prm_1"),
         .appealAnswered(appealID: "apl_1", promoterID: "prm_1", adjustment: nil),
-    ] + WithdrawalStatus.allCases.map { .withdrawal($0, withdrawalID: "wdr_1", promoterID: "prm_1", amount: 100) }
+        .orderShipped(orderID: "ord_1", buyerID: "b", carrier: "顺丰", trackingNumber: "SF1"),
+        .orderReceived(orderID: "ord_1", buyerID: "b", automatic: true),
+    ] + AfterSale.Status.allCases.map { .afterSale($0, afterSaleID: "as_1", orderID: "ord_1", buyerID: "b", amount: 100) } + WithdrawalStatus.allCases.map { .withdrawal($0, withdrawalID: "wdr_1", promoterID: "prm_1", amount: 100) }
         + GroupEvent.Kind.allCases.map { .group($0, groupID: "grp_1", seq: 1, members: 1, reserved: 0, size: 2, status: .forming) }
 
     @Test func everyEventHasAKnownTypeAndNamesItsSubject() {

@@ -55,7 +55,10 @@ import Testing
                 #expect(plan.courses.isEmpty)
             }
             let frozen = now.adding(seconds: ProgramSettings.defaults.freezeDays * 86_400)
-            #expect(plan.commissions.allSatisfy { $0.eligibleAt == (group == .slotted(succeeded: false) ? PaymentPlan.awaitingGroup : frozen) })
+            let physical = Set(order.items.filter { $0.kind == .physical }.map(\.id))
+            #expect(plan.commissions.allSatisfy {
+                $0.eligibleAt == (physical.contains($0.itemID) ? GoodsFreeze.awaiting : group == .slotted(succeeded: false) ? PaymentPlan.awaitingGroup : frozen)
+            })
         }
     }
 }

@@ -232,7 +232,7 @@ import TuikeTestSupport
     @Test(arguments: TestDatabase.available)
     func badOrdersAreRefusedAndChangeNothing(database kind: TestDatabase) async throws {
         try await withTestApp(kind) { client, tuike async throws in
-            let product = try await client.send(.post, "/api/v1/products", body: #"{"title":"书","price":6800,"stock":1,"kind":"physical"}"#).json["id"] as! String
+            let product = try await client.send(.post, "/api/v1/products", body: #"{"title":"书","price":6800,"stock":1,"kind":"service"}"#).json["id"] as! String
             let cases: [(String, HTTPResponse.Status, String)] = [
                 (#"{"buyer_id":"b","items":[]}"#, .unprocessableContent, "validation_failed"),
                 (#"{"buyer_id":"b","items":[{"product_id":"prod_missing","quantity":1}]}"#, .unprocessableContent, "validation_failed"),
@@ -375,7 +375,7 @@ import TuikeTestSupport
     @Test(arguments: TestDatabase.available)
     func unpaidOrdersAreCancelledAtTheirTimeoutAndReturnTheirStock(database kind: TestDatabase) async throws {
         try await withTestApp(kind) { client, _ async throws in
-            let product = try await client.send(.post, "/api/v1/products", body: #"{"title":"真题集","price":6800,"stock":5,"kind":"physical"}"#).json["id"] as! String
+            let product = try await client.send(.post, "/api/v1/products", body: #"{"title":"真题集","price":6800,"stock":5,"kind":"service"}"#).json["id"] as! String
             let unpaid = try await client.send(.post, "/api/v1/orders", body: #"{"buyer_id":"b1","items":[{"product_id":"\#(product)","quantity":2}]}"#).json["id"] as! String
             let paid = try await client.send(.post, "/api/v1/orders", body: #"{"buyer_id":"b2","items":[{"product_id":"\#(product)","quantity":1}]}"#).json["id"] as! String
             #expect(try await client.send(.post, "/api/v1/orders/\(paid)/paid", body: #"{"payment_id":"p"}"#).status == .ok)
@@ -401,7 +401,7 @@ import TuikeTestSupport
     func couponsDiscountAttributeAndRespectTheirLimit(database kind: TestDatabase) async throws {
         try await withTestApp(kind) { client, _ async throws in
             let course = try await client.send(.post, "/api/v1/products", body: #"{"title":"课A","price":30000}"#).json["id"] as! String
-            let book = try await client.send(.post, "/api/v1/products", body: #"{"title":"书B","price":10000,"kind":"physical"}"#).json["id"] as! String
+            let book = try await client.send(.post, "/api/v1/products", body: #"{"title":"书B","price":10000,"kind":"service"}"#).json["id"] as! String
             let promoter = try await client.createPromoter("Q")["id"] as! String
             let created = try await client.send(.post, "/api/v1/coupons",
                                                 body: #"{"code":"q-ten","type":"percent","value":1000,"promoter_id":"\#(promoter)","usage_limit":5}"#)

@@ -18,6 +18,7 @@ import TuikeTestSupport
         "withdrawals": machine(WithdrawalStatus.self),
         "groups": machine(GroupStatus.self),
         "group_members": machine(GroupMember.Status.self),
+        "after_sales": machine(AfterSale.Status.self),
     ]
 
     struct Machine: Sendable {

@@ -92,6 +92,8 @@ extension ConsolePages {
             V.field(t[.autoApprove], "auto_approve_promoters", value: program.autoApprovePromoters ? "true" : "false",
                     choices: [("false", t[.no]), ("true", t[.yes])]),
             V.field(t[.orderTimeout], "order_timeout_seconds", value: String(program.orderTimeoutSeconds), type: "number", required: true),
+            V.field(t[.autoReceiveDays], "auto_receive_days", value: String(program.autoReceiveDays), type: "number", required: true),
+            V.field(t[.afterSaleDays], "after_sale_days", value: String(program.afterSaleDays), type: "number", required: true),
         ]))]
     }
 
@@ -104,6 +106,8 @@ extension ConsolePages {
         var body: [String: Any] = ["levels": levels, "auto_approve_promoters": fields.text("auto_approve_promoters") == "true"]
         for name in ["rule_type", "attribution_model", "settlement_cycle", "time_zone", "tax_mode"] { body[name] = try fields.required(name) }
         for name in ["max_total_bps", "window_days", "binding_days", "freeze_days", "order_timeout_seconds"] { body[name] = try fields.requiredInteger(name) }
+        // Forms saved before goods had these fields keep the stored values.
+        for name in ["auto_receive_days", "after_sale_days"] { if let value = try fields.integer(name) { body[name] = value } }
         guard let minimum = try fields.money("min_amount") else { throw TuikeError.validation("min_amount is required") }
         body["withdrawal"] = [
             "min_amount": minimum, "fee_bps": try fields.requiredInteger("fee_bps"),

@@ -134,7 +134,7 @@ struct StorefrontController {
     @Sendable func buy(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         try await checkout(request, context: context, productID: { try context.parameters.require("id") }) { buyer, visitor in
             let id = try context.parameters.require("id")
-            return try await placement.place(.init(buyerID: buyer, items: [(id, Int64(1))], visitorID: visitor), at: clock.now()).0.id
+            return try await placement.place(.init(buyerID: buyer, items: [.init(productID: id, quantity: 1)], visitorID: visitor), at: clock.now()).0.id
         }
     }
 

@@ -1,0 +1,205 @@
+import Foundation
+import Hummingbird
+import TuikeCore
+import TuikeStore
+
+/// After-sales (售后, docs/rules.md §13): asked per line inside the window, approved or refused
+/// by the merchant; a refund is paid on approval, a return when the merchant has the goods back.
+/// The money goes back through `RefundService` with the after-sale's id as the refund number.
+struct AfterSalesController {
+    let afterSales: AfterSaleRepository
+    let refundService: RefundService
+    let program: ProgramRepository
+    let clock: any TuikeClock
+
+    func addRoutes(to api: APIRoutes) {
+        let view = Schemas.ref("AfterSale")
+        api.add(.post, "/api/v1/orders/{id}/after-sales", summary: "Ask for a refund or a return of one line (for the buyer)", tag: "Fulfilment",
+                access: .admin, request: Self.requestSchema, responses: [(201, "The after-sale, requested.", view)], handler: create)
+        api.add(.get, "/api/v1/after-sales", summary: "List after-sales, newest first", tag: "Fulfilment", access: .admin,
+                responses: [(200, "A page of after-sales.", Schemas.page(of: "AfterSale"))],
+                parameters: Schemas.pagination + [
+                    Schemas.query("status", Schemas.enumeration(AfterSale.Status.allCases.map(\.rawValue)), "Only this status."),
+                    Schemas.query("order_id", Schemas.string, "Only this order's."), Schemas.query("buyer_id", Schemas.string, "Only this buyer's."),
+                ], handler: list)
+        api.add(.get, "/api/v1/after-sales/{id}", summary: "Get an after-sale", tag: "Fulfilment", access: .admin,
+                responses: [(200, "The after-sale.", view)], handler: get)
+        api.add(.post, "/api/v1/after-sales/{id}/approve", summary: "Approve: a refund is paid now, a return waits for the goods", tag: "Fulfilment",
+                access: .admin, responses: [(200, "The after-sale, refunded or approved.", view)], handler: approve)
+        api.add(.post, "/api/v1/after-sales/{id}/refuse", summary: "Refuse, with a reason for the buyer", tag: "Fulfilment", access: .admin,
+                request: Schemas.object([("reason", Schemas.text(1...AfterSale.maxReasonLength))], required: ["reason"]),
+                responses: [(200, "The after-sale, refused.", view)], handler: refuse)
+        api.add(.post, "/api/v1/after-sales/{id}/return-shipment", summary: "The buyer sent the goods back (for the buyer)", tag: "Fulfilment",
+                access: .admin, request: FulfilmentController.parcelSchema, responses: [(200, "The after-sale, returning.", view)], handler: returnShipment)
+        api.add(.post, "/api/v1/after-sales/{id}/receive-return", summary: "The goods are back: restock them and pay the refund", tag: "Fulfilment",
+                access: .admin, responses: [(200, "The after-sale, refunded.", view)], handler: receiveReturn)
+        api.add(.post, "/api/v1/after-sales/{id}/cancel", summary: "The buyer withdraws the request", tag: "Fulfilment", access: .admin,
+                responses: [(200, "The after-sale, cancelled.", view)], handler: cancel)
+    }
+
+    struct CreateRequest: RequestBody {
+        let type: String
+        let amount: Int64
+        let reason: String
+        let itemId: String?
+        let quantity: Int64?
+        let photos: [String]?
+        typealias Keys = CodingKeys
+        enum CodingKeys: String, CodingKey, CaseIterable { case type, amount, reason, itemId = "item_id", quantity, photos }
+    }
+
+    @Sendable func create(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context)
+        let afterSale = try await create(orderID: id, body)
+        return try JSONOutput.response(AfterSaleView(afterSale), status: .created)
+    }
+
+    /// Shared with the buyer's pages.
+    func create(orderID: String, _ body: CreateRequest) async throws -> AfterSale {
+        let kind = try ProductsController.parse(required: body.type, as: AfterSale.Kind.self, field: "type")
+        return try await afterSales.request(
+            .init(orderID: orderID, itemID: body.itemId, kind: kind, amount: body.amount, quantity: body.quantity, reason: body.reason, photos: body.photos ?? []),
+            settings: try await program.current(), at: clock.now())
+    }
+
+    @Sendable func list(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let page = try PageRequest(request)
+        let query = request.uri.queryParameters
+        let status = try ProductsController.parse(query["status"].map(String.init), as: AfterSale.Status.self, field: "status")
+        let fetched = try await afterSales.list(status: status, orderIDs: query["order_id"].map { [String($0)] }, buyerID: query["buyer_id"].map(String.init),
+                                                limit: page.limit + 1, before: page.cursor)
+        return try JSONOutput.response(Page(fetched: fetched.map(AfterSaleView.init), limit: page.limit, id: \.id))
+    }
+
+    @Sendable func get(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try JSONOutput.response(AfterSaleView(try await find(try context.parameters.require("id"))))
+    }
+
+    func find(_ id: String) async throws -> AfterSale {
+        guard let afterSale = try await afterSales.find(id) else { throw TuikeError.notFound("after-sale", id) }
+        return afterSale
+    }
+
+    @Sendable func approve(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try JSONOutput.response(AfterSaleView(try await approve(try context.parameters.require("id"))))
+    }
+
+    /// A refund is paid at once; a return is approved and waits for the goods. Approving again
+    /// is answered with the after-sale as it is.
+    func approve(_ id: String) async throws -> AfterSale {
+        let afterSale = try await find(id)
+        switch (afterSale.kind, afterSale.status) {
+        case (.refund, .requested): return try await pay(afterSale)
+        case (.goodsReturn, .requested):
+            return try await afterSales.move(id, from: [.requested], to: .approved, settings: try await program.current(), at: clock.now())
+        case (_, .refunded), (.goodsReturn, .approved), (.goodsReturn, .returning): return afterSale
+        default:
+            throw TuikeError(.conflict, code: "after_sale_status", "after-sale \(id) is \(afterSale.status.rawValue); it cannot be approved")
+        }
+    }
+
+    func pay(_ afterSale: AfterSale) async throws -> AfterSale {
+        _ = try await refundService.refund(orderID: afterSale.orderID, amount: afterSale.amount, refundID: afterSale.id,
+                                           reason: "after_sale:\(afterSale.kind.rawValue)", afterSale: afterSale, settings: try await program.current())
+        return try await find(afterSale.id)
+    }
+
+    struct ReasonRequest: RequestBody {
+        let reason: String
+        typealias Keys = CodingKeys
+        enum CodingKeys: String, CodingKey, CaseIterable { case reason }
+    }
+
+    @Sendable func refuse(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let body = try await JSONBody.decode(ReasonRequest.self, from: request, context: context)
+        try AfterSale.validate(reason: body.reason, photos: [])
+        return try JSONOutput.response(AfterSaleView(try await afterSales.move(id, from: [.requested, .returning], to: .refused, answer: body.reason,
+                                                                                settings: try await program.current(), at: clock.now())))
+    }
+
+    @Sendable func returnShipment(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let body = try await JSONBody.decode(FulfilmentController.ParcelRequest.self, from: request, context: context)
+        return try JSONOutput.response(AfterSaleView(try await returnShipment(id, carrier: body.carrier, trackingNumber: body.trackingNumber)))
+    }
+
+    func returnShipment(_ id: String, carrier: String, trackingNumber: String) async throws -> AfterSale {
+        try Shipment.validate(carrier: carrier, trackingNumber: trackingNumber)
+        guard try await find(id).kind == .goodsReturn else {
+            throw TuikeError(.conflict, code: "after_sale_status", "after-sale \(id) is a refund only; nothing is sent back")
+        }
+        return try await afterSales.move(id, from: [.approved], to: .returning, returnParcel: (carrier, trackingNumber),
+                                         settings: try await program.current(), at: clock.now())
+    }
+
+    @Sendable func receiveReturn(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let afterSale = try await find(id)
+        guard afterSale.kind == .goodsReturn, afterSale.status == .approved || afterSale.status == .returning else {
+            if afterSale.kind == .goodsReturn, afterSale.status == .refunded { return try JSONOutput.response(AfterSaleView(afterSale)) }
+            throw TuikeError(.conflict, code: "after_sale_status", "after-sale \(id) is not a return waiting for its goods")
+        }
+        return try JSONOutput.response(AfterSaleView(try await pay(afterSale)))
+    }
+
+    @Sendable func cancel(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        return try JSONOutput.response(AfterSaleView(try await afterSales.move(id, from: [.requested, .approved], to: .cancelled,
+                                                                                settings: try await program.current(), at: clock.now())))
+    }
+
+    static let requestSchema = Schemas.object([
+        ("type", Schemas.enumeration(AfterSale.Kind.allCases.map(\.rawValue))),
+        ("amount", Schemas.integer(in: 1...Money.maxAmount, "Fen to refund; at most what is left on the line.")),
+        ("reason", Schemas.text(1...AfterSale.maxReasonLength)),
+        ("item_id", ["type": "string", "description": "The order line; may be left out when the order has one physical line."] as JSONValue),
+        ("quantity", Schemas.integer(in: 1...Order.maxQuantity, "Units sent back (returns); default the line's quantity.")),
+        ("photos", Schemas.array(Schemas.string, maxItems: AfterSale.maxPhotos, "Media ids of photos (POST /api/v1/media).")),
+    ], required: ["type", "amount", "reason"])
+}
+
+struct AfterSaleView: Encodable, Sendable {
+    let id: String
+    let orderId: String
+    let itemId: String
+    let buyerId: String
+    let type: String
+    let status: String
+    let amount: Int64
+    let quantity: Int64
+    let reason: String
+    let photos: [String]
+    @ExplicitNull var answer: String?
+    @ExplicitNull var returnCarrier: String?
+    @ExplicitNull var returnTrackingNumber: String?
+    let createdAt: Instant
+    let updatedAt: Instant
+
+    init(_ afterSale: AfterSale) {
+        id = afterSale.id
+        orderId = afterSale.orderID
+        itemId = afterSale.itemID
+        buyerId = afterSale.buyerID
+        type = afterSale.kind.rawValue
+        status = afterSale.status.rawValue
+        amount = afterSale.amount
+        quantity = afterSale.quantity
+        reason = afterSale.reason
+        photos = afterSale.photos
+        answer = afterSale.answer
+        returnCarrier = afterSale.returnCarrier
+        returnTrackingNumber = afterSale.returnTrackingNumber
+        createdAt = afterSale.createdAt
+        updatedAt = afterSale.updatedAt
+    }
+
+    static let schema = Schemas.object([
+        ("id", Schemas.string), ("order_id", Schemas.string), ("item_id", Schemas.string), ("buyer_id", Schemas.string),
+        ("type", Schemas.enumeration(AfterSale.Kind.allCases.map(\.rawValue))), ("status", Schemas.enumeration(AfterSale.Status.allCases.map(\.rawValue))),
+        ("amount", Schemas.integer), ("quantity", Schemas.integer), ("reason", Schemas.string), ("photos", Schemas.array(Schemas.string)),
+        ("answer", Schemas.nullable(Schemas.string)), ("return_carrier", Schemas.nullable(Schemas.string)),
+        ("return_tracking_number", Schemas.nullable(Schemas.string)), ("created_at", Schemas.time), ("updated_at", Schemas.time),
+    ])
+}
