@@ -83,7 +83,9 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     router.middlewares.add(ErrorMiddleware())
     router.middlewares.add(LogRequestsMiddleware(.info))
     router.middlewares.add(MetricsMiddleware())
-    router.middlewares.add(AuthMiddleware(tokens: TokenRepository(database: tuike.database), cache: tuike.tokenCache))
+    router.middlewares.add(AuthMiddleware(tokens: TokenRepository(database: tuike.database), buyers: BuyerRepository(database: tuike.database, cipher: tuike.cipher),
+                                          cache: tuike.tokenCache,
+                                          clock: tuike.clock))
     router.middlewares.add(IdempotencyMiddleware(repository: IdempotencyRepository(database: tuike.database), clock: tuike.clock))
     router.middlewares.add(LanguageMiddleware())
 
@@ -139,7 +141,10 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
                                             clock: tuike.clock)
     ordersController.addRoutes(to: api)
     FulfilmentController(fulfilment: store.fulfilment, orders: ordersController, program: program, clock: tuike.clock).addRoutes(to: api)
-    AfterSalesController(afterSales: store.afterSales, refundService: tuike.refundService, program: program, clock: tuike.clock).addRoutes(to: api)
+    AfterSalesController(afterSales: store.afterSales, orders: store.orders, refundService: tuike.refundService, program: program, clock: tuike.clock)
+        .addRoutes(to: api)
+    BuyersController(buyers: store.buyers, orders: store.orders, fulfilment: store.fulfilment, afterSales: store.afterSales, messaging: tuike.messaging,
+                     clock: tuike.clock).addRoutes(to: api)
     CommissionsController(commissions: store.commissions, promoters: promoters,
                           products: store.products, productRules: store.productRules,
                           program: program, database: tuike.database, clock: tuike.clock).addRoutes(to: api)

@@ -7,6 +7,7 @@ struct Repositories: Sendable {
     let afterSales: AfterSaleRepository
     let agreements: AgreementRepository
     let appeals: AppealRepository
+    let buyers: BuyerRepository
     let clicks: ClickRepository
     let commissions: CommissionRepository
     let coupons: CouponRepository
@@ -38,6 +39,7 @@ struct Repositories: Sendable {
         afterSales = AfterSaleRepository(database: database)
         agreements = AgreementRepository(database: database)
         appeals = AppealRepository(database: database)
+        buyers = BuyerRepository(database: database, cipher: tuike.cipher)
         clicks = ClickRepository(database: database)
         commissions = CommissionRepository(database: database)
         coupons = CouponRepository(database: database)

@@ -30,6 +30,8 @@ public struct TuikeApp: Sendable {
     /// Full refunds of failed groups and of payments that found no slot.
     let groupRefunds: GroupRefunds
     let refundService: RefundService
+    /// SMS and WeChat template messages to buyers (sandbox providers in sandbox mode).
+    let messaging: Messaging
     let tokenCache = TokenCache()
     /// bcrypt for logins and passwords, on its own thread.
     let passwords = PasswordHasher.shared
@@ -107,7 +109,8 @@ public struct TuikeApp: Sendable {
                            cipher: options.cipher, publicURL: options.publicURL, trustedProxies: options.trustedProxies,
                            clicks: ClickRecorder(repository: ClickRepository(database: database), logger: logger),
                            sandboxPaymentSecret: sandboxSecret,
-                           paymentProviders: paymentProviders, payouts: payouts, groupRefunds: groupRefunds, refundService: refundService)
+                           paymentProviders: paymentProviders, payouts: payouts, groupRefunds: groupRefunds, refundService: refundService,
+                           messaging: options.sandbox ? .sandbox() : .none)
 
         startup.generatedAdminToken = try await app.ensureAdminToken(options.adminToken)
         try await JobHandlers.scheduleRecurring(database: database, now: clock.now())

@@ -8,32 +8,33 @@ import TuikeStore
 /// The money goes back through `RefundService` with the after-sale's id as the refund number.
 struct AfterSalesController {
     let afterSales: AfterSaleRepository
+    let orders: OrderRepository
     let refundService: RefundService
     let program: ProgramRepository
     let clock: any TuikeClock
 
     func addRoutes(to api: APIRoutes) {
         let view = Schemas.ref("AfterSale")
-        api.add(.post, "/api/v1/orders/{id}/after-sales", summary: "Ask for a refund or a return of one line (for the buyer)", tag: "Fulfilment",
-                access: .admin, request: Self.requestSchema, responses: [(201, "The after-sale, requested.", view)], handler: create)
-        api.add(.get, "/api/v1/after-sales", summary: "List after-sales, newest first", tag: "Fulfilment", access: .admin,
+        api.add(.post, "/api/v1/orders/{id}/after-sales", summary: "Ask for a refund or a return of one line", tag: "Fulfilment",
+                access: .adminOrBuyer, request: Self.requestSchema, responses: [(201, "The after-sale, requested.", view)], handler: create)
+        api.add(.get, "/api/v1/after-sales", summary: "List after-sales, newest first (a buyer sees their own)", tag: "Fulfilment", access: .adminOrBuyer,
                 responses: [(200, "A page of after-sales.", Schemas.page(of: "AfterSale"))],
                 parameters: Schemas.pagination + [
                     Schemas.query("status", Schemas.enumeration(AfterSale.Status.allCases.map(\.rawValue)), "Only this status."),
                     Schemas.query("order_id", Schemas.string, "Only this order's."), Schemas.query("buyer_id", Schemas.string, "Only this buyer's."),
                 ], handler: list)
-        api.add(.get, "/api/v1/after-sales/{id}", summary: "Get an after-sale", tag: "Fulfilment", access: .admin,
+        api.add(.get, "/api/v1/after-sales/{id}", summary: "Get an after-sale", tag: "Fulfilment", access: .adminOrBuyer,
                 responses: [(200, "The after-sale.", view)], handler: get)
         api.add(.post, "/api/v1/after-sales/{id}/approve", summary: "Approve: a refund is paid now, a return waits for the goods", tag: "Fulfilment",
                 access: .admin, responses: [(200, "The after-sale, refunded or approved.", view)], handler: approve)
         api.add(.post, "/api/v1/after-sales/{id}/refuse", summary: "Refuse, with a reason for the buyer", tag: "Fulfilment", access: .admin,
                 request: Schemas.object([("reason", Schemas.text(1...AfterSale.maxReasonLength))], required: ["reason"]),
                 responses: [(200, "The after-sale, refused.", view)], handler: refuse)
-        api.add(.post, "/api/v1/after-sales/{id}/return-shipment", summary: "The buyer sent the goods back (for the buyer)", tag: "Fulfilment",
-                access: .admin, request: FulfilmentController.parcelSchema, responses: [(200, "The after-sale, returning.", view)], handler: returnShipment)
+        api.add(.post, "/api/v1/after-sales/{id}/return-shipment", summary: "The buyer sent the goods back", tag: "Fulfilment",
+                access: .adminOrBuyer, request: FulfilmentController.parcelSchema, responses: [(200, "The after-sale, returning.", view)], handler: returnShipment)
         api.add(.post, "/api/v1/after-sales/{id}/receive-return", summary: "The goods are back: restock them and pay the refund", tag: "Fulfilment",
                 access: .admin, responses: [(200, "The after-sale, refunded.", view)], handler: receiveReturn)
-        api.add(.post, "/api/v1/after-sales/{id}/cancel", summary: "The buyer withdraws the request", tag: "Fulfilment", access: .admin,
+        api.add(.post, "/api/v1/after-sales/{id}/cancel", summary: "The buyer withdraws the request", tag: "Fulfilment", access: .adminOrBuyer,
                 responses: [(200, "The after-sale, cancelled.", view)], handler: cancel)
     }
 
@@ -51,6 +52,8 @@ struct AfterSalesController {
     @Sendable func create(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let body = try await JSONBody.decode(CreateRequest.self, from: request, context: context)
+        guard let order = try await orders.find(id) else { throw TuikeError.notFound("order", id) }
+        try context.requireOwnOrder(order)
         let afterSale = try await create(orderID: id, body)
         return try JSONOutput.response(AfterSaleView(afterSale), status: .created)
     }
@@ -67,17 +70,26 @@ struct AfterSalesController {
         let page = try PageRequest(request)
         let query = request.uri.queryParameters
         let status = try ProductsController.parse(query["status"].map(String.init), as: AfterSale.Status.self, field: "status")
-        let fetched = try await afterSales.list(status: status, orderIDs: query["order_id"].map { [String($0)] }, buyerID: query["buyer_id"].map(String.init),
+        let buyer = try context.buyerOrAdmin()
+        let fetched = try await afterSales.list(status: status, orderIDs: query["order_id"].map { [String($0)] },
+                                                buyerID: buyer ?? query["buyer_id"].map(String.init),
                                                 limit: page.limit + 1, before: page.cursor)
         return try JSONOutput.response(Page(fetched: fetched.map(AfterSaleView.init), limit: page.limit, id: \.id))
     }
 
     @Sendable func get(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        try JSONOutput.response(AfterSaleView(try await find(try context.parameters.require("id"))))
+        try JSONOutput.response(AfterSaleView(try await find(try context.parameters.require("id"), for: context)))
     }
 
     func find(_ id: String) async throws -> AfterSale {
         guard let afterSale = try await afterSales.find(id) else { throw TuikeError.notFound("after-sale", id) }
+        return afterSale
+    }
+
+    /// The after-sale, if the caller is an admin or the buyer who asked for it (404 otherwise).
+    func find(_ id: String, for context: TuikeRequestContext) async throws -> AfterSale {
+        let afterSale = try await find(id)
+        if let buyer = try context.buyerOrAdmin(), afterSale.buyerID != buyer { throw TuikeError.notFound("after-sale", id) }
         return afterSale
     }
 
@@ -122,6 +134,7 @@ struct AfterSalesController {
     @Sendable func returnShipment(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let body = try await JSONBody.decode(FulfilmentController.ParcelRequest.self, from: request, context: context)
+        _ = try await find(id, for: context)
         return try JSONOutput.response(AfterSaleView(try await returnShipment(id, carrier: body.carrier, trackingNumber: body.trackingNumber)))
     }
 
@@ -146,6 +159,7 @@ struct AfterSalesController {
 
     @Sendable func cancel(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
+        _ = try await find(id, for: context)
         return try JSONOutput.response(AfterSaleView(try await afterSales.move(id, from: [.requested, .approved], to: .cancelled,
                                                                                 settings: try await program.current(), at: clock.now())))
     }

@@ -17,7 +17,7 @@ struct FulfilmentController {
                 request: Self.parcelSchema,
                 responses: [(201, "The order, shipped.", order), (200, "This tracking number was on the order already: the order, unchanged.", order)],
                 handler: ship)
-        api.add(.post, "/api/v1/orders/{id}/receipt", summary: "Confirm receipt of the goods (for the buyer)", tag: "Fulfilment", access: .admin,
+        api.add(.post, "/api/v1/orders/{id}/receipt", summary: "Confirm receipt of the goods", tag: "Fulfilment", access: .adminOrBuyer,
                 responses: [(200, "The order, received.", order)], handler: receive)
         api.add(.get, "/api/v1/fulfilment", summary: "The fulfilment queue: paid orders with goods by fulfilment status", tag: "Fulfilment", access: .admin,
                 responses: [(200, "A page of orders, oldest first.", Schemas.page(of: "Order"))],
@@ -49,6 +49,8 @@ struct FulfilmentController {
 
     @Sendable func receive(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
+        guard let found = try await orders.orders.find(id) else { throw TuikeError.notFound("order", id) }
+        try context.requireOwnOrder(found)
         let order = try await fulfilment.receive(orderID: id, settings: try await program.current(), at: clock.now())
         return try await orders.view(order, status: .ok)
     }

@@ -11,7 +11,9 @@ import TuikeStore
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = TuikeRequestContext
     let tokens: TokenRepository
+    let buyers: BuyerRepository
     let cache: TokenCache
+    let clock: any TuikeClock
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization] else { return try await next(request, context) }
@@ -20,6 +22,9 @@ struct AuthMiddleware: RouterMiddleware {
             if let cached = cache.lookup(token) {
                 context.principal = cached
             } else if let principal = try await tokens.principal(for: token) {
+                cache.store(token, principal)
+                context.principal = principal
+            } else if let principal = try await buyers.principal(for: token, at: clock.now()) {
                 cache.store(token, principal)
                 context.principal = principal
             }

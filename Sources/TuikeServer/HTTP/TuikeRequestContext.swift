@@ -37,7 +37,40 @@ public struct TuikeRequestContext: RequestContext {
         case .admin: return
         case .promoter(let own, _) where own == promoterID: return
         case .promoter: throw TuikeError(.forbidden, code: "forbidden", "a promoter may only see and act on its own resources")
+        case .buyer: throw Self.buyerRefused
         }
+    }
+
+    static let buyerRefused = TuikeError(.forbidden, code: "forbidden", "a buyer's token opens only the buyer's own orders, after-sales and address book")
+
+    /// The buyer a buyer's token belongs to, or nil for an admin; 401 without a token, 403 for a
+    /// promoter's.
+    func buyerOrAdmin() throws(TuikeError) -> String? {
+        guard let principal else { return try requireBuyerPrincipal() }
+        switch principal {
+        case .admin: return nil
+        case .buyer(let id, _): return id
+        case .promoter: throw TuikeError(.forbidden, code: "forbidden", "this needs an admin token or the buyer's own")
+        }
+    }
+
+    /// The signed-in buyer; 401 without one.
+    func requireBuyer() throws(TuikeError) -> String {
+        if case .buyer(let id, _)? = principal { return id }
+        return try requireBuyerPrincipal()
+    }
+
+    private func requireBuyerPrincipal() throws(TuikeError) -> String {
+        if principal == nil, !presentedInvalidToken {
+            throw TuikeError(.unauthorized, code: "unauthorized", "sign in with POST /api/v1/buyer/sessions and send Authorization: Bearer <token>")
+        }
+        if principal == nil { throw TuikeError(.unauthorized, code: "invalid_token", "the bearer token is unknown, revoked or expired") }
+        throw TuikeError(.forbidden, code: "forbidden", "this needs a buyer's token")
+    }
+
+    /// Refuses a buyer acting on another buyer's order (as if it did not exist).
+    func requireOwnOrder(_ order: Order) throws(TuikeError) {
+        if case .buyer(let id, _)? = principal, order.buyerID != id { throw TuikeError.notFound("order", order.id) }
     }
 
     /// Which promoter's rows a list shows: admins choose with `?promoter_id=` (or see all); a
@@ -64,8 +97,10 @@ public struct TuikeRequestContext: RequestContext {
         return principal
     }
 
+    /// An admin's or a promoter's principal; a buyer's token opens only the routes made for buyers.
     @discardableResult
     func requirePrincipal() throws(TuikeError) -> Principal {
+        if case .buyer? = principal { throw Self.buyerRefused }
         guard let principal else {
             throw presentedInvalidToken
                 ? TuikeError(.unauthorized, code: "invalid_token", "the bearer token is unknown or revoked")

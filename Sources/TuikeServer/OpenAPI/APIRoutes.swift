@@ -8,11 +8,15 @@ enum Access: String, Sendable {
     /// Anyone. `adminOrPromoter`: any valid token; the handler shows a promoter only its own
     /// resources. `promoterSelf`: an admin, or the promoter whose id is the path's `{id}`.
     case publicAccess = "public", admin, adminOrPromoter = "admin_or_promoter", promoterSelf = "promoter_self"
+    /// An admin, or the signed-in buyer the resource belongs to (the handler checks whose it is).
+    case adminOrBuyer = "admin_or_buyer"
+    /// The signed-in buyer only.
+    case buyer
 
     var security: JSONValue {
         switch self {
         case .publicAccess: []
-        case .admin, .adminOrPromoter, .promoterSelf: [["bearer": []]]
+        case .admin, .adminOrPromoter, .promoterSelf, .adminOrBuyer, .buyer: [["bearer": []]]
         }
     }
 
@@ -22,6 +26,8 @@ enum Access: String, Sendable {
         case .admin: "Admin token."
         case .adminOrPromoter: "Admin token, or the token of the promoter it concerns."
         case .promoterSelf: "Admin token, or the token of the promoter named in the path."
+        case .adminOrBuyer: "Admin token (acting for the buyer), or the buyer's own session token."
+        case .buyer: "The buyer's session token (POST /api/v1/buyer/sessions)."
         }
     }
 
@@ -35,6 +41,8 @@ enum Access: String, Sendable {
         case .promoterSelf:
             guard let id = context.parameters.get("id") else { throw TuikeError(.forbidden, code: "forbidden", "this route names no promoter") }
             try context.requireSelfOrAdmin(id)
+        case .adminOrBuyer: _ = try context.buyerOrAdmin()
+        case .buyer: _ = try context.requireBuyer()
         }
     }
 }

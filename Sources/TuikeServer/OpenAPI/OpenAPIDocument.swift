@@ -175,6 +175,7 @@ enum Schemas {
         ("Order", OrderView.schema),
         ("RefundResult", OrdersController.RefundResult.schema),
         ("AfterSale", AfterSaleView.schema),
+        ("Buyer", BuyerView.schema),
         ("CampaignRule", CommissionsController.CampaignView.schema),
         ("Coupon", CouponsController.CouponView.schema),
         ("Event", EventsController.EventView.schema),

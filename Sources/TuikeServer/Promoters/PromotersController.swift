@@ -212,6 +212,7 @@ struct PromotersController {
         switch principal {
         case .admin(let token): "admin:\(token)"
         case .promoter(let id, _): "promoter:\(id)"
+        case .buyer(let id, _): "buyer:\(id)"
         }
     }
 

@@ -139,6 +139,7 @@ public enum Migrations {
         ]),
         MaterialsMigration.migration,
         FulfilmentMigration.migration,
+        BuyerMigration.migration,
     ]
 }
 

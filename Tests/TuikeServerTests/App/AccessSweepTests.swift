@@ -51,6 +51,7 @@ import TuikeTestSupport
         try await withTestApp(kind) { client, _ async throws in
             let mine = try await Self.makePromoter(client, "Mine")
             let theirs = try await Self.makePromoter(client, "Theirs")
+            let buyer = try await client.signInBuyer("13600136000")
             let routes = try await Self.routes(client)
             #expect(routes.count > 100)
             let body = "{}"
@@ -66,7 +67,25 @@ import TuikeTestSupport
                 #expect(try await call(route, other, token: nil) == .unauthorized, "\(label) anonymous")
                 #expect(try await call(route, other, token: "wrong-token-0000") == .unauthorized, "\(label) wrong token")
                 let asPromoter = try await call(route, other, token: mine.token)
+                let asBuyer = try await call(route, other, token: buyer.token)
+                // A buyer's token opens only the routes made for buyers.
+                if ["admin", "promoter_self", "admin_or_promoter"].contains(route.access) {
+                    #expect(asBuyer == .forbidden, "\(label) as a buyer: \(asBuyer)")
+                }
                 switch route.access {
+                case "admin_or_buyer":
+                    #expect(asPromoter == .forbidden, "\(label) as a promoter: \(asPromoter)")
+                    // Another buyer's or an unknown resource does not exist for this buyer.
+                    // (A body this sweep leaves empty may be refused first.)
+                    #expect(asBuyer == .notFound || route.method == .get && !route.path.contains("{")
+                            || route.method != .get && asBuyer.code >= 400 && asBuyer.code < 500 && asBuyer != .unauthorized && asBuyer != .forbidden,
+                            "\(label) as a buyer: \(asBuyer)")
+                case "buyer":
+                    #expect(asPromoter == .forbidden, "\(label) as a promoter: \(asPromoter)")
+                    #expect(asBuyer != .unauthorized && asBuyer != .forbidden, "\(label) as a buyer: \(asBuyer)")
+                    #expect(try await call(route, other, token: adminToken) == .forbidden, "\(label) as admin")
+                    checked += 1
+                    continue
                 case "admin":
                     #expect(asPromoter == .forbidden, "\(label) as a promoter: \(asPromoter)")
                 case "promoter_self":
