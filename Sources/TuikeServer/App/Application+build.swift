@@ -145,6 +145,9 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
         .addRoutes(to: api)
     BuyersController(buyers: store.buyers, orders: store.orders, fulfilment: store.fulfilment, afterSales: store.afterSales, messaging: tuike.messaging,
                      clock: tuike.clock).addRoutes(to: api)
+    NotificationsController(notifications: NotificationRepository(database: tuike.database)).addRoutes(to: api)
+    VideosController(videos: VideoRepository(database: tuike.database), products: store.products, media: media, promoters: promoters, program: program,
+                     clock: tuike.clock).addRoutes(to: api)
     CommissionsController(commissions: store.commissions, promoters: promoters,
                           products: store.products, productRules: store.productRules,
                           program: program, database: tuike.database, clock: tuike.clock).addRoutes(to: api)

@@ -54,8 +54,9 @@ enum JobHandlers {
         ]
     }
 
-    static func sweeps(database: any Database) -> [String: JobRunner.Sweep] {
+    static func sweeps(database: any Database, notifications: NotificationSender) -> [String: JobRunner.Sweep] {
         [
+            "notifications.send": { now in try await notifications.run(at: now) },
             "orders.expire_due": { now in try await OrderRepository(database: database).expireDue(at: now) },
             // Shipped orders the buyer never confirmed count as received `auto_receive_days` after their last parcel.
             "orders.auto_receive": { now in

@@ -103,14 +103,17 @@ public struct TuikeApp: Sendable {
                                           providers: paymentProviders, clock: clock)
         let groupRefunds = GroupRefunds(groups: GroupRepository(database: database), orders: OrderRepository(database: database),
                                         refunds: RefundRepository(database: database), service: refundService)
+        let messaging: Messaging = options.sandbox ? .sandbox() : .none
         let jobs = JobRunner(database: database, clock: clock, handlers: JobHandlers.all(database: database, payouts: payouts, groupRefunds: groupRefunds),
-                             sweeps: JobHandlers.sweeps(database: database), logger: logger)
+                             sweeps: JobHandlers.sweeps(database: database, notifications: NotificationSender(
+                                notifications: NotificationRepository(database: database), buyers: BuyerRepository(database: database, cipher: options.cipher),
+                                messaging: messaging)), logger: logger)
         let app = TuikeApp(database: database, clock: clock, sandboxClock: sandboxClock, jobs: jobs, registry: registry, logger: logger,
                            cipher: options.cipher, publicURL: options.publicURL, trustedProxies: options.trustedProxies,
                            clicks: ClickRecorder(repository: ClickRepository(database: database), logger: logger),
                            sandboxPaymentSecret: sandboxSecret,
                            paymentProviders: paymentProviders, payouts: payouts, groupRefunds: groupRefunds, refundService: refundService,
-                           messaging: options.sandbox ? .sandbox() : .none)
+                           messaging: messaging)
 
         startup.generatedAdminToken = try await app.ensureAdminToken(options.adminToken)
         try await JobHandlers.scheduleRecurring(database: database, now: clock.now())

@@ -176,6 +176,8 @@ enum Schemas {
         ("RefundResult", OrdersController.RefundResult.schema),
         ("AfterSale", AfterSaleView.schema),
         ("Buyer", BuyerView.schema),
+        ("Video", VideoView.schema),
+        ("Notification", NotificationsController.View.schema),
         ("CampaignRule", CommissionsController.CampaignView.schema),
         ("Coupon", CouponsController.CouponView.schema),
         ("Event", EventsController.EventView.schema),

@@ -69,8 +69,10 @@ struct LinkView: Encodable, Sendable {
     @ExplicitNull var to: String?
     let status: String
     let createdAt: Instant
+    @ExplicitNull var videoId: String?
 
     init(_ link: Link, publicURL: String) {
+        videoId = link.videoID
         id = link.id
         code = link.code
         url = "\(publicURL)/r/\(link.code)"
@@ -85,7 +87,8 @@ struct LinkView: Encodable, Sendable {
         ("id", Schemas.string), ("code", Schemas.string), ("url", Schemas.string), ("promoter_id", Schemas.string),
         ("product_id", Schemas.nullable(Schemas.string)), ("to", Schemas.nullable(Schemas.string)),
         ("status", Schemas.enumeration(Link.Status.allCases.map(\.rawValue))), ("created_at", Schemas.time),
-    ], required: ["id", "code", "url", "promoter_id", "product_id", "to", "status", "created_at"])
+        ("video_id", Schemas.nullable(Schemas.string)),
+    ], required: ["id", "code", "url", "promoter_id", "product_id", "to", "status", "created_at", "video_id"])
 }
 
 /// Daily traffic for a promoter or a link.

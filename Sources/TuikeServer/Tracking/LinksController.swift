@@ -16,7 +16,8 @@ struct LinksController {
         let link = Schemas.ref("Link")
         api.add(.post, "/api/v1/links", summary: "Create a tracked link", tag: "Links", access: .adminOrPromoter,
                 request: Schemas.object([("promoter_id", Schemas.string), ("product_id", Schemas.string),
-                                         ("to", Schemas.webURL("An http(s) page on the merchant's site."))],
+                                         ("to", Schemas.webURL("An http(s) page on the merchant's site.")),
+                                         ("video_id", ["type": "string", "description": "The video this link shares: its clicks and orders count for the video."] as JSONValue)],
                                         required: ["promoter_id"]),
                 responses: [(201, "The link; share `url`.", link)], handler: create)
         api.add(.get, "/api/v1/links", summary: "List links, newest first", tag: "Links", access: .adminOrPromoter,
@@ -55,8 +56,9 @@ struct LinksController {
         let promoterId: String
         let productId: String?
         let to: String?
+        let videoId: String?
         typealias Keys = CodingKeys
-        enum CodingKeys: String, CodingKey, CaseIterable { case promoterId = "promoter_id", productId = "product_id", to }
+        enum CodingKeys: String, CodingKey, CaseIterable { case promoterId = "promoter_id", productId = "product_id", to, videoId = "video_id" }
     }
 
     @Sendable func create(_ request: Request, context: TuikeRequestContext) async throws -> Response {
@@ -69,7 +71,7 @@ struct LinksController {
                 throw TuikeError.validation("to must be on this site or a host in the program's link_hosts; \(target.host) is not")
             }
         }
-        let link = try await links.create(promoterID: body.promoterId, productID: body.productId, targetURL: body.to, at: clock.now())
+        let link = try await links.create(promoterID: body.promoterId, productID: body.productId, targetURL: body.to, videoID: body.videoId, at: clock.now())
         return try JSONOutput.response(LinkView(link, publicURL: publicURL), status: .created)
     }
 

@@ -140,6 +140,8 @@ public enum Migrations {
         MaterialsMigration.migration,
         FulfilmentMigration.migration,
         BuyerMigration.migration,
+        NotificationRepository.migration,
+        VideoRepository.migration,
     ]
 }
 

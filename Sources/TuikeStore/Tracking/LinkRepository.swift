@@ -11,8 +11,12 @@ public struct Link: Sendable, Equatable {
     public let targetURL: String?
     public let status: Status
     public let createdAt: Instant
+    /// The video (视频号) the link shares, if any: its clicks and orders count for the video.
+    public let videoID: String?
 
-    public init(id: String, code: String, promoterID: String, productID: String?, targetURL: String?, status: Status, createdAt: Instant) {
+    public init(id: String, code: String, promoterID: String, productID: String?, targetURL: String?, status: Status, createdAt: Instant,
+                videoID: String? = nil) {
+        self.videoID = videoID
         self.id = id
         self.code = code
         self.promoterID = promoterID
@@ -31,10 +35,10 @@ public struct LinkRepository: Sendable {
 
     public init(database: any Database) { self.database = database }
 
-    static let columns = "id, code, promoter_id, product_id, target_url, status, created_at"
+    static let columns = "id, code, promoter_id, product_id, target_url, status, created_at, video_id"
 
     /// Creates a link for an active promoter and, if given, an existing product.
-    public func create(promoterID: String, productID: String?, targetURL: String?, at now: Instant) async throws -> Link {
+    public func create(promoterID: String, productID: String?, targetURL: String?, videoID: String? = nil, at now: Instant) async throws -> Link {
         try await database.write { db in
             guard let promoter = try await PromoterRepository.find(promoterID, in: db) else { throw TuikeError.notFound("promoter", promoterID) }
             guard promoter.status == .active else {
@@ -43,12 +47,16 @@ public struct LinkRepository: Sendable {
             if let productID, try await db.first("SELECT id FROM products WHERE id = \(bind: productID) AND status = 'active'") == nil {
                 throw TuikeError.validation("product_id \(productID) is not an active product")
             }
+            if let videoID, try await db.first("SELECT id FROM videos WHERE id = \(bind: videoID) AND status = 'active'") == nil {
+                throw TuikeError.validation("video_id \(videoID) is not an active video")
+            }
             for _ in 0..<5 {
                 let link = Link(id: Identifier.make("lnk", at: now), code: Link.makeCode(), promoterID: promoterID, productID: productID,
-                                targetURL: targetURL, status: .active, createdAt: now)
+                                targetURL: targetURL, status: .active, createdAt: now, videoID: videoID)
                 let inserted = try await db.first("""
-                    INSERT INTO links (id, code, promoter_id, product_id, target_url, status, created_at)
-                    VALUES (\(bind: link.id), \(bind: link.code), \(bind: promoterID), \(bind: productID), \(bind: targetURL), 'active', \(bind: now.milliseconds))
+                    INSERT INTO links (id, code, promoter_id, product_id, target_url, status, created_at, video_id)
+                    VALUES (\(bind: link.id), \(bind: link.code), \(bind: promoterID), \(bind: productID), \(bind: targetURL), 'active', \(bind: now.milliseconds),
+                            \(bind: videoID))
                     ON CONFLICT DO NOTHING RETURNING id
                     """)
                 if inserted != nil { return link }
@@ -97,7 +105,7 @@ public struct LinkRepository: Sendable {
     static func productLinks(promoterID: String, productIDs: [String], in db: any SQLDatabase) async throws -> [String: Link] {
         var found: [String: Link] = [:]
         for row in try await db.rows("""
-            SELECT \(unsafeRaw: Self.columns) FROM links WHERE promoter_id = \(bind: promoterID) AND status = 'active' AND target_url IS NULL
+            SELECT \(unsafeRaw: Self.columns) FROM links WHERE promoter_id = \(bind: promoterID) AND status = 'active' AND target_url IS NULL AND video_id IS NULL
                 AND product_id IN (\(SQLList(productIDs.map { SQLBind($0) }))) ORDER BY id
             """) {
             let link = try Self.decode(row)
@@ -133,6 +141,6 @@ public struct LinkRepository: Sendable {
             id: try row.decode(column: "id", as: String.self), code: try row.decode(column: "code", as: String.self),
             promoterID: try row.decode(column: "promoter_id", as: String.self), productID: try row.decode(column: "product_id", as: String?.self),
             targetURL: try row.decode(column: "target_url", as: String?.self), status: try row.decodeEnum(column: "status", as: Link.Status.self),
-            createdAt: try row.decodeInstant(column: "created_at"))
+            createdAt: try row.decodeInstant(column: "created_at"), videoID: try row.decode(column: "video_id", as: String?.self))
     }
 }

@@ -1,0 +1,59 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import TuikeCore
+@testable import TuikeServer
+import TuikeTestSupport
+
+@Suite struct VideosAPITests {
+    /// A video of the T-shirt, shared by B through a link that names it: its clicks, the paid
+    /// order and its commission show beside the platform's plays, per video and per promoter; the
+    /// same day pushed twice counts once; a future day is refused; B sees only B's own shares.
+    @Test(arguments: TestDatabase.available)
+    func contentPerformancePutsThePlatformBesideTuike(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            let world = try await GoodsWorld.make(client)
+            let created = try await client.send(.post, "/api/v1/videos", body: """
+                {"title":"T恤上身实拍","url":"https://channels.weixin.qq.com/v/abc123","product_ids":["\(world.product)"]}
+                """)
+            #expect(created.status == .created, "\(created.text)")
+            let video = try #require(created.json["id"] as? String)
+            let link = try await client.send(.post, "/api/v1/links", body: #"{"promoter_id":"\#(world.b)","product_id":"\#(world.product)","video_id":"\#(video)"}"#)
+            #expect(link.json["video_id"] as? String == video, "\(link.text)")
+            let code = try #require(link.json["code"] as? String)
+            let visitor = "visitor-video-0001"
+            _ = try await client.send(.post, "/api/v1/track/click", body: #"{"code":"\#(code)","visitor_id":"\#(visitor)"}"#)
+            _ = try await client.send(.post, "/api/v1/track/click", body: #"{"code":"\#(code)","visitor_id":"visitor-video-0002"}"#)
+            let order = try await client.send(.post, "/api/v1/orders", body: """
+                {"buyer_id":"fan-1","items":[{"product_id":"\(world.product)","quantity":1,"sku":"TS-W-L"}],"visitor_id":"\(visitor)","shipping_address":\(GoodsWorld.address)}
+                """).json["id"] as! String
+            _ = try await client.send(.post, "/api/v1/orders/\(order)/paid", body: #"{"payment_id":"pay-video"}"#)
+
+            let today = String(try await client.advance(seconds: 0).prefix(10))
+            let stats = #"{"day":"\#(today)","plays":1200,"likes":80,"comments":9,"shares":30}"#
+            #expect(try await client.send(.put, "/api/v1/videos/\(video)/stats", body: stats).status == .ok)
+            #expect(try await client.send(.put, "/api/v1/videos/\(video)/stats", body: stats).status == .ok)
+            _ = try await client.send(.put, "/api/v1/videos/\(video)/stats", body: #"{"day":"\#(today)","promoter_id":"\#(world.b)","plays":400,"likes":20,"comments":2,"shares":12}"#)
+            expectError(try await client.send(.put, "/api/v1/videos/\(video)/stats", body: #"{"day":"2999-01-01","plays":1,"likes":0,"comments":0,"shares":0}"#),
+                        .unprocessableContent, "validation_failed")
+            expectError(try await client.send(.put, "/api/v1/videos/\(video)/stats", body: #"{"day":"\#(today)","plays":-1,"likes":0,"comments":0,"shares":0}"#),
+                        .unprocessableContent, "validation_failed")
+            expectError(try await client.send(.post, "/api/v1/videos", body: #"{"title":"x","url":"http://insecure.example.com/v"}"#),
+                        .unprocessableContent, "validation_failed")
+
+            let table = try #require(try await client.send(.get, "/api/v1/video-performance").json["data"] as? [[String: Any]])
+            let row = try #require(table.first)
+            #expect(row["plays"] as? Int == 1200 && row["likes"] as? Int == 80 && row["clicks"] as? Int == 2, "\(row)")
+            #expect(row["orders"] as? Int == 1 && row["gmv"] as? Int == 9900 && row["commission"] as? Int == 2475, "\(row)")
+            let perPromoter = try #require(try await client.send(.get, "/api/v1/videos/\(video)/performance").json["data"] as? [[String: Any]])
+            #expect(perPromoter.first?["promoter_id"] as? String == world.b && perPromoter.first?["plays"] as? Int == 400)
+
+            let token = try #require(try await client.send(.post, "/api/v1/promoters/\(world.b)/tokens").json["token"] as? String)
+            let own = try await client.send(.get, "/api/v1/promoters/\(world.b)/videos", headers: [.authorization: "Bearer \(token)"]).json["data"] as? [[String: Any]]
+            #expect(own?.first?["orders"] as? Int == 1 && own?.first?["clicks"] as? Int == 2)
+            expectError(try await client.send(.get, "/api/v1/promoters/\(world.a)/videos", headers: [.authorization: "Bearer \(token)"]), .forbidden, "forbidden")
+        }
+    }
+}
