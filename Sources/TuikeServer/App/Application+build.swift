@@ -141,10 +141,12 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
                                             clock: tuike.clock)
     ordersController.addRoutes(to: api)
     FulfilmentController(fulfilment: store.fulfilment, orders: ordersController, program: program, clock: tuike.clock).addRoutes(to: api)
-    AfterSalesController(afterSales: store.afterSales, orders: store.orders, refundService: tuike.refundService, program: program, clock: tuike.clock)
-        .addRoutes(to: api)
-    BuyersController(buyers: store.buyers, orders: store.orders, fulfilment: store.fulfilment, afterSales: store.afterSales, messaging: tuike.messaging,
-                     clock: tuike.clock).addRoutes(to: api)
+    let afterSalesController = AfterSalesController(afterSales: store.afterSales, orders: store.orders, refundService: tuike.refundService,
+                                                    program: program, clock: tuike.clock)
+    afterSalesController.addRoutes(to: api)
+    let buyersController = BuyersController(buyers: store.buyers, orders: store.orders, fulfilment: store.fulfilment, afterSales: store.afterSales,
+                                            messaging: tuike.messaging, clock: tuike.clock)
+    buyersController.addRoutes(to: api)
     NotificationsController(notifications: NotificationRepository(database: tuike.database)).addRoutes(to: api)
     VideosController(videos: VideoRepository(database: tuike.database), products: store.products, media: media, promoters: promoters, program: program,
                      clock: tuike.clock).addRoutes(to: api)
@@ -169,9 +171,12 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     let groupCampaigns = store.groupCampaigns
     GroupCampaignsController(campaigns: groupCampaigns, groups: groupRepository, products: store.products,
                              publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
+    let buyerPages = BuyerPages(buyers: store.buyers, buyersAPI: buyersController, orders: store.orders, products: store.products,
+                                fulfilment: store.fulfilment, afterSales: afterSalesController, forms: forms, program: program, clock: tuike.clock)
+    buyerPages.addRoutes(to: api)
     StorefrontController(products: store.products, campaigns: groupCampaigns, groups: groupRepository,
                          placement: tuike.orderPlacement, forms: forms, holds: store.unpaidHolds, program: program, materials: materials,
-                         publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
+                         skus: store.skus, buyers: store.buyers, buyerPages: buyerPages, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     let inProcess = InProcessAPI()
     let portal = PortalController(sessions: store.sessions, promoters: promoters, links: links,
                      commissions: commissions, settlements: store.settlements, withdrawals: withdrawals,

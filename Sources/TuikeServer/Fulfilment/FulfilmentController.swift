@@ -27,7 +27,7 @@ struct FulfilmentController {
         api.add(.get, "/api/v1/fulfilment/export.csv", summary: "CSV: orders to ship, with their addresses and empty tracking columns", tag: "Fulfilment",
                 access: .admin, responses: [(200, "text/csv; charset=utf-8, with a byte-order mark.", nil)], handler: export)
         api.add(.post, "/api/v1/fulfilment/tracking", summary: "Import tracking numbers from CSV (order_id, carrier, tracking_number)", tag: "Fulfilment",
-                access: .admin,
+                access: .admin, request: Schemas.object([("csv", Schemas.text(1...(2 << 20), "The file's text, when sent as JSON; or send the file itself as text/csv."))]),
                 responses: [(200, "What was applied, what was there already, and each refused row with its reason.", Self.importSchema)],
                 handler: importTracking)
     }
@@ -88,6 +88,12 @@ struct FulfilmentController {
 
     static let maxImportRows = 5_000
 
+    struct CSVBody: RequestBody {
+        let csv: String
+        typealias Keys = CodingKeys
+        enum CodingKeys: String, CodingKey, CaseIterable { case csv }
+    }
+
     /// Each row is applied on its own, so one bad row refuses only itself; a row whose parcel is
     /// on the order already counts as `repeated` (the file uploaded twice changes nothing).
     /// Rows name their columns by the header: `order_id`, `carrier`, `tracking_number` (others
@@ -97,7 +103,11 @@ struct FulfilmentController {
         do { buffer = try await request.body.collect(upTo: 2 << 20) } catch {
             throw TuikeError(.tooLarge, code: "payload_too_large", "a tracking file is at most 2 MiB")
         }
-        guard let text = String(validating: buffer.readableBytesView, as: UTF8.self) else { throw TuikeError.validation("the file must be UTF-8 text") }
+        guard var text = String(validating: buffer.readableBytesView, as: UTF8.self) else { throw TuikeError.validation("the file must be UTF-8 text") }
+        // The console's form sends the file's text as JSON `{"csv": "..."}`.
+        if request.headers[.contentType]?.hasPrefix("application/json") == true {
+            text = try JSONBody.decode(CSVBody.self, from: Data(buffer: buffer)).csv
+        }
         let rows = CSV.parse(text)
         guard let header = rows.first?.map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }),
               let orderColumn = header.firstIndex(of: "order_id"), let carrierColumn = header.firstIndex(of: "carrier"),

@@ -32,8 +32,12 @@ enum Templates {
             {{#media.has_gallery}}<div class="gallery">{{#media.gallery}}<a href="{{full}}"><img src="{{thumb}}" alt="" loading="lazy"></a>{{/media.gallery}}</div>{{/media.has_gallery}}
             {{#media.video}}<p><a class="video" href="{{url}}" rel="noopener" target="_blank">{{#cover}}<img class="cover" src="{{cover}}" alt="">{{/cover}}</a>
             <a href="{{url}}" rel="noopener" target="_blank">{{t.watch_video}}</a></p>{{/media.video}}
-            <form method="post" action="/p/{{product.id}}/buy"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="_nonce" value="{{nonce}}">
-            <button class="btn" type="submit">{{t.buy}}</button></form></div>
+            <form method="post" action="/p/{{product.id}}/buy" class="fields"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="_nonce" value="{{nonce}}">
+            {{#goods.skus_any}}<label>{{goods.w.variant}} <select name="sku">{{#goods.skus}}<option value="{{code}}"{{#sold_out}} disabled{{/sold_out}}>{{label}} ¥{{price}}{{#sold_out}} · {{goods.w.sold_out}}{{/sold_out}}</option>{{/goods.skus}}</select></label>{{/goods.skus_any}}
+            {{#goods.addresses_any}}<label>{{goods.w.ship_to}} <select name="address_id">{{#goods.addresses}}<option value="{{id}}">{{summary}}</option>{{/goods.addresses}}</select></label>{{/goods.addresses_any}}
+            {{#goods.address_fields}}<label>{{label}} <input name="{{name}}" required></label>{{/goods.address_fields}}
+            {{#goods.sign_in}}<p class="muted"><a href="/account/login">{{goods.w.sign_in_for_addresses}}</a></p>{{/goods.sign_in}}
+            <p><button class="btn" type="submit">{{t.buy}}</button></p></form></div>
             {{#campaign}}<div class="card" id="group-buy"><h2>{{t.group_buy}} · {{size}}{{t.people_group}}</h2>
             <p><span class="price">¥{{group_price}}</span> <span class="muted strike">{{t.from}} ¥{{list_price}}</span>
             {{#leader_price}} <span class="badge">{{t.leader_price}} ¥{{leader_price}}</span>{{/leader_price}}</p>
@@ -107,6 +111,39 @@ enum Templates {
             {{#paid}}<p class="status succeeded">{{t.paid_thanks}}</p>{{/paid}}{{#other_status}}<p class="status">{{t.order_status}}: {{other_status}}</p>{{/other_status}}
             {{#group_id}}<p><a class="btn alt" href="/g/{{group_id}}">{{t.see_group}}</a></p>{{/group_id}}
             <p class="muted">{{t.sandbox_payment}}</p></div>{{> foot}}
+            """,
+        // The buyer's sign-in and account pages; `w` holds their words (`BuyerPages.words`).
+        "account_login": """
+            {{> head}}<div class="card"><h1>{{w.sign_in}}</h1>{{#error}}<p class="status failed">{{error}}</p>{{/error}}
+            <form method="post" action="/account/code" class="fields"><input type="hidden" name="_csrf" value="{{csrf}}">
+            <label>{{w.phone}} <input name="phone" value="{{phone}}" inputmode="tel" autocomplete="tel" required></label>
+            <p><button class="btn alt" type="submit">{{w.send_code}}</button></p></form>
+            {{#sent}}<form method="post" action="/account/login" class="fields"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="phone" value="{{phone}}">
+            <label>{{w.code}} <input name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" required></label>
+            {{#sandbox_code}}<p class="muted">{{w.sandbox_code}} <b data-sandbox-code>{{sandbox_code}}</b></p>{{/sandbox_code}}
+            <p><button class="btn" type="submit">{{w.sign_in}}</button></p></form>{{/sent}}</div>{{> foot}}
+            """,
+        "account": """
+            {{> head}}<div class="card"><h1>{{w.my_account}}</h1><p class="muted">{{phone}}</p>{{#error}}<p class="status failed">{{error}}</p>{{/error}}
+            <form method="post" action="/account/logout"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="btn small alt" type="submit">{{w.sign_out}}</button></form></div>
+            <div class="card"><h2>{{w.my_orders}}</h2>{{#orders}}<div class="order" data-order="{{id}}">
+            <div class="row"><b>{{items}}</b><span class="price">¥{{amount}}</span></div>
+            <div class="row"><span class="status {{status}}" data-status>{{status_label}}</span><span class="muted" data-fulfilment>{{fulfilment_label}}</span></div>
+            {{#shipments}}<div class="muted">{{w.parcel}} {{carrier}} {{tracking_number}}</div>{{/shipments}}
+            {{#after_sales}}<div class="muted" data-after-sale-status="{{status}}">{{w.after_sale}} · {{type_label}} ¥{{amount}} · {{status_label}}{{#answer}} · {{answer}}{{/answer}}</div>{{/after_sales}}
+            {{#can_pay}}<p><a class="btn small" href="/pay/{{id}}">{{w.pay}}</a></p>{{/can_pay}}
+            {{#can_receive}}<form method="post" action="/account/orders/{{id}}/receipt"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="_nonce" value="{{nonce}}">
+            <button class="btn small" type="submit" data-receive>{{w.confirm_receipt}}</button></form>{{/can_receive}}
+            {{#can_after_sale}}<form method="post" action="/account/orders/{{id}}/after-sales" class="fields" data-after-sale><input type="hidden" name="_csrf" value="{{csrf}}">
+            <input type="hidden" name="_nonce" value="{{nonce}}"><select name="type">{{#shipped}}<option value="return">{{w.return}}</option>{{/shipped}}<option value="refund">{{w.refund_only}}</option></select>
+            <label>{{w.amount}} <input name="amount" value="{{refundable}}"></label><label>{{w.reason}} <input name="reason" required></label>
+            <p><button class="btn small alt" type="submit">{{w.ask_after_sale}}</button></p></form>{{/can_after_sale}}
+            </div>{{/orders}}{{^orders}}<p class="muted">{{w.no_orders}}</p>{{/orders}}</div>
+            <div class="card"><h2>{{w.my_courses}}</h2>{{#courses}}<div class="row"><a href="/p/{{id}}">{{title}}</a></div>{{/courses}}{{^courses}}<p class="muted">{{w.no_courses}}</p>{{/courses}}</div>
+            <div class="card"><h2>{{w.addresses}}</h2>{{#addresses}}<div class="row"><span>{{summary}}</span>{{#is_default}}<span class="badge">{{w.default}}</span>{{/is_default}}</div>{{/addresses}}
+            <form method="post" action="/account/addresses" class="fields"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="_nonce" value="{{nonce}}">
+            {{#address_fields}}<label>{{label}} <input name="{{name}}" required></label>{{/address_fields}}
+            <p><button class="btn small" type="submit">{{w.add_address}}</button></p></form></div>{{> foot}}
             """,
         "message": """
             {{> head}}<div class="card"><h1>{{title}}</h1><p>{{message}}</p><p><a class="btn" href="/">{{t.back}}</a></p></div>{{> foot}}

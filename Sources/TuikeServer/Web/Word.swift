@@ -123,6 +123,32 @@ enum Word: String, CaseIterable, Sendable {
     case navDashboard = "nav_dashboard"
     case navProducts = "nav_products"
     case navMaterials = "nav_materials"
+    case navFulfilment = "nav_fulfilment"
+    case navVideos = "nav_videos"
+    case ship
+    case receiveReturn = "receive_return"
+    case refuse
+    case toShip = "to_ship"
+    case toShipNote = "to_ship_note"
+    case downloadToShip = "download_to_ship"
+    case importTracking = "import_tracking"
+    case shipped
+    case goods
+    case shipTo = "ship_to"
+    case parcels
+    case afterSales = "after_sales"
+    case buyerMessages = "buyer_messages"
+    case channel
+    case template
+    case contentPerformance = "content_performance"
+    case contentPerformanceNote = "content_performance_note"
+    case video
+    case plays
+    case likes
+    case comments
+    case shares
+    case videos
+    case productIDs = "product_ids"
     case uploadImage = "upload_image"
     case uploadNote = "upload_note"
     case upload

@@ -101,7 +101,8 @@ public struct VideoRepository: Sendable {
             let statsPromoter: SQLQueryString = byPromoter ? (promoterID.map { "s.promoter_key = \(bind: $0)" } ?? "s.promoter_key <> ''") : "s.promoter_key = ''"
             let statsVideo: SQLQueryString = videoID.map { "AND s.video_id = \(bind: $0)" } ?? ""
             for row in try await db.rows("""
-                SELECT s.video_id, s.promoter_key, SUM(s.plays) AS plays, SUM(s.likes) AS likes, SUM(s.comments) AS comments, SUM(s.shares) AS shares
+                SELECT s.video_id, s.promoter_key, CAST(SUM(s.plays) AS BIGINT) AS plays, CAST(SUM(s.likes) AS BIGINT) AS likes,
+                    CAST(SUM(s.comments) AS BIGINT) AS comments, CAST(SUM(s.shares) AS BIGINT) AS shares
                 FROM video_stats s WHERE \(statsPromoter) \(statsVideo) AND s.day >= \(bind: fromDay) AND s.day <= \(bind: toDay)
                 GROUP BY s.video_id, s.promoter_key
                 """) {
@@ -147,7 +148,7 @@ public struct VideoRepository: Sendable {
             for start in stride(from: 0, to: orderIDs.count, by: 500) {
                 let page = orderIDs[start..<min(start + 500, orderIDs.count)]
                 for row in try await db.rows("""
-                    SELECT order_id, SUM(amount - reversed) AS net FROM commissions WHERE order_id IN (\(SQLList(page.map { SQLBind($0) }))) GROUP BY order_id
+                    SELECT order_id, CAST(SUM(amount - reversed) AS BIGINT) AS net FROM commissions WHERE order_id IN (\(SQLList(page.map { SQLBind($0) }))) GROUP BY order_id
                     """) {
                     guard let key = orderKeys[try row.decode(column: "order_id", as: String.self)] else { continue }
                     rows[key]?.commission += try row.decode(column: "net", as: Int64?.self) ?? 0

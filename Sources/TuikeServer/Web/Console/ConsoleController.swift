@@ -67,6 +67,18 @@ struct ConsoleController {
         }
         api.add(.get, "/admin/exports/{name}", summary: "Console: download a CSV export (owner, finance)", tag: "Pages", access: .publicAccess,
                 responses: [(200, "text/csv, as GET /api/v1/exports/{name}.", nil), (403, "Not finance (HTML).", nil)], consoleRoles: ConsoleRole.money, handler: export)
+        api.add(.get, "/admin/fulfilment/to-ship.csv", summary: "Console: download the orders to ship (owner, operator)", tag: "Pages", access: .publicAccess,
+                responses: [(200, "text/csv, as GET /api/v1/fulfilment/export.csv.", nil), (403, "Not operations (HTML).", nil)],
+                consoleRoles: ConsoleRole.operations, handler: exportToShip)
+    }
+
+    @Sendable func exportToShip(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        guard let call = try await call(request, context: context) else { return try await withoutSession(request) }
+        guard ConsoleRole.operations.contains(call.user.role) else { return forbidden(call.language) }
+        switch try await api.stream("/api/v1/fulfilment/export.csv", as: call.principal, context: context) {
+        case .answer(let response): return response
+        case .refusal(let reply): return Templates.message(call.t[.error], reply.errorMessage, language: call.language, status: reply.status)
+        }
     }
 
     struct UserRequest: RequestBody {

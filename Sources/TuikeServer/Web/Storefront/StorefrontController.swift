@@ -6,8 +6,9 @@ import TuikeStore
 
 /// The storefront: the course list, a course page with its group-buy box (open a group, or
 /// join a forming one with its countdown), and the group page whose progress and countdown update
-/// live over SSE. Buyers are guests known by their `tk_vid` cookie, so a visit through a
-/// promoter's link attributes the order. Forms carry a CSRF token; checkout is the sandbox's.
+/// live over SSE. Buyers are guests known by their `tk_vid` cookie (a visit through a promoter's
+/// link attributes the order), or signed in (`BuyerPages`): then the order is theirs and goods
+/// ship to an address of their book. Forms carry a CSRF token; checkout is the sandbox's.
 struct StorefrontController {
     let products: ProductRepository
     let campaigns: GroupCampaignRepository
@@ -17,6 +18,9 @@ struct StorefrontController {
     let holds: UnpaidHolds
     let program: ProgramRepository
     let materials: MaterialRepository
+    let skus: SkuRepository
+    let buyers: BuyerRepository
+    let buyerPages: BuyerPages
     let publicURL: String
     let clock: any TuikeClock
 
@@ -81,6 +85,7 @@ struct StorefrontController {
             "og": Self.shareCard(title: product.title, description: product.description, cover: media.coverMediaID, url: "\(publicURL)/p/\(product.id)",
                                  publicURL: publicURL),
         ]
+        if product.kind == .physical { page["goods"] = try await goodsContext(product, request: request, language: language) }
         let now = clock.now()
         if let campaign = try await campaign(for: id, at: now) {
             let forming = try await groups.joinable(campaignID: campaign.id, at: now, limit: 10).map { group -> [String: Any] in
@@ -132,14 +137,17 @@ struct StorefrontController {
     }
 
     @Sendable func buy(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        try await checkout(request, context: context, productID: { try context.parameters.require("id") }) { buyer, visitor in
+        try await checkout(request, context: context, productID: { try context.parameters.require("id") }) { buyer, visitor, fields in
             let id = try context.parameters.require("id")
-            return try await placement.place(.init(buyerID: buyer, items: [.init(productID: id, quantity: 1)], visitorID: visitor), at: clock.now()).0.id
+            let sku = fields["sku"].flatMap { $0.isEmpty ? nil : $0 }
+            let address = try await shippingAddress(fields, buyer: buyer)
+            return try await placement.place(.init(buyerID: buyer, items: [.init(productID: id, quantity: 1, sku: sku)], shippingAddress: address,
+                                                   visitorID: visitor), at: clock.now()).0.id
         }
     }
 
     @Sendable func openGroup(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        try await checkout(request, context: context, productID: { try context.parameters.require("id") }) { buyer, visitor in
+        try await checkout(request, context: context, productID: { try context.parameters.require("id") }) { buyer, visitor, _ in
             let id = try context.parameters.require("id")
             let now = clock.now()
             guard let campaign = try await campaign(for: id, at: now) else {
@@ -157,7 +165,7 @@ struct StorefrontController {
             }
             return campaign.productID
         }
-        return try await checkout(request, context: context, productID: productID, groupID: context.parameters.get("id")) { buyer, visitor in
+        return try await checkout(request, context: context, productID: productID, groupID: context.parameters.get("id")) { buyer, visitor, _ in
             let id = try context.parameters.require("id")
             return try await groupCheckout.join(groupID: id, buyerID: buyer, visitorID: visitor, at: clock.now()).order.id
         }
@@ -168,7 +176,7 @@ struct StorefrontController {
     /// hold only a few unpaid orders (`UnpaidHolds`), so nobody can take all the stock or a
     /// group's free slots without paying.
     func checkout(_ request: Request, context: TuikeRequestContext, productID: () async throws -> String, groupID: String? = nil,
-                  makeOrder: (_ buyer: String, _ visitor: String) async throws -> String) async throws -> Response {
+                  makeOrder: (_ buyer: String, _ visitor: String, _ fields: [String: String]) async throws -> String) async throws -> Response {
         let language = Language.of(request)
         func refusal(_ error: TuikeError) -> Response {
             var page = Templates.message(language == .zh ? "无法完成" : "Not possible", error.message, language: language,
@@ -186,7 +194,8 @@ struct StorefrontController {
                     try await holds.check(address: address, visitor: visitor, productID: try await productID(), groupID: groupID,
                                           limits: UnpaidHolds.Limits(),
                                           retryAfter: try await program.current().orderTimeoutSeconds)
-                    let order = try await makeOrder("guest-\(visitor)", visitor)
+                    let buyer = try await buyerPages.signedIn(request) ?? "guest-\(visitor)"
+                    let order = try await makeOrder(buyer, visitor, fields)
                     try await holds.record(orderID: order, address: address)
                     var response = Response.redirect(to: "/pay/\(order)", type: .normal)
                     if isNew { response.headers[.setCookie] = TrackingController.cookie(visitor) }
@@ -256,3 +265,33 @@ extension StorefrontController {
     }
 }
 
+extension StorefrontController {
+    /// The buy box of a physical product: its variants, and an address of the signed-in buyer's
+    /// book or the address fields.
+    func goodsContext(_ product: Product, request: Request, language: Language) async throws -> [String: Any] {
+        let variants = try await skus.list(productID: product.id).map { sku -> [String: Any] in
+            ["code": sku.code, "label": sku.label.isEmpty ? sku.code : sku.label, "price": Money.format(sku.price), "sold_out": sku.stock == 0]
+        }
+        var goods: [String: Any] = ["skus": variants, "skus_any": !variants.isEmpty, "w": BuyerPages.words(language)]
+        let book = try await buyerPages.signedIn(request).asyncFlatMap { try await buyers.addresses(of: $0) } ?? []
+        if book.isEmpty {
+            goods["address_fields"] = BuyerPages.addressFields(language)
+            if try await buyerPages.signedIn(request) == nil { goods["sign_in"] = true }
+        } else {
+            goods["addresses"] = book.map { ["id": $0.id, "summary": $0.address.summary] }
+            goods["addresses_any"] = true
+        }
+        return goods
+    }
+
+    /// The address of a buy form: one of the buyer's book, or the typed fields (nil when none sent).
+    func shippingAddress(_ fields: [String: String], buyer: String) async throws -> ShippingAddress? {
+        if let id = fields["address_id"], !id.isEmpty {
+            guard let saved = try await buyers.address(id, buyerID: buyer) else { throw TuikeError.validation("address_id \(id) is not in your address book") }
+            return saved.address
+        }
+        guard ShippingAddress.fieldNames.contains(where: { !(fields[$0] ?? "").isEmpty }) else { return nil }
+        return ShippingAddress(name: fields["name"] ?? "", phone: fields["phone"] ?? "", province: fields["province"] ?? "", city: fields["city"] ?? "",
+                               district: fields["district"] ?? "", line: fields["line"] ?? "")
+    }
+}
