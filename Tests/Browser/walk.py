@@ -22,7 +22,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 BASE = os.environ.get("TUIKE_URL", "http://127.0.0.1:8097")
 ADMIN_TOKEN = os.environ["TUIKE_ADMIN_TOKEN"]
@@ -211,10 +211,53 @@ def main():
             for path, name in (("/admin", "console-dashboard"), ("/admin/orders", "console-orders"), ("/admin/promoters", "console-promoters"),
                                ("/admin/groups", "console-groups"), ("/admin/settlements", "console-settlements"),
                                ("/admin/appeals", "console-appeals"), ("/admin/reconciliation", "console-reconciliation"),
-                               ("/admin/settings", "console-settings"), ("/admin/products", "console-products")):
+                               ("/admin/settings", "console-settings"), ("/admin/products", "console-products"),
+                               ("/admin/fulfilment", "console-fulfilment"), ("/admin/videos", "console-videos")):
                 owner.get(BASE + path); shot(owner, name, DESKTOP)
             owner.get(BASE + "/admin"); shot(owner, "console-dashboard", PHONE)
             leader.get(BASE + f"/g/{group_id}"); shot(leader, "group-succeeded", DESKTOP)
+
+        step("a buyer signs in with an SMS code, saves an address and buys a T-shirt in white L")
+        shopper = browser(PHONE); drivers.append(shopper)
+        shopper.get(BASE + "/account/login")
+        shopper.find_element(By.NAME, "phone").send_keys("13700137999")
+        click(shopper, "form[action='/account/code'] button")
+        code = wait(shopper, EC.presence_of_element_located((By.CSS_SELECTOR, "[data-sandbox-code]"))).text
+        shopper.find_element(By.CSS_SELECTOR, "form[action='/account/login'] input[name=code]").send_keys(code)
+        click(shopper, "form[action='/account/login'] button")
+        wait(shopper, lambda d: d.current_url.endswith("/account"))
+        for name, value in (("name", "李华"), ("phone", "13700137999"), ("province", "广东省"), ("city", "深圳市"), ("district", "南山区"),
+                            ("line", "科技园一路 1 号")):
+            shopper.find_element(By.CSS_SELECTOR, f"form[action='/account/addresses'] input[name={name}]").send_keys(value)
+        click(shopper, "form[action='/account/addresses'] button")
+        wait(shopper, EC.text_to_be_present_in_element((By.TAG_NAME, "body"), "科技园一路 1 号"))
+        tshirt = next(p for p in api("GET", "/api/v1/products?limit=100")["data"] if p["kind"] == "physical" and p["skus"])
+        stock = next(s["stock"] for s in tshirt["skus"] if s["code"] == "TS-W-L")
+        shopper.get(BASE + f"/p/{tshirt['id']}")
+        Select(shopper.find_element(By.NAME, "sku")).select_by_value("TS-W-L")
+        assert "科技园一路 1 号" in shopper.find_element(By.NAME, "address_id").text
+        shot(shopper, "product-variants", PHONE)
+        click(shopper, "form[action$='/buy'] button[type=submit]")
+        goods_order = pay(shopper)
+        bought = api("GET", f"/api/v1/orders/{goods_order}")
+        assert bought["items"][0]["sku"] == "TS-W-L" and bought["shipping_address"]["city"] == "深圳市", bought
+        assert next(s["stock"] for s in api("GET", f"/api/v1/products/{tshirt['id']}")["skus"] if s["code"] == "TS-W-L") == stock - 1
+
+        step(f"the warehouse ships order {goods_order}; the buyer confirms receipt and asks for a return")
+        api("POST", f"/api/v1/orders/{goods_order}/shipments", {"carrier": "顺丰", "tracking_number": "SF2026120301"})
+        shopper.get(BASE + "/account")
+        assert "SF2026120301" in shopper.find_element(By.CSS_SELECTOR, f"[data-order='{goods_order}']").text
+        click(shopper, f"[data-order='{goods_order}'] [data-receive]")
+        wait(shopper, lambda d: api("GET", f"/api/v1/orders/{goods_order}")["fulfilment_status"] == "received")
+        form = f"[data-order='{goods_order}'] form[data-after-sale]"
+        Select(wait(shopper, EC.presence_of_element_located((By.CSS_SELECTOR, f"{form} select[name=type]")))).select_by_value("return")
+        shopper.find_element(By.CSS_SELECTOR, f"{form} input[name=reason]").send_keys("尺码偏大")
+        click(shopper, f"{form} button")
+        wait(shopper, EC.presence_of_element_located((By.CSS_SELECTOR, f"[data-order='{goods_order}'] [data-after-sale-status='requested']")))
+        requested = api("GET", f"/api/v1/after-sales?order_id={goods_order}")["data"]
+        assert len(requested) == 1 and requested[0]["type"] == "return" and requested[0]["amount"] == bought["amount"], requested
+        step("the return is requested")
+        shot(shopper, "account", PHONE)
 
         step("eight days later, finance settles in the console")
         api("POST", "/api/v1/sandbox/clock/advance", {"seconds": 8 * 86400})

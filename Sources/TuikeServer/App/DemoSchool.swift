@@ -6,7 +6,9 @@ import TuikeStore
 /// something alive: promoters and their traffic, orders over the last eleven days, commissions
 /// pending, settled, withdrawn and reversed, a settlement batch, withdrawals in each state and an
 /// open appeal, and a group-buy campaign with groups succeeded, failed (refunded), and forming
-/// with free slots to join. Each capability adds its part here.
+/// with free slots to join; physical goods with variants, a signed-up buyer's orders in every
+/// fulfilment state and a return being handled, and a video with its numbers (`DemoGoods`).
+/// Each capability adds its part here.
 struct DemoSchool {
     let app: TuikeApp
 
@@ -62,6 +64,10 @@ struct DemoSchool {
         try await ranks.recompute(at: app.clock.now())
         try await loadSettlement()
         try await loadGroups(productIDs: productIDs)
+        if let seller = try await PromoterRepository(database: app.database, cipher: app.cipher).list(status: .active, parentID: nil, limit: 10, before: nil)
+            .first(where: { $0.name == "推客阿强" }) {
+            try await DemoGoods(app: app).load(promoterID: seller.id)
+        }
         return true
     }
 

@@ -109,8 +109,15 @@ import TuikeTestSupport
         try await withTestApp(kind, demo: true) { client, tuike async throws in
             let list = try await client.send(.get, "/api/v1/products?limit=100", headers: [:])
             let titles = (list.json["data"] as? [[String: Any]])?.compactMap { $0["title"] as? String } ?? []
-            #expect(titles.count == DemoSchool.courses.count)
-            #expect(titles.contains("Python 数据分析实战"))
+            #expect(titles.count == DemoSchool.courses.count + 1)
+            #expect(titles.contains("Python 数据分析实战") && titles.contains("推客学堂定制 T 恤"))
+            // The goods: orders in every fulfilment state, a return on its way back, a video with its numbers.
+            for state in FulfilmentStatus.allCases {
+                #expect((try await client.send(.get, "/api/v1/fulfilment?status=\(state.rawValue)").json["data"] as? [Any])?.isEmpty == false, "\(state)")
+            }
+            #expect((try await client.send(.get, "/api/v1/after-sales?status=returning").json["data"] as? [Any])?.count == 1)
+            let videos = try await client.send(.get, "/api/v1/video-performance").json["data"] as? [[String: Any]]
+            #expect((videos?.first?["plays"] as? Int ?? 0) > 0 && (videos?.first?["orders"] as? Int ?? 0) > 0, "\(videos ?? [])")
             let promoters = try await client.send(.get, "/api/v1/promoters?limit=100")
             #expect((promoters.json["data"] as? [Any])?.count == DemoSchool.promoters.count)
             let applications = try await client.send(.get, "/api/v1/promoter-applications")
