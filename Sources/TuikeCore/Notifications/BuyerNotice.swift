@@ -15,9 +15,9 @@ public struct BuyerNotice: Equatable, Sendable {
         self.marketing = marketing
     }
 
-    /// The event types that produce notices.
+    /// The event types that produce notices. An after-sale's refund is told by its `refund.created`.
     public static let eventTypes = ["group.succeeded", "group.failed", "group.expiring_soon", "order.shipped", "refund.created",
-                                    "after_sale.approved", "after_sale.refused", "after_sale.refunded"]
+                                    "after_sale.approved", "after_sale.refused"]
 
     /// Who is told about an event: the buyer named in its payload, the buyer of its order, or the
     /// group's members (paid ones; for a failure, those being refunded).
@@ -67,9 +67,6 @@ public struct BuyerNotice: Equatable, Sendable {
         case "after_sale.refused":
             return BuyerNotice(template: "after_sale_refused", parameters: ["after_sale_id": text("after_sale_id")],
                                text: "【推客】你的售后申请未通过，详情请在订单页查看。")
-        case "after_sale.refunded":
-            return BuyerNotice(template: "after_sale_refunded", parameters: ["after_sale_id": text("after_sale_id"), "amount": Money.format(number("amount"))],
-                               text: "【推客】售后退款 ¥\(Money.format(number("amount"))) 已退回。")
         default:
             return nil
         }

@@ -89,7 +89,4 @@ public struct VideoPerformance: Equatable, Sendable {
         self.videoID = videoID
         self.promoterID = promoterID
     }
-
-    /// Paid orders per thousand plays, in basis points of a play (0 without plays).
-    public var ordersPerThousandPlays: Int64 { plays > 0 ? Money.share(orders, part: 1_000, whole: plays) : 0 }
 }

@@ -4,9 +4,9 @@ import TuikeStore
 
 /// The demo school's physical goods: a T-shirt in four variants sold through 推客阿强's video
 /// and links, a signed-up buyer (phone 13900139000, address in the book) with orders in every
-/// fulfilment state — to ship, shipped, received (commission waiting out the after-sale window),
-/// received with a return being handled, and one refunded after a return — and the video's
-/// daily numbers from the platform.
+/// fulfilment state — to ship, shipped, received (commissions waiting out the after-sale window
+/// or settled after it), and received with a return on its way back — and the video's daily
+/// numbers from the platform.
 struct DemoGoods {
     let app: TuikeApp
 

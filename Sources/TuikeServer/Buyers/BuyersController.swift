@@ -32,7 +32,7 @@ struct BuyersController {
                 request: Self.addressInputSchema, responses: [(201, "The address.", Self.savedAddressSchema)], handler: addAddress)
         api.add(.delete, "/api/v1/buyer/addresses/{id}", summary: "Remove an address", tag: "Buyers", access: .buyer,
                 responses: [(204, "Removed.", nil)], handler: removeAddress)
-        api.add(.get, "/api/v1/buyer/orders", summary: "The buyer's orders, newest first, with parcels and after-sales", tag: "Buyers", access: .buyer,
+        api.add(.get, "/api/v1/buyer/orders", summary: "The buyer's orders, newest first, with their parcels (after-sales: GET /api/v1/after-sales)", tag: "Buyers", access: .buyer,
                 responses: [(200, "A page of orders.", Schemas.page(of: "Order"))], parameters: Schemas.pagination, handler: myOrders)
         api.add(.get, "/api/v1/buyer/courses", summary: "The courses the buyer may open", tag: "Buyers", access: .buyer,
                 responses: [(200, "Entitlements.", Schemas.object([("data", Schemas.array(Schemas.object([("product_id", Schemas.string), ("granted_at", Schemas.time)])))]))],

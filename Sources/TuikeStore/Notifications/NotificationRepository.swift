@@ -71,8 +71,12 @@ public struct NotificationRepository: Sendable {
         return added
     }
 
+    /// Reads who is told and what is recorded already, and writes only the rows missing: the
+    /// collector reads the last five minutes of events again every round, and those rounds must
+    /// not cost a write each.
     private func record(_ notice: BuyerNotice, eventID: String, audience: BuyerNotice.Audience, at now: Instant) async throws -> Int {
-        try await database.write { db in
+        struct Row: Sendable { let buyerID: String; let channel: String; let skipped: Bool }
+        let missing = try await database.read { db -> [Row] in
             let buyerIDs: [String]
             switch audience {
             case .buyer(let id): buyerIDs = [id]
@@ -83,29 +87,40 @@ public struct NotificationRepository: Sendable {
                     SELECT buyer_id FROM group_members WHERE group_id = \(bind: groupID) AND status IN (\(SQLList(statuses.map { SQLBind($0) })))
                     """).map { try $0.decode(column: "buyer_id", as: String.self) }
             }
-            guard !buyerIDs.isEmpty else { return 0 }
+            guard !buyerIDs.isEmpty else { return [] }
             // Only buyers with an account have channels; integrators' own buyer ids are told by the integrator.
             let accounts = try await db.rows("""
                 SELECT id, wechat_openid, marketing_opt_out FROM buyers WHERE id IN (\(SQLList(Set(buyerIDs).sorted().map { SQLBind($0) })))
                 """)
-            var added = 0
+            guard !accounts.isEmpty else { return [] }
+            let recorded = Set(try await db.rows("SELECT buyer_id, channel FROM notifications WHERE event_id = \(bind: eventID)").map {
+                "\(try $0.decode(column: "buyer_id", as: String.self))|\(try $0.decode(column: "channel", as: String.self))"
+            })
+            var rows: [Row] = []
             for account in accounts {
                 let buyerID = try account.decode(column: "id", as: String.self)
                 var channels = ["sms"]
                 if try account.decode(column: "wechat_openid", as: String?.self) != nil { channels.append("wechat") }
                 let optOut = try account.decode(column: "marketing_opt_out", as: Int64.self) != 0
-                let optedOut = notice.marketing && optOut
-                for channel in channels {
-                    let inserted = try await db.first("""
-                        INSERT INTO notifications (id, event_id, buyer_id, channel, template, parameters, body, marketing, status, next_attempt_at, last_error, created_at)
-                        VALUES (\(bind: Identifier.make("ntf", at: now)), \(bind: eventID), \(bind: buyerID), \(bind: channel), \(bind: notice.template),
-                                \(bind: try StoredJSON.encode(notice.parameters)), \(bind: notice.text), \(bind: Int64(notice.marketing ? 1 : 0)),
-                                \(bind: optedOut ? "skipped" : "pending"), \(bind: now.milliseconds), \(bind: optedOut ? "the buyer opted out of marketing messages" : nil),
-                                \(bind: now.milliseconds))
-                        ON CONFLICT DO NOTHING RETURNING id
-                        """)
-                    if inserted != nil { added += 1 }
+                for channel in channels where !recorded.contains("\(buyerID)|\(channel)") {
+                    rows.append(Row(buyerID: buyerID, channel: channel, skipped: notice.marketing && optOut))
                 }
+            }
+            return rows
+        }
+        guard !missing.isEmpty else { return 0 }
+        return try await database.write { db in
+            var added = 0
+            for row in missing {
+                let inserted = try await db.first("""
+                    INSERT INTO notifications (id, event_id, buyer_id, channel, template, parameters, body, marketing, status, next_attempt_at, last_error, created_at)
+                    VALUES (\(bind: Identifier.make("ntf", at: now)), \(bind: eventID), \(bind: row.buyerID), \(bind: row.channel), \(bind: notice.template),
+                            \(bind: try StoredJSON.encode(notice.parameters)), \(bind: notice.text), \(bind: Int64(notice.marketing ? 1 : 0)),
+                            \(bind: row.skipped ? "skipped" : "pending"), \(bind: now.milliseconds),
+                            \(bind: row.skipped ? "the buyer opted out of marketing messages" : nil), \(bind: now.milliseconds))
+                    ON CONFLICT DO NOTHING RETURNING id
+                    """)
+                if inserted != nil { added += 1 }
             }
             return added
         }

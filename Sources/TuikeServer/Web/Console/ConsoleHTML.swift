@@ -71,6 +71,11 @@ struct ConsoleHTML: HTMLWriting {
                     raw(">"); text(choice["text"]); raw("</option>")
                 }
                 raw("</select>")
+            } else if (field["type"] as? String) == "textarea" {
+                // Several lines (a pasted CSV file): an input would drop the line breaks.
+                raw("<textarea name=\""); text(field["name"]); raw("\" rows=\"6\" placeholder=\""); text(field["hint"]); raw("\"")
+                if Self.flag(field, "required") { raw(" required") }
+                raw(">"); text(field["value"]); raw("</textarea>")
             } else {
                 raw("<input name=\""); text(field["name"]); raw("\" type=\""); text(field["type"]); raw("\" value=\""); text(field["value"])
                 raw("\" placeholder=\""); text(field["hint"]); raw("\"")

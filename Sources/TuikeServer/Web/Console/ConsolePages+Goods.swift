@@ -2,11 +2,12 @@ import Foundation
 import TuikeCore
 
 /// Physical goods: the fulfilment queue (to ship, shipped, after-sales), the tracking import,
-/// the message log to buyers, and videos with their content performance.
+/// the message log to buyers, and videos with their content performance. Operations ship;
+/// after-sales pay refunds, so finance answers them too.
 extension ConsolePages {
     static let goodsPages: [ConsolePage] = [
         ConsolePage(path: "/admin/fulfilment", title: .navFulfilment, inNavigation: true, summary: "the fulfilment queue and after-sales",
-                    roles: ConsoleRole.operations, build: fulfilment),
+                    roles: ConsoleRole.everyone, build: fulfilment),
         ConsolePage(path: "/admin/videos", title: .navVideos, inNavigation: true, summary: "videos and their performance",
                     roles: ConsoleRole.operations, build: videos),
     ]
@@ -20,13 +21,13 @@ extension ConsolePages {
                       back: "/admin/fulfilment") { fields, _ in
             post("/api/v1/fulfilment/tracking", ["csv": try fields.required("csv")])
         },
-        ConsoleAction(path: "/admin/after-sales/{id}/approve", summary: "approve an after-sale", roles: ConsoleRole.operations, back: "/admin/fulfilment") { _, call in
+        ConsoleAction(path: "/admin/after-sales/{id}/approve", summary: "approve an after-sale", roles: ConsoleRole.everyone, back: "/admin/fulfilment") { _, call in
             post("/api/v1/after-sales/\(ConsoleCall.encode(try call.parameter("id")))/approve")
         },
-        ConsoleAction(path: "/admin/after-sales/{id}/refuse", summary: "refuse an after-sale", roles: ConsoleRole.operations, back: "/admin/fulfilment") { fields, call in
+        ConsoleAction(path: "/admin/after-sales/{id}/refuse", summary: "refuse an after-sale", roles: ConsoleRole.everyone, back: "/admin/fulfilment") { fields, call in
             post("/api/v1/after-sales/\(ConsoleCall.encode(try call.parameter("id")))/refuse", ["reason": try fields.required("reason")])
         },
-        ConsoleAction(path: "/admin/after-sales/{id}/receive", summary: "the returned goods are back: refund", roles: ConsoleRole.operations,
+        ConsoleAction(path: "/admin/after-sales/{id}/receive", summary: "the returned goods are back: refund", roles: ConsoleRole.everyone,
                       back: "/admin/fulfilment") { _, call in
             post("/api/v1/after-sales/\(ConsoleCall.encode(try call.parameter("id")))/receive-return")
         },
@@ -83,7 +84,7 @@ extension ConsolePages {
             V.section("to-ship", t[.toShip], note: t[.toShipNote], table: V.table(["ID", t[.goods], t[.shipTo], t[.created]], shipRows),
                       links: [V.link(t[.downloadToShip], "/admin/fulfilment/to-ship.csv")]),
             V.section("tracking", t[.importTracking], form: V.form("/admin/fulfilment/tracking", submit: t[.upload], fields: [
-                V.field("CSV", "csv", hint: "order_id,carrier,tracking_number", required: true),
+                V.field("CSV", "csv", type: "textarea", hint: "order_id,carrier,tracking_number", required: true),
             ])),
             V.section("shipped", t[.shipped], table: V.table(["ID", t[.goods], t[.parcels], t[.created]], shippedRows)),
             V.section("after-sales", t[.afterSales], table: V.table([t[.order], t[.kind], t[.amount], t[.why], t[.status]], afterSaleRows)),

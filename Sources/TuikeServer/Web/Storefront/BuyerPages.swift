@@ -123,7 +123,7 @@ struct BuyerPages {
         guard let buyerID = try await signedIn(request), let buyer = try await buyers.find(buyerID) else {
             return Response.redirect(to: "/account/login", type: .found)
         }
-        let language = Language.of(request), strings = language.strings
+        let language = Language.of(request)
         let mine = try await orders.list(status: nil, buyerID: buyerID, limit: 50, before: nil)
         let parcels = try await fulfilment.shipments(orderIDs: mine.filter { $0.fulfilment != nil }.map(\.id))
         let requests = try await afterSales.afterSales.list(status: nil, orderIDs: mine.map(\.id), limit: 200, before: nil)
@@ -134,6 +134,9 @@ struct BuyerPages {
         let afterSaleLabels: [AfterSale.Status: String] = language == .zh
             ? [.requested: "待处理", .approved: "已同意，请寄回", .returning: "退回中", .refunded: "已退款", .refused: "已拒绝", .cancelled: "已撤销"]
             : [.requested: "requested", .approved: "approved, send it back", .returning: "on its way back", .refunded: "refunded", .refused: "refused", .cancelled: "withdrawn"]
+        let orderLabels: [Order.Status: String] = language == .zh
+            ? [.pendingPayment: "待支付", .paid: "已支付", .partiallyRefunded: "部分退款", .refunded: "已退款", .cancelled: "已取消"]
+            : [.pendingPayment: "awaiting payment", .paid: "paid", .partiallyRefunded: "partly refunded", .refunded: "refunded", .cancelled: "cancelled"]
         let words = Self.words(language)
         let orderRows = mine.map { order -> [String: Any] in
             let open = requests.contains { $0.orderID == order.id && $0.status.isOpen }
@@ -142,12 +145,13 @@ struct BuyerPages {
             return [
                 "id": order.id, "amount": Money.format(order.amount),
                 "items": order.items.map { "\($0.title)\($0.sku.map { " [\($0)]" } ?? "") ×\($0.quantity)" }.joined(separator: "，"),
-                "status": order.status.rawValue, "status_label": strings.label("status", order.status.rawValue),
+                "status": order.status.rawValue, "status_label": orderLabels[order.status] ?? order.status.rawValue,
                 "fulfilment_label": order.fulfilment.flatMap { fulfilmentLabels[$0] } ?? "",
                 "shipments": (parcels[order.id] ?? []).map { ["carrier": $0.carrier, "tracking_number": $0.trackingNumber] },
                 "after_sales": requests.filter { $0.orderID == order.id }.map { request -> [String: Any] in
                     ["type_label": request.kind == .refund ? words["refund_only"] ?? "" : words["return"] ?? "", "amount": Money.format(request.amount),
-                     "status": request.status.rawValue, "status_label": afterSaleLabels[request.status] ?? request.status.rawValue, "answer": request.answer ?? ""]
+                     "status": request.status.rawValue, "status_label": afterSaleLabels[request.status] ?? request.status.rawValue]
+                        .merging(request.answer.map { ["answer": $0] } ?? [:]) { $1 }
                 },
                 "can_pay": order.status == .pendingPayment,
                 "can_receive": order.fulfilment == .shipped,
