@@ -31,7 +31,9 @@ struct GroupsController {
 
     func addRoutes(to api: APIRoutes) {
         // The group's order is placed like any order (`OrderPlacement`), so its buyer and visitor ids have the same limits.
-        let buyerFields = [("buyer_id", Schemas.text(1...128)), ("visitor_id", Schemas.visitorID), ("click_id", Schemas.string)]
+        let buyerFields = [("buyer_id", Schemas.text(1...128)), ("visitor_id", Schemas.visitorID), ("click_id", Schemas.string),
+                           ("sku", Schemas.text(1...Sku.maxCodeLength, "For goods with variants: the variant's code.")),
+                           ("shipping_address", OrderView.addressSchema)]
         let buyer = Schemas.object([("campaign_id", Schemas.string)] + buyerFields, required: ["campaign_id", "buyer_id"])
         let result = Schemas.object([("group", Schemas.ref("Group")), ("order", Schemas.ref("Order"))])
         api.add(.post, "/api/v1/groups", summary: "Open a group for its leader: the leader's order and slot", tag: "Groups", access: .admin,
@@ -59,16 +61,24 @@ struct GroupsController {
         let buyerId: String
         let visitorId: String?
         let clickId: String?
+        let sku: String?
+        let shippingAddress: AddressInput?
         typealias Keys = CodingKeys
-        enum CodingKeys: String, CodingKey, CaseIterable { case campaignId = "campaign_id", buyerId = "buyer_id", visitorId = "visitor_id", clickId = "click_id" }
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case campaignId = "campaign_id", buyerId = "buyer_id", visitorId = "visitor_id", clickId = "click_id", sku, shippingAddress = "shipping_address"
+        }
     }
 
     struct JoinRequest: RequestBody {
         let buyerId: String
         let visitorId: String?
         let clickId: String?
+        let sku: String?
+        let shippingAddress: AddressInput?
         typealias Keys = CodingKeys
-        enum CodingKeys: String, CodingKey, CaseIterable { case buyerId = "buyer_id", visitorId = "visitor_id", clickId = "click_id" }
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case buyerId = "buyer_id", visitorId = "visitor_id", clickId = "click_id", sku, shippingAddress = "shipping_address"
+        }
     }
 
     struct Opened: Encodable { let group: GroupView; let order: OrderView }
@@ -76,14 +86,16 @@ struct GroupsController {
     @Sendable func open(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(OpenRequest.self, from: request, context: context)
         guard let campaign = try await campaigns.find(body.campaignId) else { throw TuikeError.notFound("group campaign", body.campaignId) }
-        let (group, order) = try await groupCheckout.open(campaign, buyerID: body.buyerId, visitorID: body.visitorId, clickID: body.clickId, at: clock.now())
+        let (group, order) = try await groupCheckout.open(campaign, buyerID: body.buyerId, visitorID: body.visitorId, clickID: body.clickId, sku: body.sku,
+                                                         shippingAddress: body.shippingAddress?.address, at: clock.now())
         return try await respond(group, order: order.id, admin: true)
     }
 
     @Sendable func join(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let body = try await JSONBody.decode(JoinRequest.self, from: request, context: context)
-        let (group, order) = try await groupCheckout.join(groupID: id, buyerID: body.buyerId, visitorID: body.visitorId, clickID: body.clickId, at: clock.now())
+        let (group, order) = try await groupCheckout.join(groupID: id, buyerID: body.buyerId, visitorID: body.visitorId, clickID: body.clickId, sku: body.sku,
+                                                         shippingAddress: body.shippingAddress?.address, at: clock.now())
         return try await respond(group, order: order.id, admin: true)
     }
 

@@ -315,4 +315,39 @@ struct GoodsWorld: Sendable {
             #expect(queue?.map { $0["id"] as? String } == [second])
         }
     }
+
+    /// A group buy of goods: each member names a variant and an address; nothing ships before the
+    /// group succeeds, and success does not make the goods' commissions eligible (receipt does).
+    @Test(arguments: TestDatabase.available)
+    func aGroupOfGoodsShipsOnlyOnceItSucceeds(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            let world = try await GoodsWorld.make(client)
+            let campaign = try await client.send(.post, "/api/v1/group-campaigns", body: """
+                {"product_id":"\(world.product)","group_price":7900,"group_size":2,"duration_seconds":3600}
+                """)
+            let campaignID = try #require(campaign.json["id"] as? String, "\(campaign.text)")
+            expectError(try await client.send(.post, "/api/v1/groups", body: #"{"campaign_id":"\#(campaignID)","buyer_id":"g1","sku":"TS-W-L"}"#),
+                        .unprocessableContent, "validation_failed")
+            let opened = try await client.send(.post, "/api/v1/groups", body: """
+                {"campaign_id":"\(campaignID)","buyer_id":"g1","visitor_id":"\(world.visitor)","sku":"TS-W-L","shipping_address":\(GoodsWorld.address)}
+                """)
+            let group = try #require((opened.json["group"] as? [String: Any])?["id"] as? String, "\(opened.text)")
+            let leader = try #require((opened.json["order"] as? [String: Any])?["id"] as? String)
+            _ = try await client.send(.post, "/api/v1/orders/\(leader)/paid", body: #"{"payment_id":"g-pay-1"}"#)
+            expectError(try await client.send(.post, "/api/v1/orders/\(leader)/shipments", body: #"{"carrier":"顺丰","tracking_number":"SFG001"}"#),
+                        .conflict, "group_not_succeeded")
+            let joined = try await client.send(.post, "/api/v1/groups/\(group)/join", body: """
+                {"buyer_id":"g2","sku":"TS-B-M","shipping_address":\(GoodsWorld.address)}
+                """)
+            let member = try #require((joined.json["order"] as? [String: Any])?["id"] as? String, "\(joined.text)")
+            _ = try await client.send(.post, "/api/v1/orders/\(member)/paid", body: #"{"payment_id":"g-pay-2"}"#)
+            #expect(try await client.send(.get, "/api/v1/groups/\(group)").json["status"] as? String == "succeeded")
+            #expect(try await GoodsWorld.stock(client, product: world.product, sku: "TS-B-M") == 4)
+            let shipped = try await client.send(.post, "/api/v1/orders/\(leader)/shipments", body: #"{"carrier":"顺丰","tracking_number":"SFG001"}"#)
+            #expect(shipped.status == .created, "\(shipped.text)")
+            try await client.advance(seconds: 8 * 86_400)
+            try await GoodsWorld.settle(client)
+            #expect(try await GoodsWorld.commissions(client, order: leader).allSatisfy { $0["status"] as? String == "pending" })
+        }
+    }
 }
