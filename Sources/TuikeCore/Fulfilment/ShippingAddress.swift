@@ -20,6 +20,13 @@ public struct ShippingAddress: Codable, Equatable, Sendable {
     }
 
     public static let fieldNames = ["name", "phone", "province", "city", "district", "line"]
+
+    /// An address from fields as sent (a form, a JSON body): a missing field is empty, so that
+    /// `validated()` names every one that is missing.
+    public init(fields: [String: String]) {
+        self.init(name: fields["name"] ?? "", phone: fields["phone"] ?? "", province: fields["province"] ?? "", city: fields["city"] ?? "",
+                  district: fields["district"] ?? "", line: fields["line"] ?? "")
+    }
     public static let maxLineLength = 200
     public static let maxFieldLength = 50
 

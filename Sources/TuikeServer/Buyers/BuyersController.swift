@@ -134,9 +134,7 @@ struct BuyersController {
         typealias Keys = CodingKeys
         enum CodingKeys: String, CodingKey, CaseIterable { case name, phone, province, city, district, line, isDefault = "is_default" }
 
-        var address: ShippingAddress {
-            ShippingAddress(name: name ?? "", phone: phone ?? "", province: province ?? "", city: city ?? "", district: district ?? "", line: line ?? "")
-        }
+        var address: ShippingAddress { AddressInput(name: name, phone: phone, province: province, city: city, district: district, line: line).address }
     }
 
     @Sendable func addAddress(_ request: Request, context: TuikeRequestContext) async throws -> Response {

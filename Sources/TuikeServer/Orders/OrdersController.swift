@@ -166,6 +166,6 @@ struct AddressInput: Decodable, Sendable {
     let name, phone, province, city, district, line: String?
 
     var address: ShippingAddress {
-        ShippingAddress(name: name ?? "", phone: phone ?? "", province: province ?? "", city: city ?? "", district: district ?? "", line: line ?? "")
+        ShippingAddress(fields: ["name": name, "phone": phone, "province": province, "city": city, "district": district, "line": line].compactMapValues { $0 })
     }
 }

@@ -217,9 +217,7 @@ struct BuyerPages {
 
     @Sendable func addAddress(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         try await accountForm(request, context: context) { buyerID, fields in
-            let address = ShippingAddress(name: fields["name"] ?? "", phone: fields["phone"] ?? "", province: fields["province"] ?? "",
-                                          city: fields["city"] ?? "", district: fields["district"] ?? "", line: fields["line"] ?? "")
-            _ = try await buyers.addAddress(try address.validated(), isDefault: false, buyerID: buyerID, at: clock.now())
+            _ = try await buyers.addAddress(try ShippingAddress(fields: fields).validated(), isDefault: false, buyerID: buyerID, at: clock.now())
         }
     }
 }

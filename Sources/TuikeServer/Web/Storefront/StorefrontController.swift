@@ -291,7 +291,6 @@ extension StorefrontController {
             return saved.address
         }
         guard ShippingAddress.fieldNames.contains(where: { !(fields[$0] ?? "").isEmpty }) else { return nil }
-        return ShippingAddress(name: fields["name"] ?? "", phone: fields["phone"] ?? "", province: fields["province"] ?? "", city: fields["city"] ?? "",
-                               district: fields["district"] ?? "", line: fields["line"] ?? "")
+        return ShippingAddress(fields: fields)
     }
 }
