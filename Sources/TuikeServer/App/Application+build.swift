@@ -141,7 +141,7 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
                                             clock: tuike.clock)
     ordersController.addRoutes(to: api)
     FulfilmentController(fulfilment: store.fulfilment, orders: ordersController, program: program, clock: tuike.clock).addRoutes(to: api)
-    let afterSalesController = AfterSalesController(afterSales: store.afterSales, orders: store.orders, refundService: tuike.refundService,
+    let afterSalesController = AfterSalesController(afterSales: store.afterSales, orders: store.orders, media: media, refundService: tuike.refundService,
                                                     program: program, clock: tuike.clock)
     afterSalesController.addRoutes(to: api)
     let buyersController = BuyersController(buyers: store.buyers, orders: store.orders, fulfilment: store.fulfilment, afterSales: store.afterSales,
@@ -185,6 +185,8 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
                      forms: forms, publicURL: tuike.publicURL, clock: tuike.clock)
     portal.addRoutes(to: api)
     PortalMaterials(portal: portal, center: center).addRoutes(to: api)
+    PortalVideos(portal: portal, videos: VideoRepository(database: tuike.database), links: links, program: program, forms: forms,
+                 publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     ConsoleController(sessions: store.sessions, withdrawals: withdrawals,
                       promoters: promoters, program: program, database: tuike.database, api: inProcess, throttle: throttle, passwords: tuike.passwords, clock: tuike.clock)
         .addRoutes(to: api)

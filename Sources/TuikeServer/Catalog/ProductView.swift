@@ -31,20 +31,21 @@ struct ProductView: Encodable, Sendable {
         let stock: Int64
         @ExplicitNull var commission: CommissionRule?
 
-        init(_ sku: Sku) {
+        /// A variant's own commission rule is the merchant's business: shown to admins only.
+        init(_ sku: Sku, showRule: Bool = true) {
             code = sku.code
             attributes = sku.attributes
             label = sku.label
             price = sku.price
             stock = sku.stock
-            commission = sku.rule
+            commission = showRule ? sku.rule : nil
         }
     }
 
     struct GalleryImage: Encodable, Sendable { let id: String; let url: String; let thumbUrl: String }
 
-    init(_ product: Product, media: ProductMedia? = nil, skus: [Sku] = [], publicURL: String = "") {
-        self.skus = skus.map(SkuView.init)
+    init(_ product: Product, media: ProductMedia? = nil, skus: [Sku] = [], publicURL: String = "", admin: Bool = true) {
+        self.skus = skus.map { SkuView($0, showRule: admin) }
         id = product.id
         title = product.title
         description = product.description

@@ -16,8 +16,9 @@ struct ProductsController {
     let publicURL: String
     let clock: any TuikeClock
 
-    func view(_ product: Product) async throws -> ProductView {
-        ProductView(product, media: try await materials.productMedia(product.id), skus: try await skus.list(productID: product.id), publicURL: publicURL)
+    func view(_ product: Product, admin: Bool = true) async throws -> ProductView {
+        ProductView(product, media: try await materials.productMedia(product.id), skus: try await skus.list(productID: product.id), publicURL: publicURL,
+                    admin: admin)
     }
 
     func addRoutes(to api: APIRoutes) {
@@ -83,7 +84,7 @@ struct ProductsController {
         let fetched = try await products.list(status: status, limit: page.limit + 1, before: page.cursor)
         let media = try await materials.productMedia(fetched.map(\.id))
         let variants = try await skus.list(productIDs: fetched.filter { $0.kind == .physical }.map(\.id))
-        return try JSONOutput.response(Page(fetched: fetched.map { ProductView($0, media: media[$0.id], skus: variants[$0.id] ?? [], publicURL: publicURL) },
+        return try JSONOutput.response(Page(fetched: fetched.map { ProductView($0, media: media[$0.id], skus: variants[$0.id] ?? [], publicURL: publicURL, admin: context.isAdmin) },
                                             limit: page.limit, id: \.id))
     }
 
@@ -92,7 +93,7 @@ struct ProductsController {
         guard let product = try await products.find(id), product.status == .active || context.isAdmin else {
             throw TuikeError.notFound("product", id)
         }
-        return try JSONOutput.response(try await view(product))
+        return try JSONOutput.response(try await view(product, admin: context.isAdmin))
     }
 
     /// `stock: null` makes stock unlimited again, which is why absent and null differ here.
@@ -156,6 +157,10 @@ struct ProductsController {
             throw TuikeError.validation("send at least one of: \(PatchRequest.fieldNames.sorted().joined(separator: ", "))")
         }
         try body.changes.validate()
+        // A product with variants stays physical and keeps its stock per variant.
+        if body.changes.kind.map({ $0 != .physical }) == true || body.changes.stock != nil, try await !skus.list(productID: id).isEmpty {
+            throw TuikeError.validation("this product has variants: it stays physical, and its stock is set per variant")
+        }
         // Media first: checked in full (ids exist, detail sanitised) before anything is written.
         var media: ProductMedia?
         if !body.media.isEmpty {

@@ -25,7 +25,7 @@ struct SkusController {
         guard let product = try await products.find(id) else { throw TuikeError.notFound("product", id) }
         guard product.kind == .physical else { throw TuikeError.validation("skus are for products of kind physical") }
         let sku = try input.sku(productID: id, position: 0, at: clock.now())
-        try sku.validate()
+        try Sku.validate(try await skus.list(productID: id).filter { $0.code != sku.code } + [sku])
         try sku.rule?.validate(maxTotalBps: try await program.current().maxTotalBps)
         return try JSONOutput.response(ProductView.SkuView(try await skus.add(sku, at: clock.now())), status: .created)
     }
@@ -54,7 +54,10 @@ struct SkusController {
         }
         if let price = changes.price { try Product.validate(price: price) }
         if let stock = changes.stock, !(0...Product.maxStock).contains(stock) { throw TuikeError.validation("stock must be between 0 and \(Product.maxStock)") }
-        if let attributes = changes.attributes { try Sku.validate(attributes: attributes) }
+        if let attributes = changes.attributes {
+            let siblings = try await skus.list(productID: id)
+            try Sku.validate(siblings.map { $0.code == code ? Sku(id: $0.id, productID: id, code: code, attributes: attributes, price: $0.price, stock: $0.stock) : $0 })
+        }
         if let rule = changes.rule ?? nil { try rule.validate(maxTotalBps: try await program.current().maxTotalBps) }
         guard let sku = try await skus.update(productID: id, code: code, changes, at: clock.now()) else { throw TuikeError.notFound("sku of product \(id)", code) }
         return try JSONOutput.response(ProductView.SkuView(sku))

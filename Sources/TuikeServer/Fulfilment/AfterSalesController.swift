@@ -9,6 +9,7 @@ import TuikeStore
 struct AfterSalesController {
     let afterSales: AfterSaleRepository
     let orders: OrderRepository
+    let media: MediaRepository
     let refundService: RefundService
     let program: ProgramRepository
     let clock: any TuikeClock
@@ -61,6 +62,10 @@ struct AfterSalesController {
     /// Shared with the buyer's pages.
     func create(orderID: String, _ body: CreateRequest) async throws -> AfterSale {
         let kind = try ProductsController.parse(required: body.type, as: AfterSale.Kind.self, field: "type")
+        let photos = body.photos ?? []
+        if let missing = Set(photos).subtracting(try await media.existing(photos)).sorted().first {
+            throw TuikeError.validation("photos: media \(missing) does not exist; upload it with POST /api/v1/media")
+        }
         return try await afterSales.request(
             .init(orderID: orderID, itemID: body.itemId, kind: kind, amount: body.amount, quantity: body.quantity, reason: body.reason, photos: body.photos ?? []),
             settings: try await program.current(), at: clock.now())

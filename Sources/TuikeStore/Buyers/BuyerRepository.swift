@@ -160,7 +160,15 @@ public struct BuyerRepository: Sendable {
     /// Removes an address of this buyer; false when it has none by that id.
     public func removeAddress(_ id: String, buyerID: String) async throws -> Bool {
         try await database.write { db in
-            try await db.first("DELETE FROM buyer_addresses WHERE id = \(bind: id) AND buyer_id = \(bind: buyerID) RETURNING id") != nil
+            guard try await db.first("DELETE FROM buyer_addresses WHERE id = \(bind: id) AND buyer_id = \(bind: buyerID) RETURNING id") != nil else { return false }
+            // The book keeps a default while it has addresses: the oldest one left.
+            if try await db.first("SELECT id FROM buyer_addresses WHERE buyer_id = \(bind: buyerID) AND is_default = 1") == nil {
+                try await db.execute("""
+                    UPDATE buyer_addresses SET is_default = 1
+                    WHERE id = (SELECT id FROM buyer_addresses WHERE buyer_id = \(bind: buyerID) ORDER BY id LIMIT 1)
+                    """)
+            }
+            return true
         }
     }
 

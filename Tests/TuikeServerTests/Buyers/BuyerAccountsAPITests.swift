@@ -37,7 +37,13 @@ extension TestClientProtocol {
             expectError(try await client.send(.post, "/api/v1/buyer/addresses", headers: buyer.auth, body: #"{"name":"李四"}"#),
                         .unprocessableContent, "validation_failed")
 
-            let order = try await world.paidOrder(client, buyer: buyer.id)
+            // A second address; removing the default makes the one left the default.
+            let second = try await client.send(.post, "/api/v1/buyer/addresses", headers: buyer.auth, body: GoodsWorld.address.replacingOccurrences(of: "张三", with: "李四"))
+            #expect(second.json["is_default"] as? Bool == false)
+            #expect(try await client.send(.delete, "/api/v1/buyer/addresses/\(saved.json["id"] as! String)", headers: buyer.auth).status == .noContent)
+            let left = try await client.send(.get, "/api/v1/buyer/addresses", headers: buyer.auth).json["data"] as? [[String: Any]]
+            #expect(left?.count == 1 && left?.first?["is_default"] as? Bool == true)
+                        let order = try await world.paidOrder(client, buyer: buyer.id)
             let mine = try #require(try await client.send(.get, "/api/v1/buyer/orders", headers: buyer.auth).json["data"] as? [[String: Any]])
             #expect(mine.map { $0["id"] as? String } == [order])
             _ = try await client.send(.post, "/api/v1/orders/\(order)/shipments", body: #"{"carrier":"顺丰","tracking_number":"SF777"}"#)

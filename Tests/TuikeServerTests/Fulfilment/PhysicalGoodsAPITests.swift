@@ -289,6 +289,20 @@ struct GoodsWorld: Sendable {
                 """), .unprocessableContent, "validation_failed")
             expectError(try await client.send(.post, "/api/v1/products/\(world.product)/skus", body: #"{"code":"TS-W-L","price":1,"stock":1}"#),
                         .conflict, "sku_exists")
+            expectError(try await client.send(.post, "/api/v1/products/\(world.product)/skus", body: #"{"code":"TS-W-L2","attributes":{"颜色":"白","尺码":"L"},"price":1,"stock":1}"#),
+                        .unprocessableContent, "validation_failed")
+            expectError(try await client.send(.patch, "/api/v1/products/\(world.product)/skus/TS-B-M", body: #"{"attributes":{"颜色":"白","尺码":"L"}}"#),
+                        .unprocessableContent, "validation_failed")
+            expectError(try await client.send(.patch, "/api/v1/products/\(world.product)", body: #"{"kind":"course"}"#), .unprocessableContent, "validation_failed")
+            expectError(try await client.send(.patch, "/api/v1/products/\(world.product)", body: #"{"stock":5}"#), .unprocessableContent, "validation_failed")
+            expectError(try await client.send(.post, "/api/v1/orders/\(goods)/after-sales", body: #"{"type":"refund","amount":100,"reason":"x","photos":["med_nope"]}"#),
+                        .unprocessableContent, "validation_failed")
+            // Anyone may read a product; only admins see a variant's own commission rule.
+            _ = try await client.send(.patch, "/api/v1/products/\(world.product)/skus/TS-W-L", body: #"{"commission":{"type":"percent","levels":[1000]}}"#)
+            let publicView = try await client.send(.get, "/api/v1/products/\(world.product)", headers: [:]).json["skus"] as? [[String: Any]]
+            #expect(publicView?.allSatisfy { $0["commission"] is NSNull } == true)
+            let adminView = try await client.send(.get, "/api/v1/products/\(world.product)").json["skus"] as? [[String: Any]]
+            #expect(adminView?.contains { $0["commission"] is [String: Any] } == true)
             let patched = try await client.send(.patch, "/api/v1/products/\(world.product)/skus/TS-B-M", body: #"{"stock":7,"price":11900}"#)
             #expect(patched.json["stock"] as? Int == 7 && patched.json["price"] as? Int == 11900, "\(patched.text)")
         }

@@ -56,4 +56,26 @@ import TuikeTestSupport
             expectError(try await client.send(.get, "/api/v1/promoters/\(world.a)/videos", headers: [.authorization: "Bearer \(token)"]), .forbidden, "forbidden")
         }
     }
+
+    /// In the portal a promoter sees each video with their own figures, and gets a share link once.
+    @Test(arguments: TestDatabase.available)
+    func promotersSeeTheirVideoSharesInThePortal(database kind: TestDatabase) async throws {
+        try await withTestApp(kind, demo: true) { client, _ async throws in
+            let seller = try await ConsoleBrowser.portal(client, phone: "13800138004", password: "tuike-demo")
+            let page = try await seller.get("/me/videos")
+            #expect(page.status == .ok && page.text.contains("T 恤上身实拍") && page.text.contains("/r/"), "\(page.text.prefix(300))")
+            let teacher = try await ConsoleBrowser.portal(client, phone: "13800138001", password: "tuike-demo")
+            let before = try await teacher.get("/me/videos")
+            let video = try #require(before.text.range(of: #"data-video="(vid_[A-Za-z0-9]+)""#, options: .regularExpression).map {
+                String(before.text[$0].dropFirst(12).dropLast())
+            })
+            #expect(before.text.contains("/me/videos/\(video)/link"))
+            let nonce = Identifier.secret(length: 24)
+            for _ in 0..<2 { #expect(try await teacher.post("/me/videos/\(video)/link", [:], nonce: nonce).status == .seeOther) }
+            let after = try await teacher.get("/me/videos")
+            #expect(!after.text.contains("/me/videos/\(video)/link") && after.text.contains("/r/"))
+            let links = try await client.send(.get, "/api/v1/links?limit=100").json["data"] as? [[String: Any]] ?? []
+            #expect(links.filter { $0["video_id"] as? String == video }.count == 2)
+        }
+    }
 }

@@ -36,7 +36,8 @@ struct PortalHTML: ModelHTML {
         for channel in model["channels"] as? [String] ?? [] { raw("<option value=\""); text(channel); raw("\">"); text(channel); raw("</option>") }
         raw("</select></p>\n<button class=\"btn\" type=\"submit\">"); say(.withdraw); raw("</button></form></div>\n")
 
-        raw("<div class=\"card\"><h2>"); say(.myLinks); raw("</h2><p><a class=\"btn\" href=\"/me/materials\" data-materials>"); say(.openMaterials); raw("</a></p>")
+        raw("<div class=\"card\"><h2>"); say(.myLinks); raw("</h2><p><a class=\"btn\" href=\"/me/materials\" data-materials>"); say(.openMaterials); raw("</a> ")
+        raw("<a class=\"btn alt\" href=\"/me/videos\" data-videos>"); say(.navVideos); raw("</a></p>")
         for link in Self.nodes(model, "links") {
             raw("<div class=\"row\"><input class=\"share\" id=\"link-"); text(link["code"]); raw("\" readonly value=\""); text(link["url"]); raw("\">\n")
             raw("<button class=\"btn alt\" type=\"button\" data-copy=\"link-"); text(link["code"]); raw("\" data-done=\""); say(.copied); raw("\">")
