@@ -102,7 +102,7 @@ struct BuyerPages {
             let fields = try await Forms.verified(request, context: context)
             phone = fields["phone"] ?? ""
             let (_, token) = try await buyers.signIn(phone: try BuyersController.normalized(phone), code: fields["code"] ?? "", at: clock.now())
-            var response = Response.redirect(to: "/account", type: .found)
+            var response = Response.redirect(to: "/account", type: .normal)
             response.headers[.setCookie] = "\(Self.cookieName)=\(token); Path=/; Max-Age=\(Buyer.sessionSeconds); HttpOnly; SameSite=Lax"
             return response
         } catch let error as TuikeError {
@@ -114,14 +114,14 @@ struct BuyerPages {
     @Sendable func logout(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         _ = try await Forms.verified(request, context: context)
         if let token = request.cookies[Self.cookieName]?.value { try await buyers.signOut(token: token, at: clock.now()) }
-        var response = Response.redirect(to: "/", type: .found)
+        var response = Response.redirect(to: "/", type: .normal)
         response.headers[.setCookie] = "\(Self.cookieName)=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"
         return response
     }
 
     @Sendable func account(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         guard let buyerID = try await signedIn(request), let buyer = try await buyers.find(buyerID) else {
-            return Response.redirect(to: "/account/login", type: .found)
+            return Response.redirect(to: "/account/login", type: .normal)
         }
         let language = Language.of(request)
         let mine = try await orders.list(status: nil, buyerID: buyerID, limit: 50, before: nil)
@@ -174,16 +174,16 @@ struct BuyerPages {
     /// come back on the account page.
     func accountForm(_ request: Request, context: TuikeRequestContext,
                      _ body: @escaping (_ buyerID: String, _ fields: [String: String]) async throws -> Void) async throws -> Response {
-        guard let buyerID = try await signedIn(request) else { return Response.redirect(to: "/account/login", type: .found) }
+        guard let buyerID = try await signedIn(request) else { return Response.redirect(to: "/account/login", type: .normal) }
         do {
             let fields = try await Forms.verified(request, context: context)
             return try await forms.once(request, fields: fields) {
                 do {
                     try await body(buyerID, fields)
-                    return Response.redirect(to: "/account", type: .found)
+                    return Response.redirect(to: "/account", type: .normal)
                 } catch let error as TuikeError {
                     let message = error.message.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-                    return Response.redirect(to: "/account?error=\(message)", type: .found)
+                    return Response.redirect(to: "/account?error=\(message)", type: .normal)
                 }
             }
         } catch let error as TuikeError {
