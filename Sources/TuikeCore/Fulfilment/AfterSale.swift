@@ -12,13 +12,14 @@ public struct AfterSale: Equatable, Sendable {
     public enum Status: String, Codable, Sendable, CaseIterable, StatusMachine {
         case requested, approved, returning, refunded, refused, cancelled
 
-        /// A refund is paid when it is approved (`requested` → `refunded`); a return is approved,
-        /// shipped back (`returning`) and refunded when the merchant has it. The buyer may
-        /// withdraw a request until the goods are on their way back.
+        /// A refund is claimed when it is approved and paid (`approved` → `refunded`); a return is
+        /// approved, shipped back (`returning`) and refunded when the merchant has it. The buyer
+        /// may withdraw a request until it is being paid or the goods are on their way back; the
+        /// merchant may refuse until it is paid (a refund the provider would not take, say).
         public var next: Set<Status> {
             switch self {
             case .requested: [.approved, .refunded, .refused, .cancelled]
-            case .approved: [.returning, .refunded, .cancelled]
+            case .approved: [.returning, .refunded, .refused, .cancelled]
             case .returning: [.refunded, .refused]
             case .refunded, .refused, .cancelled: []
             }

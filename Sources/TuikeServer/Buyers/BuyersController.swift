@@ -155,7 +155,7 @@ struct BuyersController {
         let page = try PageRequest(request)
         let fetched = try await orders.list(status: nil, buyerID: id, limit: page.limit + 1, before: page.cursor)
         let parcels = try await fulfilment.shipments(orderIDs: fetched.filter { $0.fulfilment != nil }.map(\.id))
-        let views = fetched.map { OrderView($0, payments: [], refunds: [], shipments: parcels[$0.id] ?? []) }
+        let views = fetched.map { OrderView($0, payments: [], refunds: [], shipments: parcels[$0.id] ?? [], forBuyer: true) }
         return try JSONOutput.response(Page(fetched: views, limit: page.limit, id: \.id))
     }
 

@@ -103,23 +103,43 @@ struct AfterSalesController {
     }
 
     /// A refund is paid at once; a return is approved and waits for the goods. Approving again
-    /// is answered with the after-sale as it is.
+    /// is answered with the after-sale as it is (or, for a refund the provider refused, tries again).
     func approve(_ id: String) async throws -> AfterSale {
         let afterSale = try await find(id)
+        let settings = try await program.current()
         switch (afterSale.kind, afterSale.status) {
-        case (.refund, .requested): return try await pay(afterSale)
+        case (.refund, .requested):
+            // Checked, claimed (`approved` can no longer be withdrawn by the buyer), then paid.
+            try await checkLine(afterSale)
+            return try await pay(try await afterSales.move(id, from: [.requested], to: .approved, settings: settings, at: clock.now()))
+        case (.refund, .approved): return try await pay(afterSale)
         case (.goodsReturn, .requested):
-            return try await afterSales.move(id, from: [.requested], to: .approved, settings: try await program.current(), at: clock.now())
+            return try await afterSales.move(id, from: [.requested], to: .approved, settings: settings, at: clock.now())
         case (_, .refunded), (.goodsReturn, .approved), (.goodsReturn, .returning): return afterSale
         default:
             throw TuikeError(.conflict, code: "after_sale_status", "after-sale \(id) is \(afterSale.status.rawValue); it cannot be approved")
         }
     }
 
+    /// Pays a claimed after-sale (a refund `approved`, a return `returning`) through the provider.
+    /// The line must still hold the amount: money goes out only when it can be booked.
     func pay(_ afterSale: AfterSale) async throws -> AfterSale {
+        try await checkLine(afterSale)
         _ = try await refundService.refund(orderID: afterSale.orderID, amount: afterSale.amount, refundID: afterSale.id,
                                            reason: "after_sale:\(afterSale.kind.rawValue)", afterSale: afterSale, settings: try await program.current())
         return try await find(afterSale.id)
+    }
+
+    /// 409 `after_sale_amount` when the line has less left to refund than the after-sale asks
+    /// (another refund took part of it meanwhile).
+    func checkLine(_ afterSale: AfterSale) async throws {
+        guard let order = try await orders.find(afterSale.orderID), let line = order.items.first(where: { $0.id == afterSale.itemID }) else {
+            throw TuikeError.notFound("order", afterSale.orderID)
+        }
+        guard line.refundable >= afterSale.amount else {
+            throw TuikeError(.conflict, code: "after_sale_amount",
+                             "the line has \(line.refundable) fen left to refund, less than the after-sale's \(afterSale.amount); refuse it and ask for a new one")
+        }
     }
 
     struct ReasonRequest: RequestBody {
@@ -132,7 +152,7 @@ struct AfterSalesController {
         let id = try context.parameters.require("id")
         let body = try await JSONBody.decode(ReasonRequest.self, from: request, context: context)
         try AfterSale.validate(reason: body.reason, photos: [])
-        return try JSONOutput.response(AfterSaleView(try await afterSales.move(id, from: [.requested, .returning], to: .refused, answer: body.reason,
+        return try JSONOutput.response(AfterSaleView(try await afterSales.move(id, from: [.requested, .approved, .returning], to: .refused, answer: body.reason,
                                                                                 settings: try await program.current(), at: clock.now())))
     }
 
@@ -155,17 +175,24 @@ struct AfterSalesController {
     @Sendable func receiveReturn(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let afterSale = try await find(id)
-        guard afterSale.kind == .goodsReturn, afterSale.status == .approved || afterSale.status == .returning else {
-            if afterSale.kind == .goodsReturn, afterSale.status == .refunded { return try JSONOutput.response(AfterSaleView(afterSale)) }
+        switch (afterSale.kind, afterSale.status) {
+        case (.goodsReturn, .refunded): return try JSONOutput.response(AfterSaleView(afterSale))
+        case (.goodsReturn, .returning): return try JSONOutput.response(AfterSaleView(try await pay(afterSale)))
+        case (.goodsReturn, .approved):
+            // Goods handed back without a parcel: claimed as returning (no longer withdrawn), then paid.
+            let claimed = try await afterSales.move(id, from: [.approved], to: .returning, settings: try await program.current(), at: clock.now())
+            return try JSONOutput.response(AfterSaleView(try await pay(claimed)))
+        default:
             throw TuikeError(.conflict, code: "after_sale_status", "after-sale \(id) is not a return waiting for its goods")
         }
-        return try JSONOutput.response(AfterSaleView(try await pay(afterSale)))
     }
 
     @Sendable func cancel(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        _ = try await find(id, for: context)
-        return try JSONOutput.response(AfterSaleView(try await afterSales.move(id, from: [.requested, .approved], to: .cancelled,
+        let afterSale = try await find(id, for: context)
+        // An approved refund is being paid; an approved return may still be withdrawn.
+        let from: [AfterSale.Status] = afterSale.kind == .refund ? [.requested] : [.requested, .approved]
+        return try JSONOutput.response(AfterSaleView(try await afterSales.move(id, from: from, to: .cancelled,
                                                                                 settings: try await program.current(), at: clock.now())))
     }
 

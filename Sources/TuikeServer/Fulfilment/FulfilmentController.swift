@@ -52,6 +52,10 @@ struct FulfilmentController {
         guard let found = try await orders.orders.find(id) else { throw TuikeError.notFound("order", id) }
         try context.requireOwnOrder(found)
         let order = try await fulfilment.receive(orderID: id, settings: try await program.current(), at: clock.now())
+        guard context.isAdmin else {
+            let parcels = try await fulfilment.shipments(orderIDs: [id])[id] ?? []
+            return try JSONOutput.response(OrderView(order, payments: [], refunds: [], shipments: parcels, forBuyer: true))
+        }
         return try await orders.view(order, status: .ok)
     }
 

@@ -79,7 +79,8 @@ struct OrderView: Encodable, Sendable {
     let shipments: [ShipmentView]
     @ExplicitNull var receivedAt: Instant?
 
-    init(_ order: Order, payments: [OrderRepository.Payment], refunds: [TuikeCore.Refund], shipments: [Shipment] = []) {
+    /// `forBuyer`: the buyer's own view, without who brought the order or which rule paid them.
+    init(_ order: Order, payments: [OrderRepository.Payment], refunds: [TuikeCore.Refund], shipments: [Shipment] = [], forBuyer: Bool = false) {
         id = order.id
         status = order.status.rawValue
         buyerId = order.buyerID
@@ -88,13 +89,14 @@ struct OrderView: Encodable, Sendable {
         amount = order.amount
         discount = order.discount
         refunded = order.refunded
-        promoterId = order.promoterID
-        attribution = AttributionView(rule: order.attributionRule.rawValue, levelOne: order.levelOne, levelTwo: order.levelTwo,
-                                      levelThree: order.levelThree, clickId: order.attributionClickID)
-        flags = order.flags
+        promoterId = forBuyer ? nil : order.promoterID
+        attribution = forBuyer ? AttributionView(rule: Attribution.Rule.none.rawValue, levelOne: [], levelTwo: nil, levelThree: nil, clickId: nil)
+            : AttributionView(rule: order.attributionRule.rawValue, levelOne: order.levelOne, levelTwo: order.levelTwo,
+                              levelThree: order.levelThree, clickId: order.attributionClickID)
+        flags = forBuyer ? [] : order.flags
         items = order.items.map {
             Item(id: $0.id, productId: $0.productID, title: $0.title, unitPrice: $0.unitPrice, quantity: $0.quantity, discount: $0.discount, paid: $0.paid,
-                 refunded: $0.refunded, ruleSource: $0.ruleSource, kind: $0.kind.rawValue, sku: $0.sku)
+                 refunded: $0.refunded, ruleSource: forBuyer ? "" : $0.ruleSource, kind: $0.kind.rawValue, sku: $0.sku)
         }
         fulfilmentStatus = order.fulfilment?.rawValue
         shippingAddress = order.shippingAddress

@@ -83,7 +83,12 @@ public struct AfterSaleRepository: Sendable {
     /// refund gives the line's commissions their date back.
     public func move(_ id: String, from: [AfterSale.Status], to: AfterSale.Status, answer: String? = nil, returnParcel: (carrier: String, trackingNumber: String)? = nil,
                      settings: ProgramSettings, at now: Instant) async throws -> AfterSale {
-        try await database.write { db in
+        let dialect = database.dialect
+        return try await database.write { db in
+            guard let found = try await Self.find(id, in: db) else { throw TuikeError.notFound("after-sale", id) }
+            // The order's row first, as receipt and refunds lock it: their commission dates and this
+            // one's are then worked out one after the other.
+            _ = try await OrderRepository.find(found.orderID, in: db, lock: dialect.forUpdate(of: "o"))
             guard let current = try await Self.find(id, in: db) else { throw TuikeError.notFound("after-sale", id) }
             guard from.contains(current.status), current.status.canMove(to: to) else {
                 throw TuikeError(.conflict, code: "after_sale_status", "after-sale \(id) is \(current.status.rawValue); it cannot become \(to.rawValue)")
@@ -104,7 +109,8 @@ public struct AfterSaleRepository: Sendable {
     /// Inside the refund's transaction: the after-sale is refunded, a return's goods go back
     /// into stock, and what is left of the line's commissions gets its date back.
     static func completed(_ afterSale: AfterSale, refundID: String, settings: ProgramSettings, at now: Instant, in db: any SQLDatabase) async throws {
-        let from: SQLQueryString = afterSale.kind == .refund ? "'requested'" : "'approved', 'returning'"
+        // Paid only once claimed: a refund `approved`, a return `returning` (neither can be withdrawn).
+        let from: SQLQueryString = afterSale.kind == .refund ? "'approved'" : "'returning'"
         guard try await db.first("""
             UPDATE after_sales SET status = 'refunded', refund_id = \(bind: refundID), updated_at = \(bind: now.milliseconds)
             WHERE id = \(bind: afterSale.id) AND status IN (\(from)) RETURNING id
@@ -112,12 +118,18 @@ public struct AfterSaleRepository: Sendable {
             throw TuikeError(.conflict, code: "after_sale_status", "after-sale \(afterSale.id) is no longer waiting for its refund")
         }
         if afterSale.kind == .goodsReturn {
-            guard let line = try await db.first("SELECT product_id, sku_id FROM order_items WHERE id = \(bind: afterSale.itemID)") else { throw StoreError.noRow }
+            guard let line = try await db.first("SELECT product_id, sku_id, quantity FROM order_items WHERE id = \(bind: afterSale.itemID)") else { throw StoreError.noRow }
+            // Never more back into stock than the line sold, over all its returns.
+            let returned = try await db.one("""
+                SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) AS n FROM after_sales
+                WHERE order_item_id = \(bind: afterSale.itemID) AND kind = 'return' AND status = 'refunded' AND id <> \(bind: afterSale.id)
+                """).decode(column: "n", as: Int64.self)
+            let restock = max(0, min(afterSale.quantity, try line.decode(column: "quantity", as: Int64.self) - returned))
             if let skuID = try line.decode(column: "sku_id", as: String?.self) {
-                try await db.execute("UPDATE product_skus SET stock = stock + \(bind: afterSale.quantity) WHERE id = \(bind: skuID)")
+                try await db.execute("UPDATE product_skus SET stock = stock + \(bind: restock) WHERE id = \(bind: skuID)")
             } else {
                 try await db.execute("""
-                    UPDATE products SET stock = stock + \(bind: afterSale.quantity) WHERE id = \(bind: try line.decode(column: "product_id", as: String.self)) AND stock IS NOT NULL
+                    UPDATE products SET stock = stock + \(bind: restock) WHERE id = \(bind: try line.decode(column: "product_id", as: String.self)) AND stock IS NOT NULL
                     """)
             }
         }

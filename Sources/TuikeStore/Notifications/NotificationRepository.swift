@@ -175,22 +175,23 @@ public struct NotificationRepository: Sendable {
     }
 
     /// The outcome of a send: `sent`, or not sent with the reason (retried until `maxAttempts`,
-    /// or at once `skipped` when the message cannot be sent at all).
+    /// or at once `skipped` when the message cannot be sent at all). Only the holder of the
+    /// claim records it: a claim taken again after it lapsed has counted another attempt.
     public func finish(_ message: Claimed, sent: Bool, error: String?, skip: Bool = false, at now: Instant) async throws {
         try await database.write { db in
             if sent {
                 try await db.execute("""
-                    UPDATE notifications SET status = 'sent', sent_at = \(bind: now.milliseconds), last_error = NULL WHERE id = \(bind: message.id) AND status = 'sending'
+                    UPDATE notifications SET status = 'sent', sent_at = \(bind: now.milliseconds), last_error = NULL WHERE id = \(bind: message.id) AND status = 'sending' AND attempts = \(bind: message.attempts)
                     """)
             } else if skip {
-                try await db.execute("UPDATE notifications SET status = 'skipped', last_error = \(bind: error) WHERE id = \(bind: message.id) AND status = 'sending'")
+                try await db.execute("UPDATE notifications SET status = 'skipped', last_error = \(bind: error) WHERE id = \(bind: message.id) AND status = 'sending' AND attempts = \(bind: message.attempts)")
             } else if message.attempts >= BuyerNotice.maxAttempts {
-                try await db.execute("UPDATE notifications SET status = 'failed', last_error = \(bind: error) WHERE id = \(bind: message.id) AND status = 'sending'")
+                try await db.execute("UPDATE notifications SET status = 'failed', last_error = \(bind: error) WHERE id = \(bind: message.id) AND status = 'sending' AND attempts = \(bind: message.attempts)")
             } else {
                 try await db.execute("""
                     UPDATE notifications SET status = 'pending', last_error = \(bind: error),
                         next_attempt_at = \(bind: now.adding(seconds: BuyerNotice.retryDelay(attempt: message.attempts)).milliseconds)
-                    WHERE id = \(bind: message.id) AND status = 'sending'
+                    WHERE id = \(bind: message.id) AND status = 'sending' AND attempts = \(bind: message.attempts)
                     """)
             }
         }

@@ -148,9 +148,12 @@ public struct VideoRepository: Sendable {
             for start in stride(from: 0, to: orderIDs.count, by: 500) {
                 let page = orderIDs[start..<min(start + 500, orderIDs.count)]
                 for row in try await db.rows("""
-                    SELECT order_id, CAST(SUM(amount - reversed) AS BIGINT) AS net FROM commissions WHERE order_id IN (\(SQLList(page.map { SQLBind($0) }))) GROUP BY order_id
+                    SELECT order_id, promoter_id, CAST(SUM(amount - reversed) AS BIGINT) AS net FROM commissions
+                    WHERE order_id IN (\(SQLList(page.map { SQLBind($0) }))) GROUP BY order_id, promoter_id
                     """) {
                     guard let key = orderKeys[try row.decode(column: "order_id", as: String.self)] else { continue }
+                    // A promoter's row counts that promoter's commission only; a video's, every level's.
+                    if byPromoter, let own = rows[key]?.promoterID, own != (try row.decode(column: "promoter_id", as: String.self)) { continue }
                     rows[key]?.commission += try row.decode(column: "net", as: Int64?.self) ?? 0
                 }
             }

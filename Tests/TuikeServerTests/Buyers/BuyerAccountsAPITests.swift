@@ -46,6 +46,8 @@ extension TestClientProtocol {
                         let order = try await world.paidOrder(client, buyer: buyer.id)
             let mine = try #require(try await client.send(.get, "/api/v1/buyer/orders", headers: buyer.auth).json["data"] as? [[String: Any]])
             #expect(mine.map { $0["id"] as? String } == [order])
+            // The buyer's view does not say who brought the order.
+            #expect(mine.first?["promoter_id"] is NSNull && ((mine.first?["attribution"] as? [String: Any])?["level_one"] as? [Any])?.isEmpty == true)
             _ = try await client.send(.post, "/api/v1/orders/\(order)/shipments", body: #"{"carrier":"顺丰","tracking_number":"SF777"}"#)
             let received = try await client.send(.post, "/api/v1/orders/\(order)/receipt", headers: buyer.auth)
             #expect(received.json["fulfilment_status"] as? String == "received", "\(received.text)")

@@ -179,14 +179,21 @@ struct GoodsWorld: Sendable {
             let refused = try await client.send(.post, "/api/v1/after-sales/\(first.json["id"] as! String)/refuse", body: #"{"reason":"照片看不出瑕疵"}"#)
             #expect(refused.json["status"] as? String == "refused" && refused.json["answer"] as? String == "照片看不出瑕疵")
             #expect(try await client.send(.get, "/api/v1/orders/\(order)").json["refunded"] as? Int == 0)
+            // An after-sale whose line another refund has taken from meanwhile is not paid: 409, no money moves.
+            let stale = try await client.send(.post, "/api/v1/orders/\(order)/after-sales", body: #"{"type":"refund","amount":9900,"reason":"全退"}"#)
+            let staleID = try #require(stale.json["id"] as? String, "\(stale.text)")
+            _ = try await client.send(.post, "/api/v1/orders/\(order)/refunds", body: #"{"amount":100,"reason":"补偿运费"}"#)
+            expectError(try await client.send(.post, "/api/v1/after-sales/\(staleID)/approve"), .conflict, "after_sale_amount")
+            #expect(try await client.send(.get, "/api/v1/orders/\(order)").json["refunded"] as? Int == 100)
+            #expect(try await client.send(.post, "/api/v1/after-sales/\(staleID)/refuse", body: #"{"reason":"请按剩余金额重新申请"}"#).json["status"] as? String == "refused")
             let second = try await client.send(.post, "/api/v1/orders/\(order)/after-sales", body: #"{"type":"refund","amount":3000,"reason":"有瑕疵，补了照片"}"#)
             let paid = try await client.send(.post, "/api/v1/after-sales/\(second.json["id"] as! String)/approve")
             #expect(paid.json["status"] as? String == "refunded", "\(paid.text)")
             let view = try await client.send(.get, "/api/v1/orders/\(order)").json
-            #expect(view["status"] as? String == "partially_refunded" && view["refunded"] as? Int == 3000)
-            // 1980 × 3000 / 9900 = 600 reversed from B; 495 → 150 from A.
+            #expect(view["status"] as? String == "partially_refunded" && view["refunded"] as? Int == 3100)
+            // 1980 × 3100 / 9900 = 620 reversed from B; 495 → 155 from A.
             let amounts = try await GoodsWorld.commissions(client, order: order).compactMap { $0["amount"] as? Int }.sorted()
-            #expect(amounts == [345, 1380])
+            #expect(amounts == [340, 1360])
             #expect(try await GoodsWorld.stock(client, product: world.product, sku: "TS-W-L") == 9)
             try await client.expectBalanced()
         }
