@@ -56,6 +56,10 @@ public struct Order: Equatable, Sendable {
 
         /// What is left to refund on the line.
         public var refundable: Int64 { paid - refunded }
+
+        /// Goods that will not be sent: a physical line refunded in full (a free line only with
+        /// its whole order, which `Order.goodsToShip` checks by the order's status).
+        public var isWithdrawn: Bool { kind == .physical && paid > 0 && refunded >= paid }
     }
 
     public let id: String
@@ -123,6 +127,13 @@ public struct Order: Equatable, Sendable {
 
     /// Whether any line is a physical good (shipped, received, with after-sales).
     public var hasPhysicalLines: Bool { items.contains { $0.kind == .physical } }
+
+    /// The physical lines still to be sent: none once the order is refunded in full or not paid.
+    /// A line refunded in full before it shipped goes back into stock and is never sent.
+    public var goodsToShip: [Item] {
+        guard status.isRefundable else { return [] }
+        return items.filter { $0.kind == .physical && !$0.isWithdrawn }
+    }
 
     /// The statuses of orders that count for their promoter: paid and not refunded in full.
     public static let countedStatuses: [Status] = [.paid, .partiallyRefunded]

@@ -107,7 +107,7 @@ public struct TuikeApp: Sendable {
         let jobs = JobRunner(database: database, clock: clock, handlers: JobHandlers.all(database: database, payouts: payouts, groupRefunds: groupRefunds),
                              sweeps: JobHandlers.sweeps(database: database, notifications: NotificationSender(
                                 notifications: NotificationRepository(database: database), buyers: BuyerRepository(database: database, cipher: options.cipher),
-                                messaging: messaging)), logger: logger)
+                                messaging: messaging, clock: clock)), logger: logger)
         let app = TuikeApp(database: database, clock: clock, sandboxClock: sandboxClock, jobs: jobs, registry: registry, logger: logger,
                            cipher: options.cipher, publicURL: options.publicURL, trustedProxies: options.trustedProxies,
                            clicks: ClickRecorder(repository: ClickRepository(database: database), logger: logger),

@@ -32,7 +32,7 @@ struct BuyersController {
                 request: Self.addressInputSchema, responses: [(201, "The address.", Self.savedAddressSchema)], handler: addAddress)
         api.add(.delete, "/api/v1/buyer/addresses/{id}", summary: "Remove an address", tag: "Buyers", access: .buyer,
                 responses: [(204, "Removed.", nil)], handler: removeAddress)
-        api.add(.get, "/api/v1/buyer/orders", summary: "The buyer's orders, newest first, with their parcels (after-sales: GET /api/v1/after-sales)", tag: "Buyers", access: .buyer,
+        api.add(.get, "/api/v1/buyer/orders", summary: "The buyer's orders, newest first, with their parcels and after-sales", tag: "Buyers", access: .buyer,
                 responses: [(200, "A page of orders.", Schemas.page(of: "Order"))], parameters: Schemas.pagination, handler: myOrders)
         api.add(.get, "/api/v1/buyer/courses", summary: "The courses the buyer may open", tag: "Buyers", access: .buyer,
                 responses: [(200, "Entitlements.", Schemas.object([("data", Schemas.array(Schemas.object([("product_id", Schemas.string), ("granted_at", Schemas.time)])))]))],
@@ -103,9 +103,7 @@ struct BuyersController {
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: Keys.self)
             marketingOptOut = try container.decodeIfPresent(Bool.self, forKey: .marketingOptOut)
-            if container.contains(.wechatOpenid) {
-                wechatOpenID = .some(try container.decodeNil(forKey: .wechatOpenid) ? nil : try container.decode(String.self, forKey: .wechatOpenid))
-            }
+            wechatOpenID = try container.decodeNullable(.wechatOpenid)
         }
     }
 
@@ -155,7 +153,14 @@ struct BuyersController {
         let page = try PageRequest(request)
         let fetched = try await orders.list(status: nil, buyerID: id, limit: page.limit + 1, before: page.cursor)
         let parcels = try await fulfilment.shipments(orderIDs: fetched.filter { $0.fulfilment != nil }.map(\.id))
-        let views = fetched.map { OrderView($0, payments: [], refunds: [], shipments: parcels[$0.id] ?? [], forBuyer: true) }
+        let asked = try await afterSales.list(status: nil, orderIDs: fetched.filter { $0.fulfilment != nil }.map(\.id), buyerID: id,
+                                              limit: 1_000, before: nil)  // a page is at most 100 orders
+        let byOrder = Dictionary(grouping: asked, by: \.orderID)
+        let views = fetched.map { order in
+            var view = OrderView(order, payments: [], refunds: [], shipments: parcels[order.id] ?? [], forBuyer: true)
+            view.afterSales = (byOrder[order.id] ?? []).reversed().map(AfterSaleView.init)
+            return view
+        }
         return try JSONOutput.response(Page(fetched: views, limit: page.limit, id: \.id))
     }
 

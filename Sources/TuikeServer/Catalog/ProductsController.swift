@@ -127,11 +127,6 @@ struct ProductsController {
             }
         }
 
-        static func nullable(_ container: KeyedDecodingContainer<Keys>, _ key: Keys) throws -> String?? {
-            guard container.contains(key) else { return nil }
-            return .some(try container.decodeNil(forKey: key) ? nil : try container.decode(String.self, forKey: key))
-        }
-
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: Keys.self)
             changes.title = try container.decodeIfPresent(String.self, forKey: .title)
@@ -142,10 +137,10 @@ struct ProductsController {
             }
             changes.kind = try ProductsController.parse(try container.decodeIfPresent(String.self, forKey: .kind), as: Product.Kind.self, field: "kind")
             changes.status = try ProductsController.parse(try container.decodeIfPresent(String.self, forKey: .status), as: Product.Status.self, field: "status")
-            media.coverMediaID = try Self.nullable(container, .coverMediaId)
+            media.coverMediaID = try container.decodeNullable(.coverMediaId)
             media.gallery = try container.decodeIfPresent([String].self, forKey: .gallery)
-            media.videoURL = try Self.nullable(container, .videoUrl)
-            media.videoCoverMediaID = try Self.nullable(container, .videoCoverMediaId)
+            media.videoURL = try container.decodeNullable(.videoUrl)
+            media.videoCoverMediaID = try container.decodeNullable(.videoCoverMediaId)
             media.detail = try container.decodeIfPresent(String.self, forKey: .detail)
         }
     }

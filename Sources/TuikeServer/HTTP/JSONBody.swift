@@ -187,3 +187,12 @@ enum JSONOutput {
         return fast
     }
 }
+
+extension KeyedDecodingContainer {
+    /// A field of a PATCH body that may be cleared: absent (nil: unchanged), null (.some(nil):
+    /// cleared) or a value.
+    func decodeNullable(_ key: Key) throws -> String?? {
+        guard contains(key) else { return nil }
+        return .some(try decodeNil(forKey: key) ? nil : try decode(String.self, forKey: key))
+    }
+}

@@ -9,11 +9,18 @@ struct NotificationSender: Sendable {
     let buyers: BuyerRepository
     let messaging: Messaging
 
+    /// Time as the messages go out: each is claimed for five minutes just before its send, by
+    /// this clock rather than the sweep's start, so a slow batch never outlives its claims.
+    let clock: any TuikeClock
+
     func run(at now: Instant) async throws {
         try await notifications.collect(at: now)
         while true {
-            let due = try await notifications.claimDue(at: now)
-            for message in due { try await send(message, at: now) }
+            let due = try await notifications.due(at: now)
+            for id in due {
+                let sendAt = max(now, clock.now())
+                if let message = try await notifications.claim(id, at: sendAt) { try await send(message, at: sendAt) }
+            }
             if due.count < 50 { return }
         }
     }

@@ -78,6 +78,8 @@ struct OrderView: Encodable, Sendable {
     @ExplicitNull var shippingAddress: ShippingAddress?
     let shipments: [ShipmentView]
     @ExplicitNull var receivedAt: Instant?
+    /// Only in the buyer's own list of orders (absent elsewhere: `GET /api/v1/after-sales`).
+    var afterSales: [AfterSaleView]?
 
     /// `forBuyer`: the buyer's own view, without who brought the order or which rule paid them.
     init(_ order: Order, payments: [OrderRepository.Payment], refunds: [TuikeCore.Refund], shipments: [Shipment] = [], forBuyer: Bool = false) {
@@ -132,6 +134,7 @@ struct OrderView: Encodable, Sendable {
         ("shipping_address", Schemas.nullable(OrderView.addressSchema)),
         ("shipments", Schemas.array(ShipmentView.schema)),
         ("received_at", Schemas.nullable(Schemas.time)),
+        ("after_sales", Schemas.array(Schemas.ref("AfterSale"), "Only in the buyer's own list of orders (GET /api/v1/buyer/orders).")),
     ])
 
     static let addressSchema = Schemas.object(ShippingAddress.fieldNames.map { ($0, $0 == "line" ? Schemas.text(1...ShippingAddress.maxLineLength) : Schemas.text(1...ShippingAddress.maxFieldLength)) },
@@ -209,6 +212,10 @@ struct CommissionView: Encodable, Sendable {
 extension OrderView: JSONWritable {
     func writeJSON(to json: inout JSONWriter) {
         json.object { json in
+            if let afterSales {
+                json.key("after_sales")
+                json.array(afterSales) { afterSale, json in afterSale.writeJSON(to: &json) }
+            }
             json.field("amount", amount)
             json.key("attribution")
             json.object { json in

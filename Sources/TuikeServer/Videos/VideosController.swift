@@ -79,13 +79,22 @@ struct VideosController {
     }
 
     struct PatchRequest: RequestBody {
-        let title: String?
-        let url: String?
-        let coverMediaId: String?
-        let productIds: [String]?
-        let status: String?
-        typealias Keys = CodingKeys
-        enum CodingKeys: String, CodingKey, CaseIterable { case title, url, coverMediaId = "cover_media_id", productIds = "product_ids", status }
+        var title: String?
+        var url: String?
+        /// Absent: unchanged; null: no cover any more.
+        var coverMediaId: String??
+        var productIds: [String]?
+        var status: String?
+        enum Keys: String, CodingKey, CaseIterable { case title, url, coverMediaId = "cover_media_id", productIds = "product_ids", status }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Keys.self)
+            title = try container.decodeIfPresent(String.self, forKey: .title)
+            url = try container.decodeIfPresent(String.self, forKey: .url)
+            coverMediaId = try container.decodeNullable(.coverMediaId)
+            productIds = try container.decodeIfPresent([String].self, forKey: .productIds)
+            status = try container.decodeIfPresent(String.self, forKey: .status)
+        }
     }
 
     @Sendable func patch(_ request: Request, context: TuikeRequestContext) async throws -> Response {
@@ -193,7 +202,7 @@ struct VideosController {
     static let patchSchema: JSONValue = {
         var schema = Schemas.object([
             ("title", Schemas.name(maxLength: Product.maxTitleLength)), ("url", Schemas.webURL("The video on its platform (https).")),
-            ("cover_media_id", Schemas.string), ("product_ids", Schemas.array(Schemas.string, maxItems: Video.maxProducts)),
+            ("cover_media_id", Schemas.nullable(Schemas.string)), ("product_ids", Schemas.array(Schemas.string, maxItems: Video.maxProducts)),
             ("status", Schemas.enumeration(Video.Status.allCases.map(\.rawValue))),
         ])
         schema.set("minProperties", 1)

@@ -136,6 +136,7 @@ enum Templates {
             <button class="btn small" type="submit" data-receive>{{w.confirm_receipt}}</button></form>{{/can_receive}}
             {{#can_after_sale}}<form method="post" action="/account/orders/{{id}}/after-sales" class="fields" data-after-sale><input type="hidden" name="_csrf" value="{{csrf}}">
             <input type="hidden" name="_nonce" value="{{nonce}}"><select name="type">{{#shipped}}<option value="return">{{w.return}}</option>{{/shipped}}<option value="refund">{{w.refund_only}}</option></select>
+            <select name="item_id" aria-label="{{w.after_sale}}">{{#after_sale_lines}}<option value="{{item_id}}">{{label}}</option>{{/after_sale_lines}}</select>
             <label>{{w.amount}} <input name="amount" value="{{refundable}}"></label><label>{{w.reason}} <input name="reason" required></label>
             <p><button class="btn small alt" type="submit">{{w.ask_after_sale}}</button></p></form>{{/can_after_sale}}
             </div>{{/orders}}{{^orders}}<p class="muted">{{w.no_orders}}</p>{{/orders}}</div>

@@ -15,12 +15,20 @@ public struct BuyerRepository: Sendable {
     static let columns = "id, phone_masked, wechat_openid, marketing_opt_out, created_at"
 
     /// Stores a new code for `phone` (normalised) if the limits allow one, and returns the digits
-    /// for the SMS provider; they are kept only as a keyed hash.
+    /// for the SMS provider; they are kept only as a keyed hash. The count and the insert are one
+    /// transaction, taken in turn per phone and per address (SQLite has one writer; PostgreSQL
+    /// takes a transaction lock on each, phone first), so concurrent requests cannot pass a limit.
+    /// IPv6 addresses count by their /64.
     public func issueCode(phone: String, address: String, at now: Instant) async throws -> String {
-        let phoneHash = cipher.hash(phone), addressHash = cipher.hash("ip:" + address)
+        let phoneHash = cipher.hash(phone), addressHash = cipher.hash("ip:" + AddressRanges.limitKey(address))
         let code = OneTimeCode.make()
         let hourAgo = now.adding(seconds: -3_600).milliseconds
+        let dialect = database.dialect
         return try await database.write { db in
+            if dialect.kind == .postgres {
+                try await db.execute("SELECT pg_advisory_xact_lock(7368761, hashtext(\(bind: phoneHash)))")
+                try await db.execute("SELECT pg_advisory_xact_lock(7368762, hashtext(\(bind: addressHash)))")
+            }
             let sends = try await db.rows("""
                 SELECT created_at FROM sms_codes WHERE phone_hash = \(bind: phoneHash) AND created_at > \(bind: hourAgo)
                 """).map { try $0.decodeInstant(column: "created_at") }

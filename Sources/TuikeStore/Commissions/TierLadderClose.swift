@@ -6,9 +6,10 @@ import TuikeCore
 /// level-1 order commission of that month under a `retroactive` rule is repriced at the tier the
 /// promoter reached by month end, and the difference is booked as one `tier_adjustment`
 /// commission per promoter and rule. Decisions: the adjustment is tied to the month's last line
-/// under that rule (the one that reached the tier), is eligible at month end, and refunds never
-/// reverse it; refunded lines count at what is left of them; lines split over several promoters
-/// (linear attribution) keep what they earned.
+/// under that rule (the one that reached the tier), is eligible at month end or, when some of its
+/// lines are still frozen then (goods not yet received, a group not yet succeeded), when the last
+/// of them is (`TierAdjustmentDates`); refunds never reverse it; refunded lines count at what is
+/// left of them; lines split over several promoters (linear attribution) keep what they earned.
 enum TierLadderClose {
     static func closeMonths(through end: Instant, settings: ProgramSettings, at now: Instant, in db: any SQLDatabase) async throws {
         let zone = settings.timeZone
@@ -34,11 +35,12 @@ enum TierLadderClose {
         let orderID: String
         let line: CommissionEngine.Line
         let earned: Int64
+        let eligibleAt: Int64
     }
 
     static func close(month: Instant, end: Instant, timeZone: String, at now: Instant, in db: any SQLDatabase) async throws {
         let rows = try await db.rows("""
-            SELECT c.id, c.order_id, c.promoter_id, c.amount, c.reversed, i.id AS item_id, i.product_id, i.quantity, i.paid, i.refunded, i.rule
+            SELECT c.id, c.order_id, c.promoter_id, c.amount, c.reversed, c.eligible_at, i.id AS item_id, i.product_id, i.quantity, i.paid, i.refunded, i.rule
             FROM commissions c JOIN order_items i ON i.id = c.order_item_id
             WHERE c.kind = 'order' AND c.level = 1 AND c.created_at >= \(bind: month.milliseconds) AND c.created_at < \(bind: end.milliseconds)
                 AND c.status NOT IN ('reversed', 'rejected') AND i.retroactive = 1
@@ -53,7 +55,8 @@ enum TierLadderClose {
                 line: .init(id: try row.decode(column: "item_id", as: String.self), productID: try row.decode(column: "product_id", as: String.self),
                             quantity: try row.decode(column: "quantity", as: Int64.self),
                             paid: try row.decode(column: "paid", as: Int64.self) - row.decode(column: "refunded", as: Int64.self)),
-                earned: try row.decode(column: "amount", as: Int64.self) - row.decode(column: "reversed", as: Int64.self))
+                earned: try row.decode(column: "amount", as: Int64.self) - row.decode(column: "reversed", as: Int64.self),
+                eligibleAt: try row.decode(column: "eligible_at", as: Int64.self))
             let rule = try StoredJSON.rules.decode(try row.decode(column: "rule", as: String.self))
             let promoterID = try row.decode(column: "promoter_id", as: String.self)
             if let index = groups[promoterID, default: []].firstIndex(where: { $0.rule == rule }) {
@@ -71,12 +74,15 @@ enum TierLadderClose {
                                                                     monthOrders: monthOrders, rankBonusBps: bonus)
                 guard amount > 0, let last = lines.last else { continue }
                 let id = Identifier.make("com", at: now)
+                let frozen = lines.filter { $0.eligibleAt > end.milliseconds }
+                let eligibleAt = frozen.map(\.eligibleAt).max() ?? end.milliseconds
                 try await db.execute("""
                     INSERT INTO commissions (id, order_id, order_item_id, promoter_id, level, amount, status, rule_source, basis, eligible_at, created_at, kind)
                     VALUES (\(bind: id), \(bind: last.orderID), \(bind: last.line.id), \(bind: promoterID), 1, \(bind: amount), 'pending',
-                        'tier_adjustment', \(bind: "retroactive ladder: \(monthOrders) orders in \(label)"), \(bind: end.milliseconds),
+                        'tier_adjustment', \(bind: "retroactive ladder: \(monthOrders) orders in \(label)"), \(bind: eligibleAt),
                         \(bind: now.milliseconds), 'tier_adjustment')
                     """)
+                try await TierAdjustmentDates.link(id, to: frozen.map(\.line.id), notBefore: end, in: db)
                 try await JournalRepository.post(.accrual([(promoterID, amount)]), reference: id, at: now, in: db)
                 try await Outbox.emit(.commissionCreated(commissionID: id, orderID: last.orderID, promoterID: promoterID, level: 1, amount: amount,
                                                          kind: "tier_adjustment"), at: now, in: db)

@@ -73,6 +73,7 @@ public struct AfterSaleRepository: Sendable {
                 UPDATE commissions SET eligible_at = \(bind: GoodsFreeze.awaiting.milliseconds)
                 WHERE order_item_id = \(bind: item.id) AND kind = 'order' AND status = 'pending'
                 """)
+            try await TierAdjustmentDates.redate(orderID: order.id, in: db)
             try await Outbox.emit(.afterSale(.requested, afterSaleID: id, orderID: order.id, buyerID: order.buyerID, amount: request.amount), at: now, in: db)
             return try await Self.find(id, in: db).required("after-sale", id)
         }
@@ -109,8 +110,11 @@ public struct AfterSaleRepository: Sendable {
     /// Inside the refund's transaction: the after-sale is refunded, a return's goods go back
     /// into stock, and what is left of the line's commissions gets its date back.
     static func completed(_ afterSale: AfterSale, refundID: String, settings: ProgramSettings, at now: Instant, in db: any SQLDatabase) async throws {
-        // Paid only once claimed: a refund `approved`, a return `returning` (neither can be withdrawn).
-        let from: SQLQueryString = afterSale.kind == .refund ? "'approved'" : "'returning'"
+        // Paid only once claimed: a refund `approved`, a return `returning` (neither can be withdrawn
+        // by the buyer). A finance refusal that landed while the provider was paying loses to the
+        // payment: the money went back, so the books say so (a refusal never claims, so only a
+        // claimed after-sale reaches here).
+        let from: SQLQueryString = afterSale.kind == .refund ? "'approved', 'refused'" : "'returning', 'refused'"
         guard try await db.first("""
             UPDATE after_sales SET status = 'refunded', refund_id = \(bind: refundID), updated_at = \(bind: now.milliseconds)
             WHERE id = \(bind: afterSale.id) AND status IN (\(from)) RETURNING id
@@ -118,20 +122,8 @@ public struct AfterSaleRepository: Sendable {
             throw TuikeError(.conflict, code: "after_sale_status", "after-sale \(afterSale.id) is no longer waiting for its refund")
         }
         if afterSale.kind == .goodsReturn {
-            guard let line = try await db.first("SELECT product_id, sku_id, quantity FROM order_items WHERE id = \(bind: afterSale.itemID)") else { throw StoreError.noRow }
             // Never more back into stock than the line sold, over all its returns.
-            let returned = try await db.one("""
-                SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) AS n FROM after_sales
-                WHERE order_item_id = \(bind: afterSale.itemID) AND kind = 'return' AND status = 'refunded' AND id <> \(bind: afterSale.id)
-                """).decode(column: "n", as: Int64.self)
-            let restock = max(0, min(afterSale.quantity, try line.decode(column: "quantity", as: Int64.self) - returned))
-            if let skuID = try line.decode(column: "sku_id", as: String?.self) {
-                try await db.execute("UPDATE product_skus SET stock = stock + \(bind: restock) WHERE id = \(bind: skuID)")
-            } else {
-                try await db.execute("""
-                    UPDATE products SET stock = stock + \(bind: restock) WHERE id = \(bind: try line.decode(column: "product_id", as: String.self)) AND stock IS NOT NULL
-                    """)
-            }
+            try await Stock.giveBack(itemID: afterSale.itemID, units: afterSale.quantity, in: db)
         }
         try await refreeze(orderID: afterSale.orderID, itemID: afterSale.itemID, settings: settings, in: db)
         try await Outbox.emit(.afterSale(.refunded, afterSaleID: afterSale.id, orderID: afterSale.orderID, buyerID: afterSale.buyerID, amount: afterSale.amount),
@@ -155,6 +147,7 @@ public struct AfterSaleRepository: Sendable {
                 AND order_item_id NOT IN (SELECT a.order_item_id FROM after_sales a WHERE a.order_id = \(bind: orderID)
                     AND a.status IN ('requested', 'approved', 'returning'))
             """)
+        try await TierAdjustmentDates.redate(orderID: orderID, in: db)
     }
 
     public func find(_ id: String) async throws -> AfterSale? {

@@ -65,3 +65,30 @@ enum FulfilmentMigration {
         "CREATE INDEX after_sales_by_buyer ON after_sales (buyer_id, id)",
     ])
 }
+
+/// Migration 27: what each line has put back into stock (a cancellation, a return received, goods
+/// refunded in full before they shipped), so no path puts back more units than the line took; and
+/// the lines a tier-ladder adjustment was computed from, so it waits for their goods like they do.
+enum RestockMigration {
+    static let migration = Migration(version: 27, name: "line_restock_and_adjustment_lines", statements: [
+        "ALTER TABLE order_items ADD COLUMN restocked BIGINT NOT NULL DEFAULT 0",
+        """
+        UPDATE order_items SET restocked = quantity WHERE order_id IN (SELECT id FROM orders WHERE status = 'cancelled')
+        """,
+        """
+        UPDATE order_items SET restocked = (
+            SELECT CASE WHEN COALESCE(SUM(a.quantity), 0) > order_items.quantity THEN order_items.quantity ELSE COALESCE(SUM(a.quantity), 0) END
+            FROM after_sales a WHERE a.order_item_id = order_items.id AND a.kind = 'return' AND a.status = 'refunded')
+        WHERE id IN (SELECT order_item_id FROM after_sales WHERE kind = 'return' AND status = 'refunded')
+        """,
+        """
+        CREATE TABLE tier_adjustment_lines (
+            commission_id TEXT NOT NULL REFERENCES commissions (id),
+            order_item_id TEXT NOT NULL,
+            not_before BIGINT NOT NULL,
+            PRIMARY KEY (commission_id, order_item_id)
+        )
+        """,
+        "CREATE INDEX tier_adjustment_lines_by_line ON tier_adjustment_lines (order_item_id)",
+    ])
+}

@@ -22,6 +22,9 @@ public struct FulfilmentRepository: Sendable {
                 throw TuikeError(.conflict, code: order.status == .refunded ? "already_refunded" : "not_paid",
                                  "order \(orderID) is \(order.status.rawValue); only paid orders are shipped")
             }
+            if order.fulfilment == .unfulfilled, order.goodsToShip.isEmpty {
+                throw TuikeError(.conflict, code: "nothing_to_ship", "every physical line of order \(orderID) was refunded in full; nothing is left to ship")
+            }
             if let groupID = order.groupID,
                try await db.first("SELECT status FROM groups WHERE id = \(bind: groupID)")?.decode(column: "status", as: String.self) != "succeeded" {
                 throw TuikeError(.conflict, code: "group_not_succeeded", "group \(groupID) has not succeeded; ship when it has")
@@ -120,8 +123,12 @@ public struct FulfilmentRepository: Sendable {
     /// (`unfulfilled`) and newest first otherwise.
     public func queue(_ status: FulfilmentStatus, limit: Int, after: String?) async throws -> [Order] {
         try await database.read { db in
+            // Orders whose goods were all refunded before they left are not waiting for a parcel.
+            let withGoods: SQLQueryString? = status == .unfulfilled ? """
+                EXISTS (SELECT 1 FROM order_items i WHERE i.order_id = orders.id AND i.kind = 'physical' AND (i.paid = 0 OR i.refunded < i.paid))
+                """ : nil
             let condition = SQLQueryString.all(["fulfilment_status = \(bind: status.rawValue)", "status IN ('paid', 'partially_refunded')",
-                                                after.map { "id > \(bind: $0)" }])
+                                                withGoods, after.map { "id > \(bind: $0)" }])
             let ids = try await db.rows("""
                 SELECT id FROM orders WHERE \(condition) ORDER BY id LIMIT \(bind: limit)
                 """).map { try $0.decode(column: "id", as: String.self) }

@@ -56,13 +56,19 @@ extension GroupRepository {
             let holdsAnother = try await db.first("""
                 SELECT id FROM group_members WHERE group_id = \(bind: groupID) AND buyer_id = \(bind: buyerID) AND status IN ('reserved', 'paid')
                 """) != nil
-            if !holdsAnother {
+            // The cancellation put the order's goods back: they are taken again with the slot, or
+            // the payment is refunded like one that found no slot.
+            if !holdsAnother, try await Stock.retake(orderID: order.id, in: db) {
                 counted = try await db.first("""
                     UPDATE groups SET paid_members = paid_members + 1
                     WHERE id = \(bind: groupID) AND status = 'forming' AND expires_at > \(bind: now.milliseconds) AND paid_members + reserved < size
                     RETURNING paid_members, size
                     """)
-                if counted != nil { try await takeSlot(campaignID: campaign.id, buyerID: buyerID, limit: nil, in: db) }
+                if counted != nil {
+                    try await takeSlot(campaignID: campaign.id, buyerID: buyerID, limit: nil, in: db)
+                } else {
+                    try await Stock.giveBackAll(orderID: order.id, in: db)
+                }
             }
         case .refund:
             break
@@ -101,6 +107,7 @@ extension GroupRepository {
             WHERE kind = 'order' AND status = 'pending' AND order_id IN (\(paidOrders))
                 AND order_item_id IN (SELECT id FROM order_items WHERE order_id IN (\(paidOrders)) AND kind <> 'physical')
             """)
+        try await TierAdjustmentDates.redate(ordersIn: paidOrders, in: db)
         try await append(.succeeded, groupID: groupID, at: now, in: db)
     }
 

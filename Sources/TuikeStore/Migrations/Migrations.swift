@@ -142,6 +142,7 @@ public enum Migrations {
         BuyerMigration.migration,
         NotificationRepository.migration,
         VideoRepository.migration,
+        RestockMigration.migration,
     ]
 }
 

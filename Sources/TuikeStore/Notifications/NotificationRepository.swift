@@ -149,29 +149,39 @@ public struct NotificationRepository: Sendable {
     /// Claims up to `limit` due messages: each moves to `sending` (or stays there, its claim
     /// renewed) in one conditional UPDATE, so of several senders exactly one gets it.
     public func claimDue(at now: Instant, limit: Int = 50) async throws -> [Claimed] {
-        let due = try await database.read { db in
+        var claimed: [Claimed] = []
+        for id in try await due(at: now, limit: limit) {
+            if let message = try await claim(id, at: now) { claimed.append(message) }
+        }
+        return claimed
+    }
+
+    /// The ids of up to `limit` messages due now, oldest first, unclaimed.
+    public func due(at now: Instant, limit: Int = 50) async throws -> [String] {
+        try await database.read { db in
             try await db.rows("""
                 SELECT id FROM notifications WHERE status IN ('pending', 'sending') AND next_attempt_at <= \(bind: now.milliseconds)
                 ORDER BY next_attempt_at LIMIT \(bind: limit)
                 """).map { try $0.decode(column: "id", as: String.self) }
         }
-        var claimed: [Claimed] = []
-        for id in due {
-            let row = try await database.write { db in
-                try await db.first("""
-                    UPDATE notifications SET status = 'sending', attempts = attempts + 1, next_attempt_at = \(bind: now.adding(seconds: Self.claimSeconds).milliseconds)
-                    WHERE id = \(bind: id) AND status IN ('pending', 'sending') AND next_attempt_at <= \(bind: now.milliseconds)
-                    RETURNING id, buyer_id, channel, template, parameters, body, attempts
-                    """)
-            }
-            guard let row else { continue }
-            claimed.append(Claimed(
-                id: id, buyerID: try row.decode(column: "buyer_id", as: String.self), channel: try row.decode(column: "channel", as: String.self),
-                template: try row.decode(column: "template", as: String.self),
-                parameters: try StoredJSON.decode([String: String].self, try row.decode(column: "parameters", as: String.self)),
-                body: try row.decode(column: "body", as: String.self), attempts: try row.decode(column: "attempts", as: Int64.self)))
+    }
+
+    /// Claims one message if it is still due: a sender claims each message just before it sends
+    /// it, so a claim lapses only when that one send outlasts it, never while a batch queues.
+    public func claim(_ id: String, at now: Instant) async throws -> Claimed? {
+        let row = try await database.write { db in
+            try await db.first("""
+                UPDATE notifications SET status = 'sending', attempts = attempts + 1, next_attempt_at = \(bind: now.adding(seconds: Self.claimSeconds).milliseconds)
+                WHERE id = \(bind: id) AND status IN ('pending', 'sending') AND next_attempt_at <= \(bind: now.milliseconds)
+                RETURNING id, buyer_id, channel, template, parameters, body, attempts
+                """)
         }
-        return claimed
+        guard let row else { return nil }
+        return Claimed(
+            id: id, buyerID: try row.decode(column: "buyer_id", as: String.self), channel: try row.decode(column: "channel", as: String.self),
+            template: try row.decode(column: "template", as: String.self),
+            parameters: try StoredJSON.decode([String: String].self, try row.decode(column: "parameters", as: String.self)),
+            body: try row.decode(column: "body", as: String.self), attempts: try row.decode(column: "attempts", as: Int64.self))
     }
 
     /// The outcome of a send: `sent`, or not sent with the reason (retried until `maxAttempts`,

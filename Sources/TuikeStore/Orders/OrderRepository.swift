@@ -55,26 +55,7 @@ public struct OrderRepository: Sendable {
     static func insert(_ order: Order, expiresAt: Instant, redeemsCoupon: Bool, in db: any SQLDatabase) async throws -> Bool {
         guard try await db.first(try orderInsert(order, expiresAt: expiresAt)) != nil else { return false }
         if redeemsCoupon, let coupon = order.coupon { try await CouponRepository.redeem(coupon, in: db) }
-        for item in order.items {
-            // A product without a stock limit is not written at all: on PostgreSQL an update would
-            // lock its row until commit and make every order of a bestseller wait for the one before.
-            // Limited stock is taken in the statement that checks it, so it never goes below zero.
-            if let skuID = item.skuID {
-                guard try await db.first("""
-                    UPDATE product_skus SET stock = stock - \(bind: item.quantity) WHERE id = \(bind: skuID) AND stock >= \(bind: item.quantity) RETURNING id
-                    """) != nil else {
-                    throw TuikeError(.conflict, code: "out_of_stock", "not enough stock of \(item.title) \(item.sku ?? "")")
-                }
-                continue
-            }
-            let stock = try await db.first("SELECT stock FROM products WHERE id = \(bind: item.productID)")
-            if let stock, try stock.decodeNil(column: "stock") { continue }
-            let taken = try await db.first("""
-                UPDATE products SET stock = stock - \(bind: item.quantity)
-                WHERE id = \(bind: item.productID) AND stock >= \(bind: item.quantity) RETURNING id
-                """)
-            if taken == nil { throw TuikeError(.conflict, code: "out_of_stock", "not enough stock of \(item.title)") }
-        }
+        for item in order.items { try await Stock.take(item, in: db) }
         try await linesAndEvent(order).run(in: db)
         return true
     }
@@ -256,16 +237,7 @@ public struct OrderRepository: Sendable {
         if let coupon = try cancelled.decode(column: "coupon", as: String?.self) {
             try await CouponRepository.release(coupon, in: db)
         }
-        for row in try await db.rows("SELECT product_id, sku_id, quantity FROM order_items WHERE order_id = \(bind: orderID)") {
-            if let skuID = try row.decode(column: "sku_id", as: String?.self) {
-                try await db.execute("UPDATE product_skus SET stock = stock + \(bind: try row.decode(column: "quantity", as: Int64.self)) WHERE id = \(bind: skuID)")
-                continue
-            }
-            try await db.execute("""
-                UPDATE products SET stock = stock + \(bind: try row.decode(column: "quantity", as: Int64.self))
-                WHERE id = \(bind: try row.decode(column: "product_id", as: String.self)) AND stock IS NOT NULL
-                """)
-        }
+        try await Stock.giveBackAll(orderID: orderID, in: db)
         return true
     }
 

@@ -51,8 +51,18 @@ public struct RefundRepository: Sendable {
                 INSERT INTO refunds (id, order_id, refund_id, amount, reason, created_at)
                 VALUES (\(bind: record.id), \(bind: orderID), \(bind: refundID), \(bind: amount), \(bind: reason), \(bind: now.milliseconds))
                 """)
+            var lineRefunds: [String: Int64] = [:]
             for (itemID, refunded) in plan.lines {
                 try await db.execute("UPDATE order_items SET refunded = \(bind: refunded) WHERE id = \(bind: itemID)")
+                lineRefunds[itemID] = refunded
+            }
+            // Goods refunded in full before any parcel left will never be sent: back into stock.
+            // (Shipping locks the order too, so it sees either the refund or none of it.)
+            if order.fulfilment == .unfulfilled {
+                for var item in order.items where item.kind == .physical {
+                    item.refunded = lineRefunds[item.id] ?? item.refunded
+                    if order.status == .refunded || item.isWithdrawn { try await Stock.giveBack(itemID: item.id, units: item.quantity, in: db) }
+                }
             }
             for reversal in plan.reversals {
                 try await db.execute("""

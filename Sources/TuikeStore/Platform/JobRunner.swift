@@ -45,20 +45,26 @@ public final class JobRunner: Sendable {
         self.leaseMilliseconds = leaseMilliseconds
     }
 
-    /// Runs the sweeps, then claims and runs every job due now, batch after batch; returns how
+    /// Runs the sweeps side by side (a slow message provider must not hold back the auto-receipt
+    /// or the rollups), then claims and runs every job due now, batch after batch; returns how
     /// many jobs ran successfully. A failing sweep is logged and tried again next time.
     @discardableResult
     public func runDue(batchSize: Int = 50) async throws -> Int {
-        let start = clock.now()
-        for (name, sweep) in sweeps.sorted(by: { $0.key < $1.key }) {
-            do {
-                try await sweep(start)
-            } catch is CancellationError {
-                // The server is stopping: not a failure.
-                throw CancellationError()
-            } catch {
-                logger.error("sweep failed", metadata: ["sweep": "\(name)", "error": "\(error)"])
+        let start = clock.now(), logger = logger
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (name, sweep) in sweeps.sorted(by: { $0.key < $1.key }) {
+                group.addTask {
+                    do {
+                        try await sweep(start)
+                    } catch is CancellationError {
+                        // The server is stopping: not a failure.
+                        throw CancellationError()
+                    } catch {
+                        logger.error("sweep failed", metadata: ["sweep": "\(name)", "error": "\(error)"])
+                    }
+                }
             }
+            try await group.waitForAll()
         }
         var succeeded = 0
         while true {

@@ -47,8 +47,15 @@ public struct LinkRepository: Sendable {
             if let productID, try await db.first("SELECT id FROM products WHERE id = \(bind: productID) AND status = 'active'") == nil {
                 throw TuikeError.validation("product_id \(productID) is not an active product")
             }
-            if let videoID, try await db.first("SELECT id FROM videos WHERE id = \(bind: videoID) AND status = 'active'") == nil {
-                throw TuikeError.validation("video_id \(videoID) is not an active video")
+            if let videoID {
+                guard let video = try await db.first("SELECT product_ids FROM videos WHERE id = \(bind: videoID) AND status = 'active'") else {
+                    throw TuikeError.validation("video_id \(videoID) is not an active video")
+                }
+                // A link that names both shares that product from that video: the video must show it.
+                let shown = try StoredJSON.decode([String].self, try video.decode(column: "product_ids", as: String.self))
+                if let productID, !shown.contains(productID) {
+                    throw TuikeError.validation("video \(videoID) does not show product \(productID); add it to the video's product_ids first")
+                }
             }
             for _ in 0..<5 {
                 let link = Link(id: Identifier.make("lnk", at: now), code: Link.makeCode(), promoterID: promoterID, productID: productID,

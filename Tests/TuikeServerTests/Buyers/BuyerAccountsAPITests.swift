@@ -43,7 +43,7 @@ extension TestClientProtocol {
             #expect(try await client.send(.delete, "/api/v1/buyer/addresses/\(saved.json["id"] as! String)", headers: buyer.auth).status == .noContent)
             let left = try await client.send(.get, "/api/v1/buyer/addresses", headers: buyer.auth).json["data"] as? [[String: Any]]
             #expect(left?.count == 1 && left?.first?["is_default"] as? Bool == true)
-                        let order = try await world.paidOrder(client, buyer: buyer.id)
+            let order = try await world.paidOrder(client, buyer: buyer.id)
             let mine = try #require(try await client.send(.get, "/api/v1/buyer/orders", headers: buyer.auth).json["data"] as? [[String: Any]])
             #expect(mine.map { $0["id"] as? String } == [order])
             // The buyer's view does not say who brought the order.
@@ -56,6 +56,10 @@ extension TestClientProtocol {
             #expect(asked.status == .created, "\(asked.text)")
             let id = try #require(asked.json["id"] as? String)
             #expect((try await client.send(.get, "/api/v1/after-sales", headers: buyer.auth).json["data"] as? [Any])?.count == 1)
+            // "My orders" carries the order's after-sales.
+            let withAfterSales = try #require(try await client.send(.get, "/api/v1/buyer/orders", headers: buyer.auth).json["data"] as? [[String: Any]])
+            #expect((withAfterSales.first?["after_sales"] as? [[String: Any]])?.map { $0["id"] as? String } == [id])
+            #expect(try await client.send(.get, "/api/v1/orders/\(order)").json["after_sales"] == nil)
 
             // Another buyer: none of it is theirs; a buyer's token opens no admin or promoter route.
             let other = try await client.signInBuyer("13900139000")
@@ -73,6 +77,22 @@ extension TestClientProtocol {
             #expect(try await client.send(.delete, "/api/v1/buyer/sessions", headers: buyer.auth).status == .noContent)
             try await Task.sleep(for: .seconds(6))
             expectError(try await client.send(.get, "/api/v1/buyer/me", headers: buyer.auth), .unauthorized, "invalid_token")
+        }
+    }
+
+    /// Fifty requests at once for one phone send one code; forty phones at once from one address
+    /// get twenty (the per-address limit), on PostgreSQL too.
+    @Test(arguments: TestDatabase.available)
+    func concurrentCodeRequestsCannotPassTheLimits(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            let one = try await OrdersAPITests.atOnce(50) { _ in
+                try await client.send(.post, "/api/v1/buyer/sms-codes", headers: jsonOnly, body: #"{"phone":"13600136000"}"#).status
+            }
+            #expect(one.filter { $0 == .accepted }.count == 1 && one.filter { $0 == .tooManyRequests }.count == 49)
+            let many = try await OrdersAPITests.atOnce(40) { n in
+                try await client.send(.post, "/api/v1/buyer/sms-codes", headers: jsonOnly, body: #"{"phone":"1350013\#(String(format: "%04d", n))"}"#).status
+            }
+            #expect(many.filter { $0 == .accepted }.count == 19 && many.filter { $0 == .tooManyRequests }.count == 21, "\(many)")
         }
     }
 
@@ -114,6 +134,38 @@ extension TestClientProtocol {
                         .unprocessableContent, "invalid_code")
             let sms = try #require(tuike.messaging.sms as? SandboxMessageProvider)
             #expect(sms.messages.filter { $0.to == phone && $0.template == "login_code" }.count == 3)
+        }
+    }
+
+    /// The account page offers an after-sale for each physical line of an order, and the form's
+    /// line is the one asked about.
+    @Test(arguments: TestDatabase.available)
+    func theAccountPageAsksAboutEachLine(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            let world = try await GoodsWorld.make(client)
+            let buyer = try await client.signInBuyer()
+            let created = try await client.send(.post, "/api/v1/orders", body: """
+                {"buyer_id":"\(buyer.id)","items":[{"product_id":"\(world.product)","quantity":1,"sku":"TS-W-L"},
+                 {"product_id":"\(world.product)","quantity":1,"sku":"TS-B-M"}],"shipping_address":\(GoodsWorld.address)}
+                """)
+            let order = try #require(created.json["id"] as? String, "\(created.text)")
+            _ = try await client.send(.post, "/api/v1/orders/\(order)/paid", body: #"{"payment_id":"pay-two-lines"}"#)
+            let lines = try #require(created.json["items"] as? [[String: Any]]).compactMap { $0["id"] as? String }
+            #expect(lines.count == 2)
+
+            let page = try await client.send(.get, "/account", headers: [.cookie: "\(BuyerPages.cookieName)=\(buyer.token)"])
+            #expect(page.status == .ok)
+            for line in lines { #expect(page.text.contains(#"<option value="\#(line)">"#), "\(line)") }
+            let csrf = try #require(page.headers[values: .setCookie].first { $0.hasPrefix("tk_csrf=") }?.split(separator: ";").first?.dropFirst(8))
+            let form = try #require(page.text.range(of: "data-after-sale").map { String(page.text[$0.upperBound...]) })
+            let nonce = try #require(form.firstMatch(of: /name="_nonce" value="([^"]+)"/)?.1)
+            let asked = try await client.send(.post, "/account/orders/\(order)/after-sales",
+                                              headers: [.cookie: "\(BuyerPages.cookieName)=\(buyer.token); tk_csrf=\(csrf)",
+                                                        .contentType: "application/x-www-form-urlencoded"],
+                                              body: "_csrf=\(csrf)&_nonce=\(nonce)&type=refund&item_id=\(lines[1])&amount=109.00&reason=size")
+            #expect(asked.status == .seeOther, "\(asked.text)")
+            let afterSales = try #require(try await client.send(.get, "/api/v1/after-sales?order_id=\(order)").json["data"] as? [[String: Any]])
+            #expect(afterSales.map { $0["item_id"] as? String } == [lines[1]], "\(afterSales)")
         }
     }
 }

@@ -34,7 +34,8 @@ import TuikeTestSupport
 
             // Two instances send at once, then one again: a minute later the retries are due.
             let sender = NotificationSender(notifications: NotificationRepository(database: tuike.database),
-                                            buyers: BuyerRepository(database: tuike.database, cipher: tuike.cipher), messaging: tuike.messaging)
+                                            buyers: BuyerRepository(database: tuike.database, cipher: tuike.cipher), messaging: tuike.messaging,
+                                            clock: tuike.clock)
             let later = tuike.clock.now().adding(seconds: 120)
             _ = try await OrdersAPITests.atOnce(2) { _ in try await sender.run(at: later) }
             try await sender.run(at: later.adding(seconds: 600))

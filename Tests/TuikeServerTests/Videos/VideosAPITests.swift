@@ -78,4 +78,27 @@ import TuikeTestSupport
             #expect(links.filter { $0["video_id"] as? String == video }.count == 2)
         }
     }
+
+    /// A link naming a video and a product must name a product the video shows; a video's cover
+    /// can be set and cleared.
+    @Test(arguments: TestDatabase.available)
+    func videoLinksAndCoversAreChecked(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            let world = try await GoodsWorld.make(client)
+            let other = try #require(try await client.send(.post, "/api/v1/products", body: #"{"title":"别的课","price":1000}"#).json["id"] as? String)
+            let video = try #require(try await client.send(.post, "/api/v1/videos", body: """
+                {"title":"T恤上身实拍","url":"https://channels.weixin.qq.com/v/abc124","product_ids":["\(world.product)"]}
+                """).json["id"] as? String)
+            expectError(try await client.send(.post, "/api/v1/links", body: #"{"promoter_id":"\#(world.b)","product_id":"\#(other)","video_id":"\#(video)"}"#),
+                        .unprocessableContent, "validation_failed")
+            #expect(try await client.send(.post, "/api/v1/links", body: #"{"promoter_id":"\#(world.b)","video_id":"\#(video)"}"#).status == .created)
+
+            let cover = try #require(try await client.upload(try TestImages.png()).json["id"] as? String)
+            let covered = try await client.send(.patch, "/api/v1/videos/\(video)", body: #"{"cover_media_id":"\#(cover)"}"#)
+            #expect(covered.json["cover_media_id"] as? String == cover, "\(covered.text)")
+            let cleared = try await client.send(.patch, "/api/v1/videos/\(video)", body: #"{"cover_media_id":null}"#)
+            #expect(cleared.json["cover_media_id"] is NSNull, "\(cleared.text)")
+            expectError(try await client.send(.patch, "/api/v1/videos/\(video)", body: #"{"cover_media_id":5}"#), .badRequest, "invalid_request")
+        }
+    }
 }

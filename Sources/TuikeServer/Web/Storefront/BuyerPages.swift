@@ -139,9 +139,11 @@ struct BuyerPages {
             : [.pendingPayment: "awaiting payment", .paid: "paid", .partiallyRefunded: "partly refunded", .refunded: "refunded", .cancelled: "cancelled"]
         let words = Self.words(language)
         let orderRows = mine.map { order -> [String: Any] in
-            let open = requests.contains { $0.orderID == order.id && $0.status.isOpen }
             let inWindow = order.receivedAt.map { now <= GoodsFreeze.afterSaleDeadline(receivedAt: $0, settings: settings) } ?? true
-            let goods = order.items.filter { $0.kind == .physical }
+            // Each physical line with money left and no after-sale open can be asked about.
+            let askable = order.items.filter { item in
+                item.kind == .physical && item.refundable > 0 && !requests.contains { $0.itemID == item.id && $0.status.isOpen }
+            }
             return [
                 "id": order.id, "amount": Money.format(order.amount),
                 "items": order.items.map { "\($0.title)\($0.sku.map { " [\($0)]" } ?? "") ×\($0.quantity)" }.joined(separator: "，"),
@@ -155,9 +157,12 @@ struct BuyerPages {
                 },
                 "can_pay": order.status == .pendingPayment,
                 "can_receive": order.fulfilment == .shipped,
-                "can_after_sale": order.status.isRefundable && goods.count == 1 && !open && inWindow,
+                "can_after_sale": order.status.isRefundable && !askable.isEmpty && inWindow,
                 "shipped": order.fulfilment == .shipped || order.fulfilment == .received,
-                "refundable": Money.format(goods.first?.refundable ?? 0),
+                "after_sale_lines": askable.map { item in
+                    ["item_id": item.id, "label": "\(item.title)\(item.sku.map { " [\($0)]" } ?? "") ≤ ¥\(Money.format(item.refundable))"]
+                },
+                "refundable": Money.format(askable.first?.refundable ?? 0),
             ]
         }
         let granted = try await orders.entitlements(buyerID: buyerID)
@@ -210,7 +215,8 @@ struct BuyerPages {
         return try await accountForm(request, context: context) { buyerID, fields in
             _ = try await ownOrder(id, buyerID: buyerID)
             guard let amount = Money.parse(fields["amount"] ?? "") else { throw TuikeError.validation("amount must be an amount in yuan, like 99.00") }
-            _ = try await afterSales.create(orderID: id, .init(type: fields["type"] ?? "", amount: amount, reason: fields["reason"] ?? "", itemId: nil,
+            _ = try await afterSales.create(orderID: id, .init(type: fields["type"] ?? "", amount: amount, reason: fields["reason"] ?? "",
+                                                               itemId: fields["item_id"].flatMap { $0.isEmpty ? nil : $0 },
                                                                quantity: nil, photos: nil))
         }
     }
