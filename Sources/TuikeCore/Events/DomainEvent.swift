@@ -24,6 +24,9 @@ public enum DomainEvent: Sendable, Equatable {
     case orderReceived(orderID: String, buyerID: String, automatic: Bool)
     /// An after-sale entered `status`.
     case afterSale(AfterSale.Status, afterSaleID: String, orderID: String, buyerID: String, amount: Int64)
+    /// A risk case entered `status`: `open` (commissions held), `recorded` (shadow rules only),
+    /// `released` or `rejected`; `codes` are its signals' codes.
+    case riskCase(RiskCase.Status, caseID: String, promoterID: String, orderID: String?, codes: [String])
 
     /// A value in an event's payload.
     public enum Value: Encodable, Sendable, Equatable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
@@ -50,6 +53,7 @@ public enum DomainEvent: Sendable, Equatable {
         "withdrawal.requested", "withdrawal.approved", "withdrawal.rejected", "withdrawal.paid", "withdrawal.failed",
         "appeal.created", "appeal.answered", "order.shipped", "order.received",
     ] + GroupEvent.Kind.allCases.map { "group.\($0.rawValue)" } + AfterSale.Status.allCases.map { "after_sale.\($0.rawValue)" }
+        + RiskCase.Status.allCases.map { "risk_case.\($0.rawValue)" }
 
     public var type: String {
         switch self {
@@ -69,6 +73,7 @@ public enum DomainEvent: Sendable, Equatable {
         case .orderShipped: "order.shipped"
         case .orderReceived: "order.received"
         case .afterSale(let status, _, _, _, _): "after_sale.\(status.rawValue)"
+        case .riskCase(let status, _, _, _, _): "risk_case.\(status.rawValue)"
         }
     }
 
@@ -85,6 +90,7 @@ public enum DomainEvent: Sendable, Equatable {
         case .group(_, let id, _, _, _, _, _): id
         case .orderShipped(let id, _, _, _), .orderReceived(let id, _, _): id
         case .afterSale(_, let id, _, _, _): id
+        case .riskCase(_, let id, _, _, _): id
         }
     }
 
@@ -125,6 +131,9 @@ public enum DomainEvent: Sendable, Equatable {
             ["order_id": .string(orderID), "buyer_id": .string(buyerID), "automatic": .int(automatic ? 1 : 0)]
         case let .afterSale(status, afterSaleID, orderID, buyerID, amount):
             ["after_sale_id": .string(afterSaleID), "order_id": .string(orderID), "buyer_id": .string(buyerID), "amount": .int(amount),
+             "status": .string(status.rawValue)]
+        case let .riskCase(status, caseID, promoterID, orderID, codes):
+            ["case_id": .string(caseID), "promoter_id": .string(promoterID), "order_id": Value(orderID), "codes": .string(codes.joined(separator: ",")),
              "status": .string(status.rawValue)]
         }
     }

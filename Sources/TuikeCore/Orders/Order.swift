@@ -123,6 +123,12 @@ public struct Order: Equatable, Sendable {
         self.items = items
     }
 
+    /// Where the order came from, as keyed hashes (docs/rules.md §16): the buyer's address and
+    /// device, when the storefront saw them or the integrator sent them. Risk signals compare
+    /// them with the promoter's own; nothing else reads them.
+    public var originIPHash: String?
+    public var originDeviceHash: String?
+
     public var promoterID: String? { levelOne.first }
 
     /// Whether any line is a physical good (shipped, received, with after-sales).

@@ -77,6 +77,7 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     -> (router: Router<TuikeRequestContext>, operations: [APIOperation])
 {
     let router = Router(context: TuikeRequestContext.self)
+    let sightings = tuike.sightings
     router.middlewares.add(SecureCookieMiddleware(publicURL: tuike.publicURL))
     router.middlewares.add(TrustedProxiesMiddleware(trusted: tuike.trustedProxies))
     router.middlewares.add(SecurityHeadersMiddleware())
@@ -85,7 +86,7 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     router.middlewares.add(MetricsMiddleware())
     router.middlewares.add(AuthMiddleware(tokens: TokenRepository(database: tuike.database), buyers: BuyerRepository(database: tuike.database, cipher: tuike.cipher),
                                           cache: tuike.tokenCache,
-                                          clock: tuike.clock))
+                                          clock: tuike.clock, sightings: sightings))
     router.middlewares.add(IdempotencyMiddleware(repository: IdempotencyRepository(database: tuike.database), clock: tuike.clock))
     router.middlewares.add(LanguageMiddleware())
 
@@ -116,8 +117,9 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     let throttle = store.loginThrottle
     let forms = FormReplay(repository: store.idempotency, clock: tuike.clock)
     let applications = ApplicationsController(promoters: promoters, agreements: store.agreements, program: program,
-                                              upline: promotersController, throttle: throttle, clock: tuike.clock)
+                                              upline: promotersController, throttle: throttle, sightings: sightings, clock: tuike.clock)
     applications.addRoutes(to: api)
+    RiskController(risk: RiskRepository(database: tuike.database), clock: tuike.clock).addRoutes(to: api)
     LinksController(links: links, cache: tuike.linkCache, stats: stats, program: program, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     let tracking = TrackingController(links: links, cache: tuike.linkCache, recorder: tuike.clicks, trustedProxies: tuike.trustedProxies, flood: tuike.clickFlood,
                                      program: store.program, publicHost: WebTarget.host(of: tuike.publicURL), clock: tuike.clock)
@@ -182,7 +184,7 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
                      commissions: commissions, settlements: store.settlements, withdrawals: withdrawals,
                      rollups: DayRollups(database: tuike.database), program: program, database: tuike.database, applications: applications,
                      agreements: store.agreements, api: inProcess, throttle: throttle, passwords: tuike.passwords,
-                     forms: forms, publicURL: tuike.publicURL, clock: tuike.clock)
+                     forms: forms, sightings: sightings, publicURL: tuike.publicURL, clock: tuike.clock)
     portal.addRoutes(to: api)
     PortalMaterials(portal: portal, center: center).addRoutes(to: api)
     PortalVideos(portal: portal, videos: VideoRepository(database: tuike.database), links: links, program: program, forms: forms,

@@ -41,11 +41,13 @@ public struct TuikeApp: Sendable {
             database: database, orders: OrderRepository(database: database), products: ProductRepository(database: database),
             skus: SkuRepository(database: database), coupons: CouponRepository(database: database),
             promoters: PromoterRepository(database: database, cipher: cipher), attribution: AttributionQuery(database: database),
-            program: ProgramRepository(database: database))
+            program: ProgramRepository(database: database), cipher: cipher)
     }
     let linkCache = LinkCache()
     /// Cookie-less repeat clicks per link, address and user agent (a flood counts once).
     let clickFlood = ClickFlood()
+    /// Where promoters are seen, for the self-purchase signals (one per router: `buildRouter`).
+    var sightings: SightingRecorder { SightingRecorder(risk: RiskRepository(database: database), cipher: cipher, logger: logger) }
     /// Image work (uploads, posters, QR codes) a few at a time, and finished posters by content.
     let renderPool = RenderPool()
     /// Uploads decode on a pool of their own, so a burst of public posters never blocks the merchant's uploads.

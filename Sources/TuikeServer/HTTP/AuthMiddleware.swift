@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import Synchronization
 import TuikeCore
@@ -14,6 +15,7 @@ struct AuthMiddleware: RouterMiddleware {
     let buyers: BuyerRepository
     let cache: TokenCache
     let clock: any TuikeClock
+    let sightings: SightingRecorder
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization] else { return try await next(request, context) }
@@ -30,11 +32,17 @@ struct AuthMiddleware: RouterMiddleware {
             }
         }
         context.presentedInvalidToken = context.principal == nil
+        if case .promoter(let id, _)? = context.principal {
+            await sightings.record(promoterID: id, ip: context.clientIP(request), device: request.headers[Self.deviceHeader], source: "api", at: clock.now())
+        }
         return try await next(request, context)
     }
 }
 
 extension AuthMiddleware {
+    /// The device id a promoter's app or the portal's script sends with its calls.
+    static let deviceHeader = HTTPField.Name("X-Tuike-Device")!
+
     /// The token of `Bearer <token>` (scheme in any case), trimmed of whitespace. A token that
     /// starts and ends with a visible ASCII character, which is every real one, needs no trimming:
     /// Foundation's `trimmingCharacters(in:)` showed in the profile of every request.

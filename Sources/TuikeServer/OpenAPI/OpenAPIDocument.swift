@@ -175,6 +175,8 @@ enum Schemas {
         ("Order", OrderView.schema),
         ("RefundResult", OrdersController.RefundResult.schema),
         ("AfterSale", AfterSaleView.schema),
+        ("RiskRule", RiskController.RuleView.schema),
+        ("RiskCase", RiskCaseView.schema),
         ("Buyer", BuyerView.schema),
         ("Video", VideoView.schema),
         ("Notification", NotificationsController.View.schema),

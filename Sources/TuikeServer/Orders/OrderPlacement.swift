@@ -14,6 +14,7 @@ struct OrderPlacement {
     let promoters: PromoterRepository
     let attribution: AttributionQuery
     let program: ProgramRepository
+    let cipher: FieldCipher
 
     struct Line: Sendable {
         var productID: String
@@ -34,6 +35,10 @@ struct OrderPlacement {
         /// A group buy's price for its single line, instead of the list price.
         var unitPrice: Int64? = nil
         var groupID: String? = nil
+        /// Where the buyer is (the storefront's view of the request, or the integrator's word),
+        /// for the risk signals; kept only as keyed hashes.
+        var ip: String? = nil
+        var deviceID: String? = nil
     }
 
     /// Returns the order and whether it is new (false: an order with this external id existed).
@@ -107,13 +112,15 @@ struct OrderPlacement {
         let (result, levelTwo, levelThree) = try await attribution.attributeWithUpline(
             .init(buyerID: request.buyerID, visitorID: request.visitorID, clickID: request.clickID, couponPromoterID: couponPromoter),
             settings: settings, now: now)
-        let order = Order(
+        var order = Order(
             id: Identifier.make("ord", at: now), buyerID: request.buyerID, externalID: request.externalID, status: .pendingPayment,
             amount: items.reduce(0) { $0 + $1.paid }, discount: discount, visitorID: request.visitorID, clickID: request.clickID,
             coupon: request.coupon.map { redeemsCoupon ? Coupon.normalize($0) : $0 },
             levelOne: result.promoters, levelTwo: levelTwo, levelThree: levelThree, attributionRule: result.rule,
             attributionClickID: result.clickID, selfReferral: result.selfReferral, createdAt: now, items: items, groupID: request.groupID,
             shippingAddress: physical ? address : nil, fulfilment: physical ? .unfulfilled : nil)
+        order.originIPHash = try request.ip.map { ip throws(TuikeError) in try RiskOrigin.ipHash(ip, cipher: cipher) }
+        order.originDeviceHash = try request.deviceID.map { device throws(TuikeError) in try RiskOrigin.deviceHash(device, cipher: cipher) }
         return (order, now.adding(seconds: settings.orderTimeoutSeconds), redeemsCoupon, stockLimited)
     }
 }

@@ -51,10 +51,12 @@ struct OrdersController {
         let clickId: String?
         let coupon: String?
         let externalId: String?
+        let ip: String?
+        let deviceId: String?
         typealias Keys = CodingKeys
         enum CodingKeys: String, CodingKey, CaseIterable {
             case buyerId = "buyer_id", items, visitorId = "visitor_id", clickId = "click_id", coupon, externalId = "external_id"
-            case shippingAddress = "shipping_address"
+            case shippingAddress = "shipping_address", ip, deviceId = "device_id"
         }
     }
 
@@ -63,7 +65,7 @@ struct OrdersController {
         let (order, created) = try await placement.place(
             .init(buyerID: body.buyerId, items: body.items.map { .init(productID: $0.productId, quantity: $0.quantity, sku: $0.sku) },
                   shippingAddress: body.shippingAddress?.address, visitorID: body.visitorId,
-                  clickID: body.clickId, coupon: body.coupon, externalID: body.externalId), at: clock.now())
+                  clickID: body.clickId, coupon: body.coupon, externalID: body.externalId, ip: body.ip, deviceID: body.deviceId), at: clock.now())
         // A new order has no payments or refunds to read back.
         return created ? try JSONOutput.response(OrderView(order, payments: [], refunds: []), status: .created) : try await view(order, status: .ok)
     }
@@ -158,6 +160,8 @@ struct OrdersController {
         ("coupon", ["type": "string", "description": "A promoter's invite code: attributes the order to that promoter."] as JSONValue),
         ("external_id", Schemas.text(1...128, "Your order number; a second create with it returns the first order.")),
         ("shipping_address", OrderView.addressSchema),
+        ("ip", ["type": "string", "maxLength": 45, "description": "The buyer's IPv4 or IPv6 address, for risk signals (kept as a keyed hash)."] as JSONValue),
+        ("device_id", Schemas.text(1...RiskOrigin.maxDeviceLength, "The buyer's device id or fingerprint, for risk signals (kept as a keyed hash).")),
     ], required: ["buyer_id", "items"])
 }
 

@@ -11,6 +11,7 @@ struct ApplicationsController {
     let program: ProgramRepository
     let upline: PromotersController
     let throttle: LoginThrottle
+    let sightings: SightingRecorder
     let clock: any TuikeClock
 
     func addRoutes(to api: APIRoutes) {
@@ -134,6 +135,7 @@ struct ApplicationsController {
         do {
             let promoter = try await promoters.create(
                 .init(name: name, phone: phone, status: autoApprove ? .active : .applied, parentID: parentID, acceptance: acceptance), at: now)
+            await sightings.record(promoterID: promoter.id, ip: ip, device: nil, source: "application", at: now)
             return Submitted(id: promoter.id, status: promoter.status, promoter: promoter)
         } catch let error as TuikeError where error.code == "phone_taken" {
             return Submitted(id: Identifier.make("prm", at: now), status: autoApprove ? .active : .applied, promoter: nil)

@@ -143,6 +143,7 @@ public enum Migrations {
         NotificationRepository.migration,
         VideoRepository.migration,
         RestockMigration.migration,
+        RiskMigration.migration,
     ]
 }
 

@@ -77,7 +77,7 @@ extension OrderRepository {
     /// when read, is not a group's, and has no tier ladder on its lines (a ladder counts the
     /// promoter's month under a lock, inside a transaction).
     private static func writesAhead(_ order: Order) -> Bool {
-        order.status == .pendingPayment && order.groupID == nil && !PaymentPlan.needsMonthOrderNumber(order)
+        order.status == .pendingPayment && order.groupID == nil && !PaymentPlan.needsMonthOrderNumber(order) && !RiskRepository.mayAssess(order)
     }
 
     /// The usual payment written in one statement (`Bookings.writeAlone`). Which of its promoters
@@ -146,6 +146,7 @@ extension OrderRepository {
         var bookings = Bookings()
         let payment = book(plan, snapshot, into: &bookings)
         try await bookings.write(at: now, in: db)
+        if group != .vanished { try await RiskRepository.assessPayment(order, at: now, in: db) }
         switch group {
         case .vanished:
             // Refunded in full by a job (a provider call never runs inside a transaction).

@@ -12,7 +12,7 @@ public struct OrderRepository: Sendable {
     static let columns = """
         o.id, o.buyer_id, o.external_id, o.status, o.currency, o.amount, o.discount, o.refunded, o.visitor_id, o.click_id, o.coupon,
         o.level_one, o.level_two, o.level_three, o.attribution_rule, o.attribution_click_id, o.self_referral, o.created_at, o.paid_at, o.group_id,
-        o.shipping_address, o.fulfilment_status, o.received_at
+        o.shipping_address, o.fulfilment_status, o.received_at, o.ip_hash, o.device_hash
         """
 
     /// Orders stored before migration 10 were each given a job that cancels them at their timeout.
@@ -65,13 +65,14 @@ public struct OrderRepository: Sendable {
         """
         INSERT INTO orders (id, buyer_id, external_id, status, currency, amount, discount, visitor_id, click_id, coupon, promoter_id,
             level_one, level_two, level_three, attribution_rule, attribution_click_id, self_referral, created_at, group_id, expires_at,
-            shipping_address, fulfilment_status)
+            shipping_address, fulfilment_status, ip_hash, device_hash)
         VALUES (\(bind: order.id), \(bind: order.buyerID), \(bind: order.externalID), \(bind: order.status.rawValue), \(bind: order.currency),
             \(bind: order.amount), \(bind: order.discount), \(bind: order.visitorID), \(bind: order.clickID), \(bind: order.coupon), \(bind: order.promoterID),
             \(bind: order.levelOne.joined(separator: ",")), \(bind: order.levelTwo), \(bind: order.levelThree),
             \(bind: order.attributionRule.rawValue), \(bind: order.attributionClickID), \(bind: Int64(order.selfReferral ? 1 : 0)),
             \(bind: order.createdAt.milliseconds), \(bind: order.groupID), \(bind: expiresAt.milliseconds),
-            \(bind: try order.shippingAddress.map(StoredJSON.encode)), \(bind: order.fulfilment?.rawValue))
+            \(bind: try order.shippingAddress.map(StoredJSON.encode)), \(bind: order.fulfilment?.rawValue), \(bind: order.originIPHash),
+            \(bind: order.originDeviceHash))
         ON CONFLICT DO NOTHING RETURNING id
         """
     }
@@ -158,7 +159,7 @@ public struct OrderRepository: Sendable {
                 sku: try item.decode(column: "sku", as: String?.self), skuID: try item.decode(column: "sku_id", as: String?.self))
         }
         let levelOne = try row.decode(column: "level_one", as: String.self)
-        return Order(
+        var order = Order(
             id: try row.decode(column: "id", as: String.self), buyerID: try row.decode(column: "buyer_id", as: String.self),
             externalID: try row.decode(column: "external_id", as: String?.self), status: try row.decodeEnum(column: "status", as: Order.Status.self),
             currency: try row.decode(column: "currency", as: String.self), amount: try row.decode(column: "amount", as: Int64.self),
@@ -174,6 +175,9 @@ public struct OrderRepository: Sendable {
             shippingAddress: try row.decode(column: "shipping_address", as: String?.self).map { try StoredJSON.decode(ShippingAddress.self, $0) },
             fulfilment: try row.decode(column: "fulfilment_status", as: String?.self).flatMap(FulfilmentStatus.init(rawValue:)),
             receivedAt: try row.decodeOptionalInstant(column: "received_at"))
+        order.originIPHash = try row.decode(column: "ip_hash", as: String?.self)
+        order.originDeviceHash = try row.decode(column: "device_hash", as: String?.self)
+        return order
     }
 
     /// Cancels every order still unpaid at its `expires_at` (at most `limit` per round, rounds until

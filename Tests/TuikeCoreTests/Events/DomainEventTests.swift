@@ -19,6 +19,7 @@ import TuikeCore
         .orderShipped(orderID: "ord_1", buyerID: "b", carrier: "顺丰", trackingNumber: "SF1"),
         .orderReceived(orderID: "ord_1", buyerID: "b", automatic: true),
     ] + AfterSale.Status.allCases.map { .afterSale($0, afterSaleID: "as_1", orderID: "ord_1", buyerID: "b", amount: 100) } + WithdrawalStatus.allCases.map { .withdrawal($0, withdrawalID: "wdr_1", promoterID: "prm_1", amount: 100) }
+        + RiskCase.Status.allCases.map { .riskCase($0, caseID: "rsk_1", promoterID: "prm_1", orderID: "ord_1", codes: ["self_purchase_ip"]) }
         + GroupEvent.Kind.allCases.map { .group($0, groupID: "grp_1", seq: 1, members: 1, reserved: 0, size: 2, status: .forming) }
 
     @Test func everyEventHasAKnownTypeAndNamesItsSubject() {

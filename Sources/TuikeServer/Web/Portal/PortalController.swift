@@ -26,6 +26,7 @@ struct PortalController {
     let throttle: LoginThrottle
     let passwords: PasswordHasher
     let forms: FormReplay
+    let sightings: SightingRecorder
     let publicURL: String
     let clock: any TuikeClock
 
@@ -101,6 +102,7 @@ struct PortalController {
             return Self.form(request, error: Language.of(request).strings[.loginFailed], phone: phone, status: .unauthorized)
         }
         try await throttle.succeeded(account: account, address: address)
+        await sightings.record(promoterID: found.promoterID, ip: address, device: fields["tk_device"], source: "login", at: clock.now())
         return WebSessions.signedIn(token: try await sessions.open(kind: "promoter", subjectID: found.promoterID, at: clock.now()), to: "/me")
     }
 

@@ -141,8 +141,14 @@ struct StorefrontController {
             let id = try context.parameters.require("id")
             let sku = fields["sku"].flatMap { $0.isEmpty ? nil : $0 }
             let address = try await shippingAddress(fields, buyer: buyer)
+            // The buyer's address as the storefront sees it, and the browser's fingerprint from
+            // /tuike.js when it ran, for the risk signals.
+            // A malformed fingerprint is dropped, never a reason to refuse the purchase.
+            let device = fields["tk_device"].flatMap { id in
+                (1...RiskOrigin.maxDeviceLength).contains(id.count) && id.allSatisfy { $0.isASCII && !$0.isWhitespace } ? id : nil
+            }
             return try await placement.place(.init(buyerID: buyer, items: [.init(productID: id, quantity: 1, sku: sku)], shippingAddress: address,
-                                                   visitorID: visitor), at: clock.now()).0.id
+                                                   visitorID: visitor, ip: context.clientIP(request), deviceID: device), at: clock.now()).0.id
         }
     }
 
