@@ -39,7 +39,7 @@ public struct RiskRule: Equatable, Sendable {
     public static func thresholdRange(_ code: RiskCode) -> ClosedRange<Int64> {
         switch code {
         case .selfPurchaseIP, .selfPurchaseDevice: 1...720  // hours
-        case .clickFlood: 2...10_000  // clicks per address, link and minute
+        case .clickFlood: 2...10_000  // clicks on one link per minute from one address, device or cookie-less user agent
         case .conversionAnomaly: 2...100  // times the program's conversion rate
         case .refundAbuse: 1...10_000  // refund rate in basis points
         case .sharedDeviceGroup: 2...100  // buyers of one group behind one device or address

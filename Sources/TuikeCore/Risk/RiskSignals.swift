@@ -33,11 +33,27 @@ public enum RiskSignals {
                           evidence: ["matched": kind.rawValue, "source": seen.source, "seen_at": seen.seenAt.rfc3339])
     }
 
-    /// Clicks on one link from one address within one minute, at or above the threshold.
-    public static func clickFlood(clicksInMinute: Int64, threshold: Int64) -> RiskSignal? {
+    /// How a flood of clicks hangs together: one address, one device, or (the data-centre
+    /// pattern, addresses rotating) one user agent on clicks that each arrive without a cookie.
+    public enum FloodPattern: String, Sendable, CaseIterable {
+        case address, device
+        case cookielessUserAgent = "cookieless_user_agent"
+
+        var phrase: String {
+            switch self {
+            case .address: "from one address"
+            case .device: "from one device"
+            case .cookielessUserAgent: "from new cookie-less visitors with one user agent"
+            }
+        }
+    }
+
+    /// Clicks on one link within one minute that hang together by `pattern`, at or above the
+    /// threshold.
+    public static func clickFlood(clicksInMinute: Int64, threshold: Int64, pattern: FloodPattern = .address) -> RiskSignal? {
         guard clicksInMinute >= threshold else { return nil }
-        return RiskSignal(code: .clickFlood, reason: "\(clicksInMinute) clicks on one link from one address within a minute",
-                          evidence: ["clicks": String(clicksInMinute)])
+        return RiskSignal(code: .clickFlood, reason: "\(clicksInMinute) clicks on one link \(pattern.phrase) within a minute",
+                          evidence: ["clicks": String(clicksInMinute), "pattern": pattern.rawValue])
     }
 
     /// A promoter's conversion far above the program's: at least `minOrders` paid orders, and

@@ -65,7 +65,8 @@ func httpServer(_ tuike: TuikeApp, limits: ConnectionLimits = .init(), logger: L
     let shared = ClickRedirectHandler.Shared(
         tracking: TrackingController(links: LinkRepository(database: tuike.database), cache: tuike.linkCache, recorder: tuike.clicks,
                                      trustedProxies: tuike.trustedProxies, flood: tuike.clickFlood,
-                                     program: ProgramRepository(database: tuike.database), publicHost: WebTarget.host(of: tuike.publicURL), clock: tuike.clock),
+                                     program: ProgramRepository(database: tuike.database), publicHost: WebTarget.host(of: tuike.publicURL), cipher: tuike.cipher,
+                                     clock: tuike.clock),
         secureCookies: SecureCookieMiddleware(publicURL: tuike.publicURL), metrics: ClickRedirectMetrics(), serverName: serverName, logger: logger)
     return .http1(configuration: .init(additionalChannelHandlers: [
         ConnectionCap(registry: perAddress, logger: logger), ConnectionGuard(limits: limits), ClickRedirectHandler(shared: shared),
@@ -119,10 +120,10 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     let applications = ApplicationsController(promoters: promoters, agreements: store.agreements, program: program,
                                               upline: promotersController, throttle: throttle, sightings: sightings, clock: tuike.clock)
     applications.addRoutes(to: api)
-    RiskController(risk: RiskRepository(database: tuike.database), clock: tuike.clock).addRoutes(to: api)
+    RiskController(risk: RiskRepository(database: tuike.database), commissions: CommissionRepository(database: tuike.database), clock: tuike.clock).addRoutes(to: api)
     LinksController(links: links, cache: tuike.linkCache, stats: stats, program: program, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     let tracking = TrackingController(links: links, cache: tuike.linkCache, recorder: tuike.clicks, trustedProxies: tuike.trustedProxies, flood: tuike.clickFlood,
-                                     program: store.program, publicHost: WebTarget.host(of: tuike.publicURL), clock: tuike.clock)
+                                     program: store.program, publicHost: WebTarget.host(of: tuike.publicURL), cipher: tuike.cipher, clock: tuike.clock)
     tracking.addRoutes(to: api)
     let posters = PosterService(materials: materials, media: media, pool: tuike.renderPool, cache: tuike.posterCache, publicURL: tuike.publicURL, clock: tuike.clock)
     let center = MaterialCenter(products: store.products, links: links, materials: materials, media: media, promoters: promoters,

@@ -9,6 +9,7 @@ import TuikeStore
 enum JobHandlers {
     static let purgeIdempotencyKeys = "idempotency.purge"
     static let recomputeRanks = "ranks.recompute"
+    static let scanRisk = "risk.scan"
     static let settlePeriod = "settlement.period"
     static let checkLedger = "ledger.check"
     /// Stored responses are kept this long, like Stripe's 24 hours.
@@ -51,6 +52,11 @@ enum JobHandlers {
                 try await RankRepository(database: database).recompute(at: execution.now)
                 try await scheduleHourly(recomputeRanks, after: execution.now, database: database)
             },
+            // Promoters' figures against the program's, new promoters' first day, click floods.
+            scanRisk: { execution in
+                try await RiskRepository(database: database).scan(at: execution.now)
+                try await scheduleHourly(scanRisk, after: execution.now, database: database)
+            },
         ]
     }
 
@@ -73,7 +79,7 @@ enum JobHandlers {
 
     /// Idempotent: the dedupe keys name the hour and the period, so every instance may call it at start.
     static func scheduleRecurring(database: any Database, now: Instant) async throws {
-        for kind in [purgeIdempotencyKeys, recomputeRanks, checkLedger] {
+        for kind in [purgeIdempotencyKeys, recomputeRanks, checkLedger, scanRisk] {
             try await scheduleHourly(kind, after: now.adding(milliseconds: -hour), database: database)
         }
         try await scheduleSettlement(after: now, settings: try await ProgramRepository(database: database).current(), database: database, now: now)

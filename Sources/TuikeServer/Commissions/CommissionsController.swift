@@ -63,7 +63,8 @@ struct CommissionsController {
         let to = try query["to"].map { try Self.instant(String($0), field: "to") }
         let fetched = try await commissions.list(promoterID: promoterID, orderID: query["order_id"].map(String.init), status: status,
                                                  from: from, to: to, limit: page.limit + 1, before: page.cursor)
-        return try JSONOutput.response(Page(fetched: fetched.map(CommissionView.init), limit: page.limit, id: \.id))
+        let reasons = try await RiskRepository(database: database).holdReasons(commissionIDs: fetched.filter { $0.status == .held }.map(\.id))
+        return try JSONOutput.response(Page(fetched: fetched.map { CommissionView($0, holdReasons: reasons[$0.id]) }, limit: page.limit, id: \.id))
     }
 
     static func instant(_ text: String, field: String) throws(TuikeError) -> Instant {

@@ -33,7 +33,7 @@ struct GroupsController {
         // The group's order is placed like any order (`OrderPlacement`), so its buyer and visitor ids have the same limits.
         let buyerFields = [("buyer_id", Schemas.text(1...128)), ("visitor_id", Schemas.visitorID), ("click_id", Schemas.string),
                            ("sku", Schemas.text(1...Sku.maxCodeLength, "For goods with variants: the variant's code.")),
-                           ("shipping_address", OrderView.addressSchema)]
+                           ("shipping_address", OrderView.addressSchema)] + Schemas.originFields
         let buyer = Schemas.object([("campaign_id", Schemas.string)] + buyerFields, required: ["campaign_id", "buyer_id"])
         let result = Schemas.object([("group", Schemas.ref("Group")), ("order", Schemas.ref("Order"))])
         api.add(.post, "/api/v1/groups", summary: "Open a group for its leader: the leader's order and slot", tag: "Groups", access: .admin,
@@ -63,9 +63,12 @@ struct GroupsController {
         let clickId: String?
         let sku: String?
         let shippingAddress: AddressInput?
+        let ip: String?
+        let deviceId: String?
         typealias Keys = CodingKeys
         enum CodingKeys: String, CodingKey, CaseIterable {
             case campaignId = "campaign_id", buyerId = "buyer_id", visitorId = "visitor_id", clickId = "click_id", sku, shippingAddress = "shipping_address"
+            case ip, deviceId = "device_id"
         }
     }
 
@@ -75,9 +78,12 @@ struct GroupsController {
         let clickId: String?
         let sku: String?
         let shippingAddress: AddressInput?
+        let ip: String?
+        let deviceId: String?
         typealias Keys = CodingKeys
         enum CodingKeys: String, CodingKey, CaseIterable {
             case buyerId = "buyer_id", visitorId = "visitor_id", clickId = "click_id", sku, shippingAddress = "shipping_address"
+            case ip, deviceId = "device_id"
         }
     }
 
@@ -87,7 +93,7 @@ struct GroupsController {
         let body = try await JSONBody.decode(OpenRequest.self, from: request, context: context)
         guard let campaign = try await campaigns.find(body.campaignId) else { throw TuikeError.notFound("group campaign", body.campaignId) }
         let (group, order) = try await groupCheckout.open(campaign, buyerID: body.buyerId, visitorID: body.visitorId, clickID: body.clickId, sku: body.sku,
-                                                         shippingAddress: body.shippingAddress?.address, at: clock.now())
+                                                         shippingAddress: body.shippingAddress?.address, ip: body.ip, deviceID: body.deviceId, at: clock.now())
         return try await respond(group, order: order.id, admin: true)
     }
 
@@ -95,7 +101,7 @@ struct GroupsController {
         let id = try context.parameters.require("id")
         let body = try await JSONBody.decode(JoinRequest.self, from: request, context: context)
         let (group, order) = try await groupCheckout.join(groupID: id, buyerID: body.buyerId, visitorID: body.visitorId, clickID: body.clickId, sku: body.sku,
-                                                         shippingAddress: body.shippingAddress?.address, at: clock.now())
+                                                         shippingAddress: body.shippingAddress?.address, ip: body.ip, deviceID: body.deviceId, at: clock.now())
         return try await respond(group, order: order.id, admin: true)
     }
 

@@ -1,4 +1,5 @@
 import Hummingbird
+import TuikeStore
 
 /// Builds `GET /api/v1/openapi.json` from the operations the routes registered.
 enum OpenAPIDocument {
@@ -107,6 +108,11 @@ enum Schemas {
     /// A visitor id as `/r/{code}` makes it and integrators may send their own.
     /// The integrator's own visitor id: 1 to 128 printable ASCII characters.
     static let visitorID: JSONValue = ["type": "string", "pattern": "^[ -~]{1,128}$"]
+    /// Where a buyer or visitor came from, as integrators may tell it, for the risk signals.
+    static let originFields: [(String, JSONValue)] = [
+        ("ip", ["type": "string", "maxLength": 45, "description": "The buyer's IPv4 or IPv6 address, for risk signals (kept as a keyed hash)."] as JSONValue),
+        ("device_id", text(1...RiskOrigin.maxDeviceLength, "The buyer's device id or fingerprint, for risk signals (kept as a keyed hash).")),
+    ]
     /// A visitor id from a browser (`/tuike.js`), as Tuike makes them.
     static let browserVisitorID: JSONValue = ["type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"]
     static let integer: JSONValue = ["type": "integer", "format": "int64"]

@@ -156,8 +156,11 @@ struct CommissionView: Encodable, Sendable {
     let createdAt: Instant
     let kind: String
     @ExplicitNull var settlementId: String?
+    /// Why a held commission is held: its risk case's signal codes (never the evidence).
+    var holdReasons: [String]?
 
-    init(_ record: Commission) {
+    init(_ record: Commission, holdReasons: [String]? = nil) {
+        self.holdReasons = holdReasons
         id = record.id
         orderId = record.orderID
         promoterId = record.promoterID
@@ -180,6 +183,8 @@ struct CommissionView: Encodable, Sendable {
         ("status", Schemas.enumeration(Commission.Status.allCases.map(\.rawValue))), ("rule_source", Schemas.string),
         ("basis", Schemas.string), ("eligible_at", Schemas.time), ("created_at", Schemas.time),
         ("kind", Schemas.enumeration(["order", "tier_adjustment"])), ("settlement_id", Schemas.nullable(Schemas.string)),
+        ("hold_reasons", Schemas.array(Schemas.enumeration(RiskCode.allCases.map(\.rawValue)),
+                                       "Only on a held commission: the codes of the risk signals that hold it.")),
     ])
 
     static let ruleSchema = Schemas.object([

@@ -160,9 +160,7 @@ struct OrdersController {
         ("coupon", ["type": "string", "description": "A promoter's invite code: attributes the order to that promoter."] as JSONValue),
         ("external_id", Schemas.text(1...128, "Your order number; a second create with it returns the first order.")),
         ("shipping_address", OrderView.addressSchema),
-        ("ip", ["type": "string", "maxLength": 45, "description": "The buyer's IPv4 or IPv6 address, for risk signals (kept as a keyed hash)."] as JSONValue),
-        ("device_id", Schemas.text(1...RiskOrigin.maxDeviceLength, "The buyer's device id or fingerprint, for risk signals (kept as a keyed hash).")),
-    ], required: ["buyer_id", "items"])
+    ] + Schemas.originFields, required: ["buyer_id", "items"])
 }
 
 /// An address as sent: missing fields arrive empty, so the check names every one that is missing.

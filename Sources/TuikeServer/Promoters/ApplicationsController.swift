@@ -93,7 +93,8 @@ struct ApplicationsController {
     @Sendable func apply(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(ApplyRequest.self, from: request, context: context)
         let submitted = try await submit(name: body.name, phone: body.phone, inviteCode: body.inviteCode, agreementVersion: body.agreementVersion,
-                                         signedName: body.signedName, ip: context.clientIP(request), userAgent: request.headers[.userAgent])
+                                         signedName: body.signedName, ip: context.clientIP(request), userAgent: request.headers[.userAgent],
+                                         device: request.headers[AuthMiddleware.deviceHeader])
         return try JSONOutput.response(ApplicationView(id: submitted.id, status: submitted.status.rawValue), status: .created)
     }
 
@@ -118,7 +119,7 @@ struct ApplicationsController {
     /// An application with its signed agreement evidence, from the API or the portal's form.
     /// Checked first, then admitted (`admit`, unless the caller did), then stored.
     func submit(name: String, phone: String, inviteCode: String?, agreementVersion: String, signedName: String, ip: String?,
-                userAgent: String?, admitted: Bool = false) async throws -> Submitted {
+                userAgent: String?, device: String? = nil, admitted: Bool = false) async throws -> Submitted {
         let now = clock.now()
         try Promoter.validate(name: name)
         let signed = signedName.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -135,7 +136,7 @@ struct ApplicationsController {
         do {
             let promoter = try await promoters.create(
                 .init(name: name, phone: phone, status: autoApprove ? .active : .applied, parentID: parentID, acceptance: acceptance), at: now)
-            await sightings.record(promoterID: promoter.id, ip: ip, device: nil, source: "application", at: now)
+            await sightings.record(promoterID: promoter.id, ip: ip, device: device, source: "application", at: now)
             return Submitted(id: promoter.id, status: promoter.status, promoter: promoter)
         } catch let error as TuikeError where error.code == "phone_taken" {
             return Submitted(id: Identifier.make("prm", at: now), status: autoApprove ? .active : .applied, promoter: nil)

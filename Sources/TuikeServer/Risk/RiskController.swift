@@ -6,6 +6,7 @@ import TuikeStore
 /// rules, and the review queue of cases.
 struct RiskController {
     let risk: RiskRepository
+    let commissions: CommissionRepository
     let clock: any TuikeClock
 
     func addRoutes(to api: APIRoutes) {
@@ -21,7 +22,7 @@ struct RiskController {
                     Schemas.query("promoter_id", Schemas.string, "Only this promoter's."),
                 ], handler: cases)
         api.add(.get, "/api/v1/risk/cases/{id}", summary: "One case with its evidence", tag: "Risk", access: .admin,
-                responses: [(200, "The case.", riskCase)], handler: find)
+                responses: [(200, "The case, with the commissions it holds or held.", riskCase)], handler: find)
         let reason = Schemas.object([("reason", Schemas.text(1...RiskCase.maxResolutionLength))], required: ["reason"])
         api.add(.post, "/api/v1/risk/cases/{id}/release", summary: "Release the held commissions (settled in the next batch)", tag: "Risk",
                 access: .admin, request: reason, responses: [(200, "The case, released.", riskCase)], handler: release)
@@ -114,7 +115,7 @@ struct RiskController {
     @Sendable func find(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         guard let found = try await risk.findCase(id) else { throw TuikeError.notFound("risk case", id) }
-        return try JSONOutput.response(RiskCaseView(found))
+        return try JSONOutput.response(try await detailed(found))
     }
 
     @Sendable func release(_ request: Request, context: TuikeRequestContext) async throws -> Response {
@@ -130,7 +131,15 @@ struct RiskController {
         let id = try context.parameters.require("id")
         let body = try await JSONBody.decode(Reason.self, from: request, context: context)
         let resolved = try await risk.resolve(id, release: release, reason: body.reason, actor: PromotersController.actor(admin), at: clock.now())
-        return try JSONOutput.response(RiskCaseView(resolved))
+        return try JSONOutput.response(try await detailed(resolved))
+    }
+
+    /// One case as its page shows it: with the commissions it holds (or held, once reviewed).
+    func detailed(_ found: RiskCase) async throws -> RiskCaseView {
+        var view = RiskCaseView(found)
+        view.commissions = try await commissions.list(promoterID: nil, orderID: nil, status: nil, riskCaseID: found.id, limit: 200, before: nil)
+            .map { CommissionView($0) }
+        return view
     }
 
     @Sendable func exclusions(_ request: Request, context: TuikeRequestContext) async throws -> Response {
@@ -173,6 +182,8 @@ struct RiskCaseView: Encodable, Sendable {
     @ExplicitNull var resolvedAt: Instant?
     @ExplicitNull var resolvedBy: String?
     @ExplicitNull var resolution: String?
+    /// Only on one case (not in the queue's pages).
+    var commissions: [CommissionView]?
 
     init(_ found: RiskCase) {
         id = found.id
@@ -194,5 +205,6 @@ struct RiskCaseView: Encodable, Sendable {
                                                   ("evidence", ["type": "object", "additionalProperties": ["type": "string"]] as JSONValue)]))),
         ("created_at", Schemas.time), ("resolved_at", Schemas.nullable(Schemas.time)), ("resolved_by", Schemas.nullable(Schemas.string)),
         ("resolution", Schemas.nullable(Schemas.string)),
+        ("commissions", Schemas.array(Schemas.ref("Commission"), "Only on one case: the commissions it holds, or held before its review.")),
     ])
 }

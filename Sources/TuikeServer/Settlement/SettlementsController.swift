@@ -71,7 +71,7 @@ struct SettlementsController {
             throw TuikeError.notFound("statement", "\(settlementID) of promoter \(id)")
         }
         let lines = try await commissions.list(promoterID: id, orderID: nil, status: nil, settlementID: settlementID, limit: nil, before: nil)
-        return try JSONOutput.response(StatementView(statement, lines: lines.reversed().map(CommissionView.init)))
+        return try JSONOutput.response(StatementView(statement, lines: lines.reversed().map { CommissionView($0) }))
     }
 
     struct LineView: Encodable, Sendable {

@@ -15,6 +15,8 @@ struct TrackingController {
     let program: ProgramRepository
     /// The host of the server's public URL, where links may always send visitors.
     let publicHost: String?
+    /// Keys the hashes of the devices clicks come from.
+    let cipher: FieldCipher
     let clock: any TuikeClock
 
     static let visitorCookie = "tk_vid"
@@ -29,13 +31,16 @@ struct TrackingController {
         api.add(.post, "/api/v1/track/click", summary: "Record a click server-side", tag: "Tracking", access: .admin,
                 request: Schemas.object([("code", Schemas.linkCode), ("visitor_id", Schemas.visitorID), ("ip", Schemas.string),
                                          ("user_agent", Schemas.string), ("referrer", Schemas.string),
+                                         ("device_id", Schemas.text(1...RiskOrigin.maxDeviceLength,
+                                                                    "The visitor's device id or fingerprint, for risk signals (kept as a keyed hash).")),
                                          ("source", ["type": "string", "pattern": "^(qr|[ptm]\\.[A-Za-z0-9_]{1,46})$",
                                                      "description": "The material shared: qr, p.<poster template>, t.<copy template>, m.<media>."])],
                                         required: ["code", "visitor_id"]),
                 responses: [(201, "The click.", Schemas.object([("click_id", Schemas.string), ("bot", Schemas.boolean)]))], handler: trackClick)
         api.add(.post, "/api/v1/track/beacon", summary: "Record a click reported by /tuike.js on the merchant's site", tag: "Tracking",
                 access: .publicAccess,
-                request: Schemas.object([("code", Schemas.linkCode), ("visitor_id", Schemas.browserVisitorID), ("referrer", Schemas.string), ("url", Schemas.string)],
+                request: Schemas.object([("code", Schemas.linkCode), ("visitor_id", Schemas.browserVisitorID), ("referrer", Schemas.string), ("url", Schemas.string),
+                                         ("device", Schemas.text(1...RiskOrigin.maxDeviceLength, "The browser's fingerprint as /tuike.js computes it."))],
                                         required: ["code", "visitor_id"]),
                 responses: [(204, "Recorded.", nil)], handler: beacon)
         api.add(.get, "/tuike.js", summary: "Click-tracking snippet for the merchant's own pages", tag: "Tracking", access: .publicAccess,
@@ -96,13 +101,13 @@ struct TrackingController {
     }
 
     func makeClick(link: Link, visitor: String, ip: String?, userAgent: String?, referrer: String?, isBot: Bool? = nil,
-                   source: MaterialKey? = nil, using random: inout BlockRandom) -> ClickRecord {
+                   source: MaterialKey? = nil, deviceHash: String? = nil, using random: inout BlockRandom) -> ClickRecord {
         let now = clock.now()
         return ClickRecord(
             id: Identifier.make("clk", at: now, using: &random), linkID: link.id, promoterID: link.promoterID, productID: link.productID,
             visitorID: visitor, at: now, ip: ip, userAgent: userAgent.map { Self.truncated($0, to: 512) },
             referrer: referrer.map { Self.truncated($0, to: 1_000) }, isBot: isBot ?? BotDetector.isBot(userAgent: userAgent),
-            source: source?.rawValue)
+            source: source?.rawValue, deviceHash: deviceHash)
     }
 
     /// The first `limit` characters. A text of at most `limit` UTF-8 bytes has at most `limit`
@@ -128,8 +133,11 @@ struct TrackingController {
         let userAgent: String?
         let referrer: String?
         let source: String?
+        let deviceId: String?
         typealias Keys = CodingKeys
-        enum CodingKeys: String, CodingKey, CaseIterable { case code, visitorId = "visitor_id", ip, userAgent = "user_agent", referrer, source }
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case code, visitorId = "visitor_id", ip, userAgent = "user_agent", referrer, source, deviceId = "device_id"
+        }
     }
 
     struct TrackedView: Encodable { let clickId: String; let bot: Bool }
@@ -143,10 +151,11 @@ struct TrackingController {
             guard let key = MaterialKey(text) else { throw .validation("source must be a material key: qr, p.<template>, t.<copy>, m.<media>") }
             return key
         }
+        let device = try body.deviceId.map { id throws(TuikeError) in try RiskOrigin.deviceHash(id, cipher: cipher) }
         guard let link = try await activeLink(body.code) else { throw TuikeError.notFound("link", body.code) }
         var random = BlockRandom()
         let click = makeClick(link: link, visitor: body.visitorId, ip: body.ip, userAgent: body.userAgent, referrer: body.referrer,
-                              isBot: body.userAgent.map { BotDetector.isBot(userAgent: $0) } ?? false, source: source, using: &random)
+                              isBot: body.userAgent.map { BotDetector.isBot(userAgent: $0) } ?? false, source: source, deviceHash: device, using: &random)
         try await recorder.record(click)
         return try JSONOutput.response(TrackedView(clickId: click.id, bot: click.isBot), status: .created)
     }
@@ -156,8 +165,9 @@ struct TrackingController {
         let visitorId: String
         let referrer: String?
         let url: String?
+        let device: String?
         typealias Keys = CodingKeys
-        enum CodingKeys: String, CodingKey, CaseIterable { case code, visitorId = "visitor_id", referrer, url }
+        enum CodingKeys: String, CodingKey, CaseIterable { case code, visitorId = "visitor_id", referrer, url, device }
     }
 
     /// Called cross-origin by `/tuike.js` with a text/plain body (no CORS preflight needed).
@@ -168,8 +178,10 @@ struct TrackingController {
             guard Self.isValidVisitor(body.visitorId) else { throw TuikeError.validation("visitor_id must be 16 to 64 letters, digits, - or _") }
             guard let link = try await activeLink(body.code) else { throw TuikeError.notFound("link", body.code) }
             var random = BlockRandom()
+            // A malformed fingerprint is dropped: the click still counts.
             try await recorder.record(makeClick(link: link, visitor: body.visitorId, ip: context.clientIP(request),
-                                                userAgent: request.headers[.userAgent], referrer: body.referrer, using: &random))
+                                                userAgent: request.headers[.userAgent], referrer: body.referrer,
+                                                deviceHash: body.device.flatMap { try? RiskOrigin.deviceHash($0, cipher: cipher) }, using: &random))
             response = Response(status: .noContent)
         } catch {
             response = ErrorResponses.response(for: error, logger: context.logger)
@@ -227,10 +239,13 @@ struct TrackingController {
             """, status: .notFound)
     }
 
-    /// Reads `?ref=` on the merchant's page, keeps a first-party visitor id, reports the click to
-    /// Tuike and exposes `window.tuike.visitorId` so the shop can send it with orders.
+    /// Reads `?ref=` on the merchant's page, keeps a first-party visitor id, reports the click
+    /// (with the device fingerprint) to Tuike and exposes `window.tuike.visitorId` and
+    /// `window.tuike.device` so the shop can send them with orders.
     static let snippet = """
         (function () {
+          \(DeviceFingerprint.function)
+          var device = tuikeDevice();
           var script = document.currentScript;
           var base = script ? script.src.replace(/\\/tuike\\.js(\\?.*)?$/, '') : '';
           var params = new URLSearchParams(window.location.search);
@@ -242,12 +257,12 @@ struct TrackingController {
           }
           window.localStorage.setItem('tk_vid', vid);
           document.cookie = 'tk_vid=' + vid + '; path=/; max-age=31536000; samesite=lax';
-          window.tuike = { visitorId: vid };
+          window.tuike = { visitorId: vid, device: device };
           var ref = params.get('ref');
           if (ref && base) {
             fetch(base + '/api/v1/track/beacon', {
               method: 'POST', mode: 'cors', keepalive: true, headers: { 'Content-Type': 'text/plain' },
-              body: JSON.stringify({ code: ref, visitor_id: vid, referrer: document.referrer, url: window.location.href })
+              body: JSON.stringify({ code: ref, visitor_id: vid, referrer: document.referrer, url: window.location.href, device: device || undefined })
             });
           }
         })();

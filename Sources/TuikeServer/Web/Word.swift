@@ -338,4 +338,50 @@ enum Word: String, CaseIterable, Sendable {
     case stateFailed = "state_failed"
     case statePending = "state_pending"
     case statePaused = "state_paused"
+    case heldReason = "held_reason"
+    case riskSelfPurchaseIP = "risk_self_purchase_ip"
+    case riskSelfPurchaseDevice = "risk_self_purchase_device"
+    case riskClickFlood = "risk_click_flood"
+    case riskConversionAnomaly = "risk_conversion_anomaly"
+    case riskRefundAbuse = "risk_refund_abuse"
+    case riskSharedDeviceGroup = "risk_shared_device_group"
+    case riskSharedPayoutAccount = "risk_shared_payout_account"
+    case riskNewPromoterBurst = "risk_new_promoter_burst"
+    case navRisk = "nav_risk"
+    case riskCase = "risk_case"
+    case riskRules = "risk_rules"
+    case riskQueue = "risk_queue"
+    case riskQueueNote = "risk_queue_note"
+    case riskCaseNote = "risk_case_note"
+    case signals
+    case score
+    case evidence
+    case heldCommissions = "held_commissions"
+    case release
+    case level
+    case mode
+    case threshold
+    case weight
+    case unit
+    case version
+    case riskRulesNote = "risk_rules_note"
+    case exclusions
+    case exclusionsNote = "exclusions_note"
+    case exclude
+    case promoterID = "promoter_id"
+    case riskModeOff = "risk_mode_off"
+    case riskModeShadow = "risk_mode_shadow"
+    case riskModeHold = "risk_mode_hold"
+    case riskCaseOpen = "risk_case_open"
+    case riskCaseRecorded = "risk_case_recorded"
+    case riskCaseReleased = "risk_case_released"
+    case riskCaseRejected = "risk_case_rejected"
+    case riskUnitSelfPurchaseIP = "risk_unit_self_purchase_ip"
+    case riskUnitSelfPurchaseDevice = "risk_unit_self_purchase_device"
+    case riskUnitClickFlood = "risk_unit_click_flood"
+    case riskUnitConversionAnomaly = "risk_unit_conversion_anomaly"
+    case riskUnitRefundAbuse = "risk_unit_refund_abuse"
+    case riskUnitSharedDeviceGroup = "risk_unit_shared_device_group"
+    case riskUnitSharedPayoutAccount = "risk_unit_shared_payout_account"
+    case riskUnitNewPromoterBurst = "risk_unit_new_promoter_burst"
 }

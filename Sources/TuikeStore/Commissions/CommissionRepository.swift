@@ -9,12 +9,12 @@ public struct CommissionRepository: Sendable {
 
     /// Newest first; `from` / `to` bound the creation time (`[from, to)`).
     public func list(promoterID: String?, orderID: String?, status: Commission.Status?, from: Instant? = nil, to: Instant? = nil,
-                     settlementID: String? = nil, limit: Int?, before: String?) async throws -> [Commission] {
+                     settlementID: String? = nil, riskCaseID: String? = nil, limit: Int?, before: String?) async throws -> [Commission] {
         try await select(where: .all([
             promoterID.map { "promoter_id = \(bind: $0)" }, orderID.map { "order_id = \(bind: $0)" },
             status.map { "status = \(bind: $0.rawValue)" }, before.map { "id < \(bind: $0)" },
             from.map { "created_at >= \(bind: $0.milliseconds)" }, to.map { "created_at < \(bind: $0.milliseconds)" },
-            settlementID.map { "settlement_id = \(bind: $0)" },
+            settlementID.map { "settlement_id = \(bind: $0)" }, riskCaseID.map { "risk_case_id = \(bind: $0)" },
             // On SQLite a time range is also a range of the time-ordered key (`MadeWithin`), so
             // a range of old commissions does not walk every newer one.
             database.dialect.kind == .sqlite ? from.map { "id >= \(bind: Identifier.lowerBound("com", at: $0))" } : nil,

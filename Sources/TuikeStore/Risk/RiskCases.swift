@@ -2,56 +2,49 @@ import Foundation
 import SQLKit
 import TuikeCore
 
-/// Risk cases: opened in the payment's transaction, reviewed by finance or the owner.
+/// Risk cases: opened in the transaction that saw the signal (a payment, a withdrawal request) or
+/// by the hourly scan, reviewed by finance or the owner.
 extension RiskRepository {
-    /// Whether a payment of the order is looked at: it pays a promoter, and its origin is known.
-    /// Other payments take the one-statement way (`OrderRepository.recordPayment`).
-    static func mayAssess(_ order: Order) -> Bool {
-        !order.levelOne.isEmpty && (order.originIPHash != nil || order.originDeviceHash != nil)
-    }
-
     static let caseColumns = "id, promoter_id, order_id, status, signals, score, created_at, resolved_at, resolved_by, resolution"
 
-    /// Inside the payment's transaction, once its commissions are booked: the signals of the
-    /// order's level-1 promoters. A hold turns every pending commission of the order to `held`
-    /// (the order itself is in doubt, so its upline's share waits too); shadow rules only record.
-    static func assessPayment(_ order: Order, at now: Instant, in db: any SQLDatabase) async throws {
-        guard mayAssess(order) else { return }
-        let ipHash = order.originIPHash, deviceHash = order.originDeviceHash
-        let rules = try await rules(in: db)
-        let window = rules.filter { $0.code == .selfPurchaseIP || $0.code == .selfPurchaseDevice }.map(\.threshold).max() ?? 24
-        let since = now.adding(seconds: -Money.times(window, 3_600)).milliseconds
-        for promoterID in order.levelOne {
-            let sightings = try await db.rows("""
-                SELECT kind, value_hash, source, seen_at FROM promoter_sightings WHERE promoter_id = \(bind: promoterID) AND seen_at >= \(bind: since)
-                """).map { row in
-                RiskSignals.Sighting(kind: try row.decodeEnum(column: "kind", as: RiskSignals.Sighting.Kind.self),
-                                     valueHash: try row.decode(column: "value_hash", as: String.self), source: try row.decode(column: "source", as: String.self),
-                                     seenAt: try row.decodeInstant(column: "seen_at"))
+    /// What a case holds when its rule is in `hold` mode: the order's pending commissions (the
+    /// order itself is in doubt, so its upline's share waits too), or all of the promoter's.
+    enum Holding {
+        case order(String)
+        case promoter(String)
+
+        var condition: SQLQueryString {
+            switch self {
+            case .order(let id): "order_id = \(bind: id)"
+            case .promoter(let id): "promoter_id = \(bind: id)"
             }
-            guard !sightings.isEmpty else { continue }
-            let hours = { (code: RiskCode) in rules.first { $0.code == code }?.threshold ?? 24 }
-            let fired = [
-                RiskSignals.selfPurchase(.ip, orderValueHash: ipHash, sightings: sightings, orderAt: now, hours: hours(.selfPurchaseIP)),
-                RiskSignals.selfPurchase(.device, orderValueHash: deviceHash, sightings: sightings, orderAt: now, hours: hours(.selfPurchaseDevice)),
-            ].compactMap { $0 }
-            guard !fired.isEmpty else { continue }
-            let excluded = Set(try await db.rows("SELECT code FROM risk_exclusions WHERE promoter_id = \(bind: promoterID)")
-                .compactMap { RiskCode(rawValue: try $0.decode(column: "code", as: String.self)) })
-            guard let verdict = RiskCase.verdict(fired, rules: rules, excluded: excluded) else { continue }
-            let id = Identifier.make("rsk", at: now)
-            guard try await db.first("""
-                INSERT INTO risk_cases (id, promoter_id, order_id, status, signals, score, created_at)
-                VALUES (\(bind: id), \(bind: promoterID), \(bind: order.id), \(bind: verdict.status.rawValue), \(bind: try StoredJSON.encode(verdict.signals)),
-                        \(bind: verdict.score), \(bind: now.milliseconds))
-                ON CONFLICT DO NOTHING RETURNING id
-                """) != nil else { continue }
-            if verdict.status == .open {
-                try await db.execute("UPDATE commissions SET status = 'held' WHERE order_id = \(bind: order.id) AND status = 'pending'")
-            }
-            try await Outbox.emit(.riskCase(verdict.status, caseID: id, promoterID: promoterID, orderID: order.id, codes: verdict.signals.map(\.code.rawValue)),
-                                  at: now, in: db)
         }
+    }
+
+    /// Opens the case of `fired` signals on `promoterID` about `subject`, once: nothing when the
+    /// rules leave nothing (off, or the promoter is excluded) or the subject has a case already.
+    @discardableResult
+    static func open(_ fired: [RiskSignal], promoterID: String, subject: String, orderID: String?, holding: Holding, rules: [RiskRule],
+                     at now: Instant, in db: any SQLDatabase) async throws -> String? {
+        guard !fired.isEmpty else { return nil }
+        let excluded = Set(try await db.rows("SELECT code FROM risk_exclusions WHERE promoter_id = \(bind: promoterID)")
+            .compactMap { RiskCode(rawValue: try $0.decode(column: "code", as: String.self)) })
+        guard let verdict = RiskCase.verdict(fired, rules: rules, excluded: excluded) else { return nil }
+        let id = Identifier.make("rsk", at: now)
+        guard try await db.first("""
+            INSERT INTO risk_cases (id, promoter_id, subject, order_id, status, signals, score, created_at)
+            VALUES (\(bind: id), \(bind: promoterID), \(bind: subject), \(bind: orderID), \(bind: verdict.status.rawValue),
+                    \(bind: try StoredJSON.encode(verdict.signals)), \(bind: verdict.score), \(bind: now.milliseconds))
+            ON CONFLICT DO NOTHING RETURNING id
+            """) != nil else { return nil }
+        if verdict.status == .open {
+            try await db.execute("""
+                UPDATE commissions SET status = 'held', risk_case_id = \(bind: id) WHERE \(holding.condition) AND status = 'pending'
+                """)
+        }
+        try await Outbox.emit(.riskCase(verdict.status, caseID: id, promoterID: promoterID, orderID: orderID, codes: verdict.signals.map(\.code.rawValue)),
+                              at: now, in: db)
+        return id
     }
 
     public func cases(status: RiskCase.Status?, promoterID: String? = nil, limit: Int, before: String?) async throws -> [RiskCase] {
@@ -73,31 +66,37 @@ extension RiskRepository {
         try await db.first("SELECT \(unsafeRaw: caseColumns) FROM risk_cases WHERE id = \(bind: id)").map(decodeCase)
     }
 
-    /// The held commissions' reasons by commission id, for the promoter's view (codes only, no evidence).
-    public func holdReasons(orderIDs: [String]) async throws -> [String: [String]] {
-        guard !orderIDs.isEmpty else { return [:] }
+    /// Why each held commission is held: its case's signal codes (never the evidence), by
+    /// commission id, for the promoter's own view.
+    public func holdReasons(commissionIDs: [String]) async throws -> [String: [String]] {
+        guard !commissionIDs.isEmpty else { return [:] }
         return try await database.read { db in
             var reasons: [String: [String]] = [:]
             for row in try await db.rows("""
-                SELECT order_id, signals FROM risk_cases WHERE status = 'open' AND order_id IN (\(SQLList(orderIDs.map { SQLBind($0) })))
+                SELECT c.id, r.signals FROM commissions c JOIN risk_cases r ON r.id = c.risk_case_id
+                WHERE c.status = 'held' AND c.id IN (\(SQLList(commissionIDs.map { SQLBind($0) })))
                 """) {
                 let signals = try StoredJSON.decode([RiskSignal].self, try row.decode(column: "signals", as: String.self))
-                reasons[try row.decode(column: "order_id", as: String.self), default: []] += signals.map(\.code.rawValue)
+                reasons[try row.decode(column: "id", as: String.self)] = signals.map(\.code.rawValue)
             }
             return reasons
         }
     }
 
-    /// Ends an open case: `released` (its held commissions back to `pending`) or `rejected`
-    /// (each reversed in the ledger and `rejected`). The order is locked first, as refunds lock
-    /// it, so a refund and a review never work on the same commissions at once. Answering again
-    /// with the same decision returns the case as it is; the other decision is 409.
+    /// Ends an open case: `released` (its held commissions back to `pending`, settled in the next
+    /// batch) or `rejected` (each reversed in the ledger and `rejected`). The orders of those
+    /// commissions are locked first, in id order, as a refund locks its order: a refund and a
+    /// review never work on the same commission at once. Answering again with the same decision
+    /// returns the case as it is; the other decision is 409.
     public func resolve(_ id: String, release: Bool, reason: String, actor: String, at now: Instant) async throws -> RiskCase {
         let reason = try RiskCase.checkedResolution(reason)
         let dialect = database.dialect
         return try await database.write { db in
             guard let found = try await Self.findCase(id, in: db) else { throw TuikeError.notFound("risk case", id) }
-            if let orderID = found.orderID { _ = try await OrderRepository.find(orderID, in: db, lock: dialect.forUpdate(of: "o")) }
+            _ = try await db.rows("""
+                SELECT o.id FROM orders o WHERE o.id IN (SELECT order_id FROM commissions WHERE risk_case_id = \(bind: id) AND status = 'held')
+                ORDER BY o.id \(unsafeRaw: dialect.forUpdate(of: "o"))
+                """)
             let target: RiskCase.Status = release ? .released : .rejected
             guard try await db.first("""
                 UPDATE risk_cases SET status = \(bind: target.rawValue), resolved_at = \(bind: now.milliseconds), resolved_by = \(bind: actor),
@@ -108,12 +107,10 @@ extension RiskRepository {
                 if current.status == target { return current }
                 throw TuikeError(.conflict, code: "risk_case_closed", "risk case \(id) is \(current.status.rawValue)")
             }
-            if let orderID = found.orderID {
-                if release {
-                    try await db.execute("UPDATE commissions SET status = 'pending' WHERE order_id = \(bind: orderID) AND status = 'held'")
-                } else {
-                    try await Self.reject(orderID: orderID, at: now, in: db)
-                }
+            if release {
+                try await db.execute("UPDATE commissions SET status = 'pending' WHERE risk_case_id = \(bind: id) AND status = 'held'")
+            } else {
+                try await Self.reject(caseID: id, at: now, in: db)
             }
             try await AuditLog.append(actor: actor, action: release ? "risk_case.released" : "risk_case.rejected", subject: "risk_case:\(id)",
                                       detail: reason, at: now, in: db)
@@ -123,11 +120,11 @@ extension RiskRepository {
         }
     }
 
-    /// Every held commission of the order is rejected: what is left of it leaves the promoter's
+    /// Every commission the case holds is rejected: what is left of it leaves the promoter's
     /// pending balance in one reversal entry each.
-    private static func reject(orderID: String, at now: Instant, in db: any SQLDatabase) async throws {
+    private static func reject(caseID: String, at now: Instant, in db: any SQLDatabase) async throws {
         var bookings = Bookings()
-        for row in try await db.rows("SELECT id, promoter_id, amount, reversed FROM commissions WHERE order_id = \(bind: orderID) AND status = 'held' ORDER BY id") {
+        for row in try await db.rows("SELECT id, promoter_id, amount, reversed FROM commissions WHERE risk_case_id = \(bind: caseID) AND status = 'held' ORDER BY id") {
             let id = try row.decode(column: "id", as: String.self), promoterID = try row.decode(column: "promoter_id", as: String.self)
             let amount = try row.decode(column: "amount", as: Int64.self), left = amount - (try row.decode(column: "reversed", as: Int64.self))
             try await db.execute("UPDATE commissions SET status = 'rejected', reversed = amount WHERE id = \(bind: id)")

@@ -1,7 +1,8 @@
 /// Migration 28: risk. The owner's rules (one row per signal, versioned, every change audited),
 /// trusted promoters left out of chosen rules, where promoters were seen (keyed hashes of their
 /// addresses and devices, the last time and how), the address and device an order came from,
-/// and cases: the signals of one promoter on one order, with their review.
+/// and cases: the signals of one promoter on one order (or one day), with the commissions they hold
+/// and their review.
 enum RiskMigration {
     static let migration = Migration(version: 28, name: "risk", statements: [
         """
@@ -39,6 +40,7 @@ enum RiskMigration {
         CREATE TABLE risk_cases (
             id TEXT PRIMARY KEY,
             promoter_id TEXT NOT NULL,
+            subject TEXT NOT NULL,
             order_id TEXT,
             status TEXT NOT NULL CHECK (status IN ('open', 'recorded', 'released', 'rejected')),
             signals TEXT NOT NULL,
@@ -49,7 +51,15 @@ enum RiskMigration {
             resolution TEXT
         )
         """,
-        "CREATE UNIQUE INDEX risk_cases_one_per_order ON risk_cases (order_id, promoter_id)",
+        // One case per promoter and subject (an order, or a signal and day): a payment or a scan
+        // run twice opens nothing new.
+        "CREATE UNIQUE INDEX risk_cases_one_per_subject ON risk_cases (promoter_id, subject)",
+        "CREATE INDEX risk_cases_by_order ON risk_cases (order_id) WHERE order_id IS NOT NULL",
+        // The commissions a case holds, released or rejected with it.
+        "ALTER TABLE commissions ADD COLUMN risk_case_id TEXT",
+        // The device a click came from, when /tuike.js or the integrator sent one (a keyed hash).
+        "ALTER TABLE clicks ADD COLUMN device_hash TEXT",
+        "CREATE INDEX commissions_by_risk_case ON commissions (risk_case_id) WHERE risk_case_id IS NOT NULL",
         "CREATE INDEX risk_cases_by_status ON risk_cases (status, id)",
         "CREATE INDEX risk_cases_by_promoter ON risk_cases (promoter_id, id)",
     ])

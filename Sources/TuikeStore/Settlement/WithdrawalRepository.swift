@@ -33,6 +33,7 @@ public struct WithdrawalRepository: Sendable {
                         \(bind: requestedBy), \(bind: now.milliseconds))
                 """)
             try await Outbox.emit(.withdrawal(.requested, withdrawalID: id, promoterID: promoterID, amount: amount), at: now, in: db)
+            try await RiskRepository.assessWithdrawal(promoterID: promoterID, channel: channel.rawValue, account: account, at: now, in: db)
             return try await Self.find(id, in: db).required("withdrawal", id)
         }
     }

@@ -15,9 +15,11 @@ public struct ClickRecord: Sendable, Equatable {
     public let isBot: Bool
     /// The material shared (`MaterialKey`), when the URL followed named one.
     public let source: String?
+    /// The visitor's device (`RiskOrigin.deviceHash`), when /tuike.js or the integrator sent one.
+    public let deviceHash: String?
 
     public init(id: String, linkID: String, promoterID: String, productID: String?, visitorID: String, at: Instant,
-                ip: String?, userAgent: String?, referrer: String?, isBot: Bool, source: String? = nil) {
+                ip: String?, userAgent: String?, referrer: String?, isBot: Bool, source: String? = nil, deviceHash: String? = nil) {
         self.id = id
         self.linkID = linkID
         self.promoterID = promoterID
@@ -29,6 +31,7 @@ public struct ClickRecord: Sendable, Equatable {
         self.referrer = referrer
         self.isBot = isBot
         self.source = source
+        self.deviceHash = deviceHash
     }
 }
 
@@ -37,7 +40,7 @@ public struct ClickRepository: Sendable {
 
     public init(database: any Database) { self.database = database }
 
-    /// Rows per INSERT: 10 binds each stays far below SQLite's and PostgreSQL's bind limits.
+    /// Rows per INSERT: 12 binds each stays far below SQLite's and PostgreSQL's bind limits.
     static let rowsPerStatement = 400
 
     /// Inserts the clicks in one transaction; a batch that fits one INSERT (on PostgreSQL) is
@@ -56,14 +59,15 @@ public struct ClickRepository: Sendable {
     }
 
     static let insertStatement = RowInsert(
-        into: "clicks", columns: ["id", "link_id", "promoter_id", "product_id", "visitor_id", "at", "ip", "user_agent", "referrer", "is_bot", "source"])
+        into: "clicks", columns: ["id", "link_id", "promoter_id", "product_id", "visitor_id", "at", "ip", "user_agent", "referrer", "is_bot", "source", "device_hash"])
 
     static func insertRows(_ clicks: ArraySlice<ClickRecord>, into db: any SQLDatabase) async throws {
         try await db.insertRows(
             insertStatement,
             rows: clicks.map { click in
                 [.text(click.id), .text(click.linkID), .text(click.promoterID), RowValue(click.productID), .text(click.visitorID),
-                 .int(click.at.milliseconds), RowValue(click.ip), RowValue(click.userAgent), RowValue(click.referrer), .int(click.isBot ? 1 : 0), RowValue(click.source)]
+                 .int(click.at.milliseconds), RowValue(click.ip), RowValue(click.userAgent), RowValue(click.referrer), .int(click.isBot ? 1 : 0), RowValue(click.source),
+                 RowValue(click.deviceHash)]
             })
     }
 

@@ -64,6 +64,8 @@ struct ConsoleBrowser {
             ("withdrawal", WithdrawalStatus.allCases.map(\.rawValue)),
             ("role", SessionRepository.roles),
             ("status", GroupStatus.allCases.map(\.rawValue)),
+            ("risk", RiskCode.allCases.map(\.rawValue)), ("risk_unit", RiskCode.allCases.map(\.rawValue)),
+            ("risk_mode", RiskMode.allCases.map(\.rawValue)), ("risk_case", RiskCase.Status.allCases.map(\.rawValue)),
         ]
         for (prefix, values) in labelled {
             for value in values {

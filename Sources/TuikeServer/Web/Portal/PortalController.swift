@@ -143,7 +143,7 @@ struct PortalController {
             let submitted = try await applications.submit(
                 name: fields["name"] ?? "", phone: fields["phone"] ?? "", inviteCode: invite.isEmpty ? nil : invite,
                 agreementVersion: fields["agreement_version"] ?? "", signedName: fields["signed_name"] ?? "",
-                ip: address, userAgent: request.headers[.userAgent], admitted: true)
+                ip: address, userAgent: request.headers[.userAgent], device: fields["tk_device"], admitted: true)
             if let promoter = submitted.promoter { try await sessions.setPassword(promoterID: promoter.id, hash: hash) }
             // One answer whether the phone was free or a promoter's already (then nothing was
             // stored), so the form tells nobody whose number it is; an approved applicant logs in.
@@ -223,6 +223,8 @@ struct PortalController {
             if let answer = appeal.answer { row["answer"] = answer }
             return row
         }
+        let commissionList = try await commissionsRead
+        let holdReasons = try await RiskRepository(database: database).holdReasons(commissionIDs: commissionList.filter { $0.status == .held }.map(\.id))
         let model: [String: Any] = [
             "csrf": csrf, "nonce": Identifier.secret(length: 24), "notice": notice, "error": error ?? "",
             "promoter": ["name": promoter.name, "invite_code": promoter.inviteCode],
@@ -232,13 +234,16 @@ struct PortalController {
             "links": try await linksRead.filter { $0.status == .active }.map {
                 ["code": $0.code, "url": "\(publicURL)/r/\($0.code)"]
             },
-            "commission_filters": ([nil] + [Commission.Status.pending, .settled, .withdrawn, .reversed]).map { status -> [String: Any] in
+            "commission_filters": ([nil] + [Commission.Status.pending, .held, .settled, .withdrawn, .reversed]).map { status -> [String: Any] in
                 ["href": status.map { "/me?status=\($0.rawValue)#commissions" } ?? "/me#commissions",
                  "label": status.map { strings.label("commission", $0.rawValue) } ?? strings[.all], "current": status == shown]
             },
-            "commissions": try await commissionsRead.map {
-                ["id": $0.id, "created_at": String($0.createdAt.rfc3339.prefix(10)), "level": $0.level, "basis": $0.basis, "amount": Money.format($0.amount),
-                 "status_label": strings.label("commission", $0.status.rawValue)]
+            "commissions": commissionList.map {
+                var row: [String: Any] = ["id": $0.id, "created_at": String($0.createdAt.rfc3339.prefix(10)), "level": $0.level, "basis": $0.basis,
+                                          "amount": Money.format($0.amount), "status_label": strings.label("commission", $0.status.rawValue)]
+                // A held commission says why, by the signals' names: never the evidence.
+                if let codes = holdReasons[$0.id] { row["hold_reason"] = codes.map { strings.label("risk", $0) }.joined(separator: ", ") }
+                return row
             },
             "statements": try await statementsRead.map {
                 ["period_end": String($0.periodEnd.rfc3339.prefix(10)), "gross": Money.format($0.gross), "tax": Money.format($0.tax), "net": Money.format($0.net)]

@@ -53,6 +53,9 @@ struct PortalHTML: ModelHTML {
             html.raw("<div class=\"row\" data-commission=\""); html.text(row["id"]); html.raw("\"><span>"); html.text(row["created_at"]); html.raw(" · L")
             html.text(row["level"]); html.raw(" · "); html.text(row["basis"]); html.raw("</span>\n<span><b>¥"); html.text(row["amount"])
             html.raw("</b> <span class=\"badge\">"); html.text(row["status_label"]); html.raw("</span></span></div>\n")
+            if row["hold_reason"] != nil {
+                html.raw("<p class=\"muted\" data-hold-reason>"); html.say(.heldReason); html.raw(": "); html.text(row["hold_reason"]); html.raw("</p>\n")
+            }
             html.raw("<details class=\"muted\"><summary>"); html.say(.appeal); html.raw("</summary><form method=\"post\" action=\"/me/appeals\">")
             html.hidden()
             html.raw("\n<input type=\"hidden\" name=\"commission_id\" value=\""); html.text(row["id"]); html.raw("\"><input class=\"share\" name=\"message\" placeholder=\"")

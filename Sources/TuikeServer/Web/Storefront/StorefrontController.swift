@@ -141,25 +141,20 @@ struct StorefrontController {
             let id = try context.parameters.require("id")
             let sku = fields["sku"].flatMap { $0.isEmpty ? nil : $0 }
             let address = try await shippingAddress(fields, buyer: buyer)
-            // The buyer's address as the storefront sees it, and the browser's fingerprint from
-            // /tuike.js when it ran, for the risk signals.
-            // A malformed fingerprint is dropped, never a reason to refuse the purchase.
-            let device = fields["tk_device"].flatMap { id in
-                (1...RiskOrigin.maxDeviceLength).contains(id.count) && id.allSatisfy { $0.isASCII && !$0.isWhitespace } ? id : nil
-            }
             return try await placement.place(.init(buyerID: buyer, items: [.init(productID: id, quantity: 1, sku: sku)], shippingAddress: address,
-                                                   visitorID: visitor, ip: context.clientIP(request), deviceID: device), at: clock.now()).0.id
+                                                   visitorID: visitor, ip: context.clientIP(request), deviceID: Self.device(fields)), at: clock.now()).0.id
         }
     }
 
     @Sendable func openGroup(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        try await checkout(request, context: context, productID: { try context.parameters.require("id") }) { buyer, visitor, _ in
+        try await checkout(request, context: context, productID: { try context.parameters.require("id") }) { buyer, visitor, fields in
             let id = try context.parameters.require("id")
             let now = clock.now()
             guard let campaign = try await campaign(for: id, at: now) else {
                 throw TuikeError(.conflict, code: "campaign_not_running", "this course has no group buy running")
             }
-            return try await groupCheckout.open(campaign, buyerID: buyer, visitorID: visitor, at: now).order.id
+            return try await groupCheckout.open(campaign, buyerID: buyer, visitorID: visitor, ip: context.clientIP(request), deviceID: Self.device(fields),
+                                                at: now).order.id
         }
     }
 
@@ -171,9 +166,19 @@ struct StorefrontController {
             }
             return campaign.productID
         }
-        return try await checkout(request, context: context, productID: productID, groupID: context.parameters.get("id")) { buyer, visitor, _ in
+        return try await checkout(request, context: context, productID: productID, groupID: context.parameters.get("id")) { buyer, visitor, fields in
             let id = try context.parameters.require("id")
-            return try await groupCheckout.join(groupID: id, buyerID: buyer, visitorID: visitor, at: clock.now()).order.id
+            return try await groupCheckout.join(groupID: id, buyerID: buyer, visitorID: visitor, ip: context.clientIP(request), deviceID: Self.device(fields),
+                                                at: clock.now()).order.id
+        }
+    }
+
+    /// The browser's fingerprint from /tuike.js when it ran (the form's `tk_device`), for the risk
+    /// signals with the buyer's address as the storefront sees it. A malformed fingerprint is
+    /// dropped, never a reason to refuse the purchase.
+    static func device(_ fields: [String: String]) -> String? {
+        fields["tk_device"].flatMap { id in
+            (1...RiskOrigin.maxDeviceLength).contains(id.count) && id.allSatisfy { $0.isASCII && !$0.isWhitespace } ? id : nil
         }
     }
 
