@@ -55,7 +55,7 @@ public struct RiskRule: Equatable, Sendable {
         RiskRule(code: .selfPurchaseIP, mode: .hold, threshold: 24, weight: 60),
         RiskRule(code: .selfPurchaseDevice, mode: .hold, threshold: 24, weight: 80),
         RiskRule(code: .clickFlood, mode: .shadow, threshold: 30, weight: 20),
-        RiskRule(code: .conversionAnomaly, mode: .shadow, threshold: 5, weight: 30),
+        RiskRule(code: .conversionAnomaly, mode: .shadow, threshold: 3, weight: 30),
         RiskRule(code: .refundAbuse, mode: .shadow, threshold: 5_000, weight: 40),
         RiskRule(code: .sharedDeviceGroup, mode: .shadow, threshold: 2, weight: 50),
         RiskRule(code: .sharedPayoutAccount, mode: .shadow, threshold: 2, weight: 50),

@@ -29,7 +29,8 @@ struct RiskController {
         api.add(.post, "/api/v1/risk/cases/{id}/reject", summary: "Reject the held commissions (reversed in the ledger)", tag: "Risk",
                 access: .admin, request: reason, responses: [(200, "The case, rejected.", riskCase)], handler: reject)
         api.add(.get, "/api/v1/promoters/{id}/risk-exclusions", summary: "The rules a trusted promoter is left out of", tag: "Risk", access: .admin,
-                responses: [(200, "The exclusions.", Schemas.object([("data", Schemas.array(Self.exclusionSchema))]))], handler: exclusions)
+                responses: [(200, "The exclusions.", Schemas.object([("data", Schemas.array(Self.exclusionSchema))])),
+                            (404, "Unknown promoter.", Schemas.ref("Error"))], handler: exclusions)
         api.add(.put, "/api/v1/promoters/{id}/risk-exclusions/{code}", summary: "Leave a trusted promoter out of a rule, with the reason",
                 tag: "Risk", access: .admin, request: reason, responses: [(200, "The exclusion.", Self.exclusionSchema)], handler: exclude)
         api.add(.delete, "/api/v1/promoters/{id}/risk-exclusions/{code}", summary: "Put the promoter back under the rule", tag: "Risk",

@@ -48,17 +48,20 @@ extension RiskRepository {
     }
 
     /// Inside the withdrawal request's transaction: a payout account other promoters named too.
+    /// Every promoter naming it gets a case (one per promoter and account): the first to use it
+    /// is as much in question as the last.
     static func assessWithdrawal(promoterID: String, channel: String, account: String?, at now: Instant, in db: any SQLDatabase) async throws {
         guard let account, !account.isEmpty else { return }
         let rules = try await rules(in: db)
         let rule = rules.first { $0.code == .sharedPayoutAccount } ?? RiskRule.defaultRule(.sharedPayoutAccount)
         guard rule.mode != .off else { return }
-        let sharing = try await db.one("""
-            SELECT COUNT(DISTINCT promoter_id) AS n FROM withdrawals WHERE channel = \(bind: channel) AND account = \(bind: account)
-            """).decode(column: "n", as: Int64.self)
-        guard let signal = RiskSignals.sharedPayoutAccount(promoters: sharing, threshold: rule.threshold) else { return }
-        // One case per promoter and account, however often it is used again.
+        let sharing = try await db.rows("""
+            SELECT DISTINCT promoter_id FROM withdrawals WHERE channel = \(bind: channel) AND account = \(bind: account) ORDER BY promoter_id
+            """).map { try $0.decode(column: "promoter_id", as: String.self) }
+        guard let signal = RiskSignals.sharedPayoutAccount(promoters: Int64(sharing.count), threshold: rule.threshold) else { return }
         let subject = "payout:" + Digest.sha256Hex("\(channel):\(account)").prefix(32)
-        try await open([signal], promoterID: promoterID, subject: subject, orderID: nil, holding: .promoter(promoterID), rules: rules, at: now, in: db)
+        for sharer in sharing {
+            try await open([signal], promoterID: sharer, subject: subject, orderID: nil, holding: .promoter(sharer), rules: rules, at: now, in: db)
+        }
     }
 }

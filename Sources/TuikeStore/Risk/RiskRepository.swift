@@ -71,7 +71,8 @@ public struct RiskRepository: Sendable {
 
     public func exclusions(promoterID: String) async throws -> [(code: RiskCode, reason: String)] {
         try await database.read { db in
-            try await db.rows("SELECT code, reason FROM risk_exclusions WHERE promoter_id = \(bind: promoterID) ORDER BY code").compactMap { row in
+            guard try await PromoterRepository.find(promoterID, in: db) != nil else { throw TuikeError.notFound("promoter", promoterID) }
+            return try await db.rows("SELECT code, reason FROM risk_exclusions WHERE promoter_id = \(bind: promoterID) ORDER BY code").compactMap { row in
                 guard let code = RiskCode(rawValue: try row.decode(column: "code", as: String.self)) else { return nil }
                 return (code, try row.decode(column: "reason", as: String.self))
             }

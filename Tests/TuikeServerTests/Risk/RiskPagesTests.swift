@@ -68,9 +68,12 @@ import TuikeTestSupport
             let trusted = try await owner.post("/admin/risk/exclusions", ["promoter_id": world.b, "code": "self_purchase_device", "reason": "店长本人"])
             #expect(trusted.status == .seeOther, "\(trusted.text)")
             #expect(try await owner.get("/admin/risk/rules?promoter_id=\(world.b)").text.contains("店长本人"))
+            expectError(try await client.send(.get, "/api/v1/promoters/prm_nobody/risk-exclusions"), .notFound, "not_found")
             // Finance reviews cases but does not edit rules.
             let finance = try await ConsoleBrowser.logIn(client, as: "finance")
             #expect(try await finance.get("/admin/risk").status == .ok)
+            #expect(detail.contains("/suspend"))
+            #expect(!(try await finance.get("/admin/risk/cases/\(caseID)").text.contains("/suspend")), "finance may not suspend")
             #expect(try await finance.post("/admin/risk/rules/change", ["code": "click_flood", "mode": "off"]).status == .forbidden)
         }
     }

@@ -91,8 +91,11 @@ extension ConsolePages {
                 V.action(t[.reject], "/admin/risk/cases/\(found.id)/reject", inputs: [V.input("reason", hint: t[.why], required: true)], secondary: true),
             ]
         }
-        actions.append(V.action(t[.suspend], "/admin/promoters/\(found.promoterId)/suspend", inputs: [V.input("reason", hint: t[.why], required: true)],
-                                secondary: true))
+        // Suspending is an operations decision: finance sees the case without the button.
+        if ConsoleRole.operations.contains(call.user.role) {
+            actions.append(V.action(t[.suspend], "/admin/promoters/\(found.promoterId)/suspend", inputs: [V.input("reason", hint: t[.why], required: true)],
+                                    secondary: true))
+        }
         let summary = [
             V.row("case", [found.id, name, String(found.score), V.text(found.orderId), t.label("risk_case", found.status),
                            V.time(found.createdAt), V.text(found.resolution)]),
