@@ -7,7 +7,8 @@ import TuikeStore
 /// pending, settled, withdrawn and reversed, a settlement batch, withdrawals in each state and an
 /// open appeal, and a group-buy campaign with groups succeeded, failed (refunded), and forming
 /// with free slots to join; physical goods with variants, a signed-up buyer's orders in every
-/// fulfilment state and a return being handled, and a video with its numbers (`DemoGoods`).
+/// fulfilment state and a return being handled, and a video with its numbers (`DemoGoods`); a
+/// self-purchase held for review and a click flood recorded (`DemoRisk`).
 /// Each capability adds its part here.
 struct DemoSchool {
     let app: TuikeApp
@@ -68,6 +69,7 @@ struct DemoSchool {
             .first(where: { $0.name == "推客阿强" }) {
             try await DemoGoods(app: app).load(promoterID: seller.id)
         }
+        try await DemoRisk(app: app).load(productIDs: productIDs)
         return true
     }
 

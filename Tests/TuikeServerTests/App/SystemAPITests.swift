@@ -125,7 +125,11 @@ import TuikeTestSupport
             #expect(try await ClickRepository(database: tuike.database).count() > 500)
             let commissions = try await client.send(.get, "/api/v1/commissions?limit=100").json["data"] as? [[String: Any]] ?? []
             let statuses = Set(commissions.compactMap { $0["status"] as? String })
-            #expect(statuses.isSuperset(of: ["pending", "settled", "withdrawn", "reversed"]), "\(statuses)")
+            #expect(statuses.isSuperset(of: ["pending", "held", "settled", "withdrawn", "reversed"]), "\(statuses)")
+            // Risk: a self-purchase waiting for review, a click flood recorded.
+            let cases = try await client.send(.get, "/api/v1/risk/cases").json["data"] as? [[String: Any]] ?? []
+            let byStatus = Dictionary(grouping: cases) { $0["status"] as? String ?? "" }.mapValues { $0.compactMap { ($0["signals"] as? [[String: Any]])?.first?["code"] as? String } }
+            #expect(byStatus == ["open": ["self_purchase_ip"], "recorded": ["click_flood"]], "\(cases)")
             let withdrawals = try await client.send(.get, "/api/v1/withdrawals").json["data"] as? [[String: Any]] ?? []
             #expect(Set(withdrawals.compactMap { $0["status"] as? String }) == ["paid", "requested", "rejected"])
             #expect((try await client.send(.get, "/api/v1/appeals?status=open").json["data"] as? [Any])?.count == 1)
