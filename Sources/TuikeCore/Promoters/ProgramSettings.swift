@@ -51,6 +51,9 @@ public struct ProgramSettings: Codable, Equatable, Sendable {
     public var autoReceiveDays: Int64
     /// The after-sale window after receipt; a physical line's commission waits for it to close.
     public var afterSaleDays: Int64
+    /// How long a risk case may wait for its review before the queue shows it overdue. An overdue
+    /// case stays held: nothing is ever released because nobody looked.
+    public var riskReviewHours: Int64
 
     public init(
         levels: [Int64] = [2000, 500],
@@ -69,8 +72,10 @@ public struct ProgramSettings: Codable, Equatable, Sendable {
         linkHosts: [String] = [],
         webhooksAllowPrivate: Bool = false,
         autoReceiveDays: Int64 = 10,
-        afterSaleDays: Int64 = 7
+        afterSaleDays: Int64 = 7,
+        riskReviewHours: Int64 = 72
     ) {
+        self.riskReviewHours = riskReviewHours
         self.autoReceiveDays = autoReceiveDays
         self.afterSaleDays = afterSaleDays
         self.linkHosts = linkHosts
@@ -110,6 +115,7 @@ public struct ProgramSettings: Codable, Equatable, Sendable {
         webhooksAllowPrivate = try c.decodeIfPresent(Bool.self, forKey: .webhooksAllowPrivate) ?? false
         autoReceiveDays = try c.decodeIfPresent(Int64.self, forKey: .autoReceiveDays) ?? ProgramSettings.defaults.autoReceiveDays
         afterSaleDays = try c.decodeIfPresent(Int64.self, forKey: .afterSaleDays) ?? ProgramSettings.defaults.afterSaleDays
+        riskReviewHours = try c.decodeIfPresent(Int64.self, forKey: .riskReviewHours) ?? ProgramSettings.defaults.riskReviewHours
     }
 
     public static let defaults = ProgramSettings()
@@ -135,6 +141,7 @@ public struct ProgramSettings: Codable, Equatable, Sendable {
         case webhooksAllowPrivate = "webhooks_allow_private"
         case autoReceiveDays = "auto_receive_days"
         case afterSaleDays = "after_sale_days"
+        case riskReviewHours = "risk_review_hours"
     }
 
     public static let maxLinkHosts = 50
@@ -169,6 +176,7 @@ public struct ProgramSettings: Codable, Equatable, Sendable {
         if !(0...365).contains(freezeDays) { invalid.append("freeze_days must be between 0 and 365") }
         if !(1...60).contains(autoReceiveDays) { invalid.append("auto_receive_days must be between 1 and 60") }
         if !(0...90).contains(afterSaleDays) { invalid.append("after_sale_days must be between 0 and 90") }
+        if !(1...720).contains(riskReviewHours) { invalid.append("risk_review_hours must be between 1 and 720") }
         if !(60...604_800).contains(orderTimeoutSeconds) { invalid.append("order_timeout_seconds must be between 60 and 604800") }
         if linkHosts.count > Self.maxLinkHosts { invalid.append("link_hosts has at most \(Self.maxLinkHosts) hosts") }
         let hostCharacters = Set("abcdefghijklmnopqrstuvwxyz0123456789-.")

@@ -120,7 +120,8 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     let applications = ApplicationsController(promoters: promoters, agreements: store.agreements, program: program,
                                               upline: promotersController, throttle: throttle, sightings: sightings, clock: tuike.clock)
     applications.addRoutes(to: api)
-    RiskController(risk: RiskRepository(database: tuike.database), commissions: CommissionRepository(database: tuike.database), clock: tuike.clock).addRoutes(to: api)
+    RiskController(risk: RiskRepository(database: tuike.database), commissions: CommissionRepository(database: tuike.database),
+                   program: ProgramRepository(database: tuike.database), clock: tuike.clock).addRoutes(to: api)
     LinksController(links: links, cache: tuike.linkCache, stats: stats, program: program, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     let tracking = TrackingController(links: links, cache: tuike.linkCache, recorder: tuike.clicks, trustedProxies: tuike.trustedProxies, flood: tuike.clickFlood,
                                      program: store.program, publicHost: WebTarget.host(of: tuike.publicURL), cipher: tuike.cipher, clock: tuike.clock)

@@ -30,10 +30,11 @@ struct DemoRisk {
         }
         if let seller = promoters.first(where: { $0.name == "推客阿强" }) {
             let link = try await links.create(promoterID: seller.id, productID: productIDs.last ?? productID, targetURL: nil, at: now.adding(seconds: -900))
-            let minute = now.adding(seconds: -600)
+            // All within one clock minute, ten minutes ago: the scan counts clicks per minute.
+            let minute = Instant(milliseconds: (now.milliseconds - 600_000) / 60_000 * 60_000)
             try await clicks.insert((0..<36).map { index in
-                ClickRecord(id: Identifier.make("clk", at: minute.adding(milliseconds: Int64(index) * 1_000)), linkID: link.id, promoterID: seller.id,
-                            productID: link.productID, visitorID: "demo-flood-visitor-\(index)", at: minute.adding(milliseconds: Int64(index) * 1_000),
+                ClickRecord(id: Identifier.make("clk", at: minute.adding(milliseconds: Int64(index) * 1_500)), linkID: link.id, promoterID: seller.id,
+                            productID: link.productID, visitorID: "demo-flood-visitor-\(index)", at: minute.adding(milliseconds: Int64(index) * 1_500),
                             ip: "198.51.100.200", userAgent: "Mozilla/5.0 (Linux; Android 10; K) Chrome/120.0 Mobile", referrer: nil, isBot: false)
             })
             try await risk.scan(at: now)

@@ -76,6 +76,7 @@ struct ProgramController {
         ("webhooks_allow_private", ["type": "boolean", "description": "Allow webhook endpoints on loopback, private or link-local addresses."] as JSONValue),
         ("auto_receive_days", Schemas.integer(in: 1...60, "A shipped order counts as received this many days after its last parcel.")),
         ("after_sale_days", Schemas.integer(in: 0...90, "The after-sale window after receipt; commissions on goods settle after it.")),
+        ("risk_review_hours", Schemas.integer(in: 1...720, "A risk case waiting longer for its review is shown overdue; it stays held.")),
     ], required: ["levels", "rule_type", "max_total_bps", "attribution_model", "window_days", "binding_days", "freeze_days",
                   "settlement_cycle", "time_zone", "tax_mode", "withdrawal", "auto_approve_promoters", "order_timeout_seconds"])
 }

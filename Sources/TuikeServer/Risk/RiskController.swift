@@ -7,6 +7,7 @@ import TuikeStore
 struct RiskController {
     let risk: RiskRepository
     let commissions: CommissionRepository
+    let program: ProgramRepository
     let clock: any TuikeClock
 
     func addRoutes(to api: APIRoutes) {
@@ -110,7 +111,8 @@ struct RiskController {
         let query = request.uri.queryParameters
         let status = try ProductsController.parse(query["status"].map(String.init), as: RiskCase.Status.self, field: "status")
         let fetched = try await risk.cases(status: status, promoterID: query["promoter_id"].map(String.init), limit: page.limit + 1, before: page.cursor)
-        return try JSONOutput.response(Page(fetched: fetched.map(RiskCaseView.init), limit: page.limit, id: \.id))
+        let review = try await reviewTime()
+        return try JSONOutput.response(Page(fetched: fetched.map { RiskCaseView($0, review: review) }, limit: page.limit, id: \.id))
     }
 
     @Sendable func find(_ request: Request, context: TuikeRequestContext) async throws -> Response {
@@ -135,9 +137,14 @@ struct RiskController {
         return try JSONOutput.response(try await detailed(resolved))
     }
 
+    /// The program's review time and the clock, for each case's due time and whether it is overdue.
+    func reviewTime() async throws -> (hours: Int64, now: Instant) {
+        (try await program.current().riskReviewHours, clock.now())
+    }
+
     /// One case as its page shows it: with the commissions it holds (or held, once reviewed).
     func detailed(_ found: RiskCase) async throws -> RiskCaseView {
-        var view = RiskCaseView(found)
+        var view = RiskCaseView(found, review: try await reviewTime())
         view.commissions = try await commissions.list(promoterID: nil, orderID: nil, status: nil, riskCaseID: found.id, limit: 200, before: nil)
             .map { CommissionView($0) }
         return view
@@ -183,10 +190,16 @@ struct RiskCaseView: Encodable, Sendable {
     @ExplicitNull var resolvedAt: Instant?
     @ExplicitNull var resolvedBy: String?
     @ExplicitNull var resolution: String?
+    /// When the review is due (`risk_review_hours` after the case opened), and whether an open
+    /// case is past it. An overdue case stays held.
+    let reviewDueAt: Instant
+    let overdue: Bool
     /// Only on one case (not in the queue's pages).
     var commissions: [CommissionView]?
 
-    init(_ found: RiskCase) {
+    init(_ found: RiskCase, review: (hours: Int64, now: Instant)) {
+        reviewDueAt = found.createdAt.adding(seconds: Money.times(review.hours, 3_600))
+        overdue = found.status == .open && review.now > reviewDueAt
         id = found.id
         promoterId = found.promoterID
         orderId = found.orderID
@@ -206,6 +219,7 @@ struct RiskCaseView: Encodable, Sendable {
                                                   ("evidence", ["type": "object", "additionalProperties": ["type": "string"]] as JSONValue)]))),
         ("created_at", Schemas.time), ("resolved_at", Schemas.nullable(Schemas.time)), ("resolved_by", Schemas.nullable(Schemas.string)),
         ("resolution", Schemas.nullable(Schemas.string)),
+        ("review_due_at", Schemas.time), ("overdue", ["type": "boolean", "description": "Open and past its review time: still held."] as JSONValue),
         ("commissions", Schemas.array(Schemas.ref("Commission"), "Only on one case: the commissions it holds, or held before its review.")),
     ])
 }

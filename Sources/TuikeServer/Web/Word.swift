@@ -348,6 +348,9 @@ enum Word: String, CaseIterable, Sendable {
     case riskSharedPayoutAccount = "risk_shared_payout_account"
     case riskNewPromoterBurst = "risk_new_promoter_burst"
     case navRisk = "nav_risk"
+    case riskReviewHours = "risk_review_hours"
+    case reviewDue = "review_due"
+    case overdue
     case riskCase = "risk_case"
     case riskRules = "risk_rules"
     case riskQueue = "risk_queue"

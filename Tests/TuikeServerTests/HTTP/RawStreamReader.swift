@@ -11,6 +11,10 @@ final class RawStreamReader: Sendable {
     /// The server closed the connection (or `stop` ended it).
     let closed = Mutex(false)
     private let fd: Int32
+    /// Whether `fd` is still this reader's. The reading thread closes it when the connection
+    /// ends; after that the number may belong to another test's socket (a server's, a client's),
+    /// so `send`, `finishSending` and `stop` touch it only while it is open, under this lock.
+    private let open = Mutex(true)
 
     convenience init(port: Int, path: String) throws {
         try self.init(port: port, sending: "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
@@ -40,20 +44,27 @@ final class RawStreamReader: Sendable {
                 let text = String(decoding: buffer[0..<count], as: UTF8.self)
                 self.received.withLock { $0 += text }
             }
-            close(self.fd)
+            self.open.withLock { open in
+                close(self.fd)
+                open = false
+            }
         }
+    }
+
+    private func whileOpen(_ body: (Int32) -> Void) {
+        open.withLock { open in if open { body(fd) } }
     }
 
     /// Sends more bytes on the same connection.
     func send(_ text: String) {
-        _ = text.withCString { [fd] in Glibc.send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+        whileOpen { fd in _ = text.withCString { Glibc.send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) } }
     }
 
     /// Says the client has nothing more to send (a half-close); the reading goes on.
-    func finishSending() { shutdown(fd, Int32(SHUT_WR)) }
+    func finishSending() { whileOpen { fd in _ = shutdown(fd, Int32(SHUT_WR)) } }
 
     /// Ends the reading thread (the server keeps an HTTP/1.1 connection open after the stream).
-    func stop() { shutdown(fd, Int32(SHUT_RDWR)) }
+    func stop() { whileOpen { fd in _ = shutdown(fd, Int32(SHUT_RDWR)) } }
 
     /// Waits up to `seconds` for `text` to have arrived `count` times.
     func waitFor(_ text: String, count: Int = 1, seconds: Double = 5) async throws -> Bool {

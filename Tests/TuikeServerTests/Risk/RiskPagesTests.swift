@@ -78,6 +78,30 @@ import TuikeTestSupport
         }
     }
 
+    /// A case nobody reviews goes overdue after `risk_review_hours` and stays held through any
+    /// number of settlements: it never pays by waiting.
+    @Test(arguments: TestDatabase.available)
+    func anUnreviewedCaseGoesOverdueAndStaysHeld(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            #expect(try await client.send(.put, "/api/v1/program", body: #"{"risk_review_hours":48}"#).status == .ok)
+            expectError(try await client.send(.put, "/api/v1/program", body: #"{"risk_review_hours":721}"#), .unprocessableContent, "validation_failed")
+            let world = try await OrdersAPITests.world(client)
+            var token = try await client.promoterToken(world.b)
+            token[.xForwardedFor] = RiskAPITests.home
+            #expect(try await client.send(.get, "/api/v1/promoters/\(world.b)/balance", headers: token).status == .ok)
+            let order = try await RiskAPITests.order(client, world, n: 1).order
+            let opened = try #require((try await client.send(.get, "/api/v1/risk/cases?status=open").json["data"] as? [[String: Any]])?.first)
+            #expect(opened["overdue"] as? Bool == false && opened["review_due_at"] is String, "\(opened)")
+            for _ in 0..<3 { try await RiskAPITests.settle(client) }
+            let later = try await client.send(.get, "/api/v1/risk/cases/\(opened["id"] as! String)").json
+            #expect(later["overdue"] as? Bool == true && later["status"] as? String == "open", "\(later)")
+            #expect(try await client.send(.get, "/api/v1/commissions?order_id=\(order)").json["data"].map { ($0 as? [[String: Any]])?.map { $0["status"] as? String } }
+                == ["held", "held"])
+            let owner = try await ConsoleBrowser.logIn(client, as: "owner")
+            #expect(try await owner.get("/admin/risk").text.contains("已超时"))
+        }
+    }
+
     /// Two buyers of one group from one device: the second payment records
     /// `shared_device_group` (shadow by default); in hold mode the group's commissions wait.
     @Test(arguments: TestDatabase.available)

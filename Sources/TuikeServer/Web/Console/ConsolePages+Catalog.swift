@@ -94,6 +94,7 @@ extension ConsolePages {
             V.field(t[.orderTimeout], "order_timeout_seconds", value: String(program.orderTimeoutSeconds), type: "number", required: true),
             V.field(t[.autoReceiveDays], "auto_receive_days", value: String(program.autoReceiveDays), type: "number", required: true),
             V.field(t[.afterSaleDays], "after_sale_days", value: String(program.afterSaleDays), type: "number", required: true),
+            V.field(t[.riskReviewHours], "risk_review_hours", value: String(program.riskReviewHours), type: "number", required: true),
         ]))]
     }
 
@@ -107,7 +108,7 @@ extension ConsolePages {
         for name in ["rule_type", "attribution_model", "settlement_cycle", "time_zone", "tax_mode"] { body[name] = try fields.required(name) }
         for name in ["max_total_bps", "window_days", "binding_days", "freeze_days", "order_timeout_seconds"] { body[name] = try fields.requiredInteger(name) }
         // Forms saved before goods had these fields keep the stored values.
-        for name in ["auto_receive_days", "after_sale_days"] { if let value = try fields.integer(name) { body[name] = value } }
+        for name in ["auto_receive_days", "after_sale_days", "risk_review_hours"] { if let value = try fields.integer(name) { body[name] = value } }
         guard let minimum = try fields.money("min_amount") else { throw TuikeError.validation("min_amount is required") }
         body["withdrawal"] = [
             "min_amount": minimum, "fee_bps": try fields.requiredInteger("fee_bps"),

@@ -39,7 +39,7 @@ extension ConsolePages {
     struct RiskSignalRow: Decodable { let code: String; let reason: String; let evidence: [String: String] }
     struct RiskCaseRow: Decodable {
         let id: String; let promoterId: String; let orderId: String?; let status: String; let score: Int64; let signals: [RiskSignalRow]
-        let createdAt: String; let resolvedAt: String?; let resolvedBy: String?; let resolution: String?
+        let createdAt: String; let resolvedAt: String?; let resolvedBy: String?; let resolution: String?; let reviewDueAt: String; let overdue: Bool
     }
     struct RiskCaseDetail: Decodable {
         struct Held: Decodable { let id: String; let orderId: String; let level: Int64; let amount: Int64; let status: String }
@@ -61,13 +61,14 @@ extension ConsolePages {
         let names = try await promoterNames(call, listing.data.map(\.promoterId))
         let rows = listing.data.map { found in
             V.row(found.id, [V.time(found.createdAt), V.cell(names[found.promoterId] ?? found.promoterId, link: "/admin/risk/cases/\(found.id)"),
-                             riskCodes(t, found.signals), String(found.score), V.text(found.orderId), t.label("risk_case", found.status)])
+                             riskCodes(t, found.signals), String(found.score), V.text(found.orderId), t.label("risk_case", found.status),
+                             found.status == RiskCase.Status.open.rawValue ? V.time(found.reviewDueAt) + (found.overdue ? " · \(t[.overdue])" : "") : "—"])
         }
         let filters = RiskCase.Status.allCases.map { V.link(t.label("risk_case", $0.rawValue), "/admin/risk?status=\($0.rawValue)", current: status == $0.rawValue) }
             + [V.link(t[.all], "/admin/risk?status=all", current: status == "all")]
         return [
             V.section("cases", t[.riskQueue], note: t[.riskQueueNote], filters: filters,
-                      table: V.table([t[.created], t[.promoter], t[.signals], t[.score], t[.order], t[.status]], rows),
+                      table: V.table([t[.created], t[.promoter], t[.signals], t[.score], t[.order], t[.status], t[.reviewDue]], rows),
                       links: [V.link(t[.riskRules], "/admin/risk/rules")] + nextLink(call, cursor: listing.nextCursor, path: "/admin/risk")),
         ]
     }

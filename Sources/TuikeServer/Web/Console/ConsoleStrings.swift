@@ -1,7 +1,7 @@
 /// The console's words (the storefront's and the portal's are in `Strings`).
 extension Strings {
     static let consoleZh: [String: String] = [
-        "nav_risk": "风控",
+        "nav_risk": "风控", "risk_review_hours": "风控案件审核时限（小时，超时仍冻结）", "review_due": "审核时限", "overdue": "已超时",
         "risk_case": "风控案件",
         "risk_rules": "风控规则",
         "risk_queue": "风控审核队列",
@@ -84,7 +84,7 @@ extension Strings {
     ]
 
     static let consoleEn: [String: String] = [
-        "nav_risk": "Risk",
+        "nav_risk": "Risk", "risk_review_hours": "Risk case review time (hours; overdue cases stay held)", "review_due": "Review due", "overdue": "overdue",
         "risk_case": "Risk case",
         "risk_rules": "Risk rules",
         "risk_queue": "Review queue",
