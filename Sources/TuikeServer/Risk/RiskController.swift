@@ -146,7 +146,7 @@ struct RiskController {
     func detailed(_ found: RiskCase) async throws -> RiskCaseView {
         var view = RiskCaseView(found, review: try await reviewTime())
         view.commissions = try await commissions.list(promoterID: nil, orderID: nil, status: nil, riskCaseID: found.id, limit: 200, before: nil)
-            .map { CommissionView($0) }
+            .map { CommissionView($0, holdReasons: $0.status == .held ? found.signals.map(\.code.rawValue) : nil) }
         return view
     }
 

@@ -33,7 +33,7 @@ enum TierAdjustmentDates {
                 FROM tier_adjustment_lines t LEFT JOIN commissions c ON c.order_item_id = t.order_item_id AND c.kind = 'order' AND c.level = 1
                     AND c.status NOT IN ('reversed', 'rejected')
                 WHERE t.commission_id = commissions.id)
-            WHERE kind = 'tier_adjustment' AND status = 'pending' AND id IN (
+            WHERE kind = 'tier_adjustment' AND status IN ('pending', 'held') AND id IN (
                 SELECT t.commission_id FROM tier_adjustment_lines t JOIN order_items i ON i.id = t.order_item_id WHERE i.order_id IN (\(orders)))
             """)
     }

@@ -71,7 +71,7 @@ public struct AfterSaleRepository: Sendable {
             }
             try await db.execute("""
                 UPDATE commissions SET eligible_at = \(bind: GoodsFreeze.awaiting.milliseconds)
-                WHERE order_item_id = \(bind: item.id) AND kind = 'order' AND status = 'pending'
+                WHERE order_item_id = \(bind: item.id) AND kind = 'order' AND status IN ('pending', 'held')
                 """)
             try await TierAdjustmentDates.redate(orderID: order.id, in: db)
             try await Outbox.emit(.afterSale(.requested, afterSaleID: id, orderID: order.id, buyerID: order.buyerID, amount: request.amount), at: now, in: db)
@@ -142,7 +142,7 @@ public struct AfterSaleRepository: Sendable {
                     ELSE o.paid_at + \(bind: freeze) END
                 FROM orders o WHERE o.id = commissions.order_id AND o.received_at IS NOT NULL AND o.paid_at IS NOT NULL
             ), \(bind: GoodsFreeze.awaiting.milliseconds))
-            WHERE kind = 'order' AND status = 'pending' AND order_id = \(bind: orderID)
+            WHERE kind = 'order' AND status IN ('pending', 'held') AND order_id = \(bind: orderID)
                 AND order_item_id IN (SELECT i.id FROM order_items i WHERE i.order_id = \(bind: orderID) AND i.kind = 'physical' \(line))
                 AND order_item_id NOT IN (SELECT a.order_item_id FROM after_sales a WHERE a.order_id = \(bind: orderID)
                     AND a.status IN ('requested', 'approved', 'returning'))

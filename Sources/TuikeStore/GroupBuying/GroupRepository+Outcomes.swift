@@ -104,7 +104,7 @@ extension GroupRepository {
         try await db.execute("""
             UPDATE commissions SET eligible_at = CASE WHEN created_at + \(bind: freeze) > \(bind: now.milliseconds) THEN created_at + \(bind: freeze)
                 ELSE \(bind: now.milliseconds) END
-            WHERE kind = 'order' AND status = 'pending' AND order_id IN (\(paidOrders))
+            WHERE kind = 'order' AND status IN ('pending', 'held') AND order_id IN (\(paidOrders))
                 AND order_item_id IN (SELECT id FROM order_items WHERE order_id IN (\(paidOrders)) AND kind <> 'physical')
             """)
         try await TierAdjustmentDates.redate(ordersIn: paidOrders, in: db)

@@ -15,6 +15,7 @@ public struct RefundRepository: Sendable {
     public func refund(orderID: String, amount: Int64, refundID: String?, reason: String?, afterSale: AfterSale? = nil,
                        settings: ProgramSettings? = nil, at now: Instant) async throws -> (Refund, Order) {
         guard amount > 0 else { throw TuikeError.validation("amount must be a positive number of fen") }
+        let dialect = database.dialect
         return try await database.write { db in
             if let refundID, let existing = try await db.first("""
                 SELECT id, order_id, refund_id, amount, reason, created_at FROM refunds WHERE refund_id = \(bind: refundID)
@@ -36,8 +37,11 @@ public struct RefundRepository: Sendable {
                 """)
             guard updated != nil else { throw try await Self.refusal(orderID: orderID, amount: amount, in: db) }
             let order = try await OrderRepository.find(orderID, in: db).required("order", orderID)
+            // Locked with the order: a promoter-wide hold or a settlement racing this refund waits,
+            // instead of having its status overwritten with the one read here.
             let earned = try await db.rows("""
-                SELECT id, order_item_id, promoter_id, amount, reversed, status FROM commissions WHERE order_id = \(bind: orderID) AND kind = 'order' ORDER BY id
+                SELECT id, order_item_id, promoter_id, amount, reversed, status FROM commissions WHERE order_id = \(bind: orderID) AND kind = 'order'
+                ORDER BY id \(unsafeRaw: dialect.forUpdate(of: "commissions"))
                 """).map { row in
                 RefundPlan.Earned(id: try row.decode(column: "id", as: String.self), itemID: try row.decode(column: "order_item_id", as: String.self),
                                   promoterID: try row.decode(column: "promoter_id", as: String.self), amount: try row.decode(column: "amount", as: Int64.self),

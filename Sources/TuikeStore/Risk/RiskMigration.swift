@@ -61,6 +61,10 @@ enum RiskMigration {
         "ALTER TABLE clicks ADD COLUMN device_hash TEXT",
         "CREATE INDEX commissions_by_risk_case ON commissions (risk_case_id) WHERE risk_case_id IS NOT NULL",
         "CREATE INDEX risk_cases_by_status ON risk_cases (status, id)",
+        // The withdrawal requests naming one account, and the promoters who joined lately (the
+        // hourly scan's new promoters), without reading the whole table.
+        "CREATE INDEX withdrawals_by_account ON withdrawals (channel, account)",
+        "CREATE INDEX promoters_by_created ON promoters (created_at)",
         "CREATE INDEX risk_cases_by_promoter ON risk_cases (promoter_id, id)",
     ])
 }

@@ -101,8 +101,10 @@ public enum RiskOrigin {
     public static let maxDeviceLength = 128
 
     public static func ipHash(_ ip: String, cipher: FieldCipher) throws(TuikeError) -> String {
-        guard AddressRanges.bytes(ip) != nil else { throw .validation("ip must be an IPv4 or IPv6 address") }
-        return cipher.hash("risk-ip:" + AddressRanges.limitKey(ip))
+        guard let bytes = AddressRanges.bytes(ip) else { throw .validation("ip must be an IPv4 or IPv6 address") }
+        // From the bytes, so an IPv4-mapped IPv6 address (a dual-stack socket's view) matches the
+        // same address written as IPv4.
+        return cipher.hash("risk-ip:" + (bytes.count == 4 ? bytes.map(String.init).joined(separator: ".") : AddressRanges.limitKey(ip)))
     }
 
     public static func deviceHash(_ device: String, cipher: FieldCipher) throws(TuikeError) -> String {

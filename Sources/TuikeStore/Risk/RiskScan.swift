@@ -16,10 +16,13 @@ extension RiskRepository {
 
         if rule(.conversionAnomaly).mode != .off || rule(.refundAbuse).mode != .off {
             let since = now.adding(seconds: -30 * 86_400).milliseconds
+            // The day labels are the program's calendar days; a UTC date a day earlier bounds them
+            // from below, so the (day, scope) index finds the month without reading older rows.
+            let firstDay = String(now.adding(seconds: -31 * 86_400).rfc3339.prefix(10))
             let rows = try await database.read { db in
                 try await db.rows("""
                     SELECT scope, CAST(SUM(clicks) AS BIGINT) AS clicks, CAST(SUM(paid_orders) AS BIGINT) AS paid, CAST(SUM(refunds) AS BIGINT) AS refunds
-                    FROM day_rollups WHERE starts_at >= \(bind: since) AND (scope = 'program' OR scope LIKE 'promoter:%') GROUP BY scope
+                    FROM day_rollups WHERE day >= \(bind: firstDay) AND starts_at >= \(bind: since) AND (scope = 'program' OR scope LIKE 'promoter:%') GROUP BY scope
                     """)
             }
             var program = (clicks: Int64(0), paid: Int64(0))

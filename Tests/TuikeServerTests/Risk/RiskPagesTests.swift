@@ -126,8 +126,19 @@ import TuikeTestSupport
             #expect((cases.first?["signals"] as? [[String: Any]])?.first?["code"] as? String == "shared_device_group")
             let held = try #require(try await client.send(.get, "/api/v1/commissions?order_id=\(second)").json["data"] as? [[String: Any]])
             #expect(!held.isEmpty && held.allSatisfy { $0["status"] as? String == "held" }, "\(held)")
+            // The group succeeds while the case holds its commissions: they are dated like any
+            // group commission, so once released the next batch after the freeze settles them.
+            let third = try await client.send(.post, "/api/v1/groups/\(group)/join", body: #"{"buyer_id":"stack-3","visitor_id":"group-visitor-0002"}"#)
+            #expect(try await client.pay(try #require((third.json["order"] as? [String: Any])?["id"] as? String)).status == .ok)
+            #expect(try await client.group(group)["status"] as? String == "succeeded")
+            let caseID = try #require(cases.first?["id"] as? String)
+            #expect(try await client.send(.post, "/api/v1/risk/cases/\(caseID)/release", body: #"{"reason":"同宿舍同学一起拼的"}"#).status == .ok)
+            try await RiskAPITests.settle(client)
+            let settled = try #require(try await client.send(.get, "/api/v1/commissions?order_id=\(second)").json["data"] as? [[String: Any]])
+            #expect(settled.allSatisfy { $0["status"] as? String == "settled" }, "\(settled)")
+            try await client.expectBalanced()
             // A bad device id is refused before anything is placed.
-            expectError(try await client.send(.post, "/api/v1/groups/\(group)/join", body: #"{"buyer_id":"stack-3","device_id":"has space"}"#),
+            expectError(try await client.send(.post, "/api/v1/groups/\(group)/join", body: #"{"buyer_id":"stack-4","device_id":"has space"}"#),
                         .unprocessableContent, "validation_failed")
         }
     }

@@ -142,7 +142,7 @@ struct StorefrontController {
             let sku = fields["sku"].flatMap { $0.isEmpty ? nil : $0 }
             let address = try await shippingAddress(fields, buyer: buyer)
             return try await placement.place(.init(buyerID: buyer, items: [.init(productID: id, quantity: 1, sku: sku)], shippingAddress: address,
-                                                   visitorID: visitor, ip: context.clientIP(request), deviceID: Self.device(fields)), at: clock.now()).0.id
+                                                   visitorID: visitor, ip: Self.address(context.clientIP(request)), deviceID: Self.device(fields)), at: clock.now()).0.id
         }
     }
 
@@ -153,7 +153,7 @@ struct StorefrontController {
             guard let campaign = try await campaign(for: id, at: now) else {
                 throw TuikeError(.conflict, code: "campaign_not_running", "this course has no group buy running")
             }
-            return try await groupCheckout.open(campaign, buyerID: buyer, visitorID: visitor, ip: context.clientIP(request), deviceID: Self.device(fields),
+            return try await groupCheckout.open(campaign, buyerID: buyer, visitorID: visitor, ip: Self.address(context.clientIP(request)), deviceID: Self.device(fields),
                                                 at: now).order.id
         }
     }
@@ -168,9 +168,15 @@ struct StorefrontController {
         }
         return try await checkout(request, context: context, productID: productID, groupID: context.parameters.get("id")) { buyer, visitor, fields in
             let id = try context.parameters.require("id")
-            return try await groupCheckout.join(groupID: id, buyerID: buyer, visitorID: visitor, ip: context.clientIP(request), deviceID: Self.device(fields),
+            return try await groupCheckout.join(groupID: id, buyerID: buyer, visitorID: visitor, ip: Self.address(context.clientIP(request)), deviceID: Self.device(fields),
                                                 at: clock.now()).order.id
         }
+    }
+
+    /// The buyer's address for the risk signals, when it parses: a proxy's odd header value is
+    /// dropped, never a reason to refuse the purchase.
+    static func address(_ ip: String?) -> String? {
+        ip.flatMap { AddressRanges.bytes($0) != nil ? $0 : nil }
     }
 
     /// The browser's fingerprint from /tuike.js when it ran (the form's `tk_device`), for the risk
