@@ -25,10 +25,14 @@ final class SightingRecorder: Sendable {
         var seen: [(RiskSignals.Sighting.Kind, String)] = []
         if let ip, let hash = try? RiskOrigin.ipHash(ip, cipher: cipher) { seen.append((.ip, hash)) }
         if let device, let hash = try? RiskOrigin.deviceHash(device, cipher: cipher) { seen.append((.device, hash)) }
-        for (kind, hash) in seen where due("\(promoterID)|\(kind.rawValue)|\(hash)|\(source)", at: now) {
+        for (kind, hash) in seen {
+            let key = "\(promoterID)|\(kind.rawValue)|\(hash)|\(source)"
+            guard due(key, at: now) else { continue }
             do {
                 try await risk.sighted(promoterID: promoterID, kind: kind, valueHash: hash, source: source, at: now)
             } catch {
+                // Not written: the next request tries again.
+                _ = recent.withLock { $0.removeValue(forKey: key) }
                 logger.warning("a promoter sighting was not recorded", metadata: ["promoter": "\(promoterID)", "error": "\(error)"])
             }
         }

@@ -61,6 +61,8 @@ enum RiskMigration {
         "ALTER TABLE clicks ADD COLUMN device_hash TEXT",
         "CREATE INDEX commissions_by_risk_case ON commissions (risk_case_id) WHERE risk_case_id IS NOT NULL",
         "CREATE INDEX risk_cases_by_status ON risk_cases (status, id)",
+        // The hourly scan forgets sightings older than the longest window.
+        "CREATE INDEX promoter_sightings_by_time ON promoter_sightings (seen_at)",
         // The withdrawal requests naming one account, and the promoters who joined lately (the
         // hourly scan's new promoters), without reading the whole table.
         "CREATE INDEX withdrawals_by_account ON withdrawals (channel, account)",

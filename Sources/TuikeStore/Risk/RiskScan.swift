@@ -9,6 +9,9 @@ import TuikeCore
 /// and day, however often the scan runs or on how many instances.
 extension RiskRepository {
     public func scan(at now: Instant) async throws {
+        // Sightings older than the longest self-purchase window are never read again.
+        let oldest = now.adding(seconds: -Money.times(RiskRule.thresholdRange(.selfPurchaseIP).upperBound, 3_600)).milliseconds
+        try await database.write { db in try await db.execute("DELETE FROM promoter_sightings WHERE seen_at < \(bind: oldest)") }
         let rules = try await self.rules()
         @Sendable func rule(_ code: RiskCode) -> RiskRule { rules.first { $0.code == code } ?? RiskRule.defaultRule(code) }
         let day = String(now.rfc3339.prefix(10))

@@ -72,6 +72,22 @@ import TuikeTestSupport
         }
     }
 
+    /// A sighting older than the longest self-purchase window (720 h) is forgotten by the scan.
+    @Test(arguments: TestDatabase.available)
+    func oldSightingsAreForgotten(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, tuike async throws in
+            let world = try await OrdersAPITests.world(client)
+            var token = try await client.promoterToken(world.b)
+            token[.xForwardedFor] = RiskAPITests.home
+            #expect(try await client.send(.get, "/api/v1/promoters/\(world.b)/balance", headers: token).status == .ok)
+            #expect(try await OrdersAPITests.count("promoter_sightings", in: tuike.database) >= 1)
+            try await client.advance(seconds: 29 * 86_400)
+            #expect(try await OrdersAPITests.count("promoter_sightings", in: tuike.database) >= 1)
+            try await client.advance(seconds: 2 * 86_400)
+            #expect(try await OrdersAPITests.count("promoter_sightings", in: tuike.database) == 0)
+        }
+    }
+
     /// Two promoters naming one payout account: the second request records the shared account for both.
     @Test(arguments: TestDatabase.available)
     func aSharedPayoutAccountIsRecorded(database kind: TestDatabase) async throws {
