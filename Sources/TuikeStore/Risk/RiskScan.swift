@@ -90,15 +90,15 @@ extension RiskRepository {
                     """)
             }
             // One signal per promoter: the biggest flood.
-            var biggest: [String: RiskSignal] = [:]
+            var biggest: [String: (clicks: Int64, signal: RiskSignal)] = [:]
             for row in rows {
                 let promoterID = try row.decode(column: "promoter_id", as: String.self), n = try row.decode(column: "n", as: Int64.self)
                 guard let pattern = RiskSignals.FloodPattern(rawValue: try row.decode(column: "pattern", as: String.self)),
                       let signal = RiskSignals.clickFlood(clicksInMinute: n, threshold: threshold, pattern: pattern) else { continue }
-                if let known = biggest[promoterID], let count = Int64(known.evidence["clicks"] ?? ""), count >= n { continue }
-                biggest[promoterID] = signal
+                if let known = biggest[promoterID], known.clicks >= n { continue }
+                biggest[promoterID] = (n, signal)
             }
-            fired += biggest.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            fired += biggest.sorted { $0.key < $1.key }.map { ($0.key, $0.value.signal) }
         }
 
         for (promoterID, signals) in Dictionary(grouping: fired, by: \.promoterID).sorted(by: { $0.key < $1.key }) {

@@ -22,6 +22,19 @@ import TuikeTestSupport
         return (order, commissions)
     }
 
+    /// The promoter's token as its app uses it from home, after one call with it: the promoter
+    /// is seen at `home`.
+    static func seenAtHome(_ client: any TestClientProtocol, _ promoter: String) async throws -> HTTPFields {
+        var token = try await client.promoterToken(promoter)
+        token[.xForwardedFor] = home
+        try await seenAgain(client, promoter, token: token)
+        return token
+    }
+
+    static func seenAgain(_ client: any TestClientProtocol, _ promoter: String, token: HTTPFields) async throws {
+        #expect(try await client.send(.get, "/api/v1/promoters/\(promoter)/balance", headers: token).status == .ok)
+    }
+
     static func settle(_ client: any TestClientProtocol) async throws {
         let now = try await client.advance(seconds: 8 * 86_400)
         let batch = try await client.send(.post, "/api/v1/settlements", body: #"{"period_end":"\#(now)"}"#)
@@ -36,9 +49,7 @@ import TuikeTestSupport
     func aSelfPurchaseIsHeldReleasedOrRejected(database kind: TestDatabase) async throws {
         try await withTestApp(kind) { client, _ async throws in
             let world = try await OrdersAPITests.world(client)
-            var token = try await client.promoterToken(world.b)
-            token[.xForwardedFor] = Self.home
-            #expect(try await client.send(.get, "/api/v1/promoters/\(world.b)/balance", headers: token).status == .ok)
+            let token = try await Self.seenAtHome(client, world.b)
 
             // An order from elsewhere is not held.
             let elsewhere = try await Self.order(client, world, n: 0, ip: "198.51.100.20")
@@ -64,7 +75,7 @@ import TuikeTestSupport
             #expect(try await client.balance(world.b)["available"] == 20_000)
 
             // Rejected: reversed in the ledger. (B is seen at home again: the window is a day.)
-            #expect(try await client.send(.get, "/api/v1/promoters/\(world.b)/balance", headers: token).status == .ok)
+            try await Self.seenAgain(client, world.b, token: token)
             let second = try await Self.order(client, world, n: 2)
             let secondCase = try #require((try await client.send(.get, "/api/v1/risk/cases?status=open").json["data"] as? [[String: Any]])?.first?["id"] as? String)
             expectError(try await client.send(.post, "/api/v1/risk/cases/\(secondCase)/reject", body: #"{"reason":"  "}"#), .unprocessableContent, "validation_failed")

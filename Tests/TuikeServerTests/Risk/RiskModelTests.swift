@@ -27,15 +27,14 @@ import TuikeTestSupport
     static func run(seed: UInt64, client: any TestClientProtocol, database: any Database) async throws {
         var random = SplitMix(seed: seed)
         let world = try await OrdersAPITests.world(client)
-        var token = try await client.promoterToken(world.b)
-        token[.xForwardedFor] = RiskAPITests.home
+        let token = try await RiskAPITests.seenAtHome(client, world.b)
         var paid: [String] = []
         var n = 0
         for step in 0..<36 {
             switch random.next(10) {
             case 0...3:
                 // The promoter is seen at home, then an order comes from home (held) or elsewhere.
-                #expect(try await client.send(.get, "/api/v1/promoters/\(world.b)/balance", headers: token).status == .ok)
+                try await RiskAPITests.seenAgain(client, world.b, token: token)
                 n += 1
                 let home = random.next(2) == 0
                 paid.append(try await RiskAPITests.order(client, world, n: n, ip: home ? RiskAPITests.home : "198.51.100.\(n % 200 + 1)").order)

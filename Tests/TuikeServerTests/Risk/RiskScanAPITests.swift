@@ -77,9 +77,7 @@ import TuikeTestSupport
     func oldSightingsAreForgotten(database kind: TestDatabase) async throws {
         try await withTestApp(kind) { client, tuike async throws in
             let world = try await OrdersAPITests.world(client)
-            var token = try await client.promoterToken(world.b)
-            token[.xForwardedFor] = RiskAPITests.home
-            #expect(try await client.send(.get, "/api/v1/promoters/\(world.b)/balance", headers: token).status == .ok)
+            _ = try await RiskAPITests.seenAtHome(client, world.b)
             #expect(try await OrdersAPITests.count("promoter_sightings", in: tuike.database) >= 1)
             try await client.advance(seconds: 29 * 86_400)
             #expect(try await OrdersAPITests.count("promoter_sightings", in: tuike.database) >= 1)
