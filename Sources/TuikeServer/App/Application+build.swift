@@ -122,6 +122,10 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     applications.addRoutes(to: api)
     RiskController(risk: RiskRepository(database: tuike.database), commissions: CommissionRepository(database: tuike.database),
                    program: ProgramRepository(database: tuike.database), clock: tuike.clock).addRoutes(to: api)
+    AnalyticsController(funnels: FunnelQuery(database: tuike.database), leaderboards: LeaderboardQuery(database: tuike.database), promoters: promoters,
+                        products: store.products, links: links, program: program, clock: tuike.clock).addRoutes(to: api)
+    SimulationsController(database: tuike.database, simulations: SimulationQuery(database: tuike.database), promoters: promoters,
+                          products: store.products, program: program, clock: tuike.clock).addRoutes(to: api)
     LinksController(links: links, cache: tuike.linkCache, stats: stats, program: program, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     let tracking = TrackingController(links: links, cache: tuike.linkCache, recorder: tuike.clicks, trustedProxies: tuike.trustedProxies, flood: tuike.clickFlood,
                                      program: store.program, publicHost: WebTarget.host(of: tuike.publicURL), cipher: tuike.cipher, clock: tuike.clock)

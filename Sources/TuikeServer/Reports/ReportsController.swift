@@ -44,21 +44,31 @@ struct ReportsController {
     }
 
     func range(_ request: Request) async throws -> (Instant, Instant) {
+        try await Self.range(request, program: program, clock: clock)
+    }
+
+    /// `from` and `to` of a report's query, in the program's time zone.
+    static func range(_ request: Request, program: ProgramRepository, clock: any TuikeClock) async throws -> (Instant, Instant) {
         let zone = try await program.current().timeZone
         let query = request.uri.queryParameters
         func bound(_ field: String, dayEnd: Bool) throws -> Instant? {
-            guard let text = query[field[...]].map(String.init) else { return nil }
-            if let instant = Instant(rfc3339: text) { return instant }
-            guard let day = CalendarDays.startOfDay(text, timeZone: zone) else {
-                throw TuikeError.validation("\(field) must be a day like 2026-11-21 or an RFC 3339 time")
-            }
-            return dayEnd ? try CalendarDays.days(from: day, to: day, timeZone: zone)[0].end : day
+            try query[field[...]].map { try Self.instant(String($0), field: field, dayEnd: dayEnd, timeZone: zone) }
         }
         let now = clock.now()
         let from = try bound("from", dayEnd: false) ?? CalendarMonth.start(of: now, timeZone: zone)
         let to = try bound("to", dayEnd: true) ?? CalendarDays.days(from: now, to: now, timeZone: zone)[0].end
         guard from < to else { throw TuikeError.validation("from must be before to") }
         return (from, to)
+    }
+
+    /// A bound given as a day of the program's time zone (its start, or with `dayEnd` its end,
+    /// so that a day given as `to` is included) or as an RFC 3339 time.
+    static func instant(_ text: String, field: String, dayEnd: Bool, timeZone zone: String) throws -> Instant {
+        if let instant = Instant(rfc3339: text) { return instant }
+        guard let day = CalendarDays.startOfDay(text, timeZone: zone) else {
+            throw TuikeError.validation("\(field) must be a day like 2026-11-21 or an RFC 3339 time")
+        }
+        return dayEnd ? try CalendarDays.days(from: day, to: day, timeZone: zone)[0].end : day
     }
 
     @Sendable func reconcile(_ request: Request, context: TuikeRequestContext) async throws -> Response {

@@ -144,6 +144,7 @@ public enum Migrations {
         VideoRepository.migration,
         RestockMigration.migration,
         RiskMigration.migration,
+        AnalyticsMigration.migration,
     ]
 }
 

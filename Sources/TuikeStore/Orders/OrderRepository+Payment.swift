@@ -164,6 +164,8 @@ extension OrderRepository {
         let order = snapshot.order, now = snapshot.now
         bookings.statements.insert(paymentInsert, rows: [[
             .text(plan.paymentRowID), .text(order.id), .text(snapshot.paymentID), .text(snapshot.provider), .int(order.amount), .int(now.milliseconds),
+            // What the commissions depended on, for the plan simulator.
+            .text(CommissionInputs(snapshot).text),
         ]])
         // At most 50 lines × 3 levels: one INSERT, well within the bind limit.
         bookings.statements.insert(commissionInsert, rows: plan.commissions.map { commission in

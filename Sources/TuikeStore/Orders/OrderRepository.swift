@@ -45,7 +45,7 @@ public struct OrderRepository: Sendable {
         into: "order_items",
         columns: ["id", "order_id", "position", "product_id", "title", "kind", "unit_price", "quantity", "discount", "paid", "rule", "rule_source", "retroactive",
                   "sku", "sku_id"])
-    static let paymentInsert = RowInsert(into: "payments", columns: ["id", "order_id", "payment_id", "provider", "amount", "created_at"])
+    static let paymentInsert = RowInsert(into: "payments", columns: ["id", "order_id", "payment_id", "provider", "amount", "created_at", "commission_inputs"])
     static let commissionInsert = RowInsert(
         into: "commissions",
         columns: ["id", "order_id", "order_item_id", "promoter_id", "level", "amount", "status", "rule_source", "basis", "eligible_at", "created_at"])

@@ -100,6 +100,21 @@ public struct PromoterRepository: Sendable {
         try await db.first("SELECT \(unsafeRaw: columns) FROM promoters WHERE id = \(bind: id)").map(decode)
     }
 
+    /// The names of the promoters among `ids` (unknown ids are left out).
+    public func names(_ ids: [String]) async throws -> [String: String] {
+        try await database.read { db in try await Self.names(ids, in: db) }
+    }
+
+    static func names(_ ids: [String], in db: any SQLDatabase) async throws -> [String: String] {
+        var names: [String: String] = [:]
+        for chunk in Array(Set(ids)).sorted().chunked(by: 500) {
+            for row in try await db.rows("SELECT id, name FROM promoters WHERE id IN (\(SQLList(chunk.map { SQLBind($0) })))") {
+                names[try row.decode(column: "id", as: String.self)] = try row.decode(column: "name", as: String.self)
+            }
+        }
+        return names
+    }
+
     public func find(inviteCode: String) async throws -> Promoter? {
         let code = InviteCode.normalize(inviteCode)
         return try await database.read { db in

@@ -1,5 +1,4 @@
 import SQLKit
-import Synchronization
 import TuikeCore
 
 /// The console dashboard's figures over some days of the program's time zone: GMV, paid orders,
@@ -10,10 +9,6 @@ public struct DashboardQuery: Sendable {
     let database: any Database
 
     public init(database: any Database) { self.database = database }
-
-    /// The finished days' commission per promoter, by range and rollup state, per database: the
-    /// one figure of the dashboard that reads every active promoter's rows.
-    static let rolledEarnings = Mutex<[String: [String: Int64]]>([:])
 
     public struct Figures: Sendable {
         public let gmv: Int64
@@ -42,20 +37,9 @@ public struct DashboardQuery: Sendable {
                     """) {
                     perDay[try row.decode(column: "day", as: String.self)] = try DayRollups.decode(row)
                 }
-                // Every active promoter's finished days (ten thousand promoters make 300,000 rows
-                // a month): summed once per day of rollups, then kept until the next day is rolled up.
-                let key = "\(first.label)|\(last.label)|\(through?.milliseconds ?? 0)"
-                if let kept = database.rolledEarnings(key) {
-                    earned = kept
-                } else {
-                    for row in try await db.rows("""
-                        SELECT scope, CAST(SUM(commissions - reversed) AS BIGINT) AS amount FROM day_rollups
-                        WHERE day >= \(bind: first.label) AND day <= \(bind: last.label) AND scope >= 'promoter:' AND scope < 'promoter;' GROUP BY scope
-                        """) {
-                        let amount = try row.decode(column: "amount", as: Int64.self)
-                        if amount != 0 { earned[String(try row.decode(column: "scope", as: String.self).dropFirst("promoter:".count)), default: 0] &+= amount }
-                    }
-                    database.keepRolledEarnings(earned, key: key)
+                if let through {
+                    earned = try await PromoterSums.rolled(first: first.label, last: last.label, through: through, database: database, in: db)
+                        .compactMapValues { $0.commission == 0 ? nil : $0.commission }
                 }
             }
             let open = try await OpenDay.read(in: db)
@@ -76,32 +60,11 @@ public struct DashboardQuery: Sendable {
             var total = DayFigures()
             for day in days { if let figures = perDay[day.label] { total.add(figures) } }
             let top = earned.filter { $0.value != 0 }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(5)
-            var names: [String: String] = [:]
-            if !top.isEmpty {
-                for row in try await db.rows("SELECT id, name FROM promoters WHERE id IN (\(SQLList(top.map { SQLBind($0.key) })))") {
-                    names[try row.decode(column: "id", as: String.self)] = try row.decode(column: "name", as: String.self)
-                }
-            }
+            let names = try await PromoterRepository.names(top.map(\.key), in: db)
             return Figures(gmv: total.gmv, paidOrders: total.paidOrders, commissionCost: total.commissions &- total.reversed, clicks: total.clicks,
                            visitors: total.visitors, orders: total.orders,
                            daily: days.suffix(chartDays).map { ($0.label, perDay[$0.label]?.gmv ?? 0) },
                            top: top.map { (names[$0.key] ?? $0.key, $0.value) })
-        }
-    }
-}
-
-extension Database {
-    fileprivate var cacheIdentity: String { "\(ObjectIdentifier(self as AnyObject))" }
-
-    fileprivate func rolledEarnings(_ key: String) -> [String: Int64]? {
-        DashboardQuery.rolledEarnings.withLock { $0[cacheIdentity + "|" + key] }
-    }
-
-    fileprivate func keepRolledEarnings(_ earned: [String: Int64], key: String) {
-        DashboardQuery.rolledEarnings.withLock { kept in
-            // A day's rollup makes the earlier keys stale: a few are kept, never a history.
-            if kept.count >= 8 { kept.removeAll() }
-            kept[cacheIdentity + "|" + key] = earned
         }
     }
 }

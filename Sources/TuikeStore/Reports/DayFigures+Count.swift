@@ -144,13 +144,24 @@ extension DayFigures {
         (figures.paidOrders, figures.gmv) = (paid.first ?? 0, paid.dropFirst().first ?? 0)
         let refunds = try await numbers("SELECT COUNT(*) AS a, CAST(SUM(r.amount) AS BIGINT) AS b FROM refunds r WHERE \(within("r", prefix: "rfd"))")
         (figures.refunds, figures.refunded) = (refunds.first ?? 0, refunds.dropFirst().first ?? 0)
-        var earned: [String: Int64] = [:]
+        let earned = try await Self.earned(from: start, to: end, dialect: dialect, in: db)
+        (figures.commissions, figures.reversed) = (earned.commissions, earned.reversed)
+        return (figures, earned.byPromoter)
+    }
+
+    /// Commission earned over `[start, end)` and what reversals and clawbacks took back in it,
+    /// in all and per promoter (earned less taken back).
+    static func earned(from start: Instant, to end: Instant, dialect: Dialect,
+                       in db: any SQLDatabase) async throws -> (commissions: Int64, reversed: Int64, byPromoter: [String: Int64]) {
+        let within = MadeWithin(start: start, end: end, dialect: dialect)
+        var (commissions, reversed) = (Int64(0), Int64(0))
+        var byPromoter: [String: Int64] = [:]
         for row in try await db.rows("""
             SELECT m.promoter_id, CAST(SUM(m.amount) AS BIGINT) AS amount FROM commissions m WHERE \(within("m", prefix: "com")) GROUP BY m.promoter_id
             """) {
             let amount = try row.decode(column: "amount", as: Int64.self)
-            figures.commissions &+= amount
-            earned[try row.decode(column: "promoter_id", as: String.self), default: 0] &+= amount
+            commissions &+= amount
+            byPromoter[try row.decode(column: "promoter_id", as: String.self), default: 0] &+= amount
         }
         for row in try await db.rows("""
             SELECT p.account, CAST(SUM(p.amount) AS BIGINT) AS amount FROM journal_entries e JOIN journal_postings p ON p.entry_id = e.id
@@ -160,9 +171,9 @@ extension DayFigures {
             let parts = try row.decode(column: "account", as: String.self).split(separator: ":")
             guard parts.count == 3 else { continue }
             let amount = try row.decode(column: "amount", as: Int64.self)
-            figures.reversed &+= amount
-            earned[String(parts[1]), default: 0] &-= amount
+            reversed &+= amount
+            byPromoter[String(parts[1]), default: 0] &-= amount
         }
-        return (figures, earned)
+        return (commissions, reversed, byPromoter)
     }
 }

@@ -1,0 +1,143 @@
+import Hummingbird
+import TuikeCore
+import TuikeStore
+
+/// The plan simulator (docs/rules.md §17): a draft plan replayed over a period's paid orders by
+/// the live commission code. Reads only; nothing is booked or changed.
+struct SimulationsController {
+    let database: any Database
+    let simulations: SimulationQuery
+    let promoters: PromoterRepository
+    let products: ProductRepository
+    let program: ProgramRepository
+    let clock: any TuikeClock
+
+    /// The most product rules a draft may hold, and promoters a result lists by default.
+    static let maxProductRules = 1_000
+    static let defaultLimit = 100
+
+    func addRoutes(to api: APIRoutes) {
+        api.add(.post, "/api/v1/simulations", summary: "Try a draft commission plan on a period's paid orders (books nothing)", tag: "Analytics",
+                access: .admin, request: Self.requestSchema, responses: [(200, "Today's cost and the draft's, per promoter.", Self.resultSchema)],
+                handler: simulate)
+    }
+
+    struct ProgramDraft: Decodable, Sendable {
+        let levels: [Int64]
+        let ruleType: ProgramSettings.RuleType
+        let tiers: [CommissionRule.Tier]?
+        let tierMode: CommissionRule.TierMode?
+        let maxAmount: Int64?
+        enum CodingKeys: String, CodingKey { case levels, ruleType = "rule_type", tiers, tierMode = "tier_mode", maxAmount = "max_amount" }
+
+        var rule: CommissionRule {
+            CommissionRule(type: ruleType == .percent ? .percent : .fixed, levels: levels, tiers: tiers, tierMode: tierMode ?? .perOrder, maxAmount: maxAmount)
+        }
+    }
+
+    struct SimulationRequest: RequestBody {
+        let from: String
+        let to: String
+        let program: ProgramDraft?
+        let productRules: [String: CommissionRule?]?
+        let limit: Int?
+        typealias Keys = CodingKeys
+        enum CodingKeys: String, CodingKey, CaseIterable { case from, to, program, productRules = "product_rules", limit }
+    }
+
+    static let requestSchema: JSONValue = {
+        let dayOrTime = ReportsController.dayOrTime
+        return Schemas.object([
+            ("from", dayOrTime), ("to", dayOrTime),
+            ("program", Schemas.object([
+                ("levels", Schemas.array(Schemas.integer(atLeast: 0), minItems: 1)),
+                ("rule_type", Schemas.enumeration(ProgramSettings.RuleType.allCases.map(\.rawValue))),
+                ("tiers", Schemas.array(Schemas.object([("from", Schemas.integer(atLeast: 1)), ("rate", Schemas.integer(atLeast: 0)),
+                                                        ("type", Schemas.enumeration(CommissionRule.Kind.allCases.map(\.rawValue)))], required: ["from", "rate"]))),
+                ("tier_mode", Schemas.enumeration(CommissionRule.TierMode.allCases.map(\.rawValue))),
+                ("max_amount", Schemas.integer(in: 0...Money.maxAmount)),
+            ], required: ["levels", "rule_type"])),
+            ("product_rules", ["type": "object", "maxProperties": .int(Int64(maxProductRules)),
+                               "additionalProperties": Schemas.nullable(Schemas.ref("CommissionRule")),
+                               "description": "A draft rule per product id; null takes the product's rule away."] as JSONValue),
+            ("limit", Schemas.integer(in: 1...Int64(Leaderboard.maxLimit), "Promoters listed, biggest change first; default 100.")),
+        ], required: ["from", "to"])
+    }()
+
+    struct CostView: Encodable, Sendable {
+        let promoterId: String
+        let name: String
+        let current: Int64
+        let simulated: Int64
+        let change: Int64
+        let currentNet: Int64
+        let simulatedNet: Int64
+    }
+
+    struct ResultView: Encodable, Sendable {
+        let from: Instant
+        let to: Instant
+        let orders: Int64
+        let approximateOrders: Int64
+        let currentCost: Int64
+        let simulatedCost: Int64
+        let change: Int64
+        let currentNet: Int64
+        let simulatedNet: Int64
+        let currentTax: Int64
+        let simulatedTax: Int64
+        let compliant: Bool
+        let violations: [String]
+        let promotersChanged: Int
+        let promoters: [CostView]
+    }
+
+    static let resultSchema: JSONValue = {
+        let money = Schemas.integer
+        return Schemas.object([
+            ("from", Schemas.time), ("to", Schemas.time), ("orders", Schemas.integer(atLeast: 0)), ("approximate_orders", Schemas.integer(atLeast: 0)),
+            ("current_cost", money), ("simulated_cost", money), ("change", money), ("current_net", money), ("simulated_net", money),
+            ("current_tax", money), ("simulated_tax", money), ("compliant", Schemas.boolean), ("violations", Schemas.array(Schemas.string)),
+            ("promoters_changed", Schemas.integer(atLeast: 0)),
+            ("promoters", Schemas.array(Schemas.object([
+                ("promoter_id", Schemas.string), ("name", Schemas.string), ("current", money), ("simulated", money), ("change", money),
+                ("current_net", money), ("simulated_net", money),
+            ], required: ["promoter_id", "current", "simulated"]))),
+        ], required: ["orders", "current_cost", "simulated_cost", "promoters", "compliant"])
+    }()
+
+    @Sendable func simulate(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        try context.requireAdmin()
+        let body = try await JSONBody.decode(SimulationRequest.self, from: request, context: context)
+        let settings = try await program.current()
+        let from = try ReportsController.instant(body.from, field: "from", dayEnd: false, timeZone: settings.timeZone)
+        let to = try ReportsController.instant(body.to, field: "to", dayEnd: true, timeZone: settings.timeZone)
+        guard from < to else { throw TuikeError.validation("from must be before to") }
+        guard to.milliseconds - from.milliseconds <= Int64(CalendarDays.maxDays) * 86_400_000 else {
+            throw TuikeError.validation("a simulation covers at most \(CalendarDays.maxDays) days")
+        }
+        let limit = body.limit ?? Self.defaultLimit
+        guard (1...Leaderboard.maxLimit).contains(limit) else { throw TuikeError.validation("limit must be from 1 to \(Leaderboard.maxLimit)") }
+        let rules = body.productRules ?? [:]
+        guard rules.count <= Self.maxProductRules else { throw TuikeError.validation("at most \(Self.maxProductRules) product rules") }
+        for id in rules.keys.sorted() where try await products.find(id) == nil { throw TuikeError.validation("product_rules: \(id) is not a product") }
+        let draft = PlanDraft(program: body.program?.rule, productRules: rules)
+        let violations = try draft.violations(maxTotalBps: settings.maxTotalBps, maxRankBonusBps: 0)
+        let today = CommissionRule.programDefault(settings)
+        let simulation = try await database.report { [simulations] in
+            try await simulations.run(from: from, to: to, draft: draft, program: today, timeZone: settings.timeZone)
+        }
+        let tax = simulation.tax(mode: settings.taxMode)
+        let listed = simulation.byChange(limit: limit)
+        let names = try await promoters.names(listed.map(\.promoterID))
+        return try JSONOutput.response(ResultView(
+            from: from, to: to, orders: simulation.orders, approximateOrders: simulation.approximateOrders,
+            currentCost: simulation.total.current, simulatedCost: simulation.total.simulated, change: simulation.total.change,
+            currentNet: simulation.total.currentNet, simulatedNet: simulation.total.simulatedNet, currentTax: tax.current, simulatedTax: tax.simulated,
+            compliant: violations.isEmpty, violations: violations, promotersChanged: simulation.promoters.values.filter { $0.change != 0 }.count,
+            promoters: listed.map { id, cost in
+                CostView(promoterId: id, name: names[id] ?? id, current: cost.current, simulated: cost.simulated, change: cost.change,
+                         currentNet: cost.currentNet, simulatedNet: cost.simulatedNet)
+            }))
+    }
+}

@@ -1,0 +1,69 @@
+import SQLKit
+import Synchronization
+import TuikeCore
+
+/// Each promoter's sales and commission over a span (`DayFigures` definitions, by the order's
+/// level-1 promoter and the commission's promoter): paid orders, GMV less refunds, commission
+/// earned less reversed. Finished days come from the rollups, summed once per day of rollups and
+/// then kept (ten thousand active promoters make 300,000 rows a month); the rest from the rows.
+struct PromoterSums: Sendable, Equatable {
+    var orders: Int64 = 0
+    var gmv: Int64 = 0
+    var commission: Int64 = 0
+
+    mutating func add(_ other: PromoterSums) {
+        orders &+= other.orders
+        gmv &+= other.gmv
+        commission &+= other.commission
+    }
+
+    /// Every promoter's sums over the days `[first, last]` already rolled up, by label.
+    static func rolled(first: String, last: String, through: Instant, database: any Database,
+                       in db: any SQLDatabase) async throws -> [String: PromoterSums] {
+        let key = "\(ObjectIdentifier(database as AnyObject))|\(first)|\(last)|\(through.milliseconds)"
+        if let kept = kept.withLock({ $0[key] }) { return kept }
+        var sums: [String: PromoterSums] = [:]
+        for row in try await db.rows("""
+            SELECT scope, CAST(SUM(paid_orders) AS BIGINT) AS orders, CAST(SUM(gmv - refunded) AS BIGINT) AS gmv,
+                CAST(SUM(commissions - reversed) AS BIGINT) AS commission FROM day_rollups
+            WHERE day >= \(bind: first) AND day <= \(bind: last) AND scope >= 'promoter:' AND scope < 'promoter;' GROUP BY scope
+            """) {
+            let value = PromoterSums(orders: try row.decode(column: "orders", as: Int64.self), gmv: try row.decode(column: "gmv", as: Int64.self),
+                                     commission: try row.decode(column: "commission", as: Int64.self))
+            if value != PromoterSums() { sums[String(try row.decode(column: "scope", as: String.self).dropFirst("promoter:".count))] = value }
+        }
+        kept.withLock { kept in
+            // A day's rollup makes the earlier keys stale: a few are kept, never a history.
+            if kept.count >= 16 { kept.removeAll() }
+            kept[key] = sums
+        }
+        return sums
+    }
+
+    private static let kept = Mutex<[String: [String: PromoterSums]]>([:])
+
+    /// Every promoter's sums over `[start, end)` from the rows, by aggregates in the database.
+    static func count(from start: Instant, to end: Instant, dialect: Dialect, in db: any SQLDatabase) async throws -> [String: PromoterSums] {
+        guard start < end else { return [:] }
+        let within = MadeWithin(start: start, end: end, dialect: dialect)
+        var sums: [String: PromoterSums] = [:]
+        for row in try await db.rows("""
+            SELECT o.promoter_id, COUNT(*) AS n, CAST(SUM(p.amount) AS BIGINT) AS amount FROM payments p JOIN orders o ON o.id = p.order_id
+            WHERE \(within("p", prefix: "pay")) AND o.promoter_id IS NOT NULL GROUP BY o.promoter_id
+            """) {
+            let id = try row.decode(column: "promoter_id", as: String.self)
+            sums[id, default: PromoterSums()].orders &+= try row.decode(column: "n", as: Int64.self)
+            sums[id, default: PromoterSums()].gmv &+= try row.decode(column: "amount", as: Int64.self)
+        }
+        for row in try await db.rows("""
+            SELECT o.promoter_id, CAST(SUM(r.amount) AS BIGINT) AS amount FROM refunds r JOIN orders o ON o.id = r.order_id
+            WHERE \(within("r", prefix: "rfd")) AND o.promoter_id IS NOT NULL GROUP BY o.promoter_id
+            """) {
+            sums[try row.decode(column: "promoter_id", as: String.self), default: PromoterSums()].gmv &-= try row.decode(column: "amount", as: Int64.self)
+        }
+        for (id, amount) in try await DayFigures.earned(from: start, to: end, dialect: dialect, in: db).byPromoter {
+            sums[id, default: PromoterSums()].commission &+= amount
+        }
+        return sums
+    }
+}
