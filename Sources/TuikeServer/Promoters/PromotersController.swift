@@ -165,6 +165,8 @@ struct PromotersController {
         let joinedAt: Instant
         let clicks: Int64
         let directTeamSize: Int64
+        let paidOrders: Int64
+        let gmv: Int64
     }
 
     @Sendable func team(_ request: Request, context: TuikeRequestContext) async throws -> Response {
@@ -172,7 +174,8 @@ struct PromotersController {
         let page = try PageRequest(request)
         guard try await promoters.find(id) != nil else { throw TuikeError.notFound("promoter", id) }
         let members = try await promoters.team(of: id, limit: page.limit + 1, before: page.cursor).map {
-            TeamMemberView(id: $0.id, name: $0.name, status: $0.status.rawValue, joinedAt: $0.joinedAt, clicks: $0.clicks, directTeamSize: $0.directTeamSize)
+            TeamMemberView(id: $0.id, name: $0.name, status: $0.status.rawValue, joinedAt: $0.joinedAt, clicks: $0.clicks, directTeamSize: $0.directTeamSize,
+                           paidOrders: $0.paidOrders, gmv: $0.gmv)
         }
         return try JSONOutput.response(Page(fetched: members, limit: page.limit, id: \.id))
     }
@@ -226,6 +229,8 @@ struct PromotersController {
     static let teamMemberSchema = Schemas.object([
         ("id", Schemas.string), ("name", Schemas.string), ("status", Schemas.enumeration(Promoter.Status.allCases.map(\.rawValue))),
         ("joined_at", Schemas.time), ("clicks", Schemas.integer), ("direct_team_size", Schemas.integer),
+        ("paid_orders", Schemas.integer(atLeast: 0, "The member's own paid orders (never its team's).")),
+        ("gmv", Schemas.money("The member's own sales less refunds, fen.")),
     ])
     static let acceptanceSchema = Schemas.object([
         ("id", Schemas.string), ("version", Schemas.string), ("sha256", Schemas.string), ("signed_name", Schemas.string),

@@ -205,6 +205,9 @@ public struct PromoterRepository: Sendable {
         public let joinedAt: Instant
         public let clicks: Int64
         public let directTeamSize: Int64
+        /// The member's own sales since it joined (never its team's): paid orders and GMV less refunds.
+        public let paidOrders: Int64
+        public let gmv: Int64
     }
 
     public func team(of id: String, limit: Int, before: String?) async throws -> [TeamMember] {
@@ -215,7 +218,15 @@ public struct PromoterRepository: Sendable {
                     CAST(COALESCE((SELECT t.clicks FROM scope_totals t WHERE t.scope = 'promoter:' || p.id), 0)
                     + (SELECT COUNT(*) FROM clicks c JOIN links l ON l.id = c.link_id WHERE l.promoter_id = p.id AND c.is_bot = 0
                         AND c.at >= COALESCE((SELECT through FROM rollup_state WHERE id = 1), 0)) AS BIGINT) AS clicks,
-                    (SELECT COUNT(*) FROM promoters q WHERE q.parent_id = p.id) AS team_size
+                    (SELECT COUNT(*) FROM promoters q WHERE q.parent_id = p.id) AS team_size,
+                    CAST(COALESCE((SELECT t.paid_orders FROM scope_totals t WHERE t.scope = 'promoter:' || p.id), 0)
+                    + (SELECT COUNT(*) FROM payments x JOIN orders o ON o.id = x.order_id WHERE o.promoter_id = p.id
+                        AND x.created_at >= COALESCE((SELECT through FROM rollup_state WHERE id = 1), 0)) AS BIGINT) AS paid_orders,
+                    CAST(COALESCE((SELECT t.gmv - t.refunded FROM scope_totals t WHERE t.scope = 'promoter:' || p.id), 0)
+                    + COALESCE((SELECT SUM(x.amount) FROM payments x JOIN orders o ON o.id = x.order_id WHERE o.promoter_id = p.id
+                        AND x.created_at >= COALESCE((SELECT through FROM rollup_state WHERE id = 1), 0)), 0)
+                    - COALESCE((SELECT SUM(x.amount) FROM refunds x JOIN orders o ON o.id = x.order_id WHERE o.promoter_id = p.id
+                        AND x.created_at >= COALESCE((SELECT through FROM rollup_state WHERE id = 1), 0)), 0) AS BIGINT) AS gmv
                 FROM promoters p WHERE p.parent_id = \(bind: id) AND \(cursorFilter)
                 ORDER BY p.id DESC LIMIT \(bind: limit)
                 """).map { row in
@@ -225,7 +236,8 @@ public struct PromoterRepository: Sendable {
                     status: try row.decodeEnum(column: "status", as: Promoter.Status.self),
                     joinedAt: try row.decodeInstant(column: "created_at"),
                     clicks: try row.decode(column: "clicks", as: Int64.self),
-                    directTeamSize: try row.decode(column: "team_size", as: Int64.self))
+                    directTeamSize: try row.decode(column: "team_size", as: Int64.self),
+                    paidOrders: try row.decode(column: "paid_orders", as: Int64.self), gmv: try row.decode(column: "gmv", as: Int64.self))
             }
         }
     }

@@ -123,6 +123,17 @@ import TuikeTestSupport
                     .decode(column: "n", as: Int.self)
             }
             #expect(clicksOfB > 1 && member?["clicks"] as? Int == clicksOfB, "\(team.text)")
+            // B's own sales, rolled up and since: every payment of its orders less every refund.
+            let salesOfB = try await app.database.read { db in
+                try await db.one("""
+                    SELECT (SELECT COUNT(*) FROM payments x JOIN orders o ON o.id = x.order_id WHERE o.promoter_id = \(bind: world.b)) AS n,
+                        CAST((SELECT COALESCE(SUM(x.amount), 0) FROM payments x JOIN orders o ON o.id = x.order_id WHERE o.promoter_id = \(bind: world.b))
+                        - (SELECT COALESCE(SUM(x.amount), 0) FROM refunds x JOIN orders o ON o.id = x.order_id WHERE o.promoter_id = \(bind: world.b)) AS BIGINT) AS g
+                    """)
+            }
+            #expect(try salesOfB.decode(column: "n", as: Int.self) > 0)
+            #expect(member?["paid_orders"] as? Int == (try salesOfB.decode(column: "n", as: Int.self)), "\(team.text)")
+            #expect(member?["gmv"] as? Int == (try salesOfB.decode(column: "g", as: Int.self)), "\(team.text)")
             // The dashboard's sums for a day not rolled up say what the rollup of that day says.
             for (_, start, end) in days {
                 let (summed, earned) = try await app.database.read { db in

@@ -252,7 +252,7 @@ struct PortalController {
                 ["requested_at": String($0.requestedAt.rfc3339.prefix(10)), "channel": $0.channel, "amount": Money.format($0.amount),
                  "status": strings.label("withdrawal", $0.status.rawValue)]
             },
-            "team": try await teamRead.map { ["name": $0.name, "clicks": $0.clicks] },
+            "team": try await teamRead.map { ["name": $0.name, "clicks": $0.clicks, "paid_orders": $0.paidOrders] },
             "appeals": appeals,
         ]
         var response = Templates.page("me", title: promoter.name, language: language,

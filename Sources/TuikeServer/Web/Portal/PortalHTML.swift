@@ -81,7 +81,7 @@ struct PortalHTML: ModelHTML {
         raw("</div>\n<div class=\"card\"><h2>"); say(.team); raw("</h2>")
         rows("team") { html, row in
             html.raw("<div class=\"row\"><span>"); html.text(row["name"]); html.raw("</span><span class=\"muted\">"); html.say(.clicks); html.raw(" ")
-            html.text(row["clicks"]); html.raw("</span></div>")
+            html.text(row["clicks"]); html.raw(" · "); html.say(.paidOrders); html.raw(" "); html.text(row["paid_orders"]); html.raw("</span></div>")
         }
         raw("</div>")
     }
