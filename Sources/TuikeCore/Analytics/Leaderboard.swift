@@ -5,24 +5,6 @@ import Foundation
 /// a rank and the next rank skips (1, 2, 2, 4); promoters with nothing are left off, and nobody is
 /// invented to fill the board.
 public enum Leaderboard {
-    public enum Period: String, Sendable, CaseIterable {
-        case day, week, month
-
-        /// The period containing `instant`: `[start, end)` in UTC.
-        public func bounds(at instant: Instant, timeZone: String) throws(TuikeError) -> (start: Instant, end: Instant) {
-            let calendar = try SettlementPeriod.calendar(timeZone)
-            let component: Calendar.Component = switch self {
-            case .day: .day
-            case .week: .weekOfYear
-            case .month: .month
-            }
-            guard let interval = calendar.dateInterval(of: component, for: instant.date) else {
-                throw .validation("no \(rawValue) contains \(instant)")
-            }
-            return (Instant(interval.start), Instant(interval.end))
-        }
-    }
-
     public enum Metric: String, Sendable, CaseIterable {
         /// What buyers paid in the period, less what was refunded in it.
         case gmv

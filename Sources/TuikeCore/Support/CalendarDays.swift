@@ -60,3 +60,23 @@ public enum CalendarMonth {
         return Instant(start)
     }
 }
+
+/// A calendar day, week (from Monday) or month of the program's time zone: the periods of
+/// leaderboards and badges.
+public enum CalendarPeriod: String, Sendable, CaseIterable {
+    case day, week, month
+
+    /// The period containing `instant`: `[start, end)` in UTC.
+    public func bounds(at instant: Instant, timeZone: String) throws(TuikeError) -> (start: Instant, end: Instant) {
+        let calendar = try SettlementPeriod.calendar(timeZone)
+        let component: Calendar.Component = switch self {
+        case .day: .day
+        case .week: .weekOfYear
+        case .month: .month
+        }
+        guard let interval = calendar.dateInterval(of: component, for: instant.date) else {
+            throw .validation("no \(rawValue) contains \(instant)")
+        }
+        return (Instant(interval.start), Instant(interval.end))
+    }
+}

@@ -112,7 +112,7 @@ struct AnalyticsController {
         @ExplicitNull var me: MeView?
 
         static let schema = Schemas.object([
-            ("period", Schemas.enumeration(Leaderboard.Period.allCases.map(\.rawValue))),
+            ("period", Schemas.enumeration(CalendarPeriod.allCases.map(\.rawValue))),
             ("metric", Schemas.enumeration(Leaderboard.Metric.allCases.map(\.rawValue))),
             ("from", Schemas.time), ("to", Schemas.time), ("ranked", Schemas.integer(atLeast: 0)), ("data", Schemas.array(EntryView.schema)),
             ("me", Schemas.nullable(Schemas.object([("rank", Schemas.integer(atLeast: 1)), ("value", Schemas.integer)], required: ["rank", "value"]))),
@@ -122,7 +122,7 @@ struct AnalyticsController {
     @Sendable func leaderboard(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         try context.requirePrincipal()
         let raw = try context.parameters.require("period")
-        guard let period = Leaderboard.Period(rawValue: raw) else { throw TuikeError.notFound("leaderboard period", raw) }
+        guard let period = CalendarPeriod(rawValue: raw) else { throw TuikeError.notFound("leaderboard period", raw) }
         let query = request.uri.queryParameters
         let metric = try ProductsController.parse(query["metric"].map(String.init), as: Leaderboard.Metric.self, field: "metric") ?? .gmv
         let limit = try Self.limit(query["limit"].map(String.init))

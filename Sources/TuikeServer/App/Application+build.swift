@@ -124,6 +124,8 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
                    program: ProgramRepository(database: tuike.database), clock: tuike.clock).addRoutes(to: api)
     AnalyticsController(funnels: FunnelQuery(database: tuike.database), leaderboards: LeaderboardQuery(database: tuike.database), promoters: promoters,
                         products: store.products, links: links, program: program, clock: tuike.clock).addRoutes(to: api)
+    IncentivesController(badges: BadgeRepository(database: tuike.database), promoters: promoters, products: store.products, program: program,
+                         clock: tuike.clock).addRoutes(to: api)
     SimulationsController(database: tuike.database, simulations: SimulationQuery(database: tuike.database), promoters: promoters,
                           products: store.products, program: program, clock: tuike.clock).addRoutes(to: api)
     LinksController(links: links, cache: tuike.linkCache, stats: stats, program: program, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)

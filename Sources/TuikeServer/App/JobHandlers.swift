@@ -68,6 +68,10 @@ enum JobHandlers {
             "orders.auto_receive": { now in
                 try await FulfilmentRepository(database: database).receiveDue(settings: try await ProgramRepository(database: database).current(), at: now)
             },
+            // A badge's period is awarded within a second of its refund window closing.
+            "badges.award": { now in
+                _ = try await BadgeRepository(database: database).awardDue(settings: try await ProgramRepository(database: database).current(), now: now)
+            },
             // Finished days are rolled up within seconds of `DayRollups.lag` after midnight.
             "rollups.advance": { now in
                 try await DayRollups(database: database).advance(timeZone: try await ProgramRepository(database: database).current().timeZone, now: now)

@@ -167,6 +167,8 @@ enum Schemas {
         ("Promoter", PromoterView.schema),
         ("Rank", RankView.schema),
         ("TeamMember", PromotersController.teamMemberSchema),
+        ("Badge", IncentivesController.BadgeView.schema),
+        ("PointsRule", IncentivesController.PointsView.schema),
         ("AgreementAcceptance", PromotersController.acceptanceSchema),
         ("AuditEntry", PromotersController.auditSchema),
         ("Agreement", ApplicationsController.agreementSchema),

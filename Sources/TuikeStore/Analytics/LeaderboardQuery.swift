@@ -18,7 +18,7 @@ public struct LeaderboardQuery: Sendable {
 
     /// The board of the `period` containing `at`, on `metric`, with the names of the first
     /// `limit` entries and of `alsoName` (a promoter looking for its own place).
-    public func board(_ period: Leaderboard.Period, metric: Leaderboard.Metric, at: Instant, timeZone: String, limit: Int,
+    public func board(_ period: CalendarPeriod, metric: Leaderboard.Metric, at: Instant, timeZone: String, limit: Int,
                       alsoName: String? = nil) async throws -> Board {
         let (start, end) = try period.bounds(at: at, timeZone: timeZone)
         let days = try CalendarDays.days(from: start, to: end.adding(milliseconds: -1), timeZone: timeZone)

@@ -145,6 +145,7 @@ public enum Migrations {
         RestockMigration.migration,
         RiskMigration.migration,
         AnalyticsMigration.migration,
+        IncentiveMigration.migration,
     ]
 }
 

@@ -122,14 +122,14 @@ import Testing
         let zone = "Asia/Shanghai"
         let sundayLast = try #require(Instant(rfc3339: "2026-12-06T15:59:59.999Z"))   // Sun 23:59:59.999 CST
         let mondayFirst = try #require(Instant(rfc3339: "2026-12-06T16:00:00Z"))       // Mon 00:00 CST
-        #expect(try Leaderboard.Period.day.bounds(at: sundayLast, timeZone: zone).end == mondayFirst)
-        #expect(try Leaderboard.Period.day.bounds(at: mondayFirst, timeZone: zone).start == mondayFirst)
-        #expect(try Leaderboard.Period.week.bounds(at: sundayLast, timeZone: zone).start == Instant(rfc3339: "2026-11-29T16:00:00Z"))
-        #expect(try Leaderboard.Period.week.bounds(at: sundayLast, timeZone: zone).end == mondayFirst)
-        #expect(try Leaderboard.Period.week.bounds(at: mondayFirst, timeZone: zone).start == mondayFirst)
-        let month = try Leaderboard.Period.month.bounds(at: try #require(Instant(rfc3339: "2026-11-30T16:00:00Z")), timeZone: zone)
+        #expect(try CalendarPeriod.day.bounds(at: sundayLast, timeZone: zone).end == mondayFirst)
+        #expect(try CalendarPeriod.day.bounds(at: mondayFirst, timeZone: zone).start == mondayFirst)
+        #expect(try CalendarPeriod.week.bounds(at: sundayLast, timeZone: zone).start == Instant(rfc3339: "2026-11-29T16:00:00Z"))
+        #expect(try CalendarPeriod.week.bounds(at: sundayLast, timeZone: zone).end == mondayFirst)
+        #expect(try CalendarPeriod.week.bounds(at: mondayFirst, timeZone: zone).start == mondayFirst)
+        let month = try CalendarPeriod.month.bounds(at: try #require(Instant(rfc3339: "2026-11-30T16:00:00Z")), timeZone: zone)
         #expect(month.start == Instant(rfc3339: "2026-11-30T16:00:00Z") && month.end == Instant(rfc3339: "2026-12-31T16:00:00Z"))
-        #expect(try Leaderboard.Period.month.bounds(at: try #require(Instant(rfc3339: "2026-11-30T15:59:59Z")), timeZone: zone).end == month.start)
+        #expect(try CalendarPeriod.month.bounds(at: try #require(Instant(rfc3339: "2026-11-30T15:59:59Z")), timeZone: zone).end == month.start)
     }
 
     @Test func conversionRatesRoundHalfUpAndNeedAWhole() {

@@ -43,7 +43,7 @@ import TuikeTestSupport
                 try #require(try await client.createLink(promoter: promoter, product: world.product).json["code"] as? String)
             }
             let (codeA, codeB, codeC) = (try await code(world.a), try await code(world.b), try await code(c))
-            let monday = try Leaderboard.Period.week.bounds(at: Instant(Date()), timeZone: "Asia/Shanghai").end
+            let monday = try CalendarPeriod.week.bounds(at: Instant(Date()), timeZone: "Asia/Shanghai").end
             try await client.advance(seconds: (monday.milliseconds - Instant(Date()).milliseconds) / 1_000 - 4)
             for (n, code) in [codeB, codeB, codeC, codeC, codeA].enumerated() { _ = try await Self.sell(client, product: world.product, code: code, n: n) }
             let sunday = monday.adding(milliseconds: -1).rfc3339

@@ -1,0 +1,107 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import TuikeCore
+@testable import TuikeServer
+import TuikeStore
+import TuikeTestSupport
+
+@Suite struct IncentivesAPITests {
+    /// A weekly badge (two own paid orders) around Monday 00:00 in Asia/Shanghai: B sells two
+    /// on Sunday night and earns it with its bonus; D sells two but one is refunded in full
+    /// before the refund window closes, and does not; C sells one each side of midnight, and
+    /// does not; A's only figures are B's sales as its upline, which never count. The badge shows
+    /// until the next week's award; points follow the orders, a refunded one's go with it.
+    @Test(arguments: TestDatabase.available)
+    func aWeeklyBadgeAtItsBoundariesAndRefunds(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, app async throws in
+            let world = try await OrdersAPITests.world(client)
+            let c = try await client.createPromoter("C")["id"] as! String
+            let d = try await client.createPromoter("D")["id"] as! String
+            let code = { (promoter: String) async throws -> String in
+                try #require(try await client.createLink(promoter: promoter, product: world.product).json["code"] as? String)
+            }
+            let (codeB, codeC, codeD) = (try await code(world.b), try await code(c), try await code(d))
+            let created = try await client.send(.post, "/api/v1/badges", body: """
+                {"name":"周冠军","metric":"paid_orders","period":"week","threshold":2,"bonus":5000,"perk":"专属海报模板"}
+                """)
+            #expect(created.status == .created, "\(created.text)")
+            let badge = try #require(created.json["id"] as? String)
+            #expect(try await client.send(.post, "/api/v1/points-rules", body: #"{"product_id":"\#(world.product)","points":10}"#).status == .created)
+
+            let monday = try CalendarPeriod.week.bounds(at: Instant(Date()), timeZone: "Asia/Shanghai").end
+            try await client.advance(seconds: (monday.milliseconds - Instant(Date()).milliseconds) / 1_000 - 4)
+            var n = 0
+            func sell(_ code: String) async throws -> String {
+                n += 1
+                return try await LeaderboardAPITests.sell(client, product: world.product, code: code, n: 100 + n)
+            }
+            _ = try await sell(codeB)
+            _ = try await sell(codeB)
+            let refunded = try await sell(codeD)
+            _ = try await sell(codeD)
+            _ = try await sell(codeC)
+            try await client.advance(seconds: 8)
+            _ = try await sell(codeC)
+
+            func incentives(_ promoter: String) async throws -> [String: Any] {
+                let response = try await client.send(.get, "/api/v1/promoters/\(promoter)/incentives")
+                #expect(response.status == .ok, "\(response.text)")
+                return response.json
+            }
+            // The new week has begun: C has one in it so far.
+            let progressC = try #require((try await incentives(c))["progress"] as? [[String: Any]]).first
+            #expect(progressC?["value"] as? Int == 1 && progressC?["reached"] as? Bool == false && progressC?["from"] as? String == monday.rfc3339)
+            #expect(try await incentives(world.b)["points"] as? Int == 20)
+
+            // D's first order refunded in full inside the refund window: it no longer counts.
+            #expect(try await client.send(.post, "/api/v1/orders/\(refunded)/refunds", body: #"{"amount":50000,"refund_id":"badge-rf"}"#).status == .created)
+            #expect(try await incentives(d)["points"] as? Int == 10)
+            // Seven days after the week ended (freeze_days): awarded, once, however many
+            // instances award at the same moment.
+            try await client.advance(seconds: 7 * 86_400 - 60)
+            #expect((try await incentives(world.b)["badges"] as? [Any])?.isEmpty == true)
+            let settings = try await ProgramRepository(database: app.database).current(), due = app.clock.now().adding(seconds: 61)
+            let counts = try await OrdersAPITests.atOnce(40) { _ in try await BadgeRepository(database: app.database).awardDue(settings: settings, now: due) }
+            #expect(counts.reduce(0, +) == 1, "\(counts)")
+            try await client.advance(seconds: 61)
+            let b = try await incentives(world.b)
+            let awarded = try #require((b["badges"] as? [[String: Any]])?.first, "\(b)")
+            #expect(awarded["badge_id"] as? String == badge && awarded["value"] as? Int == 2 && awarded["perk"] as? String == "专属海报模板")
+            #expect(awarded["period_end"] as? String == monday.rfc3339)
+            let bonus = try #require(try await client.send(.get, "/api/v1/adjustments?promoter_id=\(world.b)").json["data"] as? [[String: Any]])
+            #expect(bonus.count == 1 && bonus.first?["amount"] as? Int == 5000 && bonus.first?["reason"] as? String == "badge 周冠军", "\(bonus)")
+            for other in [c, d, world.a] { #expect((try await incentives(other)["badges"] as? [Any])?.isEmpty == true, "\(other)") }
+            try await client.expectBalanced()
+
+            // Shown until the next week's award (B sold nothing that week), then gone; archiving
+            // stops the awards.
+            try await client.advance(seconds: 7 * 86_400)
+            #expect((try await incentives(world.b)["badges"] as? [Any])?.isEmpty == true)
+            #expect(try await client.send(.delete, "/api/v1/badges/\(badge)").status == .noContent)
+            #expect((try await incentives(world.b)["progress"] as? [Any])?.isEmpty == true)
+            #expect((try await client.send(.get, "/api/v1/badges").json["data"] as? [[String: Any]])?.first?["active"] as? Bool == false)
+
+            // A promoter sees its own only; bad rules are refused.
+            let token = try await client.promoterToken(c)
+            #expect(try await client.send(.get, "/api/v1/promoters/\(c)/incentives", headers: token).status == .ok)
+            expectError(try await client.send(.get, "/api/v1/promoters/\(d)/incentives", headers: token), .forbidden, "forbidden")
+            expectError(try await client.send(.get, "/api/v1/promoters/prm_nope/incentives"), .notFound, "not_found")
+            for body in [#"{"name":"x","metric":"clicks","period":"week","threshold":1}"#, #"{"name":"x","metric":"gmv","period":"year","threshold":1}"#,
+                         #"{"name":"x","metric":"gmv","period":"week","threshold":0}"#, #"{"name":" ","metric":"gmv","period":"week","threshold":5}"#,
+                         #"{"name":"x","metric":"paid_orders","period":"week","threshold":1000001}"#,
+                         #"{"name":"x","metric":"gmv","period":"week","threshold":5,"bonus":1000001}"#,
+                         #"{"name":"x","metric":"gmv","period":"week","threshold":5,"valid_days":-1}"#] {
+                expectError(try await client.send(.post, "/api/v1/badges", body: body), .unprocessableContent, "validation_failed")
+            }
+            expectError(try await client.send(.post, "/api/v1/badges", body: #"{"name":"x","metric":"gmv","period":"week","threshold":"5"}"#),
+                        .badRequest, "invalid_request")
+            expectError(try await client.send(.post, "/api/v1/points-rules", body: #"{"points":0}"#), .unprocessableContent, "validation_failed")
+            expectError(try await client.send(.post, "/api/v1/points-rules", body: #"{"points":5,"product_id":"prd_nope"}"#), .unprocessableContent, "validation_failed")
+            expectError(try await client.send(.delete, "/api/v1/badges/bdg_nope"), .notFound, "not_found")
+            expectError(try await client.send(.post, "/api/v1/badges", headers: token, body: #"{"name":"x","metric":"gmv","period":"week","threshold":5}"#),
+                        .forbidden, "forbidden")
+        }
+    }
+}
