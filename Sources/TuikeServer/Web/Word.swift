@@ -69,6 +69,10 @@ enum Word: String, CaseIterable, Sendable {
     case net
     case withdrawals
     case team
+    case incentives
+    case points
+    case monthRank = "month_rank"
+    case unranked
     case `none`
     case loginFailed = "login_failed"
     case loginThrottled = "login_throttled"

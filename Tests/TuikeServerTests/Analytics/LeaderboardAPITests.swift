@@ -20,6 +20,18 @@ import TuikeTestSupport
         return order
     }
 
+    /// The sandbox clock's now.
+    static func now(_ client: any TestClientProtocol) async throws -> Instant {
+        try #require(Instant(rfc3339: try await client.advance(seconds: 0)))
+    }
+
+    /// Moves the sandbox clock to `seconds` after `target` (before it, when negative). Tests run
+    /// side by side and slowly under load: minutes of margin, never a few seconds.
+    static func move(_ client: any TestClientProtocol, to target: Instant, plus seconds: Int64) async throws {
+        let now = try await Self.now(client)
+        try await client.advance(seconds: max(0, (target.milliseconds - now.milliseconds) / 1_000 + seconds))
+    }
+
     static func board(_ client: any TestClientProtocol, _ path: String, headers: HTTPFields = adminAuth) async throws -> [String: Any] {
         let response = try await client.send(.get, "/api/v1/leaderboards/\(path)", headers: headers)
         #expect(response.status == .ok, "\(response.text)")
@@ -43,11 +55,11 @@ import TuikeTestSupport
                 try #require(try await client.createLink(promoter: promoter, product: world.product).json["code"] as? String)
             }
             let (codeA, codeB, codeC) = (try await code(world.a), try await code(world.b), try await code(c))
-            let monday = try CalendarPeriod.week.bounds(at: Instant(Date()), timeZone: "Asia/Shanghai").end
-            try await client.advance(seconds: (monday.milliseconds - Instant(Date()).milliseconds) / 1_000 - 4)
+            let monday = try CalendarPeriod.week.bounds(at: try await Self.now(client), timeZone: "Asia/Shanghai").end
+            try await Self.move(client, to: monday, plus: -300)
             for (n, code) in [codeB, codeB, codeC, codeC, codeA].enumerated() { _ = try await Self.sell(client, product: world.product, code: code, n: n) }
             let sunday = monday.adding(milliseconds: -1).rfc3339
-            try await client.advance(seconds: 8)
+            try await Self.move(client, to: monday, plus: 5)
             let late = try await Self.sell(client, product: world.product, code: codeC, n: 9)
             _ = try await client.send(.post, "/api/v1/orders/\(late)/refunds", body: #"{"amount":20000,"refund_id":"board-rf"}"#)
             let mondayAt = monday.adding(seconds: 1).rfc3339

@@ -19,10 +19,12 @@ import TuikeTestSupport
             let world = try await OrdersAPITests.world(client)
             let c = try await client.createPromoter("C")["id"] as! String
             let d = try await client.createPromoter("D")["id"] as! String
+            let e = try await client.createPromoter("E", phone: "13922226666")["id"] as! String
+            #expect(try await client.send(.put, "/api/v1/promoters/\(e)/password", body: #"{"password":"secret-123"}"#).status == .noContent)
             let code = { (promoter: String) async throws -> String in
                 try #require(try await client.createLink(promoter: promoter, product: world.product).json["code"] as? String)
             }
-            let (codeB, codeC, codeD) = (try await code(world.b), try await code(c), try await code(d))
+            let (codeB, codeC, codeD, codeE) = (try await code(world.b), try await code(c), try await code(d), try await code(e))
             let created = try await client.send(.post, "/api/v1/badges", body: """
                 {"name":"周冠军","metric":"paid_orders","period":"week","threshold":2,"bonus":5000,"perk":"专属海报模板"}
                 """)
@@ -30,19 +32,18 @@ import TuikeTestSupport
             let badge = try #require(created.json["id"] as? String)
             #expect(try await client.send(.post, "/api/v1/points-rules", body: #"{"product_id":"\#(world.product)","points":10}"#).status == .created)
 
-            let monday = try CalendarPeriod.week.bounds(at: Instant(Date()), timeZone: "Asia/Shanghai").end
-            try await client.advance(seconds: (monday.milliseconds - Instant(Date()).milliseconds) / 1_000 - 4)
+            let monday = try CalendarPeriod.week.bounds(at: try await LeaderboardAPITests.now(client), timeZone: "Asia/Shanghai").end
+            try await LeaderboardAPITests.move(client, to: monday, plus: -300)
             var n = 0
             func sell(_ code: String) async throws -> String {
                 n += 1
                 return try await LeaderboardAPITests.sell(client, product: world.product, code: code, n: 100 + n)
             }
-            _ = try await sell(codeB)
-            _ = try await sell(codeB)
+            for code in [codeB, codeB, codeE, codeE, codeE] { _ = try await sell(code) }
             let refunded = try await sell(codeD)
             _ = try await sell(codeD)
             _ = try await sell(codeC)
-            try await client.advance(seconds: 8)
+            try await LeaderboardAPITests.move(client, to: monday, plus: 5)
             _ = try await sell(codeC)
 
             func incentives(_ promoter: String) async throws -> [String: Any] {
@@ -60,18 +61,23 @@ import TuikeTestSupport
             #expect(try await incentives(d)["points"] as? Int == 10)
             // Seven days after the week ended (freeze_days): awarded, once, however many
             // instances award at the same moment.
-            try await client.advance(seconds: 7 * 86_400 - 60)
+            try await LeaderboardAPITests.move(client, to: monday, plus: 7 * 86_400 - 60)
             #expect((try await incentives(world.b)["badges"] as? [Any])?.isEmpty == true)
-            let settings = try await ProgramRepository(database: app.database).current(), due = app.clock.now().adding(seconds: 61)
+            let settings = try await ProgramRepository(database: app.database).current(), due = monday.adding(seconds: 7 * 86_400)
             let counts = try await OrdersAPITests.atOnce(40) { _ in try await BadgeRepository(database: app.database).awardDue(settings: settings, now: due) }
-            #expect(counts.reduce(0, +) == 1, "\(counts)")
-            try await client.advance(seconds: 61)
+            #expect(counts.reduce(0, +) == 2, "\(counts)")
+            try await LeaderboardAPITests.move(client, to: monday, plus: 7 * 86_400 + 1)
             let b = try await incentives(world.b)
             let awarded = try #require((b["badges"] as? [[String: Any]])?.first, "\(b)")
             #expect(awarded["badge_id"] as? String == badge && awarded["value"] as? Int == 2 && awarded["perk"] as? String == "专属海报模板")
             #expect(awarded["period_end"] as? String == monday.rfc3339)
             let bonus = try #require(try await client.send(.get, "/api/v1/adjustments?promoter_id=\(world.b)").json["data"] as? [[String: Any]])
             #expect(bonus.count == 1 && bonus.first?["amount"] as? Int == 5000 && bonus.first?["reason"] as? String == "badge 周冠军", "\(bonus)")
+            // E's portal: the badge with its perk, its points, its place on this month's board.
+            let portal = try await ConsoleBrowser.portal(client, phone: "13922226666", password: "secret-123").get("/me")
+            #expect(portal.text.contains("🏅 周冠军") && portal.text.contains("专属海报模板") && portal.text.contains("<b data-points>30</b>"), "\(portal.text)")
+            // (Its rank shows when this month has its sales: the week may have begun last month.)
+            #expect(portal.text.contains("data-incentives"))
             for other in [c, d, world.a] { #expect((try await incentives(other)["badges"] as? [Any])?.isEmpty == true, "\(other)") }
             try await client.expectBalanced()
 

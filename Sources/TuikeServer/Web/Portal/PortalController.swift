@@ -211,6 +211,8 @@ struct PortalController {
         async let statementsRead = settlements.statements(promoterID: id, limit: 10, before: nil)
         async let withdrawalsRead = withdrawals.list(promoterID: id, status: nil, limit: 10, before: nil)
         async let teamRead = promoters.team(of: id, limit: 20, before: nil)
+        async let incentivesRead = BadgeRepository(database: database).incentives(promoterID: id, timeZone: zone, now: now)
+        async let boardRead = LeaderboardQuery(database: database).board(.month, metric: .gmv, at: now, timeZone: zone, limit: 0)
         async let appealsRead = api.call(.get, "/api/v1/appeals?limit=10", as: Self.principal(id), context: requestContext)
         let (settings, owed, orders) = try await (settingsRead, owedRead, ordersRead)
         let traffic = try await trafficRead
@@ -254,10 +256,28 @@ struct PortalController {
             },
             "team": try await teamRead.map { ["name": $0.name, "clicks": $0.clicks, "paid_orders": $0.paidOrders] },
             "appeals": appeals,
+            "incentives": try await Self.incentives(try await incentivesRead, rank: try await boardRead.entries.first { $0.promoterID == id }?.rank),
         ]
         var response = Templates.page("me", title: promoter.name, language: language,
                                       context: ["body": PortalHTML.body(model, strings: language.strings)], status: status)
         if isNew { response.headers.append(HTTPField(name: .setCookie, value: Forms.cookie(csrf))) }
         return response
+    }
+
+    /// The portal's incentives card: points, badges shown now, progress towards each, the
+    /// promoter's place on this month's board by sales.
+    static func incentives(_ found: BadgeRepository.Incentives, rank: Int?) -> [String: Any] {
+        var card: [String: Any] = [
+            "points": found.points,
+            "badges": found.badges.map { badge -> [String: Any] in
+                var row: [String: Any] = ["name": badge.name]
+                if let perk = badge.perk { row["perk"] = perk }
+                return row
+            },
+            "progress": found.progress.map { ["name": $0.rule.name, "value": $0.rule.metric == .gmv ? Money.format($0.value) : "\($0.value)",
+                                              "threshold": $0.rule.metric == .gmv ? Money.format($0.rule.threshold) : "\($0.rule.threshold)"] },
+        ]
+        if let rank { card["rank"] = rank }
+        return card
     }
 }

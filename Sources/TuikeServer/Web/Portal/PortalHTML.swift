@@ -78,6 +78,20 @@ struct PortalHTML: ModelHTML {
             html.raw("</span>\n<span class=\"badge\">"); html.text(row["status_label"]); html.raw("</span></div>")
             if let answer = row["answer"] { html.raw("<p class=\"muted\">↳ "); html.text(answer); html.raw("</p>") }
         }
+        let incentives = child("incentives")
+        raw("</div>\n<div class=\"card\" data-incentives><h2>"); say(.incentives); raw("</h2><p>"); say(.points); raw(" <b data-points>")
+        text(incentives["points"]); raw("</b> · "); say(.monthRank); raw(" ")
+        if let rank = incentives["rank"] { raw("<b data-rank>"); text(rank); raw("</b>") } else { say(.unranked) }
+        raw("</p>")
+        for badge in Self.nodes(incentives, "badges") {
+            raw("<p><span class=\"badge\" data-badge>🏅 "); text(badge["name"]); raw("</span>")
+            if let perk = badge["perk"] { raw(" <span class=\"muted\">"); text(perk); raw("</span>") }
+            raw("</p>")
+        }
+        for goal in Self.nodes(incentives, "progress") {
+            raw("<div class=\"row\" data-progress><span>"); text(goal["name"]); raw("</span><span class=\"muted\">"); text(goal["value"]); raw(" / ")
+            text(goal["threshold"]); raw("</span></div>")
+        }
         raw("</div>\n<div class=\"card\"><h2>"); say(.team); raw("</h2>")
         rows("team") { html, row in
             html.raw("<div class=\"row\"><span>"); html.text(row["name"]); html.raw("</span><span class=\"muted\">"); html.say(.clicks); html.raw(" ")
