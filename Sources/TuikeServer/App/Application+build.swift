@@ -126,6 +126,7 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
                         products: store.products, links: links, program: program, clock: tuike.clock).addRoutes(to: api)
     IncentivesController(badges: BadgeRepository(database: tuike.database), promoters: promoters, products: store.products, program: program,
                          clock: tuike.clock).addRoutes(to: api)
+    SpreadController(spread: SpreadQuery(database: tuike.database), products: store.products, program: program, clock: tuike.clock).addRoutes(to: api)
     SimulationsController(database: tuike.database, simulations: SimulationQuery(database: tuike.database), promoters: promoters,
                           products: store.products, program: program, clock: tuike.clock).addRoutes(to: api)
     LinksController(links: links, cache: tuike.linkCache, stats: stats, program: program, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)

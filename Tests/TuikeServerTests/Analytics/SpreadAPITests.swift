@@ -1,0 +1,57 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import TuikeCore
+@testable import TuikeServer
+import TuikeStore
+import TuikeTestSupport
+
+@Suite struct SpreadAPITests {
+    /// A product's tree: A invited B and C, B invited D; everyone shares the product and D and A
+    /// sell it. The tree's generations, reach and hot nodes; the SVG with every name escaped; the
+    /// program's tree with enough complete windows for an estimate.
+    @Test(arguments: TestDatabase.available)
+    func theTreeItsHotNodesAndItsEstimate(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            let product = try #require(try await client.send(.post, "/api/v1/products", body: #"{"title":"裂变课","price":9900}"#).json["id"] as? String)
+            let a = try await client.createPromoter("A<b>")["id"] as! String
+            let b = try await client.createPromoter("B", parent: a)["id"] as! String
+            let c = try await client.createPromoter("C", parent: a)["id"] as! String
+            let d = try await client.createPromoter("D", parent: b)["id"] as! String
+            var codes: [String: String] = [:]
+            for promoter in [a, b, c, d] { codes[promoter] = try #require(try await client.createLink(promoter: promoter, product: product).json["code"] as? String) }
+            for (n, seller) in [d, d, a].enumerated() { _ = try await LeaderboardAPITests.sell(client, product: product, code: codes[seller]!, n: 300 + n) }
+            let range = "from=2026-01-01T00:00:00Z&product_id=\(product)"
+            let json = try await client.send(.get, "/api/v1/reports/spread?\(range)").json
+            #expect(json["promoters"] as? Int == 4 && json["buyers"] as? Int == 3 && json["generations"] as? [Int] == [1, 2, 1], "\(json)")
+            let hot = try #require(json["hot"] as? [[String: Any]])
+            #expect(hot.map { $0["promoter_id"] as? String } == [a, d, b, c])
+            #expect(hot.map { $0["reach"] as? Int } == [3, 2, 2, 0] && hot.first?["generation"] as? Int == 0)
+            #expect(json["estimate"] is NSNull && (json["forecast"] as? [Any])?.isEmpty == true)
+            let svg = try await client.send(.get, "/api/v1/reports/spread.svg?\(range)")
+            #expect(svg.status == .ok && svg.headers[.contentType]?.hasPrefix("image/svg+xml") == true)
+            #expect(svg.text.hasPrefix("<svg") && svg.text.components(separatedBy: "<circle").count == 5 && svg.text.contains("A&lt;b&gt;") && !svg.text.contains("A<b>"))
+            #expect(svg.text.components(separatedBy: "<line").count == 4)
+
+            // Six more roots each invite one; two days on, every one-day window is complete.
+            for n in 0..<6 {
+                let root = try await client.createPromoter("R\(n)")["id"] as! String
+                _ = try await client.createPromoter("R\(n)-1", parent: root)
+            }
+            try await client.advance(seconds: 2 * 86_400)
+            let program = try await client.send(.get, "/api/v1/reports/spread?from=2026-01-01T00:00:00Z&generation_days=1").json
+            let estimate = try #require(program["estimate"] as? [String: Any], "\(program)")
+            #expect(estimate["parents"] as? Int == 16 && estimate["offspring"] as? Int == 9, "\(estimate)")
+            let r = try #require(estimate["r"] as? Double), low = try #require(estimate["low"] as? Double), high = try #require(estimate["high"] as? Double)
+            #expect(abs(r - 9.0 / 16.0) < 0.001 && low < r && r < high)
+            #expect((program["forecast"] as? [[String: Any]])?.count == 3 && program["frontier"] as? Int == 0)
+
+            expectError(try await client.send(.get, "/api/v1/reports/spread?product_id=prd_nope"), .notFound, "not_found")
+            expectError(try await client.send(.get, "/api/v1/reports/spread?generation_days=0"), .unprocessableContent, "validation_failed")
+            expectError(try await client.send(.get, "/api/v1/reports/spread?generation_days=91"), .unprocessableContent, "validation_failed")
+            expectError(try await client.send(.get, "/api/v1/reports/spread?from=2100-01-01"), .unprocessableContent, "validation_failed")
+            expectError(try await client.send(.get, "/api/v1/reports/spread", headers: try await client.promoterToken(a)), .forbidden, "forbidden")
+        }
+    }
+}
