@@ -21,6 +21,7 @@ struct AnalyticsController {
                     Schemas.query("promoter_id", Schemas.string, "Only this promoter's (a promoter's token always sees its own)."),
                     Schemas.query("product_id", Schemas.string, "Only this product's."),
                     Schemas.query("link", Schemas.linkCode, "Only this link's (its code); promoter_id and product_id are then ignored."),
+                    CSVExport.formatParameter,
                 ], handler: funnel)
         api.add(.get, "/api/v1/leaderboards/{period}", summary: "Promoters ranked over a day, week (from Monday) or month", tag: "Analytics",
                 access: .adminOrPromoter, responses: [(200, "The board; a promoter sees other promoters' names masked, and its own place.", BoardView.schema),
@@ -29,6 +30,7 @@ struct AnalyticsController {
                     Schemas.query("metric", Schemas.enumeration(Leaderboard.Metric.allCases.map(\.rawValue)), "What to rank by; default gmv."),
                     Schemas.query("at", ReportsController.dayOrTime, "A day or time inside the period; default now."),
                     Schemas.query("limit", Schemas.integer(in: 1...Int64(Leaderboard.maxLimit)), "Entries shown; default 100."),
+                    CSVExport.formatParameter,
                 ], handler: leaderboard)
     }
 
@@ -80,8 +82,16 @@ struct AnalyticsController {
         if let id = promoterID, context.ownPromoterID == nil, try await promoters.find(id) == nil { throw TuikeError.notFound("promoter", id) }
         if let id = productID, try await products.find(id) == nil { throw TuikeError.notFound("product", id) }
         let (from, to) = try await ReportsController.range(request, program: program, clock: clock)
+        let csv = try CSVExport.wanted(request)
         let funnel = try await funnels.funnel(promoterID: promoterID, productID: productID, linkID: linkID, from: from, to: to)
-        return try JSONOutput.response(FunnelView(funnel, from: from, to: to))
+        let view = FunnelView(funnel, from: from, to: to)
+        guard csv else { return try JSONOutput.response(view) }
+        let rate = { (value: Int64?) in value.map(CSV.Cell.number) ?? .text(nil) }
+        return CSVExport.document(filename: "funnel.csv", header: ["from", "to", "clicks", "views", "visitors", "orders", "paid", "refunded", "gmv",
+                                                                   "refunded_amount", "order_rate_bps", "payment_rate_bps", "refund_rate_bps"],
+                                  rows: [[.text(from.rfc3339), .text(to.rfc3339), .number(view.clicks), .number(view.views), .number(view.visitors),
+                                          .number(view.orders), .number(view.paid), .number(view.refunded), .number(view.gmv), .number(view.refundedAmount),
+                                          rate(view.orderRateBps), rate(view.paymentRateBps), rate(view.refundRateBps)]])
     }
 
     struct EntryView: Encodable, Sendable {
@@ -128,6 +138,7 @@ struct AnalyticsController {
         let limit = try Self.limit(query["limit"].map(String.init))
         let zone = try await program.current().timeZone
         let at = try query["at"].map { try ReportsController.instant(String($0), field: "at", dayEnd: false, timeZone: zone) } ?? clock.now()
+        let csv = try CSVExport.wanted(request)
         let own = context.ownPromoterID
         let board = try await leaderboards.board(period, metric: metric, at: at, timeZone: zone, limit: limit, alsoName: own)
         let data = board.entries.prefix(limit).map { entry in
@@ -135,6 +146,10 @@ struct AnalyticsController {
             // A promoter sees its own entry whole and the others masked, without their ids.
             let shown = own == nil || own == entry.promoterID
             return EntryView(rank: entry.rank, promoterId: shown ? entry.promoterID : nil, name: shown ? name : Leaderboard.mask(name), value: entry.value)
+        }
+        if csv {
+            return CSVExport.document(filename: "leaderboard-\(period.rawValue)-\(metric.rawValue).csv", header: ["rank", "promoter_id", "name", "value"],
+                                      rows: data.map { [.number(Int64($0.rank)), .text($0.promoterId), .text($0.name), .number($0.value)] })
         }
         var view = BoardView(period: period.rawValue, metric: metric.rawValue, from: board.start, to: board.end, ranked: board.entries.count, data: data)
         if let own {

@@ -127,6 +127,7 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     IncentivesController(badges: BadgeRepository(database: tuike.database), promoters: promoters, products: store.products, program: program,
                          clock: tuike.clock).addRoutes(to: api)
     SpreadController(spread: SpreadQuery(database: tuike.database), products: store.products, program: program, clock: tuike.clock).addRoutes(to: api)
+    RoiController(roi: RoiQuery(database: tuike.database), program: program, clock: tuike.clock).addRoutes(to: api)
     SimulationsController(database: tuike.database, simulations: SimulationQuery(database: tuike.database), promoters: promoters,
                           products: store.products, program: program, clock: tuike.clock).addRoutes(to: api)
     LinksController(links: links, cache: tuike.linkCache, stats: stats, program: program, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)

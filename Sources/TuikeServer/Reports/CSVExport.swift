@@ -35,4 +35,19 @@ enum CSVExport {
         return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(filename)\""],
                         body: body)
     }
+
+    /// A report small enough to hold whole (one row per product, promoter or board entry).
+    static func document(filename: String, header: [String], rows: [[CSV.Cell]]) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(filename)\""],
+                 body: .init(byteBuffer: ByteBuffer(string: CSV.document(header: header, rows: rows))))
+    }
+
+    /// Whether `?format=csv` asks for the report as CSV (any other format is refused).
+    static func wanted(_ request: Request) throws -> Bool {
+        guard let format = request.uri.queryParameters["format"] else { return false }
+        guard format == "csv" || format == "json" else { throw TuikeError.validation("format must be json or csv") }
+        return format == "csv"
+    }
+
+    static let formatParameter = Schemas.query("format", Schemas.enumeration(["json", "csv"]), "csv: the report as a CSV download (UTF-8 with a byte-order mark).")
 }

@@ -1,0 +1,69 @@
+import Hummingbird
+import TuikeCore
+import TuikeStore
+
+/// Return on commission by product, promoter or campaign rule (docs/rules.md §17), as JSON or CSV.
+struct RoiController {
+    let roi: RoiQuery
+    let program: ProgramRepository
+    let clock: any TuikeClock
+
+    func addRoutes(to api: APIRoutes) {
+        let row = Self.rowSchema
+        api.add(.get, "/api/v1/reports/roi", summary: "GMV, refunds, commission cost, cost per paid order and promoters' share, by product, promoter or campaign",
+                tag: "Analytics", access: .admin,
+                responses: [(200, "The groups, biggest GMV first, and the total (or CSV).", Schemas.object([
+                    ("from", Schemas.time), ("to", Schemas.time), ("by", Schemas.enumeration(RoiQuery.Grouping.allCases.map(\.rawValue))),
+                    ("total", row), ("data", Schemas.array(row)),
+                ], required: ["by", "total", "data"]))],
+                parameters: ReportsController.rangeParameters + [
+                    Schemas.query("by", Schemas.enumeration(RoiQuery.Grouping.allCases.map(\.rawValue)), "How to group; default product."),
+                    CSVExport.formatParameter,
+                ], handler: report)
+    }
+
+    struct RowView: Encodable, Sendable {
+        let key: String
+        let name: String
+        let orders: Int64
+        let gmv: Int64
+        let refunded: Int64
+        let commission: Int64
+        @ExplicitNull var costPerOrder: Int64?
+        @ExplicitNull var promoterShareBps: Int64?
+
+        init(_ row: RoiQuery.Row) {
+            (key, name, orders, gmv, refunded, commission) = (row.key, row.name, row.orders, row.gmv, row.refunded, row.commission)
+            (costPerOrder, promoterShareBps) = (row.costPerOrder, row.promoterShareBps)
+        }
+    }
+
+    static let rowSchema = Schemas.object([
+        ("key", Schemas.string), ("name", Schemas.string), ("orders", Schemas.integer), ("gmv", Schemas.money("Paid by the lines, fen.")),
+        ("refunded", Schemas.money("Refunded of those lines since, fen.")), ("commission", Schemas.money("Earned on them less reversed, fen.")),
+        ("cost_per_order", Schemas.nullable(Schemas.integer)), ("promoter_share_bps", Schemas.nullable(Schemas.integer(in: 0...Money.fullRate))),
+    ])
+
+    struct ReportView: Encodable, Sendable {
+        let from: Instant
+        let to: Instant
+        let by: String
+        let total: RowView
+        let data: [RowView]
+    }
+
+    @Sendable func report(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let grouping = try ProductsController.parse(request.uri.queryParameters["by"].map(String.init), as: RoiQuery.Grouping.self, field: "by") ?? .product
+        let csv = try CSVExport.wanted(request)
+        let (from, to) = try await ReportsController.range(request, program: program, clock: clock)
+        let (rows, total) = try await roi.report(by: grouping, from: from, to: to)
+        guard csv else { return try JSONOutput.response(ReportView(from: from, to: to, by: grouping.rawValue, total: RowView(total), data: rows.map(RowView.init))) }
+        return CSVExport.document(filename: "roi-\(grouping.rawValue).csv",
+                                  header: ["key", "name", "orders", "gmv", "refunded", "commission", "cost_per_order", "promoter_share_bps"],
+                                  rows: (rows + [total]).map { row in
+                                      [.text(row.key), .text(row.name), .number(row.orders), .number(row.gmv), .number(row.refunded),
+                                       .number(row.commission), row.costPerOrder.map(CSV.Cell.number) ?? .text(nil),
+                                       row.promoterShareBps.map(CSV.Cell.number) ?? .text(nil)]
+                                  })
+    }
+}
