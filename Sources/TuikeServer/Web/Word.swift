@@ -391,4 +391,38 @@ enum Word: String, CaseIterable, Sendable {
     case riskUnitSharedDeviceGroup = "risk_unit_shared_device_group"
     case riskUnitSharedPayoutAccount = "risk_unit_shared_payout_account"
     case riskUnitNewPromoterBurst = "risk_unit_new_promoter_burst"
+    case navAnalytics = "nav_analytics"
+    case spreadTree = "spread_tree"
+    case simulator
+    case views
+    case visitors
+    case paid
+    case step
+    case value
+    case downloadCSV = "download_csv"
+    case analyticsNote = "analytics_note"
+    case leaderboardMonth = "leaderboard_month"
+    case gmv
+    case roi
+    case costPerOrder = "cost_per_order"
+    case promoterShare = "promoter_share"
+    case spreadNote = "spread_note"
+    case hotNodes = "hot_nodes"
+    case generation
+    case buyers
+    case reach
+    case estimateR = "estimate_r"
+    case forecast
+    case forecastNote = "forecast_note"
+    case backtest
+    case predicted
+    case actual
+    case simulatorNote = "simulator_note"
+    case netOfRefunds = "net_of_refunds"
+    case compliant
+    case simulationResult = "simulation_result"
+    case biggestChanges = "biggest_changes"
+    case currentCost = "current_cost"
+    case simulatedCost = "simulated_cost"
+    case change
 }

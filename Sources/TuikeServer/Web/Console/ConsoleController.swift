@@ -67,6 +67,9 @@ struct ConsoleController {
         }
         api.add(.get, "/admin/exports/{name}", summary: "Console: download a CSV export (owner, finance)", tag: "Pages", access: .publicAccess,
                 responses: [(200, "text/csv, as GET /api/v1/exports/{name}.", nil), (403, "Not finance (HTML).", nil)], consoleRoles: ConsoleRole.money, handler: export)
+        api.add(.get, "/admin/analytics/exports/{name}", summary: "Console: download an analytics report as CSV (funnel, leaderboard, roi)", tag: "Pages",
+                access: .publicAccess, responses: [(200, "text/csv, as the report's API with format=csv.", nil), (404, "Unknown report (HTML).", nil)],
+                consoleRoles: ConsoleRole.everyone, handler: analyticsExport)
         api.add(.get, "/admin/fulfilment/to-ship.csv", summary: "Console: download the orders to ship (owner, operator)", tag: "Pages", access: .publicAccess,
                 responses: [(200, "text/csv, as GET /api/v1/fulfilment/export.csv.", nil), (403, "Not operations (HTML).", nil)],
                 consoleRoles: ConsoleRole.operations, handler: exportToShip)
@@ -248,6 +251,19 @@ struct ConsoleController {
         let range = ["from", "to", "settlement_id"].compactMap { key in call.query(key).map { "\(key)=\(ConsoleCall.encode($0))" } }
         if !range.isEmpty { path += "?" + range.joined(separator: "&") }
         switch try await api.stream(path, as: call.principal, context: context) {
+        case .answer(let response): return response
+        case .refusal(let reply): return Templates.message(call.t[.error], reply.errorMessage, language: call.language, status: reply.status)
+        }
+    }
+
+    /// The analytics pages' CSV downloads, streamed from the reports' own CSV.
+    @Sendable func analyticsExport(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        guard let call = try await call(request, context: context) else { return try await withoutSession(request) }
+        let name = try context.parameters.require("name")
+        let paths = ["funnel.csv": "/api/v1/reports/funnel", "leaderboard.csv": "/api/v1/leaderboards/month", "roi.csv": "/api/v1/reports/roi"]
+        guard let base = paths[name] else { return Templates.message(call.t[.notFound], name, language: call.language, status: .notFound) }
+        let query = ["from", "to", "by"].compactMap { key in call.query(key).map { "\(key)=\(ConsoleCall.encode($0))" } }
+        switch try await api.stream(base + "?" + (["format=csv"] + query).joined(separator: "&"), as: call.principal, context: context) {
         case .answer(let response): return response
         case .refusal(let reply): return Templates.message(call.t[.error], reply.errorMessage, language: call.language, status: reply.status)
         }

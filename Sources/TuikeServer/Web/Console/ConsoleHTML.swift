@@ -33,6 +33,7 @@ struct ConsoleHTML: HTMLWriting {
         raw("\n")
         if let form = node["form"] as? ConsoleView.Node { self.form(form) }
         raw("\n")
+        if let figure = node["figure"] as? String { raw("<figure class=\"chart\">"); raw(figure); raw("</figure>") }
         if let table = node["table"] as? ConsoleView.Node { self.table(table) }
         raw("\n")
         if Self.flag(node, "has_section_actions") {

@@ -8,10 +8,13 @@ import TuikeCore
 enum ConsoleView {
     typealias Node = [String: Any]
 
+    /// `figure`: SVG this server drew (`SVGChart`, `SpreadSVG`), every text in it escaped; shown
+    /// above the table that carries the same figures.
     static func section(_ id: String, _ title: String, note: String? = nil, filters: [Node] = [], form: Node? = nil,
-                        actions: [Node] = [], table: Node? = nil, links: [Node] = []) -> Node {
+                        actions: [Node] = [], figure: String? = nil, table: Node? = nil, links: [Node] = []) -> Node {
         var node: Node = ["id": id, "title": title, "links": links, "has_links": !links.isEmpty,
                           "section_actions": actions, "has_section_actions": !actions.isEmpty]
+        if let figure { node["figure"] = figure }
         if let note { node["note"] = note }
         if !filters.isEmpty { node["filters"] = ["items": filters] }
         if let form { node["form"] = form }

@@ -1,0 +1,96 @@
+import Foundation
+import NIOCore
+import TuikeCore
+
+/// The referral tree with its forecast, and the plan simulator.
+extension ConsolePages {
+    struct SpreadEstimate: Decodable { let r: Double; let low: Double; let high: Double; let parents: Int; let offspring: Int }
+    struct SpreadReach: Decodable { let generation: Int; let expected: Double; let low: Double; let high: Double }
+    struct SpreadHot: Decodable { let promoterId: String; let name: String; let generation: Int; let buyers: Int64; let reach: Int64 }
+    struct SpreadBacktest: Decodable {
+        let at: String; let estimate: SpreadEstimate; let predicted: Double; let predictedLow: Double; let predictedHigh: Double; let actual: Int
+    }
+    struct SpreadReportRow: Decodable {
+        let promoters: Int; let buyers: Int64; let generations: [Int]; let hot: [SpreadHot]; let estimate: SpreadEstimate?; let frontier: Int
+        let forecast: [SpreadReach]; let backtest: SpreadBacktest?
+    }
+
+    static func decimal(_ value: Double) -> String { String(format: "%.2f", value) }
+
+    static func spread(_ call: ConsoleCall) async throws -> [V.Node] {
+        let t = call.t
+        var query = range(call).query
+        if let product = call.query("product_id") { query += (query.isEmpty ? "" : "&") + "product_id=\(ConsoleCall.encode(product))" }
+        let report = try await call.get("/api/v1/reports/spread?\(query)", as: SpreadReportRow.self)
+        let svg = try await call.get("/api/v1/reports/spread.svg?\(query)")
+        let hotRows = report.hot.map { V.row($0.promoterId, [V.cell($0.name, link: "/admin/promoters/\($0.promoterId)"), String($0.generation), String($0.buyers), String($0.reach)]) }
+        var estimateRows: [V.Node] = []
+        if let estimate = report.estimate {
+            estimateRows.append(V.row("r", [t[.estimateR], "\(decimal(estimate.r)) (\(decimal(estimate.low))–\(decimal(estimate.high)))",
+                                             "\(estimate.parents) → \(estimate.offspring)"]))
+        }
+        for step in report.forecast {
+            estimateRows.append(V.row("g\(step.generation)", ["\(t[.forecast]) +\(step.generation)", "\(decimal(step.expected)) (\(decimal(step.low))–\(decimal(step.high)))", ""]))
+        }
+        if let backtest = report.backtest {
+            estimateRows.append(V.row("backtest", [t[.backtest] + " " + V.time(backtest.at),
+                                                   "\(t[.predicted]) \(decimal(backtest.predicted)) (\(decimal(backtest.predictedLow))–\(decimal(backtest.predictedHigh)))",
+                                                   "\(t[.actual]) \(backtest.actual)"]))
+        }
+        return [
+            V.section("tree", t[.spreadTree], note: t[.spreadNote], filters: analyticsTabs(call, current: "/admin/analytics/spread"),
+                      form: rangeForm(call, "/admin/analytics/spread", extra: [V.field(t[.product], "product_id", value: call.query("product_id") ?? "", hint: t[.optional])]),
+                      figure: String(buffer: svg.body),
+                      table: V.table([t[.hotNodes], t[.generation], t[.buyers], t[.reach]], hotRows),
+                      links: []),
+            V.section("forecast", t[.forecast], note: t[.forecastNote],
+                      table: V.table(["", t[.value], ""], [V.row("size", [t[.promoters], String(report.promoters), report.generations.map(String.init).joined(separator: " · ")])]
+                                     + estimateRows)),
+        ]
+    }
+
+    struct SimulationRow: Decodable {
+        struct Promoter: Decodable { let promoterId: String; let name: String; let current: Int64; let simulated: Int64; let change: Int64 }
+        let orders: Int64; let approximateOrders: Int64; let currentCost: Int64; let simulatedCost: Int64; let change: Int64
+        let currentNet: Int64; let simulatedNet: Int64; let currentTax: Int64; let simulatedTax: Int64; let compliant: Bool; let violations: [String]
+        let promotersChanged: Int; let promoters: [Promoter]
+    }
+
+    static func simulator(_ call: ConsoleCall) async throws -> [V.Node] {
+        let t = call.t
+        let levels = call.query("levels") ?? "", ruleType = call.query("rule_type") ?? "percent"
+        let form = rangeForm(call, "/admin/analytics/simulate", extra: [
+            V.field(t[.levels], "levels", value: levels, hint: "2000,500"),
+            V.field(t[.ruleType], "rule_type", value: ruleType, choices: [(value: "percent", text: t[.rulePercent]), (value: "fixed", text: t[.ruleFixed])]),
+        ])
+        var sections = [V.section("draft", t[.simulator], note: t[.simulatorNote], filters: analyticsTabs(call, current: "/admin/analytics/simulate"), form: form)]
+        guard !levels.isEmpty else { return sections }
+        let rates = try levels.split(separator: ",").map { text throws(TuikeError) -> Int64 in
+            guard let rate = Int64(text.trimmingCharacters(in: .whitespaces)) else { throw .validation("levels must be whole numbers separated by commas") }
+            return rate
+        }
+        let now = call.now
+        let from = call.query("from") ?? String(now.adding(seconds: -30 * 86_400).rfc3339.prefix(10))
+        let to = call.query("to") ?? String(now.rfc3339.prefix(10))
+        let reply = try await call.api.call(.post, "/api/v1/simulations", body: ["from": from, "to": to, "program": ["levels": rates, "rule_type": ruleType]],
+                                            as: call.principal, context: call.context)
+        guard reply.isSuccess else { throw reply.error }
+        let result = try reply.decode(SimulationRow.self)
+        let summary = [
+            V.row("orders", [t[.orders], String(result.orders), result.approximateOrders > 0 ? "≈ \(result.approximateOrders)" : ""]),
+            V.row("cost", [t[.commissionCost], V.money(result.currentCost), V.money(result.simulatedCost)]),
+            V.row("net", [t[.netOfRefunds], V.money(result.currentNet), V.money(result.simulatedNet)]),
+            V.row("tax", [t[.tax], V.money(result.currentTax), V.money(result.simulatedTax)]),
+            V.row("verdict", [t[.compliant], result.compliant ? "✓" : "✗", result.violations.joined(separator: "; ")]),
+        ]
+        let top = Array(result.promoters.prefix(10))
+        sections.append(V.section("result", t[.simulationResult],
+                                  table: V.table(["", t[.currentCost], t[.simulatedCost]], summary)))
+        sections.append(V.section("promoters", t[.biggestChanges],
+                                  figure: SVGChart.bars(t[.biggestChanges], labels: top.map(\.name), values: top.map { Int64(clamping: $0.change.magnitude) }, format: SVGChart.yuan),
+                                  table: V.table([t[.promoter], t[.currentCost], t[.simulatedCost], t[.change]], result.promoters.map {
+                                      V.row($0.promoterId, [$0.name, V.money($0.current), V.money($0.simulated), ($0.change > 0 ? "+" : "") + V.money($0.change)])
+                                  })))
+        return sections
+    }
+}
