@@ -4,7 +4,8 @@
 # every read a promoter or an admin makes, one wrk run each: the promoter's balance, traffic,
 # commissions, team, statements and withdrawals (with its own API token), the portal page, the
 # finance reports and lists (admin token), the console's pages (a console session), and the CSV
-# exports. Each line: requests/s, p50, p99 and the server's CPU per request.
+# exports, and the analytics reports (boards, funnel, ROI, referral tree, the plan simulator over a
+# week). Each line: requests/s, p50, p99 and the server's CPU per request.
 # Usage: bench/reads.sh [database]   (a SQLite path or postgres:// URL; default /tmp/tuike-school.sqlite,
 # kept between runs). A database without promoters is first seeded with `tuike-bench seed-school`:
 # PROMOTERS=, CLICKS=, ORDERS= set its size (default 10000, 10000000, 1000000; the SQLite file of
@@ -142,6 +143,21 @@ read_run "console promoters" "$base/admin/promoters" "${in_console[@]}"
 read_run "console settlements" "$base/admin/settlements" "${in_console[@]}"
 read_run "console settlement" "$base/admin/settlements/$settlement" "${in_console[@]}"
 read_run "console reconciliation" "$base/admin/reconciliation" "${in_console[@]}"
+# Analytics: boards and the funnel from the rollups; ROI, the referral tree and the simulator from
+# the orders of their span.
+month_ago=$(date -u -d '30 days ago' +%F)
+week_ago=$(date -u -d '7 days ago' +%F)
+read_run "leaderboard month" "$base/api/v1/leaderboards/month?metric=gmv" "${as_admin[@]}"
+read_run "leaderboard week (promoter)" "$base/api/v1/leaderboards/week?metric=commission" "${as_promoter[@]}"
+read_run "funnel 30 days" "$base/api/v1/reports/funnel?from=$month_ago&to=$today" "${as_admin[@]}"
+read_run "funnel 30 days (promoter)" "$base/api/v1/reports/funnel?from=$month_ago&to=$today" "${as_promoter[@]}"
+read_run "incentives (promoter)" "$base/api/v1/promoters/$promoter/incentives" "${as_promoter[@]}"
+read_run "ROI by product, 30 days" "$base/api/v1/reports/roi?by=product&from=$month_ago&to=$today" "${as_admin[@]}"
+read_run "ROI by promoter, 30 days" "$base/api/v1/reports/roi?by=promoter&from=$month_ago&to=$today" "${as_admin[@]}"
+read_run "referral tree, 30 days" "$base/api/v1/reports/spread?from=$month_ago&to=$today" "${as_admin[@]}"
+read_run "console analytics" "$base/admin/analytics" "${in_console[@]}"
+export SIM_FROM=$week_ago SIM_TO=$today
+read_run "simulation, 7 days" "$base/api/v1/simulations" "${as_admin[@]}" -s bench/simulation.lua
 # Exports answer with whole files (a week of commissions is tens of MB): fewer connections for the
 # whole downloads, then the time to their first byte with CONNECTIONS clients at once (each hangs up
 # after the first byte, and the server stops streaming).

@@ -34,8 +34,9 @@ public struct PlanSimulation: Sendable {
     }
 
     public private(set) var orders: Int64 = 0
-    /// Orders paid before their payments kept their inputs: replayed with the promoters their
-    /// commissions went to, no rank bonus and the month's count as it stands now.
+    /// Orders replayed approximately: paid before payments kept their inputs (replayed with the
+    /// promoters their commissions went to and no rank bonus), or given a draft ladder their
+    /// payment did not count the month for (counted as the month's orders stand now).
     public private(set) var approximateOrders: Int64 = 0
     public private(set) var total = Cost()
     public private(set) var promoters: [String: Cost] = [:]
@@ -71,7 +72,8 @@ public struct PlanSimulation: Sendable {
         orders &+= 1
         let inputs = stored ?? CommissionInputs(active: Dictionary(booked.map { ($0.promoterID, 0) }, uniquingKeysWith: { first, _ in first }),
                                                 monthOrderNumber: nil)
-        if stored == nil { approximateOrders &+= 1 }
+        // Approximate: no kept inputs, or a draft ladder's month counted as the orders stand now.
+        if stored == nil || (stored?.monthOrderNumber == nil && monthCount != nil) { approximateOrders &+= 1 }
         let number = inputs.monthOrderNumber ?? monthCount ?? 1
         let simulated = Self.replay(order, inputs: inputs, monthOrderNumber: number) { draft.rule(for: $0, program: program) }
         let lines = Dictionary(order.items.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })

@@ -43,7 +43,10 @@ public enum SpreadForecast {
             l *= estimate.low
             h *= estimate.high
             sum = (sum.0 + r, sum.1 + l, sum.2 + h)
-            result.append((Double(frontier) * sum.0, Double(frontier) * sum.1, Double(frontier) * sum.2))
+            // A forecast past any number worth printing is held at the largest finite one (JSON
+            // has no infinity), and nobody left to recruit forecasts nobody.
+            let finite = { (value: Double) in frontier == 0 ? 0 : min(Double(frontier) * value, Double.greatestFiniteMagnitude) }
+            result.append((finite(sum.0), finite(sum.1), finite(sum.2)))
         }
         return result
     }

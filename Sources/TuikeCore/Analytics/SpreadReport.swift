@@ -21,6 +21,9 @@ public struct SpreadReport: Sendable {
     public let forecast: [Range]
     public let backtest: Backtest?
 
+    /// The most generations a backtest looks ahead.
+    public static let maxGenerations: Int64 = 24
+
     public init(tree: SpreadTree, from: Instant, to: Instant, windowSeconds: Int64, generations: Int) {
         self.tree = tree
         let observed = tree.offspring(from: from, until: to, windowSeconds: windowSeconds)
@@ -34,7 +37,7 @@ public struct SpreadReport: Sendable {
         let ids = Set(tree.nodes.map(\.id))
         if let estimate = SpreadForecast.estimate(before.counts), windowSeconds > 0 {
             let span = (to.milliseconds - mid.milliseconds) / 1_000
-            let steps = Int(max(1, (span + windowSeconds - 1) / windowSeconds))
+            let steps = Int(min(Self.maxGenerations, max(1, (span + windowSeconds - 1) / windowSeconds)))
             let predicted = SpreadForecast.reach(frontier: before.frontier, estimate: estimate, generations: steps).last ?? (0, 0, 0)
             let actual = tree.nodes.filter { node in node.joinedAt >= mid && node.parentID.map { ids.contains($0) } == true }.count
             backtest = Backtest(at: mid, estimate: estimate, predicted: predicted, actual: actual)

@@ -56,6 +56,7 @@ struct RoiController {
         let grouping = try ProductsController.parse(request.uri.queryParameters["by"].map(String.init), as: RoiQuery.Grouping.self, field: "by") ?? .product
         let csv = try CSVExport.wanted(request)
         let (from, to) = try await ReportsController.range(request, program: program, clock: clock)
+        try ReportsController.requireSpan(from: from, to: to)
         let (rows, total) = try await roi.report(by: grouping, from: from, to: to)
         guard csv else { return try JSONOutput.response(ReportView(from: from, to: to, by: grouping.rawValue, total: RowView(total), data: rows.map(RowView.init))) }
         return CSVExport.document(filename: "roi-\(grouping.rawValue).csv",

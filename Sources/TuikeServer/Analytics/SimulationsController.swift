@@ -10,6 +10,7 @@ struct SimulationsController {
     let promoters: PromoterRepository
     let products: ProductRepository
     let program: ProgramRepository
+    let ranks: RankRepository
     let clock: any TuikeClock
 
     /// The most product rules a draft may hold, and promoters a result lists by default.
@@ -113,16 +114,16 @@ struct SimulationsController {
         let from = try ReportsController.instant(body.from, field: "from", dayEnd: false, timeZone: settings.timeZone)
         let to = try ReportsController.instant(body.to, field: "to", dayEnd: true, timeZone: settings.timeZone)
         guard from < to else { throw TuikeError.validation("from must be before to") }
-        guard to.milliseconds - from.milliseconds <= Int64(CalendarDays.maxDays) * 86_400_000 else {
-            throw TuikeError.validation("a simulation covers at most \(CalendarDays.maxDays) days")
-        }
+        try ReportsController.requireSpan(from: from, to: to)
         let limit = body.limit ?? Self.defaultLimit
         guard (1...Leaderboard.maxLimit).contains(limit) else { throw TuikeError.validation("limit must be from 1 to \(Leaderboard.maxLimit)") }
         let rules = body.productRules ?? [:]
         guard rules.count <= Self.maxProductRules else { throw TuikeError.validation("at most \(Self.maxProductRules) product rules") }
         for id in rules.keys.sorted() where try await products.find(id) == nil { throw TuikeError.validation("product_rules: \(id) is not a product") }
         let draft = PlanDraft(program: body.program?.rule, productRules: rules)
-        let violations = try draft.violations(maxTotalBps: settings.maxTotalBps, maxRankBonusBps: 0)
+        // The ranks that exist add their bonus to a level-1 percent rate: the verdict counts the largest.
+        let bonus = try await ranks.all().map(\.bonusBps).max() ?? 0
+        let violations = try draft.violations(maxTotalBps: settings.maxTotalBps, maxRankBonusBps: bonus)
         let today = CommissionRule.programDefault(settings)
         let simulation = try await database.report { [simulations] in
             try await simulations.run(from: from, to: to, draft: draft, program: today, timeZone: settings.timeZone)

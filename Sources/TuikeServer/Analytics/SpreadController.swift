@@ -57,6 +57,7 @@ struct SpreadController {
         // What has not happened yet is not observed: the window ends now at the latest.
         let until = min(to, clock.now())
         guard from < until else { throw TuikeError.validation("from must be in the past") }
+        try ReportsController.requireSpan(from: from, to: until)
         let tree = try await spread.tree(productID: productID, from: from, to: until)
         return (SpreadReport(tree: tree, from: from, to: until, windowSeconds: days * 86_400, generations: Self.forecastGenerations),
                 Scope(from: from, to: until, productID: productID, generationDays: days))
@@ -75,7 +76,11 @@ struct SpreadController {
             (parents, offspring, dispersion) = (estimate.parents, estimate.offspring, Self.round(estimate.dispersion))
         }
 
-        static func round(_ value: Double) -> Double { (value * 1_000).rounded() / 1_000 }
+        /// Three decimals; a figure too large to round is passed as it is (always finite).
+        static func round(_ value: Double) -> Double {
+            guard value.isFinite, abs(value) < 1e12 else { return value.isFinite ? value : 0 }
+            return (value * 1_000).rounded() / 1_000
+        }
 
         static let schema = Schemas.object([
             ("r", ["type": "number"] as JSONValue), ("low", ["type": "number"] as JSONValue), ("high", ["type": "number"] as JSONValue),

@@ -129,7 +129,7 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     SpreadController(spread: SpreadQuery(database: tuike.database), products: store.products, program: program, clock: tuike.clock).addRoutes(to: api)
     RoiController(roi: RoiQuery(database: tuike.database), program: program, clock: tuike.clock).addRoutes(to: api)
     SimulationsController(database: tuike.database, simulations: SimulationQuery(database: tuike.database), promoters: promoters,
-                          products: store.products, program: program, clock: tuike.clock).addRoutes(to: api)
+                          products: store.products, program: program, ranks: store.ranks, clock: tuike.clock).addRoutes(to: api)
     LinksController(links: links, cache: tuike.linkCache, stats: stats, program: program, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     let tracking = TrackingController(links: links, cache: tuike.linkCache, recorder: tuike.clicks, trustedProxies: tuike.trustedProxies, flood: tuike.clickFlood,
                                      program: store.program, publicHost: WebTarget.host(of: tuike.publicURL), cipher: tuike.cipher, clock: tuike.clock)

@@ -8,7 +8,8 @@ import TuikeStore
 /// open appeal, and a group-buy campaign with groups succeeded, failed (refunded), and forming
 /// with free slots to join; physical goods with variants, a signed-up buyer's orders in every
 /// fulfilment state and a return being handled, and a video with its numbers (`DemoGoods`); a
-/// self-purchase held for review and a click flood recorded (`DemoRisk`).
+/// self-purchase held for review and a click flood recorded (`DemoRisk`); badges awarded and to
+/// work towards, and points (`DemoIncentives`).
 /// Each capability adds its part here.
 struct DemoSchool {
     let app: TuikeApp
@@ -70,6 +71,7 @@ struct DemoSchool {
             try await DemoGoods(app: app).load(promoterID: seller.id)
         }
         try await DemoRisk(app: app).load(productIDs: productIDs)
+        try await DemoIncentives(app: app).load()
         return true
     }
 

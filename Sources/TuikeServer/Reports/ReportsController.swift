@@ -61,6 +61,13 @@ struct ReportsController {
         return (from, to)
     }
 
+    /// Reports that read every order of their span take at most a year (`CalendarDays.maxDays`).
+    static func requireSpan(from: Instant, to: Instant) throws {
+        guard to.milliseconds - from.milliseconds <= Int64(CalendarDays.maxDays) * 86_400_000 else {
+            throw TuikeError.validation("the range is at most \(CalendarDays.maxDays) days")
+        }
+    }
+
     /// A bound given as a day of the program's time zone (its start, or with `dayEnd` its end,
     /// so that a day given as `to` is included) or as an RFC 3339 time.
     static func instant(_ text: String, field: String, dayEnd: Bool, timeZone zone: String) throws -> Instant {

@@ -26,7 +26,7 @@ extension BadgeRepository {
                 let moved = try await database.write { db -> Int? in
                     guard try await db.first("""
                         UPDATE badge_rules SET awarded_through = \(bind: end.milliseconds)
-                        WHERE id = \(bind: rule.id) AND awarded_through = \(bind: through) RETURNING id
+                        WHERE id = \(bind: rule.id) AND awarded_through = \(bind: through) AND active = 1 RETURNING id
                         """) != nil else { return nil }
                     var count = 0
                     for (promoter, value) in winners {

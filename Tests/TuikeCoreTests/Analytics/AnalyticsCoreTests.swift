@@ -101,7 +101,7 @@ import Testing
         var simulation = PlanSimulation()
         simulation.add(order, inputs: inputs, booked: [.init(itemID: "i1", promoterID: "B", level: 1, amount: 2_000)], draft: PlanDraft(program: ladder),
                        program: Self.program, monthCount: 5)
-        #expect(simulation.total.simulated == 2_000)
+        #expect(simulation.total.simulated == 2_000 && simulation.approximateOrders == 1)
         // Without kept inputs: the booked promoters, no bonus.
         var approximate = PlanSimulation()
         approximate.add(order, inputs: nil, booked: [.init(itemID: "i1", promoterID: "B", level: 1, amount: 2_000)], draft: PlanDraft(),

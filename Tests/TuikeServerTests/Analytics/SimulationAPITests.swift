@@ -170,6 +170,12 @@ import TuikeTestSupport
                 """)
             #expect(greedy.status == .ok && greedy.json["compliant"] as? Bool == false, "\(greedy.text)")
             #expect((greedy.json["violations"] as? [String])?.count == 1)
+            // The ranks that exist count in the verdict: 4500 bps plus a 600 bps bonus passes 5000.
+            #expect(try await client.send(.post, "/api/v1/ranks", body: #"{"name":"金牌","metric":"paid_orders","threshold":100,"bonus_bps":500}"#).status == .created)
+            let ranked = try await client.send(.post, "/api/v1/simulations", body: """
+                {"from":"\(window.from)","to":"\(window.to)","program":{"levels":[4600],"rule_type":"percent"}}
+                """)
+            #expect(ranked.json["compliant"] as? Bool == false, "\(ranked.text)")
             // A product rule taken away falls to the draft program.
             let removed = try await client.send(.post, "/api/v1/simulations", body: """
                 {"from":"\(window.from)","to":"\(window.to)","product_rules":{"\(products[2])":null},"limit":1}

@@ -22,7 +22,8 @@ import TuikeTestSupport
             var codes: [String: String] = [:]
             for promoter in [a, b, c, d] { codes[promoter] = try #require(try await client.createLink(promoter: promoter, product: product).json["code"] as? String) }
             for (n, seller) in [d, d, a].enumerated() { _ = try await LeaderboardAPITests.sell(client, product: product, code: codes[seller]!, n: 300 + n) }
-            let range = "from=2026-01-01T00:00:00Z&product_id=\(product)"
+            let since = Instant(Date()).adding(seconds: -30 * 86_400).rfc3339
+            let range = "from=\(since)&product_id=\(product)"
             let json = try await client.send(.get, "/api/v1/reports/spread?\(range)").json
             #expect(json["promoters"] as? Int == 4 && json["buyers"] as? Int == 3 && json["generations"] as? [Int] == [1, 2, 1], "\(json)")
             let hot = try #require(json["hot"] as? [[String: Any]])
@@ -40,13 +41,18 @@ import TuikeTestSupport
                 _ = try await client.createPromoter("R\(n)-1", parent: root)
             }
             try await client.advance(seconds: 2 * 86_400)
-            let program = try await client.send(.get, "/api/v1/reports/spread?from=2026-01-01T00:00:00Z&generation_days=1").json
+            let program = try await client.send(.get, "/api/v1/reports/spread?from=\(since)&generation_days=1").json
             let estimate = try #require(program["estimate"] as? [String: Any], "\(program)")
             #expect(estimate["parents"] as? Int == 16 && estimate["offspring"] as? Int == 9, "\(estimate)")
             let r = try #require(estimate["r"] as? Double), low = try #require(estimate["low"] as? Double), high = try #require(estimate["high"] as? Double)
             #expect(abs(r - 9.0 / 16.0) < 0.001 && low < r && r < high)
             #expect((program["forecast"] as? [[String: Any]])?.count == 3 && program["frontier"] as? Int == 0)
 
+            // Long windows and short generations: a capped, finite forecast, never an error.
+            let year = try await client.send(.get, "/api/v1/reports/spread?from=\(Instant(Date()).adding(seconds: -360 * 86_400).rfc3339)&generation_days=1")
+            #expect(year.status == .ok, "\(year.text)")
+            expectError(try await client.send(.get, "/api/v1/reports/spread?from=2020-01-01"), .unprocessableContent, "validation_failed")
+            expectError(try await client.send(.get, "/api/v1/reports/roi?from=2020-01-01"), .unprocessableContent, "validation_failed")
             expectError(try await client.send(.get, "/api/v1/reports/spread?product_id=prd_nope"), .notFound, "not_found")
             expectError(try await client.send(.get, "/api/v1/reports/spread?generation_days=0"), .unprocessableContent, "validation_failed")
             expectError(try await client.send(.get, "/api/v1/reports/spread?generation_days=91"), .unprocessableContent, "validation_failed")
