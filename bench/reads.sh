@@ -10,7 +10,8 @@
 # kept between runs). A database without promoters is first seeded with `tuike-bench seed-school`:
 # PROMOTERS=, CLICKS=, ORDERS= set its size (default 10000, 10000000, 1000000; the SQLite file of
 # the default size takes a few GB). CONNECTIONS=16 and DURATION=10s by default; the exports run
-# with EXPORT_CONNECTIONS=2, the commissions export over the last EXPORT_DAYS=7 days. The reads are
+# with EXPORT_CONNECTIONS=2, the commissions export over the last EXPORT_DAYS=7 days; READS= (a
+# regular expression) runs only the reads it matches. The reads are
 # those of the busiest promoter, prm_s_0 (PROMOTER= for another). Needs wrk, curl, python3, and
 # sqlite3 or psql.
 set -euo pipefail
@@ -114,7 +115,11 @@ quiet() {
     done
     return 0
 }
-read_run() { quiet; run "$@" --timeout 30s; }
+# READS= (an extended regular expression) runs only the reads whose names match it.
+read_run() {
+    [[ -z "${READS:-}" || "$1" =~ ${READS} ]] || return 0
+    quiet; run "$@" --timeout 30s
+}
 
 printf '%-28s %s\n' "read" "requests/s, latency p50 and p99, server CPU per request"
 read_run "balance (promoter)" "$base/api/v1/promoters/$promoter/balance" "${as_promoter[@]}"
@@ -169,6 +174,7 @@ first_byte() {
 }
 export_run() {
     local name=$1 url=$2 header=$3
+    [[ -z "${READS:-}" || "$name" =~ ${READS} ]] || return 0
     read_run "$name" "$url" -H "$header"
     first_byte "$name" "$url" "$header"
 }

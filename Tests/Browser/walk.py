@@ -303,6 +303,23 @@ def main():
         assert api("GET", f"/api/v1/risk/cases/{held['id']}")["status"] == "released"
         step(f"case {held['id']} released; its commissions wait for the next settlement")
 
+        step("the console's analytics draws its charts above their tables; the owner prices a draft plan")
+        console.get(BASE + "/admin/analytics")
+        wait(console, EC.presence_of_element_located((By.CSS_SELECTOR, "figure.chart svg rect")))
+        assert len(console.find_elements(By.CSS_SELECTOR, "figure.chart")) == 3
+        planner = browser(DESKTOP); drivers.append(planner)
+        log_in(planner, "/admin/login", "username", "admin")
+        levels = api("GET", "/api/v1/program")["levels"]
+        planner.get(BASE + "/admin/analytics/simulate")
+        draft = planner.find_element(By.CSS_SELECTOR, "form[action='/admin/analytics/simulate']")
+        draft.find_element(By.NAME, "levels").send_keys("1500,500")
+        draft.find_element(By.CSS_SELECTOR, "button").click()
+        wait(planner, EC.presence_of_element_located((By.ID, "result")))
+        assert api("GET", "/api/v1/program")["levels"] == levels
+        portal.get(BASE + "/me")
+        wait(portal, EC.presence_of_element_located((By.CSS_SELECTOR, "[data-incentives] [data-points]")))
+        step("the draft was priced and nothing changed; the portal shows badges and points")
+
         step("on a phone, console tables become cards that fit the screen")
         console.set_window_size(*PHONE)
         for path in ("/admin/orders", "/admin/settlements"):

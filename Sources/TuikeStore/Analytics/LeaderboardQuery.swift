@@ -34,6 +34,12 @@ public struct LeaderboardQuery: Sendable {
                     sums = try await PromoterSums.rolled(first: first.label, last: last.label, through: through, database: database, in: db)
                     rest = last.end
                 }
+                // Today so far from its row (recounted once a minute), the minutes since from the rows.
+                if let open = try await OpenDay.read(in: db), open.covers(start: rest, end: end) {
+                    for (id, sale) in open.sales { sums[id, default: PromoterSums()].add(sale) }
+                    for (id, amount) in open.earned { sums[id, default: PromoterSums()].commission &+= amount }
+                    rest = open.through
+                }
                 for (id, counted) in try await PromoterSums.count(from: rest, to: end, dialect: dialect, in: db) { sums[id, default: PromoterSums()].add(counted) }
                 let entries = Leaderboard.rank(sums.mapValues { sum in
                     switch metric {

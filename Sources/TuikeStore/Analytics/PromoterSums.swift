@@ -45,6 +45,16 @@ struct PromoterSums: Sendable, Equatable {
     /// Every promoter's sums over `[start, end)` from the rows, by aggregates in the database.
     static func count(from start: Instant, to end: Instant, dialect: Dialect, in db: any SQLDatabase) async throws -> [String: PromoterSums] {
         guard start < end else { return [:] }
+        var sums = try await sales(from: start, to: end, dialect: dialect, in: db)
+        for (id, amount) in try await DayFigures.earned(from: start, to: end, dialect: dialect, in: db).byPromoter {
+            sums[id, default: PromoterSums()].commission &+= amount
+        }
+        return sums
+    }
+
+    /// Paid orders and GMV less refunds only (the commission left at 0).
+    static func sales(from start: Instant, to end: Instant, dialect: Dialect, in db: any SQLDatabase) async throws -> [String: PromoterSums] {
+        guard start < end else { return [:] }
         let within = MadeWithin(start: start, end: end, dialect: dialect)
         var sums: [String: PromoterSums] = [:]
         for row in try await db.rows("""
@@ -60,9 +70,6 @@ struct PromoterSums: Sendable, Equatable {
             WHERE \(within("r", prefix: "rfd")) AND o.promoter_id IS NOT NULL GROUP BY o.promoter_id
             """) {
             sums[try row.decode(column: "promoter_id", as: String.self), default: PromoterSums()].gmv &-= try row.decode(column: "amount", as: Int64.self)
-        }
-        for (id, amount) in try await DayFigures.earned(from: start, to: end, dialect: dialect, in: db).byPromoter {
-            sums[id, default: PromoterSums()].commission &+= amount
         }
         return sums
     }

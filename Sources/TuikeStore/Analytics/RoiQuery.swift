@@ -39,35 +39,37 @@ public struct RoiQuery: Sendable {
                 case .campaign: "i.rule_source"
                 }
                 let only: SQLQueryString = grouping == .campaign ? "AND i.rule_source LIKE 'campaign:%'" : ""
+                // Summed by the database, a row per group: a payment's commissions are created with
+                // it, so the span's commissions are those of the span's payments.
                 var rows: [Row] = []
-                var total = Row(key: "(total)", name: "(total)")
-                var seen: Set<String> = [], counted: Set<String> = []
+                let commissions: SQLQueryString = """
+                    (SELECT m.order_item_id, CAST(SUM(m.amount - m.reversed) AS BIGINT) AS c FROM commissions m
+                     WHERE \(within("m", prefix: "com")) AND m.kind = 'order' GROUP BY m.order_item_id)
+                    """
                 for row in try await db.rows("""
-                    SELECT \(key) AS k, o.id AS order_id, i.paid, i.refunded,
-                        CASE WHEN o.promoter_id IS NOT NULL AND o.self_referral = 0 THEN i.paid ELSE 0 END AS through,
-                        (SELECT CAST(COALESCE(SUM(m.amount - m.reversed), 0) AS BIGINT) FROM commissions m
-                            WHERE m.order_id = o.id AND m.order_item_id = i.id AND m.kind = 'order') AS commission
+                    SELECT \(key) AS k, COUNT(DISTINCT o.id) AS orders, CAST(SUM(i.paid) AS BIGINT) AS gmv, CAST(SUM(i.refunded) AS BIGINT) AS refunded,
+                        CAST(SUM(CASE WHEN o.promoter_id IS NOT NULL AND o.self_referral = 0 THEN i.paid ELSE 0 END) AS BIGINT) AS through,
+                        CAST(SUM(COALESCE(m.c, 0)) AS BIGINT) AS commission
                     FROM payments p JOIN orders o ON o.id = p.order_id JOIN order_items i ON i.order_id = o.id
-                    WHERE \(within("p", prefix: "pay")) \(only) ORDER BY k, o.id
+                        LEFT JOIN \(commissions) m ON m.order_item_id = i.id
+                    WHERE \(within("p", prefix: "pay")) \(only) GROUP BY \(key)
                     """) {
-                    let k = try row.decode(column: "k", as: String.self), order = try row.decode(column: "order_id", as: String.self)
-                    if rows.last?.key != k { rows.append(Row(key: k, name: k)) }
-                    let paid = try row.decode(column: "paid", as: Int64.self), refunded = try row.decode(column: "refunded", as: Int64.self)
-                    let commission = try row.decode(column: "commission", as: Int64.self), through = try row.decode(column: "through", as: Int64.self)
-                    // An order counts once per group (its lines of one product are one sale).
-                    let newInGroup = seen.insert("\(k)|\(order)").inserted, newInTotal = counted.insert(order).inserted
-                    let index = rows.count - 1
-                    if newInGroup { rows[index].orders &+= 1 }
-                    rows[index].gmv &+= paid
-                    rows[index].refunded &+= refunded
-                    rows[index].commission &+= commission
-                    rows[index].through &+= through
-                    if newInTotal { total.orders &+= 1 }
-                    total.gmv &+= paid
-                    total.refunded &+= refunded
-                    total.commission &+= commission
-                    total.through &+= through
+                    let k = try row.decode(column: "k", as: String.self)
+                    rows.append(Row(key: k, name: k, orders: try row.decode(column: "orders", as: Int64.self), gmv: try row.decode(column: "gmv", as: Int64.self),
+                                    refunded: try row.decode(column: "refunded", as: Int64.self),
+                                    commission: try row.decode(column: "commission", as: Int64.self), through: try row.decode(column: "through", as: Int64.self)))
                 }
+                var total = Row(key: "(total)", name: "(total)")
+                for row in rows {
+                    total.gmv &+= row.gmv
+                    total.refunded &+= row.refunded
+                    total.commission &+= row.commission
+                    total.through &+= row.through
+                }
+                total.orders = try await db.one("""
+                    SELECT COUNT(DISTINCT p.order_id) AS n FROM payments p \(unsafeRaw: grouping == .campaign ? "JOIN order_items i ON i.order_id = p.order_id" : "")
+                    WHERE \(within("p", prefix: "pay")) \(only)
+                    """).decode(column: "n", as: Int64.self)
                 let names = try await Self.names(grouping, keys: rows.map(\.key), in: db)
                 for index in rows.indices { rows[index].name = names[rows[index].key] ?? (rows[index].key.isEmpty ? "(direct)" : rows[index].key) }
                 return (rows.sorted { ($0.gmv, $1.key) > ($1.gmv, $0.key) }, total)

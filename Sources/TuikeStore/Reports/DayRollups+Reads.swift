@@ -93,8 +93,15 @@ extension DayRollups {
                     total.add(try Self.decode(row))
                 }
             }
+            let open = scope == .program ? try await OpenDay.read(in: db) : nil
             for span in rest {
-                if let counted = try await DayFigures.count(from: span.start, to: span.end, only: scope, dialect: dialect, in: db)[scope] { total.add(counted) }
+                // The program's today so far from its row, the minutes since from the rows.
+                if let open, open.covers(start: span.start, end: span.end) {
+                    total.add(open.figures)
+                    total.add(try await DayFigures.one(scope, from: open.through, to: span.end, dialect: dialect, in: db))
+                } else {
+                    total.add(try await DayFigures.one(scope, from: span.start, to: span.end, dialect: dialect, in: db))
+                }
             }
             return total
         }

@@ -17,6 +17,8 @@ struct OpenDay: Sendable, Equatable {
     let figures: DayFigures
     let finance: FinanceFigures
     let earned: [String: Int64]
+    /// Each promoter's paid orders and GMV less refunds (`PromoterSums`, commission in `earned`).
+    let sales: [String: PromoterSums]
 
     /// How often the sweep recounts the open day.
     static let refreshEvery: Int64 = 60_000
@@ -26,6 +28,8 @@ struct OpenDay: Sendable, Equatable {
         let sketch: String
         let finance: [Int64]
         let earned: [String: Int64]
+        /// Promoter → [paid orders, GMV less refunds]; absent in a row written before it was kept.
+        let sales: [String: [Int64]]?
     }
 
     static func read(in db: any SQLDatabase) async throws -> OpenDay? {
@@ -39,7 +43,8 @@ struct OpenDay: Sendable, Equatable {
         figures.visitors = figures.sketch.count
         return OpenDay(day: try row.decode(column: "day", as: String.self), startsAt: try row.decodeInstant(column: "starts_at"),
                        through: try row.decodeInstant(column: "through"), figures: figures, finance: FinanceFigures(values: stored.finance),
-                       earned: stored.earned)
+                       earned: stored.earned,
+                       sales: (stored.sales ?? [:]).mapValues { PromoterSums(orders: $0.first ?? 0, gmv: $0.dropFirst().first ?? 0) })
     }
 
     /// The part of `[start, end)` this row covers, if it covers its beginning: the row's day
@@ -58,13 +63,15 @@ struct OpenDay: Sendable, Equatable {
                 && upTo.milliseconds - (try kept.decode(column: "through", as: Int64.self)) < refreshEvery
         }
         guard !fresh else { return }
-        let (counted, finance) = try await database.read { db in
+        let (counted, finance, sales) = try await database.read { db in
             (try await DayFigures.program(from: day.start, to: upTo, dialect: dialect, in: db),
-             try await FinanceFigures.count(from: day.start, to: upTo, dialect: dialect, in: db))
+             try await FinanceFigures.count(from: day.start, to: upTo, dialect: dialect, in: db),
+             try await PromoterSums.sales(from: day.start, to: upTo, dialect: dialect, in: db))
         }
         let f = counted.figures
         let stored = Stored(figures: [f.clicks, f.bots, f.orders, f.paidOrders, f.gmv, f.refunds, f.refunded, f.commissions, f.reversed],
-                            sketch: Data(f.sketch.bytes).base64EncodedString(), finance: finance.values, earned: counted.earned)
+                            sketch: Data(f.sketch.bytes).base64EncodedString(), finance: finance.values, earned: counted.earned,
+                            sales: sales.mapValues { [$0.orders, $0.gmv] })
         let body = String(decoding: try JSONEncoder().encode(stored), as: UTF8.self)
         try await database.write { db in
             try await db.execute("""

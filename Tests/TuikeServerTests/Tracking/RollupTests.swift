@@ -145,6 +145,11 @@ import TuikeTestSupport
                 #expect(summed == counted[.program] ?? DayFigures())
                 for (scope, figures) in counted {
                     if case .promoter(let id) = scope { #expect(earned[id, default: 0] == figures.commissions - figures.reversed) }
+                    // One scope read through its own rows says what the count of all says.
+                    let one = try await app.database.read { db in
+                        try await DayFigures.one(scope, from: Instant(milliseconds: start), to: Instant(milliseconds: end), dialect: app.database.dialect, in: db)
+                    }
+                    #expect(one == figures, "\(scope)")
                 }
             }
             // The stats pages, rolled-up days and today alike, say what the clicks say.
@@ -213,6 +218,18 @@ import TuikeTestSupport
                     try await FinanceFigures.count(from: today.start, to: now, dialect: app.database.dialect, in: db)
                 }
                 #expect(flows == counted, "\(moment)")
+                // Today's board (the open day's row plus the minutes since) against a recount.
+                let board = try await LeaderboardQuery(database: app.database).board(.day, metric: .gmv, at: now, timeZone: zone, limit: 10)
+                let sales = try await app.database.read { db in
+                    try await PromoterSums.count(from: today.start, to: today.end, dialect: app.database.dialect, in: db)
+                }
+                let gmvs: [Int64] = sales.values.map(\.gmv).filter { $0 > 0 }.sorted(by: >)
+                let shownGMV: [Int64] = board.entries.map(\.value)
+                #expect(shownGMV == gmvs, "\(moment)")
+                let orders = try await LeaderboardQuery(database: app.database).board(.day, metric: .orders, at: now, timeZone: zone, limit: 10)
+                let counts: [Int64] = sales.values.map(\.orders).filter { $0 > 0 }.sorted(by: >)
+                let shownOrders: [Int64] = orders.entries.map(\.value)
+                #expect(shownOrders == counts, "\(moment)")
             }
             try await activity()
             try await client.advance(seconds: 300)
