@@ -36,7 +36,7 @@ public struct LeaderboardQuery: Sendable {
                 }
                 // Today so far from its row (recounted once a minute), the minutes since from the rows.
                 if let open = try await OpenDay.read(in: db), open.covers(start: rest, end: end) {
-                    for (id, sale) in open.sales { sums[id, default: PromoterSums()].add(sale) }
+                    for (id, sale) in try await OpenDay.sales(in: db) { sums[id, default: PromoterSums()].add(sale) }
                     for (id, amount) in open.earned { sums[id, default: PromoterSums()].commission &+= amount }
                     rest = open.through
                 }

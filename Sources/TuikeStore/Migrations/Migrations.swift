@@ -146,6 +146,7 @@ public enum Migrations {
         RiskMigration.migration,
         AnalyticsMigration.migration,
         IncentiveMigration.migration,
+        OpenDay.salesMigration,
     ]
 }
 

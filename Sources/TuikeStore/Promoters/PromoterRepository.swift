@@ -211,22 +211,28 @@ public struct PromoterRepository: Sendable {
     }
 
     public func team(of id: String, limit: Int, before: String?) async throws -> [TeamMember] {
-        try await database.read { db in
+        let sqlite = database.dialect.kind == .sqlite
+        return try await database.read { db in
             let cursorFilter = SQLQueryString.all([before.map { "p.id < \(bind: $0)" }])
+            // Rolled-up days from the totals, the rest from the rows since the rollups' watermark:
+            // orders by the promoter's index (paid since), refunds of the span (by their keys on
+            // SQLite, their time index on PostgreSQL) that are the member's.
+            let through = try await DayRollups.state(in: db)?.through ?? Instant(milliseconds: 0)
+            let refundsSince: SQLQueryString = sqlite
+                ? "x.id >= \(bind: Identifier.lowerBound("rfd", at: through)) AND x.created_at >= \(bind: through.milliseconds)"
+                : "x.created_at >= \(bind: through.milliseconds)"
             return try await db.rows("""
                 SELECT p.id, p.name, p.status, p.created_at,
                     CAST(COALESCE((SELECT t.clicks FROM scope_totals t WHERE t.scope = 'promoter:' || p.id), 0)
                     + (SELECT COUNT(*) FROM clicks c JOIN links l ON l.id = c.link_id WHERE l.promoter_id = p.id AND c.is_bot = 0
-                        AND c.at >= COALESCE((SELECT through FROM rollup_state WHERE id = 1), 0)) AS BIGINT) AS clicks,
+                        AND c.at >= \(bind: through.milliseconds)) AS BIGINT) AS clicks,
                     (SELECT COUNT(*) FROM promoters q WHERE q.parent_id = p.id) AS team_size,
                     CAST(COALESCE((SELECT t.paid_orders FROM scope_totals t WHERE t.scope = 'promoter:' || p.id), 0)
-                    + (SELECT COUNT(*) FROM payments x JOIN orders o ON o.id = x.order_id WHERE o.promoter_id = p.id
-                        AND x.created_at >= COALESCE((SELECT through FROM rollup_state WHERE id = 1), 0)) AS BIGINT) AS paid_orders,
+                    + (SELECT COUNT(*) FROM orders o WHERE o.promoter_id = p.id AND o.paid_at >= \(bind: through.milliseconds)) AS BIGINT) AS paid_orders,
                     CAST(COALESCE((SELECT t.gmv - t.refunded FROM scope_totals t WHERE t.scope = 'promoter:' || p.id), 0)
-                    + COALESCE((SELECT SUM(x.amount) FROM payments x JOIN orders o ON o.id = x.order_id WHERE o.promoter_id = p.id
-                        AND x.created_at >= COALESCE((SELECT through FROM rollup_state WHERE id = 1), 0)), 0)
-                    - COALESCE((SELECT SUM(x.amount) FROM refunds x JOIN orders o ON o.id = x.order_id WHERE o.promoter_id = p.id
-                        AND x.created_at >= COALESCE((SELECT through FROM rollup_state WHERE id = 1), 0)), 0) AS BIGINT) AS gmv
+                    + COALESCE((SELECT SUM(o.amount) FROM orders o WHERE o.promoter_id = p.id AND o.paid_at >= \(bind: through.milliseconds)), 0)
+                    - COALESCE((SELECT SUM(x.amount) FROM refunds x WHERE \(refundsSince)
+                        AND x.order_id IN (SELECT o.id FROM orders o WHERE o.promoter_id = p.id)), 0) AS BIGINT) AS gmv
                 FROM promoters p WHERE p.parent_id = \(bind: id) AND \(cursorFilter)
                 ORDER BY p.id DESC LIMIT \(bind: limit)
                 """).map { row in

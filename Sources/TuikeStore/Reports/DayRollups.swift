@@ -107,7 +107,7 @@ public struct DayRollups: Sendable {
                     """) != nil
             }
             guard claimed else { return try await Self.state(in: db) }
-            for table in ["day_rollups", "day_sketches", "finance_days", "scope_totals", "open_day"] {
+            for table in ["day_rollups", "day_sketches", "finance_days", "scope_totals", "open_day", "open_day_sales"] {
                 try await db.execute("DELETE FROM \(unsafeRaw: table)")
             }
             return State(timeZone: timeZone, through: first.start)

@@ -17,8 +17,6 @@ struct OpenDay: Sendable, Equatable {
     let figures: DayFigures
     let finance: FinanceFigures
     let earned: [String: Int64]
-    /// Each promoter's paid orders and GMV less refunds (`PromoterSums`, commission in `earned`).
-    let sales: [String: PromoterSums]
 
     /// How often the sweep recounts the open day.
     static let refreshEvery: Int64 = 60_000
@@ -28,8 +26,6 @@ struct OpenDay: Sendable, Equatable {
         let sketch: String
         let finance: [Int64]
         let earned: [String: Int64]
-        /// Promoter → [paid orders, GMV less refunds]; absent in a row written before it was kept.
-        let sales: [String: [Int64]]?
     }
 
     static func read(in db: any SQLDatabase) async throws -> OpenDay? {
@@ -43,8 +39,7 @@ struct OpenDay: Sendable, Equatable {
         figures.visitors = figures.sketch.count
         return OpenDay(day: try row.decode(column: "day", as: String.self), startsAt: try row.decodeInstant(column: "starts_at"),
                        through: try row.decodeInstant(column: "through"), figures: figures, finance: FinanceFigures(values: stored.finance),
-                       earned: stored.earned,
-                       sales: (stored.sales ?? [:]).mapValues { PromoterSums(orders: $0.first ?? 0, gmv: $0.dropFirst().first ?? 0) })
+                       earned: stored.earned)
     }
 
     /// The part of `[start, end)` this row covers, if it covers its beginning: the row's day
@@ -70,16 +65,36 @@ struct OpenDay: Sendable, Equatable {
         }
         let f = counted.figures
         let stored = Stored(figures: [f.clicks, f.bots, f.orders, f.paidOrders, f.gmv, f.refunds, f.refunded, f.commissions, f.reversed],
-                            sketch: Data(f.sketch.bytes).base64EncodedString(), finance: finance.values, earned: counted.earned,
-                            sales: sales.mapValues { [$0.orders, $0.gmv] })
+                            sketch: Data(f.sketch.bytes).base64EncodedString(), finance: finance.values, earned: counted.earned)
         let body = String(decoding: try JSONEncoder().encode(stored), as: UTF8.self)
         try await database.write { db in
             try await db.execute("""
                 INSERT INTO open_day (id, day, starts_at, through, body) VALUES (1, \(bind: day.label), \(bind: day.start.milliseconds), \(bind: upTo.milliseconds), \(bind: body))
                 ON CONFLICT (id) DO UPDATE SET day = excluded.day, starts_at = excluded.starts_at, through = excluded.through, body = excluded.body
                 """)
+            // Each promoter's sales beside the row, in the same write: the boards read them, the
+            // dashboard's pages need not decode them.
+            try await db.execute("DELETE FROM open_day_sales")
+            let rows: [[RowValue]] = sales.sorted { $0.key < $1.key }.map { [.text($0.key), .int($0.value.orders), .int($0.value.gmv)] }
+            for chunk in rows.chunked(by: 300) { try await db.insertRows(salesInsert, rows: Array(chunk)) }
         }
     }
+
+    static let salesInsert = RowInsert(into: "open_day_sales", columns: ["promoter_id", "orders", "gmv"])
+
+    /// Each promoter's paid orders and GMV less refunds of the open day, as of its `through`.
+    static func sales(in db: any SQLDatabase) async throws -> [String: PromoterSums] {
+        var sales: [String: PromoterSums] = [:]
+        for row in try await db.rows("SELECT promoter_id, orders, gmv FROM open_day_sales") {
+            sales[try row.decode(column: "promoter_id", as: String.self)] = PromoterSums(
+                orders: try row.decode(column: "orders", as: Int64.self), gmv: try row.decode(column: "gmv", as: Int64.self))
+        }
+        return sales
+    }
+
+    static let salesMigration = Migration(version: 31, name: "open_day_sales", statements: [
+        "CREATE TABLE open_day_sales (promoter_id TEXT PRIMARY KEY, orders BIGINT NOT NULL, gmv BIGINT NOT NULL)",
+    ])
 
     static let migration = Migration(version: 20, name: "open_day", statements: [
         """
