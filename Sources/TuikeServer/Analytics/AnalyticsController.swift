@@ -15,7 +15,7 @@ struct AnalyticsController {
 
     func addRoutes(to api: APIRoutes) {
         api.add(.get, "/api/v1/reports/funnel", summary: "The funnel: clicks, views, visitors, orders, paid, refunded", tag: "Analytics",
-                access: .adminOrPromoter, responses: [(200, "The funnel with its conversion rates.", FunnelView.schema),
+                access: .adminOrPromoter, responses: [(200, "The funnel with its conversion rates.", Schemas.jsonOrCSV(FunnelView.schema)),
                                                       (404, "Unknown promoter, product or link.", Schemas.ref("Error"))],
                 parameters: ReportsController.rangeParameters + [
                     Schemas.query("promoter_id", Schemas.string, "Only this promoter's (a promoter's token always sees its own)."),
@@ -24,7 +24,7 @@ struct AnalyticsController {
                     CSVExport.formatParameter,
                 ], handler: funnel)
         api.add(.get, "/api/v1/leaderboards/{period}", summary: "Promoters ranked over a day, week (from Monday) or month", tag: "Analytics",
-                access: .adminOrPromoter, responses: [(200, "The board; a promoter sees other promoters' names masked, and its own place.", BoardView.schema),
+                access: .adminOrPromoter, responses: [(200, "The board; a promoter sees other promoters' names masked, and its own place.", Schemas.jsonOrCSV(BoardView.schema)),
                                                       (404, "Unknown period.", Schemas.ref("Error"))],
                 parameters: [
                     Schemas.query("metric", Schemas.enumeration(Leaderboard.Metric.allCases.map(\.rawValue)), "What to rank by; default gmv."),

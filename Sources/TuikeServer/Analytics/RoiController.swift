@@ -12,10 +12,10 @@ struct RoiController {
         let row = Self.rowSchema
         api.add(.get, "/api/v1/reports/roi", summary: "GMV, refunds, commission cost, cost per paid order and promoters' share, by product, promoter or campaign",
                 tag: "Analytics", access: .admin,
-                responses: [(200, "The groups, biggest GMV first, and the total (or CSV).", Schemas.object([
+                responses: [(200, "The groups, biggest GMV first, and the total (or CSV).", Schemas.jsonOrCSV(Schemas.object([
                     ("from", Schemas.time), ("to", Schemas.time), ("by", Schemas.enumeration(RoiQuery.Grouping.allCases.map(\.rawValue))),
                     ("total", row), ("data", Schemas.array(row)),
-                ], required: ["by", "total", "data"]))],
+                ], required: ["by", "total", "data"])))],
                 parameters: ReportsController.rangeParameters + [
                     Schemas.query("by", Schemas.enumeration(RoiQuery.Grouping.allCases.map(\.rawValue)), "How to group; default product."),
                     CSVExport.formatParameter,

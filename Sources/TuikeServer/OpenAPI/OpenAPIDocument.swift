@@ -52,7 +52,12 @@ enum OpenAPIDocument {
         }
         var responses: [(String, JSONValue)] = operation.responses.map { status, description, schema in
             var response: JSONValue = ["description": .string(description)]
-            if let schema { response.set("content", ["application/json": ["schema": schema]]) }
+            // A report that also answers as CSV (`Schemas.jsonOrCSV`) names both types.
+            if let content = schema?["x-content"] {
+                response.set("content", content)
+            } else if let schema {
+                response.set("content", ["application/json": ["schema": schema]])
+            }
             return (String(status), response)
         }
         // Pages answer their own errors as pages; what the middleware refuses first (a bad
@@ -149,6 +154,11 @@ enum Schemas {
         object([("data", array(ref(item))), ("has_more", boolean), ("next_cursor", nullable(string))],
                required: ["data", "has_more", "next_cursor"])
     }
+    /// A report's answer: `schema` as JSON, or with `?format=csv` a CSV file.
+    static func jsonOrCSV(_ schema: JSONValue) -> JSONValue {
+        ["x-content": ["application/json": ["schema": schema], "text/csv": ["schema": string]]]
+    }
+
     static func query(_ name: String, _ schema: JSONValue, _ description: String) -> JSONValue {
         ["name": .string(name), "in": "query", "required": false, "schema": schema, "description": .string(description)]
     }
