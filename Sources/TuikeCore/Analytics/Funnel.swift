@@ -11,8 +11,17 @@ public struct Funnel: Sendable, Equatable {
     public var refunded: Int64
     public var gmv: Int64
     public var refundedAmount: Int64
+    /// The median time from click to payment of the paid orders that came through a click
+    /// (`DelayHistogram`); nil without them.
+    public var medianPaySeconds: Int64?
+    /// A video's plays on its platform over the span's days (pushed by integrators); nil for
+    /// other scopes.
+    public var plays: Int64?
 
-    public init(clicks: Int64, views: Int64, visitors: Int64, orders: Int64, paid: Int64, refunded: Int64, gmv: Int64, refundedAmount: Int64) {
+    public init(clicks: Int64, views: Int64, visitors: Int64, orders: Int64, paid: Int64, refunded: Int64, gmv: Int64, refundedAmount: Int64,
+                medianPaySeconds: Int64? = nil, plays: Int64? = nil) {
+        self.medianPaySeconds = medianPaySeconds
+        self.plays = plays
         self.clicks = clicks
         self.views = views
         self.visitors = visitors

@@ -10,17 +10,20 @@ struct AnalyticsController {
     let promoters: PromoterRepository
     let products: ProductRepository
     let links: LinkRepository
+    let videos: VideoRepository
     let program: ProgramRepository
     let clock: any TuikeClock
 
     func addRoutes(to api: APIRoutes) {
         api.add(.get, "/api/v1/reports/funnel", summary: "The funnel: clicks, views, visitors, orders, paid, refunded", tag: "Analytics",
                 access: .adminOrPromoter, responses: [(200, "The funnel with its conversion rates.", Schemas.jsonOrCSV(FunnelView.schema)),
-                                                      (404, "Unknown promoter, product or link.", Schemas.ref("Error"))],
+                                                      (404, "Unknown promoter, product, link or video.", Schemas.ref("Error"))],
                 parameters: ReportsController.rangeParameters + [
                     Schemas.query("promoter_id", Schemas.string, "Only this promoter's (a promoter's token always sees its own)."),
                     Schemas.query("product_id", Schemas.string, "Only this product's."),
                     Schemas.query("link", Schemas.linkCode, "Only this link's (its code); promoter_id and product_id are then ignored."),
+                    Schemas.query("video_id", Schemas.string,
+                                  "Only the links that name this video, from its plays on the platform (with promoter_id, that promoter's share); product_id is then ignored."),
                     CSVExport.formatParameter,
                 ], handler: funnel)
         api.add(.get, "/api/v1/leaderboards/{period}", summary: "Promoters ranked over a day, week (from Monday) or month", tag: "Analytics",
@@ -45,6 +48,8 @@ struct AnalyticsController {
         let refunded: Int64
         let gmv: Int64
         let refundedAmount: Int64
+        @ExplicitNull var medianClickToPaySeconds: Int64?
+        let plays: Int64?
         @ExplicitNull var orderRateBps: Int64?
         @ExplicitNull var paymentRateBps: Int64?
         @ExplicitNull var refundRateBps: Int64?
@@ -54,6 +59,7 @@ struct AnalyticsController {
             (clicks, views, visitors) = (funnel.clicks, funnel.views, funnel.visitors)
             (orders, paid, refunded, gmv, refundedAmount) = (funnel.orders, funnel.paid, funnel.refunded, funnel.gmv, funnel.refundedAmount)
             (orderRateBps, paymentRateBps, refundRateBps) = funnel.conversion
+            (medianClickToPaySeconds, plays) = (funnel.medianPaySeconds, funnel.plays)
         }
 
         static let schema: JSONValue = {
@@ -66,7 +72,9 @@ struct AnalyticsController {
                 ("paid", Schemas.integer), ("refunded", Schemas.integer), ("gmv", Schemas.money("Paid in the span, fen.")),
                 ("refunded_amount", Schemas.money("Refunded in the span, fen.")),
                 ("order_rate_bps", rate), ("payment_rate_bps", rate), ("refund_rate_bps", rate),
-            ], required: ["clicks", "visitors", "views", "orders", "paid", "refunded"])
+                ("median_click_to_pay_seconds", Schemas.nullable(Schemas.integer(atLeast: 0))),
+                ("plays", Schemas.integer(atLeast: 0)),
+            ], required: ["clicks", "visitors", "views", "orders", "paid", "refunded", "median_click_to_pay_seconds"])
         }()
     }
 
@@ -83,17 +91,29 @@ struct AnalyticsController {
         }
         if let id = promoterID, context.ownPromoterID == nil, try await promoters.find(id) == nil { throw TuikeError.notFound("promoter", id) }
         if let id = productID, try await products.find(id) == nil { throw TuikeError.notFound("product", id) }
+        let videoID = linkID == nil ? query["video_id"].map(String.init) : nil
+        if let id = videoID, try await videos.find(id) == nil { throw TuikeError.notFound("video", id) }
         let (from, to) = try await ReportsController.range(request, program: program, clock: clock)
         let csv = try CSVExport.wanted(request)
-        let funnel = try await funnels.funnel(promoterID: promoterID, productID: productID, linkID: linkID, from: from, to: to)
+        let funnel: Funnel
+        if let videoID {
+            let zone = try await program.current().timeZone
+            func label(_ at: Instant) throws -> String { try CalendarDays.days(from: at, to: at, timeZone: zone).first?.label ?? "" }
+            funnel = try await funnels.funnel(videoID: videoID, promoterID: promoterID, from: from, to: to, fromDay: try label(from),
+                                              toDay: try label(to.adding(milliseconds: -1)))
+        } else {
+            funnel = try await funnels.funnel(promoterID: promoterID, productID: productID, linkID: linkID, from: from, to: to)
+        }
         let view = FunnelView(funnel, from: from, to: to)
         guard csv else { return try JSONOutput.response(view) }
         let rate = { (value: Int64?) in value.map(CSV.Cell.number) ?? .text(nil) }
         return CSVExport.document(filename: "funnel.csv", header: ["from", "to", "clicks", "views", "visitors", "orders", "paid", "refunded", "gmv",
-                                                                   "refunded_amount", "order_rate_bps", "payment_rate_bps", "refund_rate_bps"],
+                                                                   "refunded_amount", "order_rate_bps", "payment_rate_bps", "refund_rate_bps",
+                                                                   "median_click_to_pay_seconds", "plays"],
                                   rows: [[.text(from.rfc3339), .text(to.rfc3339), .number(view.clicks), .number(view.views), .number(view.visitors),
                                           .number(view.orders), .number(view.paid), .number(view.refunded), .number(view.gmv), .number(view.refundedAmount),
-                                          rate(view.orderRateBps), rate(view.paymentRateBps), rate(view.refundRateBps)]])
+                                          rate(view.orderRateBps), rate(view.paymentRateBps), rate(view.refundRateBps),
+                                          rate(view.medianClickToPaySeconds), rate(view.plays)]])
     }
 
     struct EntryView: Encodable, Sendable {

@@ -123,7 +123,8 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     RiskController(risk: RiskRepository(database: tuike.database), commissions: CommissionRepository(database: tuike.database),
                    program: ProgramRepository(database: tuike.database), clock: tuike.clock).addRoutes(to: api)
     AnalyticsController(funnels: FunnelQuery(database: tuike.database), leaderboards: LeaderboardQuery(database: tuike.database), promoters: promoters,
-                        products: store.products, links: links, program: program, clock: tuike.clock).addRoutes(to: api)
+                        products: store.products, links: links, videos: VideoRepository(database: tuike.database), program: program,
+                        clock: tuike.clock).addRoutes(to: api)
     IncentivesController(badges: BadgeRepository(database: tuike.database), promoters: promoters, products: store.products, program: program,
                          clock: tuike.clock).addRoutes(to: api)
     SpreadController(spread: SpreadQuery(database: tuike.database), products: store.products, program: program, clock: tuike.clock).addRoutes(to: api)

@@ -36,8 +36,7 @@ public struct LeaderboardQuery: Sendable {
                 }
                 // Today so far from its row (recounted once a minute), the minutes since from the rows.
                 if let open = try await OpenDay.read(in: db), open.covers(start: rest, end: end) {
-                    for (id, sale) in try await OpenDay.sales(in: db) { sums[id, default: PromoterSums()].add(sale) }
-                    for (id, amount) in open.earned { sums[id, default: PromoterSums()].commission &+= amount }
+                    for (id, sale) in try await open.promoterSums(database: database, in: db) { sums[id, default: PromoterSums()].add(sale) }
                     rest = open.through
                 }
                 for (id, counted) in try await PromoterSums.count(from: rest, to: end, dialect: dialect, in: db) { sums[id, default: PromoterSums()].add(counted) }

@@ -20,27 +20,36 @@ struct PromoterSums: Sendable, Equatable {
     /// Every promoter's sums over the days `[first, last]` already rolled up, by label.
     static func rolled(first: String, last: String, through: Instant, database: any Database,
                        in db: any SQLDatabase) async throws -> [String: PromoterSums] {
-        let key = "\(ObjectIdentifier(database as AnyObject))|\(first)|\(last)|\(through.milliseconds)"
-        if let kept = kept.withLock({ $0[key] }) { return kept }
-        var sums: [String: PromoterSums] = [:]
-        for row in try await db.rows("""
-            SELECT scope, CAST(SUM(paid_orders) AS BIGINT) AS orders, CAST(SUM(gmv - refunded) AS BIGINT) AS gmv,
-                CAST(SUM(commissions - reversed) AS BIGINT) AS commission FROM day_rollups
-            WHERE day >= \(bind: first) AND day <= \(bind: last) AND scope >= 'promoter:' AND scope < 'promoter;' GROUP BY scope
-            """) {
-            let value = PromoterSums(orders: try row.decode(column: "orders", as: Int64.self), gmv: try row.decode(column: "gmv", as: Int64.self),
-                                     commission: try row.decode(column: "commission", as: Int64.self))
-            if value != PromoterSums() { sums[String(try row.decode(column: "scope", as: String.self).dropFirst("promoter:".count))] = value }
+        try await kept("\(ObjectIdentifier(database as AnyObject))|\(first)|\(last)|\(through.milliseconds)") {
+            var sums: [String: PromoterSums] = [:]
+            for row in try await db.rows("""
+                SELECT scope, CAST(SUM(paid_orders) AS BIGINT) AS orders, CAST(SUM(gmv - refunded) AS BIGINT) AS gmv,
+                    CAST(SUM(commissions - reversed) AS BIGINT) AS commission FROM day_rollups
+                WHERE day >= \(bind: first) AND day <= \(bind: last) AND scope >= 'promoter:' AND scope < 'promoter;' GROUP BY scope
+                """) {
+                let value = PromoterSums(orders: try row.decode(column: "orders", as: Int64.self), gmv: try row.decode(column: "gmv", as: Int64.self),
+                                         commission: try row.decode(column: "commission", as: Int64.self))
+                if value != PromoterSums() { sums[String(try row.decode(column: "scope", as: String.self).dropFirst("promoter:".count))] = value }
+            }
+            return sums
         }
-        kept.withLock { kept in
-            // A day's rollup makes the earlier keys stale: a few are kept, never a history.
+    }
+
+    /// Sums that a key names completely (rolled-up days, or a count of the open day, each with the
+    /// `through` it was made to): made once and kept, so that pages read them once per rollup or
+    /// recount instead of per request. A new rollup or recount makes the earlier keys stale: a few
+    /// are kept, never a history.
+    static func kept(_ key: String, make: () async throws -> [String: PromoterSums]) async throws -> [String: PromoterSums] {
+        if let kept = store.withLock({ $0[key] }) { return kept }
+        let sums = try await make()
+        store.withLock { kept in
             if kept.count >= 16 { kept.removeAll() }
             kept[key] = sums
         }
         return sums
     }
 
-    private static let kept = Mutex<[String: [String: PromoterSums]]>([:])
+    private static let store = Mutex<[String: [String: PromoterSums]]>([:])
 
     /// Every promoter's sums over `[start, end)` from the rows, by aggregates in the database.
     static func count(from start: Instant, to end: Instant, dialect: Dialect, in db: any SQLDatabase) async throws -> [String: PromoterSums] {

@@ -147,6 +147,7 @@ public enum Migrations {
         AnalyticsMigration.migration,
         IncentiveMigration.migration,
         OpenDay.salesMigration,
+        OpenDay.scopesMigration,
     ]
 }
 

@@ -49,7 +49,9 @@ public struct DashboardQuery: Sendable {
                 var figures = DayFigures()
                 if let open, open.covers(start: day.start, end: day.end) {
                     figures = open.figures
-                    for (id, amount) in open.earned { earned[id, default: 0] &+= amount }
+                    for (id, sums) in try await open.promoterSums(database: database, in: db) where sums.commission != 0 {
+                        earned[id, default: 0] &+= sums.commission
+                    }
                     start = open.through
                 }
                 let (counted, promoters) = try await DayFigures.program(from: start, to: day.end, dialect: dialect, in: db)

@@ -70,10 +70,21 @@ extension DayFigures {
         try await eachLine("SELECT \(lines) WHERE \(within("o", prefix: "ord"))") { order, product, _ in
             update(order + product) { $0.orders &+= 1 }
         }
-        try await eachLine("SELECT p.amount, \(lines) JOIN payments p ON p.order_id = o.id WHERE \(within("p", prefix: "pay"))") { order, product, row in
+        try await eachLine("""
+            SELECT p.amount, p.created_at AS paid_at, c.at AS click_at, \(lines) JOIN payments p ON p.order_id = o.id WHERE \(within("p", prefix: "pay"))
+            """) { order, product, row in
             let amount = try row.decode(column: "amount", as: Int64.self), paid = try row.decode(column: "line_paid", as: Int64.self)
-            update(order) { $0.paidOrders &+= 1; $0.gmv &+= amount }
-            update(product) { $0.paidOrders &+= 1; $0.gmv &+= paid }
+            let delay = try Self.payDelay(row)
+            update(order) { figures in
+                figures.paidOrders &+= 1
+                figures.gmv &+= amount
+                if let delay { figures.payDelays.add(seconds: delay) }
+            }
+            update(product) { figures in
+                figures.paidOrders &+= 1
+                figures.gmv &+= paid
+                if let delay { figures.payDelays.add(seconds: delay) }
+            }
         }
         try await eachLine("SELECT r.amount, \(lines) JOIN refunds r ON r.order_id = o.id WHERE \(within("r", prefix: "rfd"))") { order, product, row in
             let amount = try row.decode(column: "amount", as: Int64.self)
@@ -115,6 +126,28 @@ extension DayFigures {
         return keys
     }
 
+    /// Seconds from a row's `click_at` to its `paid_at`; nil for an order that came without a click.
+    static func payDelay(_ row: any SQLRow) throws -> Int64? {
+        guard let click = try row.decode(column: "click_at", as: Int64?.self) else { return nil }
+        let (delay, overflow) = try row.decode(column: "paid_at", as: Int64.self).subtractingReportingOverflow(click)
+        return overflow ? nil : delay / 1000
+    }
+
+    /// The delays from click to payment of the paid orders `condition` picks out of the span's
+    /// payments `p` (with their orders `o` and, when `lines`, their lines `i`).
+    static func payDelays(_ condition: SQLQueryString, lines: Bool = false, within: MadeWithin, in db: any SQLDatabase) async throws -> DelayHistogram {
+        var delays = DelayHistogram()
+        let join: SQLQueryString = lines ? "JOIN order_items i ON i.order_id = o.id" : ""
+        for row in try await db.rows("""
+            SELECT p.created_at AS paid_at, c.at AS click_at FROM payments p JOIN orders o ON o.id = p.order_id \(join)
+                JOIN clicks c ON c.id = o.attribution_click_id
+            WHERE \(within("p", prefix: "pay")) AND \(condition)
+            """) {
+            if let delay = try payDelay(row) { delays.add(seconds: delay) }
+        }
+        return delays
+    }
+
     /// `MaterialKey.isScan` in SQL, over a click `c`: the stored sources are always valid keys.
     static let scanCondition = "(c.source = 'qr' OR c.source LIKE 'p.%')"
 
@@ -142,6 +175,7 @@ extension DayFigures {
         figures.orders = try await numbers("SELECT COUNT(*) AS a FROM orders o WHERE \(within("o", prefix: "ord"))").first ?? 0
         let paid = try await numbers("SELECT COUNT(*) AS a, CAST(SUM(p.amount) AS BIGINT) AS b FROM payments p WHERE \(within("p", prefix: "pay"))")
         (figures.paidOrders, figures.gmv) = (paid.first ?? 0, paid.dropFirst().first ?? 0)
+        figures.payDelays = try await payDelays("1 = 1", within: within, in: db)
         let refunds = try await numbers("SELECT COUNT(*) AS a, CAST(SUM(r.amount) AS BIGINT) AS b FROM refunds r WHERE \(within("r", prefix: "rfd"))")
         (figures.refunds, figures.refunded) = (refunds.first ?? 0, refunds.dropFirst().first ?? 0)
         let earned = try await Self.earned(from: start, to: end, dialect: dialect, in: db)

@@ -55,6 +55,7 @@ extension DayFigures {
             WHERE \(within("p", prefix: "pay")) AND \(orders)
             """)
         (figures.paidOrders, figures.gmv) = (paid[0], paid[1])
+        figures.payDelays = try await payDelays(orders, lines: lines, within: within, in: db)
         for row in try await db.rows("""
             SELECT r.amount, o.amount AS whole, \(unsafeRaw: lines ? "i.paid" : "o.amount") AS part FROM refunds r JOIN orders o ON o.id = r.order_id \(join)
             WHERE \(within("r", prefix: "rfd")) AND \(orders)

@@ -28,6 +28,8 @@ public struct DayFigures: Sendable, Equatable {
     public var reversed: Int64 = 0
     /// The visitors behind `visitors`, mergeable with other spans'.
     public var sketch = VisitorSketch()
+    /// From click to payment, for the paid orders that came through a click.
+    public var payDelays = DelayHistogram()
 
     public init() {}
 
@@ -45,6 +47,7 @@ public struct DayFigures: Sendable, Equatable {
         reversed &+= other.reversed
         sketch.merge(other.sketch)
         visitors = sketch.count
+        payDelays.merge(other.payDelays)
     }
 
     /// Whose figures: the whole program, a link, a promoter (a link's promoter for traffic, the

@@ -86,21 +86,64 @@ extension DayRollups {
             let (rolled, rest) = try await Self.split(from: from, to: to, in: db)
             if let rolled {
                 for row in try await db.rows("""
-                    SELECT r.clicks, r.visitors, r.bots, s.sketch, r.orders, r.paid_orders, r.gmv, r.refunds, r.refunded, r.commissions, r.reversed
+                    SELECT r.clicks, r.visitors, r.bots, s.sketch, r.orders, r.paid_orders, r.gmv, r.refunds, r.refunded, r.commissions, r.reversed,
+                        r.qr_clicks, r.pay_delays
                     FROM day_rollups r LEFT JOIN day_sketches s ON s.scope = r.scope AND s.day = r.day
                     WHERE r.scope = \(bind: scope.key) AND r.starts_at >= \(bind: rolled.start.milliseconds) AND r.ends_at <= \(bind: rolled.end.milliseconds)
                     """) {
                     total.add(try Self.decode(row))
                 }
             }
-            let open = scope == .program ? try await OpenDay.read(in: db) : nil
+            let open = try await OpenDay.read(in: db)
             for span in rest {
-                // The program's today so far from its row, the minutes since from the rows.
+                // Today so far from the open day's rows, the minutes since from the rows.
                 if let open, open.covers(start: span.start, end: span.end) {
-                    total.add(open.figures)
+                    total.add(try await open.figures(scope, in: db))
                     total.add(try await DayFigures.one(scope, from: open.through, to: span.end, dialect: dialect, in: db))
                 } else {
                     total.add(try await DayFigures.one(scope, from: span.start, to: span.end, dialect: dialect, in: db))
+                }
+            }
+            return total
+        }
+    }
+
+    /// Several scopes' figures over `[from, to)` added up (a video's links), like `figures`:
+    /// visitors are the merged sketches' count.
+    public func figures(_ scopes: [DayFigures.Scope], from: Instant, to: Instant) async throws -> DayFigures {
+        let dialect = database.dialect
+        let keys = scopes.map(\.key)
+        let wanted = Set(scopes)
+        return try await database.read { db in
+            var total = DayFigures()
+            let (rolled, rest) = try await Self.split(from: from, to: to, in: db)
+            if let rolled {
+                for chunk in keys.chunked(by: 500) {
+                    for row in try await db.rows("""
+                        SELECT r.clicks, r.visitors, r.bots, s.sketch, r.orders, r.paid_orders, r.gmv, r.refunds, r.refunded, r.commissions, r.reversed,
+                            r.qr_clicks, r.pay_delays
+                        FROM day_rollups r LEFT JOIN day_sketches s ON s.scope = r.scope AND s.day = r.day
+                        WHERE r.scope IN (\(SQLList(chunk.map { SQLBind($0) }))) AND r.starts_at >= \(bind: rolled.start.milliseconds)
+                            AND r.ends_at <= \(bind: rolled.end.milliseconds)
+                        """) {
+                        total.add(try Self.decode(row))
+                    }
+                }
+            }
+            let open = try await OpenDay.read(in: db)
+            for span in rest {
+                var start = span.start
+                if let open, open.covers(start: span.start, end: span.end) {
+                    for chunk in keys.chunked(by: 500) {
+                        for row in try await db.rows("SELECT * FROM open_day_rollups WHERE scope IN (\(SQLList(chunk.map { SQLBind($0) })))") {
+                            total.add(try Self.decode(row))
+                        }
+                    }
+                    start = open.through
+                }
+                // Every scope's rows of the rest at once: normally the few minutes since the count.
+                for (scope, figures) in try await DayFigures.count(from: start, to: span.end, dialect: dialect, in: db) where wanted.contains(scope) {
+                    total.add(figures)
                 }
             }
             return total
@@ -166,6 +209,9 @@ extension DayRollups {
         figures.commissions = try row.decode(column: "commissions", as: Int64.self)
         figures.reversed = try row.decode(column: "reversed", as: Int64.self)
         if row.contains(column: "qr_clicks") { figures.qrClicks = try row.decode(column: "qr_clicks", as: Int64.self) }
+        if row.contains(column: "pay_delays"), let delays = DelayHistogram(encoded: try row.decode(column: "pay_delays", as: String.self)) {
+            figures.payDelays = delays
+        }
         return figures
     }
 }

@@ -107,7 +107,7 @@ public struct DayRollups: Sendable {
                     """) != nil
             }
             guard claimed else { return try await Self.state(in: db) }
-            for table in ["day_rollups", "day_sketches", "finance_days", "scope_totals", "open_day", "open_day_sales"] {
+            for table in ["day_rollups", "day_sketches", "finance_days", "scope_totals", "open_day", "open_day_rollups"] {
                 try await db.execute("DELETE FROM \(unsafeRaw: table)")
             }
             return State(timeZone: timeZone, through: first.start)
@@ -116,7 +116,7 @@ public struct DayRollups: Sendable {
 
     static let rollupInsert = RowInsert(into: "day_rollups", columns: [
         "scope", "day", "starts_at", "ends_at", "clicks", "visitors", "bots", "orders", "paid_orders", "gmv", "refunds", "refunded",
-        "commissions", "reversed", "qr_clicks",
+        "commissions", "reversed", "qr_clicks", "pay_delays",
     ])
     static let sketchInsert = RowInsert(into: "day_sketches", columns: ["scope", "day", "sketch"])
 
@@ -125,7 +125,7 @@ public struct DayRollups: Sendable {
         let rows: [[RowValue]] = figures.sorted { $0.key.key < $1.key.key }.map { scope, f in
             [.text(scope.key), .text(day.label), .int(day.start.milliseconds), .int(day.end.milliseconds), .int(f.clicks), .int(f.visitors),
              .int(f.bots), .int(f.orders), .int(f.paidOrders),
-             .int(f.gmv), .int(f.refunds), .int(f.refunded), .int(f.commissions), .int(f.reversed), .int(f.qrClicks)]
+             .int(f.gmv), .int(f.refunds), .int(f.refunded), .int(f.commissions), .int(f.reversed), .int(f.qrClicks), .text(f.payDelays.encoded)]
         }
         let sketches: [[RowValue]] = figures.filter { $0.value.visitors > 0 }.sorted { $0.key.key < $1.key.key }.map { scope, f in
             [.text(scope.key), .text(day.label), .text(Data(f.sketch.bytes).base64EncodedString())]

@@ -2,21 +2,24 @@ import Foundation
 import SQLKit
 import TuikeCore
 
-/// Today so far: the program's figures, money flows and each promoter's earnings from the start
-/// of the current day up to `through` (a minute or two ago), kept in one row that the rollup
-/// sweep recounts once a minute. The dashboard and the reconciliation then count from the rows
-/// only what came after `through`, a few minutes of them, instead of the whole day: at the end of
-/// a busy day that is tens of thousands of clicks and orders per page view.
+/// Today so far: every scope's figures (`DayFigures`: the program, each promoter, link, product
+/// and material) and the money flows from the start of the current day up to `through` (a minute
+/// or two ago), which the rollup sweep recounts once a minute. Reads of today then count from the
+/// rows only what came after `through`, a few minutes of them, instead of the whole day: at the
+/// end of a busy day that is tens of thousands of clicks and orders per page view, and a third of
+/// them for the busiest promoter's funnel.
 ///
-/// The row is recounted from scratch each time, never added to, so a recount that two instances
-/// run at once, or a row that arrives late (within `DayRollups.lag`), cannot leave it wrong.
+/// The program's figures and the money flows are one row (`open_day`); the other scopes are rows
+/// of `open_day_rollups`, the same columns as a finished day's. Each count is made from scratch,
+/// never added to, so a row that arrives late (within `DayRollups.lag`) cannot leave it wrong;
+/// only the scopes whose figures changed are written, and only if no other instance recounted in
+/// between (`through` is the version the write is conditional on).
 struct OpenDay: Sendable, Equatable {
     let day: String
     let startsAt: Instant
     let through: Instant
     let figures: DayFigures
     let finance: FinanceFigures
-    let earned: [String: Int64]
 
     /// How often the sweep recounts the open day.
     static let refreshEvery: Int64 = 60_000
@@ -25,7 +28,7 @@ struct OpenDay: Sendable, Equatable {
         let figures: [Int64]
         let sketch: String
         let finance: [Int64]
-        let earned: [String: Int64]
+        let delays: String?
     }
 
     static func read(in db: any SQLDatabase) async throws -> OpenDay? {
@@ -37,14 +40,37 @@ struct OpenDay: Sendable, Equatable {
         (figures.refunds, figures.refunded, figures.commissions, figures.reversed) = (f[5], f[6], f[7], f[8])
         if let data = Data(base64Encoded: stored.sketch), let sketch = VisitorSketch(bytes: Array(data)) { figures.sketch = sketch }
         figures.visitors = figures.sketch.count
+        if let delays = stored.delays.flatMap(DelayHistogram.init(encoded:)) { figures.payDelays = delays }
         return OpenDay(day: try row.decode(column: "day", as: String.self), startsAt: try row.decodeInstant(column: "starts_at"),
-                       through: try row.decodeInstant(column: "through"), figures: figures, finance: FinanceFigures(values: stored.finance),
-                       earned: stored.earned)
+                       through: try row.decodeInstant(column: "through"), figures: figures, finance: FinanceFigures(values: stored.finance))
     }
 
     /// The part of `[start, end)` this row covers, if it covers its beginning: the row's day
     /// must start at `start` and its count must end within the span.
     func covers(start: Instant, end: Instant) -> Bool { startsAt == start && startsAt < through && through <= end }
+
+    /// A scope's figures so far today (the program's from the row itself); zero if it had none.
+    func figures(_ scope: DayFigures.Scope, in db: any SQLDatabase) async throws -> DayFigures {
+        guard scope != .program else { return figures }
+        return try await db.first("SELECT * FROM open_day_rollups WHERE scope = \(bind: scope.key)").map(DayRollups.decode) ?? DayFigures()
+    }
+
+    /// Every promoter's sums so far today (`PromoterSums`), read once per count and kept.
+    func promoterSums(database: any Database, in db: any SQLDatabase) async throws -> [String: PromoterSums] {
+        let key = "\(ObjectIdentifier(database as AnyObject))|open|\(day)|\(through.milliseconds)"
+        return try await PromoterSums.kept(key) {
+            var sums: [String: PromoterSums] = [:]
+            for row in try await db.rows("""
+                SELECT scope, paid_orders, gmv, refunded, commissions, reversed FROM open_day_rollups WHERE scope >= 'promoter:' AND scope < 'promoter;'
+                """) {
+                let value = PromoterSums(orders: try row.decode(column: "paid_orders", as: Int64.self),
+                                         gmv: try row.decode(column: "gmv", as: Int64.self) &- (try row.decode(column: "refunded", as: Int64.self)),
+                                         commission: try row.decode(column: "commissions", as: Int64.self) &- (try row.decode(column: "reversed", as: Int64.self)))
+                if value != PromoterSums() { sums[String(try row.decode(column: "scope", as: String.self).dropFirst("promoter:".count))] = value }
+            }
+            return sums
+        }
+    }
 
     /// Recounts the day that `now` falls in, up to `DayRollups.lag` ago, once every closed day is
     /// rolled up (`through` of the rollups is the day's start) and the last count is a minute old.
@@ -52,45 +78,91 @@ struct OpenDay: Sendable, Equatable {
         let dialect = database.dialect
         let upTo = now.adding(milliseconds: -DayRollups.lag)
         guard rolledThrough == day.start, day.start < upTo, upTo <= day.end else { return }
-        let fresh = try await database.read { db -> Bool in
-            guard let kept = try await db.first("SELECT day, through FROM open_day WHERE id = 1") else { return false }
-            return try kept.decode(column: "day", as: String.self) == day.label
-                && upTo.milliseconds - (try kept.decode(column: "through", as: Int64.self)) < refreshEvery
+        let kept = try await database.read { db -> (day: String, through: Int64)? in
+            try await db.first("SELECT day, through FROM open_day WHERE id = 1").map {
+                (try $0.decode(column: "day", as: String.self), try $0.decode(column: "through", as: Int64.self))
+            }
         }
-        guard !fresh else { return }
-        let (counted, finance, sales) = try await database.read { db in
-            (try await DayFigures.program(from: day.start, to: upTo, dialect: dialect, in: db),
+        if let kept, kept.day == day.label, upTo.milliseconds - kept.through < refreshEvery { return }
+        // The new count, and the stored one it replaces (the same day's only), both outside the writer.
+        let (counted, finance, stored) = try await database.read { db in
+            (try await DayFigures.count(from: day.start, to: upTo, dialect: dialect, in: db),
              try await FinanceFigures.count(from: day.start, to: upTo, dialect: dialect, in: db),
-             try await PromoterSums.sales(from: day.start, to: upTo, dialect: dialect, in: db))
+             kept?.day == day.label ? try await storedScopes(in: db) : nil)
         }
-        let f = counted.figures
-        let stored = Stored(figures: [f.clicks, f.bots, f.orders, f.paidOrders, f.gmv, f.refunds, f.refunded, f.commissions, f.reversed],
-                            sketch: Data(f.sketch.bytes).base64EncodedString(), finance: finance.values, earned: counted.earned)
-        let body = String(decoding: try JSONEncoder().encode(stored), as: UTF8.self)
+        let f = counted[.program] ?? DayFigures()
+        let body = String(decoding: try JSONEncoder().encode(Stored(
+            figures: [f.clicks, f.bots, f.orders, f.paidOrders, f.gmv, f.refunds, f.refunded, f.commissions, f.reversed],
+            sketch: Data(f.sketch.bytes).base64EncodedString(), finance: finance.values, delays: f.payDelays.encoded)), as: UTF8.self)
+        let scopes = counted.filter { $0.key != .program }
+        let changed = scopes.filter { stored?[$0.key.key] != $0.value }.sorted { $0.key.key < $1.key.key }
+        let gone = stored.map { old in old.keys.filter { key in !scopes.keys.contains { $0.key == key } } } ?? []
         try await database.write { db in
-            try await db.execute("""
-                INSERT INTO open_day (id, day, starts_at, through, body) VALUES (1, \(bind: day.label), \(bind: day.start.milliseconds), \(bind: upTo.milliseconds), \(bind: body))
-                ON CONFLICT (id) DO UPDATE SET day = excluded.day, starts_at = excluded.starts_at, through = excluded.through, body = excluded.body
-                """)
-            // Each promoter's sales beside the row, in the same write: the boards read them, the
-            // dashboard's pages need not decode them.
-            try await db.execute("DELETE FROM open_day_sales")
-            let rows: [[RowValue]] = sales.sorted { $0.key < $1.key }.map { [.text($0.key), .int($0.value.orders), .int($0.value.gmv)] }
-            for chunk in rows.chunked(by: 300) { try await db.insertRows(salesInsert, rows: Array(chunk)) }
+            // Conditional on the count this one replaces: another instance's recount in between wins.
+            let claimed: Bool
+            if let kept {
+                claimed = try await db.first("""
+                    UPDATE open_day SET day = \(bind: day.label), starts_at = \(bind: day.start.milliseconds), through = \(bind: upTo.milliseconds), body = \(bind: body)
+                    WHERE id = 1 AND day = \(bind: kept.day) AND through = \(bind: kept.through) RETURNING id
+                    """) != nil
+            } else {
+                claimed = try await db.first("""
+                    INSERT INTO open_day (id, day, starts_at, through, body) VALUES (1, \(bind: day.label), \(bind: day.start.milliseconds), \(bind: upTo.milliseconds), \(bind: body))
+                    ON CONFLICT (id) DO NOTHING RETURNING id
+                    """) != nil
+            }
+            guard claimed else { return }
+            if stored == nil { try await db.execute("DELETE FROM open_day_rollups") }
+            for chunk in (changed.map(\.key.key) + gone).chunked(by: 500) {
+                try await db.execute("DELETE FROM open_day_rollups WHERE scope IN (\(SQLList(chunk.map { SQLBind($0) })))")
+            }
+            let rows: [[RowValue]] = changed.map { scope, f in
+                [.text(scope.key), .int(f.clicks), .int(f.visitors), .int(f.bots), .int(f.orders), .int(f.paidOrders), .int(f.gmv), .int(f.refunds),
+                 .int(f.refunded), .int(f.commissions), .int(f.reversed), .int(f.qrClicks),
+                 f.visitors > 0 ? .text(Data(f.sketch.bytes).base64EncodedString()) : .null, .text(f.payDelays.encoded)]
+            }
+            for chunk in rows.chunked(by: 200) { try await db.insertRows(scopeInsert, rows: Array(chunk)) }
         }
     }
 
-    static let salesInsert = RowInsert(into: "open_day_sales", columns: ["promoter_id", "orders", "gmv"])
+    static let scopeInsert = RowInsert(into: "open_day_rollups", columns: [
+        "scope", "clicks", "visitors", "bots", "orders", "paid_orders", "gmv", "refunds", "refunded", "commissions", "reversed", "qr_clicks",
+        "sketch", "pay_delays",
+    ])
 
-    /// Each promoter's paid orders and GMV less refunds of the open day, as of its `through`.
-    static func sales(in db: any SQLDatabase) async throws -> [String: PromoterSums] {
-        var sales: [String: PromoterSums] = [:]
-        for row in try await db.rows("SELECT promoter_id, orders, gmv FROM open_day_sales") {
-            sales[try row.decode(column: "promoter_id", as: String.self)] = PromoterSums(
-                orders: try row.decode(column: "orders", as: Int64.self), gmv: try row.decode(column: "gmv", as: Int64.self))
-        }
-        return sales
+    /// Every scope's stored figures, by key.
+    private static func storedScopes(in db: any SQLDatabase) async throws -> [String: DayFigures] {
+        var scopes: [String: DayFigures] = [:]
+        for row in try await db.rows("SELECT * FROM open_day_rollups") { scopes[try row.decode(column: "scope", as: String.self)] = try DayRollups.decode(row) }
+        return scopes
     }
+
+    /// Each scope's figures today beside the open day's row, and each finished day's delays from
+    /// click to payment. The rollups are made again from the first day, so that every day has its
+    /// delays (the sweep does it in the background; reads count what is not rolled up yet).
+    static let scopesMigration = Migration(version: 32, name: "open_day_rollups", statements: [
+        "DROP TABLE open_day_sales",
+        """
+        CREATE TABLE open_day_rollups (
+            scope TEXT PRIMARY KEY,
+            clicks BIGINT NOT NULL,
+            visitors BIGINT NOT NULL,
+            bots BIGINT NOT NULL,
+            orders BIGINT NOT NULL,
+            paid_orders BIGINT NOT NULL,
+            gmv BIGINT NOT NULL,
+            refunds BIGINT NOT NULL,
+            refunded BIGINT NOT NULL,
+            commissions BIGINT NOT NULL,
+            reversed BIGINT NOT NULL,
+            qr_clicks BIGINT NOT NULL,
+            sketch TEXT,
+            pay_delays TEXT NOT NULL
+        )
+        """,
+        "ALTER TABLE day_rollups ADD COLUMN pay_delays TEXT NOT NULL DEFAULT ''",
+        "DELETE FROM rollup_state",
+    ])
 
     static let salesMigration = Migration(version: 31, name: "open_day_sales", statements: [
         "CREATE TABLE open_day_sales (promoter_id TEXT PRIMARY KEY, orders BIGINT NOT NULL, gmv BIGINT NOT NULL)",

@@ -230,6 +230,16 @@ import TuikeTestSupport
                 let counts: [Int64] = sales.values.map(\.orders).filter { $0 > 0 }.sorted(by: >)
                 let shownOrders: [Int64] = orders.entries.map(\.value)
                 #expect(shownOrders == counts, "\(moment)")
+                // One promoter's and one link's today (their open-day rows plus the minutes since)
+                // against a count of their rows, delays from click to payment included.
+                let link = try #require(try await Self.linkIDs(app.database).first)
+                for scope in [DayFigures.Scope.promoter(world.b), .link(link), .product(world.product)] {
+                    let read = try await DayRollups(database: app.database).figures(scope, from: today.start, to: today.end)
+                    let raw = try await app.database.read { db in
+                        try await DayFigures.one(scope, from: today.start, to: today.end, dialect: app.database.dialect, in: db)
+                    }
+                    #expect(read == raw, "\(moment) \(scope): \(read) against \(raw)")
+                }
             }
             try await activity()
             try await client.advance(seconds: 300)

@@ -29,6 +29,8 @@ import TuikeTestSupport
             let order = try await client.send(.post, "/api/v1/orders", body: """
                 {"buyer_id":"fan-1","items":[{"product_id":"\(world.product)","quantity":1,"sku":"TS-W-L"}],"visitor_id":"\(visitor)","shipping_address":\(GoodsWorld.address)}
                 """).json["id"] as! String
+            // Paid ten minutes after the click: the funnel's median from click to payment.
+            try await client.advance(seconds: 600)
             _ = try await client.send(.post, "/api/v1/orders/\(order)/paid", body: #"{"payment_id":"pay-video"}"#)
 
             let today = String(try await client.advance(seconds: 0).prefix(10))
@@ -54,6 +56,33 @@ import TuikeTestSupport
             let own = try await client.send(.get, "/api/v1/promoters/\(world.b)/videos", headers: [.authorization: "Bearer \(token)"]).json["data"] as? [[String: Any]]
             #expect(own?.first?["orders"] as? Int == 1 && own?.first?["clicks"] as? Int == 2)
             expectError(try await client.send(.get, "/api/v1/promoters/\(world.a)/videos", headers: [.authorization: "Bearer \(token)"]), .forbidden, "forbidden")
+
+            // The video's funnel: the platform's plays, then its links' clicks and what they led
+            // to; a promoter's share with its own plays; the same after the days are rolled up.
+            func funnel(_ query: String, headers: HTTPFields = adminAuth) async throws -> [String: Any] {
+                let response = try await client.send(.get, "/api/v1/reports/funnel?\(query)", headers: headers)
+                #expect(response.status == .ok, "\(response.text)")
+                return response.json
+            }
+            let span = "from=2020-01-01&to=2030-12-31"
+            func expectVideoFunnel() async throws {
+                let whole = try await funnel("video_id=\(video)&\(span)")
+                #expect(whole["plays"] as? Int == 1200 && whole["clicks"] as? Int == 2 && whole["visitors"] as? Int == 2 && whole["orders"] as? Int == 1
+                        && whole["paid"] as? Int == 1 && whole["gmv"] as? Int == 9900, "\(whole)")
+                // Within a tenth of the 600 seconds (the histogram's bucket).
+                let median = try #require(whole["median_click_to_pay_seconds"] as? Int, "\(whole)")
+                #expect(abs(median - 600) <= 60, "\(median)")
+                let share = try await funnel("video_id=\(video)&\(span)", headers: [.authorization: "Bearer \(token)"])
+                #expect(share["plays"] as? Int == 400 && share["clicks"] as? Int == 2 && share["paid"] as? Int == 1, "\(share)")
+                let none = try await funnel("video_id=\(video)&promoter_id=\(world.a)&\(span)")
+                #expect(none["plays"] as? Int == 0 && none["clicks"] as? Int == 0 && none["median_click_to_pay_seconds"] is NSNull, "\(none)")
+            }
+            try await expectVideoFunnel()
+            expectError(try await client.send(.get, "/api/v1/reports/funnel?video_id=vid_nope"), .notFound, "not_found")
+            expectError(try await client.send(.get, "/api/v1/reports/funnel?video_id=\(video)&promoter_id=\(world.a)", headers: [.authorization: "Bearer \(token)"]),
+                        .forbidden, "forbidden")
+            try await client.advance(seconds: 2 * 86_400)
+            try await expectVideoFunnel()
         }
     }
 
