@@ -8,10 +8,13 @@ public struct CopyTemplate: Sendable, Equatable {
     public var productID: String?
     public var text: String
     public var status: Status
+    /// Only promoters holding this badge see it (`PosterTemplate.badgeID`).
+    public var badgeID: String?
     public let createdAt: Instant
     public var updatedAt: Instant
 
-    public init(id: String, productID: String?, text: String, status: Status = .active, createdAt: Instant, updatedAt: Instant) {
+    public init(id: String, productID: String?, text: String, status: Status = .active, badgeID: String? = nil, createdAt: Instant, updatedAt: Instant) {
+        self.badgeID = badgeID
         self.id = id
         self.productID = productID
         self.text = text

@@ -26,11 +26,14 @@ public struct PosterTemplate: Sendable, Equatable, Hashable {
     public var backgroundMediaID: String?
     public var copyLine: String
     public var status: Status
+    /// Only promoters holding this badge (an unexpired award of the rule) see and use it: a perk.
+    public var badgeID: String?
     public var createdAt: Instant
     public var updatedAt: Instant
 
     public init(id: String, name: String, layout: Layout, brandColour: String, backgroundColour: String, backgroundMediaID: String? = nil,
-                copyLine: String, status: Status = .active, createdAt: Instant, updatedAt: Instant) {
+                copyLine: String, status: Status = .active, badgeID: String? = nil, createdAt: Instant, updatedAt: Instant) {
+        self.badgeID = badgeID
         self.id = id
         self.name = name
         self.layout = layout

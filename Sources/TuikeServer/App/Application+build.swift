@@ -104,7 +104,8 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     let ingest = MediaIngest(media: media, pool: tuike.uploadPool, clock: tuike.clock)
     MediaController(media: media, ingest: ingest, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
     ConsoleMediaUpload(sessions: store.sessions, ingest: ingest, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)
-    MaterialTemplatesController(materials: materials, media: media, products: store.products, clock: tuike.clock).addRoutes(to: api)
+    MaterialTemplatesController(materials: materials, media: media, products: store.products, badges: BadgeRepository(database: tuike.database),
+                                clock: tuike.clock).addRoutes(to: api)
     ProgramController(program: store.program, clock: tuike.clock).addRoutes(to: api)
     SkusController(products: store.products, skus: store.skus, program: store.program, clock: tuike.clock).addRoutes(to: api)
 
@@ -137,7 +138,7 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     tracking.addRoutes(to: api)
     let posters = PosterService(materials: materials, media: media, pool: tuike.renderPool, cache: tuike.posterCache, publicURL: tuike.publicURL, clock: tuike.clock)
     let center = MaterialCenter(products: store.products, links: links, materials: materials, media: media, promoters: promoters,
-                                campaigns: store.groupCampaigns, program: program, posters: posters, publicURL: tuike.publicURL, clock: tuike.clock)
+                                campaigns: store.groupCampaigns, badges: BadgeRepository(database: tuike.database), program: program, posters: posters, publicURL: tuike.publicURL, clock: tuike.clock)
     let materialsController = MaterialsController(tracking: tracking, posters: posters, center: center, clock: tuike.clock)
     materialsController.addRoutes(to: api)
     PosterPage(materials: materialsController).addRoutes(to: api)

@@ -13,6 +13,7 @@ struct MaterialCenter: Sendable {
     let media: MediaRepository
     let promoters: PromoterRepository
     let campaigns: GroupCampaignRepository
+    let badges: BadgeRepository
     let program: ProgramRepository
     let posters: PosterService
     let publicURL: String
@@ -30,8 +31,10 @@ struct MaterialCenter: Sendable {
         let ids = onSale.map(\.id)
         let productLinks = try await links.productLinks(promoterID: promoterID, productIDs: ids, at: now)
         let productMedia = try await materials.productMedia(ids)
-        let templates = try await materials.posterTemplates(activeOnly: true)
-        let texts = try await materials.copyTemplates(productID: nil, activeOnly: true)
+        // Materials for a badge's holders only are left out for the others (rules §18).
+        let held = try await badges.held(promoterID: promoterID, at: now)
+        let templates = try await materials.posterTemplates(activeOnly: true).filter { $0.badgeID.map(held.contains) ?? true }
+        let texts = try await materials.copyTemplates(productID: nil, activeOnly: true).filter { $0.badgeID.map(held.contains) ?? true }
         let running = try await campaigns.running(productIDs: ids, at: now)
         let zone = try await program.current().timeZone
         let images = try await media.find(Array(Set(productMedia.values.flatMap(\.mediaIDs))))

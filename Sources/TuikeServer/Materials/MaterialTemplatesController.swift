@@ -8,6 +8,7 @@ struct MaterialTemplatesController {
     let materials: MaterialRepository
     let media: MediaRepository
     let products: ProductRepository
+    let badges: BadgeRepository
     let clock: any TuikeClock
 
     func addRoutes(to api: APIRoutes) {
@@ -43,10 +44,11 @@ struct MaterialTemplatesController {
         var backgroundMediaId: String??
         var copyLine: String?
         var status: String?
+        var badgeId: String??
         typealias Keys = CodingKeys
         enum CodingKeys: String, CodingKey, CaseIterable {
             case id, name, layout, brandColour = "brand_colour", backgroundColour = "background_colour", backgroundMediaId = "background_media_id",
-                 copyLine = "copy_line", status
+                 copyLine = "copy_line", status, badgeId = "badge_id"
         }
 
         init(from decoder: any Decoder) throws {
@@ -61,6 +63,9 @@ struct MaterialTemplatesController {
             }
             copyLine = try container.decodeIfPresent(String.self, forKey: .copyLine)
             status = try container.decodeIfPresent(String.self, forKey: .status)
+            if container.contains(.badgeId) {
+                badgeId = .some(try container.decodeNil(forKey: .badgeId) ? nil : try container.decode(String.self, forKey: .badgeId))
+            }
         }
 
         func applied(to template: PosterTemplate, at now: Instant) throws(TuikeError) -> PosterTemplate {
@@ -72,6 +77,7 @@ struct MaterialTemplatesController {
             if let backgroundMediaId { result.backgroundMediaID = backgroundMediaId }
             if let copyLine { result.copyLine = copyLine }
             if let status = try ProductsController.parse(status, as: PosterTemplate.Status.self, field: "status") { result.status = status }
+            if let badgeId { result.badgeID = badgeId }
             result.updatedAt = now
             try result.validate()
             return result
@@ -86,6 +92,7 @@ struct MaterialTemplatesController {
                                    createdAt: now, updatedAt: now)
         let template = try body.applied(to: blank, at: now)
         try await checkMedia(template.backgroundMediaID)
+        try await checkBadge(template.badgeID)
         try await materials.createPosterTemplate(template)
         return try JSONOutput.response(PosterTemplateView(template), status: .created)
     }
@@ -97,8 +104,14 @@ struct MaterialTemplatesController {
         guard let existing = try await materials.posterTemplate(id) else { throw TuikeError.notFound("poster template", id) }
         let template = try body.applied(to: existing, at: clock.now())
         try await checkMedia(template.backgroundMediaID)
+        try await checkBadge(template.badgeID)
         try await materials.updatePosterTemplate(template)
         return try JSONOutput.response(PosterTemplateView(template))
+    }
+
+    func checkBadge(_ id: String?) async throws {
+        guard let id else { return }
+        if try await badges.rule(id) == nil { throw TuikeError.validation("badge_id \(id) does not exist; create it with POST /api/v1/badges") }
     }
 
     func checkMedia(_ id: String?) async throws {
@@ -112,8 +125,9 @@ struct MaterialTemplatesController {
         var text: String?
         var productId: String??
         var status: String?
+        var badgeId: String??
         typealias Keys = CodingKeys
-        enum CodingKeys: String, CodingKey, CaseIterable { case text, productId = "product_id", status }
+        enum CodingKeys: String, CodingKey, CaseIterable { case text, productId = "product_id", status, badgeId = "badge_id" }
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -122,6 +136,9 @@ struct MaterialTemplatesController {
                 productId = .some(try container.decodeNil(forKey: .productId) ? nil : try container.decode(String.self, forKey: .productId))
             }
             status = try container.decodeIfPresent(String.self, forKey: .status)
+            if container.contains(.badgeId) {
+                badgeId = .some(try container.decodeNil(forKey: .badgeId) ? nil : try container.decode(String.self, forKey: .badgeId))
+            }
         }
     }
 
@@ -131,10 +148,12 @@ struct MaterialTemplatesController {
         try CopyTemplate.validate(text)
         let productID = body.productId ?? nil
         try await checkProduct(productID)
+        let badgeID = body.badgeId ?? nil
+        try await checkBadge(badgeID)
         let now = clock.now()
         let copy = CopyTemplate(id: Identifier.make("cpy", at: now), productID: productID, text: text,
                                 status: try ProductsController.parse(body.status, as: CopyTemplate.Status.self, field: "status") ?? .active,
-                                createdAt: now, updatedAt: now)
+                                badgeID: badgeID, createdAt: now, updatedAt: now)
         try await materials.createCopyTemplate(copy)
         return try JSONOutput.response(CopyTemplateView(copy), status: .created)
     }
@@ -152,6 +171,10 @@ struct MaterialTemplatesController {
             copy.productID = productID
         }
         if let status = try ProductsController.parse(body.status, as: CopyTemplate.Status.self, field: "status") { copy.status = status }
+        if let badgeID = body.badgeId {
+            try await checkBadge(badgeID)
+            copy.badgeID = badgeID
+        }
         copy.updatedAt = clock.now()
         try await materials.updateCopyTemplate(copy)
         return try JSONOutput.response(CopyTemplateView(copy))
@@ -172,6 +195,7 @@ struct PosterTemplateView: Encodable, Sendable {
     @ExplicitNull var backgroundMediaId: String?
     let copyLine: String
     let status: String
+    @ExplicitNull var badgeId: String?
     let width: Int
     let height: Int
     let updatedAt: Instant
@@ -185,6 +209,7 @@ struct PosterTemplateView: Encodable, Sendable {
         backgroundMediaId = template.backgroundMediaID
         copyLine = template.copyLine
         status = template.status.rawValue
+        badgeId = template.badgeID
         (width, height) = template.layout.size
         updatedAt = template.updatedAt
     }
@@ -193,8 +218,12 @@ struct PosterTemplateView: Encodable, Sendable {
         ("id", Schemas.string), ("name", Schemas.string), ("layout", Schemas.enumeration(PosterTemplate.Layout.allCases.map(\.rawValue))),
         ("brand_colour", Schemas.string), ("background_colour", Schemas.string), ("background_media_id", Schemas.nullable(Schemas.string)),
         ("copy_line", Schemas.string), ("status", Schemas.enumeration(PosterTemplate.Status.allCases.map(\.rawValue))),
-        ("width", Schemas.integer), ("height", Schemas.integer), ("updated_at", Schemas.time),
-    ], required: ["id", "name", "layout", "brand_colour", "background_colour", "background_media_id", "copy_line", "status", "width", "height", "updated_at"])
+        ("width", Schemas.integer), ("height", Schemas.integer), ("updated_at", Schemas.time), ("badge_id", badge),
+    ], required: ["id", "name", "layout", "brand_colour", "background_colour", "background_media_id", "copy_line", "status", "width", "height", "updated_at",
+                  "badge_id"])
+
+    /// A badge rule's id: only promoters holding that badge see and use the material; null for everyone.
+    static let badge = Schemas.nullable(Schemas.string)
 
     static func writeSchema(required: [String]) -> JSONValue {
         let colour: JSONValue = ["type": "string", "pattern": "^#[0-9a-fA-F]{6}$"]
@@ -202,7 +231,7 @@ struct PosterTemplateView: Encodable, Sendable {
             ("id", ["type": "string", "pattern": "^[a-z0-9_]{1,32}$"]), ("name", Schemas.name(maxLength: PosterTemplate.maxNameLength)),
             ("layout", Schemas.enumeration(PosterTemplate.Layout.allCases.map(\.rawValue))), ("brand_colour", colour), ("background_colour", colour),
             ("background_media_id", Schemas.nullable(Schemas.string)), ("copy_line", Schemas.text(0...PosterTemplate.maxCopyLineLength)),
-            ("status", Schemas.enumeration(PosterTemplate.Status.allCases.map(\.rawValue))),
+            ("status", Schemas.enumeration(PosterTemplate.Status.allCases.map(\.rawValue))), ("badge_id", badge),
         ], required: required)
         if required.isEmpty { schema.set("minProperties", 1) }
         return schema
@@ -214,6 +243,7 @@ struct CopyTemplateView: Encodable, Sendable {
     @ExplicitNull var productId: String?
     let text: String
     let status: String
+    @ExplicitNull var badgeId: String?
     let createdAt: Instant
     let updatedAt: Instant
 
@@ -222,6 +252,7 @@ struct CopyTemplateView: Encodable, Sendable {
         productId = copy.productID
         text = copy.text
         status = copy.status.rawValue
+        badgeId = copy.badgeID
         createdAt = copy.createdAt
         updatedAt = copy.updatedAt
     }
@@ -229,12 +260,14 @@ struct CopyTemplateView: Encodable, Sendable {
     static let schema = Schemas.object([
         ("id", Schemas.string), ("product_id", Schemas.nullable(Schemas.string)), ("text", Schemas.string),
         ("status", Schemas.enumeration(CopyTemplate.Status.allCases.map(\.rawValue))), ("created_at", Schemas.time), ("updated_at", Schemas.time),
-    ], required: ["id", "product_id", "text", "status", "created_at", "updated_at"])
+        ("badge_id", PosterTemplateView.badge),
+    ], required: ["id", "product_id", "text", "status", "created_at", "updated_at", "badge_id"])
 
     static func writeSchema(required: [String]) -> JSONValue {
         var schema = Schemas.object([
             ("text", Schemas.text(1...CopyTemplate.maxLength, "Placeholders: {title} {price} {group_price} {link} {promoter} {deadline}; {{ and }} for braces.")),
             ("product_id", Schemas.nullable(Schemas.string)), ("status", Schemas.enumeration(CopyTemplate.Status.allCases.map(\.rawValue))),
+            ("badge_id", PosterTemplateView.badge),
         ], required: required)
         if required.isEmpty { schema.set("minProperties", 1) }
         return schema

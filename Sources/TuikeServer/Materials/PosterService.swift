@@ -54,7 +54,7 @@ struct PosterService: Sendable {
         guard let productID = link.productID, PosterTemplate.isID(templateID),
               let facts = try await materials.posterFacts(productID: productID, promoterID: link.promoterID, templateID: templateID,
                                                           groupID: groupID, at: clock.now()),
-              facts.productActive, facts.template.status == .active
+              facts.productActive, facts.template.status == .active, facts.unlocked
         else { return nil }
         let group = facts.campaign.map { PosterContent.Group(price: $0.groupPrice, size: $0.groupSize, missing: $0.missing) }
         let content = PosterContent(

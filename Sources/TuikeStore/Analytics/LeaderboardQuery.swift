@@ -1,4 +1,5 @@
 import SQLKit
+import Synchronization
 import TuikeCore
 
 /// Leaderboards (`Leaderboard`): every promoter's paid orders, GMV less refunds and commission
@@ -27,30 +28,60 @@ public struct LeaderboardQuery: Sendable {
             try await database.read { db in
                 let state = try await DayRollups.state(in: db)
                 let through = state?.timeZone == timeZone ? state?.through : nil
-                let rolled = days.filter { day in through.map { day.end <= $0 } ?? false }
-                var sums: [String: PromoterSums] = [:]
-                var rest = start
-                if let first = rolled.first, let last = rolled.last, let through {
-                    sums = try await PromoterSums.rolled(first: first.label, last: last.label, through: through, database: database, in: db)
-                    rest = last.end
-                }
-                // Today so far from its row (recounted once a minute), the minutes since from the rows.
-                if let open = try await OpenDay.read(in: db), open.covers(start: rest, end: end) {
-                    for (id, sale) in try await open.promoterSums(database: database, in: db) { sums[id, default: PromoterSums()].add(sale) }
-                    rest = open.through
-                }
-                for (id, counted) in try await PromoterSums.count(from: rest, to: end, dialect: dialect, in: db) { sums[id, default: PromoterSums()].add(counted) }
-                let entries = Leaderboard.rank(sums.mapValues { sum in
-                    switch metric {
-                    case .gmv: sum.gmv
-                    case .orders: sum.orders
-                    case .commission: sum.commission
+                let finished = days.filter { day in through.map { day.end <= $0 } ?? false }
+                // The finished days and today's count so far are fixed by their `through`s: summed,
+                // and each metric's ranking made, once per rollup or recount, then kept.
+                let rolled = finished.last.flatMap { last in through.map { (first: finished.first ?? last, last: last, through: $0) } }
+                let open = try await OpenDay.read(in: db).flatMap { $0.covers(start: rolled?.last.end ?? start, end: end) ? $0 : nil }
+                let key = "\(ObjectIdentifier(database as AnyObject))|board|\(start.milliseconds)|\(rolled.map { "\($0.first.label)|\($0.last.label)|\($0.through.milliseconds)" } ?? "-")"
+                    + "|\(open.map { "\($0.day)|\($0.through.milliseconds)" } ?? "-")"
+                let base = try await PromoterSums.kept(key) {
+                    var sums: [String: PromoterSums] = [:]
+                    if let rolled {
+                        sums = try await PromoterSums.rolled(first: rolled.first.label, last: rolled.last.label, through: rolled.through,
+                                                             database: database, in: db)
                     }
-                })
+                    for (id, sale) in try await open?.promoterSums(database: database, in: db) ?? [:] { sums[id, default: PromoterSums()].add(sale) }
+                    return sums
+                }
+                // The minutes since from the rows: with none, the kept ranking is the board.
+                let rest = open?.through ?? rolled?.last.end ?? start
+                let since = try await PromoterSums.count(from: rest, to: end, dialect: dialect, in: db)
+                let entries: [Leaderboard.Entry]
+                if since.isEmpty {
+                    entries = Self.ranked("\(key)|\(metric.rawValue)") { Self.rank(base, metric: metric) }
+                } else {
+                    var sums = base
+                    for (id, counted) in since { sums[id, default: PromoterSums()].add(counted) }
+                    entries = Self.rank(sums, metric: metric)
+                }
                 let named = entries.prefix(limit).map(\.promoterID) + (alsoName.map { [$0] } ?? [])
                 let names = try await PromoterRepository.names(named, in: db)
                 return Board(start: start, end: end, entries: entries, names: names)
             }
         }
     }
+
+    static func rank(_ sums: [String: PromoterSums], metric: Leaderboard.Metric) -> [Leaderboard.Entry] {
+        Leaderboard.rank(sums.mapValues { sum in
+            switch metric {
+            case .gmv: sum.gmv
+            case .orders: sum.orders
+            case .commission: sum.commission
+            }
+        })
+    }
+
+    /// Rankings of kept sums by key and metric (a few, like `PromoterSums.kept`).
+    static func ranked(_ key: String, make: () -> [Leaderboard.Entry]) -> [Leaderboard.Entry] {
+        if let kept = rankings.withLock({ $0[key] }) { return kept }
+        let entries = make()
+        rankings.withLock { kept in
+            if kept.count >= 16 { kept.removeAll() }
+            kept[key] = entries
+        }
+        return entries
+    }
+
+    private static let rankings = Mutex<[String: [Leaderboard.Entry]]>([:])
 }

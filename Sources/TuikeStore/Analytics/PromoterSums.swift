@@ -3,8 +3,8 @@ import Synchronization
 import TuikeCore
 
 /// Each promoter's sales and commission over a span (`DayFigures` definitions, by the order's
-/// level-1 promoter and the commission's promoter): paid orders, GMV less refunds, commission
-/// earned less reversed. Finished days come from the rollups, summed once per day of rollups and
+/// level-1 promoter and the commission's promoter): paid orders and GMV less refunds, without
+/// self-purchases, and commission earned less reversed. Finished days come from the rollups, summed once per day of rollups and
 /// then kept (ten thousand active promoters make 300,000 rows a month); the rest from the rows.
 struct PromoterSums: Sendable, Equatable {
     var orders: Int64 = 0
@@ -23,7 +23,7 @@ struct PromoterSums: Sendable, Equatable {
         try await kept("\(ObjectIdentifier(database as AnyObject))|\(first)|\(last)|\(through.milliseconds)") {
             var sums: [String: PromoterSums] = [:]
             for row in try await db.rows("""
-                SELECT scope, CAST(SUM(paid_orders) AS BIGINT) AS orders, CAST(SUM(gmv - refunded) AS BIGINT) AS gmv,
+                SELECT scope, CAST(SUM(paid_orders - self_orders) AS BIGINT) AS orders, CAST(SUM(gmv - refunded - self_sales) AS BIGINT) AS gmv,
                     CAST(SUM(commissions - reversed) AS BIGINT) AS commission FROM day_rollups
                 WHERE day >= \(bind: first) AND day <= \(bind: last) AND scope >= 'promoter:' AND scope < 'promoter;' GROUP BY scope
                 """) {
@@ -68,7 +68,7 @@ struct PromoterSums: Sendable, Equatable {
         var sums: [String: PromoterSums] = [:]
         for row in try await db.rows("""
             SELECT o.promoter_id, COUNT(*) AS n, CAST(SUM(p.amount) AS BIGINT) AS amount FROM payments p JOIN orders o ON o.id = p.order_id
-            WHERE \(within("p", prefix: "pay")) AND o.promoter_id IS NOT NULL GROUP BY o.promoter_id
+            WHERE \(within("p", prefix: "pay")) AND o.promoter_id IS NOT NULL AND o.self_referral = 0 GROUP BY o.promoter_id
             """) {
             let id = try row.decode(column: "promoter_id", as: String.self)
             sums[id, default: PromoterSums()].orders &+= try row.decode(column: "n", as: Int64.self)
@@ -76,7 +76,7 @@ struct PromoterSums: Sendable, Equatable {
         }
         for row in try await db.rows("""
             SELECT o.promoter_id, CAST(SUM(r.amount) AS BIGINT) AS amount FROM refunds r JOIN orders o ON o.id = r.order_id
-            WHERE \(within("r", prefix: "rfd")) AND o.promoter_id IS NOT NULL GROUP BY o.promoter_id
+            WHERE \(within("r", prefix: "rfd")) AND o.promoter_id IS NOT NULL AND o.self_referral = 0 GROUP BY o.promoter_id
             """) {
             sums[try row.decode(column: "promoter_id", as: String.self), default: PromoterSums()].gmv &-= try row.decode(column: "amount", as: Int64.self)
         }

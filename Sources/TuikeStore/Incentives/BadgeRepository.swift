@@ -30,6 +30,19 @@ public struct BadgeRepository: Sendable {
         try await db.rows("SELECT \(unsafeRaw: columns) FROM badge_rules\(unsafeRaw: activeOnly ? " WHERE active = 1" : "") ORDER BY id").map(decode)
     }
 
+    public func rule(_ id: String) async throws -> BadgeRule? {
+        try await database.read { db in try await db.first("SELECT \(unsafeRaw: Self.columns) FROM badge_rules WHERE id = \(bind: id)").map(Self.decode) }
+    }
+
+    /// The badges a promoter holds at `now` (awarded and not expired), by rule id.
+    public func held(promoterID: String, at now: Instant) async throws -> Set<String> {
+        try await database.read { db in
+            Set(try await db.rows("""
+                SELECT DISTINCT badge_id FROM promoter_badges WHERE promoter_id = \(bind: promoterID) AND expires_at > \(bind: now.milliseconds)
+                """).map { try $0.decode(column: "badge_id", as: String.self) })
+        }
+    }
+
     /// Stops awarding a rule; the badges it gave stay until they expire. False: no such rule.
     public func archive(_ id: String) async throws -> Bool {
         try await database.write { db in

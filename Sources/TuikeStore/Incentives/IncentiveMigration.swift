@@ -42,4 +42,10 @@ enum IncentiveMigration {
         )
         """,
     ])
+
+    /// Materials only the holders of a badge see: a badge's perk the product enforces.
+    static let exclusiveMaterials = Migration(version: 33, name: "exclusive_materials", statements: [
+        "ALTER TABLE poster_templates ADD COLUMN badge_id TEXT REFERENCES badge_rules (id)",
+        "ALTER TABLE copy_templates ADD COLUMN badge_id TEXT REFERENCES badge_rules (id)",
+    ])
 }

@@ -49,7 +49,7 @@ public struct MaterialRepository: Sendable {
 
     // MARK: Poster templates
 
-    static let posterColumns = "id, name, layout, brand_colour, background_colour, background_media_id, copy_line, status, created_at, updated_at"
+    static let posterColumns = "id, name, layout, brand_colour, background_colour, background_media_id, copy_line, status, created_at, updated_at, badge_id"
 
     public func posterTemplates(activeOnly: Bool) async throws -> [PosterTemplate] {
         try await database.read { db in
@@ -77,7 +77,7 @@ public struct MaterialRepository: Sendable {
                 INSERT INTO poster_templates (\(unsafeRaw: Self.posterColumns))
                 VALUES (\(bind: template.id), \(bind: template.name), \(bind: template.layout.rawValue), \(bind: template.brandColour),
                         \(bind: template.backgroundColour), \(bind: template.backgroundMediaID), \(bind: template.copyLine), \(bind: template.status.rawValue),
-                        \(bind: template.createdAt.milliseconds), \(bind: template.updatedAt.milliseconds))
+                        \(bind: template.createdAt.milliseconds), \(bind: template.updatedAt.milliseconds), \(bind: template.badgeID))
                 ON CONFLICT DO NOTHING RETURNING id
                 """) != nil else {
                 throw TuikeError(.conflict, code: "already_exists", "a poster template \(template.id) already exists")
@@ -91,7 +91,7 @@ public struct MaterialRepository: Sendable {
                 UPDATE poster_templates SET name = \(bind: template.name), layout = \(bind: template.layout.rawValue),
                     brand_colour = \(bind: template.brandColour), background_colour = \(bind: template.backgroundColour),
                     background_media_id = \(bind: template.backgroundMediaID), copy_line = \(bind: template.copyLine),
-                    status = \(bind: template.status.rawValue), updated_at = \(bind: template.updatedAt.milliseconds)
+                    status = \(bind: template.status.rawValue), updated_at = \(bind: template.updatedAt.milliseconds), badge_id = \(bind: template.badgeID)
                 WHERE id = \(bind: template.id)
                 """)
         }
@@ -103,13 +103,13 @@ public struct MaterialRepository: Sendable {
             layout: try row.decodeEnum(column: "layout", as: PosterTemplate.Layout.self),
             brandColour: try row.decode(column: "brand_colour", as: String.self), backgroundColour: try row.decode(column: "background_colour", as: String.self),
             backgroundMediaID: try row.decode(column: "background_media_id", as: String?.self), copyLine: try row.decode(column: "copy_line", as: String.self),
-            status: try row.decodeEnum(column: "status", as: PosterTemplate.Status.self),
+            status: try row.decodeEnum(column: "status", as: PosterTemplate.Status.self), badgeID: try row.decode(column: "badge_id", as: String?.self),
             createdAt: try row.decodeInstant(column: "created_at"), updatedAt: try row.decodeInstant(column: "updated_at"))
     }
 
     // MARK: Copy templates
 
-    static let copyColumns = "id, product_id, text, status, created_at, updated_at"
+    static let copyColumns = "id, product_id, text, status, created_at, updated_at, badge_id"
 
     /// A product's texts and the ones for every product (`productID` nil: all of them), oldest first.
     public func copyTemplates(productID: String?, activeOnly: Bool) async throws -> [CopyTemplate] {
@@ -137,7 +137,7 @@ public struct MaterialRepository: Sendable {
             try await db.execute("""
                 INSERT INTO copy_templates (\(unsafeRaw: Self.copyColumns))
                 VALUES (\(bind: copy.id), \(bind: copy.productID), \(bind: copy.text), \(bind: copy.status.rawValue),
-                        \(bind: copy.createdAt.milliseconds), \(bind: copy.updatedAt.milliseconds))
+                        \(bind: copy.createdAt.milliseconds), \(bind: copy.updatedAt.milliseconds), \(bind: copy.badgeID))
                 """)
         }
     }
@@ -146,7 +146,7 @@ public struct MaterialRepository: Sendable {
         try await database.write { db in
             try await db.execute("""
                 UPDATE copy_templates SET product_id = \(bind: copy.productID), text = \(bind: copy.text), status = \(bind: copy.status.rawValue),
-                    updated_at = \(bind: copy.updatedAt.milliseconds) WHERE id = \(bind: copy.id)
+                    updated_at = \(bind: copy.updatedAt.milliseconds), badge_id = \(bind: copy.badgeID) WHERE id = \(bind: copy.id)
                 """)
         }
     }
@@ -154,7 +154,7 @@ public struct MaterialRepository: Sendable {
     static func decodeCopy(_ row: any SQLRow) throws -> CopyTemplate {
         CopyTemplate(id: try row.decode(column: "id", as: String.self), productID: try row.decode(column: "product_id", as: String?.self),
                      text: try row.decode(column: "text", as: String.self), status: try row.decodeEnum(column: "status", as: CopyTemplate.Status.self),
-                     createdAt: try row.decodeInstant(column: "created_at"), updatedAt: try row.decodeInstant(column: "updated_at"))
+                     badgeID: try row.decode(column: "badge_id", as: String?.self), createdAt: try row.decodeInstant(column: "created_at"), updatedAt: try row.decodeInstant(column: "updated_at"))
     }
 
     // MARK: Shares and effects

@@ -15,6 +15,8 @@ public struct PosterFacts: Sendable, Equatable {
     public let template: PosterTemplate
     public let backgroundSHA256: String?
     public let campaign: Campaign?
+    /// Whether the promoter may use the template: it is for everyone, or the promoter holds its badge.
+    public let unlocked: Bool
 
     public struct Campaign: Sendable, Equatable {
         public let groupPrice: Int64
@@ -32,7 +34,10 @@ extension MaterialRepository {
             guard let row = try await db.first("""
                 SELECT p.title, p.price, p.status AS product_status, pm.cover_media_id, cm.sha256 AS cover_sha, pr.name AS promoter_name,
                     \(unsafeRaw: prefixed), bm.sha256 AS background_sha,
-                    c.group_price, c.group_size, g.id AS group_id, g.size AS group_members_needed, g.paid_members
+                    c.group_price, c.group_size, g.id AS group_id, g.size AS group_members_needed, g.paid_members,
+                    CASE WHEN t.badge_id IS NULL OR EXISTS (
+                        SELECT 1 FROM promoter_badges b WHERE b.promoter_id = pr.id AND b.badge_id = t.badge_id AND b.expires_at > \(bind: now.milliseconds)
+                    ) THEN 1 ELSE 0 END AS unlocked
                 FROM products p
                 JOIN promoters pr ON pr.id = \(bind: promoterID)
                 JOIN poster_templates t ON t.id = \(bind: templateID)
@@ -66,7 +71,8 @@ extension MaterialRepository {
                 productActive: try row.decode(column: "product_status", as: String.self) == Product.Status.active.rawValue,
                 coverMediaID: try row.decode(column: "cover_media_id", as: String?.self), coverSHA256: try row.decode(column: "cover_sha", as: String?.self),
                 promoterName: try row.decode(column: "promoter_name", as: String.self), template: try Self.decodePoster(row),
-                backgroundSHA256: try row.decode(column: "background_sha", as: String?.self), campaign: campaign)
+                backgroundSHA256: try row.decode(column: "background_sha", as: String?.self), campaign: campaign,
+                unlocked: try row.decode(column: "unlocked", as: Int64.self) != 0)
         }
     }
 }

@@ -148,6 +148,7 @@ public enum Migrations {
         IncentiveMigration.migration,
         OpenDay.salesMigration,
         OpenDay.scopesMigration,
+        IncentiveMigration.exclusiveMaterials,
     ]
 }
 

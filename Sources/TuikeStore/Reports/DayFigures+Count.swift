@@ -53,7 +53,8 @@ extension DayFigures {
 
         // Orders, payments and refunds, each with its order's promoter, link and lines.
         let lines: SQLQueryString = """
-            o.promoter_id, c.link_id, c.product_id AS click_product, c.source, o.amount AS order_amount, i.product_id, i.paid AS line_paid, i.position
+            o.promoter_id, c.link_id, c.product_id AS click_product, c.source, o.amount AS order_amount, i.product_id, i.paid AS line_paid, i.position,
+                o.self_referral
             FROM orders o JOIN order_items i ON i.order_id = o.id LEFT JOIN clicks c ON c.id = o.attribution_click_id
             """
         func eachLine(_ query: SQLQueryString, _ body: (_ order: [Scope], _ product: [Scope], _ row: any SQLRow) throws -> Void) async throws {
@@ -75,10 +76,15 @@ extension DayFigures {
             """) { order, product, row in
             let amount = try row.decode(column: "amount", as: Int64.self), paid = try row.decode(column: "line_paid", as: Int64.self)
             let delay = try Self.payDelay(row)
+            let own = try row.decode(column: "self_referral", as: Int64.self) != 0
             update(order) { figures in
                 figures.paidOrders &+= 1
                 figures.gmv &+= amount
                 if let delay { figures.payDelays.add(seconds: delay) }
+                if own {
+                    figures.selfOrders &+= 1
+                    figures.selfSales &+= amount
+                }
             }
             update(product) { figures in
                 figures.paidOrders &+= 1
@@ -89,7 +95,12 @@ extension DayFigures {
         try await eachLine("SELECT r.amount, \(lines) JOIN refunds r ON r.order_id = o.id WHERE \(within("r", prefix: "rfd"))") { order, product, row in
             let amount = try row.decode(column: "amount", as: Int64.self)
             let share = Money.share(amount, part: try row.decode(column: "line_paid", as: Int64.self), whole: try row.decode(column: "order_amount", as: Int64.self))
-            update(order) { $0.refunds &+= 1; $0.refunded &+= amount }
+            let own = try row.decode(column: "self_referral", as: Int64.self) != 0
+            update(order) { figures in
+                figures.refunds &+= 1
+                figures.refunded &+= amount
+                if own { figures.selfSales &-= amount }
+            }
             update(product) { $0.refunds &+= 1; $0.refunded &+= share }
         }
         for row in try await db.rows("""
@@ -148,6 +159,11 @@ extension DayFigures {
         return delays
     }
 
+    /// How many of the rows are of self-purchases (`c`) and their `amount` (`d`), over orders `o`.
+    static func selfSums(_ amount: String) -> String {
+        "COUNT(CASE WHEN o.self_referral <> 0 THEN 1 END) AS c, CAST(SUM(CASE WHEN o.self_referral <> 0 THEN \(amount) ELSE 0 END) AS BIGINT) AS d"
+    }
+
     /// `MaterialKey.isScan` in SQL, over a click `c`: the stored sources are always valid keys.
     static let scanCondition = "(c.source = 'qr' OR c.source LIKE 'p.%')"
 
@@ -173,11 +189,18 @@ extension DayFigures {
         for row in visitors { figures.sketch.add(try row.decode(column: "visitor_id", as: String.self)) }
         figures.visitors = Int64(visitors.count)
         figures.orders = try await numbers("SELECT COUNT(*) AS a FROM orders o WHERE \(within("o", prefix: "ord"))").first ?? 0
-        let paid = try await numbers("SELECT COUNT(*) AS a, CAST(SUM(p.amount) AS BIGINT) AS b FROM payments p WHERE \(within("p", prefix: "pay"))")
-        (figures.paidOrders, figures.gmv) = (paid.first ?? 0, paid.dropFirst().first ?? 0)
+        let paid = try await numbers("""
+            SELECT COUNT(*) AS a, CAST(SUM(p.amount) AS BIGINT) AS b, \(unsafeRaw: Self.selfSums("p.amount")) FROM payments p JOIN orders o ON o.id = p.order_id
+            WHERE \(within("p", prefix: "pay"))
+            """) + [0, 0, 0, 0]
+        (figures.paidOrders, figures.gmv, figures.selfOrders, figures.selfSales) = (paid[0], paid[1], paid[2], paid[3])
         figures.payDelays = try await payDelays("1 = 1", within: within, in: db)
-        let refunds = try await numbers("SELECT COUNT(*) AS a, CAST(SUM(r.amount) AS BIGINT) AS b FROM refunds r WHERE \(within("r", prefix: "rfd"))")
-        (figures.refunds, figures.refunded) = (refunds.first ?? 0, refunds.dropFirst().first ?? 0)
+        let refunds = try await numbers("""
+            SELECT COUNT(*) AS a, CAST(SUM(r.amount) AS BIGINT) AS b, \(unsafeRaw: Self.selfSums("r.amount")) FROM refunds r JOIN orders o ON o.id = r.order_id
+            WHERE \(within("r", prefix: "rfd"))
+            """) + [0, 0, 0, 0]
+        (figures.refunds, figures.refunded) = (refunds[0], refunds[1])
+        figures.selfSales &-= refunds[3]
         let earned = try await Self.earned(from: start, to: end, dialect: dialect, in: db)
         (figures.commissions, figures.reversed) = (earned.commissions, earned.reversed)
         return (figures, earned.byPromoter)

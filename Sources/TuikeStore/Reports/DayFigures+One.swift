@@ -51,17 +51,20 @@ extension DayFigures {
         figures.orders = try await numbers("SELECT COUNT(*) AS a FROM orders o \(join) WHERE \(within("o", prefix: "ord")) AND \(orders)")[0]
         let amount: SQLQueryString = lines ? "i.paid" : "p.amount"
         let paid = try await numbers("""
-            SELECT COUNT(*) AS a, CAST(SUM(\(amount)) AS BIGINT) AS b FROM payments p JOIN orders o ON o.id = p.order_id \(join)
+            SELECT COUNT(*) AS a, CAST(SUM(\(amount)) AS BIGINT) AS b, \(unsafeRaw: Self.selfSums("p.amount")) FROM payments p JOIN orders o ON o.id = p.order_id \(join)
             WHERE \(within("p", prefix: "pay")) AND \(orders)
-            """)
+            """) + [0, 0]
         (figures.paidOrders, figures.gmv) = (paid[0], paid[1])
+        // Self-purchases are the order's scopes' figure, not a product's (as the rollups count them).
+        if !lines { (figures.selfOrders, figures.selfSales) = (paid[2], paid[3]) }
         figures.payDelays = try await payDelays(orders, lines: lines, within: within, in: db)
         for row in try await db.rows("""
-            SELECT r.amount, o.amount AS whole, \(unsafeRaw: lines ? "i.paid" : "o.amount") AS part FROM refunds r JOIN orders o ON o.id = r.order_id \(join)
+            SELECT r.amount, o.amount AS whole, \(unsafeRaw: lines ? "i.paid" : "o.amount") AS part, o.self_referral FROM refunds r JOIN orders o ON o.id = r.order_id \(join)
             WHERE \(within("r", prefix: "rfd")) AND \(orders)
             """) {
             let refund = try row.decode(column: "amount", as: Int64.self)
             figures.refunds &+= 1
+            if !lines, try row.decode(column: "self_referral", as: Int64.self) != 0 { figures.selfSales &-= refund }
             figures.refunded &+= lines
                 ? Money.share(refund, part: try row.decode(column: "part", as: Int64.self), whole: try row.decode(column: "whole", as: Int64.self))
                 : refund

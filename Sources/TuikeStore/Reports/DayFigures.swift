@@ -26,6 +26,11 @@ public struct DayFigures: Sendable, Equatable {
     public var refunded: Int64 = 0
     public var commissions: Int64 = 0
     public var reversed: Int64 = 0
+    /// Of `paidOrders` and of `gmv` less `refunded`: the self-purchases (a promoter's own order
+    /// through its own link, rules §4), which the leaderboards leave out. Counted for the order's
+    /// scopes (program, link, promoter, material), not per product.
+    public var selfOrders: Int64 = 0
+    public var selfSales: Int64 = 0
     /// The visitors behind `visitors`, mergeable with other spans'.
     public var sketch = VisitorSketch()
     /// From click to payment, for the paid orders that came through a click.
@@ -45,6 +50,8 @@ public struct DayFigures: Sendable, Equatable {
         refunded &+= other.refunded
         commissions &+= other.commissions
         reversed &+= other.reversed
+        selfOrders &+= other.selfOrders
+        selfSales &+= other.selfSales
         sketch.merge(other.sketch)
         visitors = sketch.count
         payDelays.merge(other.payDelays)

@@ -87,7 +87,7 @@ extension DayRollups {
             if let rolled {
                 for row in try await db.rows("""
                     SELECT r.clicks, r.visitors, r.bots, s.sketch, r.orders, r.paid_orders, r.gmv, r.refunds, r.refunded, r.commissions, r.reversed,
-                        r.qr_clicks, r.pay_delays
+                        r.qr_clicks, r.pay_delays, r.self_orders, r.self_sales
                     FROM day_rollups r LEFT JOIN day_sketches s ON s.scope = r.scope AND s.day = r.day
                     WHERE r.scope = \(bind: scope.key) AND r.starts_at >= \(bind: rolled.start.milliseconds) AND r.ends_at <= \(bind: rolled.end.milliseconds)
                     """) {
@@ -121,7 +121,7 @@ extension DayRollups {
                 for chunk in keys.chunked(by: 500) {
                     for row in try await db.rows("""
                         SELECT r.clicks, r.visitors, r.bots, s.sketch, r.orders, r.paid_orders, r.gmv, r.refunds, r.refunded, r.commissions, r.reversed,
-                            r.qr_clicks, r.pay_delays
+                            r.qr_clicks, r.pay_delays, r.self_orders, r.self_sales
                         FROM day_rollups r LEFT JOIN day_sketches s ON s.scope = r.scope AND s.day = r.day
                         WHERE r.scope IN (\(SQLList(chunk.map { SQLBind($0) }))) AND r.starts_at >= \(bind: rolled.start.milliseconds)
                             AND r.ends_at <= \(bind: rolled.end.milliseconds)
@@ -209,6 +209,10 @@ extension DayRollups {
         figures.commissions = try row.decode(column: "commissions", as: Int64.self)
         figures.reversed = try row.decode(column: "reversed", as: Int64.self)
         if row.contains(column: "qr_clicks") { figures.qrClicks = try row.decode(column: "qr_clicks", as: Int64.self) }
+        if row.contains(column: "self_orders") {
+            figures.selfOrders = try row.decode(column: "self_orders", as: Int64.self)
+            figures.selfSales = try row.decode(column: "self_sales", as: Int64.self)
+        }
         if row.contains(column: "pay_delays"), let delays = DelayHistogram(encoded: try row.decode(column: "pay_delays", as: String.self)) {
             figures.payDelays = delays
         }

