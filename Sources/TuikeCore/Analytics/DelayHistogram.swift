@@ -42,7 +42,7 @@ public struct DelayHistogram: Sendable, Equatable {
     public var medianSeconds: Int64? {
         let total = self.total
         guard total > 0 else { return nil }
-        let wanted = (total + 1) / 2
+        let wanted = (total - 1) / 2 + 1
         var seen: Int64 = 0
         for bucket in counts.keys.sorted() {
             seen &+= counts[bucket] ?? 0

@@ -92,7 +92,10 @@ struct AnalyticsController {
         if let id = promoterID, context.ownPromoterID == nil, try await promoters.find(id) == nil { throw TuikeError.notFound("promoter", id) }
         if let id = productID, try await products.find(id) == nil { throw TuikeError.notFound("product", id) }
         let videoID = linkID == nil ? query["video_id"].map(String.init) : nil
-        if let id = videoID, try await videos.find(id) == nil { throw TuikeError.notFound("video", id) }
+        // An archived video is gone for promoters, as everywhere else; admins still read its figures.
+        if let id = videoID, try await videos.find(id).map({ $0.status == .active || context.ownPromoterID == nil }) != true {
+            throw TuikeError.notFound("video", id)
+        }
         let (from, to) = try await ReportsController.range(request, program: program, clock: clock)
         let csv = try CSVExport.wanted(request)
         let funnel: Funnel

@@ -99,13 +99,17 @@ struct MaterialCenter: Sendable {
         guard promoter.status == .active else { throw TuikeError(.conflict, code: "promoter_not_active", "promoter \(promoterID) is not active") }
         guard let product = try await products.find(productID), product.status == .active else { throw TuikeError.notFound("product", productID) }
         // Only a material of this product counts: a made-up key would rank nothing.
+        // A badge's material counts for its holders only; to anyone else it is not there.
+        let held = { (badge: String?) async throws -> Bool in try await badge.asyncMap { try await self.badges.held(promoterID: promoterID, at: self.clock.now()).contains($0) } ?? true }
         let known: Bool
         switch key {
         case .qr: known = true
-        case .poster(let id): known = try await materials.posterTemplate(id)?.status == .active
+        case .poster(let id):
+            let template = try await materials.posterTemplate(id)
+            known = template?.status == .active ? try await held(template?.badgeID) : false
         case .text(let id):
             let copy = try await materials.copyTemplate(id)
-            known = copy?.status == .active && (copy?.productID == nil || copy?.productID == product.id)
+            known = copy?.status == .active && (copy?.productID == nil || copy?.productID == product.id) ? try await held(copy?.badgeID) : false
         case .media(let id): known = try await materials.productMedia(product.id)?.mediaIDs.contains(id) == true
         }
         guard known else { throw TuikeError.validation("\(key.rawValue) is not a material of product \(product.id)") }

@@ -32,8 +32,11 @@ public struct LeaderboardQuery: Sendable {
                 // The finished days and today's count so far are fixed by their `through`s: summed,
                 // and each metric's ranking made, once per rollup or recount, then kept.
                 let rolled = finished.last.flatMap { last in through.map { (first: finished.first ?? last, last: last, through: $0) } }
-                let open = try await OpenDay.read(in: db).flatMap { $0.covers(start: rolled?.last.end ?? start, end: end) ? $0 : nil }
-                let key = "\(ObjectIdentifier(database as AnyObject))|board|\(start.milliseconds)|\(rolled.map { "\($0.first.label)|\($0.last.label)|\($0.through.milliseconds)" } ?? "-")"
+                var open = try await OpenDay.read(in: db).flatMap { $0.covers(start: rolled?.last.end ?? start, end: end) ? $0 : nil }
+                // Recounted since it was read: today is then counted from the rows.
+                let today = try await open?.promoterSums(database: database, in: db)
+                if today == nil { open = nil }
+                let key = "\(database.cacheIdentity)|board|\(start.milliseconds)|\(rolled.map { "\($0.first.label)|\($0.last.label)|\($0.through.milliseconds)" } ?? "-")"
                     + "|\(open.map { "\($0.day)|\($0.through.milliseconds)" } ?? "-")"
                 let base = try await PromoterSums.kept(key) {
                     var sums: [String: PromoterSums] = [:]
@@ -41,7 +44,7 @@ public struct LeaderboardQuery: Sendable {
                         sums = try await PromoterSums.rolled(first: rolled.first.label, last: rolled.last.label, through: rolled.through,
                                                              database: database, in: db)
                     }
-                    for (id, sale) in try await open?.promoterSums(database: database, in: db) ?? [:] { sums[id, default: PromoterSums()].add(sale) }
+                    for (id, sale) in today ?? [:] { sums[id, default: PromoterSums()].add(sale) }
                     return sums
                 }
                 // The minutes since from the rows: with none, the kept ranking is the board.

@@ -20,7 +20,7 @@ struct PromoterSums: Sendable, Equatable {
     /// Every promoter's sums over the days `[first, last]` already rolled up, by label.
     static func rolled(first: String, last: String, through: Instant, database: any Database,
                        in db: any SQLDatabase) async throws -> [String: PromoterSums] {
-        try await kept("\(ObjectIdentifier(database as AnyObject))|\(first)|\(last)|\(through.milliseconds)") {
+        try await kept("\(database.cacheIdentity)|\(first)|\(last)|\(through.milliseconds)") {
             var sums: [String: PromoterSums] = [:]
             for row in try await db.rows("""
                 SELECT scope, CAST(SUM(paid_orders - self_orders) AS BIGINT) AS orders, CAST(SUM(gmv - refunded - self_sales) AS BIGINT) AS gmv,

@@ -39,9 +39,15 @@ public protocol Database: Sendable {
     func report<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T
 
     func shutdown() async throws
+
+    /// Unique to this store in the process, for what is kept in memory about its rows (an
+    /// object's address can come back for another store once the first is gone).
+    var cacheIdentity: String { get }
 }
 
 extension Database {
+    public var cacheIdentity: String { "\(ObjectIdentifier(self as AnyObject))" }
+
     public func session<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
         try await body()
     }

@@ -47,11 +47,9 @@ public struct DashboardQuery: Sendable {
                 // Today so far from its row (`OpenDay`), the minutes since from the rows.
                 var start = day.start
                 var figures = DayFigures()
-                if let open, open.covers(start: day.start, end: day.end) {
+                if let open, open.covers(start: day.start, end: day.end), let today = try await open.promoterSums(database: database, in: db) {
                     figures = open.figures
-                    for (id, sums) in try await open.promoterSums(database: database, in: db) where sums.commission != 0 {
-                        earned[id, default: 0] &+= sums.commission
-                    }
+                    for (id, sums) in today where sums.commission != 0 { earned[id, default: 0] &+= sums.commission }
                     start = open.through
                 }
                 let (counted, promoters) = try await DayFigures.program(from: start, to: day.end, dialect: dialect, in: db)

@@ -97,8 +97,8 @@ extension DayRollups {
             let open = try await OpenDay.read(in: db)
             for span in rest {
                 // Today so far from the open day's rows, the minutes since from the rows.
-                if let open, open.covers(start: span.start, end: span.end) {
-                    total.add(try await open.figures(scope, in: db))
+                if let open, open.covers(start: span.start, end: span.end), let today = try await open.figures(scope, in: db) {
+                    total.add(today)
                     total.add(try await DayFigures.one(scope, from: open.through, to: span.end, dialect: dialect, in: db))
                 } else {
                     total.add(try await DayFigures.one(scope, from: span.start, to: span.end, dialect: dialect, in: db))
@@ -133,17 +133,18 @@ extension DayRollups {
             let open = try await OpenDay.read(in: db)
             for span in rest {
                 var start = span.start
-                if let open, open.covers(start: span.start, end: span.end) {
-                    for chunk in keys.chunked(by: 500) {
-                        for row in try await db.rows("SELECT * FROM open_day_rollups WHERE scope IN (\(SQLList(chunk.map { SQLBind($0) })))") {
-                            total.add(try Self.decode(row))
-                        }
-                    }
+                if let open, open.covers(start: span.start, end: span.end), let today = try await open.figures(keys, in: db) {
+                    for figures in today { total.add(figures) }
                     start = open.through
                 }
-                // Every scope's rows of the rest at once: normally the few minutes since the count.
-                for (scope, figures) in try await DayFigures.count(from: start, to: span.end, dialect: dialect, in: db) where wanted.contains(scope) {
-                    total.add(figures)
+                // The few minutes since the count: every scope's rows at once. A longer span (a
+                // range that starts within a day, the rollups catching up): each scope's own.
+                if span.end.milliseconds - start.milliseconds <= 3_600_000 {
+                    for (scope, figures) in try await DayFigures.count(from: start, to: span.end, dialect: dialect, in: db) where wanted.contains(scope) {
+                        total.add(figures)
+                    }
+                } else {
+                    for scope in scopes { total.add(try await DayFigures.one(scope, from: start, to: span.end, dialect: dialect, in: db)) }
                 }
             }
             return total

@@ -50,26 +50,69 @@ struct OpenDay: Sendable, Equatable {
     /// must start at `start` and its count must end within the span.
     func covers(start: Instant, end: Instant) -> Bool { startsAt == start && startsAt < through && through <= end }
 
-    /// A scope's figures so far today (the program's from the row itself); zero if it had none.
-    func figures(_ scope: DayFigures.Scope, in db: any SQLDatabase) async throws -> DayFigures {
+    /// A scope's figures so far today (the program's from the row itself; zero if it had none),
+    /// or nil if the day was recounted since this row was read: the caller then counts the span
+    /// from the rows. Each read of scope rows is one statement that also reads the open day's
+    /// `through`, so rows of a newer count are never added to minutes counted from an older one.
+    func figures(_ scope: DayFigures.Scope, in db: any SQLDatabase) async throws -> DayFigures? {
         guard scope != .program else { return figures }
-        return try await db.first("SELECT * FROM open_day_rollups WHERE scope = \(bind: scope.key)").map(DayRollups.decode) ?? DayFigures()
+        return try await figures(of: "r.scope = \(bind: scope.key)", in: db)?.first ?? nil
     }
 
-    /// Every promoter's sums so far today (`PromoterSums`), read once per count and kept.
-    func promoterSums(database: any Database, in db: any SQLDatabase) async throws -> [String: PromoterSums] {
-        let key = "\(ObjectIdentifier(database as AnyObject))|open|\(day)|\(through.milliseconds)"
-        return try await PromoterSums.kept(key) {
-            var sums: [String: PromoterSums] = [:]
-            for row in try await db.rows("""
-                SELECT scope, paid_orders - self_orders AS orders, gmv - refunded - self_sales AS sales, commissions, reversed FROM open_day_rollups
-                WHERE scope >= 'promoter:' AND scope < 'promoter;'
-                """) {
-                let value = PromoterSums(orders: try row.decode(column: "orders", as: Int64.self), gmv: try row.decode(column: "sales", as: Int64.self),
-                                         commission: try row.decode(column: "commissions", as: Int64.self) &- (try row.decode(column: "reversed", as: Int64.self)))
-                if value != PromoterSums() { sums[String(try row.decode(column: "scope", as: String.self).dropFirst("promoter:".count))] = value }
+    /// Several scopes' figures so far today, or nil as for one.
+    func figures(_ keys: [String], in db: any SQLDatabase) async throws -> [DayFigures]? {
+        var all: [DayFigures] = []
+        for chunk in keys.chunked(by: 500) {
+            guard let some = try await figures(of: "r.scope IN (\(SQLList(chunk.map { SQLBind($0) })))", in: db) else { return nil }
+            all += some
+        }
+        return all
+    }
+
+    private func figures(of condition: SQLQueryString, in db: any SQLDatabase) async throws -> [DayFigures]? {
+        var figures: [DayFigures] = []
+        var current = false
+        for row in try await db.rows("""
+            SELECT d.day AS open_label, d.through AS open_through, r.* FROM open_day d LEFT JOIN open_day_rollups r ON \(condition) WHERE d.id = 1
+            """) {
+            guard try isCurrent(row) else { return nil }
+            current = true
+            if try row.decode(column: "scope", as: String?.self) != nil { figures.append(try DayRollups.decode(row)) }
+        }
+        return current ? figures : nil
+    }
+
+    private func isCurrent(_ row: any SQLRow) throws -> Bool {
+        try row.decode(column: "open_label", as: String.self) == day && row.decode(column: "open_through", as: Int64.self) == through.milliseconds
+    }
+
+    private struct Recounted: Error {}
+
+    /// Every promoter's sums so far today (`PromoterSums`), read once per count and kept; nil as
+    /// for `figures`.
+    func promoterSums(database: any Database, in db: any SQLDatabase) async throws -> [String: PromoterSums]? {
+        let key = "\(database.cacheIdentity)|open|\(day)|\(through.milliseconds)"
+        do {
+            return try await PromoterSums.kept(key) {
+                var sums: [String: PromoterSums] = [:]
+                var current = false
+                for row in try await db.rows("""
+                    SELECT d.day AS open_label, d.through AS open_through, r.scope, r.paid_orders - r.self_orders AS orders,
+                        r.gmv - r.refunded - r.self_sales AS sales, r.commissions - r.reversed AS commission
+                    FROM open_day d LEFT JOIN open_day_rollups r ON r.scope >= 'promoter:' AND r.scope < 'promoter;' WHERE d.id = 1
+                    """) {
+                    guard try isCurrent(row) else { throw Recounted() }
+                    current = true
+                    guard let scope = try row.decode(column: "scope", as: String?.self) else { continue }
+                    let value = PromoterSums(orders: try row.decode(column: "orders", as: Int64.self), gmv: try row.decode(column: "sales", as: Int64.self),
+                                             commission: try row.decode(column: "commission", as: Int64.self))
+                    if value != PromoterSums() { sums[String(scope.dropFirst("promoter:".count))] = value }
+                }
+                guard current else { throw Recounted() }
+                return sums
             }
-            return sums
+        } catch is Recounted {
+            return nil
         }
     }
 
@@ -166,6 +209,8 @@ struct OpenDay: Sendable, Equatable {
         "ALTER TABLE day_rollups ADD COLUMN pay_delays TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE day_rollups ADD COLUMN self_orders BIGINT NOT NULL DEFAULT 0",
         "ALTER TABLE day_rollups ADD COLUMN self_sales BIGINT NOT NULL DEFAULT 0",
+        // Its scopes have no rows yet: until the sweep's first recount, today is counted from the rows.
+        "DELETE FROM open_day",
         "DELETE FROM rollup_state",
     ])
 

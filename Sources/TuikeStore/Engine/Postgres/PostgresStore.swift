@@ -10,6 +10,7 @@ import Synchronization
 /// (`Dialect.forUpdate`), so several app instances can share one database.
 public final class PostgresStore: Database {
     public let dialect = Dialect.postgres
+    public let cacheIdentity = UUID().uuidString
     private let client: PostgresClient
     private let runTask: Task<Void, Never>
     private let statements: PreparedStatementNames?

@@ -12,6 +12,7 @@ import Synchronization
 /// (WAL). Every statement runs in place through `SQLiteHandle` (see there for why).
 public final class SQLiteStore: Database {
     public let dialect = Dialect.sqlite
+    public let cacheIdentity = UUID().uuidString
     private let writer: GroupCommitWriter
     private let readers: SQLiteReaderPool
     private let checkpointer: WALCheckpointer
