@@ -215,7 +215,9 @@ def main():
                                ("/admin/groups", "console-groups"), ("/admin/settlements", "console-settlements"),
                                ("/admin/appeals", "console-appeals"), ("/admin/reconciliation", "console-reconciliation"),
                                ("/admin/settings", "console-settings"), ("/admin/products", "console-products"),
-                               ("/admin/fulfilment", "console-fulfilment"), ("/admin/videos", "console-videos")):
+                               ("/admin/fulfilment", "console-fulfilment"), ("/admin/videos", "console-videos"),
+                               ("/admin/analytics", "console-analytics"), ("/admin/analytics/spread", "console-spread"),
+                               ("/admin/analytics/simulate", "console-simulator")):
                 owner.get(BASE + path); shot(owner, name, DESKTOP)
             owner.get(BASE + "/admin"); shot(owner, "console-dashboard", PHONE)
             leader.get(BASE + f"/g/{group_id}"); shot(leader, "group-succeeded", DESKTOP)

@@ -44,15 +44,17 @@ import TuikeTestSupport
             expectError(try await client.send(.patch, "/api/v1/poster-templates/champion", body: #"{"badge_id":7}"#), .badRequest, "invalid_request")
             /// Whether a promoter's material center offers the exclusive poster and text, and
             /// whether its poster is drawn for that promoter's link.
-            func offered(_ promoter: String, code: String) async throws -> (poster: Bool, text: Bool, drawn: Bool) {
+            func offered(_ promoter: String, code: String) async throws -> (poster: Bool, text: Bool, drawn: Bool, shared: Bool) {
                 let data = try #require(try await client.send(.get, "/api/v1/promoters/\(promoter)/materials").json["data"] as? [[String: Any]])
                 let product = try #require(data.first { $0["product_id"] as? String == world.product })
                 let posters = (product["posters"] as? [[String: Any]] ?? []).compactMap { $0["template_id"] as? String }
                 let texts = (product["texts"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
                 let drawn = try await client.send(.get, "/api/v1/links/\(code)/poster.png?template=champion", headers: [:]).status == .ok
-                return (posters.contains("champion"), texts.contains(textID), drawn)
+                let share = try await client.send(.post, "/api/v1/promoters/\(promoter)/materials/shares",
+                                                  body: #"{"product_id":"\#(world.product)","item":"p.champion"}"#)
+                return (posters.contains("champion"), texts.contains(textID), drawn, share.status == .ok)
             }
-            #expect(try await offered(world.b, code: codeB) == (false, false, false))
+            #expect(try await offered(world.b, code: codeB) == (false, false, false, false))
 
             let monday = try CalendarPeriod.week.bounds(at: try await LeaderboardAPITests.now(client), timeZone: "Asia/Shanghai").end
             try await LeaderboardAPITests.move(client, to: monday, plus: -300)
@@ -102,14 +104,14 @@ import TuikeTestSupport
             #expect(portal.text.contains("data-incentives"))
             for other in [c, d, world.a] { #expect((try await incentives(other)["badges"] as? [Any])?.isEmpty == true, "\(other)") }
             try await client.expectBalanced()
-            #expect(try await offered(world.b, code: codeB) == (true, true, true))
-            #expect(try await offered(c, code: codeC) == (false, false, false))
+            #expect(try await offered(world.b, code: codeB) == (true, true, true, true))
+            #expect(try await offered(c, code: codeC) == (false, false, false, false))
 
             // Shown until the next week's award (B sold nothing that week), then gone; archiving
             // stops the awards.
             try await client.advance(seconds: 7 * 86_400)
             #expect((try await incentives(world.b)["badges"] as? [Any])?.isEmpty == true)
-            #expect(try await offered(world.b, code: codeB) == (false, false, false))
+            #expect(try await offered(world.b, code: codeB) == (false, false, false, false))
             #expect(try await client.send(.delete, "/api/v1/badges/\(badge)").status == .noContent)
             #expect((try await incentives(world.b)["progress"] as? [Any])?.isEmpty == true)
             #expect((try await client.send(.get, "/api/v1/badges").json["data"] as? [[String: Any]])?.first?["active"] as? Bool == false)

@@ -83,6 +83,10 @@ import TuikeTestSupport
                         .forbidden, "forbidden")
             try await client.advance(seconds: 2 * 86_400)
             try await expectVideoFunnel()
+            // Archived: gone for promoters, still there for the merchant.
+            #expect(try await client.send(.patch, "/api/v1/videos/\(video)", body: #"{"status":"archived"}"#).status == .ok)
+            expectError(try await client.send(.get, "/api/v1/reports/funnel?video_id=\(video)", headers: [.authorization: "Bearer \(token)"]), .notFound, "not_found")
+            #expect(try await funnel("video_id=\(video)&\(span)")["clicks"] as? Int == 2)
         }
     }
 
