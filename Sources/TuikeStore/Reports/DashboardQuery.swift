@@ -1,4 +1,5 @@
 import SQLKit
+import Synchronization
 import TuikeCore
 
 /// The console dashboard's figures over some days of the program's time zone: GMV, paid orders,
@@ -29,7 +30,10 @@ public struct DashboardQuery: Sendable {
             let through = state?.timeZone == timeZone ? state?.through : nil
             let rolled = days.filter { day in through.map { day.end <= $0 } ?? false }
             var perDay: [String: DayFigures] = [:]
-            var earned: [String: Int64] = [:]
+            // Each promoter's commission over the days: the rolled-up days' and today's counted part
+            // are fixed by their `through`s, so their top five is made once per rollup or recount.
+            var fixed: [[String: PromoterSums]] = []
+            var key = "\(database.cacheIdentity)|top"
             if let first = rolled.first, let last = rolled.last {
                 for row in try await db.rows("""
                     SELECT r.*, s.sketch FROM day_rollups r LEFT JOIN day_sketches s ON s.scope = r.scope AND s.day = r.day
@@ -38,10 +42,11 @@ public struct DashboardQuery: Sendable {
                     perDay[try row.decode(column: "day", as: String.self)] = try DayRollups.decode(row)
                 }
                 if let through {
-                    earned = try await PromoterSums.rolled(first: first.label, last: last.label, through: through, database: database, in: db)
-                        .compactMapValues { $0.commission == 0 ? nil : $0.commission }
+                    fixed.append(try await PromoterSums.rolled(first: first.label, last: last.label, through: through, database: database, in: db))
+                    key += "|\(first.label)|\(last.label)|\(through.milliseconds)"
                 }
             }
+            var since: [String: Int64] = [:]
             let open = try await OpenDay.read(in: db)
             for day in days where !rolled.contains(day) {
                 // Today so far from its row (`OpenDay`), the minutes since from the rows.
@@ -49,22 +54,42 @@ public struct DashboardQuery: Sendable {
                 var figures = DayFigures()
                 if let open, open.covers(start: day.start, end: day.end), let today = try await open.promoterSums(database: database, in: db) {
                     figures = open.figures
-                    for (id, sums) in today where sums.commission != 0 { earned[id, default: 0] &+= sums.commission }
+                    fixed.append(today)
+                    key += "|\(open.day)|\(open.through.milliseconds)"
                     start = open.through
                 }
                 let (counted, promoters) = try await DayFigures.program(from: start, to: day.end, dialect: dialect, in: db)
                 figures.add(counted)
                 perDay[day.label] = figures
-                for (id, amount) in promoters { earned[id, default: 0] &+= amount }
+                for (id, amount) in promoters where amount != 0 { since[id, default: 0] &+= amount }
             }
             var total = DayFigures()
             for day in days { if let figures = perDay[day.label] { total.add(figures) } }
-            let top = earned.filter { $0.value != 0 }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(5)
-            let names = try await PromoterRepository.names(top.map(\.key), in: db)
+            let top = since.isEmpty ? Self.kept(key) { Self.top(fixed, since: [:]) } : Self.top(fixed, since: since)
+            let names = try await PromoterRepository.names(top.map(\.id), in: db)
             return Figures(gmv: total.gmv, paidOrders: total.paidOrders, commissionCost: total.commissions &- total.reversed, clicks: total.clicks,
                            visitors: total.visitors, orders: total.orders,
                            daily: days.suffix(chartDays).map { ($0.label, perDay[$0.label]?.gmv ?? 0) },
-                           top: top.map { (names[$0.key] ?? $0.key, $0.value) })
+                           top: top.map { (names[$0.id] ?? $0.id, $0.amount) })
         }
     }
+
+    /// The five biggest commissions (earned less reversed; none that is 0), ties by id.
+    static func top(_ parts: [[String: PromoterSums]], since: [String: Int64]) -> [(id: String, amount: Int64)] {
+        var earned = since
+        for part in parts { for (id, sums) in part where sums.commission != 0 { earned[id, default: 0] &+= sums.commission } }
+        return earned.filter { $0.value != 0 }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(5).map { ($0.key, $0.value) }
+    }
+
+    static func kept(_ key: String, make: () -> [(id: String, amount: Int64)]) -> [(id: String, amount: Int64)] {
+        if let kept = tops.withLock({ $0[key] }) { return kept }
+        let top = make()
+        tops.withLock { kept in
+            if kept.count >= 16 { kept.removeAll() }
+            kept[key] = top
+        }
+        return top
+    }
+
+    private static let tops = Mutex<[String: [(id: String, amount: Int64)]]>([:])
 }
