@@ -217,7 +217,7 @@ def main():
                                ("/admin/settings", "console-settings"), ("/admin/products", "console-products"),
                                ("/admin/fulfilment", "console-fulfilment"), ("/admin/videos", "console-videos"),
                                ("/admin/analytics", "console-analytics"), ("/admin/analytics/spread", "console-spread"),
-                               ("/admin/analytics/simulate", "console-simulator")):
+                               ("/admin/analytics/simulate?levels=2500,600&rule_type=percent", "console-simulator")):
                 owner.get(BASE + path); shot(owner, name, DESKTOP)
             owner.get(BASE + "/admin"); shot(owner, "console-dashboard", PHONE)
             leader.get(BASE + f"/g/{group_id}"); shot(leader, "group-succeeded", DESKTOP)

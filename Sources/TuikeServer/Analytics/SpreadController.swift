@@ -28,9 +28,12 @@ struct SpreadController {
             return try JSONOutput.response(SpreadView(report, scope: scope))
         }
         api.add(.get, "/api/v1/reports/spread.svg", summary: "The referral tree drawn as SVG", tag: "Analytics", access: .admin,
-                responses: [(200, "image/svg+xml.", nil), (404, "Unknown product.", Schemas.ref("Error"))], parameters: Self.parameters) { request, _ in
+                responses: [(200, "image/svg+xml.", nil), (404, "Unknown product.", Schemas.ref("Error"))],
+                parameters: Self.parameters + [Schemas.query("lang", Schemas.enumeration(["zh", "en"]), "The caption's language; default en.")]) { request, _ in
             let (report, _) = try await report(request)
-            let svg = SpreadSVG.render(report.tree, hot: Set(report.tree.hot(limit: 10).map(\.id)), caption: "\(report.tree.nodes.count) promoters")
+            let count = report.tree.nodes.count
+            let caption = request.uri.queryParameters["lang"] == "zh" ? "\(count) 位推客" : "\(count) promoters"
+            let svg = SpreadSVG.render(report.tree, hot: Set(report.tree.hot(limit: 10).map(\.id)), caption: caption)
             return Response(status: .ok, headers: [.contentType: "image/svg+xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: svg)))
         }
     }

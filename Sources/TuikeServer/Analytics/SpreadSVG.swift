@@ -34,7 +34,7 @@ enum SpreadSVG {
         }
         let names = Dictionary(tree.nodes.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
         let parents = Dictionary(tree.nodes.map { ($0.id, $0.parentID) }, uniquingKeysWith: { first, _ in first })
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"100%\" role=\"img\" aria-label=\"\(HTML.escape(caption))\">"
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"100%\" style=\"max-width: \(Int(width * 1.5))px\" role=\"img\" aria-label=\"\(HTML.escape(caption))\">"
         svg += "<title>\(HTML.escape(caption))</title><g stroke=\"#9aa5b1\" stroke-width=\"1\">"
         for id in order {
             guard let parent = parents[id] ?? nil, let from = position[parent], let to = position[id] else { continue }

@@ -22,7 +22,7 @@ extension ConsolePages {
         var query = range(call).query
         if let product = call.query("product_id") { query += (query.isEmpty ? "" : "&") + "product_id=\(ConsoleCall.encode(product))" }
         let report = try await call.get("/api/v1/reports/spread?\(query)", as: SpreadReportRow.self)
-        let svg = try await call.get("/api/v1/reports/spread.svg?\(query)")
+        let svg = try await call.get("/api/v1/reports/spread.svg?\(query)\(query.isEmpty ? "" : "&")lang=\(call.language.rawValue)")
         let hotRows = report.hot.map { V.row($0.promoterId, [V.cell($0.name, link: "/admin/promoters/\($0.promoterId)"), String($0.generation), String($0.buyers), String($0.reach)]) }
         var estimateRows: [V.Node] = []
         if let estimate = report.estimate {
