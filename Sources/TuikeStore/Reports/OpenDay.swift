@@ -138,9 +138,11 @@ struct OpenDay: Sendable, Equatable {
         let body = String(decoding: try JSONEncoder().encode(Stored(
             figures: [f.clicks, f.bots, f.orders, f.paidOrders, f.gmv, f.refunds, f.refunded, f.commissions, f.reversed, f.selfOrders, f.selfSales],
             sketch: Data(f.sketch.bytes).base64EncodedString(), finance: finance.values, delays: f.payDelays.encoded)), as: UTF8.self)
-        let scopes = counted.filter { $0.key != .program }
-        let changed = scopes.filter { stored?[$0.key.key] != $0.value }.sorted { $0.key.key < $1.key.key }
-        let gone = stored.map { old in old.keys.filter { key in !scopes.keys.contains { $0.key == key } } } ?? []
+        // By key, made once: tens of thousands of scopes at the end of a busy day.
+        var scopes: [String: DayFigures] = [:]
+        for (scope, figures) in counted where scope != .program { scopes[scope.key] = figures }
+        let changed = scopes.filter { stored?[$0.key] != $0.value }.sorted { $0.key < $1.key }
+        let gone = stored.map { old in old.keys.filter { scopes[$0] == nil } } ?? []
         try await database.write { db in
             // Conditional on the count this one replaces: another instance's recount in between wins.
             let claimed: Bool
@@ -157,11 +159,11 @@ struct OpenDay: Sendable, Equatable {
             }
             guard claimed else { return }
             if stored == nil { try await db.execute("DELETE FROM open_day_rollups") }
-            for chunk in (changed.map(\.key.key) + gone).chunked(by: 500) {
+            for chunk in (changed.map(\.key) + gone).chunked(by: 500) {
                 try await db.execute("DELETE FROM open_day_rollups WHERE scope IN (\(SQLList(chunk.map { SQLBind($0) })))")
             }
-            let rows: [[RowValue]] = changed.map { scope, f in
-                [.text(scope.key), .int(f.clicks), .int(f.visitors), .int(f.bots), .int(f.orders), .int(f.paidOrders), .int(f.gmv), .int(f.refunds),
+            let rows: [[RowValue]] = changed.map { key, f in
+                [.text(key), .int(f.clicks), .int(f.visitors), .int(f.bots), .int(f.orders), .int(f.paidOrders), .int(f.gmv), .int(f.refunds),
                  .int(f.refunded), .int(f.commissions), .int(f.reversed), .int(f.qrClicks),
                  f.visitors > 0 ? .text(Data(f.sketch.bytes).base64EncodedString()) : .null, .text(f.payDelays.encoded), .int(f.selfOrders), .int(f.selfSales)]
             }
