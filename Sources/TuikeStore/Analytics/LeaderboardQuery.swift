@@ -1,5 +1,4 @@
 import SQLKit
-import Synchronization
 import TuikeCore
 
 /// Leaderboards (`Leaderboard`): every promoter's paid orders, GMV less refunds and commission
@@ -52,7 +51,7 @@ public struct LeaderboardQuery: Sendable {
                 let since = try await PromoterSums.count(from: rest, to: end, dialect: dialect, in: db)
                 let entries: [Leaderboard.Entry]
                 if since.isEmpty {
-                    entries = Self.ranked("\(key)|\(metric.rawValue)") { Self.rank(base, metric: metric) }
+                    entries = await Self.rankings.value("\(key)|\(metric.rawValue)") { Self.rank(base, metric: metric) }
                 } else {
                     var sums = base
                     for (id, counted) in since { sums[id, default: PromoterSums()].add(counted) }
@@ -75,16 +74,6 @@ public struct LeaderboardQuery: Sendable {
         })
     }
 
-    /// Rankings of kept sums by key and metric (a few, like `PromoterSums.kept`).
-    static func ranked(_ key: String, make: () -> [Leaderboard.Entry]) -> [Leaderboard.Entry] {
-        if let kept = rankings.withLock({ $0[key] }) { return kept }
-        let entries = make()
-        rankings.withLock { kept in
-            if kept.count >= 16 { kept.removeAll() }
-            kept[key] = entries
-        }
-        return entries
-    }
-
-    private static let rankings = Mutex<[String: [Leaderboard.Entry]]>([:])
+    /// Rankings of kept sums, by their key and the metric.
+    static let rankings = KeptValues<[Leaderboard.Entry]>()
 }

@@ -1,5 +1,4 @@
 import SQLKit
-import Synchronization
 import TuikeCore
 
 /// Each promoter's sales and commission over a span (`DayFigures` definitions, by the order's
@@ -35,21 +34,12 @@ struct PromoterSums: Sendable, Equatable {
         }
     }
 
-    /// Sums that a key names completely (rolled-up days, or a count of the open day, each with the
-    /// `through` it was made to): made once and kept, so that pages read them once per rollup or
-    /// recount instead of per request. A new rollup or recount makes the earlier keys stale: a few
-    /// are kept, never a history.
+    /// Every promoter's sums under a key that names them completely (`KeptValues`).
     static func kept(_ key: String, make: () async throws -> [String: PromoterSums]) async throws -> [String: PromoterSums] {
-        if let kept = store.withLock({ $0[key] }) { return kept }
-        let sums = try await make()
-        store.withLock { kept in
-            if kept.count >= 16 { kept.removeAll() }
-            kept[key] = sums
-        }
-        return sums
+        try await store.value(key, make: make)
     }
 
-    private static let store = Mutex<[String: [String: PromoterSums]]>([:])
+    private static let store = KeptValues<[String: PromoterSums]>()
 
     /// Every promoter's sums over `[start, end)` from the rows, by aggregates in the database.
     static func count(from start: Instant, to end: Instant, dialect: Dialect, in db: any SQLDatabase) async throws -> [String: PromoterSums] {

@@ -1,5 +1,4 @@
 import SQLKit
-import Synchronization
 import TuikeCore
 
 /// The console dashboard's figures over some days of the program's time zone: GMV, paid orders,
@@ -65,7 +64,7 @@ public struct DashboardQuery: Sendable {
             }
             var total = DayFigures()
             for day in days { if let figures = perDay[day.label] { total.add(figures) } }
-            let top = since.isEmpty ? Self.kept(key) { Self.top(fixed, since: [:]) } : Self.top(fixed, since: since)
+            let top = since.isEmpty ? await Self.tops.value(key) { Self.top(fixed, since: [:]) } : Self.top(fixed, since: since)
             let names = try await PromoterRepository.names(top.map(\.id), in: db)
             return Figures(gmv: total.gmv, paidOrders: total.paidOrders, commissionCost: total.commissions &- total.reversed, clicks: total.clicks,
                            visitors: total.visitors, orders: total.orders,
@@ -81,15 +80,5 @@ public struct DashboardQuery: Sendable {
         return earned.filter { $0.value != 0 }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(5).map { ($0.key, $0.value) }
     }
 
-    static func kept(_ key: String, make: () -> [(id: String, amount: Int64)]) -> [(id: String, amount: Int64)] {
-        if let kept = tops.withLock({ $0[key] }) { return kept }
-        let top = make()
-        tops.withLock { kept in
-            if kept.count >= 16 { kept.removeAll() }
-            kept[key] = top
-        }
-        return top
-    }
-
-    private static let tops = Mutex<[String: [(id: String, amount: Int64)]]>([:])
+    static let tops = KeptValues<[(id: String, amount: Int64)]>()
 }
