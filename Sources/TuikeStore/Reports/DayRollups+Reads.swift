@@ -17,11 +17,11 @@ extension DayRollups {
     }
 
     public func traffic(_ scope: ClickRepository.Scope, days: [CalendarDays.Day], timeZone: String) async throws -> Traffic {
-        let key: String
-        switch scope {
-        case .link(let id): key = DayFigures.Scope.link(id).key
-        case .promoter(let id): key = DayFigures.Scope.promoter(id).key
+        let figuresScope: DayFigures.Scope = switch scope {
+        case .link(let id): .link(id)
+        case .promoter(let id): .promoter(id)
         }
+        let key = figuresScope.key
         return try await database.read { db in
             let state = try await Self.state(in: db)
             let through = state?.timeZone == timeZone ? state?.through : nil
@@ -44,13 +44,22 @@ extension DayRollups {
                     }
                 }
             }
-            // The other days from the clicks, in one pass over the index of the scope's links.
+            // The other days from the clicks, in one pass over the index of the scope's links;
+            // today up to the open day's count from the scope's row of it, so that the pass
+            // reads only the minutes since.
             let open = days.filter { day in !rolled.contains(day) }
             if let first = open.first, let last = open.last {
                 var counts = open.map { _ in (pv: Int64(0), bots: Int64(0), qr: Int64(0), visitors: Set<String>()) }
+                var kept: (index: Int, figures: DayFigures, through: Instant)?
+                if let current = try await OpenDay.read(in: db), let index = open.firstIndex(where: { current.covers(start: $0.start, end: $0.end) }),
+                   let figures = try await current.figures(figuresScope, in: db) {
+                    kept = (index, figures, current.through)
+                }
+                let skip: SQLQueryString = kept.map { "AND NOT (c.at >= \(bind: open[$0.index].start.milliseconds) AND c.at < \(bind: $0.through.milliseconds))" } ?? ""
+                let passStart = open.count == 1 ? kept?.through ?? first.start : first.start
                 for row in try await db.rows("""
                     SELECT c.at, c.is_bot, c.visitor_id, c.source FROM clicks c
-                    WHERE \(ClickRepository.filter(scope)) AND c.at >= \(bind: first.start.milliseconds) AND c.at < \(bind: last.end.milliseconds)
+                    WHERE \(ClickRepository.filter(scope)) AND c.at >= \(bind: passStart.milliseconds) AND c.at < \(bind: last.end.milliseconds) \(skip)
                     """) {
                     let at = Instant(milliseconds: try row.decode(column: "at", as: Int64.self))
                     guard let index = open.firstIndex(where: { $0.start <= at && at < $0.end }) else { continue }
@@ -64,8 +73,17 @@ extension DayRollups {
                     }
                 }
                 for (index, day) in open.enumerated() {
-                    stats[day.label] = .init(day: day.label, pv: counts[index].pv, uv: Int64(counts[index].visitors.count), bots: counts[index].bots,
-                                                qr: counts[index].qr)
+                    var (pv, uv, bots, qr) = (counts[index].pv, Int64(counts[index].visitors.count), counts[index].bots, counts[index].qr)
+                    if let kept, kept.index == index {
+                        // Exact still: the count's visitors and those of the minutes since who
+                        // had not clicked in the scope earlier that day.
+                        let returning = try await Self.seen(counts[index].visitors, scope: scope, from: day.start, to: kept.through,
+                                                            dialect: database.dialect, in: db)
+                        (pv, bots, qr) = (pv &+ kept.figures.clicks, bots &+ kept.figures.bots, qr &+ kept.figures.qrClicks)
+                        uv = kept.figures.visitors &+ Int64(counts[index].visitors.subtracting(returning).count)
+                        sketch.merge(kept.figures.sketch)
+                    }
+                    stats[day.label] = .init(day: day.label, pv: pv, uv: uv, bots: bots, qr: qr)
                     for visitor in counts[index].visitors { sketch.add(visitor) }
                 }
             }
@@ -75,6 +93,27 @@ extension DayRollups {
             return Traffic(daily: daily, clicks: daily.reduce(0) { $0 &+ $1.pv }, visitors: single ? daily[0].uv : sketch.count,
                            bots: daily.reduce(0) { $0 &+ $1.bots }, qr: daily.reduce(0) { $0 &+ $1.qr }, visitorsEstimated: !single && !sketch.isExact)
         }
+    }
+
+    /// Which of `visitors` clicked in the scope (not as bots) in `[from, to)`: found through the
+    /// visitors' index (SQLite is kept off the links' index, which holds the scope's whole day).
+    static func seen(_ visitors: Set<String>, scope: ClickRepository.Scope, from: Instant, to: Instant, dialect: Dialect,
+                     in db: any SQLDatabase) async throws -> Set<String> {
+        let link = dialect.kind == .sqlite ? "+c.link_id" : "c.link_id"
+        let filter: SQLQueryString = switch scope {
+        case .promoter(let id): "\(unsafeRaw: link) IN (SELECT l.id FROM links l WHERE l.promoter_id = \(bind: id))"
+        case .link(let id): "\(unsafeRaw: link) = \(bind: id)"
+        }
+        var seen: Set<String> = []
+        for chunk in visitors.sorted().chunked(by: 500) {
+            for row in try await db.rows("""
+                SELECT DISTINCT c.visitor_id FROM clicks c WHERE c.visitor_id IN (\(SQLList(chunk.map { SQLBind($0) })))
+                    AND c.at >= \(bind: from.milliseconds) AND c.at < \(bind: to.milliseconds) AND c.is_bot = 0 AND \(filter)
+                """) {
+                seen.insert(try row.decode(column: "visitor_id", as: String.self))
+            }
+        }
+        return seen
     }
 
     /// A scope's figures over `[from, to)`: the days rolled up that lie wholly inside, plus the

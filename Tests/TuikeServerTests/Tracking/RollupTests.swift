@@ -197,6 +197,8 @@ import TuikeTestSupport
                     step += 1
                     _ = try await client.send(.post, "/api/v1/track/click", body: #"{"code":"\#(code)","visitor_id":"today-\#(step)-\#(visitor)"}"#)
                 }
+                // A visitor who came back: one of today's visitors again, whatever the count saw.
+                _ = try await client.send(.post, "/api/v1/track/click", body: #"{"code":"\#(code)","visitor_id":"today-1-0"}"#)
                 let order = try await client.send(.post, "/api/v1/orders", body: """
                     {"buyer_id":"buyer-\(step)","items":[{"product_id":"\(world.product)","quantity":1}],"visitor_id":"today-\(step)-0"}
                     """).json["id"] as! String
@@ -239,6 +241,15 @@ import TuikeTestSupport
                         try await DayFigures.one(scope, from: today.start, to: today.end, dialect: app.database.dialect, in: db)
                     }
                     #expect(read == raw, "\(moment) \(scope): \(read) against \(raw)")
+                }
+                // The promoter's and the link's traffic of today (the stats pages and the portal).
+                for (scope, counted) in [(ClickRepository.Scope.promoter(world.b), DayFigures.Scope.promoter(world.b)), (.link(link), .link(link))] {
+                    let traffic = try await DayRollups(database: app.database).traffic(scope, days: [today], timeZone: zone)
+                    let raw = try await app.database.read { db in
+                        try await DayFigures.one(counted, from: today.start, to: today.end, dialect: app.database.dialect, in: db)
+                    }
+                    #expect([traffic.clicks, traffic.visitors, traffic.bots, traffic.qr] == [raw.clicks, raw.visitors, raw.bots, raw.qrClicks],
+                            "\(moment) \(scope): \(traffic) against \(raw)")
                 }
             }
             try await activity()
