@@ -2,80 +2,89 @@ import SQLKit
 import TuikeCore
 
 /// Return on commission (rules §17) of the orders paid in a span, as they stand now: by product,
-/// by level-1 promoter or by campaign rule. GMV is what their lines paid, refunded what has been
-/// refunded of those lines since, commission what their commissions earned less what was
-/// reversed, and `through` the GMV of the lines a promoter brought (not self-purchases).
+/// by level-1 promoter or by campaign rule (`RoiTally`). Finished days come from their kept
+/// tallies (`RoiCohorts`), summed once per change of them and kept in memory; days marked since
+/// they were kept, and the rest of the span (today), are counted from the rows.
 public struct RoiQuery: Sendable {
     let database: any Database
 
     public init(database: any Database) { self.database = database }
 
-    public enum Grouping: String, Sendable, CaseIterable { case product, promoter, campaign }
+    public typealias Grouping = RoiTally.Grouping
 
     public struct Row: Sendable, Equatable {
         public let key: String
         public var name: String
-        public var orders: Int64 = 0
-        public var gmv: Int64 = 0
-        public var refunded: Int64 = 0
-        public var commission: Int64 = 0
-        public var through: Int64 = 0
+        public var figures: RoiFigures
 
-        /// Commission per paid order, rounded half up; nil without orders.
-        public var costPerOrder: Int64? { orders > 0 ? Money.share(commission, part: 1, whole: orders) : nil }
-        /// The share of GMV a promoter brought, in bps.
-        public var promoterShareBps: Int64? { gmv > 0 ? Money.share(Money.fullRate, part: through, whole: gmv) : nil }
+        public var orders: Int64 { figures.orders }
+        public var gmv: Int64 { figures.gmv }
+        public var refunded: Int64 { figures.refunded }
+        public var commission: Int64 { figures.commission }
+        public var through: Int64 { figures.through }
+        public var costPerOrder: Int64? { figures.costPerOrder }
+        public var promoterShareBps: Int64? { figures.promoterShareBps }
     }
 
     /// Every group's row, biggest GMV first, and the whole span's.
     public func report(by grouping: Grouping, from: Instant, to: Instant) async throws -> (rows: [Row], total: Row) {
         let dialect = database.dialect
+        let identity = database.cacheIdentity
         return try await database.report { [database] in
             try await database.read { db in
-                let within = MadeWithin(start: from, end: to, dialect: dialect)
-                let key: SQLQueryString = switch grouping {
-                case .product: "i.product_id"
-                case .promoter: "COALESCE(o.promoter_id, '')"
-                case .campaign: "i.rule_source"
+                var tally = RoiTally()
+                var (rolled, spans) = try await DayRollups.split(from: from, to: to, in: db)
+                if let rolled {
+                    let version = try await db.first("SELECT roi_version FROM rollup_state WHERE id = 1")?.decode(column: "roi_version", as: Int64.self) ?? 0
+                    // Days marked since they were kept: counted from the rows below.
+                    let marked = try await db.rows("""
+                        SELECT f.starts_at, f.ends_at FROM finance_days f WHERE f.starts_at >= \(bind: rolled.start.milliseconds) AND f.ends_at <= \(bind: rolled.end.milliseconds)
+                            AND EXISTS (SELECT 1 FROM roi_changes c WHERE c.paid_at >= f.starts_at AND c.paid_at < f.ends_at)
+                        """).map { (start: Instant(milliseconds: try $0.decode(column: "starts_at", as: Int64.self)),
+                                    end: Instant(milliseconds: try $0.decode(column: "ends_at", as: Int64.self))) }
+                    let key = "\(identity)|\(grouping.rawValue)|\(rolled.start.milliseconds)|\(rolled.end.milliseconds)|\(version)|"
+                        + marked.map { String($0.start.milliseconds) }.joined(separator: ",")
+                    tally.add(try await Self.kept.value(key) {
+                        try await Self.kept(grouping, from: rolled.start, to: rolled.end, except: marked.map(\.start), in: db)
+                    })
+                    spans += marked
                 }
-                let only: SQLQueryString = grouping == .campaign ? "AND i.rule_source LIKE 'campaign:%'" : ""
-                // Summed by the database, a row per group: a payment's commissions are created with
-                // it, so the span's commissions are those of the span's payments.
-                var rows: [Row] = []
-                let commissions: SQLQueryString = """
-                    (SELECT m.order_item_id, CAST(SUM(m.amount - m.reversed) AS BIGINT) AS c FROM commissions m
-                     WHERE \(within("m", prefix: "com")) AND m.kind = 'order' GROUP BY m.order_item_id)
-                    """
-                for row in try await db.rows("""
-                    SELECT \(key) AS k, COUNT(DISTINCT o.id) AS orders, CAST(SUM(i.paid) AS BIGINT) AS gmv, CAST(SUM(i.refunded) AS BIGINT) AS refunded,
-                        CAST(SUM(CASE WHEN o.promoter_id IS NOT NULL AND o.self_referral = 0 THEN i.paid ELSE 0 END) AS BIGINT) AS through,
-                        CAST(SUM(COALESCE(m.c, 0)) AS BIGINT) AS commission
-                    FROM payments p JOIN orders o ON o.id = p.order_id JOIN order_items i ON i.order_id = o.id
-                        LEFT JOIN \(commissions) m ON m.order_item_id = i.id
-                    WHERE \(within("p", prefix: "pay")) \(only) GROUP BY \(key)
-                    """) {
-                    let k = try row.decode(column: "k", as: String.self)
-                    rows.append(Row(key: k, name: k, orders: try row.decode(column: "orders", as: Int64.self), gmv: try row.decode(column: "gmv", as: Int64.self),
-                                    refunded: try row.decode(column: "refunded", as: Int64.self),
-                                    commission: try row.decode(column: "commission", as: Int64.self), through: try row.decode(column: "through", as: Int64.self)))
+                for span in spans { tally.add(try await RoiCohorts.count(from: span.start, to: span.end, dialect: dialect, in: db)) }
+                let groups = tally.groups[grouping] ?? [:]
+                let names = try await Self.names(grouping, keys: Array(groups.keys), in: db)
+                let rows = groups.map { key, figures in
+                    Row(key: key, name: names[key] ?? (key.isEmpty ? "(direct)" : key), figures: figures)
                 }
-                var total = Row(key: "(total)", name: "(total)")
-                for row in rows {
-                    total.gmv &+= row.gmv
-                    total.refunded &+= row.refunded
-                    total.commission &+= row.commission
-                    total.through &+= row.through
-                }
-                total.orders = try await db.one("""
-                    SELECT COUNT(DISTINCT p.order_id) AS n FROM payments p \(unsafeRaw: grouping == .campaign ? "JOIN order_items i ON i.order_id = p.order_id" : "")
-                    WHERE \(within("p", prefix: "pay")) \(only)
-                    """).decode(column: "n", as: Int64.self)
-                let names = try await Self.names(grouping, keys: rows.map(\.key), in: db)
-                for index in rows.indices { rows[index].name = names[rows[index].key] ?? (rows[index].key.isEmpty ? "(direct)" : rows[index].key) }
-                return (rows.sorted { ($0.gmv, $1.key) > ($1.gmv, $0.key) }, total)
+                return (rows.sorted { ($0.gmv, $1.key) > ($1.gmv, $0.key) },
+                        Row(key: "(total)", name: "(total)", figures: tally.totals[grouping] ?? RoiFigures()))
             }
         }
     }
+
+    /// One grouping's kept days in `[from, to)` added up, but for the days starting at `except`.
+    static func kept(_ grouping: Grouping, from: Instant, to: Instant, except: [Instant], in db: any SQLDatabase) async throws -> RoiTally {
+        var tally = RoiTally()
+        let skip: SQLQueryString = except.isEmpty ? "" : "AND starts_at NOT IN (\(SQLList(except.map { SQLBind($0.milliseconds) })))"
+        for row in try await db.rows("""
+            SELECT kind, group_key, CAST(SUM(orders) AS BIGINT) AS orders, CAST(SUM(gmv) AS BIGINT) AS gmv, CAST(SUM(refunded) AS BIGINT) AS refunded,
+                CAST(SUM(commission) AS BIGINT) AS commission, CAST(SUM(brought) AS BIGINT) AS brought
+            FROM roi_days WHERE kind IN (\(bind: grouping.rawValue), \(bind: RoiCohorts.totalKind(grouping)))
+                AND starts_at >= \(bind: from.milliseconds) AND starts_at < \(bind: to.milliseconds) \(skip)
+            GROUP BY kind, group_key
+            """) {
+            let figures = RoiFigures(orders: try row.decode(column: "orders", as: Int64.self), gmv: try row.decode(column: "gmv", as: Int64.self),
+                                     refunded: try row.decode(column: "refunded", as: Int64.self),
+                                     commission: try row.decode(column: "commission", as: Int64.self), through: try row.decode(column: "brought", as: Int64.self))
+            if try row.decode(column: "kind", as: String.self) == grouping.rawValue {
+                tally.add(figures, key: try row.decode(column: "group_key", as: String.self), by: grouping)
+            } else {
+                tally.addTotal(figures, by: grouping)
+            }
+        }
+        return tally
+    }
+
+    private static let kept = KeptValues<RoiTally>()
 
     static func names(_ grouping: Grouping, keys: [String], in db: any SQLDatabase) async throws -> [String: String] {
         switch grouping {

@@ -149,6 +149,7 @@ public enum Migrations {
         OpenDay.salesMigration,
         OpenDay.scopesMigration,
         IncentiveMigration.exclusiveMaterials,
+        RoiCohorts.migration,
     ]
 }
 

@@ -36,6 +36,7 @@ public struct RefundRepository: Sendable {
                 RETURNING id
                 """)
             guard updated != nil else { throw try await Self.refusal(orderID: orderID, amount: amount, in: db) }
+            try await RoiCohorts.mark(orderID: orderID, at: now, in: db)
             let order = try await OrderRepository.find(orderID, in: db).required("order", orderID)
             // Locked with the order: a promoter-wide hold or a settlement racing this refund waits,
             // instead of having its status overwritten with the one read here.

@@ -57,9 +57,12 @@ public struct DayRollups: Sendable {
             : []
         var through = current.through
         for day in days {
-            let (figures, finance) = try await database.read { db in
-                (try await DayFigures.count(from: day.start, to: day.end, dialect: dialect, in: db),
-                 try await FinanceFigures.count(from: day.start, to: day.end, dialect: dialect, in: db))
+            let (figures, finance, marks, roi) = try await database.read { db in
+                // The day's marks before its cohort is counted: a mark made later stays.
+                let marks = try await RoiCohorts.marks(from: day.start, to: day.end, in: db)
+                return (try await DayFigures.count(from: day.start, to: day.end, dialect: dialect, in: db),
+                        try await FinanceFigures.count(from: day.start, to: day.end, dialect: dialect, in: db),
+                        marks, try await RoiCohorts.count(from: day.start, to: day.end, dialect: dialect, in: db))
             }
             let previous = through
             let recorded = try await database.write { db in
@@ -68,12 +71,14 @@ public struct DayRollups: Sendable {
                     WHERE id = 1 AND time_zone = \(bind: timeZone) AND through = \(bind: previous.milliseconds) RETURNING id
                     """) != nil else { return false }
                 try await Self.record(day, figures: figures, finance: finance, in: db)
+                try await RoiCohorts.record(day: day.start, roi, clearing: marks, in: db)
                 return true
             }
             // Another instance recorded it first: it goes on from there.
             guard recorded else { return days.count }
             through = day.end
         }
+        try await RoiCohorts.refresh(timeZone: timeZone, through: through, now: now, database: database)
         if let today = try CalendarDays.days(from: now, to: now, timeZone: timeZone).first {
             try await OpenDay.refresh(today, rolledThrough: through, now: now, database: database)
         }
@@ -107,7 +112,7 @@ public struct DayRollups: Sendable {
                     """) != nil
             }
             guard claimed else { return try await Self.state(in: db) }
-            for table in ["day_rollups", "day_sketches", "finance_days", "scope_totals", "open_day", "open_day_rollups"] {
+            for table in ["day_rollups", "day_sketches", "finance_days", "scope_totals", "open_day", "open_day_rollups", "roi_days", "roi_changes"] {
                 try await db.execute("DELETE FROM \(unsafeRaw: table)")
             }
             return State(timeZone: timeZone, through: first.start)

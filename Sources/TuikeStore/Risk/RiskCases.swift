@@ -124,8 +124,13 @@ extension RiskRepository {
     /// pending balance in one reversal entry each.
     private static func reject(caseID: String, at now: Instant, in db: any SQLDatabase) async throws {
         var bookings = Bookings()
-        for row in try await db.rows("SELECT id, promoter_id, amount, reversed FROM commissions WHERE risk_case_id = \(bind: caseID) AND status = 'held' ORDER BY id") {
+        var orders: Set<String> = []
+        for row in try await db.rows("SELECT id, order_id, promoter_id, amount, reversed FROM commissions WHERE risk_case_id = \(bind: caseID) AND status = 'held' ORDER BY id") {
             let id = try row.decode(column: "id", as: String.self), promoterID = try row.decode(column: "promoter_id", as: String.self)
+            // What the order's commissions cost changes its payment day's return on commission.
+            if let orderID = try row.decode(column: "order_id", as: String?.self), orders.insert(orderID).inserted {
+                try await RoiCohorts.mark(orderID: orderID, at: now, in: db)
+            }
             let amount = try row.decode(column: "amount", as: Int64.self), left = amount - (try row.decode(column: "reversed", as: Int64.self))
             try await db.execute("UPDATE commissions SET status = 'rejected', reversed = amount WHERE id = \(bind: id)")
             guard left > 0 else { continue }
