@@ -57,7 +57,7 @@ struct RoiController {
         let csv = try CSVExport.wanted(request)
         let (from, to) = try await ReportsController.range(request, program: program, clock: clock)
         try ReportsController.requireSpan(from: from, to: to)
-        let (rows, total) = try await roi.report(by: grouping, from: from, to: to)
+        let (rows, total) = try await roi.report(by: grouping, from: from, to: to, now: clock.now())
         guard csv else { return try JSONOutput.response(ReportView(from: from, to: to, by: grouping.rawValue, total: RowView(total), data: rows.map(RowView.init))) }
         return CSVExport.document(filename: "roi-\(grouping.rawValue).csv",
                                   header: ["key", "name", "orders", "gmv", "refunded", "commission", "cost_per_order", "promoter_share_bps"],
@@ -66,5 +66,38 @@ struct RoiController {
                                        .number(row.commission), row.costPerOrder.map(CSV.Cell.number) ?? .text(nil),
                                        row.promoterShareBps.map(CSV.Cell.number) ?? .text(nil)]
                                   })
+    }
+}
+
+/// Grouped by promoter, a month's report has a row for each of thousands of promoters: written by
+/// hand, it costs a fraction of the generic encoder's time (keys in sorted order).
+extension RoiController.ReportView: JSONWritable {
+    func writeJSON(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("by", by)
+            json.key("data")
+            json.array(data) { row, json in row.writeJSON(to: &json) }
+            json.field("from", from)
+            json.field("to", to)
+            json.key("total")
+            total.writeJSON(to: &json)
+        }
+    }
+}
+
+extension RoiController.RowView: JSONWritable {
+    func writeJSON(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("commission", commission)
+            json.key("cost_per_order")
+            if let costPerOrder { json.value(costPerOrder) } else { json.value(nil as String?) }
+            json.field("gmv", gmv)
+            json.field("key", key)
+            json.field("name", name)
+            json.field("orders", orders)
+            json.key("promoter_share_bps")
+            if let promoterShareBps { json.value(promoterShareBps) } else { json.value(nil as String?) }
+            json.field("refunded", refunded)
+        }
     }
 }

@@ -57,6 +57,18 @@ enum RoiCohorts {
             .map { try $0.decode(column: "id", as: String.self) }
     }
 
+    /// What names the paid orders of `[from, to)` as they stand: the marks in it (a change adds
+    /// one) and the tallies' version, which every write that clears marks moves, so that a key
+    /// never comes back to an earlier state when marks are cleared.
+    static func marksKey(from: Instant, to: Instant, in db: any SQLDatabase) async throws -> String {
+        let row = try await db.one("""
+            SELECT COUNT(*) AS n, MAX(id) AS last, (SELECT roi_version FROM rollup_state WHERE id = 1) AS version FROM roi_changes
+            WHERE paid_at >= \(bind: from.milliseconds) AND paid_at < \(bind: to.milliseconds)
+            """)
+        return "\(try row.decode(column: "n", as: Int64.self))|\(try row.decode(column: "last", as: String?.self) ?? "")|"
+            + "\(try row.decode(column: "version", as: Int64?.self) ?? 0)"
+    }
+
     /// Writes a day's tally in place of what was kept, and forgets the marks it answers.
     static func record(day start: Instant, _ tally: RoiTally, clearing marks: [String], in db: any SQLDatabase) async throws {
         for chunk in marks.chunked(by: 500) {

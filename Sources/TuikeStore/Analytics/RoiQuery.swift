@@ -27,7 +27,10 @@ public struct RoiQuery: Sendable {
     }
 
     /// Every group's row, biggest GMV first, and the whole span's.
-    public func report(by grouping: Grouping, from: Instant, to: Instant) async throws -> (rows: [Row], total: Row) {
+    /// `now` splits what is not kept: the part older than `DayRollups.lag`, to the minute, is
+    /// counted once and kept in memory until a mark in it or the next minute; only the few minutes
+    /// after it are counted from the rows on every read.
+    public func report(by grouping: Grouping, from: Instant, to: Instant, now: Instant) async throws -> (rows: [Row], total: Row) {
         let dialect = database.dialect
         let identity = database.cacheIdentity
         return try await database.report { [database] in
@@ -44,12 +47,18 @@ public struct RoiQuery: Sendable {
                                     end: Instant(milliseconds: try $0.decode(column: "ends_at", as: Int64.self))) }
                     let key = "\(identity)|\(grouping.rawValue)|\(rolled.start.milliseconds)|\(rolled.end.milliseconds)|\(version)|"
                         + marked.map { String($0.start.milliseconds) }.joined(separator: ",")
-                    tally.add(try await Self.kept.value(key) {
+                    // Taken as it is kept (no copy) and added to: a promoter's month has thousands of groups.
+                    tally = try await Self.kept.value(key) {
                         try await Self.kept(grouping, from: rolled.start, to: rolled.end, except: marked.map(\.start), in: db)
-                    })
+                    }
                     spans += marked
                 }
-                for span in spans { tally.add(try await RoiCohorts.count(from: span.start, to: span.end, dialect: dialect, in: db)) }
+                let settled = Instant(milliseconds: (now.milliseconds - DayRollups.lag) / 60_000 * 60_000)
+                for span in spans {
+                    let middle = min(max(span.start, settled), span.end)
+                    if span.start < middle { tally.add(try await Self.settled(from: span.start, to: middle, identity: identity, dialect: dialect, in: db)) }
+                    tally.add(try await RoiCohorts.count(from: middle, to: span.end, dialect: dialect, in: db))
+                }
                 let groups = tally.groups[grouping] ?? [:]
                 let names = try await Self.names(grouping, keys: Array(groups.keys), in: db)
                 let rows = groups.map { key, figures in
@@ -85,6 +94,15 @@ public struct RoiQuery: Sendable {
     }
 
     private static let kept = KeptValues<RoiTally>()
+
+    /// The cohort of `[from, to)`, a span that is not kept by day (today up to the last minute, or
+    /// a marked day), made once and kept under its marks: any refund since adds one.
+    static func settled(from: Instant, to: Instant, identity: String, dialect: Dialect, in db: any SQLDatabase) async throws -> RoiTally {
+        let key = "\(identity)|\(from.milliseconds)|\(to.milliseconds)|" + (try await RoiCohorts.marksKey(from: from, to: to, in: db))
+        return try await spans.value(key) { try await RoiCohorts.count(from: from, to: to, dialect: dialect, in: db) }
+    }
+
+    private static let spans = KeptValues<RoiTally>(limit: 64)
 
     static func names(_ grouping: Grouping, keys: [String], in db: any SQLDatabase) async throws -> [String: String] {
         switch grouping {

@@ -11,16 +11,10 @@ public struct SpreadQuery: Sendable {
     public init(database: any Database) { self.database = database }
 
     public func tree(productID: String?, from: Instant, to: Instant) async throws -> SpreadTree {
-        try await database.report { [database] in
+        let (identity, dialect) = (database.cacheIdentity, database.dialect)
+        return try await database.report { [database] in
             try await database.read { db in
-                let line: SQLQueryString = productID.map { "AND EXISTS (SELECT 1 FROM order_items i WHERE i.order_id = orders.id AND i.product_id = \(bind: $0))" } ?? ""
-                var buyers: [String: Int64] = [:]
-                for row in try await db.rows("""
-                    SELECT promoter_id, COUNT(DISTINCT buyer_id) AS n FROM orders
-                    WHERE \(CountedOrders.condition(from: from, through: to.adding(milliseconds: -1))) \(line) GROUP BY promoter_id
-                    """) {
-                    buyers[try row.decode(column: "promoter_id", as: String.self)] = try row.decode(column: "n", as: Int64.self)
-                }
+                let buyers = try await Self.buyers(productID: productID, from: from, to: to, identity: identity, dialect: dialect, in: db)
                 let took: SQLQueryString = productID.map {
                     "AND EXISTS (SELECT 1 FROM links l WHERE l.promoter_id = p.id AND l.product_id = \(bind: $0) AND l.created_at < \(bind: to.milliseconds))"
                 } ?? ""
@@ -51,5 +45,46 @@ public struct SpreadQuery: Sendable {
                 return SpreadTree(nodes: nodes)
             }
         }
+    }
+
+    /// Each promoter's distinct buyers of its counted orders paid in `[from, to)`. The days before
+    /// today (the rollups' `through`) give each promoter's set of buyers, made once and kept in
+    /// memory while no paid order of theirs changed (a refund leaves a mark in `roi_changes`, the
+    /// only way a paid order stops counting); today's buyers are added to them on every read.
+    static func buyers(productID: String?, from: Instant, to: Instant, identity: String, dialect: Dialect,
+                       in db: any SQLDatabase) async throws -> [String: Int64] {
+        let through = try await DayRollups.state(in: db)?.through
+        guard let boundary = through, from < boundary, boundary < to else {
+            return try await sets(productID: productID, from: from, to: to, dialect: dialect, in: db).mapValues { Int64($0.count) }
+        }
+        let key = "\(identity)|\(productID ?? "")|\(from.milliseconds)|\(boundary.milliseconds)|"
+            + (try await RoiCohorts.marksKey(from: from, to: boundary, in: db))
+        let kept = try await keptSets.value(key) { try await sets(productID: productID, from: from, to: boundary, dialect: dialect, in: db) }
+        var counts = kept.mapValues { Int64($0.count) }
+        for (promoter, today) in try await sets(productID: productID, from: boundary, to: to, dialect: dialect, in: db) {
+            let before = kept[promoter]
+            counts[promoter, default: 0] += Int64(before.map { today.subtracting($0).count } ?? today.count)
+        }
+        return counts
+    }
+
+    /// A month's sets hold about a hundred thousand buyer ids: only a few are kept.
+    private static let keptSets = KeptValues<[String: Set<String>]>(limit: 4)
+
+    /// The buyers of each promoter's counted orders paid in `[from, to)`, found through the
+    /// payments of the span (SQLite is made to start from them: a range of their key).
+    static func sets(productID: String?, from: Instant, to: Instant, dialect: Dialect, in db: any SQLDatabase) async throws -> [String: Set<String>] {
+        guard from < to else { return [:] }
+        let line: SQLQueryString = productID.map { "AND EXISTS (SELECT 1 FROM order_items i WHERE i.order_id = o.id AND i.product_id = \(bind: $0))" } ?? ""
+        let join = dialect.kind == .sqlite ? "CROSS JOIN" : "JOIN"
+        var sets: [String: Set<String>] = [:]
+        for row in try await db.rows("""
+            SELECT o.promoter_id, o.buyer_id FROM payments p \(unsafeRaw: join) orders o ON o.id = p.order_id
+            WHERE \(MadeWithin(start: from, end: to, dialect: dialect)("p", prefix: "pay"))
+                AND \(CountedOrders.condition(from: from, through: to.adding(milliseconds: -1), alias: "o")) \(line)
+            """) {
+            sets[try row.decode(column: "promoter_id", as: String.self), default: []].insert(try row.decode(column: "buyer_id", as: String.self))
+        }
+        return sets
     }
 }

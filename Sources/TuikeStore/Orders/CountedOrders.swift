@@ -4,12 +4,15 @@ import TuikeCore
 /// The orders that count for their level-1 promoter (`Order.counts`): the one condition behind
 /// ranks, tier ladders and the portal's conversion rate.
 public enum CountedOrders {
-    /// Counted orders paid from `from` through `through`, both included.
-    static func condition(from: Instant, through: Instant) -> SQLQueryString {
-        """
-        promoter_id IS NOT NULL AND self_referral = 0 AND status IN (\(unsafeRaw: Order.countedStatuses.map { "'\($0.rawValue)'" }.joined(separator: ", ")))
-            AND paid_at >= \(bind: from.milliseconds) AND paid_at <= \(bind: through.milliseconds)
-        """
+    /// Counted orders paid from `from` through `through`, both included (`alias`: the orders'
+    /// alias in a join).
+    static func condition(from: Instant, through: Instant, alias: String? = nil) -> SQLQueryString {
+        let o = alias.map { "\($0)." } ?? ""
+        return """
+            \(unsafeRaw: o)promoter_id IS NOT NULL AND \(unsafeRaw: o)self_referral = 0
+                AND \(unsafeRaw: o)status IN (\(unsafeRaw: Order.countedStatuses.map { "'\($0.rawValue)'" }.joined(separator: ", ")))
+                AND \(unsafeRaw: o)paid_at >= \(bind: from.milliseconds) AND \(unsafeRaw: o)paid_at <= \(bind: through.milliseconds)
+            """
     }
 
     static func count(promoterID: String, from: Instant, through: Instant, in db: any SQLDatabase) async throws -> Int64 {

@@ -123,7 +123,9 @@ import TuikeTestSupport
             let path = "/api/v1/reports/roi?by=product&from=\(spans[0].0.rfc3339)&to=\(spans[0].1.rfc3339)"
             let before = (try await client.send(.get, path).json["total"] as? [String: Any])?["gmv"] as? Int
             try await app.database.write { db in
-                try await db.execute("UPDATE roi_days SET gmv = gmv + 7 WHERE kind = 'product:total' AND starts_at = \(bind: day.start.milliseconds)")
+                let whole = try await db.one("SELECT MIN(starts_at) AS s FROM finance_days WHERE starts_at >= \(bind: spans[0].0.milliseconds)")
+                    .decode(column: "s", as: Int64.self)
+                try await db.execute("UPDATE roi_days SET gmv = gmv + 7 WHERE kind = 'product:total' AND starts_at = \(bind: whole)")
                 try await db.execute("UPDATE rollup_state SET roi_version = roi_version + 1")
             }
             let after = (try await client.send(.get, path).json["total"] as? [String: Any])?["gmv"] as? Int

@@ -60,4 +60,43 @@ import TuikeTestSupport
             expectError(try await client.send(.get, "/api/v1/reports/spread", headers: try await client.promoterToken(a)), .forbidden, "forbidden")
         }
     }
+
+    /// A node's buyers over days already rolled up and today: the earlier days' buyers are kept
+    /// per promoter as sets, so a buyer who comes back today is not counted twice, a new one is,
+    /// and a refund in full of an earlier day's order (it stops counting) shows at once.
+    @Test(arguments: TestDatabase.available)
+    func buyersOverKeptDaysAndToday(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, app async throws in
+            let product = try #require(try await client.send(.post, "/api/v1/products", body: #"{"title":"回头客","price":9900}"#).json["id"] as? String)
+            let a = try await client.createPromoter("A")["id"] as! String
+            let code = try #require(try await client.createLink(promoter: a, product: product).json["code"] as? String)
+            var step = 0
+            func sell(to buyer: String) async throws -> String {
+                step += 1
+                let visitor = "spread-visitor-\(step)"
+                _ = try await client.send(.post, "/api/v1/track/click", body: #"{"code":"\#(code)","visitor_id":"\#(visitor)"}"#)
+                let created = try await client.send(.post, "/api/v1/orders", body: """
+                    {"buyer_id":"\(buyer)","items":[{"product_id":"\(product)","quantity":1}],"visitor_id":"\(visitor)"}
+                    """)
+                let order = try #require(created.json["id"] as? String, "\(created.text)")
+                #expect(try await client.send(.post, "/api/v1/orders/\(order)/paid", body: #"{"payment_id":"spread-\#(step)"}"#).status == .ok)
+                return order
+            }
+            let since = app.clock.now().adding(seconds: -3_600).rfc3339
+            _ = try await sell(to: "x")
+            let leaving = try await sell(to: "y")
+            try await client.advance(seconds: 2 * 86_400)
+            func buyers() async throws -> Int? {
+                let json = try await client.send(.get, "/api/v1/reports/spread?from=\(since)&product_id=\(product)").json
+                return json["buyers"] as? Int
+            }
+            #expect(try await DayRollups(database: app.database).state().map { $0.through.rfc3339 > since } == true)
+            #expect(try await buyers() == 2)
+            _ = try await sell(to: "x")
+            _ = try await sell(to: "z")
+            #expect(try await buyers() == 3)
+            #expect(try await client.send(.post, "/api/v1/orders/\(leaving)/refunds", body: #"{"amount":9900,"refund_id":"spread-full"}"#).status == .created)
+            #expect(try await buyers() == 2)
+        }
+    }
 }
