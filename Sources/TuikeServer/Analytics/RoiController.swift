@@ -14,10 +14,12 @@ struct RoiController {
                 tag: "Analytics", access: .admin,
                 responses: [(200, "The groups, biggest GMV first, and the total (or CSV).", Schemas.jsonOrCSV(Schemas.object([
                     ("from", Schemas.time), ("to", Schemas.time), ("by", Schemas.enumeration(RoiQuery.Grouping.allCases.map(\.rawValue))),
-                    ("total", row), ("data", Schemas.array(row)),
-                ], required: ["by", "total", "data"])))],
+                    ("groups", Schemas.integer), ("total", row), ("data", Schemas.array(row)),
+                ], required: ["by", "groups", "total", "data"])))],
                 parameters: ReportsController.rangeParameters + [
                     Schemas.query("by", Schemas.enumeration(RoiQuery.Grouping.allCases.map(\.rawValue)), "How to group; default product."),
+                    Schemas.query("limit", Schemas.integer(in: 1...Int64(Leaderboard.maxLimit)),
+                                  "Groups of greatest GMV shown; default 100 (the CSV has every group)."),
                     CSVExport.formatParameter,
                 ], handler: report)
     }
@@ -48,6 +50,8 @@ struct RoiController {
         let from: Instant
         let to: Instant
         let by: String
+        /// How many groups the span has (`data` shows the first `limit`).
+        let groups: Int
         let total: RowView
         let data: [RowView]
     }
@@ -55,10 +59,13 @@ struct RoiController {
     @Sendable func report(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         let grouping = try ProductsController.parse(request.uri.queryParameters["by"].map(String.init), as: RoiQuery.Grouping.self, field: "by") ?? .product
         let csv = try CSVExport.wanted(request)
+        let limit = try AnalyticsController.limit(request.uri.queryParameters["limit"].map(String.init))
         let (from, to) = try await ReportsController.range(request, program: program, clock: clock)
         try ReportsController.requireSpan(from: from, to: to)
-        let (rows, total) = try await roi.report(by: grouping, from: from, to: to, now: clock.now())
-        guard csv else { return try JSONOutput.response(ReportView(from: from, to: to, by: grouping.rawValue, total: RowView(total), data: rows.map(RowView.init))) }
+        let (rows, total, groups) = try await roi.report(by: grouping, from: from, to: to, now: clock.now(), limit: csv ? nil : limit)
+        guard csv else {
+            return try JSONOutput.response(ReportView(from: from, to: to, by: grouping.rawValue, groups: groups, total: RowView(total), data: rows.map(RowView.init)))
+        }
         return CSVExport.document(filename: "roi-\(grouping.rawValue).csv",
                                   header: ["key", "name", "orders", "gmv", "refunded", "commission", "cost_per_order", "promoter_share_bps"],
                                   rows: (rows + [total]).map { row in
@@ -78,6 +85,7 @@ extension RoiController.ReportView: JSONWritable {
             json.key("data")
             json.array(data) { row, json in row.writeJSON(to: &json) }
             json.field("from", from)
+            json.field("groups", Int64(groups))
             json.field("to", to)
             json.key("total")
             total.writeJSON(to: &json)

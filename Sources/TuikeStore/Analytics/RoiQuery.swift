@@ -30,7 +30,9 @@ public struct RoiQuery: Sendable {
     /// `now` splits what is not kept: the part older than `DayRollups.lag`, to the minute, is
     /// counted once and kept in memory until a mark in it or the next minute; only the few minutes
     /// after it are counted from the rows on every read.
-    public func report(by grouping: Grouping, from: Instant, to: Instant, now: Instant) async throws -> (rows: [Row], total: Row) {
+    /// `limit`: the groups of greatest GMV returned (all without it); `groups` says how many there are.
+    public func report(by grouping: Grouping, from: Instant, to: Instant, now: Instant,
+                       limit: Int? = nil) async throws -> (rows: [Row], total: Row, groups: Int) {
         let dialect = database.dialect
         let identity = database.cacheIdentity
         return try await database.report { [database] in
@@ -60,12 +62,13 @@ public struct RoiQuery: Sendable {
                     tally.add(try await RoiCohorts.count(from: middle, to: span.end, dialect: dialect, in: db))
                 }
                 let groups = tally.groups[grouping] ?? [:]
-                let names = try await Self.names(grouping, keys: Array(groups.keys), in: db)
-                let rows = groups.map { key, figures in
-                    Row(key: key, name: names[key] ?? (key.isEmpty ? "(direct)" : key), figures: figures)
-                }
-                return (rows.sorted { ($0.gmv, $1.key) > ($1.gmv, $0.key) },
-                        Row(key: "(total)", name: "(total)", figures: tally.totals[grouping] ?? RoiFigures()))
+                var rows = groups.map { key, figures in Row(key: key, name: key, figures: figures) }
+                    .sorted { ($0.gmv, $1.key) > ($1.gmv, $0.key) }
+                if let limit { rows = Array(rows.prefix(max(0, limit))) }
+                // Names of the rows shown only: a month has thousands of promoters.
+                let names = try await Self.names(grouping, keys: rows.map(\.key), in: db)
+                for index in rows.indices { rows[index].name = names[rows[index].key] ?? (rows[index].key.isEmpty ? "(direct)" : rows[index].key) }
+                return (rows, Row(key: "(total)", name: "(total)", figures: tally.totals[grouping] ?? RoiFigures()), groups.count)
             }
         }
     }

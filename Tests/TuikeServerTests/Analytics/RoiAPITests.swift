@@ -52,6 +52,17 @@ import TuikeTestSupport
             #expect(board.status == .ok && board.text.hasPrefix("\u{FEFF}rank,promoter_id,name,value\r\n1,"), "\(board.text)")
             let funnel = try await client.send(.get, "/api/v1/reports/funnel?format=csv")
             #expect(funnel.status == .ok && funnel.text.components(separatedBy: "\r\n").count == 3)
+            // The groups of greatest GMV only, with how many there are; the CSV has them all.
+            let all = try await client.send(.get, "/api/v1/reports/roi?by=promoter&from=\(window.from)&to=\(window.to)").json
+            let top = try await client.send(.get, "/api/v1/reports/roi?by=promoter&limit=1&from=\(window.from)&to=\(window.to)").json
+            let groups = (all["data"] as? [[String: Any]])?.count ?? 0
+            #expect(groups > 1 && all["groups"] as? Int == groups && top["groups"] as? Int == groups)
+            #expect((top["data"] as? [[String: Any]])?.map { $0["key"] as? String } == [(all["data"] as? [[String: Any]])?.first?["key"] as? String])
+            #expect((top["total"] as? [String: Any])?["gmv"] as? Int == (all["total"] as? [String: Any])?["gmv"] as? Int)
+            #expect(csv.text.components(separatedBy: "\r\n").filter { !$0.isEmpty }.count == groups + 2, "header, every group, the total")
+            for bad in ["0", "1001", "x"] {
+                expectError(try await client.send(.get, "/api/v1/reports/roi?limit=\(bad)"), .unprocessableContent, "validation_failed")
+            }
             expectError(try await client.send(.get, "/api/v1/reports/roi?by=video"), .unprocessableContent, "validation_failed")
             expectError(try await client.send(.get, "/api/v1/reports/roi?format=xml"), .unprocessableContent, "validation_failed")
         }
