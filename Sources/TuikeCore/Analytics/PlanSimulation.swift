@@ -62,7 +62,7 @@ public struct PlanSimulation: Sendable {
     /// Whether replaying `order` under `draft` needs the month's count its payment did not take
     /// (a draft ladder on lines that had none).
     public static func needsMonthCount(_ order: Order, inputs: CommissionInputs, draft: PlanDraft, program: CommissionRule) -> Bool {
-        inputs.monthOrderNumber == nil && !inputs.active.isEmpty && order.items.contains { draft.rule(for: $0, program: program).tiers != nil }
+        inputs.monthOrderNumber == nil && !inputs.active.isEmpty && order.items.contains { draft.rule(for: $0, paidAt: order.paidAt, program: program).tiers != nil }
     }
 
     /// Adds one paid order. `inputs` nil: the payment predates kept inputs (see `approximateOrders`).
@@ -75,7 +75,7 @@ public struct PlanSimulation: Sendable {
         // Approximate: no kept inputs, or a draft ladder's month counted as the orders stand now.
         if stored == nil || (stored?.monthOrderNumber == nil && monthCount != nil) { approximateOrders &+= 1 }
         let number = inputs.monthOrderNumber ?? monthCount ?? 1
-        let simulated = Self.replay(order, inputs: inputs, monthOrderNumber: number) { draft.rule(for: $0, program: program) }
+        let simulated = Self.replay(order, inputs: inputs, monthOrderNumber: number) { draft.rule(for: $0, paidAt: order.paidAt, program: program) }
         let lines = Dictionary(order.items.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         func net(_ commission: Booked) -> Int64 {
             guard let line = lines[commission.itemID] else { return commission.amount }

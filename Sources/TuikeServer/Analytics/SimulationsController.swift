@@ -13,8 +13,10 @@ struct SimulationsController {
     let ranks: RankRepository
     let clock: any TuikeClock
 
-    /// The most product rules a draft may hold, and promoters a result lists by default.
+    /// The most product (or campaign) rules and draft campaigns a draft may hold, and promoters a
+    /// result lists by default.
     static let maxProductRules = 1_000
+    static let maxCampaigns = 100
     static let defaultLimit = 100
 
     func addRoutes(to api: APIRoutes) {
@@ -36,14 +38,28 @@ struct SimulationsController {
         }
     }
 
+    /// A campaign tried as if it had run: the lines of its product (or of every product, without
+    /// one) paid in `[starts_at, ends_at)` take its rule.
+    struct CampaignDraft: Decodable, Sendable {
+        let productId: String?
+        let startsAt: String
+        let endsAt: String
+        let rule: CommissionRule
+        enum CodingKeys: String, CodingKey { case productId = "product_id", startsAt = "starts_at", endsAt = "ends_at", rule }
+    }
+
     struct SimulationRequest: RequestBody {
         let from: String
         let to: String
         let program: ProgramDraft?
         let productRules: [String: CommissionRule?]?
+        let campaignRules: [String: CommissionRule]?
+        let campaigns: [CampaignDraft]?
         let limit: Int?
         typealias Keys = CodingKeys
-        enum CodingKeys: String, CodingKey, CaseIterable { case from, to, program, productRules = "product_rules", limit }
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case from, to, program, productRules = "product_rules", campaignRules = "campaign_rules", campaigns, limit
+        }
     }
 
     static let requestSchema: JSONValue = {
@@ -61,6 +77,12 @@ struct SimulationsController {
             ("product_rules", ["type": "object", "maxProperties": .int(Int64(maxProductRules)),
                                "additionalProperties": Schemas.nullable(Schemas.ref("CommissionRule")),
                                "description": "A draft rule per product id; null takes the product's rule away."] as JSONValue),
+            ("campaign_rules", ["type": "object", "maxProperties": .int(Int64(maxProductRules)), "additionalProperties": Schemas.ref("CommissionRule"),
+                                "description": "A draft rule per campaign rule id: the lines that campaign paid for take it instead."] as JSONValue),
+            ("campaigns", Schemas.array(Schemas.object([
+                ("product_id", Schemas.string), ("starts_at", dayOrTime), ("ends_at", dayOrTime), ("rule", Schemas.ref("CommissionRule")),
+            ], required: ["starts_at", "ends_at", "rule"]), maxItems: maxCampaigns,
+               "Campaigns tried as if they had run: lines of the product (every product without one) paid while one runs take its rule first.")),
             ("limit", Schemas.integer(in: 1...Int64(Leaderboard.maxLimit), "Promoters listed, biggest change first; default 100.")),
         ], required: ["from", "to"])
     }()
@@ -120,7 +142,25 @@ struct SimulationsController {
         let rules = body.productRules ?? [:]
         guard rules.count <= Self.maxProductRules else { throw TuikeError.validation("at most \(Self.maxProductRules) product rules") }
         for id in rules.keys.sorted() where try await products.find(id) == nil { throw TuikeError.validation("product_rules: \(id) is not a product") }
-        let draft = PlanDraft(program: body.program?.rule, productRules: rules)
+        let campaignRules = body.campaignRules ?? [:]
+        guard campaignRules.count <= Self.maxProductRules else { throw TuikeError.validation("at most \(Self.maxProductRules) campaign rules") }
+        let campaignRepository = CampaignRuleRepository(database: database)
+        for id in campaignRules.keys.sorted() where try await campaignRepository.find(id) == nil {
+            throw TuikeError.validation("campaign_rules: \(id) is not a campaign rule")
+        }
+        guard (body.campaigns?.count ?? 0) <= Self.maxCampaigns else { throw TuikeError.validation("at most \(Self.maxCampaigns) campaigns") }
+        var campaigns: [CampaignRule] = []
+        for (index, campaign) in (body.campaigns ?? []).enumerated() {
+            let field = "campaigns[\(index)]"
+            let starts = try ReportsController.instant(campaign.startsAt, field: "\(field).starts_at", dayEnd: false, timeZone: settings.timeZone)
+            let ends = try ReportsController.instant(campaign.endsAt, field: "\(field).ends_at", dayEnd: true, timeZone: settings.timeZone)
+            guard starts < ends else { throw TuikeError.validation("\(field): starts_at must be before ends_at") }
+            if let product = campaign.productId, try await products.find(product) == nil {
+                throw TuikeError.validation("\(field).product_id: \(product) is not a product")
+            }
+            campaigns.append(CampaignRule(id: "draft-\(index + 1)", productID: campaign.productId, startsAt: starts, endsAt: ends, rule: campaign.rule))
+        }
+        let draft = PlanDraft(program: body.program?.rule, productRules: rules, campaignRules: campaignRules, campaigns: campaigns)
         // The ranks that exist add their bonus to a level-1 percent rate: the verdict counts the largest.
         let bonus = try await ranks.all().map(\.bonusBps).max() ?? 0
         let violations = try draft.violations(maxTotalBps: settings.maxTotalBps, maxRankBonusBps: bonus)

@@ -222,6 +222,8 @@ enum Word: String, CaseIterable, Sendable {
     case kindService = "kind_service"
     case settingsNote = "settings_note"
     case levels
+    case campaignLevels = "campaign_levels"
+    case campaignProduct = "campaign_product"
     case ruleType = "rule_type"
     case rulePercent = "rule_percent"
     case ruleFixed = "rule_fixed"

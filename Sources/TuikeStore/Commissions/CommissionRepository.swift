@@ -64,6 +64,10 @@ public struct CampaignRuleRepository: Sendable {
         }
     }
 
+    public func find(_ id: String) async throws -> CampaignRule? {
+        try await list(where: "id = \(bind: id)").first
+    }
+
     /// Campaigns that have not ended by `instant`, soonest start first.
     public func current(at instant: Instant) async throws -> [CampaignRule] {
         try await list(where: "ends_at > \(bind: instant.milliseconds)")

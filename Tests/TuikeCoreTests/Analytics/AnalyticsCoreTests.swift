@@ -35,17 +35,46 @@ import Testing
         let today = CommissionRule(type: .percent, levels: [1000])
         let stored = CommissionRule(type: .percent, levels: [1234])
         let draft = PlanDraft(program: draftProgram, productRules: ["p1": draftProduct, "p2": CommissionRule?.none])
-        #expect(draft.rule(for: Self.item("i", product: "p1", paid: 1, rule: stored, source: "program"), program: today) == draftProduct)
-        #expect(draft.rule(for: Self.item("i", product: "p1", paid: 1, rule: stored, source: "product"), program: today) == draftProduct)
-        #expect(draft.rule(for: Self.item("i", product: "p1", paid: 1, rule: stored, source: "campaign:cmp_1"), program: today) == stored)
-        #expect(draft.rule(for: Self.item("i", product: "p1", paid: 1, rule: stored, source: "sku"), program: today) == stored)
-        #expect(draft.rule(for: Self.item("i", product: "p2", paid: 1, rule: stored, source: "product"), program: today) == draftProgram)
-        #expect(draft.rule(for: Self.item("i", product: "p3", paid: 1, rule: stored, source: "program"), program: today) == draftProgram)
-        #expect(draft.rule(for: Self.item("i", product: "p3", paid: 1, rule: stored, source: "product"), program: today) == stored)
+        #expect(draft.rule(for: Self.item("i", product: "p1", paid: 1, rule: stored, source: "program"), paidAt: nil, program: today) == draftProduct)
+        #expect(draft.rule(for: Self.item("i", product: "p1", paid: 1, rule: stored, source: "product"), paidAt: nil, program: today) == draftProduct)
+        #expect(draft.rule(for: Self.item("i", product: "p1", paid: 1, rule: stored, source: "campaign:cmp_1"), paidAt: nil, program: today) == stored)
+        #expect(draft.rule(for: Self.item("i", product: "p1", paid: 1, rule: stored, source: "sku"), paidAt: nil, program: today) == stored)
+        #expect(draft.rule(for: Self.item("i", product: "p2", paid: 1, rule: stored, source: "product"), paidAt: nil, program: today) == draftProgram)
+        #expect(draft.rule(for: Self.item("i", product: "p3", paid: 1, rule: stored, source: "program"), paidAt: nil, program: today) == draftProgram)
+        #expect(draft.rule(for: Self.item("i", product: "p3", paid: 1, rule: stored, source: "product"), paidAt: nil, program: today) == stored)
         let productsOnly = PlanDraft(productRules: ["p2": CommissionRule?.none])
-        #expect(productsOnly.rule(for: Self.item("i", product: "p2", paid: 1, rule: stored, source: "product"), program: today) == today)
-        #expect(productsOnly.rule(for: Self.item("i", product: "p3", paid: 1, rule: stored, source: "program"), program: today) == stored)
-        #expect(PlanDraft().rule(for: Self.item("i", product: "p3", paid: 1, rule: stored, source: "product"), program: today) == stored)
+        #expect(productsOnly.rule(for: Self.item("i", product: "p2", paid: 1, rule: stored, source: "product"), paidAt: nil, program: today) == today)
+        #expect(productsOnly.rule(for: Self.item("i", product: "p3", paid: 1, rule: stored, source: "program"), paidAt: nil, program: today) == stored)
+        #expect(PlanDraft().rule(for: Self.item("i", product: "p3", paid: 1, rule: stored, source: "product"), paidAt: nil, program: today) == stored)
+    }
+
+    /// A draft rule for a campaign that ran replaces that campaign's rule only; a draft campaign
+    /// covers its product's lines paid while it runs, before every other rule (a product's before
+    /// one for all products, then the latest start), and nothing outside its window.
+    @Test func draftCampaignsAndCampaignRules() throws {
+        let today = CommissionRule(type: .percent, levels: [1000])
+        let stored = CommissionRule(type: .percent, levels: [1234])
+        let replaced = CommissionRule(type: .percent, levels: [2222])
+        let (forAll, forP1, later) = (CommissionRule(type: .fixed, levels: [100]), CommissionRule(type: .fixed, levels: [200]),
+                                      CommissionRule(type: .fixed, levels: [300]))
+        let start = Instant(milliseconds: 1_000_000)
+        let draft = PlanDraft(campaignRules: ["cmp_1": replaced], campaigns: [
+            CampaignRule(id: "draft-1", productID: nil, startsAt: start, endsAt: start.adding(seconds: 100), rule: forAll),
+            CampaignRule(id: "draft-2", productID: "p1", startsAt: start, endsAt: start.adding(seconds: 50), rule: forP1),
+            CampaignRule(id: "draft-3", productID: "p1", startsAt: start.adding(seconds: 10), endsAt: start.adding(seconds: 20), rule: later),
+        ])
+        func rule(_ product: String, _ source: String, at seconds: Int64?) -> CommissionRule {
+            draft.rule(for: Self.item("i", product: product, paid: 1, rule: stored, source: source), paidAt: seconds.map { start.adding(seconds: $0) },
+                       program: today)
+        }
+        #expect(rule("p1", "campaign:cmp_1", at: nil) == replaced && rule("p1", "campaign:cmp_2", at: nil) == stored)
+        #expect(rule("p1", "campaign:cmp_1", at: -1) == replaced && rule("p1", "sku", at: 200) == stored)
+        #expect(rule("p1", "product", at: 5) == forP1 && rule("p1", "sku", at: 15) == later && rule("p1", "campaign:cmp_1", at: 60) == forAll)
+        #expect(rule("p2", "program", at: 0) == forAll && rule("p2", "program", at: 100) == stored)
+        #expect(try draft.violations(maxTotalBps: 5000, maxRankBonusBps: 0).isEmpty)
+        let greedy = PlanDraft(campaignRules: ["cmp_1": CommissionRule(type: .percent, levels: [6000])],
+                               campaigns: [CampaignRule(id: "draft-1", productID: nil, startsAt: start, endsAt: start, rule: CommissionRule(type: .percent, levels: [5001]))])
+        #expect((try? greedy.violations(maxTotalBps: 5000, maxRankBonusBps: 0))?.count == 2)
     }
 
     @Test func aDraftIsJudgedByTheLiveLimits() throws {

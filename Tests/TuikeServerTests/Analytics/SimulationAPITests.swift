@@ -184,6 +184,55 @@ import TuikeTestSupport
         }
     }
 
+    /// Campaigns in a draft. A campaign that ran, given its own rule, replays to the fen; given a
+    /// richer one, costs more and is judged. A draft campaign over the whole period for a product
+    /// costs what the same rule as that product's draft rule costs; one that runs after the
+    /// period changes nothing; bad campaigns are refused with reasons.
+    @Test(arguments: TestDatabase.available)
+    func draftCampaignsAndCampaignRules(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, _ async throws in
+            let (_, products) = try await Self.history(client, seed: 12, ranks: false, campaigns: true, changes: false)
+            let window = Self.window
+            let span = #""from":"\#(window.from)","to":"\#(window.to)""#
+            let live = try #require((try await client.send(.get, "/api/v1/campaign-rules").json["data"] as? [[String: Any]])?.first?["id"] as? String)
+            func simulate(_ draft: String) async throws -> [String: Any] {
+                let response = try await client.send(.post, "/api/v1/simulations", body: "{\(span),\(draft)}")
+                #expect(response.status == .ok, "\(response.text)")
+                return response.json
+            }
+            func cost(_ json: [String: Any]) -> (Int64, Int64) { (json["current_cost"] as? Int64 ?? -1, json["simulated_cost"] as? Int64 ?? -2) }
+
+            let same = try await simulate(#""campaign_rules":{"\#(live)":{"type":"percent","levels":[3000,1000]}}"#)
+            #expect(cost(same).0 > 0 && cost(same).0 == cost(same).1 && same["compliant"] as? Bool == true, "\(same)")
+            let richer = try await simulate(#""campaign_rules":{"\#(live)":{"type":"percent","levels":[6000,2000]}}"#)
+            #expect(cost(richer).1 > cost(richer).0 && richer["compliant"] as? Bool == false, "\(richer)")
+            #expect((richer["violations"] as? [String])?.first?.hasPrefix("campaign \(live)") == true, "\(richer)")
+
+            let doubled = #"{"type":"fixed","levels":[3000,1000,400]}"#
+            let asCampaign = try await simulate(#""campaigns":[{"product_id":"\#(products[2])","starts_at":"\#(window.from)","ends_at":"\#(window.to)","rule":\#(doubled)}]"#)
+            let asProductRule = try await simulate(#""product_rules":{"\#(products[2])":\#(doubled)}"#)
+            #expect(cost(asCampaign).1 > cost(asCampaign).0 && cost(asCampaign) == cost(asProductRule), "\(asCampaign) \(asProductRule)")
+            let afterwards = Instant(Date()).adding(seconds: 2 * 86_400)
+            let late = try await simulate(#""campaigns":[{"starts_at":"\#(afterwards.rfc3339)","ends_at":"\#(afterwards.adding(seconds: 60).rfc3339)","rule":\#(doubled)}]"#)
+            #expect(cost(late).0 == cost(late).1)
+            // One for every product, over the period: every line takes it, campaign lines too.
+            let everything = try await simulate(#""campaigns":[{"starts_at":"\#(window.from)","ends_at":"\#(window.to)","rule":{"type":"percent","levels":[0]}}]"#)
+            #expect(cost(everything).0 > 0 && cost(everything).1 == 0, "\(everything)")
+
+            for (draft, code) in [
+                (#""campaign_rules":{"cmp_nope":{"type":"percent","levels":[100]}}"#, "validation_failed"),
+                (#""campaigns":[{"starts_at":"\#(window.to)","ends_at":"\#(window.from)","rule":\#(doubled)}]"#, "validation_failed"),
+                (#""campaigns":[{"product_id":"prd_nope","starts_at":"\#(window.from)","ends_at":"\#(window.to)","rule":\#(doubled)}]"#, "validation_failed"),
+                (#""campaigns":[{"starts_at":"soon","ends_at":"\#(window.to)","rule":\#(doubled)}]"#, "validation_failed"),
+                (#""campaigns":[{"starts_at":"\#(window.from)","ends_at":"\#(window.to)","rule":{"type":"percent","levels":[-1]}}]"#, "validation_failed"),
+            ] {
+                expectError(try await client.send(.post, "/api/v1/simulations", body: "{\(span),\(draft)}"), .unprocessableContent, code)
+            }
+            expectError(try await client.send(.post, "/api/v1/simulations", body: #"{\#(span),"campaigns":{"a":1}}"#), .badRequest, "invalid_request")
+            expectError(try await client.send(.post, "/api/v1/simulations", body: #"{\#(span),"campaign_rules":{"x":null}}"#), .badRequest, "invalid_request")
+        }
+    }
+
     @Test(arguments: TestDatabase.available)
     func badDraftsAreRefusedWithReasons(database kind: TestDatabase) async throws {
         try await withTestApp(kind) { client, _ async throws in

@@ -59,21 +59,33 @@ extension ConsolePages {
     static func simulator(_ call: ConsoleCall) async throws -> [V.Node] {
         let t = call.t
         let levels = call.query("levels") ?? "", ruleType = call.query("rule_type") ?? "percent"
+        let campaignLevels = call.query("campaign_levels") ?? "", campaignProduct = call.query("campaign_product") ?? ""
         let form = rangeForm(call, "/admin/analytics/simulate", extra: [
             V.field(t[.levels], "levels", value: levels, hint: "2000,500"),
             V.field(t[.ruleType], "rule_type", value: ruleType, choices: [(value: "percent", text: t[.rulePercent]), (value: "fixed", text: t[.ruleFixed])]),
+            V.field(t[.campaignLevels], "campaign_levels", value: campaignLevels, hint: "3000,1000"),
+            V.field(t[.campaignProduct], "campaign_product", value: campaignProduct, hint: t[.optional]),
         ])
         var sections = [V.section("draft", t[.simulator], note: t[.simulatorNote], filters: analyticsTabs(call, current: "/admin/analytics/simulate"), form: form)]
-        guard !levels.isEmpty else { return sections }
-        let rates = try levels.split(separator: ",").map { text throws(TuikeError) -> Int64 in
-            guard let rate = Int64(text.trimmingCharacters(in: .whitespaces)) else { throw .validation("levels must be whole numbers separated by commas") }
-            return rate
+        guard !levels.isEmpty || !campaignLevels.isEmpty else { return sections }
+        func rates(_ text: String, _ field: String) throws(TuikeError) -> [Int64] {
+            try text.split(separator: ",").map { part throws(TuikeError) -> Int64 in
+                guard let rate = Int64(part.trimmingCharacters(in: .whitespaces)) else { throw .validation("\(field) must be whole numbers separated by commas") }
+                return rate
+            }
         }
         let now = call.now
         let from = call.query("from") ?? String(now.adding(seconds: -30 * 86_400).rfc3339.prefix(10))
         let to = call.query("to") ?? String(now.rfc3339.prefix(10))
-        let reply = try await call.api.call(.post, "/api/v1/simulations", body: ["from": from, "to": to, "program": ["levels": rates, "rule_type": ruleType]],
-                                            as: call.principal, context: call.context)
+        var body: [String: Any] = ["from": from, "to": to]
+        if !levels.isEmpty { body["program"] = ["levels": try rates(levels, "levels"), "rule_type": ruleType] }
+        if !campaignLevels.isEmpty {
+            // A campaign over the whole period, of the rule type chosen above.
+            var campaign: [String: Any] = ["starts_at": from, "ends_at": to, "rule": ["type": ruleType, "levels": try rates(campaignLevels, "campaign_levels")]]
+            if !campaignProduct.isEmpty { campaign["product_id"] = campaignProduct }
+            body["campaigns"] = [campaign]
+        }
+        let reply = try await call.api.call(.post, "/api/v1/simulations", body: body, as: call.principal, context: call.context)
         guard reply.isSuccess else { throw reply.error }
         let result = try reply.decode(SimulationRow.self)
         let summary = [
