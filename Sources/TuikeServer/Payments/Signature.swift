@@ -10,9 +10,12 @@ enum Signature {
     static let headerName = HTTPField.Name("Tuike-Signature")!
     static let toleranceSeconds: Int64 = 300
 
-    static func sign(body: Data, secret: String, at now: Instant) -> String {
+    static func sign(body: Data, secret: String, at now: Instant) -> String { sign(body: body, secrets: [secret], at: now) }
+
+    /// One `v1` per secret (a webhook endpoint's two during a rotation).
+    static func sign(body: Data, secrets: [String], at now: Instant) -> String {
         let timestamp = now.milliseconds / 1000
-        return "t=\(timestamp),v1=\(mac(body: body, secret: secret, timestamp: timestamp))"
+        return "t=\(timestamp)" + secrets.map { ",v1=\(mac(body: body, secret: $0, timestamp: timestamp))" }.joined()
     }
 
     static func mac(body: Data, secret: String, timestamp: Int64) -> String {

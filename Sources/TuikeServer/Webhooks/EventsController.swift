@@ -33,6 +33,13 @@ struct EventsController {
                 responses: [(200, "Endpoints.", Schemas.object([("data", Schemas.array(Schemas.ref("WebhookEndpoint")))]))]) { _, context in
             return try JSONOutput.response(["data": try await events.endpoints().map(EndpointView.init)])
         }
+        api.add(.post, "/api/v1/webhook-endpoints/{id}/rotate-secret",
+                summary: "Give an endpoint a new secret; the old one keeps signing beside it for a day", tag: "Webhooks", access: .admin,
+                responses: [(200, "The endpoint with its new secret.", Schemas.ref("WebhookEndpoint"))]) { _, context in
+            let id = try context.parameters.require("id")
+            guard let endpoint = try await events.rotateSecret(id, at: clock.now()) else { throw TuikeError.notFound("webhook endpoint", id) }
+            return try JSONOutput.response(EndpointView(endpoint))
+        }
         api.add(.post, "/api/v1/webhook-endpoints/{id}/disable", summary: "Stop delivering to an endpoint", tag: "Webhooks", access: .admin,
                 responses: [(200, "Disabled.", Schemas.object([("id", Schemas.string), ("status", Schemas.string)]))]) { _, context in
             let id = try context.parameters.require("id")
@@ -69,6 +76,8 @@ struct EventsController {
         let eventTypes: [String]
         let status: String
         let createdAt: Instant
+        /// Until when the secret a rotation replaced still signs too.
+        @ExplicitNull var previousSecretExpiresAt: Instant?
 
         init(_ endpoint: WebhookEndpoint) {
             id = endpoint.id
@@ -77,11 +86,13 @@ struct EventsController {
             eventTypes = endpoint.eventTypes
             status = endpoint.status
             createdAt = endpoint.createdAt
+            previousSecretExpiresAt = endpoint.previousSecret == nil ? nil : endpoint.previousSecretUntil
         }
 
         static let schema = Schemas.object([
             ("id", Schemas.string), ("url", Schemas.string), ("secret", Schemas.string), ("event_types", Schemas.array(Schemas.string)),
             ("status", Schemas.enumeration(["active", "disabled"])), ("created_at", Schemas.time),
+            ("previous_secret_expires_at", Schemas.nullable(Schemas.time)),
         ])
     }
 

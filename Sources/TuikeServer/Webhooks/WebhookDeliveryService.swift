@@ -41,8 +41,10 @@ struct URLSessionWebhookSender: WebhookSender {
     }
 }
 
-/// Delivers the outbox: claims due deliveries, posts each event signed with its endpoint's secret
-/// (`Tuike-Signature`), and records the attempt (retried with backoff until it succeeds or gives up).
+/// Delivers the outbox: claims due deliveries, posts each event signed with its endpoint's secrets
+/// (the Standard Webhooks headers, and the earlier `Tuike-Signature` and `Tuike-Event-Id`, kept for
+/// this release for consumers that check them), and records the attempt (retried with backoff
+/// until it succeeds or gives up).
 struct WebhookDelivery: Sendable {
     let events: EventRepository
     let sender: any WebhookSender
@@ -56,8 +58,12 @@ struct WebhookDelivery: Sendable {
             let body = Data("""
                 {"id":"\(due.event.id)","type":"\(due.event.type)","created_at":"\(due.event.createdAt.rfc3339)","data":\(due.event.payload)}
                 """.utf8)
-            let headers = ["Content-Type": "application/json", Signature.header: Signature.sign(body: body, secret: due.endpoint.secret, at: clock.now()),
-                           "Tuike-Event-Id": due.event.id]
+            let now = clock.now()
+            let secrets = due.endpoint.signingSecrets(at: now)
+            var headers = StandardWebhooks.headers(id: due.event.id, body: body, secrets: secrets, at: now)
+            headers["Content-Type"] = "application/json"
+            headers[Signature.header] = Signature.sign(body: body, secrets: secrets, at: now)
+            headers["Tuike-Event-Id"] = due.event.id
             let (status, error) = await sender.send(url: due.endpoint.url, body: body, headers: headers)
             try await events.record(eventID: due.event.id, endpointID: due.endpoint.id, httpStatus: status, error: error, now: clock.now())
             if let status, (200..<300).contains(status) { delivered += 1 }

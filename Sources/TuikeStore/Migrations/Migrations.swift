@@ -150,6 +150,7 @@ public enum Migrations {
         OpenDay.scopesMigration,
         IncentiveMigration.exclusiveMaterials,
         RoiCohorts.migration,
+        EventRepository.rotationMigration,
     ]
 }
 

@@ -87,6 +87,15 @@ public struct WebhookEndpoint: Sendable, Equatable {
     public let eventTypes: [String]
     public let status: String
     public let createdAt: Instant
+    /// The secret a rotation replaced, still signing beside the new one until `previousSecretUntil`.
+    public var previousSecret: String? = nil
+    public var previousSecretUntil: Instant? = nil
+
+    /// The secrets that sign a delivery at `now`: the current one, and the one before during its grace.
+    public func signingSecrets(at now: Instant) -> [String] {
+        guard let previousSecret, let until = previousSecretUntil, now < until else { return [secret] }
+        return [secret, previousSecret]
+    }
 }
 
 public struct EventRepository: Sendable {
@@ -110,7 +119,7 @@ public struct EventRepository: Sendable {
     }
 
     public func createEndpoint(url: String, eventTypes: [String], at now: Instant) async throws -> WebhookEndpoint {
-        let endpoint = WebhookEndpoint(id: Identifier.make("whe", at: now), url: url, secret: "whsec_" + Identifier.secret(length: 32),
+        let endpoint = WebhookEndpoint(id: Identifier.make("whe", at: now), url: url, secret: Self.newSecret(),
                                        eventTypes: eventTypes, status: "active", createdAt: now)
         try await database.write { db in
             try await db.execute("""
@@ -123,7 +132,9 @@ public struct EventRepository: Sendable {
 
     public func endpoints() async throws -> [WebhookEndpoint] {
         try await database.read { db in
-            try await db.rows("SELECT id, url, secret, event_types, status, created_at FROM webhook_endpoints ORDER BY id").map(Self.decodeEndpoint)
+            try await db.rows("""
+                SELECT id, url, secret, event_types, status, created_at, previous_secret, previous_secret_until FROM webhook_endpoints ORDER BY id
+                """).map(Self.decodeEndpoint)
         }
     }
 
@@ -158,7 +169,9 @@ public struct EventRepository: Sendable {
             id: try row.decode(column: "id", as: String.self), url: try row.decode(column: "url", as: String.self),
             secret: try row.decode(column: "secret", as: String.self),
             eventTypes: try row.decode(column: "event_types", as: String.self).split(separator: ",").map(String.init),
-            status: try row.decode(column: "status", as: String.self), createdAt: try row.decodeInstant(column: "created_at"))
+            status: try row.decode(column: "status", as: String.self), createdAt: try row.decodeInstant(column: "created_at"),
+            previousSecret: try row.decode(column: "previous_secret", as: String?.self),
+            previousSecretUntil: try row.decode(column: "previous_secret_until", as: Int64?.self).map(Instant.init(milliseconds:)))
     }
 
     /// A delivery due now, claimed for `leaseSeconds` so that concurrent senders skip it.
@@ -183,7 +196,7 @@ public struct EventRepository: Sendable {
                     """)
                 guard let row = try await db.first("""
                     SELECT e.id, e.type, e.subject_id, e.payload, e.created_at, d.attempts,
-                        w.id AS w_id, w.url, w.secret, w.event_types, w.status, w.created_at AS w_created_at
+                        w.id AS w_id, w.url, w.secret, w.event_types, w.status, w.created_at AS w_created_at, w.previous_secret, w.previous_secret_until
                     FROM webhook_deliveries d JOIN events e ON e.id = d.event_id JOIN webhook_endpoints w ON w.id = d.endpoint_id
                     WHERE d.event_id = \(bind: eventID) AND d.endpoint_id = \(bind: endpointID)
                     """) else { continue }
@@ -194,7 +207,9 @@ public struct EventRepository: Sendable {
                     endpoint: WebhookEndpoint(id: try row.decode(column: "w_id", as: String.self), url: try row.decode(column: "url", as: String.self),
                                               secret: try row.decode(column: "secret", as: String.self),
                                               eventTypes: try row.decode(column: "event_types", as: String.self).split(separator: ",").map(String.init),
-                                              status: try row.decode(column: "status", as: String.self), createdAt: try row.decodeInstant(column: "w_created_at")),
+                                              status: try row.decode(column: "status", as: String.self), createdAt: try row.decodeInstant(column: "w_created_at"),
+                                              previousSecret: try row.decode(column: "previous_secret", as: String?.self),
+                                              previousSecretUntil: try row.decode(column: "previous_secret_until", as: Int64?.self).map(Instant.init(milliseconds:))),
                     attempts: try row.decode(column: "attempts", as: Int64.self)))
             }
             return due
