@@ -9,11 +9,11 @@ import TuikeTestSupport
 
 @Suite struct LeaderboardAPITests {
     /// Sells one 500.00 course through `code` to a new visitor; the order's id.
-    static func sell(_ client: any TestClientProtocol, product: String, code: String, n: Int) async throws -> String {
+    static func sell(_ client: any TestClientProtocol, product: String, code: String, n: Int, buyer: String? = nil) async throws -> String {
         let visitor = "board-visitor-\(n)"
         _ = try await client.send(.post, "/api/v1/track/click", body: #"{"code":"\#(code)","visitor_id":"\#(visitor)"}"#)
         let created = try await client.send(.post, "/api/v1/orders", body: """
-            {"buyer_id":"board-buyer-\(n)","items":[{"product_id":"\(product)","quantity":1}],"visitor_id":"\(visitor)"}
+            {"buyer_id":"\(buyer ?? "board-buyer-\(n)")","items":[{"product_id":"\(product)","quantity":1}],"visitor_id":"\(visitor)"}
             """)
         let order = try #require(created.json["id"] as? String, "\(created.text)")
         #expect(try await client.send(.post, "/api/v1/orders/\(order)/paid", body: #"{"payment_id":"board-\#(n)"}"#).status == .ok)
