@@ -158,7 +158,8 @@ struct SimulationsController {
             if let product = campaign.productId, try await products.find(product) == nil {
                 throw TuikeError.validation("\(field).product_id: \(product) is not a product")
             }
-            campaigns.append(CampaignRule(id: "draft-\(index + 1)", productID: campaign.productId, startsAt: starts, endsAt: ends, rule: campaign.rule))
+            // Ids compare as text when draft campaigns tie: zero-padded, the later in the list wins.
+            campaigns.append(CampaignRule(id: String(format: "draft-%03d", index + 1), productID: campaign.productId, startsAt: starts, endsAt: ends, rule: campaign.rule))
         }
         let draft = PlanDraft(program: body.program?.rule, productRules: rules, campaignRules: campaignRules, campaigns: campaigns)
         // The ranks that exist add their bonus to a level-1 percent rate: the verdict counts the largest.

@@ -35,10 +35,25 @@ struct EventsController {
         }
         api.add(.post, "/api/v1/webhook-endpoints/{id}/rotate-secret",
                 summary: "Give an endpoint a new secret; the old one keeps signing beside it for a day", tag: "Webhooks", access: .admin,
-                responses: [(200, "The endpoint with its new secret.", Schemas.ref("WebhookEndpoint"))]) { _, context in
+                responses: [(200, "The endpoint with its new secret.", Schemas.ref("WebhookEndpoint")),
+                            (409, "An earlier rotation's old secret still signs (`rotation_in_progress`).", Schemas.ref("Error"))],
+                parameters: [Schemas.query("grace_seconds", Schemas.integer(in: 0...EventRepository.maxGraceSeconds),
+                                           "How long the old secret keeps signing; default 86400. 0: at once (a leaked secret), allowed during a grace too.")]) { request, context in
             let id = try context.parameters.require("id")
-            guard let endpoint = try await events.rotateSecret(id, at: clock.now()) else { throw TuikeError.notFound("webhook endpoint", id) }
-            return try JSONOutput.response(EndpointView(endpoint))
+            var grace = EventRepository.rotationGraceSeconds
+            if let text = request.uri.queryParameters["grace_seconds"] {
+                guard let value = Int64(String(text)), (0...EventRepository.maxGraceSeconds).contains(value) else {
+                    throw TuikeError.validation("grace_seconds must be an integer from 0 to \(EventRepository.maxGraceSeconds)")
+                }
+                grace = value
+            }
+            switch try await events.rotateSecret(id, graceSeconds: grace, at: clock.now()) {
+            case .rotated(let endpoint): return try JSONOutput.response(EndpointView(endpoint))
+            case .unknown: throw TuikeError.notFound("webhook endpoint", id)
+            case .inGrace(let until):
+                throw TuikeError(.conflict, code: "rotation_in_progress",
+                                 "the secret replaced by the last rotation signs until \(until.rfc3339); rotate with grace_seconds=0 to stop both old secrets now")
+            }
         }
         api.add(.post, "/api/v1/webhook-endpoints/{id}/disable", summary: "Stop delivering to an endpoint", tag: "Webhooks", access: .admin,
                 responses: [(200, "Disabled.", Schemas.object([("id", Schemas.string), ("status", Schemas.string)]))]) { _, context in

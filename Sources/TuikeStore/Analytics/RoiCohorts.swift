@@ -6,8 +6,8 @@ import TuikeCore
 ///
 /// A refund or a rejected commission changes the tally of its order's payment day, which may
 /// have been rolled up long before, so it leaves a mark in the same transaction (`roi_changes`,
-/// the payment's time). Readers count a marked day from the rows, so they are exact at every
-/// moment; the sweep counts marked days again (at most once a minute, or at once while a backlog
+/// the payment's time). Readers count a marked day from the rows, so they say what the rows say
+/// when they read them; the sweep counts marked days again (at most once a minute, or at once while a backlog
 /// is waiting) and clears exactly the marks it read before counting, so a mark made while it
 /// counted stays for the next time.
 enum RoiCohorts {
@@ -94,12 +94,27 @@ enum RoiCohorts {
     /// Counts again the rolled-up days that marks name (before `through`, in `timeZone`).
     static func refresh(timeZone: String, through: Instant, now: Instant, database: any Database) async throws {
         let dialect = database.dialect
-        let (checked, marked) = try await database.read { db in
-            (try await db.first("SELECT roi_checked_at FROM rollup_state WHERE id = 1")?.decode(column: "roi_checked_at", as: Int64.self),
-             try await db.rows("SELECT paid_at FROM roi_changes WHERE paid_at < \(bind: through.milliseconds) ORDER BY paid_at LIMIT 5000")
-                .map { Instant(milliseconds: try $0.decode(column: "paid_at", as: Int64.self)) })
+        guard let checked = try await database.read({ db in
+            try await db.first("SELECT roi_checked_at FROM rollup_state WHERE id = 1")?.decode(column: "roi_checked_at", as: Int64.self)
+        }) else { return }
+        if now.milliseconds - checked >= interval {
+            // Days rolled up without a tally (by an instance of an earlier release, during an
+            // upgrade) are marked, so that they are counted and kept like any changed day.
+            try await database.write { db in
+                try await db.execute("""
+                    INSERT INTO roi_changes (id, paid_at) SELECT 'roc_' || f.day, f.starts_at FROM finance_days f
+                    WHERE f.starts_at < \(bind: through.milliseconds)
+                        AND NOT EXISTS (SELECT 1 FROM roi_days r WHERE r.kind = 'product:total' AND r.starts_at = f.starts_at)
+                        AND NOT EXISTS (SELECT 1 FROM roi_changes c WHERE c.paid_at >= f.starts_at AND c.paid_at < f.ends_at)
+                    ON CONFLICT (id) DO NOTHING
+                    """)
+            }
         }
-        guard let checked, !marked.isEmpty else { return }
+        let marked = try await database.read { db in
+            try await db.rows("SELECT paid_at FROM roi_changes WHERE paid_at < \(bind: through.milliseconds) ORDER BY paid_at LIMIT 5000")
+                .map { Instant(milliseconds: try $0.decode(column: "paid_at", as: Int64.self)) }
+        }
+        guard !marked.isEmpty else { return }
         var days: [CalendarDays.Day] = []
         for at in marked where !(days.last.map { $0.start <= at && at < $0.end } ?? false) {
             if let day = try CalendarDays.days(from: at, to: at, timeZone: timeZone).first { days.append(day) }

@@ -38,29 +38,36 @@ public struct RoiQuery: Sendable {
         return try await database.report { [database] in
             try await database.read { db in
                 var tally = RoiTally()
-                var (rolled, spans) = try await DayRollups.split(from: from, to: to, in: db)
+                let (rolled, spans) = try await DayRollups.split(from: from, to: to, in: db)
+                var unkept: [(start: Instant, end: Instant)] = []
                 if let rolled {
-                    let version = try await db.first("SELECT roi_version FROM rollup_state WHERE id = 1")?.decode(column: "roi_version", as: Int64.self) ?? 0
-                    // Days marked since they were kept: counted from the rows below.
-                    let marked = try await db.rows("""
+                    // Days marked since they were kept, or never kept (rolled up by an instance of
+                    // an earlier release): counted from the rows below. Read before the version,
+                    // never after: a recount between the two then shows as a newer version, so a
+                    // key never names a sum from before a mark this read did not see.
+                    unkept = try await db.rows("""
                         SELECT f.starts_at, f.ends_at FROM finance_days f WHERE f.starts_at >= \(bind: rolled.start.milliseconds) AND f.ends_at <= \(bind: rolled.end.milliseconds)
-                            AND EXISTS (SELECT 1 FROM roi_changes c WHERE c.paid_at >= f.starts_at AND c.paid_at < f.ends_at)
+                            AND (EXISTS (SELECT 1 FROM roi_changes c WHERE c.paid_at >= f.starts_at AND c.paid_at < f.ends_at)
+                                OR NOT EXISTS (SELECT 1 FROM roi_days r WHERE r.kind = 'product:total' AND r.starts_at = f.starts_at))
                         """).map { (start: Instant(milliseconds: try $0.decode(column: "starts_at", as: Int64.self)),
                                     end: Instant(milliseconds: try $0.decode(column: "ends_at", as: Int64.self))) }
+                    let version = try await db.first("SELECT roi_version FROM rollup_state WHERE id = 1")?.decode(column: "roi_version", as: Int64.self) ?? 0
                     let key = "\(identity)|\(grouping.rawValue)|\(rolled.start.milliseconds)|\(rolled.end.milliseconds)|\(version)|"
-                        + marked.map { String($0.start.milliseconds) }.joined(separator: ",")
-                    // Taken as it is kept (no copy) and added to: a promoter's month has thousands of groups.
+                        + unkept.map { String($0.start.milliseconds) }.joined(separator: ",")
+                    // The kept sum is added to, not into: a promoter's month has thousands of groups.
                     tally = try await Self.kept.value(key) {
-                        try await Self.kept(grouping, from: rolled.start, to: rolled.end, except: marked.map(\.start), in: db)
+                        try await Self.kept(grouping, from: rolled.start, to: rolled.end, except: unkept.map(\.start), in: db)
                     }
-                    spans += marked
                 }
+                // The rest of the span (today) up to the last settled minute is kept too; a day
+                // waiting to be kept again is counted as it is (the sweep keeps it within a minute).
                 let settled = Instant(milliseconds: (now.milliseconds - DayRollups.lag) / 60_000 * 60_000)
                 for span in spans {
                     let middle = min(max(span.start, settled), span.end)
                     if span.start < middle { tally.add(try await Self.settled(from: span.start, to: middle, identity: identity, dialect: dialect, in: db)) }
                     tally.add(try await RoiCohorts.count(from: middle, to: span.end, dialect: dialect, in: db))
                 }
+                for day in unkept { tally.add(try await RoiCohorts.count(from: day.start, to: day.end, dialect: dialect, in: db)) }
                 let groups = tally.groups[grouping] ?? [:]
                 var rows = groups.map { key, figures in Row(key: key, name: key, figures: figures) }
                     .sorted { ($0.gmv, $1.key) > ($1.gmv, $0.key) }
@@ -98,8 +105,8 @@ public struct RoiQuery: Sendable {
 
     private static let kept = KeptValues<RoiTally>()
 
-    /// The cohort of `[from, to)`, a span that is not kept by day (today up to the last minute, or
-    /// a marked day), made once and kept under its marks: any refund since adds one.
+    /// The cohort of `[from, to)`, a span not kept by day (today up to the last settled minute),
+    /// made once and kept under its marks (`RoiCohorts.marksKey`): any refund since adds one.
     static func settled(from: Instant, to: Instant, identity: String, dialect: Dialect, in db: any SQLDatabase) async throws -> RoiTally {
         let key = "\(identity)|\(from.milliseconds)|\(to.milliseconds)|" + (try await RoiCohorts.marksKey(from: from, to: to, in: db))
         return try await spans.value(key) { try await RoiCohorts.count(from: from, to: to, dialect: dialect, in: db) }

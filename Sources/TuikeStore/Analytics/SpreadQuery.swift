@@ -47,10 +47,12 @@ public struct SpreadQuery: Sendable {
         }
     }
 
-    /// Each promoter's distinct buyers of its counted orders paid in `[from, to)`. The days before
-    /// today (the rollups' `through`) give each promoter's set of buyers, made once and kept in
-    /// memory while no paid order of theirs changed (a refund leaves a mark in `roi_changes`, the
-    /// only way a paid order stops counting); today's buyers are added to them on every read.
+    /// Each promoter's distinct buyers of its counted orders paid in `[from, to)`. When the span
+    /// runs into today, the days before it (the rollups' `through`) give each promoter's set of
+    /// buyers, made once and kept in memory until a paid order of the span changes (any mark in
+    /// `roi_changes` there: a refund, the only way a paid order stops counting, leaves one);
+    /// today's buyers are added to them on every read. A span that ends before today is counted
+    /// on each read.
     static func buyers(productID: String?, from: Instant, to: Instant, identity: String, dialect: Dialect,
                        in db: any SQLDatabase) async throws -> [String: Int64] {
         let through = try await DayRollups.state(in: db)?.through

@@ -15,17 +15,33 @@ extension EventRepository {
         return "whsec_" + Data(bytes).base64EncodedString()
     }
 
-    /// Gives the endpoint a new secret; the one it had signs too until the grace period ends (a
-    /// second rotation within it drops the oldest). Nil for an unknown endpoint.
-    public func rotateSecret(_ id: String, at now: Instant) async throws -> WebhookEndpoint? {
+    /// The longest a replaced secret may keep signing.
+    public static let maxGraceSeconds: Int64 = 7 * 86_400
+
+    public enum Rotation: Sendable, Equatable {
+        case rotated(WebhookEndpoint)
+        /// A rotation is already in its grace period: a second one would drop the secret that
+        /// consumers may still be using (a retried request, two admins at once).
+        case inGrace(until: Instant)
+        case unknown
+    }
+
+    /// Gives the endpoint a new secret; the one it had keeps signing beside it for `grace`
+    /// seconds. While an earlier rotation's grace lasts, only a rotation with no grace (a leaked
+    /// secret: both old ones stop at once) goes through.
+    public func rotateSecret(_ id: String, graceSeconds grace: Int64 = rotationGraceSeconds, at now: Instant) async throws -> Rotation {
         let secret = Self.newSecret()
-        let until = now.adding(seconds: Self.rotationGraceSeconds)
+        let until = now.adding(seconds: max(0, min(grace, Self.maxGraceSeconds)))
         return try await database.write { db in
-            try await db.first("""
+            if let row = try await db.first("""
                 UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_until = \(bind: until.milliseconds), secret = \(bind: secret)
-                WHERE id = \(bind: id)
+                WHERE id = \(bind: id) AND (\(bind: grace) <= 0 OR previous_secret_until IS NULL OR previous_secret_until <= \(bind: now.milliseconds))
                 RETURNING id, url, secret, event_types, status, created_at, previous_secret, previous_secret_until
-                """).map(Self.decodeEndpoint)
+                """) {
+                return .rotated(try Self.decodeEndpoint(row))
+            }
+            guard let current = try await db.first("SELECT previous_secret_until FROM webhook_endpoints WHERE id = \(bind: id)") else { return .unknown }
+            return .inGrace(until: Instant(milliseconds: try current.decode(column: "previous_secret_until", as: Int64?.self) ?? now.milliseconds))
         }
     }
 

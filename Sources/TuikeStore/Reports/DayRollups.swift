@@ -115,6 +115,8 @@ public struct DayRollups: Sendable {
             for table in ["day_rollups", "day_sketches", "finance_days", "scope_totals", "open_day", "open_day_rollups", "roi_days", "roi_changes"] {
                 try await db.execute("DELETE FROM \(unsafeRaw: table)")
             }
+            // Kept ROI sums are named by this version: none of them holds after a start over.
+            try await db.execute("UPDATE rollup_state SET roi_version = roi_version + 1 WHERE id = 1")
             return State(timeZone: timeZone, through: first.start)
         }
     }

@@ -40,7 +40,7 @@ import TuikeTestSupport
             #expect(bad.text.contains("data-error"))
             // A campaign alone, over the period: a richer one is judged; an unknown product is an error.
             let campaign = try await owner.get("/admin/analytics/simulate?campaign_levels=6000&rule_type=percent&lang=en")
-            #expect(campaign.status == .ok && campaign.text.contains("id=\"result\"") && campaign.text.contains("campaign draft-1"), "\(campaign.text)")
+            #expect(campaign.status == .ok && campaign.text.contains("id=\"result\"") && campaign.text.contains("campaign draft-001"), "\(campaign.text)")
             let unknown = try await owner.get("/admin/analytics/simulate?campaign_levels=1000&campaign_product=prd_nope")
             #expect(unknown.text.contains("data-error") && unknown.text.contains("prd_nope"))
             #expect(try await finance.get("/admin/analytics/simulate").status == .forbidden)

@@ -57,6 +57,13 @@ import TuikeTestSupport
             #expect(try Self.verify(during, secret: fresh) == "ok" && Self.verify(during, secret: secret) == "ok")
             try Signature.verify(header: during.headers[Signature.header], body: during.body, secret: secret, now: tuike.clock.now())
 
+            // A second rotation in the grace would drop the secret consumers may still use.
+            expectError(try await client.send(.post, "/api/v1/webhook-endpoints/\(endpoint)/rotate-secret"), .conflict, "rotation_in_progress")
+            for bad in ["-1", "604801", "x"] {
+                expectError(try await client.send(.post, "/api/v1/webhook-endpoints/\(endpoint)/rotate-secret?grace_seconds=\(bad)"),
+                            .unprocessableContent, "validation_failed")
+            }
+
             // A day on, the replaced secret signs no more.
             _ = try await client.advance(seconds: EventRepository.rotationGraceSeconds + 1)
             _ = try await SandboxPaymentsTests.order(client)
@@ -65,6 +72,19 @@ import TuikeTestSupport
             let only = try #require(after.headers["webhook-signature"])
             #expect(!only.contains(" ") && only == StandardWebhooks.signature(id: after.headers["webhook-id"] ?? "", timestamp: Int64(after.headers["webhook-timestamp"] ?? "") ?? 0,
                                                                          body: after.body, secret: fresh))
+
+            // A leaked secret: rotated with no grace, during another rotation's grace too; only the newest signs.
+            let calm = try await client.send(.post, "/api/v1/webhook-endpoints/\(endpoint)/rotate-secret?grace_seconds=86400")
+            #expect(calm.status == .ok)
+            let leaked = try await client.send(.post, "/api/v1/webhook-endpoints/\(endpoint)/rotate-secret?grace_seconds=0")
+            #expect(leaked.status == .ok, "\(leaked.text)")
+            let newest = try #require(leaked.json["secret"] as? String)
+            _ = try await SandboxPaymentsTests.order(client)
+            #expect(try await delivery.deliverDue() > 0)
+            let last = try #require(sender.sent.withLock { $0.last })
+            #expect(last.headers["webhook-signature"] == StandardWebhooks.signature(id: last.headers["webhook-id"] ?? "",
+                                                                                    timestamp: Int64(last.headers["webhook-timestamp"] ?? "") ?? 0,
+                                                                                    body: last.body, secret: newest))
         }
     }
 
