@@ -99,5 +99,5 @@ enum AlipayCrypto {
         }
     }
 
-    static func refused(_ message: String) -> TuikeError { TuikeError(.malformed, code: "invalid_signature", message) }
+    static func refused(_ message: String) -> TuikeError { Signature.invalid(message) }
 }

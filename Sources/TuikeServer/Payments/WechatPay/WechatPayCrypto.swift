@@ -58,5 +58,5 @@ enum WechatPayCrypto {
         }
     }
 
-    static func refused(_ message: String) -> TuikeError { TuikeError(.malformed, code: "invalid_signature", message) }
+    static func refused(_ message: String) -> TuikeError { Signature.invalid(message) }
 }
