@@ -147,6 +147,10 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
         SandboxPaymentsController(database: tuike.database, orders: store.orders, secret: secret, clock: tuike.clock)
             .addRoutes(to: api)
     }
+    WechatPayController(payments: tuike.wechatPay, providers: tuike.wechatPay.providers, clock: tuike.clock, publicURL: tuike.publicURL)
+        .addRoutes(to: api)
+    CheckoutController(orders: store.orders, wechatPay: tuike.wechatPay, program: program, sandbox: tuike.sandboxPaymentSecret != nil, clock: tuike.clock)
+        .addRoutes(to: api)
     CouponsController(coupons: store.coupons, clock: tuike.clock).addRoutes(to: api)
     EventsController(events: store.events, program: program, clock: tuike.clock).addRoutes(to: api)
     RanksController(ranks: store.ranks, program: program, clock: tuike.clock).addRoutes(to: api)

@@ -60,10 +60,18 @@ enum JobHandlers {
         ]
     }
 
-    static func sweeps(database: any Database, notifications: NotificationSender) -> [String: JobRunner.Sweep] {
+    static func sweeps(database: any Database, notifications: NotificationSender, wechatPay: WechatPayPayments) -> [String: JobRunner.Sweep] {
         [
             "notifications.send": { now in try await notifications.run(at: now) },
-            "orders.expire_due": { now in try await OrderRepository(database: database).expireDue(at: now) },
+            // An order whose payment was started at WeChat Pay is settled there first: booked if
+            // it was paid, closed if not; one WeChat Pay does not answer for waits for the next round.
+            "orders.expire_due": { now in
+                try await OrderRepository(database: database).expireDue(at: now) { orderID in
+                    if try await wechatPay.providers.checkoutProviders(orderID: orderID).contains(WechatPayConfig.provider) {
+                        try await wechatPay.settleBeforeExpiry(orderID: orderID)
+                    }
+                }
+            },
             // Shipped orders the buyer never confirmed count as received `auto_receive_days` after their last parcel.
             "orders.auto_receive": { now in
                 try await FulfilmentRepository(database: database).receiveDue(settings: try await ProgramRepository(database: database).current(), at: now)

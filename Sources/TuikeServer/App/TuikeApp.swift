@@ -25,6 +25,7 @@ public struct TuikeApp: Sendable {
     public let sandboxPaymentSecret: String?
     /// Providers Tuike refunds through, by name.
     let paymentProviders: [String: any PaymentProvider]
+    let wechatPay: WechatPayPayments
     /// Where approved withdrawals are paid: the sandbox provider, or by hand (`manual`).
     let payouts: PayoutService
     /// Full refunds of failed groups and of payments that found no slot.
@@ -63,6 +64,9 @@ public struct TuikeApp: Sendable {
         public var publicURL: String
         /// Whose forwarding headers name the client (see `TrustedProxies`).
         public var trustedProxies: TrustedProxies
+        /// How long a payment provider may take to answer before its outcome counts as unknown.
+        public var providerTimeoutSeconds: Double = 10
+        var providerTransport: any ProviderTransport = URLSessionProviderTransport()
 
         public init(sandbox: Bool = false, adminToken: String? = nil, demo: Bool = false, baseClock: any TuikeClock = SystemClock(),
                     cipher: FieldCipher, publicURL: String = "http://localhost:8080", trustedProxies: TrustedProxies = .loopback) {
@@ -98,9 +102,15 @@ public struct TuikeApp: Sendable {
                 SandboxPaymentsController.secretKey, to: "whsec_" + Identifier.secret(length: 32), at: options.baseClock.now())
         }
         let clock: any TuikeClock = sandboxClock ?? options.baseClock
+        let wechatPay = WechatPayPayments(database: database, orders: OrderRepository(database: database),
+                                          providers: PaymentProviderRepository(database: database, cipher: options.cipher),
+                                          transport: options.providerTransport, clock: clock, publicURL: options.publicURL,
+                                          timeoutSeconds: options.providerTimeoutSeconds)
         let payouts = PayoutService(withdrawals: WithdrawalRepository(database: database),
-                                    provider: options.sandbox ? SandboxPayoutProvider() : ManualPayoutProvider(), clock: clock)
-        let paymentProviders: [String: any PaymentProvider] = options.sandbox ? [SandboxPaymentsController.provider: SandboxPaymentProvider()] : [:]
+                                    provider: options.sandbox ? SandboxPayoutProvider() : ManualPayoutProvider(),
+                                    wechat: WechatPayPayouts(payments: wechatPay), clock: clock)
+        var paymentProviders: [String: any PaymentProvider] = [wechatPay.name: wechatPay]
+        if options.sandbox { paymentProviders[SandboxPaymentsController.provider] = SandboxPaymentProvider() }
         let refundService = RefundService(orders: OrderRepository(database: database), refunds: RefundRepository(database: database),
                                           providers: paymentProviders, clock: clock)
         let groupRefunds = GroupRefunds(groups: GroupRepository(database: database), orders: OrderRepository(database: database),
@@ -109,12 +119,12 @@ public struct TuikeApp: Sendable {
         let jobs = JobRunner(database: database, clock: clock, handlers: JobHandlers.all(database: database, payouts: payouts, groupRefunds: groupRefunds),
                              sweeps: JobHandlers.sweeps(database: database, notifications: NotificationSender(
                                 notifications: NotificationRepository(database: database), buyers: BuyerRepository(database: database, cipher: options.cipher),
-                                messaging: messaging, clock: clock)), logger: logger)
+                                messaging: messaging, clock: clock), wechatPay: wechatPay), logger: logger)
         let app = TuikeApp(database: database, clock: clock, sandboxClock: sandboxClock, jobs: jobs, registry: registry, logger: logger,
                            cipher: options.cipher, publicURL: options.publicURL, trustedProxies: options.trustedProxies,
                            clicks: ClickRecorder(repository: ClickRepository(database: database), logger: logger),
                            sandboxPaymentSecret: sandboxSecret,
-                           paymentProviders: paymentProviders, payouts: payouts, groupRefunds: groupRefunds, refundService: refundService,
+                           paymentProviders: paymentProviders, wechatPay: wechatPay, payouts: payouts, groupRefunds: groupRefunds, refundService: refundService,
                            messaging: messaging)
 
         startup.generatedAdminToken = try await app.ensureAdminToken(options.adminToken)

@@ -24,7 +24,10 @@ struct RefundService: Sendable {
         if !retried, let order = try await orders.find(orderID), order.refundRefusal(amount) == nil,
            let payment = try await orders.payments(orderID: orderID).first, let provider = providers[payment.provider] {
             do {
-                let providerRefund = try await provider.refund(paymentID: payment.paymentID, amount: amount, reference: refundID ?? orderID)
+                // A refund without a number of its own gets one, so two partial refunds are two
+                // refunds at the provider, never one asked twice.
+                let reference = refundID ?? Identifier.make("rfd", at: clock.now())
+                let providerRefund = try await provider.refund(paymentID: payment.paymentID, total: order.amount, amount: amount, reference: reference)
                 refundID = refundID ?? providerRefund
             } catch {
                 try await providerRefused(error)

@@ -6,8 +6,9 @@ import TuikeCore
 /// reports the refund; only providers Tuike talks to are called.
 protocol PaymentProvider: Sendable {
     var name: String { get }
-    /// Returns the provider's refund id, or throws when the provider refuses.
-    func refund(paymentID: String, amount: Int64, reference: String) async throws -> String
+    /// Returns the provider's refund id, or throws when the provider refuses. `total` is the
+    /// payment's amount, `reference` the refund's own number (the same number is the same refund).
+    func refund(paymentID: String, total: Int64, amount: Int64, reference: String) async throws -> String
 }
 
 /// The sandbox provider's refunds: they succeed, unless a test tells the provider to refuse.
@@ -17,7 +18,7 @@ final class SandboxPaymentProvider: PaymentProvider {
 
     func refuseRefunds(_ refuse: Bool) { refusing.withLock { $0 = refuse } }
 
-    func refund(paymentID: String, amount: Int64, reference: String) async throws -> String {
+    func refund(paymentID: String, total: Int64, amount: Int64, reference: String) async throws -> String {
         if refusing.withLock({ $0 }) {
             throw TuikeError(.conflict, code: "provider_refused", "the sandbox provider refused the refund of \(amount) on \(paymentID)")
         }

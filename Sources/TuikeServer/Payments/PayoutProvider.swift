@@ -2,12 +2,19 @@ import Synchronization
 import TuikeCore
 import TuikeStore
 
+/// What a provider said of a payout: done, or still on its way (it stays approved and a job asks
+/// again). A failure is thrown as a `TuikeError`; `ProviderUnreachable` means nobody knows yet.
+enum PayoutResult: Sendable, Equatable {
+    case paid(reference: String)
+    case pending(reason: String)
+}
+
 /// Sends an approved withdrawal's money to the promoter. Called outside any transaction,
-/// with the withdrawal id as idempotency key: asking twice pays once.
+/// with the withdrawal id as idempotency key: asking twice pays once. `resuming` is a later try
+/// after an answer that did not settle it, when a provider that can be asked looks first.
 protocol PayoutProvider: Sendable {
     var name: String { get }
-    /// Returns the provider's transfer reference, or throws when the transfer failed.
-    func pay(withdrawal: Withdrawal) async throws -> String
+    func pay(withdrawal: Withdrawal, resuming: Bool) async throws -> PayoutResult
 }
 
 /// Without `--sandbox` the merchant pays out by hand (线下打款, as most Chinese mall systems do):
@@ -15,7 +22,7 @@ protocol PayoutProvider: Sendable {
 struct ManualPayoutProvider: PayoutProvider {
     let name = "manual"
 
-    func pay(withdrawal: Withdrawal) async throws -> String { "manual:\(withdrawal.id)" }
+    func pay(withdrawal: Withdrawal, resuming: Bool) async throws -> PayoutResult { .paid(reference: "manual:\(withdrawal.id)") }
 }
 
 /// The sandbox payout provider: pays at once, unless a test or an admin tells it to fail.
@@ -32,13 +39,13 @@ final class SandboxPayoutProvider: PayoutProvider {
 
     var failureReason: String? { state.withLock { $0.failing } }
 
-    func pay(withdrawal: Withdrawal) async throws -> String {
+    func pay(withdrawal: Withdrawal, resuming: Bool) async throws -> PayoutResult {
         try state.withLock { state in
-            if let reference = state.paid[withdrawal.id] { return reference }
+            if let reference = state.paid[withdrawal.id] { return .paid(reference: reference) }
             if let reason = state.failing { throw TuikeError(.conflict, code: "payout_failed", reason) }
             let reference = "sbx_po_" + Identifier.secret(length: 12)
             state.paid[withdrawal.id] = reference
-            return reference
+            return .paid(reference: reference)
         }
     }
 }

@@ -151,6 +151,7 @@ public enum Migrations {
         IncentiveMigration.exclusiveMaterials,
         RoiCohorts.migration,
         EventRepository.rotationMigration,
+        PaymentProviderRepository.migration,
     ]
 }
 

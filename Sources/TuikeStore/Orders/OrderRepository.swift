@@ -188,20 +188,27 @@ public struct OrderRepository: Sendable {
     /// failure is thrown after the round, and the order is tried again next time. Safe on several
     /// instances at once: the cancelling UPDATE is conditional, so only one of them cancels.
     @discardableResult
-    public func expireDue(at now: Instant, limit: Int = 100) async throws -> Int {
+    /// `settle` runs first, outside any transaction, for each order whose payment was started with
+    /// a provider (`payment_checkouts`): it books a payment the provider took, or closes the
+    /// provider's order; when it throws, the order is left for the next round.
+    public func expireDue(at now: Instant, limit: Int = 100, settle: (@Sendable (String) async throws -> Void)? = nil) async throws -> Int {
         var cancelled = 0
         while true {
             let due = try await database.read { db in
                 try await db.rows("""
-                    SELECT id FROM orders WHERE status = 'pending_payment' AND expires_at <= \(bind: now.milliseconds)
+                    SELECT id, EXISTS (SELECT 1 FROM payment_checkouts c WHERE c.order_id = o.id) AS started
+                    FROM orders o WHERE status = 'pending_payment' AND expires_at <= \(bind: now.milliseconds)
                     ORDER BY expires_at LIMIT \(bind: limit)
-                    """).map { try $0.decode(column: "id", as: String.self) }
+                    """).map { (try $0.decode(column: "id", as: String.self), try $0.decode(column: "started", as: Bool.self)) }
             }
             let database = database
             let results = await withTaskGroup(of: Result<Bool, any Error>.self) { group in
-                for orderID in due {
+                for (orderID, started) in due {
                     group.addTask {
-                        do { return .success(try await database.write { db in try await Self.cancel(orderID, at: now, in: db) }) } catch { return .failure(error) }
+                        do {
+                            if started, let settle { try await settle(orderID) }
+                            return .success(try await database.write { db in try await Self.cancel(orderID, at: now, in: db) })
+                        } catch { return .failure(error) }
                     }
                 }
                 return await group.reduce(into: []) { $0.append($1) }
@@ -243,6 +250,13 @@ public struct OrderRepository: Sendable {
         }
         try await Stock.giveBackAll(orderID: orderID, in: db)
         return true
+    }
+
+    /// When an unpaid order is cancelled if still unpaid.
+    public func expiresAt(_ orderID: String) async throws -> Instant? {
+        try await database.read { db in
+            try await db.first("SELECT expires_at FROM orders WHERE id = \(bind: orderID)")?.decode(column: "expires_at", as: Int64?.self).map(Instant.init)
+        }
     }
 
     public func entitlements(buyerID: String) async throws -> [(productID: String, grantedAt: Instant)] {

@@ -14,12 +14,13 @@ let jsonOnly: HTTPFields = [.contentType: "application/json"]
 
 /// Builds the real application on a fresh database and runs `body` against its router (no sockets).
 func withTestApp<T>(
-    _ kind: TestDatabase, sandbox: Bool = true, demo: Bool = false,
+    _ kind: TestDatabase, sandbox: Bool = true, demo: Bool = false, providerTimeoutSeconds: Double = 10,
     _ body: @escaping @Sendable (any TestClientProtocol, TuikeApp) async throws -> T
 ) async throws -> T {
     try await kind.withDatabase(migrated: false) { database async throws in
-        let (tuike, _) = try await TuikeApp.prepare(
-            database: database, options: .init(sandbox: sandbox, adminToken: adminToken, demo: demo, cipher: testCipher), logger: TestDatabase.logger)
+        var options = TuikeApp.Options(sandbox: sandbox, adminToken: adminToken, demo: demo, cipher: testCipher)
+        options.providerTimeoutSeconds = providerTimeoutSeconds
+        let (tuike, _) = try await TuikeApp.prepare(database: database, options: options, logger: TestDatabase.logger)
         let app = Application(router: buildRouter(tuike).router, logger: TestDatabase.logger)
         return try await app.test(.router) { client in try await body(client, tuike) }
     }

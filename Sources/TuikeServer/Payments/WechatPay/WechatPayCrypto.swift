@@ -23,6 +23,13 @@ enum WechatPayCrypto {
         return #"WECHATPAY2-SHA256-RSA2048 mchid="\#(mchid)",nonce_str="\#(nonce)",signature="\#(signature)",timestamp="\#(timestamp)",serial_no="\#(serialNo)""#
     }
 
+    /// The `paySign` of a JSAPI payment: the merchant's signature over
+    /// `appId\ntimeStamp\nnonceStr\npackage\n`, which WeChat checks before it shows the payment.
+    static func paySign(appid: String, timeStamp: String, nonce: String, package: String, key: _RSA.Signing.PrivateKey) throws -> String {
+        try key.signature(for: Data("\(appid)\n\(timeStamp)\n\(nonce)\n\(package)\n".utf8), padding: .insecurePKCS1v1_5)
+            .rawRepresentation.base64EncodedString()
+    }
+
     /// Checks the platform's signature on a response or a notification: over
     /// `timestamp\nnonce\nbody\n`, the raw body as received, with the key that `serial` names.
     /// Refused: an unknown serial, a timestamp more than five minutes from now, a signature that

@@ -1,0 +1,98 @@
+import Foundation
+import Hummingbird
+import TuikeCore
+import TuikeStore
+
+/// Starts an order's payment with a provider: a QR code's text (WeChat Pay Native), a prepay id
+/// and the parameters WeChat's JSAPI needs (inside WeChat), or a page to send the buyer to (WeChat
+/// Pay H5, the sandbox). Admins may start any order's payment; anyone may start a storefront
+/// order's (one without an integrator's external id), which only ever asks for its exact amount.
+/// Asking again asks the provider again for the same order number, so it is the same payment.
+struct CheckoutController {
+    let orders: OrderRepository
+    let wechatPay: WechatPayPayments
+    let program: ProgramRepository
+    let sandbox: Bool
+    let clock: any TuikeClock
+
+    static let maxOpenIDLength = 128
+
+    struct CheckoutRequest: RequestBody {
+        let provider: String
+        let method: String?
+        let openid: String?
+        typealias Keys = CodingKeys
+        enum CodingKeys: String, CodingKey, CaseIterable { case provider, method, openid }
+    }
+
+    struct CheckoutView: Encodable {
+        let provider: String
+        let codeUrl: String?
+        let prepayId: String?
+        let redirectUrl: String?
+        let payParams: [String: String]?
+    }
+
+    func addRoutes(to api: APIRoutes) {
+        api.add(.post, "/api/v1/orders/{id}/checkout", summary: "Start an order's payment with a provider", tag: "Payments", access: .publicAccess,
+                request: Schemas.object([
+                    ("provider", Schemas.enumeration(["wechatpay", "alipay", "sandbox"])),
+                    ("method", Schemas.enumeration(["native", "jsapi", "h5", "page", "wap"])),
+                    ("openid", Schemas.text(1...Self.maxOpenIDLength, "The buyer's openid under the merchant's app (JSAPI only).")),
+                ], required: ["provider"]),
+                responses: [(200, "Where the buyer pays.", Schemas.object([
+                    ("provider", Schemas.string), ("code_url", Schemas.string), ("prepay_id", Schemas.string), ("redirect_url", Schemas.string),
+                    ("pay_params", Schemas.object([("appId", Schemas.string), ("timeStamp", Schemas.string), ("nonceStr", Schemas.string),
+                                                   ("package", Schemas.string), ("signType", Schemas.string), ("paySign", Schemas.string)])),
+                ])),
+                            (404, "No such order (or not one the caller may pay).", nil), (409, "Not awaiting payment, or the provider is not set up.", nil),
+                            (503, "The provider did not answer; nothing was booked.", nil)],
+                handler: checkout)
+    }
+
+    @Sendable func checkout(_ request: Request, context: TuikeRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let body = try await JSONBody.decode(CheckoutRequest.self, from: request, context: context)
+        guard let order = try await orders.find(id) else { throw TuikeError.notFound("order", id) }
+        if !context.isAdmin {
+            if case .buyer? = context.principal { try context.requireOwnOrder(order) } else if order.externalID != nil { throw TuikeError.notFound("order", id) }
+        }
+        guard order.status == .pendingPayment else {
+            throw TuikeError(.conflict, code: "not_payable", "order \(id) is \(order.status.rawValue), not awaiting payment")
+        }
+        switch body.provider {
+        case SandboxPaymentsController.provider:
+            guard sandbox else { throw Self.notConfigured("the sandbox provider runs only with --sandbox") }
+            return try JSONOutput.response(CheckoutView(provider: body.provider, codeUrl: nil, prepayId: nil, redirectUrl: "/pay/\(order.id)", payParams: nil))
+        case WechatPayConfig.provider:
+            let method = try ProductsController.parse(required: body.method ?? WechatPayPayments.Method.native.rawValue, as: WechatPayPayments.Method.self,
+                                                      field: "method")
+            var openid: String?
+            if method == .jsapi {
+                guard let given = body.openid, (1...Self.maxOpenIDLength).contains(given.count), given.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+                    throw TuikeError.validation("openid is required for jsapi: the buyer's openid under the merchant's app, 1–\(Self.maxOpenIDLength) characters")
+                }
+                openid = given
+            }
+            guard order.currency == "CNY" else { throw TuikeError.validation("WeChat Pay takes CNY; the order is in \(order.currency)") }
+            var expiresAt = try await orders.expiresAt(order.id)
+            if expiresAt == nil { expiresAt = order.createdAt.adding(seconds: try await program.current().orderTimeoutSeconds) }
+            // Noted before the call: if the answer is lost, the order is still closed at WeChat
+            // Pay before it is cancelled here.
+            try await wechatPay.providers.recordCheckout(orderID: order.id, provider: WechatPayConfig.provider, method: method.rawValue, at: clock.now())
+            do {
+                let prepared = try await wechatPay.prepay(order, method: method, openid: openid, clientIP: context.clientIP(request), expiresAt: expiresAt ?? order.createdAt)
+                return try JSONOutput.response(CheckoutView(provider: body.provider, codeUrl: prepared.codeURL, prepayId: prepared.prepayID,
+                                                            redirectUrl: prepared.redirectURL, payParams: prepared.payParams))
+            } catch let unreachable as ProviderUnreachable {
+                throw unreachable.asTuikeError
+            }
+        case "alipay":
+            throw Self.notConfigured("Alipay checkout is not available on this server yet")
+        default:
+            throw TuikeError.validation("provider must be wechatpay, alipay or sandbox")
+        }
+    }
+
+    static func notConfigured(_ message: String) -> TuikeError { TuikeError(.conflict, code: "provider_not_configured", message) }
+}

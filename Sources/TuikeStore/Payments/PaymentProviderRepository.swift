@@ -1,0 +1,91 @@
+import SQLKit
+import TuikeCore
+
+/// A payment provider's settings as the merchant saved them: the public part as JSON, and the
+/// secrets (private keys, the API key) as JSON sealed with the data key, so a copy of the database
+/// alone never reveals them.
+public struct StoredPaymentProvider: Sendable, Equatable {
+    public let name: String
+    public let settings: String
+    public let secrets: String
+    public let updatedAt: Instant
+}
+
+/// Provider settings, and the orders a provider was asked to take payment for (so an unpaid order
+/// is closed at the provider before it is cancelled here).
+public struct PaymentProviderRepository: Sendable {
+    let database: any Database
+    let cipher: FieldCipher
+
+    public init(database: any Database, cipher: FieldCipher) {
+        self.database = database
+        self.cipher = cipher
+    }
+
+    /// Saves a provider's settings, replacing what was there.
+    public func save(name: String, settings: String, secrets: String, at now: Instant) async throws {
+        let sealed = try cipher.encrypt(secrets)
+        try await database.write { db in
+            try await db.execute("""
+                INSERT INTO payment_providers (name, settings, secrets, updated_at)
+                VALUES (\(bind: name), \(bind: settings), \(bind: sealed), \(bind: now.milliseconds))
+                ON CONFLICT (name) DO UPDATE SET settings = excluded.settings, secrets = excluded.secrets, updated_at = excluded.updated_at
+                """)
+        }
+    }
+
+    public func find(_ name: String) async throws -> StoredPaymentProvider? {
+        guard let row = try await database.read({ db in
+            try await db.first("SELECT settings, secrets, updated_at FROM payment_providers WHERE name = \(bind: name)")
+        }) else { return nil }
+        return StoredPaymentProvider(name: name, settings: try row.decode(column: "settings", as: String.self),
+                                     secrets: try cipher.decrypt(try row.decode(column: "secrets", as: String.self)),
+                                     updatedAt: Instant(milliseconds: try row.decode(column: "updated_at", as: Int64.self)))
+    }
+
+    /// Removes a provider's settings; returns whether there were any.
+    public func delete(_ name: String) async throws -> Bool {
+        try await database.write { db in
+            try await db.first("DELETE FROM payment_providers WHERE name = \(bind: name) RETURNING name") != nil
+        }
+    }
+
+    /// Notes that `provider` was asked to take the order's payment (the same again changes nothing).
+    public func recordCheckout(orderID: String, provider: String, method: String, at now: Instant) async throws {
+        try await database.write { db in
+            try await db.execute("""
+                INSERT INTO payment_checkouts (order_id, provider, method, created_at)
+                VALUES (\(bind: orderID), \(bind: provider), \(bind: method), \(bind: now.milliseconds))
+                ON CONFLICT (order_id, provider) DO NOTHING
+                """)
+        }
+    }
+
+    /// The providers an order's payment was started with.
+    public func checkoutProviders(orderID: String) async throws -> [String] {
+        try await database.read { db in
+            try await db.rows("SELECT provider FROM payment_checkouts WHERE order_id = \(bind: orderID) ORDER BY provider")
+                .map { try $0.decode(column: "provider", as: String.self) }
+        }
+    }
+
+    static let migration = Migration(version: 36, name: "payment_providers", statements: [
+        """
+        CREATE TABLE payment_providers (
+            name TEXT PRIMARY KEY,
+            settings TEXT NOT NULL,
+            secrets TEXT NOT NULL,
+            updated_at BIGINT NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE payment_checkouts (
+            order_id TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            method TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            PRIMARY KEY (order_id, provider)
+        )
+        """,
+    ])
+}

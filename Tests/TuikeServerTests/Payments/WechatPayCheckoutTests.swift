@@ -1,0 +1,185 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import TuikeCore
+@testable import TuikeServer
+import TuikeStore
+import TuikeTestSupport
+import _CryptoExtras
+
+/// The storefront's checkout against a fake WeChat Pay platform built on the `wechatpayv3` SDK:
+/// Tuike's requests are verified there, its notifications are built there, and every refused
+/// notification leaves the order as it was.
+@Suite struct WechatPayCheckoutTests {
+    static func order(_ client: any TestClientProtocol) async throws -> String {
+        let (product, _, _, visitor) = try await OrdersAPITests.world(client)
+        return try await OrdersAPITests.placeOrder(client, product: product, visitor: visitor)
+    }
+
+    static func setUp(_ client: any TestClientProtocol, _ fake: FakeWechatPay) async throws {
+        let saved = try await client.send(.put, "/api/v1/payment-providers/wechatpay", body: fake.settings)
+        #expect(saved.status == .ok, "\(saved.text)")
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func settingsAreCheckedOnSaveAndTheSecretsNeverComeBack(database kind: TestDatabase) async throws {
+        try await FakeWechatPay.with { fake in
+            try await withTestApp(kind) { client, tuike async throws in
+                expectError(try await client.send(.get, "/api/v1/payment-providers/wechatpay"), .notFound, "not_found")
+                let good = try #require(try JSONSerialization.jsonObject(with: Data(fake.settings.utf8)) as? [String: String])
+                func put(_ change: [String: String]) async throws -> TestResponse {
+                    let body = try JSONSerialization.data(withJSONObject: good.merging(change) { $1 })
+                    return try await client.send(.put, "/api/v1/payment-providers/wechatpay", body: String(decoding: body, as: UTF8.self))
+                }
+                for (field, value) in [("merchant_private_key", "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----"),
+                                       ("platform_public_key", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"),
+                                       ("platform_public_key", "garbage"), ("api_v3_key", "short"), ("mchid", "12ab"),
+                                       ("merchant_serial_no", "not hex!"), ("api_base_url", "ftp://example.com"), ("platform_public_key_id", "")] {
+                    let refused = try await put([field: value])
+                    expectError(refused, .unprocessableContent, "validation_failed")
+                    #expect(refused.text.contains(field), "\(field): \(refused.text)")
+                }
+                expectError(try await client.send(.put, "/api/v1/payment-providers/wechatpay", headers: jsonOnly, body: fake.settings), .unauthorized, "unauthorized")
+                expectError(try await client.send(.put, "/api/v1/payment-providers/wechatpay", body: #"{"mchid":1}"#), .badRequest, "invalid_request")
+
+                let saved = try await put([:])
+                #expect(saved.status == .ok && saved.json["mchid"] as? String == FakeWechatPay.mchid, "\(saved.text)")
+                #expect(saved.json["notify_url"] as? String == "http://localhost:8080/api/v1/payments/wechatpay/notify")
+                let shown = try await client.send(.get, "/api/v1/payment-providers/wechatpay")
+                for response in [saved, shown] {
+                    #expect(response.json["merchant_private_key"] == nil && response.json["api_v3_key"] == nil)
+                    #expect(!response.text.contains("PRIVATE KEY") && !response.text.contains(FakeWechatPay.apiV3Key))
+                }
+                // At rest the secrets are sealed with the data key.
+                let stored = try await tuike.database.read { db in
+                    try await db.first("SELECT settings || secrets AS everything FROM payment_providers")?.decode(column: "everything", as: String.self) ?? ""
+                }
+                #expect(!stored.contains("PRIVATE KEY") && !stored.contains(FakeWechatPay.apiV3Key) && stored.contains(FakeWechatPay.mchid))
+                #expect(try await client.send(.delete, "/api/v1/payment-providers/wechatpay").status == .noContent)
+                expectError(try await client.send(.get, "/api/v1/payment-providers/wechatpay"), .notFound, "not_found")
+            }
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func aNativeCheckoutIsPaidByItsNotificationOnceAndBadOnesBookNothing(database kind: TestDatabase) async throws {
+        try await FakeWechatPay.with { fake in
+            try await withTestApp(kind) { client, tuike async throws in
+                let order = try await Self.order(client)
+                let body = #"{"provider":"wechatpay","method":"native"}"#
+                expectError(try await client.send(.post, "/api/v1/orders/\(order)/checkout", headers: jsonOnly, body: body), .conflict, "provider_not_configured")
+                try await Self.setUp(client, fake)
+                let started = try await client.send(.post, "/api/v1/orders/\(order)/checkout", headers: jsonOnly, body: body)
+                #expect(started.status == .ok && (started.json["code_url"] as? String)?.hasPrefix("weixin://wxpay/bizpayurl?pr=") == true, "\(started.text)")
+                #expect(started.json["provider"] as? String == "wechatpay")
+                #expect(try await fake.requests().allSatisfy { $0["verified"] as? Bool == true })
+
+                func status() async throws -> String? { try await client.send(.get, "/api/v1/orders/\(order)").json["status"] as? String }
+                // Refused, nothing booked: another amount, another merchant, another app, another currency, a stale or
+                // unknown-serial or altered notification.
+                for (tamper, code) in [(["total": 1], "amount_mismatch"), (["mchid": "1900000000"], "payment_mismatch"),
+                                       (["appid": "wx0000000000000000"], "payment_mismatch"), (["currency": "USD"], "payment_mismatch")] as [([String: Any], String)] {
+                    expectError(try await fake.pay(order, tamper: tamper).deliver(to: client), .unprocessableContent, code)
+                }
+                expectError(try await fake.pay(order, offset: -301).deliver(to: client), .badRequest, "invalid_signature")
+                var unknownSerial = try await fake.pay(order)
+                unknownSerial.headers["Wechatpay-Serial"] = "PUB_KEY_ID_0000000000000000000000000000"
+                expectError(try await unknownSerial.deliver(to: client), .badRequest, "invalid_signature")
+                var altered = try await fake.pay(order)
+                altered.body = altered.body.replacingOccurrences(of: "支付成功", with: "支付完成")
+                expectError(try await altered.deliver(to: client), .badRequest, "invalid_signature")
+                var unsigned = try await fake.pay(order)
+                unsigned.headers["Wechatpay-Signature"] = nil
+                expectError(try await unsigned.deliver(to: client), .badRequest, "invalid_signature")
+                #expect(try await status() == "pending_payment")
+                #expect(try await OrdersAPITests.count("payments", in: tuike.database) == 0)
+
+                let notification = try await fake.pay(order)
+                #expect(try await notification.deliver(to: client).status == .noContent)
+                let paid = try await client.send(.get, "/api/v1/orders/\(order)").json
+                #expect(paid["status"] as? String == "paid")
+                let payments = try #require(paid["payments"] as? [[String: Any]])
+                #expect(payments.count == 1 && payments.first?["provider"] as? String == "wechatpay")
+                #expect((payments.first?["payment_id"] as? String)?.hasPrefix("4200") == true)
+                #expect((try await client.send(.get, "/api/v1/commissions?order_id=\(order)").json["data"] as? [Any])?.count == 2)
+                // WeChat Pay delivers again until it hears 2xx: the same notification books nothing more.
+                #expect(try await notification.deliver(to: client).status == .noContent)
+                #expect(try await OrdersAPITests.count("payments", in: tuike.database) == 1)
+                #expect((try await client.send(.get, "/api/v1/commissions?order_id=\(order)").json["data"] as? [Any])?.count == 2)
+                expectError(try await client.send(.post, "/api/v1/orders/\(order)/checkout", headers: jsonOnly, body: body), .conflict, "not_payable")
+                #expect(try await client.send(.get, "/api/v1/ledger/trial-balance").json["balanced"] as? Bool == true)
+            }
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func jsapiAndH5CheckoutsAndWhoMayStartThem(database kind: TestDatabase) async throws {
+        try await FakeWechatPay.with { fake in
+            try await withTestApp(kind) { client, _ async throws in
+                try await Self.setUp(client, fake)
+                let (product, _, _, visitor) = try await OrdersAPITests.world(client)
+                let order = try await OrdersAPITests.placeOrder(client, product: product, visitor: visitor)
+                let path = "/api/v1/orders/\(order)/checkout"
+                expectError(try await client.send(.post, path, headers: jsonOnly, body: #"{"provider":"wechatpay","method":"jsapi"}"#), .unprocessableContent, "validation_failed")
+                expectError(try await client.send(.post, path, headers: jsonOnly, body: #"{"provider":"wechatpay","method":"page"}"#), .unprocessableContent, "validation_failed")
+                expectError(try await client.send(.post, path, headers: jsonOnly, body: #"{"provider":"paypal"}"#), .unprocessableContent, "validation_failed")
+                expectError(try await client.send(.post, path, headers: jsonOnly, body: #"{"provider":"wechatpay","method":7}"#), .badRequest, "invalid_request")
+                expectError(try await client.send(.post, "/api/v1/orders/ord_nope/checkout", headers: jsonOnly, body: #"{"provider":"wechatpay"}"#), .notFound, "not_found")
+
+                let jsapi = try await client.send(.post, path, headers: jsonOnly, body: #"{"provider":"wechatpay","method":"jsapi","openid":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}"#)
+                let prepayID = try #require(jsapi.json["prepay_id"] as? String, "\(jsapi.text)")
+                let params = try #require(jsapi.json["pay_params"] as? [String: String])
+                #expect(params["package"] == "prepay_id=\(prepayID)" && params["appId"] == FakeWechatPay.appid && params["signType"] == "RSA")
+                // WeChat checks paySign with the merchant's key before it shows the payment.
+                let message = "\(params["appId"] ?? "")\n\(params["timeStamp"] ?? "")\n\(params["nonceStr"] ?? "")\n\(params["package"] ?? "")\n"
+                let signature = _RSA.Signing.RSASignature(rawRepresentation: try #require(Data(base64Encoded: params["paySign"] ?? "")))
+                #expect(fake.merchantPublicKey.isValidSignature(signature, for: Data(message.utf8), padding: .insecurePKCS1v1_5))
+
+                let h5 = try await client.send(.post, path, headers: jsonOnly, body: #"{"provider":"wechatpay","method":"h5"}"#)
+                #expect((h5.json["redirect_url"] as? String)?.hasPrefix("https://wx.tenpay.com/") == true, "\(h5.text)")
+                let sandbox = try await client.send(.post, path, headers: jsonOnly, body: #"{"provider":"sandbox"}"#)
+                #expect(sandbox.json["redirect_url"] as? String == "/pay/\(order)")
+                expectError(try await client.send(.post, path, headers: jsonOnly, body: #"{"provider":"alipay","method":"page"}"#), .conflict, "provider_not_configured")
+
+                // An integrator's order (it has an external id) is started by an admin only.
+                let external = try await client.send(.post, "/api/v1/orders", body: #"""
+                    {"buyer_id":"b9","external_id":"ext-1","items":[{"product_id":"\#(product)","quantity":1}],"visitor_id":"\#(visitor)"}
+                    """#).json["id"] as? String ?? ""
+                expectError(try await client.send(.post, "/api/v1/orders/\(external)/checkout", headers: jsonOnly, body: #"{"provider":"wechatpay"}"#),
+                            .notFound, "not_found")
+                #expect(try await client.send(.post, "/api/v1/orders/\(external)/checkout", body: #"{"provider":"wechatpay"}"#).status == .ok)
+                #expect(try await fake.requests().allSatisfy { $0["verified"] as? Bool == true })
+            }
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func refundsGoThroughWechatPayAndTheirNotificationsAreVerified(database kind: TestDatabase) async throws {
+        try await FakeWechatPay.with { fake in
+            try await withTestApp(kind) { client, _ async throws in
+                try await Self.setUp(client, fake)
+                let order = try await Self.order(client)
+                _ = try await client.send(.post, "/api/v1/orders/\(order)/checkout", headers: jsonOnly, body: #"{"provider":"wechatpay"}"#)
+                #expect(try await fake.pay(order).deliver(to: client).status == .noContent)
+                for amount in [10_000, 15_000] {
+                    let refund = try await client.send(.post, "/api/v1/orders/\(order)/refunds", body: #"{"amount":\#(amount),"reason":"退课"}"#)
+                    #expect(refund.status == .created, "\(refund.text)")
+                }
+                let refunds = try #require(try await fake.state()["refunds"] as? [String: [String: Any]])
+                #expect(refunds.values.map { $0["refund"] as? Int ?? 0 }.sorted() == [10_000, 15_000], "two partial refunds are two refunds at WeChat Pay")
+                // More than is left is refused by Tuike before WeChat Pay is asked.
+                expectError(try await client.send(.post, "/api/v1/orders/\(order)/refunds", body: #"{"amount":30000}"#), .unprocessableContent, "validation_failed")
+                let number = try #require(refunds.keys.first)
+                let notice = try FakeWechatPay.Notification(try await fake.control("/fake/refund-notify", ["out_refund_no": number]))
+                #expect(try await notice.deliver(to: client).status == .noContent)
+                var forged = notice
+                forged.body = forged.body.replacingOccurrences(of: "REFUND.SUCCESS", with: "REFUND.ABNORMAL")
+                expectError(try await forged.deliver(to: client), .badRequest, "invalid_signature")
+                let after = try await client.send(.get, "/api/v1/orders/\(order)").json
+                #expect(after["refunded"] as? Int == 25_000 && after["status"] as? String == "partially_refunded", "\(after)")
+            }
+        }
+    }
+}
