@@ -149,7 +149,9 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     }
     WechatPayController(payments: tuike.wechatPay, providers: tuike.wechatPay.providers, clock: tuike.clock, publicURL: tuike.publicURL)
         .addRoutes(to: api)
-    CheckoutController(orders: store.orders, wechatPay: tuike.wechatPay, program: program, sandbox: tuike.sandboxPaymentSecret != nil, clock: tuike.clock)
+    AlipayController(payments: tuike.alipay, clock: tuike.clock, publicURL: tuike.publicURL).addRoutes(to: api)
+    CheckoutController(orders: store.orders, wechatPay: tuike.wechatPay, alipay: tuike.alipay, program: program, publicURL: tuike.publicURL,
+                       sandbox: tuike.sandboxPaymentSecret != nil, clock: tuike.clock)
         .addRoutes(to: api)
     CouponsController(coupons: store.coupons, clock: tuike.clock).addRoutes(to: api)
     EventsController(events: store.events, program: program, clock: tuike.clock).addRoutes(to: api)

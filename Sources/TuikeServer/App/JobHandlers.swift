@@ -60,15 +60,16 @@ enum JobHandlers {
         ]
     }
 
-    static func sweeps(database: any Database, notifications: NotificationSender, wechatPay: WechatPayPayments) -> [String: JobRunner.Sweep] {
+    static func sweeps(database: any Database, notifications: NotificationSender, checkouts: [any CheckoutProvider]) -> [String: JobRunner.Sweep] {
         [
             "notifications.send": { now in try await notifications.run(at: now) },
-            // An order whose payment was started at WeChat Pay is settled there first: booked if
-            // it was paid, closed if not; one WeChat Pay does not answer for waits for the next round.
+            // An order whose payment was started at a provider is settled there first: booked if
+            // it was paid, closed if not; one the provider does not answer for waits for the next round.
             "orders.expire_due": { now in
                 try await OrderRepository(database: database).expireDue(at: now) { orderID in
-                    if try await wechatPay.providers.checkoutProviders(orderID: orderID).contains(WechatPayConfig.provider) {
-                        try await wechatPay.settleBeforeExpiry(orderID: orderID)
+                    let started = try await PaymentProviderRepository.checkoutProviders(orderID: orderID, database: database)
+                    for provider in checkouts where started.contains(provider.name) {
+                        try await provider.settleBeforeExpiry(orderID: orderID)
                     }
                 }
             },

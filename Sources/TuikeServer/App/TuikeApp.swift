@@ -26,6 +26,7 @@ public struct TuikeApp: Sendable {
     /// Providers Tuike refunds through, by name.
     let paymentProviders: [String: any PaymentProvider]
     let wechatPay: WechatPayPayments
+    let alipay: AlipayPayments
     /// Where approved withdrawals are paid: the sandbox provider, or by hand (`manual`).
     let payouts: PayoutService
     /// Full refunds of failed groups and of payments that found no slot.
@@ -106,10 +107,14 @@ public struct TuikeApp: Sendable {
                                           providers: PaymentProviderRepository(database: database, cipher: options.cipher),
                                           transport: options.providerTransport, clock: clock, publicURL: options.publicURL,
                                           timeoutSeconds: options.providerTimeoutSeconds)
+        let alipay = AlipayPayments(database: database, orders: OrderRepository(database: database),
+                                    providers: PaymentProviderRepository(database: database, cipher: options.cipher),
+                                    transport: options.providerTransport, clock: clock, publicURL: options.publicURL,
+                                    timeoutSeconds: options.providerTimeoutSeconds)
         let payouts = PayoutService(withdrawals: WithdrawalRepository(database: database),
                                     provider: options.sandbox ? SandboxPayoutProvider() : ManualPayoutProvider(),
-                                    wechat: WechatPayPayouts(payments: wechatPay), clock: clock)
-        var paymentProviders: [String: any PaymentProvider] = [wechatPay.name: wechatPay]
+                                    channels: [WechatPayPayouts(payments: wechatPay), AlipayPayouts(payments: alipay)], clock: clock)
+        var paymentProviders: [String: any PaymentProvider] = [wechatPay.name: wechatPay, alipay.name: alipay]
         if options.sandbox { paymentProviders[SandboxPaymentsController.provider] = SandboxPaymentProvider() }
         let refundService = RefundService(orders: OrderRepository(database: database), refunds: RefundRepository(database: database),
                                           providers: paymentProviders, clock: clock)
@@ -119,12 +124,12 @@ public struct TuikeApp: Sendable {
         let jobs = JobRunner(database: database, clock: clock, handlers: JobHandlers.all(database: database, payouts: payouts, groupRefunds: groupRefunds),
                              sweeps: JobHandlers.sweeps(database: database, notifications: NotificationSender(
                                 notifications: NotificationRepository(database: database), buyers: BuyerRepository(database: database, cipher: options.cipher),
-                                messaging: messaging, clock: clock), wechatPay: wechatPay), logger: logger)
+                                messaging: messaging, clock: clock), checkouts: [wechatPay, alipay]), logger: logger)
         let app = TuikeApp(database: database, clock: clock, sandboxClock: sandboxClock, jobs: jobs, registry: registry, logger: logger,
                            cipher: options.cipher, publicURL: options.publicURL, trustedProxies: options.trustedProxies,
                            clicks: ClickRecorder(repository: ClickRepository(database: database), logger: logger),
                            sandboxPaymentSecret: sandboxSecret,
-                           paymentProviders: paymentProviders, wechatPay: wechatPay, payouts: payouts, groupRefunds: groupRefunds, refundService: refundService,
+                           paymentProviders: paymentProviders, wechatPay: wechatPay, alipay: alipay, payouts: payouts, groupRefunds: groupRefunds, refundService: refundService,
                            messaging: messaging)
 
         startup.generatedAdminToken = try await app.ensureAdminToken(options.adminToken)

@@ -22,11 +22,14 @@ struct RefundService: Sendable {
         var refundID = refundID
         let retried = try await refundID.asyncFlatMap { try await refunds.find(refundID: $0) } != nil
         if !retried, let order = try await orders.find(orderID), order.refundRefusal(amount) == nil,
-           let payment = try await orders.payments(orderID: orderID).first, let provider = providers[payment.provider] {
+           let payment = try await orders.payments(orderID: orderID).first, let provider = providers[payment.provider],
+           try await tookPayment(provider, orderID: orderID) {
             do {
-                // A refund without a number of its own gets one, so two partial refunds are two
-                // refunds at the provider, never one asked twice.
-                let reference = refundID ?? Identifier.make("rfd", at: clock.now())
+                // A refund without a number of its own gets one from the order's state: a retry
+                // after a lost answer (nothing booked yet) sends the same number, which the
+                // provider takes as the same refund; the next refund, after this one is booked,
+                // gets another.
+                let reference = refundID ?? "\(orderID)-\(order.refunded)-\(amount)"
                 let providerRefund = try await provider.refund(paymentID: payment.paymentID, total: order.amount, amount: amount, reference: reference)
                 refundID = refundID ?? providerRefund
             } catch {
@@ -36,5 +39,13 @@ struct RefundService: Sendable {
         }
         return try await refunds.refund(orderID: orderID, amount: amount, refundID: refundID, reason: reason, afterSale: afterSale, settings: settings,
                                         at: clock.now())
+    }
+
+    /// Whether Tuike took the order's payment through `provider` itself. An integrator may report
+    /// a payment under a provider's name (`POST /orders/{id}/paid` with `provider: "wechatpay"`):
+    /// that money came through the integrator's own account, so the integrator refunds it.
+    func tookPayment(_ provider: any PaymentProvider, orderID: String) async throws -> Bool {
+        guard provider is any CheckoutProvider else { return true }
+        return try await PaymentProviderRepository.checkoutProviders(orderID: orderID, database: refunds.database).contains(provider.name)
     }
 }

@@ -11,11 +11,16 @@ import TuikeStore
 struct CheckoutController {
     let orders: OrderRepository
     let wechatPay: WechatPayPayments
+    let alipay: AlipayPayments
     let program: ProgramRepository
+    let publicURL: String
     let sandbox: Bool
     let clock: any TuikeClock
 
     static let maxOpenIDLength = 128
+    static let guestPrefix = "guest-"
+    /// A payment needs a little time: an order closer than this to its timeout is not started.
+    static let minimumPaySeconds: Int64 = 60
 
     struct CheckoutRequest: RequestBody {
         let provider: String
@@ -55,10 +60,19 @@ struct CheckoutController {
         let body = try await JSONBody.decode(CheckoutRequest.self, from: request, context: context)
         guard let order = try await orders.find(id) else { throw TuikeError.notFound("order", id) }
         if !context.isAdmin {
-            if case .buyer? = context.principal { try context.requireOwnOrder(order) } else if order.externalID != nil { throw TuikeError.notFound("order", id) }
+            // A signed-in buyer's order is started by that buyer only; a guest's storefront order
+            // by whoever holds its id (the guest's own browser); an integrator's by an admin.
+            if case .buyer? = context.principal {
+                try context.requireOwnOrder(order)
+            } else if !order.buyerID.hasPrefix(Self.guestPrefix) || order.externalID != nil {
+                throw TuikeError.notFound("order", id)
+            }
         }
         guard order.status == .pendingPayment else {
             throw TuikeError(.conflict, code: "not_payable", "order \(id) is \(order.status.rawValue), not awaiting payment")
+        }
+        guard try await expiry(of: order) > clock.now().adding(seconds: Self.minimumPaySeconds) else {
+            throw TuikeError(.conflict, code: "not_payable", "order \(id) is about to be cancelled unpaid; place it again")
         }
         switch body.provider {
         case SandboxPaymentsController.provider:
@@ -75,23 +89,33 @@ struct CheckoutController {
                 openid = given
             }
             guard order.currency == "CNY" else { throw TuikeError.validation("WeChat Pay takes CNY; the order is in \(order.currency)") }
-            var expiresAt = try await orders.expiresAt(order.id)
-            if expiresAt == nil { expiresAt = order.createdAt.adding(seconds: try await program.current().orderTimeoutSeconds) }
+            let expiresAt = try await expiry(of: order)
             // Noted before the call: if the answer is lost, the order is still closed at WeChat
             // Pay before it is cancelled here.
             try await wechatPay.providers.recordCheckout(orderID: order.id, provider: WechatPayConfig.provider, method: method.rawValue, at: clock.now())
             do {
-                let prepared = try await wechatPay.prepay(order, method: method, openid: openid, clientIP: context.clientIP(request), expiresAt: expiresAt ?? order.createdAt)
+                let prepared = try await wechatPay.prepay(order, method: method, openid: openid, clientIP: context.clientIP(request), expiresAt: expiresAt)
                 return try JSONOutput.response(CheckoutView(provider: body.provider, codeUrl: prepared.codeURL, prepayId: prepared.prepayID,
                                                             redirectUrl: prepared.redirectURL, payParams: prepared.payParams))
             } catch let unreachable as ProviderUnreachable {
                 throw unreachable.asTuikeError
             }
-        case "alipay":
-            throw Self.notConfigured("Alipay checkout is not available on this server yet")
+        case AlipayConfig.provider:
+            let method = try ProductsController.parse(required: body.method ?? AlipayPayments.Method.page.rawValue, as: AlipayPayments.Method.self,
+                                                      field: "method")
+            guard order.currency == "CNY" else { throw TuikeError.validation("Alipay takes CNY; the order is in \(order.currency)") }
+            let url = try await alipay.payURL(order, method: method, expiresAt: try await expiry(of: order), returnURL: publicURL + "/pay/\(order.id)")
+            try await alipay.providers.recordCheckout(orderID: order.id, provider: AlipayConfig.provider, method: method.rawValue, at: clock.now())
+            return try JSONOutput.response(CheckoutView(provider: body.provider, codeUrl: nil, prepayId: nil, redirectUrl: url, payParams: nil))
         default:
             throw TuikeError.validation("provider must be wechatpay, alipay or sandbox")
         }
+    }
+
+    /// When the order is cancelled unpaid: the provider is told to stop taking its payment then.
+    func expiry(of order: Order) async throws -> Instant {
+        if let stored = try await orders.expiresAt(order.id) { return stored }
+        return order.createdAt.adding(seconds: try await program.current().orderTimeoutSeconds)
     }
 
     static func notConfigured(_ message: String) -> TuikeError { TuikeError(.conflict, code: "provider_not_configured", message) }

@@ -11,6 +11,14 @@ protocol PaymentProvider: Sendable {
     func refund(paymentID: String, total: Int64, amount: Int64, reference: String) async throws -> String
 }
 
+/// A provider whose payments Tuike starts itself (checkout), so an unpaid order's payment must be
+/// settled there before the order is cancelled: booked if the buyer paid after all, else closed so
+/// it can no longer be paid. Throws when the provider does not answer; the order then waits.
+protocol CheckoutProvider: Sendable {
+    var name: String { get }
+    func settleBeforeExpiry(orderID: String) async throws
+}
+
 /// The sandbox provider's refunds: they succeed, unless a test tells the provider to refuse.
 final class SandboxPaymentProvider: PaymentProvider {
     let name = SandboxPaymentsController.provider

@@ -17,6 +17,12 @@ protocol PayoutProvider: Sendable {
     func pay(withdrawal: Withdrawal, resuming: Bool) async throws -> PayoutResult
 }
 
+/// A real provider that pays the withdrawals of one channel once the merchant has set it up.
+protocol ChannelPayoutProvider: PayoutProvider {
+    var channel: ProgramSettings.Channel { get }
+    func isConfigured() async throws -> Bool
+}
+
 /// Without `--sandbox` the merchant pays out by hand (线下打款, as most Chinese mall systems do):
 /// finance transfers the money, then approves, and the approval records it as paid.
 struct ManualPayoutProvider: PayoutProvider {

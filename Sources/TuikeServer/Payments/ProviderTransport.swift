@@ -69,18 +69,18 @@ struct URLSessionProviderTransport: ProviderTransport {
     /// caller must never wait on a provider longer than it was told.
     static func within<T: Sendable>(seconds: Double, host: String, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
         let once = Once()
+        let milliseconds = seconds.isFinite ? Int64(min(max(seconds, 0.05), 300) * 1_000) : 10_000
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let work = Task {
+            let timer = Task {
+                try await Task.sleep(for: .milliseconds(milliseconds))
+                if once.claim() { continuation.resume(throwing: ProviderUnreachable(provider: host, reason: "no answer within \(seconds) s")) }
+            }
+            // The call itself ends at Foundation's timeout; only its answer is dropped after the deadline.
+            Task {
                 let result: Result<T, any Error>
                 do { result = .success(try await operation()) } catch { result = .failure(error) }
+                timer.cancel()
                 if once.claim() { continuation.resume(with: result) }
-            }
-            Task {
-                try? await Task.sleep(for: .milliseconds(Int64(seconds * 1_000)))
-                if once.claim() {
-                    work.cancel()
-                    continuation.resume(throwing: ProviderUnreachable(provider: host, reason: "no answer within \(seconds) s"))
-                }
             }
         }
     }

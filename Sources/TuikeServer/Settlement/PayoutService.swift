@@ -10,16 +10,9 @@ struct PayoutService: Sendable {
     let withdrawals: WithdrawalRepository
     /// Where withdrawals are paid unless a real provider takes their channel.
     let provider: any PayoutProvider
-    /// WeChat transfers, for the `wechat` channel once WeChat Pay is set up.
-    let wechat: WechatPayPayouts?
+    /// Real providers by channel (WeChat transfers, Alipay transfers), each once it is set up.
+    let channels: [any ChannelPayoutProvider]
     let clock: any TuikeClock
-
-    /// A payout the provider has not settled yet; the recovery job tries again later.
-    struct StillPending: Error, CustomStringConvertible {
-        let withdrawalID: String
-        let reason: String
-        var description: String { "withdrawal \(withdrawalID) is not settled yet: \(reason)" }
-    }
 
     func approve(_ id: String, by admin: String) async throws -> Withdrawal {
         guard let requested = try await withdrawals.find(id) else { throw TuikeError.notFound("withdrawal", id) }
@@ -31,40 +24,45 @@ struct PayoutService: Sendable {
 
     /// The provider a new withdrawal on `channel` is paid through.
     func provider(forChannel channel: String) async throws -> any PayoutProvider {
-        if channel == ProgramSettings.Channel.wechat.rawValue, let wechat, try await WechatPayConfig.load(from: wechat.payments.providers) != nil {
-            return wechat
+        for real in channels where real.channel.rawValue == channel {
+            if try await real.isConfigured() { return real }
         }
         return provider
     }
 
-    /// Pays through the provider the withdrawal was approved with. An outcome nobody knows yet
-    /// (no answer, a transfer in progress) leaves it approved.
+    /// Pays through the provider the withdrawal was approved with. Only a definite failure (the
+    /// provider says the transfer failed, or refused to create it) returns the money; an outcome
+    /// nobody knows yet (no answer, a transfer in progress, a refusal to answer a query, any other
+    /// error) leaves the withdrawal approved for the recovery job.
     func payOut(_ record: Withdrawal, resuming: Bool) async throws -> Withdrawal {
-        let chosen: any PayoutProvider = record.provider == wechat?.name ? (wechat ?? provider) : provider
+        let chosen: any PayoutProvider = channels.first { $0.name == record.provider } ?? provider
         let outcome: WithdrawalRepository.Outcome
         do {
             switch try await chosen.pay(withdrawal: record, resuming: resuming) {
             case .paid(let reference): outcome = .paid(reference: reference)
             case .pending: return record
             }
-        } catch is ProviderUnreachable {
-            return record
-        } catch let error as TuikeError where error.code == "provider_not_configured" {
-            // The settings were removed after the approval: nothing was sent, so ask again later.
-            return record
-        } catch let error as TuikeError {
+        } catch let error as TuikeError where error.code == "payout_failed" || (!resuming && error.code == "provider_refused") {
             outcome = .failed(reason: error.message)
         } catch {
-            outcome = .failed(reason: "\(error)")
+            return record
         }
         return try await withdrawals.complete(record.id, outcome: outcome, at: clock.now())
     }
+
+    /// How often an unsettled payout is asked after again: a transfer may wait a day for the
+    /// promoter to confirm it, so the asking never gives up while the withdrawal is approved.
+    static let recheckSeconds: Int64 = 600
 
     /// The recovery job: finishes a payout still `approved` long after its approval, or throws
     /// so the job tries again later.
     func recover(_ execution: JobExecution) async throws {
         guard let record = try await withdrawals.find(execution.job.payload), record.status == .approved else { return }
         let after = try await payOut(record, resuming: true)
-        if after.status == .approved { throw StillPending(withdrawalID: record.id, reason: "no settled answer from \(record.provider ?? "the provider")") }
+        guard after.status == .approved else { return }
+        // A job of its own for the next question, so the queue's attempt limit never ends the asking.
+        let due = execution.now.adding(seconds: Self.recheckSeconds)
+        try await JobQueue(database: withdrawals.database).schedule(kind: WithdrawalRepository.payoutJob, at: due, payload: record.id,
+                                                                    dedupeKey: "\(WithdrawalRepository.payoutJob):\(record.id):\(due.milliseconds)", now: execution.now)
     }
 }

@@ -185,25 +185,33 @@ public struct OrderRepository: Sendable {
     /// entries written with each order and a claimed, run and completed job for each one later,
     /// paid or not. Now an order enters a partial index of unpaid orders and leaves it when paid.
     /// Each order is cancelled in its own write, so one that fails holds up no other; the first
-    /// failure is thrown after the round, and the order is tried again next time. Safe on several
+    /// failure is thrown after the last round, and the order is tried again next time. Safe on several
     /// instances at once: the cancelling UPDATE is conditional, so only one of them cancels.
-    @discardableResult
     /// `settle` runs first, outside any transaction, for each order whose payment was started with
     /// a provider (`payment_checkouts`): it books a payment the provider took, or closes the
     /// provider's order; when it throws, the order is left for the next round.
+    @discardableResult
     public func expireDue(at now: Instant, limit: Int = 100, settle: (@Sendable (String) async throws -> Void)? = nil) async throws -> Int {
         var cancelled = 0
+        var failure: (any Error)?
+        // Rounds walk the due orders in (expires_at, id) order, so one that keeps failing (its
+        // provider refuses to answer) is passed over, not met at the head of every round.
+        var after: (expiresAt: Int64, id: String) = (Int64.min, "")
         while true {
+            let from = after
             let due = try await database.read { db in
                 try await db.rows("""
-                    SELECT id, EXISTS (SELECT 1 FROM payment_checkouts c WHERE c.order_id = o.id) AS started
+                    SELECT id, expires_at, EXISTS (SELECT 1 FROM payment_checkouts c WHERE c.order_id = o.id) AS started
                     FROM orders o WHERE status = 'pending_payment' AND expires_at <= \(bind: now.milliseconds)
-                    ORDER BY expires_at LIMIT \(bind: limit)
-                    """).map { (try $0.decode(column: "id", as: String.self), try $0.decode(column: "started", as: Bool.self)) }
+                    AND (expires_at > \(bind: from.expiresAt) OR (expires_at = \(bind: from.expiresAt) AND id > \(bind: from.id)))
+                    ORDER BY expires_at, id LIMIT \(bind: limit)
+                    """).map { (try $0.decode(column: "id", as: String.self), try $0.decode(column: "expires_at", as: Int64.self),
+                                try $0.decode(column: "started", as: Bool.self)) }
             }
+            if let last = due.last { after = (last.1, last.0) }
             let database = database
             let results = await withTaskGroup(of: Result<Bool, any Error>.self) { group in
-                for (orderID, started) in due {
+                for (orderID, _, started) in due {
                     group.addTask {
                         do {
                             if started, let settle { try await settle(orderID) }
@@ -213,15 +221,16 @@ public struct OrderRepository: Sendable {
                 }
                 return await group.reduce(into: []) { $0.append($1) }
             }
-            var failure: (any Error)?
             for result in results {
                 switch result {
                 case .success(let didCancel): if didCancel { cancelled += 1 }
                 case .failure(let error): failure = failure ?? error
                 }
             }
-            if let failure { throw failure }
-            if due.count < limit { return cancelled }
+            if due.count < limit {
+                if let failure { throw failure }
+                return cancelled
+            }
         }
     }
 

@@ -6,7 +6,7 @@ import TuikeCore
 /// spread over the lines, every commission is reversed to its cumulative share (a clawback if it
 /// was settled already), the journal records it all, and a full refund revokes course access.
 public struct RefundRepository: Sendable {
-    let database: any Database
+    public let database: any Database
 
     public init(database: any Database) { self.database = database }
 

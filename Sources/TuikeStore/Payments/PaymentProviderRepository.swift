@@ -63,6 +63,10 @@ public struct PaymentProviderRepository: Sendable {
 
     /// The providers an order's payment was started with.
     public func checkoutProviders(orderID: String) async throws -> [String] {
+        try await Self.checkoutProviders(orderID: orderID, database: database)
+    }
+
+    public static func checkoutProviders(orderID: String, database: any Database) async throws -> [String] {
         try await database.read { db in
             try await db.rows("SELECT provider FROM payment_checkouts WHERE order_id = \(bind: orderID) ORDER BY provider")
                 .map { try $0.decode(column: "provider", as: String.self) }

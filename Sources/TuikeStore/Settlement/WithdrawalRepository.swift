@@ -4,7 +4,7 @@ import TuikeCore
 /// Withdrawals (docs/rules.md §7). Every transition is one conditional UPDATE on the current status,
 /// so each happens once however many requests race; money moves in the same transaction.
 public struct WithdrawalRepository: Sendable {
-    let database: any Database
+    public let database: any Database
 
     public init(database: any Database) { self.database = database }
 

@@ -13,9 +13,15 @@ import _CryptoExtras
 /// Tuike's requests are verified there, its notifications are built there, and every refused
 /// notification leaves the order as it was.
 @Suite struct WechatPayCheckoutTests {
+    /// A storefront guest's order, attributed to a promoter (so its payment makes two commissions).
     static func order(_ client: any TestClientProtocol) async throws -> String {
         let (product, _, _, visitor) = try await OrdersAPITests.world(client)
-        return try await OrdersAPITests.placeOrder(client, product: product, visitor: visitor)
+        return try await guestOrder(client, product: product, visitor: visitor)
+    }
+
+    static func guestOrder(_ client: any TestClientProtocol, product: String, visitor: String, guest: String = "guest-0123456789abcdef") async throws -> String {
+        try await client.send(.post, "/api/v1/orders",
+                              body: #"{"buyer_id":"\#(guest)","items":[{"product_id":"\#(product)","quantity":1}],"visitor_id":"\#(visitor)"}"#).json["id"] as! String
     }
 
     static func setUp(_ client: any TestClientProtocol, _ fake: FakeWechatPay) async throws {
@@ -120,7 +126,7 @@ import _CryptoExtras
             try await withTestApp(kind) { client, _ async throws in
                 try await Self.setUp(client, fake)
                 let (product, _, _, visitor) = try await OrdersAPITests.world(client)
-                let order = try await OrdersAPITests.placeOrder(client, product: product, visitor: visitor)
+                let order = try await Self.guestOrder(client, product: product, visitor: visitor)
                 let path = "/api/v1/orders/\(order)/checkout"
                 expectError(try await client.send(.post, path, headers: jsonOnly, body: #"{"provider":"wechatpay","method":"jsapi"}"#), .unprocessableContent, "validation_failed")
                 expectError(try await client.send(.post, path, headers: jsonOnly, body: #"{"provider":"wechatpay","method":"page"}"#), .unprocessableContent, "validation_failed")
@@ -143,13 +149,16 @@ import _CryptoExtras
                 #expect(sandbox.json["redirect_url"] as? String == "/pay/\(order)")
                 expectError(try await client.send(.post, path, headers: jsonOnly, body: #"{"provider":"alipay","method":"page"}"#), .conflict, "provider_not_configured")
 
-                // An integrator's order (it has an external id) is started by an admin only.
+                // An integrator's order (an external id, or a buyer of its own) is started by an admin only.
                 let external = try await client.send(.post, "/api/v1/orders", body: #"""
-                    {"buyer_id":"b9","external_id":"ext-1","items":[{"product_id":"\#(product)","quantity":1}],"visitor_id":"\#(visitor)"}
+                    {"buyer_id":"guest-b9","external_id":"ext-1","items":[{"product_id":"\#(product)","quantity":1}],"visitor_id":"\#(visitor)"}
                     """#).json["id"] as? String ?? ""
-                expectError(try await client.send(.post, "/api/v1/orders/\(external)/checkout", headers: jsonOnly, body: #"{"provider":"wechatpay"}"#),
-                            .notFound, "not_found")
-                #expect(try await client.send(.post, "/api/v1/orders/\(external)/checkout", body: #"{"provider":"wechatpay"}"#).status == .ok)
+                let integrators = try await OrdersAPITests.placeOrder(client, product: product, visitor: visitor)
+                for other in [external, integrators] {
+                    expectError(try await client.send(.post, "/api/v1/orders/\(other)/checkout", headers: jsonOnly, body: #"{"provider":"wechatpay"}"#),
+                                .notFound, "not_found")
+                    #expect(try await client.send(.post, "/api/v1/orders/\(other)/checkout", body: #"{"provider":"wechatpay"}"#).status == .ok)
+                }
                 #expect(try await fake.requests().allSatisfy { $0["verified"] as? Bool == true })
             }
         }

@@ -31,7 +31,7 @@ import TuikeTestSupport
             let paid = try await client.send(.get, "/api/v1/withdrawals/\(id)").json
             #expect(paid["status"] as? String == "paid", "\(paid)")
 
-            let again = try await PayoutService(withdrawals: repository, provider: SandboxPayoutProvider(), wechat: nil, clock: tuike.clock).payOut(approved, resuming: true)
+            let again = try await PayoutService(withdrawals: repository, provider: SandboxPayoutProvider(), channels: [], clock: tuike.clock).payOut(approved, resuming: true)
             #expect(again.status == .paid, "a late answer for a finished payout changes nothing")
             let balance = try await client.send(.get, "/api/v1/promoters/\(promoter)/balance").json
             #expect(balance["available"] as? Int == 10_000 && balance["withdrawn"] as? Int == 20_000, "\(balance)")

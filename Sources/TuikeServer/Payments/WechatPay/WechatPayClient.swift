@@ -61,10 +61,4 @@ struct WechatPayClient: Sendable {
             throw ProviderUnreachable(provider: WechatPayConfig.provider, reason: "an answer whose signature did not verify: \(error.message)")
         }
     }
-
-    /// WeChat Pay's time format: Beijing time with its offset, `2026-12-04T18:30:00+08:00`.
-    static func beijingTime(_ instant: Instant) -> String {
-        let seconds = max(instant.milliseconds, 0) / 1_000 * 1_000
-        return String(Instant(milliseconds: seconds + 8 * 3_600_000).rfc3339.dropLast()) + "+08:00"
-    }
 }

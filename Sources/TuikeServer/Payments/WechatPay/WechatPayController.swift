@@ -17,7 +17,7 @@ struct WechatPayController {
     let publicURL: String
     let logger = Logger(label: "tuike.payments.wechatpay")
 
-    struct SettingsView: Encodable {
+    struct SettingsView: Encodable, Sendable {
         let provider: String
         let mchid: String
         let appid: String
@@ -36,30 +36,28 @@ struct WechatPayController {
     ])
 
     func addRoutes(to api: APIRoutes) {
-        api.add(.put, "/api/v1/payment-providers/wechatpay", summary: "Set up WeChat Pay (API v3); the secrets are never shown again", tag: "Payments",
-                access: .admin,
-                request: Schemas.object([
-                    ("mchid", Schemas.text(1...32, "The merchant number (digits).")), ("appid", Schemas.text(1...32)),
-                    ("merchant_serial_no", Schemas.text(1...64, "The serial of the merchant's API certificate (hex).")),
-                    ("merchant_private_key", Schemas.text(1...16_384, "apiclient_key.pem, as text.")),
-                    ("api_v3_key", Schemas.text(32...32, "The API v3 key.")),
-                    ("platform_public_key", Schemas.text(1...16_384, "The WeChat Pay public key (pub_key.pem), as text.")),
-                    ("platform_public_key_id", Schemas.text(1...64, "Its id, PUB_KEY_ID_…")),
-                    ("api_base_url", Schemas.webURL("Where WeChat Pay's API is (default https://api.mch.weixin.qq.com); another address for a sandbox.")),
-                ], required: ["mchid", "appid", "merchant_serial_no", "merchant_private_key", "api_v3_key", "platform_public_key", "platform_public_key_id"]),
-                responses: [(200, "The settings without the secrets.", Self.settingsSchema)], handler: save)
-        api.add(.get, "/api/v1/payment-providers/wechatpay", summary: "WeChat Pay's settings, without the secrets", tag: "Payments", access: .admin,
-                responses: [(200, "The settings.", Self.settingsSchema)]) { _, _ in
-            guard let stored = try await providers.find(WechatPayConfig.provider) else {
-                throw TuikeError(.notFound, code: "not_found", "WeChat Pay is not set up")
-            }
-            return try JSONOutput.response(try view(stored))
-        }
-        api.add(.delete, "/api/v1/payment-providers/wechatpay", summary: "Stop taking payments with WeChat Pay (its settings are deleted)",
-                tag: "Payments", access: .admin, responses: [(204, "Deleted (or never set up).", nil)]) { _, _ in
-            _ = try await providers.delete(WechatPayConfig.provider)
-            return Response(status: .noContent)
-        }
+        let notifyURL = publicURL + WechatPayConfig.notifyPath
+        ProviderSettingsRoutes<WechatPayConfig.Input, WechatPayConfig.Settings, WechatPayConfig.Secrets, SettingsView>(
+            provider: WechatPayConfig.provider, title: "WeChat Pay", providers: providers, clock: clock,
+            validate: { input in
+                let (_, settings, secrets) = try WechatPayConfig.validated(input)
+                return (settings, secrets)
+            },
+            view: { settings, updatedAt in
+                SettingsView(provider: WechatPayConfig.provider, mchid: settings.mchid, appid: settings.appid, merchantSerialNo: settings.merchantSerialNo,
+                             platformPublicKey: settings.platformPublicKey, platformPublicKeyId: settings.platformPublicKeyId,
+                             apiBaseUrl: settings.apiBaseUrl, notifyUrl: notifyURL, updatedAt: updatedAt.rfc3339)
+            }, logger: logger
+        ).addRoutes(to: api, request: Schemas.object([
+            ("mchid", Schemas.text(1...32, "The merchant number (digits).")), ("appid", Schemas.text(1...32)),
+            ("merchant_serial_no", Schemas.text(1...64, "The serial of the merchant's API certificate (hex).")),
+            ("merchant_private_key", Schemas.text(1...16_384, "apiclient_key.pem, as text.")),
+            ("api_v3_key", Schemas.text(32...32, "The API v3 key.")),
+            ("platform_public_key", Schemas.text(1...16_384, "The WeChat Pay public key (pub_key.pem), as text.")),
+            ("platform_public_key_id", Schemas.text(1...64, "Its id, PUB_KEY_ID_…")),
+            ("api_base_url", Schemas.webURL("Where WeChat Pay's API is (default https://api.mch.weixin.qq.com); another address for a sandbox.")),
+        ], required: ["mchid", "appid", "merchant_serial_no", "merchant_private_key", "api_v3_key", "platform_public_key", "platform_public_key_id"]),
+        viewSchema: Self.settingsSchema)
         api.add(.post, WechatPayConfig.notifyPath, summary: "WeChat Pay's payment and refund notifications (API v3, signed and encrypted)",
                 tag: "Payments", access: .publicAccess,
                 responses: [(204, "Accepted (or accepted before).", nil), (400, "Bad signature, unknown serial, stale timestamp or unreadable body.", nil),
@@ -67,25 +65,6 @@ struct WechatPayController {
                 parameters: ["Wechatpay-Signature", "Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Serial"].map {
                     ["name": .string($0), "in": "header", "required": true, "schema": Schemas.string]
                 }, handler: notify)
-    }
-
-    func view(_ stored: StoredPaymentProvider) throws -> SettingsView {
-        let settings = try JSONDecoder().decode(WechatPayConfig.Settings.self, from: Data(stored.settings.utf8))
-        return SettingsView(provider: WechatPayConfig.provider, mchid: settings.mchid, appid: settings.appid, merchantSerialNo: settings.merchantSerialNo,
-                            platformPublicKey: settings.platformPublicKey, platformPublicKeyId: settings.platformPublicKeyId,
-                            apiBaseUrl: settings.apiBaseUrl, notifyUrl: publicURL + WechatPayConfig.notifyPath, updatedAt: stored.updatedAt.rfc3339)
-    }
-
-    @Sendable func save(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        let input = try await JSONBody.decode(WechatPayConfig.Input.self, from: request, context: context)
-        let (_, settings, secrets) = try WechatPayConfig.validated(input)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        try await providers.save(name: WechatPayConfig.provider, settings: String(decoding: try encoder.encode(settings), as: UTF8.self),
-                                 secrets: String(decoding: try encoder.encode(secrets), as: UTF8.self), at: clock.now())
-        guard let stored = try await providers.find(WechatPayConfig.provider) else { throw TuikeError.notFound("payment provider", WechatPayConfig.provider) }
-        logger.notice("WeChat Pay settings saved", metadata: ["mchid": "\(settings.mchid)", "by": "\(context.principal.map { "\($0)" } ?? "-")"])
-        return try JSONOutput.response(try view(stored))
     }
 
     struct Envelope: Decodable {

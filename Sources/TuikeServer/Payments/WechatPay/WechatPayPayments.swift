@@ -7,7 +7,7 @@ import TuikeStore
 /// paid; refunds. The out-trade number is Tuike's order id (24 characters of WeChat Pay's
 /// alphabet), so a notification names the order it pays and a prepay asked twice is one order at
 /// WeChat Pay. The settings are read on each call, so a change reaches every instance at once.
-struct WechatPayPayments: PaymentProvider {
+struct WechatPayPayments: PaymentProvider, CheckoutProvider {
     let name = WechatPayConfig.provider
     let database: any Database
     let orders: OrderRepository
@@ -78,7 +78,7 @@ struct WechatPayPayments: PaymentProvider {
         let title = order.items.first.map { order.items.count > 1 ? "\($0.title) 等\(order.items.count)件" : $0.title } ?? order.id
         let request = PrepayRequest(
             appid: config.appid, mchid: config.mchid, description: Self.prefix(title, utf8Bytes: 127), outTradeNo: order.id,
-            timeExpire: WechatPayClient.beijingTime(expiresAt), notifyUrl: publicURL + WechatPayConfig.notifyPath,
+            timeExpire: BeijingTime.rfc3339(expiresAt), notifyUrl: publicURL + WechatPayConfig.notifyPath,
             amount: Amount(total: order.amount, currency: order.currency), payer: method == .jsapi ? openid.map { .init(openid: $0) } : nil,
             sceneInfo: method == .h5 ? .init(payerClientIp: clientIP ?? "127.0.0.1", h5Info: .init(type: "Wap")) : nil)
         let answer = try await client.call("POST", "/v3/pay/transactions/\(method.rawValue)", json: request, answer: PrepayAnswer.self)
@@ -111,8 +111,13 @@ struct WechatPayPayments: PaymentProvider {
     /// or one closed already, is fine.
     func close(orderID: String) async throws {
         let client = try await client()
-        _ = try await client.call("POST", "/v3/pay/transactions/out-trade-no/\(orderID)/close",
-                                  body: try JSONEncoder().encode(["mchid": client.config.mchid]), tolerating: ["ORDER_NOT_EXIST", "NOT_FOUND", "ORDER_CLOSED"])
+        let reply = try await client.call("POST", "/v3/pay/transactions/out-trade-no/\(orderID)/close",
+                                          body: try JSONEncoder().encode(["mchid": client.config.mchid]), tolerating: ["ORDER_NOT_EXIST", "NOT_FOUND", "ORDER_CLOSED"])
+        // 204 is closed; 202 (USER_PAYING) means the buyer is paying right now, so the order must
+        // not be cancelled under the payment: ask again next round.
+        guard reply.status == 204 || reply.status >= 400 else {
+            throw ProviderUnreachable(provider: WechatPayConfig.provider, reason: "the order was not closed (HTTP \(reply.status)); the buyer may be paying")
+        }
     }
 
     private struct RefundRequest: Encodable {
@@ -135,7 +140,9 @@ struct WechatPayPayments: PaymentProvider {
         let request = RefundRequest(transactionId: paymentID, outRefundNo: reference, notifyUrl: publicURL + WechatPayConfig.notifyPath,
                                     amount: .init(refund: amount, total: total, currency: "CNY"))
         let answer = try await client().call("POST", "/v3/refund/domestic/refunds", json: request, answer: RefundAnswer.self)
-        guard let refundID = answer.refundId, ["SUCCESS", "PROCESSING"].contains(answer.status ?? "") else {
+        // ABNORMAL is accepted too: the money left the merchant, but the buyer's account refused it
+        // (a closed card), which the merchant settles with WeChat Pay; its notification says so.
+        guard let refundID = answer.refundId, ["SUCCESS", "PROCESSING", "ABNORMAL"].contains(answer.status ?? "") else {
             throw TuikeError(.conflict, code: "provider_refused", "WeChat Pay did not accept the refund (status \(answer.status ?? "none"))")
         }
         return refundID

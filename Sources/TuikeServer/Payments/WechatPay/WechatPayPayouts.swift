@@ -9,9 +9,12 @@ import TuikeStore
 /// `SUCCESS` is paid, `FAIL` and `CANCELLED` are failed (the money returns to available), every
 /// other state (accepted, processing, waiting for the promoter to confirm) keeps the withdrawal
 /// approved until a later query settles it.
-struct WechatPayPayouts: PayoutProvider {
+struct WechatPayPayouts: ChannelPayoutProvider {
     let name = WechatPayConfig.provider
+    let channel = ProgramSettings.Channel.wechat
     let payments: WechatPayPayments
+
+    func isConfigured() async throws -> Bool { try await WechatPayConfig.load(from: payments.providers) != nil }
     /// WeChat Pay's transfer scene for commissions and rewards (佣金报酬).
     static let sceneID = "1005"
 

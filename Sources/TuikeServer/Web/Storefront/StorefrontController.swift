@@ -211,7 +211,7 @@ struct StorefrontController {
                     try await holds.check(address: address, visitor: visitor, productID: try await productID(), groupID: groupID,
                                           limits: UnpaidHolds.Limits(),
                                           retryAfter: try await program.current().orderTimeoutSeconds)
-                    let buyer = try await buyerPages.signedIn(request) ?? "guest-\(visitor)"
+                    let buyer = try await buyerPages.signedIn(request) ?? CheckoutController.guestPrefix + visitor
                     let order = try await makeOrder(buyer, visitor, fields)
                     try await holds.record(orderID: order, address: address)
                     var response = Response.redirect(to: "/pay/\(order)", type: .normal)
