@@ -39,41 +39,17 @@ struct FakeWechatPay: Sendable {
     static func with<T: Sendable>(_ body: @Sendable (FakeWechatPay) async throws -> T) async throws -> T {
         let merchant = try _RSA.Signing.PrivateKey(keySize: .bits2048)
         let platform = try _RSA.Signing.PrivateKey(keySize: .bits2048)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fake-wechatpay-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let config = directory.appendingPathComponent("config.json")
-        try JSONSerialization.data(withJSONObject: [
+        return try await FakePlatform.run(script: "fake_wechatpay.py", config: [
             "mchid": mchid, "appid": appid, "merchant_serial_no": serialNo, "platform_public_key_id": publicKeyID, "api_v3_key": apiV3Key,
             "merchant_public_key": merchant.publicKey.pemRepresentation, "platform_private_key": platform.pkcs8PEMRepresentation,
-        ]).write(to: config)
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("fake_wechatpay.py").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, config.path]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        // SIGKILL: the test runner's threads block SIGTERM, and its children inherit the mask.
-        defer { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
+        ]) { port in
+            try await body(FakeWechatPay(port: port, merchantKeyPEM: merchant.pkcs8PEMRepresentation, merchantPublicKey: merchant.publicKey,
+                                         platformPublicKeyPEM: platform.publicKey.pemRepresentation))
         }
-        let port = try #require(Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)), "the fake did not start")
-        return try await body(FakeWechatPay(port: port, merchantKeyPEM: merchant.pkcs8PEMRepresentation, merchantPublicKey: merchant.publicKey,
-                                            platformPublicKeyPEM: platform.publicKey.pemRepresentation))
     }
 
-    /// Calls a control path of the fake; its JSON answer.
     func control(_ path: String, _ body: [String: Any] = [:]) async throws -> [String: Any] {
-        var request = URLRequest(url: try #require(URL(string: baseURL + path)))
-        request.httpMethod = path == "/fake/state" ? "GET" : "POST"
-        if request.httpMethod == "POST" { request.httpBody = try JSONSerialization.data(withJSONObject: body) }
-        let (data, _) = try await URLSession.shared.data(for: request)
-        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        try await FakePlatform.control(baseURL + path, body)
     }
 
     /// A notification as the fake built it: its headers and body, to deliver as the test likes.
@@ -100,4 +76,41 @@ struct FakeWechatPay: Sendable {
     /// The fake's requests from Tuike, each with whether its signature verified.
     func requests() async throws -> [[String: Any]] { try await control("/fake/state")["requests"] as? [[String: Any]] ?? [] }
     func state() async throws -> [String: Any] { try await control("/fake/state") }
+}
+
+/// Runs a fake platform script from this folder on loopback for the length of `body`.
+enum FakePlatform {
+    static func run<T: Sendable>(script: String, config: [String: String], _ body: @Sendable (Int) async throws -> T) async throws -> T {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fake-platform-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("config.json")
+        try JSONSerialization.data(withJSONObject: config).write(to: file)
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(script).path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", path, file.path]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        // SIGKILL: the test runner's threads block SIGTERM, and its children inherit the mask.
+        defer { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        let port = try #require(Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)), "\(script) did not start")
+        return try await body(port)
+    }
+
+    /// Calls a control path of a fake; its JSON answer.
+    static func control(_ url: String, _ body: [String: Any] = [:]) async throws -> [String: Any] {
+        var request = URLRequest(url: try #require(URL(string: url)))
+        request.httpMethod = url.hasSuffix("/fake/state") ? "GET" : "POST"
+        if request.httpMethod == "POST" { request.httpBody = try JSONSerialization.data(withJSONObject: body) }
+        let (data, _) = try await URLSession.shared.data(for: request)
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
 }

@@ -140,9 +140,8 @@ class Handler(BaseHTTPRequestHandler):
         trades, ok = state["trades"], {"code": "10000", "msg": "Success"}
         if method == "alipay.trade.query":
             trade = trades.get(biz.get("out_trade_no"))
-            if trade is None or "trade_no" not in trade and trade["status"] == "WAIT_BUYER_PAY" and not trade.get("opened"):
-                if trade is None:
-                    return failed("ACQ.TRADE_NOT_EXIST", "交易不存在"), 0
+            if trade is None:
+                return failed("ACQ.TRADE_NOT_EXIST", "交易不存在"), 0
             return dict(ok, out_trade_no=trade["out_trade_no"], trade_no=trade.get("trade_no", ""), trade_status=trade["status"],
                         total_amount=trade["total_amount"]), 0
         if method == "alipay.trade.close":
