@@ -92,7 +92,12 @@ struct CheckoutController {
             let expiresAt = try await expiry(of: order)
             // Noted before the call: if the answer is lost, the order is still closed at WeChat
             // Pay before it is cancelled here.
-            try await wechatPay.providers.recordCheckout(orderID: order.id, provider: WechatPayConfig.provider, method: method.rawValue, at: clock.now())
+            let started = try await wechatPay.providers.recordCheckout(orderID: order.id, provider: WechatPayConfig.provider, method: method.rawValue, at: clock.now())
+            // WeChat Pay refuses an order number asked again with other parameters; one number per
+            // order is also what makes paying it twice impossible. So the first way stays.
+            guard started == method.rawValue else {
+                throw TuikeError(.conflict, code: "checkout_started", "this order's WeChat Pay payment was started as \(started); pay it that way")
+            }
             do {
                 let prepared = try await wechatPay.prepay(order, method: method, openid: openid, clientIP: context.clientIP(request), expiresAt: expiresAt)
                 return try JSONOutput.response(CheckoutView(provider: body.provider, codeUrl: prepared.codeURL, prepayId: prepared.prepayID,

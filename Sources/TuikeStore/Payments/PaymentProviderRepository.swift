@@ -50,14 +50,18 @@ public struct PaymentProviderRepository: Sendable {
         }
     }
 
-    /// Notes that `provider` was asked to take the order's payment (the same again changes nothing).
-    public func recordCheckout(orderID: String, provider: String, method: String, at now: Instant) async throws {
+    /// Notes that `provider` was asked to take the order's payment (the same again changes
+    /// nothing). Returns the method the order's payment was first started with at this provider.
+    @discardableResult
+    public func recordCheckout(orderID: String, provider: String, method: String, at now: Instant) async throws -> String {
         try await database.write { db in
             try await db.execute("""
                 INSERT INTO payment_checkouts (order_id, provider, method, created_at)
                 VALUES (\(bind: orderID), \(bind: provider), \(bind: method), \(bind: now.milliseconds))
                 ON CONFLICT (order_id, provider) DO NOTHING
                 """)
+            return try await db.first("SELECT method FROM payment_checkouts WHERE order_id = \(bind: orderID) AND provider = \(bind: provider)")?
+                .decode(column: "method", as: String.self) ?? method
         }
     }
 

@@ -143,7 +143,11 @@ import _CryptoExtras
                 let signature = _RSA.Signing.RSASignature(rawRepresentation: try #require(Data(base64Encoded: params["paySign"] ?? "")))
                 #expect(fake.merchantPublicKey.isValidSignature(signature, for: Data(message.utf8), padding: .insecurePKCS1v1_5))
 
-                let h5 = try await client.send(.post, path, headers: jsonOnly, body: #"{"provider":"wechatpay","method":"h5"}"#)
+                // WeChat Pay takes one way per order number: asking again the same way is the same payment, another way is refused.
+                #expect(try await client.send(.post, path, headers: jsonOnly, body: #"{"provider":"wechatpay","method":"jsapi","openid":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}"#).status == .ok)
+                expectError(try await client.send(.post, path, headers: jsonOnly, body: #"{"provider":"wechatpay","method":"h5"}"#), .conflict, "checkout_started")
+                let h5Order = try await Self.guestOrder(client, product: product, visitor: visitor, guest: "guest-h5")
+                let h5 = try await client.send(.post, "/api/v1/orders/\(h5Order)/checkout", headers: jsonOnly, body: #"{"provider":"wechatpay","method":"h5"}"#)
                 #expect((h5.json["redirect_url"] as? String)?.hasPrefix("https://wx.tenpay.com/") == true, "\(h5.text)")
                 let sandbox = try await client.send(.post, path, headers: jsonOnly, body: #"{"provider":"sandbox"}"#)
                 #expect(sandbox.json["redirect_url"] as? String == "/pay/\(order)")
