@@ -150,9 +150,9 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     WechatPayController(payments: tuike.wechatPay, providers: tuike.wechatPay.providers, clock: tuike.clock, publicURL: tuike.publicURL)
         .addRoutes(to: api)
     AlipayController(payments: tuike.alipay, clock: tuike.clock, publicURL: tuike.publicURL).addRoutes(to: api)
-    CheckoutController(orders: store.orders, wechatPay: tuike.wechatPay, alipay: tuike.alipay, program: program, publicURL: tuike.publicURL,
-                       sandbox: tuike.sandboxPaymentSecret != nil, clock: tuike.clock)
-        .addRoutes(to: api)
+    let checkout = CheckoutController(orders: store.orders, wechatPay: tuike.wechatPay, alipay: tuike.alipay, program: program, publicURL: tuike.publicURL,
+                                      sandbox: tuike.sandboxPaymentSecret != nil, clock: tuike.clock)
+    checkout.addRoutes(to: api)
     CouponsController(coupons: store.coupons, clock: tuike.clock).addRoutes(to: api)
     EventsController(events: store.events, program: program, clock: tuike.clock).addRoutes(to: api)
     RanksController(ranks: store.ranks, program: program, clock: tuike.clock).addRoutes(to: api)
@@ -194,6 +194,7 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     let buyerPages = BuyerPages(buyers: store.buyers, buyersAPI: buyersController, orders: store.orders, products: store.products,
                                 fulfilment: store.fulfilment, afterSales: afterSalesController, forms: forms, program: program, clock: tuike.clock)
     buyerPages.addRoutes(to: api)
+    CheckoutPage(orders: store.orders, checkout: checkout, buyerPages: buyerPages, sandbox: tuike.sandboxPaymentSecret != nil).addRoutes(to: api)
     StorefrontController(products: store.products, campaigns: groupCampaigns, groups: groupRepository,
                          placement: tuike.orderPlacement, forms: forms, holds: store.unpaidHolds, program: program, materials: materials,
                          skus: store.skus, buyers: store.buyers, buyerPages: buyerPages, publicURL: tuike.publicURL, clock: tuike.clock).addRoutes(to: api)

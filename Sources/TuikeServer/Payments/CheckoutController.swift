@@ -68,25 +68,32 @@ struct CheckoutController {
                 throw TuikeError.notFound("order", id)
             }
         }
+        return try JSONOutput.response(try await start(order, provider: body.provider, method: body.method, openid: body.openid,
+                                                       clientIP: context.clientIP(request)))
+    }
+
+    /// Starts the order's payment; the caller has checked that it may.
+    func start(_ order: Order, provider: String, method: String?, openid: String?, clientIP: String?) async throws -> CheckoutView {
+        let id = order.id
         guard order.status == .pendingPayment else {
             throw TuikeError(.conflict, code: "not_payable", "order \(id) is \(order.status.rawValue), not awaiting payment")
         }
         guard try await expiry(of: order) > clock.now().adding(seconds: Self.minimumPaySeconds) else {
             throw TuikeError(.conflict, code: "not_payable", "order \(id) is about to be cancelled unpaid; place it again")
         }
-        switch body.provider {
+        switch provider {
         case SandboxPaymentsController.provider:
             guard sandbox else { throw Self.notConfigured("the sandbox provider runs only with --sandbox") }
-            return try JSONOutput.response(CheckoutView(provider: body.provider, codeUrl: nil, prepayId: nil, redirectUrl: "/pay/\(order.id)", payParams: nil))
+            return CheckoutView(provider: provider, codeUrl: nil, prepayId: nil, redirectUrl: "/pay/\(order.id)", payParams: nil)
         case WechatPayConfig.provider:
-            let method = try ProductsController.parse(required: body.method ?? WechatPayPayments.Method.native.rawValue, as: WechatPayPayments.Method.self,
+            let method = try ProductsController.parse(required: method ?? WechatPayPayments.Method.native.rawValue, as: WechatPayPayments.Method.self,
                                                       field: "method")
-            var openid: String?
+            var payer: String?
             if method == .jsapi {
-                guard let given = body.openid, (1...Self.maxOpenIDLength).contains(given.count), given.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+                guard let given = openid, (1...Self.maxOpenIDLength).contains(given.count), given.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
                     throw TuikeError.validation("openid is required for jsapi: the buyer's openid under the merchant's app, 1–\(Self.maxOpenIDLength) characters")
                 }
-                openid = given
+                payer = given
             }
             guard order.currency == "CNY" else { throw TuikeError.validation("WeChat Pay takes CNY; the order is in \(order.currency)") }
             let expiresAt = try await expiry(of: order)
@@ -99,19 +106,19 @@ struct CheckoutController {
                 throw TuikeError(.conflict, code: "checkout_started", "this order's WeChat Pay payment was started as \(started); pay it that way")
             }
             do {
-                let prepared = try await wechatPay.prepay(order, method: method, openid: openid, clientIP: context.clientIP(request), expiresAt: expiresAt)
-                return try JSONOutput.response(CheckoutView(provider: body.provider, codeUrl: prepared.codeURL, prepayId: prepared.prepayID,
-                                                            redirectUrl: prepared.redirectURL, payParams: prepared.payParams))
+                let prepared = try await wechatPay.prepay(order, method: method, openid: payer, clientIP: clientIP, expiresAt: expiresAt)
+                return CheckoutView(provider: provider, codeUrl: prepared.codeURL, prepayId: prepared.prepayID, redirectUrl: prepared.redirectURL,
+                                    payParams: prepared.payParams)
             } catch let unreachable as ProviderUnreachable {
                 throw unreachable.asTuikeError
             }
         case AlipayConfig.provider:
-            let method = try ProductsController.parse(required: body.method ?? AlipayPayments.Method.page.rawValue, as: AlipayPayments.Method.self,
+            let method = try ProductsController.parse(required: method ?? AlipayPayments.Method.page.rawValue, as: AlipayPayments.Method.self,
                                                       field: "method")
             guard order.currency == "CNY" else { throw TuikeError.validation("Alipay takes CNY; the order is in \(order.currency)") }
             let url = try await alipay.payURL(order, method: method, expiresAt: try await expiry(of: order), returnURL: publicURL + "/pay/\(order.id)")
             try await alipay.providers.recordCheckout(orderID: order.id, provider: AlipayConfig.provider, method: method.rawValue, at: clock.now())
-            return try JSONOutput.response(CheckoutView(provider: body.provider, codeUrl: nil, prepayId: nil, redirectUrl: url, payParams: nil))
+            return CheckoutView(provider: provider, codeUrl: nil, prepayId: nil, redirectUrl: url, payParams: nil)
         default:
             throw TuikeError.validation("provider must be wechatpay, alipay or sandbox")
         }

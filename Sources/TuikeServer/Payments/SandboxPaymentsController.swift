@@ -4,9 +4,9 @@ import Hummingbird
 import TuikeCore
 import TuikeStore
 
-/// The built-in `sandbox` payment provider, so the whole flow runs offline: a hosted
-/// checkout page whose pay button makes the "provider" send Tuike a signed callback, exactly as a
-/// real provider would. Only with `--sandbox`.
+/// The built-in `sandbox` payment provider, so the whole flow runs offline: the checkout page's
+/// pay button makes the "provider" send Tuike a signed callback, exactly as a real provider would.
+/// Only with `--sandbox`.
 struct SandboxPaymentsController {
     let database: any Database
     let orders: OrderRepository
@@ -17,8 +17,6 @@ struct SandboxPaymentsController {
     static let provider = "sandbox"
 
     func addRoutes(to api: APIRoutes) {
-        api.add(.get, "/pay/{id}", summary: "Sandbox checkout page for an order (HTML)", tag: "Pages", access: .publicAccess,
-                responses: [(200, "HTML.", nil), (404, "No such order (HTML).", nil)], handler: page)
         api.add(.post, "/pay/{id}", summary: "The sandbox checkout's pay button", tag: "Pages", access: .publicAccess,
                 responses: [(303, "Back to the checkout page, now paid.", nil)], handler: pay)
         api.add(.post, "/api/v1/payments/sandbox/callback", summary: "Payment notification from the sandbox provider (signed)",
@@ -66,33 +64,12 @@ struct SandboxPaymentsController {
         }
     }
 
-    @Sendable func page(_ request: Request, context: TuikeRequestContext) async throws -> Response {
-        let id = try context.parameters.require("id")
-        let language = Language.of(request)
-        guard let order = try await orders.find(id) else { return Self.orderNotFound(language) }
-        let strings = language.strings
-        let (csrf, isNew) = Forms.csrfToken(request)
-        let page: [String: Any] = [
-            "csrf": csrf, "order_id": order.id, "amount": Money.format(order.amount), "payable": order.status == .pendingPayment, "paid": order.status == .paid,
-            "other_status": [.pendingPayment, .paid].contains(order.status) ? "" : strings.label("state", order.status.rawValue),
-            "lines": order.items.map { ["title": $0.title, "quantity": "\($0.quantity)", "amount_paid": Money.format($0.paid)] },
-            "group_id": order.groupID ?? "",
-        ]
-        var response = Templates.page("checkout", title: strings[.checkout], language: language, context: page)
-        if isNew { response.headers.append(HTTPField(name: .setCookie, value: Forms.cookie(csrf))) }
-        return response
-    }
-
-    static func orderNotFound(_ language: Language) -> Response {
-        Templates.message(language.strings[.orderNotFound], "", language: language, status: .notFound)
-    }
-
     /// The pay button: the provider signs a notification and delivers it to the callback's own
     /// verification path, then the buyer returns to the checkout page.
     @Sendable func pay(_ request: Request, context: TuikeRequestContext) async throws -> Response {
         _ = try await Forms.verified(request, context: context)
         let id = try context.parameters.require("id")
-        guard let order = try await orders.find(id) else { return Self.orderNotFound(Language.of(request)) }
+        guard let order = try await orders.find(id) else { return CheckoutPage.orderNotFound(Language.of(request)) }
         if order.status == .pendingPayment {
             let notification = Notification(type: "payment.succeeded", orderId: order.id, paymentId: "sbx_" + Identifier.secret(length: 16), amount: order.amount)
             let body = try JSONEncoder().encode(notification)

@@ -5,6 +5,7 @@ enum Assets {
         header{background:#e4393c;color:#fff;padding:.75rem 1rem;display:flex;justify-content:space-between;align-items:center}
         header a{color:#fff;text-decoration:none}main{max-width:960px;margin:0 auto;padding:1rem}
         .card{background:#fff;border-radius:12px;padding:1rem;margin-bottom:1rem;box-shadow:0 1px 3px rgba(0,0,0,.06)}
+        .pay-qr{text-align:center}.pay-qr svg{width:220px;height:220px}
         .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:1rem}
         .price{color:#e4393c;font-weight:700;font-size:1.25rem}.muted{color:#888;font-size:.875rem}.strike{text-decoration:line-through}
         .btn{display:inline-block;border:0;border-radius:999px;padding:.6rem 1.4rem;font-size:1rem;background:#e4393c;color:#fff;cursor:pointer;text-decoration:none}

@@ -79,7 +79,8 @@ enum Strings {
         "withdrawal_paid": "已到账", "withdrawal_failed": "打款失败，已退回余额", "withdrawal_rejected": "已驳回", "appeal_open": "处理中", "appeal_answered": "已答复",
         "apply": "同意协议并提交申请", "applied": "申请已提交", "applied_message": "我们会尽快审核，通过后即可用手机号和密码登录。",
         "applied_active_message": "欢迎加入！请用手机号和刚才设置的密码登录。",
-        "checkout": "收银台", "checkout_order": "订单", "total": "合计", "pay_sandbox": "支付（沙箱）", "paid_thanks": "已支付，谢谢！",
+        "checkout": "收银台", "checkout_order": "订单", "total": "合计", "pay_sandbox": "支付（沙箱）", "paid_thanks": "已支付，谢谢！", "pay_wechat": "微信支付", "scan_wechat": "请用微信扫一扫支付，支付后本页会自动更新。",
+        "pay_alipay": "支付宝支付",
         "order_status": "订单状态", "see_group": "查看拼团进度", "sandbox_payment": "这是沙箱支付，不会真实扣款。",
         "order_not_found": "订单不存在",
     ]
@@ -123,7 +124,8 @@ enum Strings {
         "withdrawal_paid": "paid", "withdrawal_failed": "failed, back in your balance", "withdrawal_rejected": "rejected", "appeal_open": "open", "appeal_answered": "answered", "applied": "Application received",
         "applied_message": "We will review it soon; once approved, log in with your phone and password.",
         "applied_active_message": "Welcome aboard! Log in with your phone and the password you just chose.",
-        "checkout": "Checkout", "checkout_order": "Order", "total": "Total", "pay_sandbox": "Pay (sandbox)", "paid_thanks": "Paid. Thank you!",
+        "checkout": "Checkout", "checkout_order": "Order", "total": "Total", "pay_sandbox": "Pay (sandbox)", "paid_thanks": "Paid. Thank you!", "pay_wechat": "WeChat Pay", "scan_wechat": "Scan with WeChat to pay; this page updates once you have paid.",
+        "pay_alipay": "Pay with Alipay",
         "order_status": "Order status", "see_group": "See the group", "sandbox_payment": "This is a sandbox payment; no money moves.",
         "order_not_found": "Order not found",
     ]

@@ -107,10 +107,14 @@ enum Templates {
             {{> head}}<div class="card"><h1>{{t.checkout}}</h1><p class="muted">{{t.checkout_order}} {{order_id}}</p>
             {{#lines}}<div class="row"><span>{{title}} × {{quantity}}</span><b>¥{{amount_paid}}</b></div>{{/lines}}
             <p>{{t.total}} <span class="price">¥{{amount}}</span></p>
-            {{#payable}}<form method="post" action="/pay/{{order_id}}"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="btn" type="submit">{{t.pay_sandbox}} ¥{{amount}}</button></form>{{/payable}}
+            {{#refresh}}<meta http-equiv="refresh" content="{{refresh}}">{{/refresh}}
+            {{#wechat_qr}}<div class="pay-qr"><h2>{{t.pay_wechat}}</h2>{{{wechat_qr}}}<p class="muted">{{t.scan_wechat}}</p></div>{{/wechat_qr}}
+            {{#alipay_url}}<p><a class="btn" href="{{alipay_url}}">{{t.pay_alipay}} ¥{{amount}}</a></p>{{/alipay_url}}
+            {{#pay_errors}}<p class="status failed">{{.}}</p>{{/pay_errors}}
+            {{#sandbox}}<form method="post" action="/pay/{{order_id}}"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="btn" type="submit">{{t.pay_sandbox}} ¥{{amount}}</button></form>{{/sandbox}}
             {{#paid}}<p class="status succeeded">{{t.paid_thanks}}</p>{{/paid}}{{#other_status}}<p class="status">{{t.order_status}}: {{other_status}}</p>{{/other_status}}
             {{#group_id}}<p><a class="btn alt" href="/g/{{group_id}}">{{t.see_group}}</a></p>{{/group_id}}
-            <p class="muted">{{t.sandbox_payment}}</p></div>{{> foot}}
+            {{#sandbox}}<p class="muted">{{t.sandbox_payment}}</p>{{/sandbox}}</div>{{> foot}}
             """,
         // The buyer's sign-in and account pages; `w` holds their words (`BuyerPages.words`).
         "account_login": """

@@ -119,7 +119,7 @@ enum Word: String, CaseIterable, Sendable {
     case checkoutOrder = "checkout_order"
     case total
     case paySandbox = "pay_sandbox"
-    case paidThanks = "paid_thanks"
+    case paidThanks = "paid_thanks", payWechat = "pay_wechat", scanWechat = "scan_wechat", payAlipay = "pay_alipay"
     case orderStatus = "order_status"
     case seeGroup = "see_group"
     case sandboxPayment = "sandbox_payment"

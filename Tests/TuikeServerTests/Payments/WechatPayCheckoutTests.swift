@@ -196,3 +196,44 @@ import _CryptoExtras
         }
     }
 }
+
+/// The storefront's own checkout page against both fake platforms: the buyer scans the page's
+/// WeChat Pay QR code (read back by zbar), pays, and the page shows the order paid; the Alipay
+/// button leads to a page address the fake gateway accepts.
+@Suite struct StorefrontCheckoutTests {
+    @Test(arguments: TestDatabase.available)
+    func theCheckoutPageOffersTheProvidersAndShowsThePayment(database kind: TestDatabase) async throws {
+        try await FakeWechatPay.with { wechat in
+            try await FakeAlipay.with { alipay in
+                try await withTestApp(kind, sandbox: false) { client, _ async throws in
+                    let order = try await WechatPayCheckoutTests.order(client)
+                    let bare = try await client.send(.get, "/pay/\(order)", headers: [:])
+                    #expect(bare.status == .ok && !bare.text.contains("<svg") && !bare.text.contains("/pay/\(order)\" method") && !bare.text.contains("http-equiv"))
+                    try await WechatPayCheckoutTests.setUp(client, wechat)
+                    try await AlipayProviderTests.setUp(client, alipay)
+
+                    let page = try await client.send(.get, "/pay/\(order)", headers: [:])
+                    #expect(page.status == .ok && page.text.contains("微信支付") && page.text.contains("http-equiv=\"refresh\""), "\(page.text)")
+                    let svg = try #require(page.text.range(of: "<svg").flatMap { start in page.text.range(of: "</svg>").map { String(page.text[start.lowerBound..<$0.upperBound]) } })
+                    let scanned = try Scanner.decode(png: try Scanner.rasterise(svg: svg, size: 440))
+                    let orders = try #require(try await wechat.state()["orders"] as? [String: Any])
+                    #expect(scanned.count == 1 && scanned.first?.hasPrefix("weixin://wxpay/bizpayurl?pr=") == true && orders[order] != nil, "\(scanned)")
+
+                    let alipayLink = try #require(page.text.range(of: #"href="(http://127\.0\.0\.1:[0-9]+/gateway\.do\?[^"]+)""#, options: .regularExpression)
+                        .map { String(page.text[$0]).dropFirst(6).dropLast() }).replacingOccurrences(of: "&amp;", with: "&")
+                    #expect(try await alipay.open(alipayLink).status == 200, "the page's Alipay address is signed: \(alipayLink)")
+
+                    #expect(try await wechat.pay(order).deliver(to: client).status == .noContent)
+                    let after = try await client.send(.get, "/pay/\(order)", headers: [:])
+                    #expect(after.text.contains("已支付") && !after.text.contains("<svg") && !after.text.contains("http-equiv"), "\(after.text)")
+                    // Someone else's order shows its state and nothing to pay with.
+                    let (product, _, _, visitor) = (try await client.send(.get, "/api/v1/orders/\(order)").json["items"] as? [[String: Any]])?.first
+                        .map { ($0["product_id"] as? String ?? "", "", "", "visitor-0000000001") } ?? ("", "", "", "")
+                    let integrators = try await OrdersAPITests.placeOrder(client, product: product, visitor: visitor)
+                    let foreign = try await client.send(.get, "/pay/\(integrators)", headers: [:])
+                    #expect(foreign.status == .ok && !foreign.text.contains("<svg") && !foreign.text.contains("gateway.do"))
+                }
+            }
+        }
+    }
+}
