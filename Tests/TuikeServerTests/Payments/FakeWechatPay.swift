@@ -24,6 +24,8 @@ struct FakeWechatPay: Sendable {
     static let publicKeyID = "PUB_KEY_ID_0114232134912410000000000000"
     static let apiV3Key = "0123456789abcdefghijklmnopqrstuv"
     let platformPublicKeyPEM: String
+    /// The platform's key, for tests that issue it a platform certificate.
+    let platformKey: _RSA.Signing.PrivateKey
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
@@ -44,7 +46,7 @@ struct FakeWechatPay: Sendable {
             "merchant_public_key": merchant.publicKey.pemRepresentation, "platform_private_key": platform.pkcs8PEMRepresentation,
         ]) { port in
             try await body(FakeWechatPay(port: port, merchantKeyPEM: merchant.pkcs8PEMRepresentation, merchantPublicKey: merchant.publicKey,
-                                         platformPublicKeyPEM: platform.publicKey.pemRepresentation))
+                                         platformPublicKeyPEM: platform.publicKey.pemRepresentation, platformKey: platform))
         }
     }
 

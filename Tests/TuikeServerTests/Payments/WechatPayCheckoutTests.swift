@@ -7,6 +7,7 @@ import TuikeCore
 @testable import TuikeServer
 import TuikeStore
 import TuikeTestSupport
+import X509
 import _CryptoExtras
 
 /// The storefront's checkout against a fake WeChat Pay platform built on the `wechatpayv3` SDK:
@@ -116,6 +117,57 @@ import _CryptoExtras
                 #expect((try await client.send(.get, "/api/v1/commissions?order_id=\(order)").json["data"] as? [Any])?.count == 2)
                 expectError(try await client.send(.post, "/api/v1/orders/\(order)/checkout", headers: jsonOnly, body: body), .conflict, "not_payable")
                 #expect(try await client.send(.get, "/api/v1/ledger/trial-balance").json["balanced"] as? Bool == true)
+            }
+        }
+    }
+
+    /// A platform certificate for the fake platform's key, as WeChat Pay issues them.
+    static func certificate(_ fake: FakeWechatPay, serial: [UInt8], notAfter: Date) throws -> String {
+        let key = Certificate.PrivateKey(fake.platformKey)
+        let name = try DistinguishedName { CommonName("Tenpay.com Root CA") }
+        return try Certificate(version: .v3, serialNumber: Certificate.SerialNumber(bytes: serial), publicKey: key.publicKey,
+                               notValidBefore: notAfter.addingTimeInterval(-400 * 86_400), notValidAfter: notAfter, issuer: name, subject: name,
+                               signatureAlgorithm: .sha256WithRSAEncryption, extensions: Certificate.Extensions(), issuerPrivateKey: key)
+            .serializeAsPEM().pemString
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func platformCertificatesAreChosenBySerialAndExpiredOnesRefused(database kind: TestDatabase) async throws {
+        try await FakeWechatPay.with { fake in
+            try await withTestApp(kind) { client, _ async throws in
+                var fields = try #require(try JSONSerialization.jsonObject(with: Data(fake.settings.utf8)) as? [String: Any])
+                fields["platform_public_key"] = nil
+                fields["platform_public_key_id"] = nil
+                func put(_ certificates: [String]) async throws -> TestResponse {
+                    fields["platform_certificates"] = certificates
+                    return try await client.send(.put, "/api/v1/payment-providers/wechatpay",
+                                                 body: String(decoding: try JSONSerialization.data(withJSONObject: fields), as: UTF8.self))
+                }
+                let expired = try Self.certificate(fake, serial: [0x1F, 0xA0, 0x01], notAfter: Date().addingTimeInterval(-86_400))
+                let refused = try await put([expired])
+                expectError(refused, .unprocessableContent, "validation_failed")
+                #expect(refused.text.contains("1FA001") && refused.text.contains("expired"), "\(refused.text)")
+                expectError(try await put(["-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"]), .unprocessableContent, "validation_failed")
+                expectError(try await put([]), .unprocessableContent, "validation_failed")
+
+                let current = try Self.certificate(fake, serial: [0x5A, 0x1B, 0x2C, 0x3D], notAfter: Date().addingTimeInterval(300 * 86_400))
+                let saved = try await put([current])
+                #expect(saved.status == .ok && (saved.json["platform_certificates"] as? [String])?.count == 1, "\(saved.text)")
+                _ = try await fake.control("/fake/serial", ["serial": "5A1B2C3D"])
+                let order = try await Self.order(client)
+                #expect(try await client.send(.post, "/api/v1/orders/\(order)/checkout", headers: jsonOnly, body: #"{"provider":"wechatpay"}"#).status == .ok)
+                #expect(try await fake.pay(order).deliver(to: client).status == .noContent, "signed under the certificate's serial")
+
+                // Signed under the public key's id, which this merchant has not given: neither an answer nor a notification is believed.
+                _ = try await fake.control("/fake/serial", ["serial": FakeWechatPay.publicKeyID])
+                let other = try await Self.guestOrder(client, product: try #require((try await client.send(.get, "/api/v1/orders/\(order)").json["items"] as? [[String: Any]])?.first?["product_id"] as? String),
+                                                      visitor: "visitor-0000000001", guest: "guest-other")
+                expectError(try await client.send(.post, "/api/v1/orders/\(other)/checkout", headers: jsonOnly, body: #"{"provider":"wechatpay"}"#),
+                            .serviceUnavailable, "provider_unavailable")
+                _ = try await fake.control("/fake/serial", ["serial": "5A1B2C3D"])
+                #expect(try await client.send(.post, "/api/v1/orders/\(other)/checkout", headers: jsonOnly, body: #"{"provider":"wechatpay"}"#).status == .ok)
+                _ = try await fake.control("/fake/serial", ["serial": FakeWechatPay.publicKeyID])
+                expectError(try await fake.pay(other).deliver(to: client), .badRequest, "invalid_signature")
             }
         }
     }

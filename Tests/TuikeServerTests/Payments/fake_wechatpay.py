@@ -8,7 +8,7 @@ decryption), the envelope signed with the platform key. Notifications are handed
 deliver, so the test decides when (and whether, and how altered) they reach Tuike.
 
 Run: python3 fake_wechatpay.py config.json; it prints its port on the first line.
-Control paths (no signature): POST /fake/pay, /fake/refund-notify, /fake/mode, /fake/clock, /fake/finish-transfers;
+Control paths (no signature): POST /fake/pay, /fake/refund-notify, /fake/mode, /fake/serial, /fake/clock, /fake/finish-transfers;
 GET /fake/state.
 """
 import base64
@@ -29,7 +29,8 @@ cfg = json.load(open(sys.argv[1]))
 merchant_key = serialization.load_pem_public_key(cfg["merchant_public_key"].encode())
 platform_key = utils.load_private_key(cfg["platform_private_key"])
 lock = threading.Lock()
-state = {"orders": {}, "refunds": {}, "bills": {}, "transfer_mode": "success", "requests": [], "clock_offset": 0}
+state = {"orders": {}, "refunds": {}, "bills": {}, "transfer_mode": "success", "requests": [], "clock_offset": 0,
+         "serial": cfg["platform_public_key_id"]}
 
 
 def now():
@@ -61,7 +62,7 @@ def authorization_problem(method, path, body, header):
 
 def signed_headers(body, offset=0):
     timestamp, nonce = str(int(now()) + offset), uuid.uuid4().hex
-    return {"Wechatpay-Timestamp": timestamp, "Wechatpay-Nonce": nonce, "Wechatpay-Serial": cfg["platform_public_key_id"],
+    return {"Wechatpay-Timestamp": timestamp, "Wechatpay-Nonce": nonce, "Wechatpay-Serial": state["serial"],
             "Wechatpay-Signature": utils.rsa_sign(platform_key, f"{timestamp}\n{nonce}\n{body}\n")}
 
 
@@ -233,6 +234,9 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/fake/mode":
             state["transfer_mode"] = data["transfer"]
             return self.plain({"transfer": state["transfer_mode"]})
+        if path == "/fake/serial":
+            state["serial"] = data["serial"]
+            return self.plain({"serial": state["serial"]})
         if path == "/fake/clock":
             state["clock_offset"] += data["advance"]
             return self.plain({"clock_offset": state["clock_offset"]})

@@ -22,8 +22,9 @@ struct WechatPayController {
         let mchid: String
         let appid: String
         let merchantSerialNo: String
-        let platformPublicKey: String
-        let platformPublicKeyId: String
+        @ExplicitNull var platformPublicKey: String?
+        @ExplicitNull var platformPublicKeyId: String?
+        let platformCertificates: [String]
         let apiBaseUrl: String
         let notifyUrl: String
         let updatedAt: String
@@ -31,7 +32,8 @@ struct WechatPayController {
 
     static let settingsSchema = Schemas.object([
         ("provider", Schemas.string), ("mchid", Schemas.string), ("appid", Schemas.string), ("merchant_serial_no", Schemas.string),
-        ("platform_public_key", Schemas.string), ("platform_public_key_id", Schemas.string), ("api_base_url", Schemas.string),
+        ("platform_public_key", Schemas.nullable(Schemas.string)), ("platform_public_key_id", Schemas.nullable(Schemas.string)),
+        ("platform_certificates", Schemas.array(Schemas.string)), ("api_base_url", Schemas.string),
         ("notify_url", Schemas.string), ("updated_at", Schemas.time),
     ])
 
@@ -40,13 +42,13 @@ struct WechatPayController {
         ProviderSettingsRoutes<WechatPayConfig.Input, WechatPayConfig.Settings, WechatPayConfig.Secrets, SettingsView>(
             provider: WechatPayConfig.provider, title: "WeChat Pay", providers: providers, clock: clock,
             validate: { input in
-                let (_, settings, secrets) = try WechatPayConfig.validated(input)
+                let (_, settings, secrets) = try WechatPayConfig.validated(input, savingAt: clock.now())
                 return (settings, secrets)
             },
             view: { settings, updatedAt in
                 SettingsView(provider: WechatPayConfig.provider, mchid: settings.mchid, appid: settings.appid, merchantSerialNo: settings.merchantSerialNo,
                              platformPublicKey: settings.platformPublicKey, platformPublicKeyId: settings.platformPublicKeyId,
-                             apiBaseUrl: settings.apiBaseUrl, notifyUrl: notifyURL, updatedAt: updatedAt.rfc3339)
+                             platformCertificates: settings.platformCertificates ?? [], apiBaseUrl: settings.apiBaseUrl, notifyUrl: notifyURL, updatedAt: updatedAt.rfc3339)
             }, logger: logger
         ).addRoutes(to: api, request: Schemas.object([
             ("mchid", Schemas.text(1...32, "The merchant number (digits).")), ("appid", Schemas.text(1...32)),
@@ -55,8 +57,10 @@ struct WechatPayController {
             ("api_v3_key", Schemas.text(32...32, "The API v3 key.")),
             ("platform_public_key", Schemas.text(1...16_384, "The WeChat Pay public key (pub_key.pem), as text.")),
             ("platform_public_key_id", Schemas.text(1...64, "Its id, PUB_KEY_ID_…")),
+            ("platform_certificates", Schemas.array(Schemas.text(1...16_384), maxItems: WechatPayConfig.maxCertificates,
+                                                    "Platform certificates (PEM) for merchants not yet moved to the public key; each checks the signatures under its serial until it expires.")),
             ("api_base_url", Schemas.webURL("Where WeChat Pay's API is (default https://api.mch.weixin.qq.com); another address for a sandbox.")),
-        ], required: ["mchid", "appid", "merchant_serial_no", "merchant_private_key", "api_v3_key", "platform_public_key", "platform_public_key_id"]),
+        ], required: ["mchid", "appid", "merchant_serial_no", "merchant_private_key", "api_v3_key"]),
         viewSchema: Self.settingsSchema)
         api.add(.post, WechatPayConfig.notifyPath, summary: "WeChat Pay's payment and refund notifications (API v3, signed and encrypted)",
                 tag: "Payments", access: .publicAccess,
@@ -105,7 +109,7 @@ struct WechatPayController {
 
     /// Verifies, decrypts and books one notification.
     func receive(body: Data, header: (String) -> String?) async throws {
-        guard let config = try await WechatPayConfig.load(from: providers) else {
+        guard let config = try await WechatPayConfig.load(from: providers, at: clock.now()) else {
             throw TuikeError(.conflict, code: "provider_not_configured", "WeChat Pay is not set up")
         }
         guard let timestamp = header("Wechatpay-Timestamp"), let nonce = header("Wechatpay-Nonce"), let signature = header("Wechatpay-Signature"),

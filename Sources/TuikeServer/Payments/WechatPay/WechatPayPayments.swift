@@ -43,7 +43,7 @@ struct WechatPayPayments: PaymentProvider, CheckoutProvider {
     }
 
     func client() async throws -> WechatPayClient {
-        WechatPayClient(config: try await WechatPayConfig.required(from: providers), transport: transport, clock: clock, timeoutSeconds: timeoutSeconds)
+        WechatPayClient(config: try await WechatPayConfig.required(from: providers, at: clock.now()), transport: transport, clock: clock, timeoutSeconds: timeoutSeconds)
     }
 
     private struct PrepayRequest: Encodable {
@@ -168,7 +168,7 @@ struct WechatPayPayments: PaymentProvider, CheckoutProvider {
     /// longer be paid. When WeChat Pay does not answer this throws, and the order waits for the
     /// job's next try rather than be cancelled while its payment may be on its way.
     func settleBeforeExpiry(orderID: String) async throws {
-        guard let config = try await WechatPayConfig.load(from: providers) else { return }
+        guard let config = try await WechatPayConfig.load(from: providers, at: clock.now()) else { return }
         if let transaction = try await query(orderID: orderID), transaction.tradeState == "SUCCESS" {
             _ = try await book(transaction, config: config)
             return

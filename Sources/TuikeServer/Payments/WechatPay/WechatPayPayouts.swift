@@ -14,7 +14,7 @@ struct WechatPayPayouts: ChannelPayoutProvider {
     let channel = ProgramSettings.Channel.wechat
     let payments: WechatPayPayments
 
-    func isConfigured() async throws -> Bool { try await WechatPayConfig.load(from: payments.providers) != nil }
+    func isConfigured() async throws -> Bool { try await WechatPayConfig.load(from: payments.providers, at: payments.clock.now()) != nil }
     /// WeChat Pay's transfer scene for commissions and rewards (佣金报酬).
     static let sceneID = "1005"
 

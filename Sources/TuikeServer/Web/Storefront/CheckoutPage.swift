@@ -41,7 +41,7 @@ struct CheckoutPage {
         ]
         if payable, try await isOwnStorefrontOrder(order, request: request) {
             var errors: [String] = []
-            if try await WechatPayConfig.load(from: checkout.wechatPay.providers) != nil {
+            if try await WechatPayConfig.load(from: checkout.wechatPay.providers, at: checkout.clock.now()) != nil {
                 do {
                     let started = try await checkout.start(order, provider: WechatPayConfig.provider, method: WechatPayPayments.Method.native.rawValue,
                                                            openid: nil, clientIP: context.clientIP(request))
