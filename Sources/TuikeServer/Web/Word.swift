@@ -427,4 +427,12 @@ enum Word: String, CaseIterable, Sendable {
     case currentCost = "current_cost"
     case simulatedCost = "simulated_cost"
     case change
+    case navPayments = "nav_payments"
+    case paymentsNote = "payments_note"
+    case wechatPaySettings = "wechat_pay_settings"
+    case alipaySettings = "alipay_settings"
+    case providerConfigured = "provider_configured"
+    case providerNotConfigured = "provider_not_configured"
+    case notifyURL = "notify_url"
+    case removeProvider = "remove_provider"
 }

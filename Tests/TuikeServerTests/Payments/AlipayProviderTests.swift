@@ -159,3 +159,40 @@ import TuikeTestSupport
         #expect(moved.status == .ok, "\(moved.text)")
     }
 }
+
+/// The console's payments page: the owner sets a provider up through the form; the page then
+/// shows it on, with the notification address, and never the secrets.
+@Suite struct ConsolePaymentsTests {
+    @Test(arguments: TestDatabase.available)
+    func theOwnerSetsProvidersUpInTheConsole(database kind: TestDatabase) async throws {
+        try await FakeWechatPay.with { wechat in
+            try await FakeAlipay.with { alipay in
+                try await withTestApp(kind) { client, _ async throws in
+                    let owner = try await ConsoleBrowser.logIn(client, as: "owner")
+                    let empty = try await owner.get("/admin/payments")
+                    #expect(empty.status == .ok && empty.text.contains("未设置"), "\(empty.text.prefix(300))")
+                    let finance = try await ConsoleBrowser.logIn(client, as: "finance")
+                    #expect(try await finance.get("/admin/payments").status == .forbidden)
+
+                    var fields = try #require(try JSONSerialization.jsonObject(with: Data(wechat.settings.utf8)) as? [String: String])
+                    let refused = try await owner.post("/admin/payments/wechatpay", fields.merging(["api_v3_key": "short"]) { $1 })
+                    #expect(refused.text.contains("api_v3_key"), "a bad field is named: \(refused.text.prefix(500))")
+                    fields["platform_public_key"] = wechat.platformPublicKeyPEM
+                    let saved = try await owner.post("/admin/payments/wechatpay", fields)
+                    #expect([.ok, .seeOther].contains(saved.status), "\(saved.text.prefix(500))")
+                    let alipayFields = try #require(try JSONSerialization.jsonObject(with: Data(alipay.settings.utf8)) as? [String: String])
+                    #expect([.ok, .seeOther].contains(try await owner.post("/admin/payments/alipay", alipayFields).status))
+
+                    let page = try await owner.get("/admin/payments")
+                    #expect(page.text.contains(FakeWechatPay.mchid) && page.text.contains("/api/v1/payments/wechatpay/notify")
+                            && page.text.contains(FakeAlipay.appID) && page.text.contains("/api/v1/payments/alipay/notify"))
+                    #expect(!page.text.contains("PRIVATE KEY-----\n") && !page.text.contains(FakeWechatPay.apiV3Key))
+                    #expect(try await client.send(.get, "/api/v1/payment-providers/wechatpay").json["mchid"] as? String == FakeWechatPay.mchid)
+
+                    _ = try await owner.post("/admin/payments/alipay/delete", [:])
+                    #expect(try await client.send(.get, "/api/v1/payment-providers/alipay").status == .notFound)
+                }
+            }
+        }
+    }
+}

@@ -4,8 +4,8 @@ import TuikeCore
 
 /// The console's pages and forms, each a view of the API (see `InProcessAPI`).
 enum ConsolePages {
-    static let all: [ConsolePage] = catalogPages + materialPages + goodsPages + peoplePages + groupPages + moneyPages + riskPages + analyticsPages
-    static let actions: [ConsoleAction] = catalogActions + materialActions + goodsActions + peopleActions + groupActions + moneyActions + riskActions
+    static let all: [ConsolePage] = catalogPages + materialPages + goodsPages + peoplePages + groupPages + moneyPages + riskPages + analyticsPages + paymentPages
+    static let actions: [ConsoleAction] = catalogActions + materialActions + goodsActions + peopleActions + groupActions + moneyActions + riskActions + paymentActions
 
     typealias V = ConsoleView
 

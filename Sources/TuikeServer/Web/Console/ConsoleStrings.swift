@@ -115,6 +115,9 @@ extension Strings {
         "state_terminated": "已终止", "state_pending_payment": "待支付", "state_paid": "已支付", "state_partially_refunded": "部分退款",
         "state_refunded": "已退款", "state_cancelled": "已取消", "state_forming": "拼团中", "state_succeeded": "已成团", "state_failed": "未成团",
         "state_pending": "待团长支付", "state_paused": "已暂停",
+        "nav_payments": "收款", "wechat_pay_settings": "微信支付（APIv3）", "alipay_settings": "支付宝（开放平台，公钥模式）",
+        "payments_note": "在这里填写商户号与密钥后，商城收银台即可用微信支付和支付宝收款，推客提现也可经商家转账到零钱或支付宝。私钥与 APIv3 密钥保存时即加密，之后不再显示；要更换请整体重新填写。通知地址须为 https，请在商户平台中填写下面的地址。",
+        "provider_configured": "已启用", "provider_not_configured": "未设置", "notify_url": "通知地址", "remove_provider": "停用并删除设置",
     ]
 
     static let consoleEn: [String: String] = [
@@ -241,5 +244,8 @@ extension Strings {
         "state_rejected": "rejected", "state_terminated": "terminated", "state_pending_payment": "awaiting payment", "state_paid": "paid",
         "state_partially_refunded": "partly refunded", "state_refunded": "refunded", "state_cancelled": "cancelled", "state_forming": "forming",
         "state_succeeded": "complete", "state_failed": "failed", "state_pending": "leader to pay", "state_paused": "paused",
+        "nav_payments": "Payments", "wechat_pay_settings": "WeChat Pay (API v3)", "alipay_settings": "Alipay (open platform, public-key mode)",
+        "payments_note": "With a merchant account set up here, the storefront's checkout takes WeChat Pay and Alipay, and promoters' withdrawals can be transferred to their WeChat balance or Alipay account. Private keys and the API v3 key are encrypted as they are saved and never shown again; to change one, fill in the whole form again. Notification addresses must be https: enter the address below in the provider's merchant console.",
+        "provider_configured": "on", "provider_not_configured": "not set up", "notify_url": "Notification address", "remove_provider": "Turn off and delete the settings",
     ]
 }
