@@ -179,6 +179,7 @@ func buildRouter(_ tuike: TuikeApp, groupStreamTiming: GroupsController.StreamTi
     SettlementsController(settlements: store.settlements, commissions: commissions, program: program, clock: tuike.clock)
         .addRoutes(to: api)
     WithdrawalsController(withdrawals: withdrawals, payouts: tuike.payouts, program: program, clock: tuike.clock).addRoutes(to: api)
+    PayoutConfirmationController(withdrawals: withdrawals, wechatPay: tuike.wechatPay).addRoutes(to: api)
     if let sandboxPayouts = tuike.payouts.provider as? SandboxPayoutProvider {
         SandboxPayoutsController(provider: sandboxPayouts).addRoutes(to: api)
     }

@@ -77,6 +77,26 @@ public struct PaymentProviderRepository: Sendable {
         }
     }
 
+    /// What the promoter needs to confirm a transfer the provider holds until they do (WeChat
+    /// Pay's `package_info`), kept until the withdrawal is settled.
+    public func saveConfirmation(withdrawalID: String, provider: String, package: String, at now: Instant) async throws {
+        try await database.write { db in
+            try await db.execute("""
+                INSERT INTO payout_confirmations (withdrawal_id, provider, package, created_at)
+                VALUES (\(bind: withdrawalID), \(bind: provider), \(bind: package), \(bind: now.milliseconds))
+                ON CONFLICT (withdrawal_id) DO UPDATE SET provider = excluded.provider, package = excluded.package
+                """)
+        }
+    }
+
+    public func confirmation(withdrawalID: String) async throws -> (provider: String, package: String)? {
+        try await database.read { db in
+            try await db.first("SELECT provider, package FROM payout_confirmations WHERE withdrawal_id = \(bind: withdrawalID)").map {
+                (try $0.decode(column: "provider", as: String.self), try $0.decode(column: "package", as: String.self))
+            }
+        }
+    }
+
     static let migration = Migration(version: 36, name: "payment_providers", statements: [
         """
         CREATE TABLE payment_providers (
@@ -93,6 +113,14 @@ public struct PaymentProviderRepository: Sendable {
             method TEXT NOT NULL,
             created_at BIGINT NOT NULL,
             PRIMARY KEY (order_id, provider)
+        )
+        """,
+        """
+        CREATE TABLE payout_confirmations (
+            withdrawal_id TEXT PRIMARY KEY,
+            provider TEXT NOT NULL,
+            package TEXT NOT NULL,
+            created_at BIGINT NOT NULL
         )
         """,
     ])

@@ -97,6 +97,48 @@ import TuikeTestSupport
     }
 
     @Test(arguments: TestDatabase.available)
+    func aTransferWaitingForThePromoterShowsItsConfirmationAndLargeOnesCarryTheEncryptedName(database kind: TestDatabase) async throws {
+        try await FakeWechatPay.with { fake in
+            try await withTestApp(kind) { client, _ async throws in
+                try await WechatPayCheckoutTests.setUp(client, fake)
+                _ = try await fake.control("/fake/mode", ["transfer": "confirm"])
+                let (promoter, id) = try await Self.withdrawal(client)
+                #expect(try await client.send(.post, "/api/v1/withdrawals/\(id)/approve").json["status"] as? String == "approved")
+                let own = try await client.promoterToken(promoter)
+                let confirmation = try await client.send(.get, "/api/v1/withdrawals/\(id)/confirmation", headers: own)
+                #expect(confirmation.status == .ok && (confirmation.json["package"] as? String)?.hasPrefix("ABBQO") == true
+                        && confirmation.json["mch_id"] as? String == FakeWechatPay.mchid && confirmation.json["app_id"] as? String == FakeWechatPay.appid,
+                        "\(confirmation.text)")
+                let stranger = try await client.promoterToken(try await client.createPromoter("S")["id"] as! String)
+                expectError(try await client.send(.get, "/api/v1/withdrawals/\(id)/confirmation", headers: stranger), .forbidden, "forbidden")
+                // Once the promoter confirms, the next question finds it paid and nothing waits any more.
+                _ = try await fake.control("/fake/finish-transfers")
+                try await Self.advance(client, fake, seconds: Int(WithdrawalRepository.payoutRecoverySeconds) + 60)
+                #expect(try await client.send(.get, "/api/v1/withdrawals/\(id)").json["status"] as? String == "paid")
+                expectError(try await client.send(.get, "/api/v1/withdrawals/\(id)/confirmation", headers: own), .notFound, "not_found")
+
+                // From 2,000 yuan WeChat Pay needs the real name, encrypted with its key.
+                _ = try await fake.control("/fake/mode", ["transfer": "success"])
+                let rich = try await client.createPromoter("R")["id"] as! String
+                _ = try await client.send(.post, "/api/v1/adjustments", body: #"{"promoter_id":"\#(rich)","amount":500000,"reason":"bonus"}"#)
+                func withdraw(_ account: String) async throws -> [String: Any] {
+                    let made = try await client.send(.post, "/api/v1/withdrawals", body: #"""
+                        {"promoter_id":"\#(rich)","amount":250000,"channel":"wechat","account":"\#(account)"}
+                        """#)
+                    return try await client.send(.post, "/api/v1/withdrawals/\(try #require(made.json["id"] as? String, "\(made.text)"))/approve").json
+                }
+                let unnamed = try await withdraw("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o")
+                #expect(unnamed["status"] as? String == "failed" && (unnamed["reason"] as? String)?.contains("openid|") == true, "\(unnamed)")
+                let named = try await withdraw("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o|张三")
+                #expect(named["status"] as? String == "paid", "\(named)")
+                let bills = try #require(try await fake.state()["bills"] as? [String: [String: Any]])
+                #expect(bills.values.contains { $0["user_name"] as? String == "张三" && $0["transfer_amount"] as? Int == 250_000 },
+                        "the platform decrypted the name: \(bills)")
+            }
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
     func anUnpaidOrderIsClosedAtWechatPayBeforeItIsCancelledAndAPaidOneIsKept(database kind: TestDatabase) async throws {
         try await FakeWechatPay.with { fake in
             try await withTestApp(kind) { client, tuike async throws in

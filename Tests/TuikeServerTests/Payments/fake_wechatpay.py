@@ -195,15 +195,26 @@ class Handler(BaseHTTPRequestHandler):
             if (not no.isalnum() or data.get("appid") != cfg["appid"] or not data.get("openid") or data.get("transfer_scene_id") != "1005"
                     or not isinstance(data.get("transfer_amount"), int) or data["transfer_amount"] <= 0 or not data.get("transfer_scene_report_infos")):
                 return 400, {"code": "PARAM_ERROR", "message": "bad transfer"}, 0
+            name = None
+            if "user_name" in data:
+                if self.headers.get("Wechatpay-Serial") != cfg["platform_public_key_id"]:
+                    return 400, {"code": "PARAM_ERROR", "message": "Wechatpay-Serial must name the key user_name is encrypted with"}, 0
+                name = platform_key.decrypt(base64.b64decode(data["user_name"]),
+                                            padding.OAEP(mgf=padding.MGF1(algorithm=hashes.SHA1()), algorithm=hashes.SHA1(), label=None)).decode()
+            elif data["transfer_amount"] >= 200000:
+                return 400, {"code": "PARAM_ERROR", "message": "转账金额>=2000元时，收款用户姓名必填"}, 0
             mode = state["transfer_mode"]
             if no not in state["bills"]:
-                states = {"success": "SUCCESS", "timeout": "SUCCESS", "fail": "FAIL", "processing": "PROCESSING"}
+                states = {"success": "SUCCESS", "timeout": "SUCCESS", "fail": "FAIL", "processing": "PROCESSING", "confirm": "WAIT_USER_CONFIRM"}
                 state["bills"][no] = {"out_bill_no": no, "transfer_bill_no": "1330" + uuid.uuid4().hex[:20], "state": states[mode],
-                                      "transfer_amount": data["transfer_amount"], "openid": data["openid"], "appid": data["appid"]}
+                                      "transfer_amount": data["transfer_amount"], "openid": data["openid"], "appid": data["appid"], "user_name": name}
                 if mode == "fail":
                     state["bills"][no]["fail_reason"] = "PAYEE_ACCOUNT_ABNORMAL"
+                if mode == "confirm":
+                    state["bills"][no]["package_info"] = "ABBQO+oYAAABAAAAAAAk+yPZGDgAAAAg" + uuid.uuid4().hex
             bill = dict(state["bills"][no])
-            return 200, {k: bill[k] for k in ("out_bill_no", "transfer_bill_no", "state", "fail_reason") if k in bill}, 3 if mode == "timeout" else 0
+            keys = ("out_bill_no", "transfer_bill_no", "state", "fail_reason", "package_info")
+            return 200, {k: bill[k] for k in keys if k in bill}, 3 if mode == "timeout" else 0
         if method == "GET" and parts[:5] == ["v3", "fund-app", "mch-transfer", "transfer-bills", "out-bill-no"]:
             bill = state["bills"].get(parts[5])
             if bill is None:
@@ -242,8 +253,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.plain({"clock_offset": state["clock_offset"]})
         if path == "/fake/finish-transfers":
             for bill in state["bills"].values():
-                if bill["state"] == "PROCESSING":
+                if bill["state"] in ("PROCESSING", "WAIT_USER_CONFIRM"):
                     bill["state"] = "SUCCESS"
+                    bill.pop("package_info", None)
             return self.plain({"ok": True})
         if path == "/fake/state":
             return self.plain(state)
