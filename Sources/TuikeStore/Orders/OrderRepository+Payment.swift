@@ -34,14 +34,19 @@ extension OrderRepository {
     /// bound. The same `payment_id` again returns the order unchanged; any other payment for an
     /// order that is no longer awaiting payment is 409. The program's settings are read here, as
     /// they stand at the payment.
-    public func markPaid(_ orderID: String, paymentID: String, provider: String, at now: Instant) async throws -> Order {
-        try await recordPayment(orderID, paymentID: paymentID, provider: provider, at: now).order
+    ///
+    /// `refundingLate`: the payment came through a provider Tuike took it with, so money has moved
+    /// even when the order was cancelled meanwhile. Such a payment is booked, and refunded in full
+    /// by a job, instead of refused (an integrator's report of a late payment stays 409).
+    public func markPaid(_ orderID: String, paymentID: String, provider: String, at now: Instant, refundingLate: Bool = false) async throws -> Order {
+        try await recordPayment(orderID, paymentID: paymentID, provider: provider, at: now, refundingLate: refundingLate).order
     }
 
     /// `markPaid`, also answering with the payment when this call recorded it. The order then has
     /// no other payment and no refund (it was awaiting payment), so a caller can show it whole
     /// without reading them back.
-    public func recordPayment(_ orderID: String, paymentID: String, provider: String, at now: Instant) async throws -> (order: Order, recorded: Payment?) {
+    public func recordPayment(_ orderID: String, paymentID: String, provider: String, at now: Instant,
+                              refundingLate: Bool = false) async throws -> (order: Order, recorded: Payment?) {
         // Read ahead, outside the write (on SQLite, off the single writer): a pending order's lines,
         // amount and attribution never change, so this snapshot holds when the write finds the order
         // still pending and takes it in one conditional UPDATE. Anything else goes the long way,
@@ -56,7 +61,7 @@ extension OrderRepository {
                 order: readAhead, paymentID: paymentID, provider: provider, active: active, monthOrderNumber: 1, settings: settings, now: now)) {
                 return recorded
             }
-            return try await write(readAhead, paymentID: paymentID, provider: provider, settings: settings, at: now)
+            return try await write(readAhead, paymentID: paymentID, provider: provider, settings: settings, refundingLate: refundingLate, at: now)
         } catch let error where !(error is TuikeError) {
             // Another order's payment took this payment_id after our check and committed first:
             // on PostgreSQL the unique key refused our insert. Say what happened; if even that
@@ -103,7 +108,7 @@ extension OrderRepository {
         """
     }
 
-    private func write(_ readAhead: Order, paymentID: String, provider: String, settings: ProgramSettings,
+    private func write(_ readAhead: Order, paymentID: String, provider: String, settings: ProgramSettings, refundingLate: Bool,
                        at now: Instant) async throws -> (order: Order, recorded: Payment?) {
         let orderID = readAhead.id, dialect = database.dialect
         return try await database.write { db in
@@ -119,22 +124,27 @@ extension OrderRepository {
             // A group order's payment is taken even after its reservation lapsed: the money has
             // moved, so it either takes a slot again or is refunded (`group_closed`).
             let lateGroupPayment = order.groupID != nil && order.status == .cancelled
-            guard order.status == .pendingPayment || lateGroupPayment else {
+            let lateProviderPayment = refundingLate && order.groupID == nil && order.status == .cancelled
+            guard order.status == .pendingPayment || lateGroupPayment || lateProviderPayment else {
                 throw TuikeError(.conflict, code: order.status == .cancelled ? "order_cancelled" : "already_paid",
                                  "order \(orderID) is \(order.status.rawValue)")
             }
             try await db.execute("""
                 UPDATE orders SET status = 'paid', paid_at = \(bind: now.milliseconds) WHERE id = \(bind: orderID) AND status IN ('pending_payment', 'cancelled')
                 """)
-            return try await Self.pay(order, paymentID: paymentID, provider: provider, settings: settings, dialect: dialect, at: now, in: db)
+            return try await Self.pay(order, paymentID: paymentID, provider: provider, settings: settings, dialect: dialect,
+                                      refundReason: lateProviderPayment ? "order_cancelled" : nil, at: now, in: db)
         }
     }
 
     /// Reads the snapshot in the caller's transaction (once the order is marked paid), writes the
     /// plan, and finishes what follows from it: a group's success, a refund with no slot.
-    private static func pay(_ order: Order, paymentID: String, provider: String, settings: ProgramSettings, dialect: Dialect, at now: Instant,
-                            in db: any SQLDatabase) async throws -> (order: Order, recorded: Payment?) {
-        let group: PaymentPlan.GroupPayment = order.groupID == nil ? .none : try await GroupRepository.paymentArrived(order, settings: settings, at: now, in: db)
+    /// `refundReason` set: the payment is taken only to be given back in full (a late payment for
+    /// a cancelled order), like a group payment that found no slot.
+    private static func pay(_ order: Order, paymentID: String, provider: String, settings: ProgramSettings, dialect: Dialect,
+                            refundReason: String? = nil, at now: Instant, in db: any SQLDatabase) async throws -> (order: Order, recorded: Payment?) {
+        let group: PaymentPlan.GroupPayment = refundReason != nil ? .vanished
+            : order.groupID == nil ? .none : try await GroupRepository.paymentArrived(order, settings: settings, at: now, in: db)
         let active = group == .vanished ? [:] : try await activePromoters(order, in: db)
         var number: Int64 = 1
         if let first = order.promoterID, order.levelOne.contains(where: { active[$0] != nil }) {
@@ -150,7 +160,7 @@ extension OrderRepository {
         switch group {
         case .vanished:
             // Refunded in full by a job (a provider call never runs inside a transaction).
-            try await GroupRepository.scheduleRefund(orderID: order.id, reason: "group_closed", at: now, in: db)
+            try await GroupRepository.scheduleRefund(orderID: order.id, reason: refundReason ?? "group_closed", at: now, in: db)
         case .none, .slotted:
             // A last member's payment completed its group in `paymentArrived`, before the plan:
             // its commissions are dated from now, like those of a course bought alone.

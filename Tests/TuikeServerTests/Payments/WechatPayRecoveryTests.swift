@@ -138,6 +138,37 @@ import TuikeTestSupport
         }
     }
 
+    /// The buyer paid at WeChat Pay after the order had been cancelled here (by hand, or a
+    /// provider that was set up after the checkout): the money is taken and given back in full.
+    @Test(arguments: TestDatabase.available)
+    func aPaymentThatArrivesAfterTheOrderWasCancelledIsRefundedInFull(database kind: TestDatabase) async throws {
+        try await FakeWechatPay.with { fake in
+            try await withTestApp(kind) { client, tuike async throws in
+                try await WechatPayCheckoutTests.setUp(client, fake)
+                let order = try await WechatPayCheckoutTests.order(client)
+                #expect(try await client.send(.post, "/api/v1/orders/\(order)/checkout", body: #"{"provider":"wechatpay"}"#).status == .ok)
+                let timeout = try await ProgramRepository(database: tuike.database).current().orderTimeoutSeconds
+                // Cancelled without asking WeChat Pay (the sweep without its provider step).
+                _ = try await OrderRepository(database: tuike.database).expireDue(at: tuike.clock.now().adding(seconds: timeout + 1))
+                #expect(try await client.send(.get, "/api/v1/orders/\(order)").json["status"] as? String == "cancelled")
+
+                #expect(try await fake.pay(order).deliver(to: client).status == .noContent, "accepted, so WeChat Pay stops repeating it")
+                try await Self.advance(client, fake, seconds: 1)
+                let after = try await client.send(.get, "/api/v1/orders/\(order)").json
+                #expect(after["status"] as? String == "refunded" && after["refunded"] as? Int == 50_000, "\(after)")
+                #expect((try await client.send(.get, "/api/v1/commissions?order_id=\(order)").json["data"] as? [Any])?.isEmpty == true)
+                let refunds = try #require(try await fake.state()["refunds"] as? [String: [String: Any]])
+                #expect(refunds.values.map { $0["refund"] as? Int } == [50_000], "\(refunds)")
+                #expect(try await client.send(.get, "/api/v1/ledger/trial-balance").json["balanced"] as? Bool == true)
+                // An integrator's report of a late payment is still refused.
+                let other = try await WechatPayCheckoutTests.order(client)
+                _ = try await OrderRepository(database: tuike.database).expireDue(at: tuike.clock.now().adding(seconds: timeout + 1))
+                expectError(try await client.send(.post, "/api/v1/orders/\(other)/paid", body: #"{"payment_id":"late-1","provider":"wechatpay"}"#),
+                            .conflict, "order_cancelled")
+            }
+        }
+    }
+
     @Test(arguments: TestDatabase.available)
     func anUnpaidOrderIsClosedAtWechatPayBeforeItIsCancelledAndAPaidOneIsKept(database kind: TestDatabase) async throws {
         try await FakeWechatPay.with { fake in

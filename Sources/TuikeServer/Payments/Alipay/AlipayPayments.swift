@@ -115,7 +115,7 @@ struct AlipayPayments: PaymentProvider, CheckoutProvider {
             throw TuikeError(.unprocessable, code: "amount_mismatch", "the payment of \(trade.totalAmount ?? "nothing") does not match the order's \(Money.format(order.amount))")
         }
         return try await database.session { [orders, clock] in
-            try await orders.markPaid(order.id, paymentID: tradeNo, provider: AlipayConfig.provider, at: clock.now())
+            try await orders.markPaid(order.id, paymentID: tradeNo, provider: AlipayConfig.provider, at: clock.now(), refundingLate: true)
         }
     }
 }

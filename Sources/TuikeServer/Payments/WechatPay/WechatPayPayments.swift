@@ -159,7 +159,7 @@ struct WechatPayPayments: PaymentProvider, CheckoutProvider {
         }
         try Self.check(transaction, pays: order, config: config)
         return try await database.session { [orders, clock] in
-            try await orders.markPaid(order.id, paymentID: transactionID, provider: WechatPayConfig.provider, at: clock.now())
+            try await orders.markPaid(order.id, paymentID: transactionID, provider: WechatPayConfig.provider, at: clock.now(), refundingLate: true)
         }
     }
 
