@@ -16,7 +16,7 @@ enum JobHandlers {
     static let idempotencyRetentionSeconds: Int64 = 86_400
     static let hour: Int64 = 3_600_000
 
-    static func all(database: any Database, payouts: PayoutService, groupRefunds: GroupRefunds) -> [String: JobRunner.Handler] {
+    static func all(database: any Database, payouts: PayoutService, groupRefunds: GroupRefunds, refunds: RefundService) -> [String: JobRunner.Handler] {
         [
             purgeIdempotencyKeys: { execution in
                 try await IdempotencyRepository(database: database)
@@ -27,6 +27,7 @@ enum JobHandlers {
                 try await OrderRepository(database: database).expire(execution)
             },
             WithdrawalRepository.payoutJob: { execution in try await payouts.recover(execution) },
+            PaymentProviderRepository.refundRecoveryJob: { execution in try await refunds.recover(execution) },
             GroupRepository.expireJob: { execution in
                 try await GroupRepository(database: database).expire(execution, settings: try await ProgramRepository(database: database).current())
             },

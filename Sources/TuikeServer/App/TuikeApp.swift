@@ -117,11 +117,12 @@ public struct TuikeApp: Sendable {
         var paymentProviders: [String: any PaymentProvider] = [wechatPay.name: wechatPay, alipay.name: alipay]
         if options.sandbox { paymentProviders[SandboxPaymentsController.provider] = SandboxPaymentProvider() }
         let refundService = RefundService(orders: OrderRepository(database: database), refunds: RefundRepository(database: database),
-                                          providers: paymentProviders, clock: clock)
+                                          providers: paymentProviders, attempts: PaymentProviderRepository(database: database, cipher: options.cipher),
+                                          afterSales: AfterSaleRepository(database: database), program: ProgramRepository(database: database), clock: clock)
         let groupRefunds = GroupRefunds(groups: GroupRepository(database: database), orders: OrderRepository(database: database),
                                         refunds: RefundRepository(database: database), service: refundService)
         let messaging: Messaging = options.sandbox ? .sandbox() : .none
-        let jobs = JobRunner(database: database, clock: clock, handlers: JobHandlers.all(database: database, payouts: payouts, groupRefunds: groupRefunds),
+        let jobs = JobRunner(database: database, clock: clock, handlers: JobHandlers.all(database: database, payouts: payouts, groupRefunds: groupRefunds, refunds: refundService),
                              sweeps: JobHandlers.sweeps(database: database, notifications: NotificationSender(
                                 notifications: NotificationRepository(database: database), buyers: BuyerRepository(database: database, cipher: options.cipher),
                                 messaging: messaging, clock: clock), checkouts: [wechatPay, alipay]), logger: logger)

@@ -19,6 +19,19 @@ protocol CheckoutProvider: Sendable {
     func settleBeforeExpiry(orderID: String) async throws
 }
 
+/// What became of a refund whose answer was lost.
+enum RefundOutcome: Sendable, Equatable {
+    /// The provider made it (accepted, on its way, or done); its refund id.
+    case made(refundID: String)
+    /// The provider never saw it, or closed it without paying.
+    case notMade
+}
+
+/// A provider that can be asked about a refund by its number.
+protocol RefundQuerying: PaymentProvider {
+    func refundStatus(paymentID: String, reference: String) async throws -> RefundOutcome
+}
+
 /// The sandbox provider's refunds: they succeed, unless a test tells the provider to refuse.
 final class SandboxPaymentProvider: PaymentProvider {
     let name = SandboxPaymentsController.provider

@@ -97,6 +97,76 @@ public struct PaymentProviderRepository: Sendable {
         }
     }
 
+    /// A refund asked of a provider, kept from before the call until its outcome is known, so a
+    /// refund whose answer was lost is found and booked by `refundRecoveryJob`.
+    public struct RefundAttempt: Sendable, Equatable {
+        public let reference: String
+        public let orderID: String
+        public let provider: String
+        public let paymentID: String
+        public let amount: Int64
+        public let refundID: String?
+        public let reason: String?
+        public let afterSaleID: String?
+        public let open: Bool
+
+        public init(reference: String, orderID: String, provider: String, paymentID: String, amount: Int64, refundID: String?, reason: String?,
+                    afterSaleID: String?, open: Bool = true) {
+            self.reference = reference
+            self.orderID = orderID
+            self.provider = provider
+            self.paymentID = paymentID
+            self.amount = amount
+            self.refundID = refundID
+            self.reason = reason
+            self.afterSaleID = afterSaleID
+            self.open = open
+        }
+    }
+
+    public static let refundRecoveryJob = "refunds.recover"
+
+    /// Notes the attempt before the provider is asked (the same reference again changes nothing).
+    public func openRefund(_ attempt: RefundAttempt, at now: Instant) async throws {
+        try await database.write { db in
+            try await db.execute("""
+                INSERT INTO refund_attempts (reference, order_id, provider, payment_id, amount, refund_id, reason, after_sale_id, status, created_at)
+                VALUES (\(bind: attempt.reference), \(bind: attempt.orderID), \(bind: attempt.provider), \(bind: attempt.paymentID),
+                        \(bind: attempt.amount), \(bind: attempt.refundID), \(bind: attempt.reason), \(bind: attempt.afterSaleID), 'open',
+                        \(bind: now.milliseconds))
+                ON CONFLICT (reference) DO UPDATE SET status = 'open'
+                """)
+        }
+    }
+
+    /// The outcome is known (booked, or refused): nothing more to find out.
+    public func closeRefund(_ reference: String) async throws {
+        try await database.write { db in
+            try await db.execute("UPDATE refund_attempts SET status = 'closed' WHERE reference = \(bind: reference)")
+        }
+    }
+
+    /// The provider did not answer: a job asks it later.
+    public func recoverRefundLater(_ reference: String, at due: Instant, now: Instant) async throws {
+        try await JobQueue(database: database).schedule(kind: Self.refundRecoveryJob, at: due, payload: reference,
+                                                        dedupeKey: "\(Self.refundRecoveryJob):\(reference):\(due.milliseconds)", now: now)
+    }
+
+    public func refundAttempt(_ reference: String) async throws -> RefundAttempt? {
+        try await database.read { db in
+            try await db.first("""
+                SELECT reference, order_id, provider, payment_id, amount, refund_id, reason, after_sale_id, status FROM refund_attempts
+                WHERE reference = \(bind: reference)
+                """).map { row in
+                RefundAttempt(reference: try row.decode(column: "reference", as: String.self), orderID: try row.decode(column: "order_id", as: String.self),
+                              provider: try row.decode(column: "provider", as: String.self), paymentID: try row.decode(column: "payment_id", as: String.self),
+                              amount: try row.decode(column: "amount", as: Int64.self), refundID: try row.decode(column: "refund_id", as: String?.self),
+                              reason: try row.decode(column: "reason", as: String?.self), afterSaleID: try row.decode(column: "after_sale_id", as: String?.self),
+                              open: try row.decode(column: "status", as: String.self) == "open")
+            }
+        }
+    }
+
     static let migration = Migration(version: 36, name: "payment_providers", statements: [
         """
         CREATE TABLE payment_providers (
@@ -113,6 +183,20 @@ public struct PaymentProviderRepository: Sendable {
             method TEXT NOT NULL,
             created_at BIGINT NOT NULL,
             PRIMARY KEY (order_id, provider)
+        )
+        """,
+        """
+        CREATE TABLE refund_attempts (
+            reference TEXT PRIMARY KEY,
+            order_id TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            payment_id TEXT NOT NULL,
+            amount BIGINT NOT NULL,
+            refund_id TEXT,
+            reason TEXT,
+            after_sale_id TEXT,
+            status TEXT NOT NULL,
+            created_at BIGINT NOT NULL
         )
         """,
         """

@@ -129,6 +129,25 @@ import TuikeTestSupport
     }
 
     @Test(arguments: TestDatabase.available)
+    func aRefundWhoseAnswerIsLostIsBookedOnceAlipayConfirmsIt(database kind: TestDatabase) async throws {
+        try await FakeAlipay.with { fake in
+            try await withTestApp(kind, providerTimeoutSeconds: 1) { client, _ async throws in
+                try await Self.setUp(client, fake)
+                let order = try await WechatPayCheckoutTests.order(client)
+                let url = try #require(try await client.send(.post, "/api/v1/orders/\(order)/checkout", body: #"{"provider":"alipay"}"#).json["redirect_url"] as? String)
+                _ = try await fake.open(url)
+                #expect(try await FakeAlipay.deliver(try await fake.pay(order), to: client).text == "success")
+                _ = try await fake.control("/fake/mode", ["refund": "timeout"])
+                expectError(try await client.send(.post, "/api/v1/orders/\(order)/refunds", body: #"{"amount":20000}"#), .serviceUnavailable, "provider_unavailable")
+                #expect(try await client.send(.get, "/api/v1/orders/\(order)").json["refunded"] as? Int == 0)
+                try await Self.advance(client, fake, seconds: Int(RefundService.recoverySeconds) + 5)
+                #expect(try await client.send(.get, "/api/v1/orders/\(order)").json["refunded"] as? Int == 20_000)
+                #expect((try await fake.state()["refunds"] as? [String: Any])?.count == 1)
+            }
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
     func anUnpaidTradeIsClosedAndAPaidOneBookedAtTheTimeout(database kind: TestDatabase) async throws {
         try await FakeAlipay.with { fake in
             try await withTestApp(kind) { client, tuike async throws in

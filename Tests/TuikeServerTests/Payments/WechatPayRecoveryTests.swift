@@ -138,6 +138,37 @@ import TuikeTestSupport
         }
     }
 
+    /// A refund whose answer is lost: nothing is booked, and the job books it once WeChat Pay says
+    /// it made it; the same request sent again before then is the same refund, booked once.
+    @Test(arguments: TestDatabase.available)
+    func aRefundWhoseAnswerIsLostIsBookedOnceWeChatPayConfirmsIt(database kind: TestDatabase) async throws {
+        try await FakeWechatPay.with { fake in
+            try await withTestApp(kind, providerTimeoutSeconds: 1) { client, _ async throws in
+                try await WechatPayCheckoutTests.setUp(client, fake)
+                let order = try await WechatPayCheckoutTests.order(client)
+                _ = try await client.send(.post, "/api/v1/orders/\(order)/checkout", body: #"{"provider":"wechatpay"}"#)
+                #expect(try await fake.pay(order).deliver(to: client).status == .noContent)
+                func refunded() async throws -> Int? { try await client.send(.get, "/api/v1/orders/\(order)").json["refunded"] as? Int }
+
+                _ = try await fake.control("/fake/mode", ["refund": "timeout"])
+                expectError(try await client.send(.post, "/api/v1/orders/\(order)/refunds", body: #"{"amount":10000}"#), .serviceUnavailable, "provider_unavailable")
+                #expect(try await refunded() == 0, "nothing booked before WeChat Pay confirms")
+                try await Self.advance(client, fake, seconds: Int(RefundService.recoverySeconds) + 5)
+                #expect(try await refunded() == 10_000, "the job asked WeChat Pay and booked the refund it made")
+
+                // Lost again, and sent again at once: the same number, one refund at WeChat Pay, booked once.
+                expectError(try await client.send(.post, "/api/v1/orders/\(order)/refunds", body: #"{"amount":5000}"#), .serviceUnavailable, "provider_unavailable")
+                _ = try await fake.control("/fake/mode", ["refund": "answer"])
+                #expect(try await client.send(.post, "/api/v1/orders/\(order)/refunds", body: #"{"amount":5000}"#).status == .created)
+                try await Self.advance(client, fake, seconds: Int(RefundService.recoverySeconds) + 5)
+                #expect(try await refunded() == 15_000)
+                let refunds = try #require(try await fake.state()["refunds"] as? [String: [String: Any]])
+                #expect(refunds.values.compactMap { $0["refund"] as? Int }.sorted() == [5_000, 10_000], "\(refunds)")
+                #expect(try await client.send(.get, "/api/v1/ledger/trial-balance").json["balanced"] as? Bool == true)
+            }
+        }
+    }
+
     /// The buyer paid at WeChat Pay after the order had been cancelled here (by hand, or a
     /// provider that was set up after the checkout): the money is taken and given back in full.
     @Test(arguments: TestDatabase.available)

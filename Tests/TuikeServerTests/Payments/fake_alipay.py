@@ -24,7 +24,7 @@ cfg = json.load(open(sys.argv[1]))
 platform = AliPay(appid=cfg["app_id"], app_notify_url=None, app_private_key_string=cfg["platform_private_key"],
                   alipay_public_key_string=cfg["app_public_key"], sign_type="RSA2")
 lock = threading.Lock()
-state = {"trades": {}, "refunds": {}, "transfers": {}, "transfer_mode": "success", "requests": [], "clock_offset": 0}
+state = {"trades": {}, "refunds": {}, "transfers": {}, "transfer_mode": "success", "refund_mode": "answer", "requests": [], "clock_offset": 0}
 BEIJING = timezone(timedelta(hours=8))
 
 
@@ -164,7 +164,14 @@ class Handler(BaseHTTPRequestHandler):
                     return failed("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额超限"), 0
                 state["refunds"][number] = {"trade_no": trade["trade_no"], "refund_amount": biz["refund_amount"]}
             total = sum(Decimal(r["refund_amount"]) for r in state["refunds"].values() if r["trade_no"] == trade["trade_no"])
-            return dict(ok, trade_no=trade["trade_no"], out_trade_no=trade["out_trade_no"], fund_change="Y", refund_fee=f"{total:.2f}"), 0
+            delay = 3 if state["refund_mode"] == "timeout" else 0
+            return dict(ok, trade_no=trade["trade_no"], out_trade_no=trade["out_trade_no"], fund_change="Y", refund_fee=f"{total:.2f}"), delay
+        if method == "alipay.trade.fastpay.refund.query":
+            refund = state["refunds"].get(biz.get("out_request_no"))
+            if refund is None or refund["trade_no"] != biz.get("trade_no"):
+                return ok, 0
+            return dict(ok, trade_no=refund["trade_no"], out_request_no=biz["out_request_no"], refund_amount=refund["refund_amount"],
+                        refund_status="REFUND_SUCCESS"), 0
         if method == "alipay.fund.trans.uni.transfer":
             payee = biz.get("payee_info", {})
             if biz.get("product_code") != "TRANS_ACCOUNT_NO_PWD" or biz.get("biz_scene") != "DIRECT_TRANSFER" or not biz.get("out_biz_no"):
@@ -196,8 +203,9 @@ class Handler(BaseHTTPRequestHandler):
             trade.setdefault("trade_no", "2026120422001" + uuid.uuid4().hex[:15])
             return self.send(200, json.dumps(notification(trade, data.get("tamper", {})), ensure_ascii=False))
         if path == "/fake/mode":
-            state["transfer_mode"] = data["transfer"]
-            return self.send(200, json.dumps({"transfer": state["transfer_mode"]}))
+            state["transfer_mode"] = data.get("transfer", state["transfer_mode"])
+            state["refund_mode"] = data.get("refund", state["refund_mode"])
+            return self.send(200, json.dumps({"transfer": state["transfer_mode"], "refund": state["refund_mode"]}))
         if path == "/fake/clock":
             state["clock_offset"] += data["advance"]
             return self.send(200, json.dumps({"clock_offset": state["clock_offset"]}))

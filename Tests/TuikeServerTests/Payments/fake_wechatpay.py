@@ -29,7 +29,7 @@ cfg = json.load(open(sys.argv[1]))
 merchant_key = serialization.load_pem_public_key(cfg["merchant_public_key"].encode())
 platform_key = utils.load_private_key(cfg["platform_private_key"])
 lock = threading.Lock()
-state = {"orders": {}, "refunds": {}, "bills": {}, "transfer_mode": "success", "requests": [], "clock_offset": 0,
+state = {"orders": {}, "refunds": {}, "bills": {}, "transfer_mode": "success", "refund_mode": "answer", "requests": [], "clock_offset": 0,
          "serial": cfg["platform_public_key_id"]}
 
 
@@ -77,6 +77,12 @@ def notification(event_type, original_type, resource, offset=0):
                        "resource": {"original_type": original_type, "algorithm": "AEAD_AES_256_GCM", "ciphertext": ciphertext,
                                     "associated_data": original_type, "nonce": nonce}}, ensure_ascii=False)
     return {"headers": signed_headers(body, offset), "body": body}
+
+
+def refund_answer(refund):
+    return {"refund_id": refund["refund_id"], "out_refund_no": refund["out_refund_no"], "transaction_id": refund["transaction_id"],
+            "out_trade_no": refund["out_trade_no"], "status": refund["status"],
+            "amount": {"refund": refund["refund"], "total": refund["total"], "currency": "CNY"}}
 
 
 def transaction(no):
@@ -187,9 +193,12 @@ class Handler(BaseHTTPRequestHandler):
                 refund = {"refund_id": "50" + uuid.uuid4().hex[:20], "out_refund_no": data["out_refund_no"], "out_trade_no": paid[0],
                           "transaction_id": data["transaction_id"], "refund": amount["refund"], "total": order["total"], "status": "PROCESSING"}
                 state["refunds"][data["out_refund_no"]] = refund
-            return 200, {"refund_id": refund["refund_id"], "out_refund_no": refund["out_refund_no"], "transaction_id": refund["transaction_id"],
-                         "out_trade_no": refund["out_trade_no"], "status": refund["status"],
-                         "amount": {"refund": refund["refund"], "total": refund["total"], "currency": "CNY"}}, 0
+            return 200, refund_answer(refund), 3 if state["refund_mode"] == "timeout" else 0
+        if method == "GET" and parts[:4] == ["v3", "refund", "domestic", "refunds"] and len(parts) == 5:
+            refund = state["refunds"].get(parts[4])
+            if refund is None:
+                return 404, {"code": "RESOURCE_NOT_EXISTS", "message": "退款单不存在"}, 0
+            return 200, refund_answer(refund), 0
         if method == "POST" and parts == ["v3", "fund-app", "mch-transfer", "transfer-bills"]:
             no = data.get("out_bill_no", "")
             if (not no.isalnum() or data.get("appid") != cfg["appid"] or not data.get("openid") or data.get("transfer_scene_id") != "1005"
@@ -243,8 +252,9 @@ class Handler(BaseHTTPRequestHandler):
                         "amount": {"total": refund["total"], "refund": refund["refund"], "payer_total": refund["total"], "payer_refund": refund["refund"]}}
             return self.plain(notification("REFUND." + refund["status"], "refund", resource))
         if path == "/fake/mode":
-            state["transfer_mode"] = data["transfer"]
-            return self.plain({"transfer": state["transfer_mode"]})
+            state["transfer_mode"] = data.get("transfer", state["transfer_mode"])
+            state["refund_mode"] = data.get("refund", state["refund_mode"])
+            return self.plain({"transfer": state["transfer_mode"], "refund": state["refund_mode"]})
         if path == "/fake/serial":
             state["serial"] = data["serial"]
             return self.plain({"serial": state["serial"]})

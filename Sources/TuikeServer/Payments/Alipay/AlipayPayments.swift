@@ -5,7 +5,7 @@ import TuikeStore
 /// Taking payments through Alipay: page pay (a computer's browser) and wap pay (a phone's), the
 /// query and close of an unpaid order, refunds. The out-trade number is Tuike's order id, amounts
 /// are yuan with two decimals as Alipay writes them, read back to fen exactly.
-struct AlipayPayments: PaymentProvider, CheckoutProvider {
+struct AlipayPayments: PaymentProvider, CheckoutProvider, RefundQuerying {
     let name = AlipayConfig.provider
     let database: any Database
     let orders: OrderRepository
@@ -99,6 +99,22 @@ struct AlipayPayments: PaymentProvider, CheckoutProvider {
         guard answer.succeeded else { throw answer.refusal }
         _ = try AlipayClient.read(RefundAnswer.self, answer)
         return reference
+    }
+
+    private struct RefundQueryAnswer: Decodable {
+        let refundStatus: String?
+        let refundAmount: String?
+        enum CodingKeys: String, CodingKey { case refundStatus = "refund_status", refundAmount = "refund_amount" }
+    }
+
+    /// Alipay answers a refund query with the refund when it made it (`REFUND_SUCCESS`), and with
+    /// success and no refund when it never saw the request.
+    func refundStatus(paymentID: String, reference: String) async throws -> RefundOutcome {
+        let answer = try await client().call("alipay.trade.fastpay.refund.query", biz: ["trade_no": paymentID, "out_request_no": reference])
+        if answer.subCode == "ACQ.TRADE_NOT_EXIST" { return .notMade }
+        guard answer.succeeded else { throw answer.refusal }
+        let found = try AlipayClient.read(RefundQueryAnswer.self, answer)
+        return found.refundStatus == "REFUND_SUCCESS" ? .made(refundID: reference) : .notMade
     }
 
     /// Books a paid trade once it is shown to pay exactly its order; the same trade again changes nothing.

@@ -7,7 +7,7 @@ import TuikeStore
 /// paid; refunds. The out-trade number is Tuike's order id (24 characters of WeChat Pay's
 /// alphabet), so a notification names the order it pays and a prepay asked twice is one order at
 /// WeChat Pay. The settings are read on each call, so a change reaches every instance at once.
-struct WechatPayPayments: PaymentProvider, CheckoutProvider {
+struct WechatPayPayments: PaymentProvider, CheckoutProvider, RefundQuerying {
     let name = WechatPayConfig.provider
     let database: any Database
     let orders: OrderRepository
@@ -146,6 +146,15 @@ struct WechatPayPayments: PaymentProvider, CheckoutProvider {
             throw TuikeError(.conflict, code: "provider_refused", "WeChat Pay did not accept the refund (status \(answer.status ?? "none"))")
         }
         return refundID
+    }
+
+    func refundStatus(paymentID: String, reference: String) async throws -> RefundOutcome {
+        let reply = try await client().call("GET", "/v3/refund/domestic/refunds/\(FormEncoding.escape(reference))", tolerating: ["RESOURCE_NOT_EXISTS", "NOT_FOUND"])
+        guard (200..<300).contains(reply.status) else { return .notMade }
+        let answer: RefundAnswer
+        do { answer = try JSONDecoder().decode(RefundAnswer.self, from: reply.body) } catch { throw Self.unreadable("\(error)") }
+        guard let refundID = answer.refundId, ["SUCCESS", "PROCESSING", "ABNORMAL"].contains(answer.status ?? "") else { return .notMade }
+        return .made(refundID: refundID)
     }
 
     /// Books a paid transaction reported by WeChat Pay (a notification, or a query's answer) once
