@@ -58,7 +58,7 @@ struct AlipayController {
             try await receive(FormEncoding.decode(body))
             return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "success")))
         } catch let error as TuikeError {
-            logger.error("Alipay notification refused, nothing booked", metadata: ["code": "\(error.code)", "reason": "\(error.message)"])
+            NotificationRefusals.report(error, provider: AlipayConfig.provider, logger: logger)
             throw error
         }
     }

@@ -102,7 +102,7 @@ struct WechatPayController {
             try await receive(body: body, header: { name in HTTPField.Name(name).flatMap { request.headers[$0] } })
             return Response(status: .noContent)
         } catch let error as TuikeError {
-            logger.error("WeChat Pay notification refused, nothing booked", metadata: ["code": "\(error.code)", "reason": "\(error.message)"])
+            NotificationRefusals.report(error, provider: WechatPayConfig.provider, logger: logger)
             throw error
         }
     }
