@@ -32,8 +32,7 @@ struct AlipayPayments: PaymentProvider, CheckoutProvider, RefundQuerying {
     /// of the payment by notification. Nothing is sent from here, so this cannot time out.
     func payURL(_ order: Order, method: Method, expiresAt: Instant, returnURL: String) async throws -> String {
         let client = try await client()
-        let title = order.items.first.map { order.items.count > 1 ? "\($0.title) 等\(order.items.count)件" : $0.title } ?? order.id
-        let biz = PayBiz(outTradeNo: order.id, totalAmount: Money.format(order.amount), subject: WechatPayPayments.prefix(title, utf8Bytes: 256),
+        let biz = PayBiz(outTradeNo: order.id, totalAmount: Money.format(order.amount), subject: PaymentSubject.of(order, utf8Bytes: 256),
                          productCode: method == .page ? "FAST_INSTANT_TRADE_PAY" : "QUICK_WAP_WAY", timeExpire: BeijingTime.plain(expiresAt))
         return try client.pageURL(method: method == .page ? "alipay.trade.page.pay" : "alipay.trade.wap.pay", biz: biz,
                                   extra: ["notify_url": publicURL + AlipayConfig.notifyPath, "return_url": returnURL])

@@ -75,9 +75,8 @@ struct WechatPayPayments: PaymentProvider, CheckoutProvider, RefundQuerying {
     func prepay(_ order: Order, method: Method, openid: String?, clientIP: String?, expiresAt: Instant) async throws -> Prepared {
         let client = try await client()
         let config = client.config
-        let title = order.items.first.map { order.items.count > 1 ? "\($0.title) 等\(order.items.count)件" : $0.title } ?? order.id
         let request = PrepayRequest(
-            appid: config.appid, mchid: config.mchid, description: Self.prefix(title, utf8Bytes: 127), outTradeNo: order.id,
+            appid: config.appid, mchid: config.mchid, description: PaymentSubject.of(order, utf8Bytes: 127), outTradeNo: order.id,
             timeExpire: BeijingTime.rfc3339(expiresAt), notifyUrl: publicURL + WechatPayConfig.notifyPath,
             amount: Amount(total: order.amount, currency: order.currency), payer: method == .jsapi ? openid.map { .init(openid: $0) } : nil,
             sceneInfo: method == .h5 ? .init(payerClientIp: clientIP ?? "127.0.0.1", h5Info: .init(type: "Wap")) : nil)
@@ -198,12 +197,6 @@ struct WechatPayPayments: PaymentProvider, CheckoutProvider, RefundQuerying {
         guard transaction.amount?.currency ?? "CNY" == order.currency else {
             throw refuse("the payment is in \(transaction.amount?.currency ?? "none"), the order in \(order.currency)")
         }
-    }
-
-    /// WeChat Pay takes at most 127 bytes of description: whole characters up to that.
-    static func prefix(_ text: String, utf8Bytes limit: Int) -> String {
-        var bytes = 0
-        return String(text.prefix { bytes += $0.utf8.count; return bytes <= limit })
     }
 
     static func unreadable(_ detail: String) -> ProviderUnreachable {
