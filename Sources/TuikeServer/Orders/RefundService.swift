@@ -30,55 +30,71 @@ struct RefundService: Sendable {
     func refund(orderID: String, amount: Int64, refundID: String?, reason: String?, afterSale: AfterSale? = nil, settings: ProgramSettings? = nil,
                 providerRefused: @Sendable (any Error) async throws -> Void = { _ in }) async throws -> (Refund, Order) {
         var refundID = refundID
-        var attempt: String?
+        var attempt: (reference: String, generation: Int64)?
         let retried = try await refundID.asyncFlatMap { try await refunds.find(refundID: $0) } != nil
         if !retried, let order = try await orders.find(orderID), order.refundRefusal(amount) == nil,
            let payment = try await orders.payments(orderID: orderID).first, let provider = providers[payment.provider],
            try await tookPayment(provider, orderID: orderID) {
             // A refund without a number of its own gets one from the order's state: a retry after
             // a lost answer (nothing booked yet) sends the same number, which the provider takes
-            // as the same refund; the next refund, after this one is booked, gets another.
+            // as the same refund; the next refund, after this one is booked, gets another. It is
+            // booked under that number, by this call or by the recovery job, whichever is first.
             let reference = refundID ?? "\(orderID)-\(order.refunded)-\(amount)"
-            try await attempts.openRefund(.init(reference: reference, orderID: orderID, provider: provider.name, paymentID: payment.paymentID,
-                                                amount: amount, refundID: refundID, reason: reason, afterSaleID: afterSale?.id), at: clock.now())
+            let now = clock.now()
+            let generation = try await attempts.openRefund(.init(reference: reference, orderID: orderID, provider: provider.name, paymentID: payment.paymentID,
+                                                                 amount: amount, refundID: refundID, reason: reason, afterSaleID: afterSale?.id),
+                                                           checkAt: now.adding(seconds: Self.recoverySeconds), now: now)
             do {
-                let providerRefund = try await provider.refund(paymentID: payment.paymentID, total: order.amount, amount: amount, reference: reference)
-                refundID = refundID ?? providerRefund
-                attempt = reference
+                _ = try await provider.refund(paymentID: payment.paymentID, total: order.amount, amount: amount, reference: reference)
+                refundID = reference
+                attempt = (reference, generation)
             } catch let unreachable as ProviderUnreachable {
-                try await attempts.recoverRefundLater(reference, at: clock.now().adding(seconds: Self.recoverySeconds), now: clock.now())
                 throw TuikeError(.unavailable, code: "provider_unavailable",
-                                 "\(unreachable.description); nothing is booked yet: the refund is booked once \(provider.name) confirms it "
-                                     + "(the same request again, before then, is the same refund)", retryAfter: Self.recoverySeconds)
+                                 "\(unreachable.description); nothing is booked yet: the refund is booked once \(provider.name) confirms it. "
+                                     + "To ask again, send refund_id \(reference)", retryAfter: Self.recoverySeconds)
             } catch {
-                try await attempts.closeRefund(reference)
+                try await attempts.closeRefund(reference, generation: generation)
                 try await providerRefused(error)
                 throw error
             }
         }
         let booked = try await refunds.refund(orderID: orderID, amount: amount, refundID: refundID, reason: reason, afterSale: afterSale, settings: settings,
                                               at: clock.now())
-        if let attempt { try await attempts.closeRefund(attempt) }
+        if let attempt { try await attempts.closeRefund(attempt.reference, generation: attempt.generation) }
         return booked
     }
 
-    /// The recovery job: asks the provider about a refund whose answer was lost, and books it if
-    /// the provider made it. A provider that still does not answer makes the job try again.
+    /// The recovery job: makes sure of a refund asked of a provider. Booked already, or refused:
+    /// nothing to do. Otherwise the provider is asked, and a refund it made is booked under the
+    /// attempt's number (the same one the request books under, so the two never book twice). A
+    /// provider that does not answer is asked again 10 minutes later, for as long as it takes.
     func recover(_ execution: JobExecution) async throws {
         guard let attempt = try await attempts.refundAttempt(execution.job.payload), attempt.open else { return }
         guard let provider = providers[attempt.provider] as? any RefundQuerying else {
-            try await attempts.closeRefund(attempt.reference)
+            try await attempts.closeRefund(attempt.reference, generation: attempt.generation)
             return
         }
-        switch try await provider.refundStatus(paymentID: attempt.paymentID, reference: attempt.reference) {
-        case .made(let providerRefund):
-            let afterSale = try await attempt.afterSaleID.asyncFlatMap { try await afterSales.find($0) }
-            _ = try await refunds.refund(orderID: attempt.orderID, amount: attempt.amount, refundID: attempt.refundID ?? providerRefund,
-                                         reason: attempt.reason, afterSale: afterSale, settings: try await program.current(), at: execution.now)
-        case .notMade:
-            break
+        var outcome: RefundOutcome
+        do {
+            outcome = try await provider.refundStatus(paymentID: attempt.paymentID, reference: attempt.reference)
+            if outcome == .unknown, let order = try await orders.find(attempt.orderID) {
+                // Sent again under the same number: the provider makes it once.
+                outcome = .made(refundID: try await provider.refund(paymentID: attempt.paymentID, total: order.amount, amount: attempt.amount,
+                                                                    reference: attempt.reference))
+            }
+        } catch let refused as TuikeError where refused.code == "provider_refused" {
+            outcome = .notMade
+        } catch {
+            try await attempts.recheckRefund(attempt.reference, at: execution.now.adding(seconds: 600), now: execution.now)
+            return
         }
-        try await attempts.closeRefund(attempt.reference)
+        if case .made = outcome {
+            // Booked under the attempt's own number, as the request books it.
+            let afterSale = try await attempt.afterSaleID.asyncFlatMap { try await afterSales.find($0) }
+            _ = try await refunds.refund(orderID: attempt.orderID, amount: attempt.amount, refundID: attempt.refundID ?? attempt.reference,
+                                         reason: attempt.reason, afterSale: afterSale, settings: try await program.current(), at: execution.now)
+        }
+        try await attempts.closeRefund(attempt.reference, generation: attempt.generation)
     }
 
     /// Whether Tuike took the order's payment through `provider` itself. An integrator may report

@@ -105,8 +105,15 @@ struct CheckoutController {
             guard started == method.rawValue else {
                 throw TuikeError(.conflict, code: "checkout_started", "this order's WeChat Pay payment was started as \(started); pay it that way")
             }
+            // A QR code shown before is shown again without asking WeChat Pay (its code lasts two hours).
+            if method == .native, let kept = try await wechatPay.providers.checkout(orderID: order.id, provider: WechatPayConfig.provider)?.detail {
+                return CheckoutView(provider: provider, codeUrl: kept, prepayId: nil, redirectUrl: nil, payParams: nil)
+            }
             do {
                 let prepared = try await wechatPay.prepay(order, method: method, openid: payer, clientIP: clientIP, expiresAt: expiresAt)
+                if let code = prepared.codeURL {
+                    try await wechatPay.providers.saveCheckoutDetail(orderID: order.id, provider: WechatPayConfig.provider, detail: code)
+                }
                 return CheckoutView(provider: provider, codeUrl: prepared.codeURL, prepayId: prepared.prepayID, redirectUrl: prepared.redirectURL,
                                     payParams: prepared.payParams)
             } catch let unreachable as ProviderUnreachable {

@@ -25,6 +25,8 @@ enum RefundOutcome: Sendable, Equatable {
     case made(refundID: String)
     /// The provider never saw it, or closed it without paying.
     case notMade
+    /// The provider cannot say yet: the refund is sent again under the same number.
+    case unknown
 }
 
 /// A provider that can be asked about a refund by its number.

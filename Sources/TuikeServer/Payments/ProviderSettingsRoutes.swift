@@ -36,7 +36,10 @@ struct ProviderSettingsRoutes<Input: RequestBody, Settings: Codable & Sendable, 
             try JSONOutput.response(try await shown())
         }
         api.add(.delete, path, summary: "Stop taking payments with \(title) (its settings are deleted)", tag: "Payments", access: .admin,
-                responses: [(204, "Deleted (or never set up).", nil)]) { _, _ in
+                responses: [(204, "Deleted (or never set up).", nil), (409, "Still needed (provider_in_use).", nil)]) { _, _ in
+            if let waiting = try await providers.inUse(provider) {
+                throw TuikeError(.conflict, code: "provider_in_use", "\(title) is still needed for \(waiting); try again once they are settled")
+            }
             _ = try await providers.delete(provider)
             return Response(status: .noContent)
         }

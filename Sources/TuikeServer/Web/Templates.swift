@@ -109,7 +109,8 @@ enum Templates {
             <p>{{t.total}} <span class="price">¥{{amount}}</span></p>
             {{#refresh}}<meta http-equiv="refresh" content="{{refresh}}">{{/refresh}}
             {{#wechat_qr}}<div class="pay-qr"><h2>{{t.pay_wechat}}</h2>{{{wechat_qr}}}<p class="muted">{{t.scan_wechat}}</p></div>{{/wechat_qr}}
-            {{#alipay_url}}<p><a class="btn" href="{{alipay_url}}">{{t.pay_alipay}} ¥{{amount}}</a></p>{{/alipay_url}}
+            {{#wechat_button}}<form method="post" action="/pay/{{order_id}}/wechatpay"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="btn" type="submit">{{t.pay_wechat}} ¥{{amount}}</button></form>{{/wechat_button}}
+            {{#alipay_button}}<form method="post" action="/pay/{{order_id}}/alipay"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="btn alt" type="submit">{{t.pay_alipay}} ¥{{amount}}</button></form>{{/alipay_button}}
             {{#pay_errors}}<p class="status failed">{{.}}</p>{{/pay_errors}}
             {{#sandbox}}<form method="post" action="/pay/{{order_id}}"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="btn" type="submit">{{t.pay_sandbox}} ¥{{amount}}</button></form>{{/sandbox}}
             {{#paid}}<p class="status succeeded">{{t.paid_thanks}}</p>{{/paid}}{{#other_status}}<p class="status">{{t.order_status}}: {{other_status}}</p>{{/other_status}}

@@ -50,6 +50,25 @@ public struct PaymentProviderRepository: Sendable {
         }
     }
 
+    /// What still needs the provider's settings, if anything: an unpaid order whose payment was
+    /// started there (it must be closed there before it is cancelled), a refund whose outcome is
+    /// not known yet, a payout not yet settled. Their settings must not go while these wait.
+    public func inUse(_ provider: String) async throws -> String? {
+        try await database.read { db in
+            if try await db.first("""
+                SELECT 1 AS x FROM payment_checkouts c JOIN orders o ON o.id = c.order_id
+                WHERE c.provider = \(bind: provider) AND o.status = 'pending_payment' LIMIT 1
+                """) != nil { return "unpaid orders whose payment was started there" }
+            if try await db.first("SELECT 1 AS x FROM refund_attempts WHERE provider = \(bind: provider) AND status = 'open' LIMIT 1") != nil {
+                return "refunds whose outcome is not known yet"
+            }
+            if try await db.first("SELECT 1 AS x FROM withdrawals WHERE provider = \(bind: provider) AND status = 'approved' LIMIT 1") != nil {
+                return "payouts not settled yet"
+            }
+            return nil
+        }
+    }
+
     /// Notes that `provider` was asked to take the order's payment (the same again changes
     /// nothing). Returns the method the order's payment was first started with at this provider.
     @discardableResult
@@ -62,6 +81,22 @@ public struct PaymentProviderRepository: Sendable {
                 """)
             return try await db.first("SELECT method FROM payment_checkouts WHERE order_id = \(bind: orderID) AND provider = \(bind: provider)")?
                 .decode(column: "method", as: String.self) ?? method
+        }
+    }
+
+    /// Keeps what the buyer pays with (a QR code's text), so showing it again asks nobody.
+    public func saveCheckoutDetail(orderID: String, provider: String, detail: String) async throws {
+        try await database.write { db in
+            try await db.execute("UPDATE payment_checkouts SET detail = \(bind: detail) WHERE order_id = \(bind: orderID) AND provider = \(bind: provider)")
+        }
+    }
+
+    /// How the order's payment was started at `provider`, and what was kept of it.
+    public func checkout(orderID: String, provider: String) async throws -> (method: String, detail: String?)? {
+        try await database.read { db in
+            try await db.first("SELECT method, detail FROM payment_checkouts WHERE order_id = \(bind: orderID) AND provider = \(bind: provider)").map {
+                (try $0.decode(column: "method", as: String.self), try $0.decode(column: "detail", as: String?.self))
+            }
         }
     }
 
@@ -109,9 +144,10 @@ public struct PaymentProviderRepository: Sendable {
         public let reason: String?
         public let afterSaleID: String?
         public let open: Bool
+        public let generation: Int64
 
         public init(reference: String, orderID: String, provider: String, paymentID: String, amount: Int64, refundID: String?, reason: String?,
-                    afterSaleID: String?, open: Bool = true) {
+                    afterSaleID: String?, open: Bool = true, generation: Int64 = 1) {
             self.reference = reference
             self.orderID = orderID
             self.provider = provider
@@ -121,48 +157,58 @@ public struct PaymentProviderRepository: Sendable {
             self.reason = reason
             self.afterSaleID = afterSaleID
             self.open = open
+            self.generation = generation
         }
     }
 
     public static let refundRecoveryJob = "refunds.recover"
 
-    /// Notes the attempt before the provider is asked (the same reference again changes nothing).
-    public func openRefund(_ attempt: RefundAttempt, at now: Instant) async throws {
+    /// Notes the attempt before the provider is asked, with the job that makes sure of its outcome
+    /// in the same write: a crash after the provider's answer is found by the job too. Asking again
+    /// under the same reference opens a new generation; only the generation that opened an attempt
+    /// closes it. Returns the generation.
+    public func openRefund(_ attempt: RefundAttempt, checkAt due: Instant, now: Instant) async throws -> Int64 {
         try await database.write { db in
-            try await db.execute("""
-                INSERT INTO refund_attempts (reference, order_id, provider, payment_id, amount, refund_id, reason, after_sale_id, status, created_at)
+            let generation = try await db.first("""
+                INSERT INTO refund_attempts (reference, order_id, provider, payment_id, amount, refund_id, reason, after_sale_id, status, generation, created_at)
                 VALUES (\(bind: attempt.reference), \(bind: attempt.orderID), \(bind: attempt.provider), \(bind: attempt.paymentID),
-                        \(bind: attempt.amount), \(bind: attempt.refundID), \(bind: attempt.reason), \(bind: attempt.afterSaleID), 'open',
+                        \(bind: attempt.amount), \(bind: attempt.refundID), \(bind: attempt.reason), \(bind: attempt.afterSaleID), 'open', 1,
                         \(bind: now.milliseconds))
-                ON CONFLICT (reference) DO UPDATE SET status = 'open'
-                """)
+                ON CONFLICT (reference) DO UPDATE SET status = 'open', generation = refund_attempts.generation + 1
+                RETURNING generation
+                """)?.decode(column: "generation", as: Int64.self) ?? 1
+            try await JobQueue.schedule(kind: Self.refundRecoveryJob, at: due, payload: attempt.reference,
+                                        dedupeKey: "\(Self.refundRecoveryJob):\(attempt.reference):\(generation)", now: now, in: db)
+            return generation
         }
     }
 
-    /// The outcome is known (booked, or refused): nothing more to find out.
-    public func closeRefund(_ reference: String) async throws {
+    /// The outcome is known (booked, or refused): nothing more to find out, unless the attempt was
+    /// opened again meanwhile.
+    public func closeRefund(_ reference: String, generation: Int64) async throws {
         try await database.write { db in
-            try await db.execute("UPDATE refund_attempts SET status = 'closed' WHERE reference = \(bind: reference)")
+            try await db.execute("UPDATE refund_attempts SET status = 'closed' WHERE reference = \(bind: reference) AND generation = \(bind: generation)")
         }
     }
 
-    /// The provider did not answer: a job asks it later.
-    public func recoverRefundLater(_ reference: String, at due: Instant, now: Instant) async throws {
+    /// Asks again later (the provider did not answer the job either).
+    public func recheckRefund(_ reference: String, at due: Instant, now: Instant) async throws {
         try await JobQueue(database: database).schedule(kind: Self.refundRecoveryJob, at: due, payload: reference,
-                                                        dedupeKey: "\(Self.refundRecoveryJob):\(reference):\(due.milliseconds)", now: now)
+                                                        dedupeKey: "\(Self.refundRecoveryJob):\(reference):at:\(due.milliseconds)", now: now)
     }
 
     public func refundAttempt(_ reference: String) async throws -> RefundAttempt? {
         try await database.read { db in
             try await db.first("""
-                SELECT reference, order_id, provider, payment_id, amount, refund_id, reason, after_sale_id, status FROM refund_attempts
+                SELECT reference, order_id, provider, payment_id, amount, refund_id, reason, after_sale_id, status, generation FROM refund_attempts
                 WHERE reference = \(bind: reference)
                 """).map { row in
                 RefundAttempt(reference: try row.decode(column: "reference", as: String.self), orderID: try row.decode(column: "order_id", as: String.self),
                               provider: try row.decode(column: "provider", as: String.self), paymentID: try row.decode(column: "payment_id", as: String.self),
                               amount: try row.decode(column: "amount", as: Int64.self), refundID: try row.decode(column: "refund_id", as: String?.self),
                               reason: try row.decode(column: "reason", as: String?.self), afterSaleID: try row.decode(column: "after_sale_id", as: String?.self),
-                              open: try row.decode(column: "status", as: String.self) == "open")
+                              open: try row.decode(column: "status", as: String.self) == "open",
+                              generation: try row.decode(column: "generation", as: Int64.self))
             }
         }
     }
@@ -181,6 +227,7 @@ public struct PaymentProviderRepository: Sendable {
             order_id TEXT NOT NULL,
             provider TEXT NOT NULL,
             method TEXT NOT NULL,
+            detail TEXT,
             created_at BIGINT NOT NULL,
             PRIMARY KEY (order_id, provider)
         )
@@ -196,6 +243,7 @@ public struct PaymentProviderRepository: Sendable {
             reason TEXT,
             after_sale_id TEXT,
             status TEXT NOT NULL,
+            generation BIGINT NOT NULL,
             created_at BIGINT NOT NULL
         )
         """,

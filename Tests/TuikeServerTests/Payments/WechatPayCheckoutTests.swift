@@ -249,10 +249,19 @@ import _CryptoExtras
     }
 }
 
-/// The storefront's own checkout page against both fake platforms: the buyer scans the page's
-/// WeChat Pay QR code (read back by zbar), pays, and the page shows the order paid; the Alipay
-/// button leads to a page address the fake gateway accepts.
+/// The storefront's own checkout page against both fake platforms: showing the page asks no
+/// provider anything; the WeChat Pay button brings the QR code (read back by zbar), kept for every
+/// later load; the buyer pays and the page shows the order paid; the Alipay button leads to a
+/// cashier address the fake gateway accepts.
 @Suite struct StorefrontCheckoutTests {
+    /// Presses one of the page's payment buttons, as a browser does.
+    static func press(_ client: any TestClientProtocol, _ order: String, _ provider: String) async throws -> TestResponse {
+        let page = try await client.send(.get, "/pay/\(order)", headers: [:])
+        let csrf = page.headers[values: .setCookie].first { $0.hasPrefix("tk_csrf=") }?.split(separator: ";").first?.dropFirst(8) ?? ""
+        return try await client.send(.post, "/pay/\(order)/\(provider)", headers: [.cookie: "tk_csrf=\(csrf)", .contentType: "application/x-www-form-urlencoded"],
+                                     body: "_csrf=\(csrf)")
+    }
+
     @Test(arguments: TestDatabase.available)
     func theCheckoutPageOffersTheProvidersAndShowsThePayment(database kind: TestDatabase) async throws {
         try await FakeWechatPay.with { wechat in
@@ -260,9 +269,15 @@ import _CryptoExtras
                 try await withTestApp(kind, sandbox: false) { client, _ async throws in
                     let order = try await WechatPayCheckoutTests.order(client)
                     let bare = try await client.send(.get, "/pay/\(order)", headers: [:])
-                    #expect(bare.status == .ok && !bare.text.contains("<svg") && !bare.text.contains("/pay/\(order)\" method") && !bare.text.contains("http-equiv"))
+                    #expect(bare.status == .ok && !bare.text.contains("/wechatpay\"") && !bare.text.contains("http-equiv"))
                     try await WechatPayCheckoutTests.setUp(client, wechat)
                     try await AlipayProviderTests.setUp(client, alipay)
+
+                    let offered = try await client.send(.get, "/pay/\(order)", headers: [:])
+                    #expect(offered.text.contains("/pay/\(order)/wechatpay") && offered.text.contains("/pay/\(order)/alipay") && !offered.text.contains("<svg"))
+                    #expect(try await wechat.requests().isEmpty, "showing the page asked WeChat Pay nothing")
+                    let pressed = try await Self.press(client, order, "wechatpay")
+                    #expect(pressed.status == .seeOther && pressed.headers[.location] == "/pay/\(order)", "\(pressed.text)")
 
                     let page = try await client.send(.get, "/pay/\(order)", headers: [:])
                     #expect(page.status == .ok && page.text.contains("微信支付") && page.text.contains("http-equiv=\"refresh\""), "\(page.text)")
@@ -270,20 +285,27 @@ import _CryptoExtras
                     let scanned = try Scanner.decode(png: try Scanner.rasterise(svg: svg, size: 440))
                     let orders = try #require(try await wechat.state()["orders"] as? [String: Any])
                     #expect(scanned.count == 1 && scanned.first?.hasPrefix("weixin://wxpay/bizpayurl?pr=") == true && orders[order] != nil, "\(scanned)")
+                    _ = try await client.send(.get, "/pay/\(order)", headers: [:])
+                    #expect(try await wechat.requests().count == 1, "the QR code is kept: one prepay however often the page reloads")
 
-                    let alipayLink = try #require(page.text.range(of: #"href="(http://127\.0\.0\.1:[0-9]+/gateway\.do\?[^"]+)""#, options: .regularExpression)
-                        .map { String(page.text[$0]).dropFirst(6).dropLast() }).replacingOccurrences(of: "&amp;", with: "&")
-                    #expect(try await alipay.open(alipayLink).status == 200, "the page's Alipay address is signed: \(alipayLink)")
+                    let toAlipay = try await Self.press(client, order, "alipay")
+                    let cashier = try #require(toAlipay.headers[.location], "\(toAlipay.status) \(toAlipay.text)")
+                    let opened = try await alipay.open(cashier)
+                    #expect(cashier.hasPrefix(alipay.gatewayURL + "?") && opened.status == 200, "the Alipay address is signed")
 
                     #expect(try await wechat.pay(order).deliver(to: client).status == .noContent)
                     let after = try await client.send(.get, "/pay/\(order)", headers: [:])
                     #expect(after.text.contains("已支付") && !after.text.contains("<svg") && !after.text.contains("http-equiv"), "\(after.text)")
-                    // Someone else's order shows its state and nothing to pay with.
-                    let (product, _, _, visitor) = (try await client.send(.get, "/api/v1/orders/\(order)").json["items"] as? [[String: Any]])?.first
-                        .map { ($0["product_id"] as? String ?? "", "", "", "visitor-0000000001") } ?? ("", "", "", "")
-                    let integrators = try await OrdersAPITests.placeOrder(client, product: product, visitor: visitor)
+                    // Someone else's order shows its state and nothing to pay with, and its buttons do nothing.
+                    let product = try #require((try await client.send(.get, "/api/v1/orders/\(order)").json["items"] as? [[String: Any]])?.first?["product_id"] as? String)
+                    let integrators = try await OrdersAPITests.placeOrder(client, product: product, visitor: "visitor-0000000001")
                     let foreign = try await client.send(.get, "/pay/\(integrators)", headers: [:])
-                    #expect(foreign.status == .ok && !foreign.text.contains("<svg") && !foreign.text.contains("gateway.do"))
+                    #expect(foreign.status == .ok && !foreign.text.contains("/wechatpay\""))
+                    #expect(try await Self.press(client, integrators, "wechatpay").status == .notFound)
+                    // The provider's settings stay while an unpaid order started there waits.
+                    let waiting = try await WechatPayCheckoutTests.guestOrder(client, product: product, visitor: "visitor-0000000001", guest: "guest-wait")
+                    _ = try await Self.press(client, waiting, "wechatpay")
+                    expectError(try await client.send(.delete, "/api/v1/payment-providers/wechatpay"), .conflict, "provider_in_use")
                 }
             }
         }

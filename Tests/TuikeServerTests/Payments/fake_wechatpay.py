@@ -224,11 +224,20 @@ class Handler(BaseHTTPRequestHandler):
             bill = dict(state["bills"][no])
             keys = ("out_bill_no", "transfer_bill_no", "state", "fail_reason", "package_info")
             return 200, {k: bill[k] for k in keys if k in bill}, 3 if mode == "timeout" else 0
+        if method == "POST" and parts[:5] == ["v3", "fund-app", "mch-transfer", "transfer-bills", "out-bill-no"] and parts[-1] == "cancel":
+            bill = state["bills"].get(parts[5])
+            if bill is None:
+                return 404, {"code": "NOT_FOUND", "message": "记录不存在"}, 0
+            if bill["state"] not in ("ACCEPTED", "PROCESSING", "WAIT_USER_CONFIRM"):
+                return 400, {"code": "INVALID_REQUEST", "message": "当前状态不可撤销"}, 0
+            bill["state"] = "CANCELLED"
+            bill.pop("package_info", None)
+            return 200, {"out_bill_no": bill["out_bill_no"], "transfer_bill_no": bill["transfer_bill_no"], "state": "CANCELING"}, 0
         if method == "GET" and parts[:5] == ["v3", "fund-app", "mch-transfer", "transfer-bills", "out-bill-no"]:
             bill = state["bills"].get(parts[5])
             if bill is None:
                 return 404, {"code": "NOT_FOUND", "message": "记录不存在"}, 0
-            return 200, dict(bill, mch_id=cfg["mchid"]), 0
+            return 200, {k: v for k, v in dict(bill, mch_id=cfg["mchid"]).items() if k != "package_info"}, 0
         return 404, {"code": "NOT_FOUND", "message": "no such path in the fake"}, 0
 
     def control(self, path, data):

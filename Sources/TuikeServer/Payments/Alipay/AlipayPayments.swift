@@ -89,14 +89,19 @@ struct AlipayPayments: PaymentProvider, CheckoutProvider, RefundQuerying {
         enum CodingKeys: String, CodingKey { case tradeNo = "trade_no", fundChange = "fund_change" }
     }
 
-    /// A refund Alipay accepted returns `reference`, its request number (Alipay's answer is
-    /// synchronous and names no refund id of its own); the same number again is the same refund.
+    /// A refund Alipay made returns `reference`, its request number (Alipay names no refund id of
+    /// its own); the same number again is the same refund. Alipay's `fund_change` is `Y` when this
+    /// call moved the money; otherwise (a repeat of a refund made before, or one still being made)
+    /// the refund query says whether it exists, and until it does the outcome is unknown.
     func refund(paymentID: String, total: Int64, amount: Int64, reference: String) async throws -> String {
         let answer = try await client().call("alipay.trade.refund", biz: [
             "trade_no": paymentID, "refund_amount": Money.format(amount), "out_request_no": reference, "refund_reason": "退款",
         ])
         guard answer.succeeded else { throw answer.refusal }
-        _ = try AlipayClient.read(RefundAnswer.self, answer)
+        if try AlipayClient.read(RefundAnswer.self, answer).fundChange == "Y" { return reference }
+        guard case .made = try await queryRefund(paymentID: paymentID, reference: reference) else {
+            throw ProviderUnreachable(provider: AlipayConfig.provider, reason: "Alipay accepted the refund without moving the money yet")
+        }
         return reference
     }
 
@@ -106,14 +111,24 @@ struct AlipayPayments: PaymentProvider, CheckoutProvider, RefundQuerying {
         enum CodingKeys: String, CodingKey { case refundStatus = "refund_status", refundAmount = "refund_amount" }
     }
 
-    /// Alipay answers a refund query with the refund when it made it (`REFUND_SUCCESS`), and with
-    /// success and no refund when it never saw the request.
+    /// Alipay answers a refund query with the refund's data when it made it (`refund_amount`,
+    /// and `refund_status` `REFUND_SUCCESS` where it says so), and with success and no data when it
+    /// has not (yet). Not knowing is not "never made": the recovery then sends the refund again
+    /// under the same number, which Alipay makes once, and books what Alipay confirms.
     func refundStatus(paymentID: String, reference: String) async throws -> RefundOutcome {
+        if case .made = try await queryRefund(paymentID: paymentID, reference: reference) { return .made(refundID: reference) }
+        // The order's payment and amount are the attempt's, kept by the caller; asking again is the
+        // request Alipay documents for an unknown outcome.
+        return .unknown
+    }
+
+    func queryRefund(paymentID: String, reference: String) async throws -> RefundOutcome {
         let answer = try await client().call("alipay.trade.fastpay.refund.query", biz: ["trade_no": paymentID, "out_request_no": reference])
         if answer.subCode == "ACQ.TRADE_NOT_EXIST" { return .notMade }
         guard answer.succeeded else { throw answer.refusal }
         let found = try AlipayClient.read(RefundQueryAnswer.self, answer)
-        return found.refundStatus == "REFUND_SUCCESS" ? .made(refundID: reference) : .notMade
+        let made = found.refundStatus == "REFUND_SUCCESS" || (found.refundStatus == nil && !(found.refundAmount ?? "").isEmpty)
+        return made ? .made(refundID: reference) : .notMade
     }
 
     /// Books a paid trade once it is shown to pay exactly its order; the same trade again changes nothing.

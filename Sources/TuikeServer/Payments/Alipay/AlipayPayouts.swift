@@ -53,10 +53,6 @@ struct AlipayPayouts: ChannelPayoutProvider {
     }
 
     func pay(withdrawal: Withdrawal, resuming: Bool) async throws -> PayoutResult {
-        guard let payee = withdrawal.account.flatMap(Self.payee) else {
-            throw TuikeError(.unprocessable, code: "payout_failed",
-                             "an Alipay transfer needs the promoter's Alipay user id (2088…), or a login id and the holder's name as login|name")
-        }
         let client = try await payments.client()
         if resuming {
             let found = try await client.call("alipay.fund.trans.common.query", biz: [
@@ -64,6 +60,11 @@ struct AlipayPayouts: ChannelPayoutProvider {
             ])
             if found.succeeded { return try Self.result(try AlipayClient.read(Transfer.self, found), withdrawal: withdrawal) }
             guard found.subCode == "ORDER_NOT_EXIST" else { throw found.refusal }
+        }
+        // Checked only before a transfer is made: one that may exist is settled by its query above.
+        guard let payee = withdrawal.account.flatMap(Self.payee) else {
+            throw TuikeError(.unprocessable, code: "payout_failed",
+                             "an Alipay transfer needs the promoter's Alipay user id (2088…), or a login id and the holder's name as login|name")
         }
         let answer = try await client.call("alipay.fund.trans.uni.transfer", biz: TransferBiz(
             outBizNo: withdrawal.id, transAmount: Money.format(withdrawal.payout), productCode: "TRANS_ACCOUNT_NO_PWD", bizScene: "DIRECT_TRANSFER",
@@ -81,7 +82,7 @@ struct AlipayPayouts: ChannelPayoutProvider {
         }
         switch transfer.status {
         case "SUCCESS": return .paid(reference: transfer.orderId ?? withdrawal.id)
-        case "FAIL", "REFUND":
+        case "FAIL", "REFUND", "CLOSED":
             throw TuikeError(.conflict, code: "payout_failed", "Alipay did not transfer: \(transfer.failReason ?? transfer.status ?? "")")
         default: return .pending(reason: "Alipay's transfer is \(transfer.status ?? "in an unknown state")")
         }

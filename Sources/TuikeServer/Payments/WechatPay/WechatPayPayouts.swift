@@ -63,19 +63,30 @@ struct WechatPayPayouts: ChannelPayoutProvider {
     }
 
     func pay(withdrawal: Withdrawal, resuming: Bool) async throws -> PayoutResult {
+        let client = try await payments.client()
+        let number = Self.billNumber(withdrawal)
+        // After a lost answer, ask before sending again: the bill may exist already.
+        if resuming {
+            let reply = try await client.call("GET", "/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/\(number)", tolerating: ["NOT_FOUND"])
+            if (200..<300).contains(reply.status) {
+                let bill = try Self.read(reply.body)
+                // Waiting for a confirmation whose package was lost with the answer: the promoter
+                // could never confirm it, so it is cancelled, and the query after that fails it.
+                if bill.state == "WAIT_USER_CONFIRM", try await payments.providers.confirmation(withdrawalID: withdrawal.id) == nil {
+                    _ = try await client.call("POST", "/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/\(number)/cancel",
+                                              tolerating: ["NOT_FOUND", "INVALID_REQUEST"])
+                    return .pending(reason: "WeChat Pay's transfer is being cancelled: its confirmation was lost")
+                }
+                return try await result(bill, withdrawal: withdrawal)
+            }
+        }
+        // Checked only before a bill is made: a bill that may exist is settled by its query above.
         guard let payee = Self.payee(withdrawal.account) else {
             throw TuikeError(.unprocessable, code: "payout_failed", "a WeChat transfer needs the promoter's openid as the withdrawal's account")
         }
         guard payee.name != nil || withdrawal.payout < Self.namedFrom else {
             throw TuikeError(.unprocessable, code: "payout_failed",
                              "WeChat Pay needs the payee's real name from \(Money.format(Self.namedFrom)) yuan: give the account as openid|姓名")
-        }
-        let client = try await payments.client()
-        let number = Self.billNumber(withdrawal)
-        // After a lost answer, ask before sending again: the bill may exist already.
-        if resuming {
-            let reply = try await client.call("GET", "/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/\(number)", tolerating: ["NOT_FOUND"])
-            if (200..<300).contains(reply.status) { return try await result(try Self.read(reply.body), withdrawal: withdrawal) }
         }
         let name = try payee.name.map { try client.encrypt($0) }
         let request = TransferRequest(
