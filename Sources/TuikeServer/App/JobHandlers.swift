@@ -28,6 +28,7 @@ enum JobHandlers {
             },
             WithdrawalRepository.payoutJob: { execution in try await payouts.recover(execution) },
             PaymentProviderRepository.refundRecoveryJob: { execution in try await refunds.recover(execution) },
+            PaymentProviderRepository.strayRefundJob: { execution in try await refunds.refundStray(execution) },
             GroupRepository.expireJob: { execution in
                 try await GroupRepository(database: database).expire(execution, settings: try await ProgramRepository(database: database).current())
             },

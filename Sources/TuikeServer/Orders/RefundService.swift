@@ -97,6 +97,22 @@ struct RefundService: Sendable {
         try await attempts.closeRefund(attempt.reference, generation: attempt.generation)
     }
 
+    /// Gives back a second payment a provider took for an order already paid (it was never booked):
+    /// in full, through that provider, under a number of its own; asked again 10 minutes later
+    /// while the provider does not answer.
+    func refundStray(_ execution: JobExecution) async throws {
+        guard let stray = try await attempts.stray(execution.job.payload), !stray.refunded, let provider = providers[stray.provider] else { return }
+        do {
+            let refundID = try await provider.refund(paymentID: stray.paymentID, total: stray.amount, amount: stray.amount, reference: "dup-\(stray.paymentID)")
+            try await attempts.strayRefunded(stray.paymentID, refundID: refundID)
+        } catch is ProviderUnreachable {
+            try await JobQueue(database: refunds.database).schedule(kind: PaymentProviderRepository.strayRefundJob, at: execution.now.adding(seconds: 600),
+                                                                    payload: stray.paymentID,
+                                                                    dedupeKey: "\(PaymentProviderRepository.strayRefundJob):\(stray.paymentID):\(execution.now.milliseconds)",
+                                                                    now: execution.now)
+        }
+    }
+
     /// Whether Tuike took the order's payment through `provider` itself. An integrator may report
     /// a payment under a provider's name (`POST /orders/{id}/paid` with `provider: "wechatpay"`):
     /// that money came through the integrator's own account, so the integrator refunds it.

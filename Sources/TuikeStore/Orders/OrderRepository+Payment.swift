@@ -123,6 +123,12 @@ extension OrderRepository {
             }
             // A group order's payment is taken even after its reservation lapsed: the money has
             // moved, so it either takes a slot again or is refunded (`group_closed`).
+            // A second payment through a provider (the buyer paid with both WeChat Pay and Alipay):
+            // the money has moved too, so it is given back in full, never booked to the order.
+            if refundingLate, order.status != .pendingPayment, order.status != .cancelled {
+                try await PaymentProviderRepository.recordStray(paymentID: paymentID, orderID: orderID, provider: provider, amount: order.amount, at: now, in: db)
+                return (order, nil)
+            }
             let lateGroupPayment = order.groupID != nil && order.status == .cancelled
             let lateProviderPayment = refundingLate && order.groupID == nil && order.status == .cancelled
             guard order.status == .pendingPayment || lateGroupPayment || lateProviderPayment else {

@@ -213,6 +213,43 @@ public struct PaymentProviderRepository: Sendable {
         }
     }
 
+    public static let strayRefundJob = "payments.refund_stray"
+
+    /// A payment a provider took for an order already paid by another: kept, with the job that
+    /// refunds it in full, in the caller's transaction. The same payment again changes nothing.
+    static func recordStray(paymentID: String, orderID: String, provider: String, amount: Int64, at now: Instant, in db: any SQLDatabase) async throws {
+        guard try await db.first("""
+            INSERT INTO stray_payments (payment_id, order_id, provider, amount, status, created_at)
+            VALUES (\(bind: paymentID), \(bind: orderID), \(bind: provider), \(bind: amount), 'refunding', \(bind: now.milliseconds))
+            ON CONFLICT (payment_id) DO NOTHING RETURNING payment_id
+            """) != nil else { return }
+        try await JobQueue.schedule(kind: strayRefundJob, at: now, payload: paymentID, dedupeKey: "\(strayRefundJob):\(paymentID)", now: now, in: db)
+    }
+
+    public struct StrayPayment: Sendable, Equatable {
+        public let paymentID: String
+        public let orderID: String
+        public let provider: String
+        public let amount: Int64
+        public let refunded: Bool
+    }
+
+    public func stray(_ paymentID: String) async throws -> StrayPayment? {
+        try await database.read { db in
+            try await db.first("SELECT payment_id, order_id, provider, amount, status FROM stray_payments WHERE payment_id = \(bind: paymentID)").map {
+                StrayPayment(paymentID: try $0.decode(column: "payment_id", as: String.self), orderID: try $0.decode(column: "order_id", as: String.self),
+                             provider: try $0.decode(column: "provider", as: String.self), amount: try $0.decode(column: "amount", as: Int64.self),
+                             refunded: try $0.decode(column: "status", as: String.self) == "refunded")
+            }
+        }
+    }
+
+    public func strayRefunded(_ paymentID: String, refundID: String) async throws {
+        try await database.write { db in
+            try await db.execute("UPDATE stray_payments SET status = 'refunded', refund_id = \(bind: refundID) WHERE payment_id = \(bind: paymentID)")
+        }
+    }
+
     static let migration = Migration(version: 36, name: "payment_providers", statements: [
         """
         CREATE TABLE payment_providers (
@@ -244,6 +281,17 @@ public struct PaymentProviderRepository: Sendable {
             after_sale_id TEXT,
             status TEXT NOT NULL,
             generation BIGINT NOT NULL,
+            created_at BIGINT NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE stray_payments (
+            payment_id TEXT PRIMARY KEY,
+            order_id TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            amount BIGINT NOT NULL,
+            status TEXT NOT NULL,
+            refund_id TEXT,
             created_at BIGINT NOT NULL
         )
         """,

@@ -311,3 +311,39 @@ import _CryptoExtras
         }
     }
 }
+
+/// A buyer who pays the same order with both providers: the first payment is booked, the second
+/// is accepted (so the provider stops repeating it), never booked, and refunded in full.
+@Suite struct DoublePaymentTests {
+    @Test(arguments: TestDatabase.available)
+    func aSecondPaymentThroughAnotherProviderIsRefundedInFull(database kind: TestDatabase) async throws {
+        try await FakeWechatPay.with { wechat in
+            try await FakeAlipay.with { alipay in
+                try await withTestApp(kind) { client, tuike async throws in
+                    try await WechatPayCheckoutTests.setUp(client, wechat)
+                    try await AlipayProviderTests.setUp(client, alipay)
+                    let order = try await WechatPayCheckoutTests.order(client)
+                    #expect(try await client.send(.post, "/api/v1/orders/\(order)/checkout", headers: jsonOnly, body: #"{"provider":"wechatpay"}"#).status == .ok)
+                    let url = try #require(try await client.send(.post, "/api/v1/orders/\(order)/checkout", headers: jsonOnly,
+                                                                 body: #"{"provider":"alipay"}"#).json["redirect_url"] as? String)
+                    _ = try await alipay.open(url)
+                    #expect(try await wechat.pay(order).deliver(to: client).status == .noContent)
+                    let second = try await alipay.pay(order)
+                    #expect(try await FakeAlipay.deliver(second, to: client).text == "success")
+                    #expect(try await FakeAlipay.deliver(second, to: client).text == "success", "a repeat changes nothing")
+                    _ = try await alipay.control("/fake/clock", ["advance": 1])
+                    _ = try await wechat.control("/fake/clock", ["advance": 1])
+                    _ = try await client.send(.post, "/api/v1/sandbox/clock/advance", body: #"{"seconds":1}"#)
+
+                    let paid = try await client.send(.get, "/api/v1/orders/\(order)").json
+                    #expect(paid["status"] as? String == "paid" && (paid["payments"] as? [[String: Any]])?.count == 1 && paid["refunded"] as? Int == 0, "\(paid)")
+                    let refunds = try #require(try await alipay.state()["refunds"] as? [String: [String: Any]])
+                    #expect(refunds.count == 1 && refunds.values.first?["refund_amount"] as? String == "500.00"
+                            && refunds.keys.first == "dup-" + (second["trade_no"] ?? ""), "\(refunds)")
+                    #expect(try await OrdersAPITests.count("stray_payments WHERE status = 'refunded'", in: tuike.database) == 1)
+                    #expect(try await client.send(.get, "/api/v1/ledger/trial-balance").json["balanced"] as? Bool == true)
+                }
+            }
+        }
+    }
+}
