@@ -40,6 +40,15 @@ public struct PlanSimulation: Sendable {
     public private(set) var approximateOrders: Int64 = 0
     public private(set) var total = Cost()
     public private(set) var promoters: [String: Cost] = [:]
+    /// The lines of the closed months the period spans whole, for their month-end adjustments.
+    public private(set) var ladders = LadderMonths()
+    /// How many closed months the period spans whole.
+    public var ladderMonths = 0
+    /// Month-end adjustments of those months: booked, and the draft's.
+    public private(set) var adjustments = Cost()
+    /// Promoters' months whose adjustment was computed from the orders as they stand now (closed
+    /// before closes kept what they saw).
+    public private(set) var approximateMonths: Int64 = 0
 
     public init() {}
 
@@ -67,15 +76,21 @@ public struct PlanSimulation: Sendable {
 
     /// Adds one paid order. `inputs` nil: the payment predates kept inputs (see `approximateOrders`).
     /// `monthCount` is the order's place in its promoter's month, counted now, for `needsMonthCount`.
+    /// `ladderMonth` is the start of the order's month when it is a closed month the period spans
+    /// whole (its adjustments are then compared too, `addAdjustment`).
     public mutating func add(_ order: Order, inputs stored: CommissionInputs?, booked: [Booked], draft: PlanDraft, program: CommissionRule,
-                             monthCount: Int64?) {
+                             monthCount: Int64?, ladderMonth: Int64? = nil) {
         orders &+= 1
         let inputs = stored ?? CommissionInputs(active: Dictionary(booked.map { ($0.promoterID, 0) }, uniquingKeysWith: { first, _ in first }),
                                                 monthOrderNumber: nil)
         // Approximate: no kept inputs, or a draft ladder's month counted as the orders stand now.
         if stored == nil || (stored?.monthOrderNumber == nil && monthCount != nil) { approximateOrders &+= 1 }
         let number = inputs.monthOrderNumber ?? monthCount ?? 1
-        let simulated = Self.replay(order, inputs: inputs, monthOrderNumber: number) { draft.rule(for: $0, paidAt: order.paidAt, program: program) }
+        let rules = Dictionary(order.items.map { ($0.id, draft.rule(for: $0, paidAt: order.paidAt, program: program)) }, uniquingKeysWith: { first, _ in first })
+        let simulated = Self.replay(order, inputs: inputs, monthOrderNumber: number) { rules[$0.id] ?? $0.rule }
+        if let ladderMonth {
+            ladders.add(order, month: ladderMonth, paidAt: order.paidAt?.milliseconds ?? 0, inputs: inputs, simulated: simulated, rules: rules)
+        }
         let lines = Dictionary(order.items.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         func net(_ commission: Booked) -> Int64 {
             guard let line = lines[commission.itemID] else { return commission.amount }
@@ -96,6 +111,22 @@ public struct PlanSimulation: Sendable {
             total.simulated &+= commission.amount
             total.simulatedNet &+= kept
         }
+    }
+
+    /// One promoter's month-end adjustments of a month: `booked` (gross and net of reversals) and
+    /// the draft's (`approximate`: computed from the month as it stands now).
+    public mutating func addAdjustment(promoterID: String, booked: Int64, bookedNet: Int64, simulated: Int64, approximate: Bool) {
+        guard booked != 0 || simulated != 0 else { return }
+        if approximate { approximateMonths &+= 1 }
+        func apply(_ cost: inout Cost) {
+            cost.current &+= booked
+            cost.currentNet &+= bookedNet
+            cost.simulated &+= simulated
+            cost.simulatedNet &+= simulated
+        }
+        apply(&total)
+        apply(&adjustments)
+        apply(&promoters[promoterID, default: Cost()])
     }
 
     /// The tax withheld on each promoter's net, as if the period were settled in one batch,

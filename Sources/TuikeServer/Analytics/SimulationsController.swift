@@ -111,6 +111,10 @@ struct SimulationsController {
         let simulatedTax: Int64
         let compliant: Bool
         let violations: [String]
+        let ladderMonths: Int
+        let currentAdjustments: Int64
+        let simulatedAdjustments: Int64
+        let approximateMonths: Int64
         let promotersChanged: Int
         let promoters: [CostView]
     }
@@ -121,6 +125,9 @@ struct SimulationsController {
             ("from", Schemas.time), ("to", Schemas.time), ("orders", Schemas.integer(atLeast: 0)), ("approximate_orders", Schemas.integer(atLeast: 0)),
             ("current_cost", money), ("simulated_cost", money), ("change", money), ("current_net", money), ("simulated_net", money),
             ("current_tax", money), ("simulated_tax", money), ("compliant", Schemas.boolean), ("violations", Schemas.array(Schemas.string)),
+            ("ladder_months", Schemas.integer(atLeast: 0, "Closed calendar months the period spans whole: their month-end ladder adjustments are in the costs.")),
+            ("current_adjustments", money), ("simulated_adjustments", money),
+            ("approximate_months", Schemas.integer(atLeast: 0, "Promoters' months whose draft adjustment counted the month as it stands now.")),
             ("promoters_changed", Schemas.integer(atLeast: 0)),
             ("promoters", Schemas.array(Schemas.object([
                 ("promoter_id", Schemas.string), ("name", Schemas.string), ("current", money), ("simulated", money), ("change", money),
@@ -176,7 +183,9 @@ struct SimulationsController {
             from: from, to: to, orders: simulation.orders, approximateOrders: simulation.approximateOrders,
             currentCost: simulation.total.current, simulatedCost: simulation.total.simulated, change: simulation.total.change,
             currentNet: simulation.total.currentNet, simulatedNet: simulation.total.simulatedNet, currentTax: tax.current, simulatedTax: tax.simulated,
-            compliant: violations.isEmpty, violations: violations, promotersChanged: simulation.promoters.values.filter { $0.change != 0 }.count,
+            compliant: violations.isEmpty, violations: violations, ladderMonths: simulation.ladderMonths,
+            currentAdjustments: simulation.adjustments.current, simulatedAdjustments: simulation.adjustments.simulated,
+            approximateMonths: simulation.approximateMonths, promotersChanged: simulation.promoters.values.filter { $0.change != 0 }.count,
             promoters: listed.map { id, cost in
                 CostView(promoterId: id, name: names[id] ?? id, current: cost.current, simulated: cost.simulated, change: cost.change,
                          currentNet: cost.currentNet, simulatedNet: cost.simulatedNet)

@@ -421,6 +421,7 @@ enum Word: String, CaseIterable, Sendable {
     case actual
     case simulatorNote = "simulator_note"
     case netOfRefunds = "net_of_refunds"
+    case monthEndAdjustments = "month_end_adjustments"
     case compliant
     case simulationResult = "simulation_result"
     case biggestChanges = "biggest_changes"

@@ -19,6 +19,8 @@ public struct SimulationQuery: Sendable {
         var seen: Set<String> = []
         var months = MonthCounts(timeZone: timeZone)
         let dialect = database.dialect
+        let closed = try await ClosedMonths.spanned(from: from, to: to, timeZone: timeZone, database: database)
+        simulation.ladderMonths = closed.months.count
         while true {
             let cursor = after
             let page = try await database.read { db in try await Self.page(from: from, to: to, after: cursor, dialect: dialect, in: db) }
@@ -32,10 +34,12 @@ public struct SimulationQuery: Sendable {
                                                                               draft: draft, program: program) {
                     count = try await months.number(promoterID: first, paidAt: payment.at, database: database)
                 }
-                simulation.add(order, inputs: inputs, booked: page.booked[order.id] ?? [], draft: draft, program: program, monthCount: count)
+                simulation.add(order, inputs: inputs, booked: page.booked[order.id] ?? [], draft: draft, program: program, monthCount: count,
+                               ladderMonth: order.paidAt.flatMap(closed.month(of:)))
             }
             if page.payments.count < Self.pageSize { break }
         }
+        try await closed.addAdjustments(to: &simulation, months: &months, database: database)
         return simulation
     }
 

@@ -25,6 +25,7 @@ enum TierLadderClose {
             let next = try SettlementPeriod.nextMonth(after: month, timeZone: zone)
             guard next <= end else { return }
             try await close(month: month, end: next, timeZone: zone, at: now, in: db)
+            try await keepInputs(month: month, end: next, in: db)
             try await db.execute("INSERT INTO closed_months (month_start, closed_at) VALUES (\(bind: month.milliseconds), \(bind: now.milliseconds))")
             month = next
         }
@@ -90,4 +91,50 @@ enum TierLadderClose {
         }
     }
 
+    /// Keeps what the close saw, for the plan simulator to price a draft's ladders on the month
+    /// exactly as a close would have (`LadderMonths`): each promoter's counted orders of the month
+    /// and rank bonus, and each attributed line's refunds and whether its level-1 commission was
+    /// rejected. Kept for every attributed line, not only retroactive ones: a draft may make any
+    /// rule retroactive.
+    static func keepInputs(month: Instant, end: Instant, in db: any SQLDatabase) async throws {
+        let (start, stop) = (month.milliseconds, end.milliseconds)
+        try await db.execute("""
+            INSERT INTO tier_close_months (month_start, promoter_id, month_orders, bonus_bps)
+            SELECT \(bind: start), o.promoter_id,
+                COUNT(CASE WHEN \(CountedOrders.condition(from: month, through: end.adding(milliseconds: -1), alias: "o")) THEN 1 END),
+                COALESCE(MAX(r.bonus_bps), 0)
+            FROM orders o JOIN promoters p ON p.id = o.promoter_id LEFT JOIN ranks r ON r.id = p.rank_id
+            WHERE o.promoter_id IS NOT NULL AND o.paid_at >= \(bind: start) AND o.paid_at < \(bind: stop)
+            GROUP BY o.promoter_id
+            """)
+        try await db.execute("""
+            INSERT INTO tier_close_lines (month_start, order_item_id, refunded, excluded)
+            SELECT \(bind: start), i.id, i.refunded,
+                CASE WHEN EXISTS (SELECT 1 FROM commissions c WHERE c.order_item_id = i.id AND c.level = 1 AND c.kind = 'order'
+                    AND c.status = 'rejected') THEN 1 ELSE 0 END
+            FROM orders o JOIN order_items i ON i.order_id = o.id
+            WHERE o.promoter_id IS NOT NULL AND o.paid_at >= \(bind: start) AND o.paid_at < \(bind: stop)
+            """)
+    }
+
+    static let inputsMigration = Migration(version: 37, name: "tier_close_inputs", statements: [
+        """
+        CREATE TABLE tier_close_months (
+            month_start BIGINT NOT NULL,
+            promoter_id TEXT NOT NULL,
+            month_orders BIGINT NOT NULL,
+            bonus_bps BIGINT NOT NULL,
+            PRIMARY KEY (month_start, promoter_id)
+        )
+        """,
+        """
+        CREATE TABLE tier_close_lines (
+            month_start BIGINT NOT NULL,
+            order_item_id TEXT NOT NULL,
+            refunded BIGINT NOT NULL,
+            excluded BIGINT NOT NULL,
+            PRIMARY KEY (month_start, order_item_id)
+        )
+        """,
+    ])
 }

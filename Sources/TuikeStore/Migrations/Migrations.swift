@@ -152,6 +152,7 @@ public enum Migrations {
         RoiCohorts.migration,
         EventRepository.rotationMigration,
         PaymentProviderRepository.migration,
+        TierLadderClose.inputsMigration,
     ]
 }
 

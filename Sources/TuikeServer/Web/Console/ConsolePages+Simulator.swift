@@ -53,6 +53,7 @@ extension ConsolePages {
         struct Promoter: Decodable { let promoterId: String; let name: String; let current: Int64; let simulated: Int64; let change: Int64 }
         let orders: Int64; let approximateOrders: Int64; let currentCost: Int64; let simulatedCost: Int64; let change: Int64
         let currentNet: Int64; let simulatedNet: Int64; let currentTax: Int64; let simulatedTax: Int64; let compliant: Bool; let violations: [String]
+        let ladderMonths: Int; let currentAdjustments: Int64; let simulatedAdjustments: Int64; let approximateMonths: Int64
         let promotersChanged: Int; let promoters: [Promoter]
     }
 
@@ -88,13 +89,18 @@ extension ConsolePages {
         let reply = try await call.api.call(.post, "/api/v1/simulations", body: body, as: call.principal, context: call.context)
         guard reply.isSuccess else { throw reply.error }
         let result = try reply.decode(SimulationRow.self)
-        let summary = [
+        var summary = [
             V.row("orders", [t[.orders], String(result.orders), result.approximateOrders > 0 ? "≈ \(result.approximateOrders)" : ""]),
             V.row("cost", [t[.commissionCost], V.money(result.currentCost), V.money(result.simulatedCost)]),
             V.row("net", [t[.netOfRefunds], V.money(result.currentNet), V.money(result.simulatedNet)]),
             V.row("tax", [t[.tax], V.money(result.currentTax), V.money(result.simulatedTax)]),
             V.row("verdict", [t[.compliant], result.compliant ? "✓" : "✗", result.violations.joined(separator: "; ")]),
         ]
+        if result.ladderMonths > 0 {
+            // Included in the costs above; shown apart because they are the month's, not an order's.
+            summary.insert(V.row("adjustments", [t[.monthEndAdjustments] + (result.approximateMonths > 0 ? " ≈" : ""),
+                                                 V.money(result.currentAdjustments), V.money(result.simulatedAdjustments)]), at: 2)
+        }
         let top = Array(result.promoters.prefix(10))
         sections.append(V.section("result", t[.simulationResult],
                                   table: V.table(["", t[.currentCost], t[.simulatedCost]], summary)))
