@@ -32,15 +32,14 @@ public struct SpreadReport: Sendable {
         forecast = estimate.map { SpreadForecast.reach(frontier: observed.frontier, estimate: $0, generations: generations) } ?? []
 
         let mid = from.adding(milliseconds: (to.milliseconds - from.milliseconds) / 2)
-        let early = SpreadTree(nodes: tree.nodes.filter { $0.joinedAt < mid })
-        let before = early.offspring(from: from, until: mid, windowSeconds: windowSeconds)
-        let ids = Set(tree.nodes.map(\.id))
+        // The tree as it stood at `mid` is this one's nodes that had joined by then: the same
+        // counts, without building it again.
+        let before = tree.offspring(from: from, until: mid, windowSeconds: windowSeconds)
         if let estimate = SpreadForecast.estimate(before.counts), windowSeconds > 0 {
             let span = (to.milliseconds - mid.milliseconds) / 1_000
             let steps = Int(min(Self.maxGenerations, max(1, (span + windowSeconds - 1) / windowSeconds)))
             let predicted = SpreadForecast.reach(frontier: before.frontier, estimate: estimate, generations: steps).last ?? (0, 0, 0)
-            let actual = tree.nodes.filter { node in node.joinedAt >= mid && node.parentID.map { ids.contains($0) } == true }.count
-            backtest = Backtest(at: mid, estimate: estimate, predicted: predicted, actual: actual)
+            backtest = Backtest(at: mid, estimate: estimate, predicted: predicted, actual: tree.recruits(since: mid))
         } else {
             backtest = nil
         }

@@ -2,6 +2,10 @@
 /// promoters who took part, each under the promoter who invited it (when that one took part too),
 /// with the buyers each reached. Its generations are depths from the roots; a node's reach is
 /// the buyers of its whole subtree; the hot nodes are those of the greatest reach.
+///
+/// Ten thousand promoters are read on every report, so the tree is held as arrays over the nodes'
+/// positions (oldest first): parents, children, depths and reaches are found by position, and an
+/// id is hashed once, when the tree is built.
 public struct SpreadTree: Sendable {
     public struct Node: Sendable, Equatable {
         public let id: String
@@ -20,81 +24,164 @@ public struct SpreadTree: Sendable {
         }
     }
 
+    /// The nodes reached from the roots, oldest first (then by id).
     public let nodes: [Node]
-    /// Each node's children, by id, oldest first.
-    public let children: [String: [String]]
     public let roots: [String]
-    public let depth: [String: Int]
-    public let reach: [String: Int64]
+    private let position: [String: Int]
+    /// Each node's parent's position, or -1 for a root.
+    private let parent: [Int]
+    /// Each node's children, oldest first: `children[childStart[i] ..< childStart[i + 1]]`.
+    private let childStart: [Int]
+    private let children: [Int]
+    private let depths: [Int]
+    private let reaches: [Int64]
 
     /// Builds the tree; a node whose parent is not among `nodes` is a root. Parent links never
-    /// form cycles (the promoters' upline cannot), and a node is visited once even if they did.
-    public init(nodes: [Node]) {
-        let sorted = nodes.sorted { ($0.joinedAt, $0.id) < ($1.joinedAt, $1.id) }
-        let ids = Set(sorted.map(\.id))
-        var children: [String: [String]] = [:]
-        var roots: [String] = []
-        for node in sorted {
-            if let parent = node.parentID, ids.contains(parent), parent != node.id { children[parent, default: []].append(node.id) } else { roots.append(node.id) }
+    /// form cycles (the promoters' upline cannot); nodes that did would be left out. An id given
+    /// twice is taken once.
+    public init(nodes given: [Node]) {
+        var sorted = given.sorted { ($0.joinedAt, $0.id) < ($1.joinedAt, $1.id) }
+        var shape = Self.shape(of: &sorted)
+        if shape.order.count < sorted.count {
+            // Only a cycle leaves nodes unreached: without them, the rest keeps its shape.
+            let reached = Set(shape.order)
+            sorted = sorted.indices.filter { reached.contains($0) }.map { sorted[$0] }
+            shape = Self.shape(of: &sorted)
         }
-        var depth: [String: Int] = [:]
-        var order: [String] = []
-        var queue = roots.map { ($0, 0) }
-        var index = 0
-        while index < queue.count {
-            let (id, level) = queue[index]
-            index += 1
-            guard depth[id] == nil else { continue }
-            depth[id] = level
-            order.append(id)
-            queue += (children[id] ?? []).map { ($0, level + 1) }
+        nodes = sorted
+        position = shape.position
+        parent = shape.parent
+        childStart = shape.childStart
+        children = shape.children
+        depths = shape.depths
+        roots = shape.roots.map { sorted[$0].id }
+        var reaches = sorted.map(\.buyers)
+        for node in shape.order.reversed() where shape.parent[node] >= 0 {
+            reaches[shape.parent[node]] &+= reaches[node]
         }
-        let buyers = Dictionary(sorted.map { ($0.id, $0.buyers) }, uniquingKeysWith: { first, _ in first })
-        var reach: [String: Int64] = [:]
-        for id in order.reversed() {
-            reach[id] = (children[id] ?? []).reduce(buyers[id] ?? 0) { $0 &+ (reach[$1] ?? 0) }
-        }
-        self.nodes = sorted.filter { depth[$0.id] != nil }
-        self.children = children
-        self.roots = roots
-        self.depth = depth
-        self.reach = reach
+        self.reaches = reaches
     }
+
+    private struct Shape {
+        var position: [String: Int] = [:]
+        var parent: [Int] = []
+        var childStart: [Int] = []
+        var children: [Int] = []
+        var depths: [Int] = []
+        var roots: [Int] = []
+        /// Positions in breadth-first order from the roots.
+        var order: [Int] = []
+    }
+
+    /// Positions, parents, children and depths of `sorted` (duplicate ids removed from it).
+    private static func shape(of sorted: inout [Node]) -> Shape {
+        var shape = Shape()
+        shape.position.reserveCapacity(sorted.count)
+        var unique: [Node] = []
+        unique.reserveCapacity(sorted.count)
+        for node in sorted where shape.position[node.id] == nil {
+            shape.position[node.id] = unique.count
+            unique.append(node)
+        }
+        sorted = unique
+        let count = sorted.count
+        shape.parent = sorted.indices.map { index in
+            guard let id = sorted[index].parentID, let at = shape.position[id], at != index else { return -1 }
+            return at
+        }
+        var sizes = [Int](repeating: 0, count: count + 1)
+        for at in shape.parent where at >= 0 { sizes[at + 1] += 1 }
+        for index in 0..<count { sizes[index + 1] += sizes[index] }
+        shape.childStart = sizes
+        var next = sizes
+        shape.children = [Int](repeating: 0, count: sizes[count])
+        for index in 0..<count where shape.parent[index] >= 0 {
+            let at = shape.parent[index]
+            shape.children[next[at]] = index
+            next[at] += 1
+        }
+        shape.roots = (0..<count).filter { shape.parent[$0] < 0 }
+        shape.depths = [Int](repeating: -1, count: count)
+        shape.order = shape.roots
+        shape.order.reserveCapacity(count)
+        for root in shape.roots { shape.depths[root] = 0 }
+        var head = 0
+        while head < shape.order.count {
+            let node = shape.order[head]
+            head += 1
+            for child in shape.children[shape.childStart[node]..<shape.childStart[node + 1]] where shape.depths[child] < 0 {
+                shape.depths[child] = shape.depths[node] + 1
+                shape.order.append(child)
+            }
+        }
+        return shape
+    }
+
+    /// The children of a node, oldest first.
+    public func children(of id: String) -> [String] {
+        guard let at = position[id] else { return [] }
+        return children[childStart[at]..<childStart[at + 1]].map { nodes[$0].id }
+    }
+
+    /// A node's generation (0 for a root), or nil for an id not in the tree.
+    public func depth(of id: String) -> Int? { position[id].map { depths[$0] } }
+
+    /// The buyers of a node's whole subtree.
+    public func reach(of id: String) -> Int64 { position[id].map { reaches[$0] } ?? 0 }
 
     /// How many nodes each generation holds, from the roots down.
     public var generations: [Int] {
         var counts: [Int] = []
-        for level in depth.values {
+        for level in depths {
             while counts.count <= level { counts.append(0) }
             counts[level] += 1
         }
         return counts
     }
 
-    /// The nodes of greatest reach (then most buyers of their own, then oldest).
+    /// The nodes of greatest reach (then most buyers of their own, then oldest). A short list is
+    /// kept while the nodes are walked once, rather than all of them sorted.
     public func hot(limit: Int) -> [Node] {
-        // Each node's reach looked up once, not twice per comparison: ten thousand nodes.
-        let keyed = nodes.map { (reach: reach[$0.id] ?? 0, node: $0) }
-        return keyed.sorted { ($0.reach, $0.node.buyers, $1.node.joinedAt, $1.node.id) > ($1.reach, $1.node.buyers, $0.node.joinedAt, $0.node.id) }
-            .prefix(max(0, limit)).map(\.node)
+        let limit = min(max(0, limit), nodes.count)
+        guard limit > 0 else { return [] }
+        // Positions are oldest first, so the earlier position wins a tie.
+        func before(_ a: Int, _ b: Int) -> Bool { (reaches[a], nodes[a].buyers, b) > (reaches[b], nodes[b].buyers, a) }
+        if limit * 4 >= nodes.count { return nodes.indices.sorted(by: before).prefix(limit).map { nodes[$0] } }
+        var best: [Int] = []
+        best.reserveCapacity(limit + 1)
+        for index in nodes.indices {
+            if best.count == limit, let last = best.last, !before(index, last) { continue }
+            let at = best.firstIndex { before(index, $0) } ?? best.count
+            best.insert(index, at: at)
+            if best.count > limit { best.removeLast() }
+        }
+        return best.map { nodes[$0] }
     }
 
     /// The offspring of every node whose reproduction window `[start, start + window)` lies
     /// inside the observation (ends by `until`): the children that joined in it. `start` is when
-    /// the node joined, or `from` for one that was there before. The counts a branching-process
-    /// estimate needs (`SpreadForecast`).
+    /// the node joined, or `from` for one that was there before. Nodes that joined at `until` or
+    /// later are not observed. The counts a branching-process estimate needs (`SpreadForecast`).
     public func offspring(from: Instant, until: Instant, windowSeconds: Int64) -> (counts: [Int], frontier: Int) {
-        let joined = Dictionary(nodes.map { ($0.id, $0.joinedAt) }, uniquingKeysWith: { first, _ in first })
         var counts: [Int] = []
         var frontier = 0
-        for node in nodes {
+        for (index, node) in nodes.enumerated() where node.joinedAt < until {
             let start = max(node.joinedAt, from), end = start.adding(seconds: windowSeconds)
             guard end <= until else {
-                if node.joinedAt < until { frontier += 1 }
+                frontier += 1
                 continue
             }
-            counts.append((children[node.id] ?? []).filter { child in joined[child].map { $0 >= start && $0 < end } ?? false }.count)
+            var born = 0
+            for child in children[childStart[index]..<childStart[index + 1]] where nodes[child].joinedAt >= start && nodes[child].joinedAt < end {
+                born += 1
+            }
+            counts.append(born)
         }
         return (counts, frontier)
+    }
+
+    /// Nodes that joined at `since` or later under an inviter in the tree.
+    public func recruits(since: Instant) -> Int {
+        nodes.indices.filter { nodes[$0].joinedAt >= since && parent[$0] >= 0 }.count
     }
 }

@@ -136,7 +136,7 @@ struct SpreadController {
             buyers = tree.nodes.reduce(0) { $0 &+ $1.buyers }
             generations = tree.generations
             hot = tree.hot(limit: 10).map {
-                HotView(promoterId: $0.id, name: $0.name, generation: tree.depth[$0.id] ?? 0, buyers: $0.buyers, reach: tree.reach[$0.id] ?? 0)
+                HotView(promoterId: $0.id, name: $0.name, generation: tree.depth(of: $0.id) ?? 0, buyers: $0.buyers, reach: tree.reach(of: $0.id))
             }
             estimate = report.estimate.map(EstimateView.init)
             frontier = report.frontier

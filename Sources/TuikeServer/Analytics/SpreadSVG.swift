@@ -15,12 +15,12 @@ enum SpreadSVG {
         func visit(_ id: String) {
             guard kept.contains(id) else { return }
             order.append(id)
-            for child in tree.children[id] ?? [] { visit(child) }
+            for child in tree.children(of: id) { visit(child) }
         }
         for root in tree.roots { visit(root) }
         var rows: [[String]] = []
         for id in order {
-            let level = tree.depth[id] ?? 0
+            let level = tree.depth(of: id) ?? 0
             while rows.count <= level { rows.append([]) }
             rows[level].append(id)
         }
@@ -43,7 +43,7 @@ enum SpreadSVG {
         svg += "</g><g font-size=\"10\" text-anchor=\"middle\" font-family=\"sans-serif\">"
         for id in order {
             guard let at = position[id] else { continue }
-            let reach = tree.reach[id] ?? 0
+            let reach = tree.reach(of: id)
             let radius = min(16, 4 + Double(reach).squareRoot() * 2)
             let name = names[id] ?? id
             let fill = hot.contains(id) ? "#e4572e" : "#4c78a8"
@@ -63,7 +63,7 @@ enum SpreadSVG {
         for node in tree.hot(limit: tree.nodes.count) {
             var chain: [String] = []
             var current: String? = node.id
-            while let id = current, !kept.contains(id), tree.depth[id] != nil {
+            while let id = current, !kept.contains(id), tree.depth(of: id) != nil {
                 chain.append(id)
                 current = parents[id] ?? nil
             }

@@ -215,13 +215,18 @@ public struct PromoterRepository: Sendable {
         return try await database.read { db in
             let cursorFilter = SQLQueryString.all([before.map { "p.id < \(bind: $0)" }])
             // Rolled-up days from the totals, the rest from the rows since the rollups' watermark:
-            // orders by the promoter's index (paid since), refunds of the span (by their keys on
-            // SQLite, their time index on PostgreSQL) that are the member's.
+            // orders by the promoter's index (paid since); the refunds of the span (by their keys
+            // on SQLite, their time index on PostgreSQL) summed by promoter once, not each
+            // member's orders of all time searched for refunds.
             let through = try await DayRollups.state(in: db)?.through ?? Instant(milliseconds: 0)
             let refundsSince: SQLQueryString = sqlite
                 ? "x.id >= \(bind: Identifier.lowerBound("rfd", at: through)) AND x.created_at >= \(bind: through.milliseconds)"
                 : "x.created_at >= \(bind: through.milliseconds)"
+            let join = sqlite ? "CROSS JOIN" : "JOIN"
             return try await db.rows("""
+                WITH refunded AS MATERIALIZED (
+                    SELECT o.promoter_id, SUM(x.amount) AS amount FROM refunds x \(unsafeRaw: join) orders o ON o.id = x.order_id
+                    WHERE \(refundsSince) AND o.promoter_id IS NOT NULL GROUP BY o.promoter_id)
                 SELECT p.id, p.name, p.status, p.created_at,
                     CAST(COALESCE((SELECT t.clicks FROM scope_totals t WHERE t.scope = 'promoter:' || p.id), 0)
                     + (SELECT COUNT(*) FROM clicks c JOIN links l ON l.id = c.link_id WHERE l.promoter_id = p.id AND c.is_bot = 0
@@ -231,8 +236,7 @@ public struct PromoterRepository: Sendable {
                     + (SELECT COUNT(*) FROM orders o WHERE o.promoter_id = p.id AND o.paid_at >= \(bind: through.milliseconds)) AS BIGINT) AS paid_orders,
                     CAST(COALESCE((SELECT t.gmv - t.refunded FROM scope_totals t WHERE t.scope = 'promoter:' || p.id), 0)
                     + COALESCE((SELECT SUM(o.amount) FROM orders o WHERE o.promoter_id = p.id AND o.paid_at >= \(bind: through.milliseconds)), 0)
-                    - COALESCE((SELECT SUM(x.amount) FROM refunds x WHERE \(refundsSince)
-                        AND x.order_id IN (SELECT o.id FROM orders o WHERE o.promoter_id = p.id)), 0) AS BIGINT) AS gmv
+                    - COALESCE((SELECT r.amount FROM refunded r WHERE r.promoter_id = p.id), 0) AS BIGINT) AS gmv
                 FROM promoters p WHERE p.parent_id = \(bind: id) AND \(cursorFilter)
                 ORDER BY p.id DESC LIMIT \(bind: limit)
                 """).map { row in

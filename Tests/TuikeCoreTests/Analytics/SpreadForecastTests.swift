@@ -73,11 +73,46 @@ import Testing
             .init(id: "e", name: "E", parentID: "outside", joinedAt: t(5), buyers: 3),
         ])
         #expect(tree.roots == ["a", "e"] && tree.generations == [2, 2, 1])
-        #expect(tree.reach == ["a": 8, "b": 6, "c": 0, "d": 5, "e": 3])
+        #expect(["a", "b", "c", "d", "e"].map(tree.reach(of:)) == [8, 6, 0, 5, 3] && tree.reach(of: "outside") == 0)
+        #expect(tree.children(of: "a") == ["b", "c"] && tree.depth(of: "d") == 2 && tree.depth(of: "outside") == nil)
         #expect(tree.hot(limit: 3).map(\.id) == ["a", "b", "d"])
         // Windows of 25 s observed until 40 s: a (0–25), e (5–30) and b (10–35) are complete.
         let observed = tree.offspring(from: t(0), until: t(40), windowSeconds: 25)
         #expect(observed.counts == [2, 0, 1] && observed.frontier == 2)
+    }
+
+    /// Random forests of up to 400 nodes, with ties in time and reach, a cycle and a repeated id:
+    /// the tree's arrays against plain recursion over the nodes, the short list of hot nodes
+    /// against the full sort, and the tree at its middle against a tree built from the nodes
+    /// that had joined by then.
+    @Test func theTreeAgreesWithPlainRecursion() {
+        var random = SplitMix(seed: 29)
+        for _ in 0..<60 {
+            let count = 1 + random.next(400)
+            var given: [SpreadTree.Node] = (0..<count).map { index in
+                let parent = index > 0 && random.next(5) != 0 ? "n\(random.next(index))" : (random.next(3) == 0 ? "gone" : nil)
+                return .init(id: "n\(index)", name: "N", parentID: parent, joinedAt: Instant(milliseconds: Int64(index / 3) * 1_000),
+                             buyers: Int64(random.next(4)))
+            }
+            given += [.init(id: "x", name: "X", parentID: "y", joinedAt: Instant(milliseconds: 5), buyers: 9),
+                      .init(id: "y", name: "Y", parentID: "x", joinedAt: Instant(milliseconds: 6), buyers: 9), given[0]]
+            let tree = SpreadTree(nodes: given.shuffled(using: &random))
+            #expect(tree.nodes.count == count && tree.depth(of: "x") == nil)
+            let byParent = Dictionary(grouping: tree.nodes.filter { $0.parentID.flatMap(tree.depth(of:)) != nil }, by: { $0.parentID ?? "" })
+            let buyers = Dictionary(tree.nodes.map { ($0.id, $0.buyers) }, uniquingKeysWith: { first, _ in first })
+            func reach(_ id: String) -> Int64 { (byParent[id] ?? []).reduce(buyers[id] ?? 0) { $0 + reach($1.id) } }
+            for node in tree.nodes.prefix(40) {
+                #expect(tree.reach(of: node.id) == reach(node.id))
+                #expect(tree.children(of: node.id) == (byParent[node.id] ?? []).map(\.id))
+            }
+            for limit in [1, 3, 10] { #expect(tree.hot(limit: limit).map(\.id) == Array(tree.hot(limit: count).prefix(limit)).map(\.id)) }
+            let mid = Instant(milliseconds: Int64(count / 6) * 1_000)
+            let early = SpreadTree(nodes: tree.nodes.filter { $0.joinedAt < mid })
+            let (now, then) = (tree.offspring(from: Instant(milliseconds: 0), until: mid, windowSeconds: 7),
+                               early.offspring(from: Instant(milliseconds: 0), until: mid, windowSeconds: 7))
+            #expect(now.counts == then.counts && now.frontier == then.frontier)
+            #expect(tree.recruits(since: mid) == tree.nodes.filter { $0.joinedAt >= mid && $0.parentID.flatMap(tree.depth(of:)) != nil }.count)
+        }
     }
 
     @Test func theIntervalAndTheReach() throws {

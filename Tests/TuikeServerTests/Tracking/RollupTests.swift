@@ -116,6 +116,13 @@ import TuikeTestSupport
                                              try totals.decode(column: "agree", as: Int.self))
             #expect(scopeCount > 0 && kept == scopeCount && agree == scopeCount)
             _ = try await client.send(.post, "/api/v1/track/click", body: #"{"code":"\#(codes[0])","visitor_id":"after-the-watermark"}"#)
+            // A refund after the watermark counts at once in the member's sales.
+            let orderOfB = try await app.database.read { db in
+                try await db.one("SELECT MIN(id) AS id FROM orders WHERE promoter_id = \(bind: world.b) AND paid_at IS NOT NULL AND status <> 'refunded'")
+                    .decode(column: "id", as: String.self)
+            }
+            let late = try await client.send(.post, "/api/v1/orders/\(orderOfB)/refunds", body: #"{"amount":100,"refund_id":"after-the-watermark"}"#)
+            #expect(late.status.code < 300, "\(late.text)")
             let team = try await client.send(.get, "/api/v1/promoters/\(world.a)/team")
             let member = (team.json["data"] as? [[String: Any]] ?? []).first { $0["id"] as? String == world.b }
             let clicksOfB = try await app.database.read { db in
