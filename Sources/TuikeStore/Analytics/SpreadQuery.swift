@@ -14,37 +14,74 @@ public struct SpreadQuery: Sendable {
         let (identity, dialect) = (database.cacheIdentity, database.dialect)
         return try await database.report { [database] in
             try await database.read { db in
-                let buyers = try await Self.buyers(productID: productID, from: from, to: to, identity: identity, dialect: dialect, in: db)
-                let took: SQLQueryString = productID.map {
-                    "AND EXISTS (SELECT 1 FROM links l WHERE l.promoter_id = p.id AND l.product_id = \(bind: $0) AND l.created_at < \(bind: to.milliseconds))"
-                } ?? ""
-                var nodes: [SpreadTree.Node] = []
-                var seen: Set<String> = []
-                for row in try await db.rows("""
-                    SELECT p.id, p.name, p.parent_id, p.created_at FROM promoters p
-                    WHERE p.created_at < \(bind: to.milliseconds) AND p.status NOT IN ('applied', 'rejected') \(took)
-                    """) {
-                    let id = try row.decode(column: "id", as: String.self)
-                    seen.insert(id)
-                    nodes.append(SpreadTree.Node(id: id, name: try row.decode(column: "name", as: String.self),
-                                                 parentID: try row.decode(column: "parent_id", as: String?.self),
-                                                 joinedAt: try row.decodeInstant(column: "created_at"), buyers: buyers[id] ?? 0))
+                let (buyers, buyersKey) = try await Self.buyers(productID: productID, from: from, to: to, identity: identity, dialect: dialect, in: db)
+                if let productID {
+                    let rows = try await Self.promoters(where: """
+                        p.created_at < \(bind: to.milliseconds)
+                            AND EXISTS (SELECT 1 FROM links l WHERE l.promoter_id = p.id AND l.product_id = \(bind: productID) AND l.created_at < \(bind: to.milliseconds))
+                        """, in: db)
+                    return try await Self.tree(rows, ids: Set(rows.map(\.id)), buyers: buyers, in: db)
                 }
-                // Sellers of the product without a link of it (orders reported by an integrator).
-                let missing = buyers.keys.filter { !seen.contains($0) }.sorted()
-                for chunk in missing.chunked(by: 500) {
-                    for row in try await db.rows("""
-                        SELECT id, name, parent_id, created_at FROM promoters WHERE id IN (\(SQLList(chunk.map { SQLBind($0) })))
-                        """) {
-                        let id = try row.decode(column: "id", as: String.self)
-                        nodes.append(SpreadTree.Node(id: id, name: try row.decode(column: "name", as: String.self),
-                                                     parentID: try row.decode(column: "parent_id", as: String?.self),
-                                                     joinedAt: try row.decodeInstant(column: "created_at"), buyers: buyers[id] ?? 0))
-                    }
+                // The program's tree: its promoters kept under their revision, and the tree kept
+                // too while the buyers are unchanged and every promoter kept joined before `to`.
+                let revision = try await db.one("SELECT n FROM promoter_revision WHERE id = 1").decode(column: "n", as: Int64.self)
+                let kept = try await Self.keptPromoters.value("\(identity)|\(revision)") {
+                    let rows = try await Self.promoters(where: "1 = 1", in: db)
+                    return KeptPromoters(rows: rows, ids: Set(rows.map(\.id)), latest: rows.map(\.joinedAt).max() ?? Instant(milliseconds: 0))
                 }
-                return SpreadTree(nodes: nodes)
+                guard kept.latest < to, let buyersKey else {
+                    let rows = kept.rows.filter { $0.joinedAt < to }
+                    return try await Self.tree(rows, ids: Set(rows.map(\.id)), buyers: buyers, in: db)
+                }
+                return try await Self.keptTrees.value("\(identity)|\(revision)|\(from.milliseconds)|\(buyersKey)") {
+                    try await Self.tree(kept.rows, ids: kept.ids, buyers: buyers, in: db)
+                }
             }
         }
+    }
+
+    /// The promoters who take part in a tree: approved ones (suspended too), never applicants.
+    struct PromoterRow: Sendable {
+        let id: String
+        let name: String
+        let parentID: String?
+        let joinedAt: Instant
+    }
+
+    struct KeptPromoters: Sendable {
+        let rows: [PromoterRow]
+        let ids: Set<String>
+        let latest: Instant
+    }
+
+    /// Ten thousand promoters are read again only when one joins or changes (`promoter_revision`).
+    private static let keptPromoters = KeptValues<KeptPromoters>(limit: 4)
+    private static let keptTrees = KeptValues<SpreadTree>(limit: 8)
+
+    static func promoters(where condition: SQLQueryString, in db: any SQLDatabase) async throws -> [PromoterRow] {
+        try await db.rows("""
+            SELECT p.id, p.name, p.parent_id, p.created_at FROM promoters p WHERE p.status NOT IN ('applied', 'rejected') AND \(condition)
+            """).map(Self.row)
+    }
+
+    static func row(_ row: any SQLRow) throws -> PromoterRow {
+        PromoterRow(id: try row.decode(column: "id", as: String.self), name: try row.decode(column: "name", as: String.self),
+                    parentID: try row.decode(column: "parent_id", as: String?.self), joinedAt: try row.decodeInstant(column: "created_at"))
+    }
+
+    /// The tree of `rows` (whose ids are `ids`) with their buyers, and the sellers among the buyers'
+    /// promoters who are not in it (orders reported by an integrator, an applicant's).
+    static func tree(_ rows: [PromoterRow], ids: Set<String>, buyers: [String: Int64], in db: any SQLDatabase) async throws -> SpreadTree {
+        var nodes = rows.map { SpreadTree.Node(id: $0.id, name: $0.name, parentID: $0.parentID, joinedAt: $0.joinedAt, buyers: buyers[$0.id] ?? 0) }
+        let missing = buyers.keys.filter { !ids.contains($0) }.sorted()
+        for chunk in missing.chunked(by: 500) {
+            for row in try await db.rows("""
+                SELECT id, name, parent_id, created_at FROM promoters WHERE id IN (\(SQLList(chunk.map { SQLBind($0) })))
+                """).map(Self.row) {
+                nodes.append(SpreadTree.Node(id: row.id, name: row.name, parentID: row.parentID, joinedAt: row.joinedAt, buyers: buyers[row.id] ?? 0))
+            }
+        }
+        return SpreadTree(nodes: nodes)
     }
 
     /// Each promoter's distinct buyers of its counted orders paid in `[from, to)`. When the span
@@ -54,20 +91,25 @@ public struct SpreadQuery: Sendable {
     /// today's buyers are added to them on every read. A span that ends before today is counted
     /// on each read.
     static func buyers(productID: String?, from: Instant, to: Instant, identity: String, dialect: Dialect,
-                       in db: any SQLDatabase) async throws -> [String: Int64] {
+                       in db: any SQLDatabase) async throws -> (counts: [String: Int64], key: String?) {
         let through = try await DayRollups.state(in: db)?.through
         guard let boundary = through, from < boundary, boundary < to else {
-            return try await sets(productID: productID, from: from, to: to, dialect: dialect, in: db).mapValues { Int64($0.count) }
+            return (try await sets(productID: productID, from: from, to: to, dialect: dialect, in: db).mapValues { Int64($0.count) }, nil)
         }
         let key = "\(identity)|\(productID ?? "")|\(from.milliseconds)|\(boundary.milliseconds)|"
             + (try await RoiCohorts.marksKey(from: from, to: boundary, in: db))
+        // Today's buyers change only with a payment of today (their count) or a refund (a mark).
+        let today = try await db.one("""
+            SELECT COUNT(*) AS n FROM payments p WHERE \(MadeWithin(start: boundary, end: to, dialect: dialect)("p", prefix: "pay"))
+            """).decode(column: "n", as: Int64.self)
+        let todayKey = "\(today)|" + (try await RoiCohorts.marksKey(from: boundary, to: to, in: db))
         let kept = try await keptSets.value(key) { try await sets(productID: productID, from: from, to: boundary, dialect: dialect, in: db) }
         var counts = kept.mapValues { Int64($0.count) }
         for (promoter, today) in try await sets(productID: productID, from: boundary, to: to, dialect: dialect, in: db) {
             let before = kept[promoter]
             counts[promoter, default: 0] += Int64(before.map { today.subtracting($0).count } ?? today.count)
         }
-        return counts
+        return (counts, key + "|" + todayKey)
     }
 
     /// A month's sets hold about a hundred thousand buyer ids: only a few are kept.
@@ -89,4 +131,31 @@ public struct SpreadQuery: Sendable {
         }
         return sets
     }
+
+    /// Moves with every change of a promoter a tree shows (joining, name, status, inviter), in the
+    /// same transaction, so a kept list of promoters is never read under a revision it does not
+    /// hold. Each promoter write changes one promoter, so the revision's row lock (PostgreSQL)
+    /// is always taken last and cannot deadlock.
+    static let revisionMigration = Migration(version: 38, name: "promoter_revision", statements: [
+        "CREATE TABLE promoter_revision (id BIGINT PRIMARY KEY CHECK (id = 1), n BIGINT NOT NULL)",
+        "INSERT INTO promoter_revision (id, n) VALUES (1, 0)",
+    ], dialectStatements: [
+        .sqlite: ["INSERT", "DELETE", "UPDATE OF name, status, parent_id, created_at"].enumerated().map { index, event in
+            "CREATE TRIGGER promoter_revision_\(index) AFTER \(event) ON promoters BEGIN UPDATE promoter_revision SET n = n + 1 WHERE id = 1; END"
+        },
+        .postgres: [
+            """
+            CREATE FUNCTION promoter_revision_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                UPDATE promoter_revision SET n = n + 1 WHERE id = 1;
+                RETURN NULL;
+            END
+            $$
+            """,
+            """
+            CREATE TRIGGER promoter_revision AFTER INSERT OR DELETE OR UPDATE OF name, status, parent_id, created_at ON promoters
+            FOR EACH STATEMENT EXECUTE FUNCTION promoter_revision_bump()
+            """,
+        ],
+    ])
 }

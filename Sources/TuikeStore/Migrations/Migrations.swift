@@ -153,6 +153,7 @@ public enum Migrations {
         EventRepository.rotationMigration,
         PaymentProviderRepository.migration,
         TierLadderClose.inputsMigration,
+        SpreadQuery.revisionMigration,
     ]
 }
 

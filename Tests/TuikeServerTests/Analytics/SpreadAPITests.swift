@@ -92,4 +92,52 @@ import TuikeTestSupport
             #expect(try await buyers() == 2)
         }
     }
+
+    /// The program's tree is kept between reads while nothing it shows changed: a promoter who
+    /// joins, moves under another inviter or is suspended, a payment of today and a refund each
+    /// show on the next read, and the promoters' revision moves with every such change.
+    @Test(arguments: TestDatabase.available)
+    func theProgramTreeFollowsEveryChange(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, app async throws in
+            let product = try #require(try await client.send(.post, "/api/v1/products", body: #"{"title":"裂变课","price":9900}"#).json["id"] as? String)
+            let a = try await client.createPromoter("A")["id"] as! String
+            let b = try await client.createPromoter("B", parent: a)["id"] as! String
+            let code = try #require(try await client.createLink(promoter: b, product: product).json["code"] as? String)
+            let since = app.clock.now().adding(seconds: -3_600).rfc3339
+            _ = try await LeaderboardAPITests.sell(client, product: product, code: code, n: 900, buyer: "kept-1")
+            try await client.advance(seconds: 2 * 86_400)
+            func tree() async throws -> (promoters: Int?, buyers: Int?, generations: [Int]?) {
+                let json = try await client.send(.get, "/api/v1/reports/spread?from=\(since)").json
+                return (json["promoters"] as? Int, json["buyers"] as? Int, json["generations"] as? [Int])
+            }
+            func revision() async throws -> Int64 {
+                try await app.database.read { db in try await db.one("SELECT n FROM promoter_revision WHERE id = 1").decode(column: "n", as: Int64.self) }
+            }
+            // The days before today are rolled up: the tree and its buyers are kept between reads.
+            #expect(try await DayRollups(database: app.database).state().map { $0.through.rfc3339 > since } == true)
+            #expect(try await tree() == (2, 1, [1, 1]))
+            #expect(try await tree() == (2, 1, [1, 1]))
+            var seen = try await revision()
+            let c = try await client.createPromoter("C", parent: b)["id"] as! String
+            #expect(try await tree() == (3, 1, [1, 1, 1]))
+            #expect(try await revision() > seen)
+            seen = try await revision()
+            #expect(try await client.send(.put, "/api/v1/promoters/\(c)/parent", body: #"{"parent_id":"\#(a)","reason":"moved"}"#).status == .ok)
+            #expect(try await tree() == (3, 1, [1, 2]))
+            #expect(try await revision() > seen)
+            seen = try await revision()
+            #expect(try await client.send(.post, "/api/v1/promoters/\(c)/suspend", body: "{}").status == .ok)
+            let suspended = try await tree()
+            #expect(try await revision() > seen && suspended.promoters == 3)
+            // Today's payments and refunds.
+            let today = try await LeaderboardAPITests.sell(client, product: product, code: code, n: 901, buyer: "today-1")
+            #expect(try await tree() == (3, 2, [1, 2]))
+            #expect(try await client.send(.post, "/api/v1/orders/\(today)/refunds", body: #"{"amount":9900,"refund_id":"kept-tree"}"#).status == .created)
+            #expect(try await tree() == (3, 1, [1, 2]))
+            // A rank recomputed, or a password set, is no change of the tree.
+            seen = try await revision()
+            #expect(try await client.send(.post, "/api/v1/ranks/recompute").status == .ok)
+            #expect(try await revision() == seen)
+        }
+    }
 }
