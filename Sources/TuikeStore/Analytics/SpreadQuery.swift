@@ -14,8 +14,9 @@ public struct SpreadQuery: Sendable {
         let (identity, dialect) = (database.cacheIdentity, database.dialect)
         return try await database.report { [database] in
             try await database.read { db in
-                let (buyers, buyersKey) = try await Self.buyers(productID: productID, from: from, to: to, identity: identity, dialect: dialect, in: db)
+                let scope = try await Self.buyersScope(productID: productID, from: from, to: to, identity: identity, dialect: dialect, in: db)
                 if let productID {
+                    let buyers = try await Self.buyers(scope, in: db)
                     let rows = try await Self.promoters(where: """
                         p.created_at < \(bind: to.milliseconds)
                             AND EXISTS (SELECT 1 FROM links l WHERE l.promoter_id = p.id AND l.product_id = \(bind: productID) AND l.created_at < \(bind: to.milliseconds))
@@ -29,12 +30,12 @@ public struct SpreadQuery: Sendable {
                     let rows = try await Self.promoters(where: "1 = 1", in: db)
                     return KeptPromoters(rows: rows, ids: Set(rows.map(\.id)), latest: rows.map(\.joinedAt).max() ?? Instant(milliseconds: 0))
                 }
-                guard kept.latest < to, let buyersKey else {
+                guard kept.latest < to, let buyersKey = scope.key else {
                     let rows = kept.rows.filter { $0.joinedAt < to }
-                    return try await Self.tree(rows, ids: Set(rows.map(\.id)), buyers: buyers, in: db)
+                    return try await Self.tree(rows, ids: Set(rows.map(\.id)), buyers: try await Self.buyers(scope, in: db), in: db)
                 }
-                return try await Self.keptTrees.value("\(identity)|\(revision)|\(from.milliseconds)|\(buyersKey)") {
-                    try await Self.tree(kept.rows, ids: kept.ids, buyers: buyers, in: db)
+                return try await Self.keptTrees.value("\(identity)|\(revision)|\(buyersKey)") {
+                    try await Self.tree(kept.rows, ids: kept.ids, buyers: try await Self.buyers(scope, in: db), in: db)
                 }
             }
         }
@@ -88,28 +89,51 @@ public struct SpreadQuery: Sendable {
     /// runs into today, the days before it (the rollups' `through`) give each promoter's set of
     /// buyers, made once and kept in memory until a paid order of the span changes (any mark in
     /// `roi_changes` there: a refund, the only way a paid order stops counting, leaves one);
-    /// today's buyers are added to them on every read. A span that ends before today is counted
-    /// on each read.
-    static func buyers(productID: String?, from: Instant, to: Instant, identity: String, dialect: Dialect,
-                       in db: any SQLDatabase) async throws -> (counts: [String: Int64], key: String?) {
+    /// today's buyers are added to them. `key` names the whole (today's payments are counted, and
+    /// their refunds leave marks too), so the program's tree is kept under it. A span that ends
+    /// before today is counted on each read.
+    struct BuyersScope: Sendable {
+        let productID: String?
+        let from: Instant
+        let to: Instant
+        let dialect: Dialect
+        /// The rollups' watermark when it falls inside the span: the days before it are kept.
+        let boundary: Instant?
+        /// Names the days before the boundary (`keptSets`), and with today's figures, the whole.
+        let keptKey: String?
+        let key: String?
+    }
+
+    /// What the buyers of a span depend on, read before them (so that buyers read after it are
+    /// at least as new as the key they are kept under).
+    static func buyersScope(productID: String?, from: Instant, to: Instant, identity: String, dialect: Dialect,
+                            in db: any SQLDatabase) async throws -> BuyersScope {
         let through = try await DayRollups.state(in: db)?.through
         guard let boundary = through, from < boundary, boundary < to else {
-            return (try await sets(productID: productID, from: from, to: to, dialect: dialect, in: db).mapValues { Int64($0.count) }, nil)
+            return BuyersScope(productID: productID, from: from, to: to, dialect: dialect, boundary: nil, keptKey: nil, key: nil)
         }
-        let key = "\(identity)|\(productID ?? "")|\(from.milliseconds)|\(boundary.milliseconds)|"
+        let kept = "\(identity)|\(productID ?? "")|\(from.milliseconds)|\(boundary.milliseconds)|"
             + (try await RoiCohorts.marksKey(from: from, to: boundary, in: db))
         // Today's buyers change only with a payment of today (their count) or a refund (a mark).
         let today = try await db.one("""
             SELECT COUNT(*) AS n FROM payments p WHERE \(MadeWithin(start: boundary, end: to, dialect: dialect)("p", prefix: "pay"))
             """).decode(column: "n", as: Int64.self)
-        let todayKey = "\(today)|" + (try await RoiCohorts.marksKey(from: boundary, to: to, in: db))
-        let kept = try await keptSets.value(key) { try await sets(productID: productID, from: from, to: boundary, dialect: dialect, in: db) }
+        let key = kept + "|\(today)|" + (try await RoiCohorts.marksKey(from: boundary, to: to, in: db))
+        return BuyersScope(productID: productID, from: from, to: to, dialect: dialect, boundary: boundary, keptKey: kept, key: key)
+    }
+
+    static func buyers(_ scope: BuyersScope, in db: any SQLDatabase) async throws -> [String: Int64] {
+        let (productID, dialect) = (scope.productID, scope.dialect)
+        guard let boundary = scope.boundary, let key = scope.keptKey else {
+            return try await sets(productID: productID, from: scope.from, to: scope.to, dialect: dialect, in: db).mapValues { Int64($0.count) }
+        }
+        let kept = try await keptSets.value(key) { try await sets(productID: productID, from: scope.from, to: boundary, dialect: dialect, in: db) }
         var counts = kept.mapValues { Int64($0.count) }
-        for (promoter, today) in try await sets(productID: productID, from: boundary, to: to, dialect: dialect, in: db) {
+        for (promoter, today) in try await sets(productID: productID, from: boundary, to: scope.to, dialect: dialect, in: db) {
             let before = kept[promoter]
             counts[promoter, default: 0] += Int64(before.map { today.subtracting($0).count } ?? today.count)
         }
-        return (counts, key + "|" + todayKey)
+        return counts
     }
 
     /// A month's sets hold about a hundred thousand buyer ids: only a few are kept.
