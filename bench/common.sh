@@ -46,6 +46,6 @@ run() {
     p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
     p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
     errors=$(grep -E "Non-2xx|Socket errors" <<<"$out" | tr '\n' ' ' || true)
-    printf '%-28s %10s req/s   p50 %8s   p99 %8s   server CPU %5s µs/req   %s\n' "$name" "$rps" "$p50" "$p99" "$cpu_us" "$errors"
+    printf '%-28s %10s req/s   p50 %8s   p99 %8s   server CPU %5s µs/req   %s\n' "$name" "$rps" "$p50" "$p99" "$cpu_us" "$errors${first_answer:-}"
 }
 echo "database: ${database%%\?*}   wrk -t$threads -c$connections -d$duration"

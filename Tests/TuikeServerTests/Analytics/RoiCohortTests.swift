@@ -107,6 +107,39 @@ import TuikeTestSupport
             #expect(try await OrdersAPITests.count("roi_changes", in: app.database) == 0)
             try await expectAgrees("a late answer refused")
 
+            // Eight instances answer the same marks at once: one keeps the day, the others are
+            // refused and write nothing. Then eight sweeps at once, while a refund marks a day:
+            // one takes the turn, and the mark made meanwhile stays for the next.
+            #expect(try await client.send(.post, "/api/v1/orders/\(first)/refunds", body: #"{"amount":100,"refund_id":"rf-race"}"#).status == .created)
+            let (raced, tally) = try await app.database.read { db in
+                (try await RoiCohorts.marks(from: day.start, to: day.end, in: db),
+                 try await RoiCohorts.count(from: day.start, to: day.end, dialect: app.database.dialect, in: db))
+            }
+            #expect(raced.count == 1)
+            let keptBy = await withTaskGroup(of: Bool.self) { group in
+                for _ in 0..<8 {
+                    group.addTask { (try? await RoiCohorts.answer(raced, day: day, tally: tally, timeZone: zone, database: app.database)) != nil }
+                }
+                return await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+            }
+            #expect(keptBy == 1)
+            try await expectAgrees("answered at once")
+            #expect(try await client.send(.post, "/api/v1/orders/\(paid[1])/refunds", body: #"{"amount":100,"refund_id":"rf-sweep"}"#).status == .created)
+            let through = try #require(try await DayRollups(database: app.database).state()).through
+            let later = app.clock.now().adding(seconds: 61), during = paid[2]
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<8 { group.addTask { try await RoiCohorts.refresh(timeZone: zone, through: through, now: later, database: app.database) } }
+                group.addTask {
+                    _ = try await client.send(.post, "/api/v1/orders/\(during)/refunds", body: #"{"amount":100,"refund_id":"rf-during"}"#)
+                }
+                try await group.waitForAll()
+            }
+            try await expectAgrees("swept at once")
+            // The next turn is a minute after the one they took.
+            try await client.advance(seconds: 122)
+            #expect(try await OrdersAPITests.count("roi_changes", in: app.database) == 0)
+            try await expectAgrees("swept again")
+
             // An upgrade: the days rolled up before have no tallies, only marks; reads count them
             // from the rows until the sweep (at once, a backlog) has kept them all.
             try await app.database.write { db in
@@ -142,6 +175,24 @@ import TuikeTestSupport
             }
             let after = (try await client.send(.get, path).json["total"] as? [String: Any])?["gmv"] as? Int
             #expect(before.map { $0 + 7 } == after)
+
+            // A new time zone starts the rollups over: the version that names every kept sum
+            // moves, so the sum with the hand-made 7 is never read again, and the days of the new
+            // zone agree with the rows, before and after they are kept.
+            func version() async throws -> Int64 {
+                try await app.database.read { db in
+                    try await db.one("SELECT roi_version FROM rollup_state WHERE id = 1").decode(column: "roi_version", as: Int64.self)
+                }
+            }
+            let old = try await version()
+            #expect(try await client.send(.put, "/api/v1/program", body: #"{"time_zone":"America/Los_Angeles"}"#).status == .ok)
+            try await client.advance(seconds: 61)
+            #expect(try await version() > old)
+            #expect((try await client.send(.get, path).json["total"] as? [String: Any])?["gmv"] as? Int == before)
+            try await expectAgrees("in a new time zone")
+            try await client.advance(seconds: 61)
+            #expect(try await OrdersAPITests.count("roi_days WHERE kind = 'product:total'", in: app.database) >= 4)
+            try await expectAgrees("kept in the new time zone")
             try await client.expectBalanced()
         }
     }
