@@ -16,8 +16,8 @@ public struct LadderMonths: Sendable {
         }
     }
 
-    /// What the close saw of one line: refunded so far, and whether its commission was left out
-    /// (rejected by risk review).
+    /// What the close saw of one line: refunded so far, and whether it left the line's commission
+    /// out (reversed in full, or rejected by risk review).
     public struct LineClose: Sendable, Equatable {
         public let refunded: Int64
         public let excluded: Bool

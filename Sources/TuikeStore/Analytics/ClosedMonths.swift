@@ -9,15 +9,18 @@ struct ClosedMonths: Sendable {
     let months: [(start: Int64, end: Int64)]
 
     static func spanned(from: Instant, to: Instant, timeZone: String, database: any Database) async throws -> ClosedMonths {
-        let starts = try await database.read { db in
+        let closed = try await database.read { db in
             try await db.rows("""
-                SELECT month_start FROM closed_months WHERE month_start >= \(bind: from.milliseconds) AND month_start < \(bind: to.milliseconds)
+                SELECT month_start, month_end FROM closed_months WHERE month_start >= \(bind: from.milliseconds) AND month_start < \(bind: to.milliseconds)
                 ORDER BY month_start
-                """).map { try $0.decode(column: "month_start", as: Int64.self) }
+                """).map { (try $0.decode(column: "month_start", as: Int64.self), try $0.decode(column: "month_end", as: Int64?.self)) }
         }
         var months: [(Int64, Int64)] = []
-        for start in starts {
-            let end = try SettlementPeriod.nextMonth(after: Instant(milliseconds: start), timeZone: timeZone).milliseconds
+        for (index, (start, stored)) in closed.enumerated() {
+            // Each month as it was closed, whatever the time zone is now; months closed before
+            // their end was kept end where the next one starts, or as the time zone says.
+            let next = index + 1 < closed.count ? closed[index + 1].0 : nil
+            let end = try stored ?? next ?? SettlementPeriod.nextMonth(after: Instant(milliseconds: start), timeZone: timeZone).milliseconds
             if end <= to.milliseconds { months.append((start, end)) }
         }
         return ClosedMonths(months: months)

@@ -158,8 +158,10 @@ public struct SpreadQuery: Sendable {
 
     /// Moves with every change of a promoter a tree shows (joining, name, status, inviter), in the
     /// same transaction, so a kept list of promoters is never read under a revision it does not
-    /// hold. Each promoter write changes one promoter, so the revision's row lock (PostgreSQL)
-    /// is always taken last and cannot deadlock.
+    /// hold. Row triggers fire only for rows that changed (a conditional update that matched
+    /// nothing, or an insert that yielded to a conflict, takes no lock). Every promoter write
+    /// changes one promoter, so on PostgreSQL the revision's row lock comes after that row's,
+    /// always in that order.
     static let revisionMigration = Migration(version: 38, name: "promoter_revision", statements: [
         "CREATE TABLE promoter_revision (id BIGINT PRIMARY KEY CHECK (id = 1), n BIGINT NOT NULL)",
         "INSERT INTO promoter_revision (id, n) VALUES (1, 0)",
@@ -177,8 +179,14 @@ public struct SpreadQuery: Sendable {
             $$
             """,
             """
-            CREATE TRIGGER promoter_revision AFTER INSERT OR DELETE OR UPDATE OF name, status, parent_id, created_at ON promoters
-            FOR EACH STATEMENT EXECUTE FUNCTION promoter_revision_bump()
+            CREATE TRIGGER promoter_revision_rows AFTER INSERT OR DELETE ON promoters
+            FOR EACH ROW EXECUTE FUNCTION promoter_revision_bump()
+            """,
+            """
+            CREATE TRIGGER promoter_revision_changes AFTER UPDATE OF name, status, parent_id, created_at ON promoters
+            FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name OR OLD.status IS DISTINCT FROM NEW.status
+                OR OLD.parent_id IS DISTINCT FROM NEW.parent_id OR OLD.created_at IS DISTINCT FROM NEW.created_at)
+            EXECUTE FUNCTION promoter_revision_bump()
             """,
         ],
     ])

@@ -11,11 +11,15 @@ import TuikeCore
 /// of them is (`TierAdjustmentDates`); refunds never reverse it; refunded lines count at what is
 /// left of them; lines split over several promoters (linear attribution) keep what they earned.
 enum TierLadderClose {
-    static func closeMonths(through end: Instant, settings: ProgramSettings, at now: Instant, in db: any SQLDatabase) async throws {
+    static func closeMonths(through end: Instant, settings: ProgramSettings, dialect: Dialect, at now: Instant, in db: any SQLDatabase) async throws {
         let zone = settings.timeZone
         var month: Instant
-        if let closed = try await db.first("SELECT MAX(month_start) AS m FROM closed_months")?.decode(column: "m", as: Int64?.self) {
-            month = try SettlementPeriod.nextMonth(after: Instant(milliseconds: closed), timeZone: zone)
+        if let last = try await db.first("SELECT month_start, month_end FROM closed_months ORDER BY month_start DESC LIMIT 1") {
+            // On from where the last close ended, even after a change of time zone: no line is
+            // repriced twice.
+            let start = Instant(milliseconds: try last.decode(column: "month_start", as: Int64.self))
+            month = try last.decode(column: "month_end", as: Int64?.self).map { Instant(milliseconds: $0) }
+                ?? SettlementPeriod.nextMonth(after: start, timeZone: zone)
         } else if let first = try await db.first("SELECT MIN(created_at) AS m FROM commissions")?.decode(column: "m", as: Int64?.self) {
             month = try CalendarMonth.start(of: Instant(milliseconds: first), timeZone: zone)
         } else {
@@ -24,9 +28,11 @@ enum TierLadderClose {
         while true {
             let next = try SettlementPeriod.nextMonth(after: month, timeZone: zone)
             guard next <= end else { return }
-            try await close(month: month, end: next, timeZone: zone, at: now, in: db)
-            try await keepInputs(month: month, end: next, in: db)
-            try await db.execute("INSERT INTO closed_months (month_start, closed_at) VALUES (\(bind: month.milliseconds), \(bind: now.milliseconds))")
+            let seen = try await close(month: month, end: next, timeZone: zone, at: now, in: db)
+            try await TierCloseInputs.keep(seen, month: month, end: next, dialect: dialect, in: db)
+            try await db.execute("""
+                INSERT INTO closed_months (month_start, closed_at, month_end) VALUES (\(bind: month.milliseconds), \(bind: now.milliseconds), \(bind: next.milliseconds))
+                """)
             month = next
         }
     }
@@ -39,7 +45,10 @@ enum TierLadderClose {
         let eligibleAt: Int64
     }
 
-    static func close(month: Instant, end: Instant, timeZone: String, at now: Instant, in db: any SQLDatabase) async throws {
+    /// Books the month's adjustments; returns what it saw (`TierCloseInputs`).
+    @discardableResult
+    static func close(month: Instant, end: Instant, timeZone: String, at now: Instant, in db: any SQLDatabase) async throws -> TierCloseInputs.Seen {
+        var seen = TierCloseInputs.Seen()
         let rows = try await db.rows("""
             SELECT c.id, c.order_id, c.promoter_id, c.amount, c.reversed, c.eligible_at, i.id AS item_id, i.product_id, i.quantity, i.paid, i.refunded, i.rule
             FROM commissions c JOIN order_items i ON i.id = c.order_item_id
@@ -58,6 +67,7 @@ enum TierLadderClose {
                             paid: try row.decode(column: "paid", as: Int64.self) - row.decode(column: "refunded", as: Int64.self)),
                 earned: try row.decode(column: "amount", as: Int64.self) - row.decode(column: "reversed", as: Int64.self),
                 eligibleAt: try row.decode(column: "eligible_at", as: Int64.self))
+            seen.refunded[earned.line.id] = try row.decode(column: "refunded", as: Int64.self)
             let rule = try StoredJSON.rules.decode(try row.decode(column: "rule", as: String.self))
             let promoterID = try row.decode(column: "promoter_id", as: String.self)
             if let index = groups[promoterID, default: []].firstIndex(where: { $0.rule == rule }) {
@@ -70,6 +80,7 @@ enum TierLadderClose {
         for (promoterID, byRule) in groups.sorted(by: { $0.key < $1.key }) {
             let monthOrders = try await CountedOrders.count(promoterID: promoterID, from: month, through: end.adding(milliseconds: -1), in: db)
             let bonus = try await RankRepository.bonusBps(of: promoterID, in: db)
+            seen.promoters[promoterID] = LadderMonths.Close(monthOrders: monthOrders, bonusBps: bonus)
             for (rule, lines) in byRule {
                 let amount = CommissionEngine.retroactiveAdjustment(rule: rule, orders: lines.map { ($0.line, $0.earned) },
                                                                     monthOrders: monthOrders, rankBonusBps: bonus)
@@ -89,52 +100,6 @@ enum TierLadderClose {
                                                          kind: "tier_adjustment"), at: now, in: db)
             }
         }
+        return seen
     }
-
-    /// Keeps what the close saw, for the plan simulator to price a draft's ladders on the month
-    /// exactly as a close would have (`LadderMonths`): each promoter's counted orders of the month
-    /// and rank bonus, and each attributed line's refunds and whether its level-1 commission was
-    /// rejected. Kept for every attributed line, not only retroactive ones: a draft may make any
-    /// rule retroactive.
-    static func keepInputs(month: Instant, end: Instant, in db: any SQLDatabase) async throws {
-        let (start, stop) = (month.milliseconds, end.milliseconds)
-        try await db.execute("""
-            INSERT INTO tier_close_months (month_start, promoter_id, month_orders, bonus_bps)
-            SELECT \(bind: start), o.promoter_id,
-                COUNT(CASE WHEN \(CountedOrders.condition(from: month, through: end.adding(milliseconds: -1), alias: "o")) THEN 1 END),
-                COALESCE(MAX(r.bonus_bps), 0)
-            FROM orders o JOIN promoters p ON p.id = o.promoter_id LEFT JOIN ranks r ON r.id = p.rank_id
-            WHERE o.promoter_id IS NOT NULL AND o.paid_at >= \(bind: start) AND o.paid_at < \(bind: stop)
-            GROUP BY o.promoter_id
-            """)
-        try await db.execute("""
-            INSERT INTO tier_close_lines (month_start, order_item_id, refunded, excluded)
-            SELECT \(bind: start), i.id, i.refunded,
-                CASE WHEN EXISTS (SELECT 1 FROM commissions c WHERE c.order_item_id = i.id AND c.level = 1 AND c.kind = 'order'
-                    AND c.status = 'rejected') THEN 1 ELSE 0 END
-            FROM orders o JOIN order_items i ON i.order_id = o.id
-            WHERE o.promoter_id IS NOT NULL AND o.paid_at >= \(bind: start) AND o.paid_at < \(bind: stop)
-            """)
-    }
-
-    static let inputsMigration = Migration(version: 37, name: "tier_close_inputs", statements: [
-        """
-        CREATE TABLE tier_close_months (
-            month_start BIGINT NOT NULL,
-            promoter_id TEXT NOT NULL,
-            month_orders BIGINT NOT NULL,
-            bonus_bps BIGINT NOT NULL,
-            PRIMARY KEY (month_start, promoter_id)
-        )
-        """,
-        """
-        CREATE TABLE tier_close_lines (
-            month_start BIGINT NOT NULL,
-            order_item_id TEXT NOT NULL,
-            refunded BIGINT NOT NULL,
-            excluded BIGINT NOT NULL,
-            PRIMARY KEY (month_start, order_item_id)
-        )
-        """,
-    ])
 }

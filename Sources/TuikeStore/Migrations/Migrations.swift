@@ -152,7 +152,7 @@ public enum Migrations {
         RoiCohorts.migration,
         EventRepository.rotationMigration,
         PaymentProviderRepository.migration,
-        TierLadderClose.inputsMigration,
+        TierCloseInputs.migration,
         SpreadQuery.revisionMigration,
     ]
 }

@@ -7,8 +7,8 @@ import Synchronization
 ///
 /// A key is made once even when many ask for it at once: the first asker makes it, the others
 /// wait for its value (sixteen dashboards opened together would otherwise make the same figures
-/// sixteen times, one after another on the report thread). If the first one fails, each waiter
-/// makes it itself.
+/// sixteen times, one after another on the report thread). If the first one fails, the waiters
+/// ask again and one of them makes it. A `make` must never ask for its own key.
 final class KeptValues<Value: Sendable>: Sendable {
     private enum Slot {
         case kept(Value)
@@ -55,7 +55,8 @@ final class KeptValues<Value: Sendable>: Sendable {
                 }
             }
             if let made { return made }
-            return try await make()
+            // The maker failed: ask again, so that one of the waiters makes it for the rest.
+            return try await value(key, make: make)
         case .make:
             let value: Value
             do {

@@ -17,7 +17,7 @@ public struct SettlementRepository: Sendable {
             // Settlements take turns across instances; SQLite's single writer does this already.
             if dialect.kind == .postgres { try await db.execute("SELECT pg_advisory_xact_lock(7368758)") }
             if let existing = try await Self.batch(where: "period_end = \(bind: periodEnd.milliseconds)", in: db) { return (existing, false) }
-            try await TierLadderClose.closeMonths(through: periodEnd, settings: settings, at: now, in: db)
+            try await TierLadderClose.closeMonths(through: periodEnd, settings: settings, dialect: dialect, at: now, in: db)
 
             let id = Identifier.make("stl", at: now)
             try await db.execute("""

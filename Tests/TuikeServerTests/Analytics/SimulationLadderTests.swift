@@ -111,6 +111,11 @@ import TuikeTestSupport
                 let cut = try await Self.simulate(client, from: month.start.adding(seconds: 60), to: month.end)
                 #expect(cut["ladder_months"] as? Int == 0 && cut["current_adjustments"] as? Int64 == 0 && cut["simulated_adjustments"] as? Int64 == 0, "\(cut)")
 
+                // A new time zone: the month is still the one that was closed.
+                #expect(try await client.send(.put, "/api/v1/program", body: #"{"time_zone":"UTC"}"#).status == .ok)
+                let moved = try await Self.simulate(client, from: month.start, to: month.end)
+                #expect(moved["ladder_months"] as? Int == 1 && moved["simulated_adjustments"] as? Int64 == booked, "\(moved)")
+
                 // A month closed before closes kept what they saw: counted as it stands now.
                 try await app.database.write { db in
                     try await db.execute("DELETE FROM tier_close_months")

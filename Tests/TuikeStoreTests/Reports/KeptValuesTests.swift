@@ -32,7 +32,7 @@ import Testing
         #expect(await kept.value("k") { 8 } == 7)
     }
 
-    /// When the first maker fails, it alone sees its error: the waiters make the value themselves.
+    /// When the first maker fails, it alone sees its error: the waiters ask again, and one makes it.
     @Test func aFailedMakerLeavesTheWaitersToMakeIt() async throws {
         let kept = KeptValues<Int>()
         let made = Count()
@@ -50,7 +50,8 @@ import Testing
             return await group.reduce(into: [Int?]()) { $0.append($1) }
         }
         #expect(results.filter { $0 == nil }.count == 1, "\(results)")
-        #expect(results.compactMap { $0 }.allSatisfy { $0 > 1 })
+        // The waiters asked again, and one of them made it for the rest.
+        #expect(results.compactMap { $0 }.allSatisfy { $0 > 1 } && Set(results.compactMap { $0 }).count == 1, "\(results)")
     }
 
     /// Only kept values count toward the limit; older keys go, the newest stays.
