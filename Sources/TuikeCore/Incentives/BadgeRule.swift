@@ -2,8 +2,41 @@
 /// in a calendar period reach a threshold, for example 金牌推广大使: at least 50 paid orders in a
 /// month. Awarded once the period has closed and the refund window after it (`freeze_days`) has
 /// passed, so an order refunded in that window does not count; shown until it expires; may book a
-/// bonus into the promoter's available balance and name a perk. Never counts the downline's sales.
+/// bonus into the promoter's available balance, give the promoter a coupon of its own to hand to
+/// its buyers, and name a perk. Never counts the downline's sales.
 public struct BadgeRule: Sendable, Equatable {
+    /// A coupon made for each promoter who earns the badge: the promoter's own (an order that uses
+    /// it is attributed to the promoter), valid from the award until the badge expires. The
+    /// merchant gives the discount; nothing is booked for it.
+    public struct CouponReward: Codable, Sendable, Equatable {
+        public var kind: Coupon.Kind
+        /// Fen off (`fixed`), or bps off (`percent`).
+        public var value: Int64
+        public var usageLimit: Int64?
+        public var minAmount: Int64
+
+        public init(kind: Coupon.Kind, value: Int64, usageLimit: Int64? = nil, minAmount: Int64 = 0) {
+            self.kind = kind
+            self.value = value
+            self.usageLimit = usageLimit
+            self.minAmount = minAmount
+        }
+
+        enum CodingKeys: String, CodingKey { case kind = "type", value, usageLimit = "usage_limit", minAmount = "min_amount" }
+
+        /// The coupon given to `promoterID` for a badge awarded at `awardedAt`, shown until `expiresAt`.
+        public func coupon(code: String, promoterID: String, awardedAt: Instant, expiresAt: Instant) -> Coupon {
+            Coupon(code: code, kind: kind, value: value, promoterID: promoterID, minAmount: minAmount, startsAt: awardedAt, endsAt: expiresAt,
+                   usageLimit: usageLimit)
+        }
+
+        /// A new coupon code: `BG` and ten letters or digits, drawn at random.
+        public static func code<G: RandomNumberGenerator>(using random: inout G) -> String {
+            let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+            return "BG" + String((0..<10).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] })
+        }
+    }
+
     public enum Metric: String, Sendable, CaseIterable {
         /// Counted orders.
         case paidOrders = "paid_orders"
@@ -22,11 +55,12 @@ public struct BadgeRule: Sendable, Equatable {
     public var bonus: Int64
     /// What the badge entitles to, as the portal shows it (exclusive materials, a coupon).
     public var perk: String?
+    public var coupon: CouponReward?
     public var active: Bool
     public let createdAt: Instant
 
     public init(id: String, name: String, metric: Metric, period: CalendarPeriod, threshold: Int64, validDays: Int64 = 0, bonus: Int64 = 0,
-                perk: String? = nil, active: Bool = true, createdAt: Instant) {
+                perk: String? = nil, coupon: CouponReward? = nil, active: Bool = true, createdAt: Instant) {
         self.id = id
         self.name = name
         self.metric = metric
@@ -35,6 +69,7 @@ public struct BadgeRule: Sendable, Equatable {
         self.validDays = validDays
         self.bonus = bonus
         self.perk = perk
+        self.coupon = coupon
         self.active = active
         self.createdAt = createdAt
     }
@@ -54,6 +89,14 @@ public struct BadgeRule: Sendable, Equatable {
         if !(0...Self.maxValidDays).contains(validDays) { problems.append("valid_days must be from 0 to \(Self.maxValidDays)") }
         if !(0...Self.maxBonus).contains(bonus) { problems.append("bonus must be from 0 to \(Self.maxBonus) fen") }
         if let perk, perk.count > Self.maxPerk { problems.append("perk is at most \(Self.maxPerk) characters") }
+        if let coupon {
+            // The coupon's own limits, checked on the coupon it would make.
+            do {
+                try coupon.coupon(code: "BG0000000000", promoterID: "", awardedAt: createdAt, expiresAt: createdAt.adding(seconds: 1)).validate()
+            } catch {
+                problems.append("coupon: \(error.message)")
+            }
+        }
         if !problems.isEmpty { throw .validation(problems.joined(separator: "; ")) }
     }
 

@@ -50,11 +50,27 @@ struct IncentivesController {
         let validDays: Int64?
         let bonus: Int64?
         let perk: String?
+        let coupon: CouponRequest?
         typealias Keys = CodingKeys
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case name, metric, period, threshold, validDays = "valid_days", bonus, perk
+            case name, metric, period, threshold, validDays = "valid_days", bonus, perk, coupon
         }
     }
+
+    struct CouponRequest: Decodable, Sendable {
+        let type: String
+        let value: Int64
+        let usageLimit: Int64?
+        let minAmount: Int64?
+        enum CodingKeys: String, CodingKey { case type, value, usageLimit = "usage_limit", minAmount = "min_amount" }
+    }
+
+    static let couponSchema = Schemas.object([
+        ("type", Schemas.enumeration(Coupon.Kind.allCases.map(\.rawValue))),
+        ("value", Schemas.integer(in: 1...Money.maxAmount, "Fen off (fixed), or bps off (percent: at most 10000).")),
+        ("usage_limit", Schemas.nullable(Schemas.integer(in: 1...Coupon.maxUsageLimit))),
+        ("min_amount", Schemas.integer(in: 0...Money.maxAmount)),
+    ], required: ["type", "value"])
 
     static let badgeFields: [(String, JSONValue)] = [
         ("name", Schemas.name(maxLength: BadgeRule.maxName)), ("metric", Schemas.enumeration(BadgeRule.Metric.allCases.map(\.rawValue))),
@@ -63,6 +79,7 @@ struct IncentivesController {
         ("valid_days", Schemas.integer(in: 0...BadgeRule.maxValidDays, "Days shown after the award; 0 (default): until the next period's award.")),
         ("bonus", Schemas.integer(in: 0...BadgeRule.maxBonus, "Fen booked to the promoter's available balance with the award.")),
         ("perk", Schemas.text(0...BadgeRule.maxPerk, "What the badge entitles to, as the portal shows it.")),
+        ("coupon", Schemas.nullable(couponSchema)),
     ]
     static let badgeRequestSchema = Schemas.object(badgeFields, required: ["name", "metric", "period", "threshold"])
 
@@ -75,12 +92,21 @@ struct IncentivesController {
         let validDays: Int64
         let bonus: Int64
         @ExplicitNull var perk: String?
+        @ExplicitNull var coupon: CouponView?
         let active: Bool
         let createdAt: Instant
+
+        struct CouponView: Encodable, Sendable {
+            let type: String
+            let value: Int64
+            @ExplicitNull var usageLimit: Int64?
+            let minAmount: Int64
+        }
 
         init(_ rule: BadgeRule) {
             (id, name, metric, period, threshold) = (rule.id, rule.name, rule.metric.rawValue, rule.period.rawValue, rule.threshold)
             (validDays, bonus, perk, active, createdAt) = (rule.validDays, rule.bonus, rule.perk, rule.active, rule.createdAt)
+            coupon = rule.coupon.map { CouponView(type: $0.kind.rawValue, value: $0.value, usageLimit: $0.usageLimit, minAmount: $0.minAmount) }
         }
 
         static let schema = Schemas.object([("id", Schemas.string)] + badgeFields.filter { $0.0 != "perk" }
@@ -93,8 +119,13 @@ struct IncentivesController {
         let period = try ProductsController.parse(body.period, as: CalendarPeriod.self, field: "period") ?? .month
         let now = clock.now()
         let perk = body.perk.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+        let coupon = try body.coupon.map { request throws(TuikeError) in
+            BadgeRule.CouponReward(kind: try ProductsController.parse(required: request.type, as: Coupon.Kind.self, field: "coupon.type"),
+                                   value: request.value, usageLimit: request.usageLimit, minAmount: request.minAmount ?? 0)
+        }
         let rule = BadgeRule(id: Identifier.make("bdg", at: now), name: body.name.trimmingCharacters(in: .whitespacesAndNewlines), metric: metric,
-                             period: period, threshold: body.threshold, validDays: body.validDays ?? 0, bonus: body.bonus ?? 0, perk: perk, createdAt: now)
+                             period: period, threshold: body.threshold, validDays: body.validDays ?? 0, bonus: body.bonus ?? 0, perk: perk,
+                             coupon: coupon, createdAt: now)
         try await badges.create(rule, timeZone: try await program.current().timeZone)
         return try JSONOutput.response(BadgeView(rule), status: .created)
     }
@@ -145,6 +176,7 @@ struct IncentivesController {
         let badgeId: String
         let name: String
         @ExplicitNull var perk: String?
+        @ExplicitNull var couponCode: String?
         let periodStart: Instant
         let periodEnd: Instant
         let value: Int64
@@ -173,7 +205,8 @@ struct IncentivesController {
     static let incentivesSchema = Schemas.object([
         ("points", Schemas.integer(atLeast: 0)),
         ("badges", Schemas.array(Schemas.object([
-            ("badge_id", Schemas.string), ("name", Schemas.string), ("perk", Schemas.nullable(Schemas.string)), ("period_start", Schemas.time),
+            ("badge_id", Schemas.string), ("name", Schemas.string), ("perk", Schemas.nullable(Schemas.string)),
+            ("coupon_code", Schemas.nullable(Schemas.string)), ("period_start", Schemas.time),
             ("period_end", Schemas.time), ("value", Schemas.integer), ("awarded_at", Schemas.time), ("expires_at", Schemas.time),
         ]))),
         ("progress", Schemas.array(Schemas.object([
@@ -190,7 +223,7 @@ struct IncentivesController {
         return try JSONOutput.response(IncentivesView(
             points: found.points,
             badges: found.badges.map {
-                AwardedView(badgeId: $0.badgeID, name: $0.name, perk: $0.perk, periodStart: $0.periodStart, periodEnd: $0.periodEnd, value: $0.value,
+                AwardedView(badgeId: $0.badgeID, name: $0.name, perk: $0.perk, couponCode: $0.couponCode, periodStart: $0.periodStart, periodEnd: $0.periodEnd, value: $0.value,
                             awardedAt: $0.awardedAt, expiresAt: $0.expiresAt)
             },
             progress: found.progress.map {

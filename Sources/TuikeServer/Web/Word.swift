@@ -71,6 +71,7 @@ enum Word: String, CaseIterable, Sendable {
     case team
     case incentives
     case points
+    case badgeCoupon = "badge_coupon"
     case monthRank = "month_rank"
     case unranked
     case `none`

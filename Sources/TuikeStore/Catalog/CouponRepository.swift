@@ -15,14 +15,19 @@ public struct CouponRepository: Sendable {
             if let promoter = coupon.promoterID, try await PromoterRepository.find(promoter, in: db) == nil {
                 throw TuikeError.validation("promoter_id \(promoter) is not a promoter")
             }
-            return try await db.first("""
-                INSERT INTO coupons (code, kind, value, promoter_id, min_amount, starts_at, ends_at, usage_limit, created_at)
-                VALUES (\(bind: coupon.code), \(bind: coupon.kind.rawValue), \(bind: coupon.value), \(bind: coupon.promoterID), \(bind: coupon.minAmount),
-                        \(bind: coupon.startsAt?.milliseconds), \(bind: coupon.endsAt?.milliseconds), \(bind: coupon.usageLimit), \(bind: now.milliseconds))
-                ON CONFLICT DO NOTHING RETURNING code
-                """) != nil
+            return try await Self.insert(coupon, at: now, in: db)
         }
         if !inserted { throw TuikeError(.conflict, code: "coupon_exists", "coupon \(coupon.code) exists") }
+    }
+
+    /// Inserts the coupon in the caller's transaction; false if its code is taken.
+    static func insert(_ coupon: Coupon, at now: Instant, in db: any SQLDatabase) async throws -> Bool {
+        try await db.first("""
+            INSERT INTO coupons (code, kind, value, promoter_id, min_amount, starts_at, ends_at, usage_limit, created_at)
+            VALUES (\(bind: coupon.code), \(bind: coupon.kind.rawValue), \(bind: coupon.value), \(bind: coupon.promoterID), \(bind: coupon.minAmount),
+                    \(bind: coupon.startsAt?.milliseconds), \(bind: coupon.endsAt?.milliseconds), \(bind: coupon.usageLimit), \(bind: now.milliseconds))
+            ON CONFLICT DO NOTHING RETURNING code
+            """) != nil
     }
 
     public func find(_ code: String) async throws -> Coupon? {

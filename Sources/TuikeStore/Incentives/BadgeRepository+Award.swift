@@ -37,6 +37,10 @@ extension BadgeRepository {
                             ON CONFLICT DO NOTHING RETURNING promoter_id
                             """) != nil else { continue }
                         count += 1
+                        if let reward = rule.coupon {
+                            try await Self.giveCoupon(reward, rule: rule, promoterID: promoter, periodStart: start, awardedAt: due, expiresAt: expires,
+                                                      now: now, in: db)
+                        }
                         if rule.bonus > 0 {
                             let adjustment = try await AppealRepository.book(promoterID: promoter, amount: rule.bonus, reason: "badge \(rule.name)",
                                                                              admin: "badge:\(rule.id)", appealID: nil, at: now, in: db)
@@ -56,10 +60,30 @@ extension BadgeRepository {
         return awarded
     }
 
+    /// The award's coupon, in the award's write: a code drawn at random (drawn again in the
+    /// unlikely case it is taken), kept on the award.
+    static func giveCoupon(_ reward: BadgeRule.CouponReward, rule: BadgeRule, promoterID: String, periodStart: Instant, awardedAt: Instant,
+                           expiresAt: Instant, now: Instant, in db: any SQLDatabase) async throws {
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<5 {
+            let code = BadgeRule.CouponReward.code(using: &random)
+            let coupon = reward.coupon(code: code, promoterID: promoterID, awardedAt: awardedAt, expiresAt: expiresAt)
+            guard try await CouponRepository.insert(coupon, at: now, in: db) else { continue }
+            try await db.execute("""
+                UPDATE promoter_badges SET coupon_code = \(bind: code)
+                WHERE promoter_id = \(bind: promoterID) AND badge_id = \(bind: rule.id) AND period_start = \(bind: periodStart.milliseconds)
+                """)
+            return
+        }
+        throw TuikeError(.conflict, code: "coupon_exists", "no free coupon code for badge \(rule.id)")
+    }
+
     public struct Awarded: Sendable, Equatable {
         public let badgeID: String
         public let name: String
         public let perk: String?
+        /// The coupon the award gave, if the badge gives one.
+        public let couponCode: String?
         public let periodStart: Instant
         public let periodEnd: Instant
         public let value: Int64
@@ -86,12 +110,13 @@ extension BadgeRepository {
     public func incentives(promoterID: String, timeZone: String, now: Instant) async throws -> Incentives {
         try await database.read { db in
             let badges = try await db.rows("""
-                SELECT b.badge_id, r.name, r.perk, b.period_start, b.period_end, b.value, b.awarded_at, b.expires_at
+                SELECT b.badge_id, r.name, r.perk, b.coupon_code, b.period_start, b.period_end, b.value, b.awarded_at, b.expires_at
                 FROM promoter_badges b JOIN badge_rules r ON r.id = b.badge_id
                 WHERE b.promoter_id = \(bind: promoterID) AND b.expires_at > \(bind: now.milliseconds) ORDER BY b.awarded_at DESC, b.badge_id
                 """).map { row in
                 Awarded(badgeID: try row.decode(column: "badge_id", as: String.self), name: try row.decode(column: "name", as: String.self),
-                        perk: try row.decode(column: "perk", as: String?.self), periodStart: try row.decodeInstant(column: "period_start"),
+                        perk: try row.decode(column: "perk", as: String?.self), couponCode: try row.decode(column: "coupon_code", as: String?.self),
+                        periodStart: try row.decodeInstant(column: "period_start"),
                         periodEnd: try row.decodeInstant(column: "period_end"), value: try row.decode(column: "value", as: Int64.self),
                         awardedAt: try row.decodeInstant(column: "awarded_at"), expiresAt: try row.decodeInstant(column: "expires_at"))
             }

@@ -7,17 +7,19 @@ public struct BadgeRepository: Sendable {
 
     public init(database: any Database) { self.database = database }
 
-    static let columns = "id, name, metric, period, threshold, valid_days, bonus, perk, active, created_at"
+    static let columns = "id, name, metric, period, threshold, valid_days, bonus, perk, coupon, active, created_at"
 
     /// A new rule; its first period is the one it is created in.
     public func create(_ rule: BadgeRule, timeZone: String) async throws {
         try rule.validate()
         let first = try rule.period.bounds(at: rule.createdAt, timeZone: timeZone).start
+        let coupon = try rule.coupon.map { try StoredJSON.encode($0) }
         try await database.write { db in
             try await db.execute("""
-                INSERT INTO badge_rules (id, name, metric, period, threshold, valid_days, bonus, perk, active, awarded_through, created_at)
+                INSERT INTO badge_rules (id, name, metric, period, threshold, valid_days, bonus, perk, coupon, active, awarded_through, created_at)
                 VALUES (\(bind: rule.id), \(bind: rule.name), \(bind: rule.metric.rawValue), \(bind: rule.period.rawValue), \(bind: rule.threshold),
-                    \(bind: rule.validDays), \(bind: rule.bonus), \(bind: rule.perk), 1, \(bind: first.milliseconds), \(bind: rule.createdAt.milliseconds))
+                    \(bind: rule.validDays), \(bind: rule.bonus), \(bind: rule.perk), \(bind: coupon), 1, \(bind: first.milliseconds),
+                    \(bind: rule.createdAt.milliseconds))
                 """)
         }
     }
@@ -55,6 +57,7 @@ public struct BadgeRepository: Sendable {
                   metric: try row.decodeEnum(column: "metric", as: BadgeRule.Metric.self), period: try row.decodeEnum(column: "period", as: CalendarPeriod.self),
                   threshold: try row.decode(column: "threshold", as: Int64.self), validDays: try row.decode(column: "valid_days", as: Int64.self),
                   bonus: try row.decode(column: "bonus", as: Int64.self), perk: try row.decode(column: "perk", as: String?.self),
+                  coupon: try row.decode(column: "coupon", as: String?.self).map { try StoredJSON.decode(BadgeRule.CouponReward.self, $0) },
                   active: try row.decode(column: "active", as: Int64.self) != 0, createdAt: try row.decodeInstant(column: "created_at"))
     }
 

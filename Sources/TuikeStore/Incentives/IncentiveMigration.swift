@@ -48,4 +48,10 @@ enum IncentiveMigration {
         "ALTER TABLE poster_templates ADD COLUMN badge_id TEXT REFERENCES badge_rules (id)",
         "ALTER TABLE copy_templates ADD COLUMN badge_id TEXT REFERENCES badge_rules (id)",
     ])
+
+    /// A badge may give each promoter who earns it a coupon of its own.
+    static let couponRewards = Migration(version: 39, name: "badge_coupons", statements: [
+        "ALTER TABLE badge_rules ADD COLUMN coupon TEXT",
+        "ALTER TABLE promoter_badges ADD COLUMN coupon_code TEXT",
+    ])
 }

@@ -154,6 +154,7 @@ public enum Migrations {
         PaymentProviderRepository.migration,
         TierCloseInputs.migration,
         SpreadQuery.revisionMigration,
+        IncentiveMigration.couponRewards,
     ]
 }
 

@@ -26,9 +26,13 @@ import TuikeTestSupport
             }
             let (codeB, codeC, codeD, codeE) = (try await code(world.b), try await code(c), try await code(d), try await code(e))
             let created = try await client.send(.post, "/api/v1/badges", body: """
-                {"name":"周冠军","metric":"paid_orders","period":"week","threshold":2,"bonus":5000,"perk":"专属海报模板"}
+                {"name":"周冠军","metric":"paid_orders","period":"week","threshold":2,"bonus":5000,"perk":"专属海报模板",
+                 "coupon":{"type":"percent","value":1000,"usage_limit":50}}
                 """)
             #expect(created.status == .created, "\(created.text)")
+            let reward = try #require(created.json["coupon"] as? [String: Any], "\(created.text)")
+            #expect(reward["type"] as? String == "percent" && reward["value"] as? Int == 1000 && reward["usage_limit"] as? Int == 50
+                && reward["min_amount"] as? Int == 0)
             let badge = try #require(created.json["id"] as? String)
             #expect(try await client.send(.post, "/api/v1/points-rules", body: #"{"product_id":"\#(world.product)","points":10}"#).status == .created)
             // The badge's perk: a poster and a text for its holders only.
@@ -97,9 +101,23 @@ import TuikeTestSupport
             #expect(awarded["period_end"] as? String == monday.rfc3339)
             let bonus = try #require(try await client.send(.get, "/api/v1/adjustments?promoter_id=\(world.b)").json["data"] as? [[String: Any]])
             #expect(bonus.count == 1 && bonus.first?["amount"] as? Int == 5000 && bonus.first?["reason"] as? String == "badge 周冠军", "\(bonus)")
-            // E's portal: the badge with its perk, its points, its place on this month's board.
+            // Each winner's coupon, once however many instances awarded: its own, valid while the
+            // badge shows; an order that uses it is B's and 10 % off.
+            let couponB = try #require(awarded["coupon_code"] as? String, "\(awarded)")
+            let couponE = try #require(((try await incentives(e))["badges"] as? [[String: Any]])?.first?["coupon_code"] as? String)
+            let coupons = try #require(try await client.send(.get, "/api/v1/coupons").json["data"] as? [[String: Any]])
+            #expect(couponB.hasPrefix("BG") && couponB != couponE && coupons.count == 2, "\(coupons)")
+            let given = try #require(coupons.first { $0["code"] as? String == couponB })
+            #expect(given["promoter_id"] as? String == world.b && given["usage_limit"] as? Int == 50 && given["type"] as? String == "percent", "\(given)")
+            #expect(given["ends_at"] as? String == awarded["expires_at"] as? String && given["starts_at"] as? String == awarded["awarded_at"] as? String)
+            let discounted = try await client.send(.post, "/api/v1/orders", body: """
+                {"buyer_id":"badge-coupon-buyer","items":[{"product_id":"\(world.product)","quantity":1}],"coupon":"\(couponB.lowercased())"}
+                """)
+            #expect(discounted.json["amount"] as? Int == 45_000 && discounted.json["promoter_id"] as? String == world.b, "\(discounted.text)")
+            // E's portal: the badge with its perk and coupon, its points, its place on this month's board.
             let portal = try await ConsoleBrowser.portal(client, phone: "13922226666", password: "secret-123").get("/me")
             #expect(portal.text.contains("🏅 周冠军") && portal.text.contains("专属海报模板") && portal.text.contains("<b data-points>30</b>"), "\(portal.text)")
+            #expect(portal.text.contains("<code>\(couponE)</code>"), "\(portal.text)")
             // (Its rank shows when this month has its sales: the week may have begun last month.)
             #expect(portal.text.contains("data-incentives"))
             for other in [c, d, world.a] { #expect((try await incentives(other)["badges"] as? [Any])?.isEmpty == true, "\(other)") }
@@ -125,7 +143,10 @@ import TuikeTestSupport
                          #"{"name":"x","metric":"gmv","period":"week","threshold":0}"#, #"{"name":" ","metric":"gmv","period":"week","threshold":5}"#,
                          #"{"name":"x","metric":"paid_orders","period":"week","threshold":1000001}"#,
                          #"{"name":"x","metric":"gmv","period":"week","threshold":5,"bonus":1000001}"#,
-                         #"{"name":"x","metric":"gmv","period":"week","threshold":5,"valid_days":-1}"#] {
+                         #"{"name":"x","metric":"gmv","period":"week","threshold":5,"valid_days":-1}"#,
+                         #"{"name":"x","metric":"gmv","period":"week","threshold":5,"coupon":{"type":"percent","value":20000}}"#,
+                         #"{"name":"x","metric":"gmv","period":"week","threshold":5,"coupon":{"type":"free","value":100}}"#,
+                         #"{"name":"x","metric":"gmv","period":"week","threshold":5,"coupon":{"type":"fixed","value":100,"usage_limit":0}}"#] {
                 expectError(try await client.send(.post, "/api/v1/badges", body: body), .unprocessableContent, "validation_failed")
             }
             expectError(try await client.send(.post, "/api/v1/badges", body: #"{"name":"x","metric":"gmv","period":"week","threshold":"5"}"#),

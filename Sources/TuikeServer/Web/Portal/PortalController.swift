@@ -272,6 +272,7 @@ struct PortalController {
             "badges": found.badges.map { badge -> [String: Any] in
                 var row: [String: Any] = ["name": badge.name]
                 if let perk = badge.perk { row["perk"] = perk }
+                if let code = badge.couponCode { row["coupon"] = code }
                 return row
             },
             "progress": found.progress.map { ["name": $0.rule.name, "value": $0.rule.metric == .gmv ? Money.format($0.value) : "\($0.value)",

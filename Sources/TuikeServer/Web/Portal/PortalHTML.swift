@@ -86,6 +86,7 @@ struct PortalHTML: ModelHTML {
         for badge in Self.nodes(incentives, "badges") {
             raw("<p><span class=\"badge\" data-badge>🏅 "); text(badge["name"]); raw("</span>")
             if let perk = badge["perk"] { raw(" <span class=\"muted\">"); text(perk); raw("</span>") }
+            if let code = badge["coupon"] { raw(" <span data-coupon>"); say(.badgeCoupon); raw(" <code>"); text(code); raw("</code></span>") }
             raw("</p>")
         }
         for goal in Self.nodes(incentives, "progress") {
