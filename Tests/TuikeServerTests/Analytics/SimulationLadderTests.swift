@@ -170,4 +170,37 @@ import TuikeTestSupport
             #expect(page.status == .ok && page.text.contains("Month-end ladder adjustments"), "\(page.text)")
         }
     }
+
+    /// A line whose commission a partial refund reversed in full (rounding: 1 fen reversed by
+    /// 60 % of the line) is left out by the close, and so by the simulator: three 1.00 orders earn
+    /// 1 + 1 + 5 fen; the first is refunded 0.60; at month end the other two are owed 5 fen each
+    /// against 6 earned, so 4 fen is booked, and the live plan replays it.
+    @Test(arguments: TestDatabase.available)
+    func aLineReversedInFullStaysOut(database kind: TestDatabase) async throws {
+        try await withTestApp(kind) { client, app async throws in
+            let month = try await Self.freshMonth(client, app)
+            let product = try #require(try await client.send(.post, "/api/v1/products", body: #"{"title":"试听课","price":100}"#).json["id"] as? String)
+            let rule = #"{"type":"fixed","levels":[1],"tiers":[{"from":1,"rate":1},{"from":3,"rate":5}],"tier_mode":"retroactive"}"#
+            #expect(try await client.send(.put, "/api/v1/products/\(product)/commission", body: rule).status == .ok)
+            let promoter = try await client.createPromoter("B")["id"] as! String
+            let code = try #require(try await client.createLink(promoter: promoter, product: product).json["code"] as? String)
+            var orders: [String] = []
+            for index in 1...3 {
+                let visitor = "visitor-00000000\(index)"
+                _ = try await client.send(.post, "/api/v1/track/click", body: #"{"code":"\#(code)","visitor_id":"\#(visitor)"}"#)
+                orders.append(try await client.paidOrder((product, "", promoter, visitor), buyer: "buyer-\(index)", payment: "pay-\(index)"))
+            }
+            #expect(try await client.send(.post, "/api/v1/orders/\(orders[0])/refunds", body: #"{"amount":60,"refund_id":"round-up"}"#).status == .created)
+            let first = orders[0]
+            let statuses = try await app.database.read { db in
+                try await db.rows("SELECT status FROM commissions WHERE order_id = \(bind: first)").map { try $0.decode(column: "status", as: String.self) }
+            }
+            #expect(statuses == ["reversed"])
+            try await client.advance(seconds: 40 * 86_400)
+            let booked = try await Self.sum("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS n FROM commissions WHERE kind = 'tier_adjustment'", in: app)
+            #expect(booked == 4)
+            let live = try await Self.simulate(client, from: month.start, to: month.end)
+            #expect(live["current_adjustments"] as? Int64 == 4 && live["simulated_adjustments"] as? Int64 == 4, "\(live)")
+        }
+    }
 }
